@@ -1,0 +1,7 @@
+//! perimeter: a typed infrastructure-as-code synthesizer for CloudFormation.
+//!
+//! Layers, bottom up: [`template`] (L0 document model, parse and emit), [`resources`]
+//! (L1 typed resource properties and schema facts), [`iam`] (policy types and
+//! evaluator), [`constructs`] (L2/L3), [`blueprint`], [`synth`].
+
+pub mod template;

@@ -1,0 +1,87 @@
+//! The template model (L0): documents, resources, intrinsic functions; a reader for JSON
+//! and YAML (short-form tags included) and deterministic writers for both.
+//!
+//! ```
+//! use perimeter::template::{Format, Template};
+//! let t = Template::parse("Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !Ref Cidr\n", Format::Yaml).unwrap();
+//! assert!(t.to_json().contains("\"Ref\": \"Cidr\""));
+//! ```
+
+mod decode;
+mod doc;
+mod emit_json;
+mod emit_yaml;
+pub mod intrinsic;
+mod model;
+mod node;
+mod parse_json;
+mod parse_yaml;
+pub mod typed;
+mod value;
+
+pub use emit_json::value_to_json;
+pub use intrinsic::{Intrinsic, Pseudo};
+pub use model::{LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template};
+pub use node::{ParseError, Pos};
+pub use value::Value;
+
+/// A template's text format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+impl Format {
+    /// JSON when the text starts (after white space) with `{`, else YAML.
+    pub fn detect(text: &str) -> Format {
+        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Yaml
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Yaml => "yaml",
+        }
+    }
+}
+
+impl Template {
+    /// Parses a template in the given format.
+    pub fn parse(text: &str, format: Format) -> Result<Template, ParseError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let node = match format {
+            Format::Json => parse_json::parse(text)?,
+            Format::Yaml => parse_yaml::parse(text)?,
+        };
+        decode::template(&node)
+    }
+
+    /// Parses a template, telling JSON from YAML by its first character.
+    pub fn parse_any(text: &str) -> Result<Template, ParseError> {
+        Template::parse(text, Format::detect(text))
+    }
+
+    /// Emits JSON (two-space indent, trailing newline).
+    pub fn to_json(&self) -> String {
+        emit_json::to_json(self)
+    }
+
+    /// Emits block YAML with short-form tags.
+    pub fn to_yaml(&self) -> String {
+        emit_yaml::to_yaml(self)
+    }
+
+    /// Emits in the given format.
+    pub fn emit(&self, format: Format) -> String {
+        match format {
+            Format::Json => self.to_json(),
+            Format::Yaml => self.to_yaml(),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The untyped value tree of a template: what properties, metadata and mappings hold.
+
+use std::collections::BTreeMap;
+
+use super::intrinsic::Intrinsic;
+
+/// A JSON-like value in which a single-key `{"Ref": ..}` / `{"Fn::X": ..}` map is an
+/// [`Intrinsic`], never a plain map.
+///
+/// Maps are `BTreeMap`s, so every emitted template lists keys in byte order: the same
+/// model always prints the same bytes, whatever order the input or the builder used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    List(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Fn(Box<Intrinsic>),
+}
+
+impl Value {
+    /// The string inside, if this is a literal string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The map inside, if this is a literal map.
+    pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The list inside, if this is a literal list.
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The intrinsic inside, if this is one.
+    pub fn as_fn(&self) -> Option<&Intrinsic> {
+        match self {
+            Value::Fn(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Builds a map value from `(key, value)` pairs.
+    pub fn map<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Map(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// Visits this value and every value nested in it, intrinsic arguments included.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Value)) {
+        f(self);
+        match self {
+            Value::List(items) => items.iter().for_each(|v| v.walk(f)),
+            Value::Map(m) => m.values().for_each(|v| v.walk(f)),
+            Value::Fn(i) => i.args().into_iter().for_each(|v| v.walk(f)),
+            _ => {}
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Number(n.into())
+    }
+}
+impl From<Intrinsic> for Value {
+    fn from(i: Intrinsic) -> Self {
+        Value::Fn(Box::new(i))
+    }
+}
+impl<T: Into<Value>> From<Vec<T>> for Value {
+    fn from(v: Vec<T>) -> Self {
+        Value::List(v.into_iter().map(Into::into).collect())
+    }
+}
