@@ -214,6 +214,11 @@ fn output(n: &Node, path: &str) -> Result<Output, ParseError> {
     Ok(o)
 }
 
+/// Decodes a free-standing value (a policy held in a string, say).
+pub(crate) fn plain_value(n: &Node) -> Result<Value, ParseError> {
+    value(n, "", Ctx::Plain)
+}
+
 /// Decodes any value, recognizing intrinsic functions in long and short form.
 fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
     Ok(match &n.kind {

@@ -51,6 +51,15 @@ impl Format {
     }
 }
 
+/// Parses one value (JSON, or YAML with short-form tags), outside any template.
+pub fn parse_value(text: &str) -> Result<Value, ParseError> {
+    let node = match Format::detect(text) {
+        Format::Json => parse_json::parse(text)?,
+        Format::Yaml => parse_yaml::parse(text)?,
+    };
+    decode::plain_value(&node)
+}
+
 impl Template {
     /// Parses a template in the given format.
     pub fn parse(text: &str, format: Format) -> Result<Template, ParseError> {

@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Distills the CloudFormation resource provider schemas that ship inside the cfn-lint
+package into the data and code perimeter builds on:
+
+  data/schema-facts.jsonl      one line per resource type: required, createOnly,
+                               conditionalCreateOnly, readOnly (GetAtt attributes),
+                               and the property tree (types, enums, set-like lists)
+  src/resources/l1/<svc>.rs    typed L1 property structs for the types in L1_TYPES
+
+Reproducible: the output depends only on the pinned cfn-lint version, which this
+script checks. Run: python3 scripts/distill_schemas.py
+"""
+
+import json
+import os
+import re
+import sys
+from importlib import metadata
+
+CFN_LINT_VERSION = "1.51.0"
+REGION = "us_east_1"  # the region with the widest set of types
+
+L1_TYPES = [
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::VPNGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::Permission",
+    "AWS::Logs::LogGroup",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::SecretsManager::Secret",
+    "AWS::KMS::Key",
+]
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_schemas():
+    version = metadata.version("cfn-lint")
+    if version != CFN_LINT_VERSION:
+        sys.exit(f"cfn-lint {version} is installed; this script is pinned to {CFN_LINT_VERSION} "
+                 f"(pip install cfn-lint=={CFN_LINT_VERSION})")
+    import cfnlint
+    base = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas")
+    src = open(os.path.join(base, "providers", REGION + ".py")).read()
+    types = dict(re.findall(r'"([^"]+)": "([0-9a-f]{16})"', src))
+    out = {}
+    for name, h in sorted(types.items()):
+        with open(os.path.join(base, "resources", h + ".json")) as f:
+            out[name] = json.load(f)
+    return out
+
+
+# ---------- facts ----------
+
+EXCLUSIVE_KEYS = ("requiredXor", "oneOf", "anyOf", "dependentRequired", "dependentExcluded", "requiredOr")
+
+
+def ref_name(ref):
+    return ref.split("/")[-1]
+
+
+def fact_node(node):
+    """A compact property node: t type, e enum, u unordered (set), i items, p properties,
+    m map values, $ definition name, r required, x exclusivity constraints."""
+    if not isinstance(node, dict):
+        return {}
+    if "$ref" in node:
+        return {"$": ref_name(node["$ref"])}
+    n = {}
+    if "type" in node:
+        n["t"] = node["type"]
+    if "enum" in node:
+        n["e"] = node["enum"]
+    if node.get("insertionOrder") is False:
+        n["u"] = True
+    if "items" in node:
+        n["i"] = fact_node(node["items"])
+    if "properties" in node:
+        n["p"] = {k: fact_node(v) for k, v in sorted(node["properties"].items())}
+    pp = node.get("patternProperties")
+    if pp:
+        n["m"] = fact_node(next(iter(pp.values())))
+    elif isinstance(node.get("additionalProperties"), dict):
+        n["m"] = fact_node(node["additionalProperties"])
+    if node.get("required"):
+        n["r"] = node["required"]
+    x = {}
+    for k in EXCLUSIVE_KEYS:
+        if k in node:
+            v = node[k]
+            if k in ("oneOf", "anyOf"):
+                # Only the "one of these must be present" form is a fact we use.
+                reqs = [o.get("required") for o in v if isinstance(o, dict) and set(o) <= {"required"}]
+                if reqs and all(reqs):
+                    x[k] = reqs
+            else:
+                x[k] = v
+    if x:
+        n["x"] = x
+    return n
+
+
+def pointer_to_name(p):
+    # "/properties/Endpoint/Address" -> "Endpoint.Address"
+    return ".".join(p.split("/")[2:])
+
+
+def facts(name, s):
+    return {
+        "type": name,
+        "required": s.get("required", []),
+        "createOnly": [pointer_to_name(p) for p in s.get("createOnlyProperties", [])],
+        "conditionalCreateOnly": [pointer_to_name(p) for p in s.get("conditionalCreateOnlyProperties", [])],
+        "readOnly": [pointer_to_name(p) for p in s.get("readOnlyProperties", []) if "*" not in p],
+        "writeOnly": [pointer_to_name(p) for p in s.get("writeOnlyProperties", [])],
+        "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
+        "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
+    }
+
+
+# ---------- L1 code ----------
+
+KEYWORDS = {"type", "ref", "match", "loop", "mod", "move", "self", "super", "use", "where",
+            "async", "await", "dyn", "enum", "fn", "impl", "in", "let", "mut", "pub", "return",
+            "static", "struct", "trait", "true", "false", "const", "crate", "extern", "for",
+            "if", "else", "as", "break", "continue", "unsafe", "while", "box", "final", "macro",
+            "override", "priv", "typeof", "unsized", "virtual", "yield", "try", "abstract", "become", "do"}
+
+
+def snake(name):
+    s = name.replace("IPv6", "Ipv6").replace("IPv4", "Ipv4").replace(".", "_")
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    s = s.lower()
+    return s + "_" if s in KEYWORDS else s
+
+
+def pascal(name):
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]", name) if p)
+
+
+def doc_line(text):
+    if not text:
+        return None
+    text = " ".join(text.split())
+    m = re.match(r"(.+?\.)(\s|$)", text)
+    first = m.group(1) if m else text
+    if len(first) > 160:
+        first = first[:157].rsplit(" ", 1)[0] + "..."
+    return first.replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Module:
+    """The generated code for one resource type."""
+
+    def __init__(self, type_name, schema):
+        self.type_name = type_name
+        self.schema = schema
+        self.defs = schema.get("definitions", {})
+        self.structs = {}  # name -> (schema node, doc)
+        self.order = []
+
+    def struct_for(self, name, node, doc=None):
+        name = pascal(name)
+        if name not in self.structs:
+            self.structs[name] = None  # reserve against recursion
+            self.structs[name] = (node, doc)
+            self.order.append(name)
+            # register nested structs
+            for pname, pnode in node.get("properties", {}).items():
+                self.rust_type(pname, pnode)
+        return name
+
+    def rust_type(self, pname, node):
+        if "$ref" in node:
+            d = ref_name(node["$ref"])
+            target = self.defs.get(d, {})
+            if target.get("type") == "object" and "properties" in target:
+                return self.struct_for(d, target, target.get("description"))
+            return self.rust_type(pname, target)
+        t = node.get("type")
+        if t == "string":
+            return "Str"
+        if t == "integer":
+            return "Int"
+        if t == "number":
+            return "Num"
+        if t == "boolean":
+            return "Bool"
+        if t == "array" and "items" in node:
+            return f"List<{self.rust_type(pname, node['items'])}>"
+        if t == "object" and node.get("properties"):
+            name = pname if pascal(pname) not in self.structs or self.structs[pascal(pname)] and self.structs[pascal(pname)][0] is node else pname + "Object"
+            return self.struct_for(name, node, node.get("description"))
+        if t == "object":
+            pp = node.get("patternProperties")
+            vals = list(pp.values()) if pp else ([node["additionalProperties"]] if isinstance(node.get("additionalProperties"), dict) else [])
+            if vals:
+                vt = vals[0].get("type")
+                if vt == "string" or (isinstance(vt, list) and "string" in vt):
+                    return "Map<Str>"
+        return "Json"
+
+    def render_struct(self, name, node, doc, is_resource):
+        required = set(node.get("required", []))
+        read_only = {pointer_to_name(p) for p in self.schema.get("readOnlyProperties", [])} if is_resource else set()
+        fields = []
+        for pname, pnode in sorted(node.get("properties", {}).items()):
+            if pname in read_only:
+                continue
+            fields.append((pname, snake(pname), self.rust_type(pname, pnode), pname in required, doc_line(pnode.get("description"))))
+        lines = []
+        lines.append(f"/// {doc or name}")
+        if is_resource:
+            lines.append(f"///")
+            lines.append(f"/// Properties of `{self.type_name}`. Required properties are the arguments of `new`.")
+        lines.append("#[derive(Debug, Clone, PartialEq)]")
+        lines.append(f"pub struct {name} {{")
+        for pname, fname, rtype, req, fdoc in fields:
+            if fdoc:
+                lines.append(f"    /// {fdoc}")
+            lines.append(f"    pub {fname}: {rtype if req else 'Option<' + rtype + '>'},")
+        lines.append("}")
+        lines.append("")
+        req_fields = [f for f in fields if f[3]]
+        opt_fields = [f for f in fields if not f[3]]
+        args = ", ".join(f"{f[1]}: impl Into<{f[2]}>" for f in req_fields)
+        lines.append(f"impl {name} {{")
+        lines.append(f"    /// Required properties here; set the others with the builder methods.")
+        lines.append(f"    pub fn new({args}) -> Self {{")
+        lines.append(f"        {name} {{")
+        for f in fields:
+            lines.append(f"            {f[1]}: {f[1] + '.into()' if f[3] else 'None'},")
+        lines.append("        }")
+        lines.append("    }")
+        for pname, fname, rtype, req, fdoc in opt_fields:
+            lines.append("")
+            lines.append(f"    /// Sets `{pname}`.")
+            lines.append(f"    pub fn {fname.rstrip('_')}_(mut self, v: impl Into<{rtype}>) -> Self {{" if fname.endswith("_") else f"    pub fn {fname}(mut self, v: impl Into<{rtype}>) -> Self {{")
+            lines.append(f"        self.{fname} = Some(v.into());")
+            lines.append("        self")
+            lines.append("    }")
+        lines.append("}")
+        lines.append("")
+        lines.append(f"impl ToValue for {name} {{")
+        lines.append("    fn to_value(&self) -> Value {")
+        lines.append("        let mut m = BTreeMap::new();")
+        for pname, fname, rtype, req, fdoc in fields:
+            if req:
+                lines.append(f"        m.insert(\"{pname}\".to_string(), self.{fname}.to_value());")
+            else:
+                lines.append(f"        if let Some(v) = &self.{fname} {{")
+                lines.append(f"            m.insert(\"{pname}\".to_string(), v.to_value());")
+                lines.append("        }")
+        lines.append("        Value::Map(m)")
+        lines.append("    }")
+        lines.append("}")
+        for f in fields:
+            if "Map<" in f[2] and not f[3]:
+                pass
+        for f in fields:
+            if f[2] not in ("Str", "Int", "Num", "Bool", "Json") and not f[2].startswith(("List<", "Map<")) and f[2] != name:
+                pass
+        return "\n".join(lines)
+
+    def render(self):
+        s = self.schema
+        res_name = pascal(self.type_name.split("::")[-1])
+        self.struct_for(res_name, {"properties": s.get("properties", {}), "required": s.get("required", [])}, doc_line(s.get("description")))
+        # the resource struct must not mark read-only props, others are plain
+        out = []
+        for name in self.order:
+            node, doc = self.structs[name]
+            out.append(self.render_struct(name, node, doc, name == res_name))
+        # resource trait + attributes
+        out.append(f"impl ResourceProps for {res_name} {{")
+        out.append(f"    const TYPE: &'static str = \"{self.type_name}\";")
+        out.append("}")
+        attrs = []
+        for p in s.get("readOnlyProperties", []):
+            if "*" in p:
+                continue
+            name = pointer_to_name(p)
+            node = s.get("properties", {})
+            cur = None
+            for part in name.split("."):
+                cur = node.get(part, {}) if isinstance(node, dict) else {}
+                if "$ref" in cur:
+                    cur = self.defs.get(ref_name(cur["$ref"]), {})
+                node = cur.get("properties", {})
+            if cur and cur.get("type") == "object":
+                continue  # GetAtt reaches the leaves (Endpoint.Address), not the object
+            attrs.append((name, "List<Str>" if cur and cur.get("type") == "array" else "Str"))
+        if attrs:
+            out.append("")
+            out.append(f"/// The GetAtt attributes of `{self.type_name}`.")
+            out.append(f"impl Handle<{res_name}> {{")
+            for name, rt in sorted(attrs):
+                out.append(f"    /// `Fn::GetAtt` `{name}`.")
+                out.append(f"    pub fn {snake(name).rstrip('_')}(&self) -> {rt} {{")
+                out.append(f"        self.get_att(\"{name}\")")
+                out.append("    }")
+            out.append("}")
+        return res_name, "\n".join(out)
+
+
+def generate(schemas):
+    by_service = {}
+    for t in L1_TYPES:
+        svc = t.split("::")[1].lower()
+        by_service.setdefault(svc, []).append(t)
+    l1_dir = os.path.join(ROOT, "src", "resources", "l1")
+    os.makedirs(l1_dir, exist_ok=True)
+    mods = []
+    for svc, types in sorted(by_service.items()):
+        parts = [
+            f"//! Generated by scripts/distill_schemas.py from the cfn-lint {CFN_LINT_VERSION} resource",
+            f"//! provider schemas. Do not edit: change the script and run it again.",
+            "#![allow(clippy::all, clippy::pedantic)]",
+            "",
+        ]
+        reexports = []
+        for t in types:
+            mod_name = snake(t.split("::")[-1].replace("VPC", "Vpc").replace("VPN", "Vpn").replace("DB", "Db"))
+            res_name, code = Module(t, schemas[t]).render()
+            reexports.append((mod_name, res_name))
+            parts.append(f"/// `{t}`")
+            parts.append(f"pub mod {mod_name} {{")
+            parts.append("    #[allow(unused_imports)]")
+            parts.append("    use crate::resources::{Handle, ResourceProps};")
+            parts.append("    #[allow(unused_imports)]")
+            parts.append("    use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};")
+            parts.append("    use crate::template::Value;")
+            parts.append("    use std::collections::BTreeMap;")
+            parts.append("")
+            parts.append("\n".join(("    " + l) if l else "" for l in code.split("\n")))
+            parts.append("}")
+            parts.append("")
+        for mod_name, res_name in reexports:
+            parts.append(f"pub use {mod_name}::{res_name};")
+        with open(os.path.join(l1_dir, svc + ".rs"), "w") as f:
+            f.write("\n".join(parts) + "\n")
+        mods.append(svc)
+    with open(os.path.join(l1_dir, "mod.rs"), "w") as f:
+        f.write("//! L1: typed properties for the resource types the constructs use, generated by\n")
+        f.write("//! scripts/distill_schemas.py from the CloudFormation resource provider schemas.\n\n")
+        for m in mods:
+            f.write(f"pub mod {m};\n")
+
+
+def main():
+    schemas = load_schemas()
+    os.makedirs(os.path.join(ROOT, "data"), exist_ok=True)
+    with open(os.path.join(ROOT, "data", "schema-facts.jsonl"), "w") as f:
+        # A header line, then "Type<TAB>facts" per type, sorted, so the library can
+        # index lines without parsing them and parse one type only when asked.
+        f.write("#\t" + json.dumps({"cfnLint": CFN_LINT_VERSION, "region": REGION, "types": len(schemas)}, sort_keys=True) + "\n")
+        for name, s in schemas.items():
+            f.write(name + "\t" + json.dumps(facts(name, s), sort_keys=True, separators=(",", ":")) + "\n")
+    generate(schemas)
+    print(f"distilled {len(schemas)} resource types; generated L1 for {len(L1_TYPES)}")
+
+
+if __name__ == "__main__":
+    main()

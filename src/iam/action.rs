@@ -1,0 +1,66 @@
+//! An IAM action: `service:Name`, with `*` and `?` wildcards, or `*`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::glob;
+
+/// A validated action.
+///
+/// ```
+/// use perimeter::iam::Action;
+/// let a: Action = "bedrock:InvokeModel".parse().unwrap();
+/// assert!("bedrock:Invoke*".parse::<Action>().unwrap().matches("bedrock:InvokeModel"));
+/// assert!("bedrock InvokeModel".parse::<Action>().is_err());
+/// # let _ = a;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Action(String);
+
+impl Action {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The service prefix (`bedrock`), or `*` for the all-actions wildcard.
+    pub fn service(&self) -> &str {
+        self.0.split_once(':').map_or("*", |(s, _)| s)
+    }
+
+    /// Whether this (possibly wildcard) action covers a concrete action; IAM compares
+    /// actions without regard to case.
+    pub fn matches(&self, action: &str) -> bool {
+        glob::matches(&self.0, action, true)
+    }
+
+    /// `*` or `service:*`.
+    pub fn is_service_wildcard(&self) -> bool {
+        self.0 == "*" || self.0.ends_with(":*")
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "*" {
+            return Ok(Action(s.to_string()));
+        }
+        let ok = s.split_once(':').is_some_and(|(svc, name)| {
+            !svc.is_empty()
+                && svc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !name.is_empty()
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'?' | b'-' | b'_'))
+        });
+        if ok {
+            Ok(Action(s.to_string()))
+        } else {
+            Err(format!("action {s:?} is not of the form service:ActionName (wildcards * and ? allowed) or *"))
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

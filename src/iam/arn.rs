@@ -1,0 +1,82 @@
+//! ARNs and ARN patterns.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::glob;
+
+/// A validated ARN or ARN pattern (wildcards allowed), or `*`.
+///
+/// ```
+/// use perimeter::iam::Arn;
+/// let p: Arn = "arn:aws:bedrock:*::foundation-model/anthropic.claude-instant-v1".parse().unwrap();
+/// assert!(p.matches("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-instant-v1"));
+/// assert!(!p.matches("arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1"));
+/// assert!("arn:aws:bedrock".parse::<Arn>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Arn(String);
+
+impl Arn {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The six colon-separated parts; the resource part keeps its own colons.
+    fn parts(s: &str) -> Option<[&str; 6]> {
+        let v: Vec<&str> = s.splitn(6, ':').collect();
+        (v.len() == 6).then(|| [v[0], v[1], v[2], v[3], v[4], v[5]])
+    }
+
+    /// The account field (empty for AWS-owned resources such as foundation models).
+    pub fn account(&self) -> &str {
+        Arn::parts(&self.0).map_or("", |p| p[4])
+    }
+
+    /// The service field.
+    pub fn service(&self) -> &str {
+        Arn::parts(&self.0).map_or("", |p| p[2])
+    }
+
+    /// Whether this pattern matches a concrete ARN: each of the six parts separately,
+    /// case-sensitively, as ArnLike does.
+    pub fn matches(&self, arn: &str) -> bool {
+        arn_like(&self.0, arn)
+    }
+}
+
+/// `ArnLike` semantics on two strings.
+pub fn arn_like(pattern: &str, arn: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match (Arn::parts(pattern), Arn::parts(arn)) {
+        (Some(p), Some(a)) => p.iter().zip(a.iter()).all(|(p, a)| glob::matches(p, a, false)),
+        _ => false,
+    }
+}
+
+impl FromStr for Arn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "*" {
+            return Ok(Arn(s.to_string()));
+        }
+        match Arn::parts(s) {
+            Some([arn, partition, service, _, _, resource])
+                if arn == "arn" && !partition.is_empty() && !service.is_empty() && !resource.is_empty() =>
+            {
+                Ok(Arn(s.to_string()))
+            }
+            _ => Err(format!(
+                "{s:?} is not an ARN: expected arn:partition:service:region:account:resource or *"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Arn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -1,0 +1,45 @@
+//! IAM wildcard matching: `*` any run of characters, `?` one character.
+
+/// Whether `text` matches `pattern`; `fold` compares ASCII case-insensitively (actions).
+pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let eq = |a: char, b: char| if fold { a.eq_ignore_ascii_case(&b) } else { a == b };
+    // Iterative matcher with one backtrack point: linear in practice, no recursion.
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn wildcards() {
+        assert!(matches("bedrock:*", "bedrock:InvokeModel", false));
+        assert!(matches("bedrock:Invoke*", "bedrock:invokemodel", true));
+        assert!(!matches("bedrock:Invoke*", "bedrock:invokemodel", false));
+        assert!(matches("s3:Get?bject", "s3:GetObject", false));
+        assert!(!matches("s3:Get?bject", "s3:GetObjectAcl", false));
+        assert!(matches("*", "", false));
+        assert!(matches("a*b*c", "aXXbYYc", false));
+        assert!(!matches("a*b*c", "aXXbYY", false));
+    }
+}

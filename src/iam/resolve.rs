@@ -1,0 +1,82 @@
+//! Resolving template values (`!Ref Endpoint`, `!GetAtt Role.Arn`, `!Sub`) to the
+//! concrete strings a deployed stack would hold, so policies can be evaluated before
+//! deployment.
+
+use std::collections::BTreeMap;
+
+use crate::template::{Intrinsic, Value};
+
+/// Concrete values for `Ref` and `GetAtt` targets and pseudo parameters.
+///
+/// ```
+/// use perimeter::iam::Bindings;
+/// use perimeter::template::typed::{fns, ToValue};
+/// let b = Bindings::new().bind("AWS::Region", "us-east-1").bind("Endpoint", "vpce-0abc");
+/// assert_eq!(b.resolve(&fns::sub("${Endpoint}@${AWS::Region}").to_value()).as_deref(), Some("vpce-0abc@us-east-1"));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    /// `Name` for Ref targets, `Name.Attribute` for GetAtt.
+    values: BTreeMap<String, String>,
+}
+
+impl Bindings {
+    pub fn new() -> Self {
+        Bindings::default()
+    }
+
+    /// Binds `Name` (a Ref) or `Name.Attribute` (a GetAtt) to a value.
+    pub fn bind(mut self, name: &str, value: &str) -> Self {
+        self.values.insert(name.to_string(), value.to_string());
+        self
+    }
+
+    /// The concrete string a value yields, or `None` when something in it is unbound.
+    pub fn resolve(&self, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Fn(i) => match &**i {
+                Intrinsic::Ref(name) => self.values.get(name).cloned(),
+                Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
+                    self.values.get(&format!("{resource}.{a}")).cloned()
+                }
+                Intrinsic::Sub { template, variables } => self.sub(template, variables.as_ref()),
+                Intrinsic::Join { delimiter, values: Value::List(items) } => {
+                    let parts: Option<Vec<String>> = items.iter().map(|x| self.resolve(x)).collect();
+                    parts.map(|p| p.join(delimiter))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn sub(&self, template: &str, vars: Option<&BTreeMap<String, Value>>) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            // `${!Literal}` writes `${Literal}`.
+            if let Some(lit) = after.strip_prefix('!') {
+                let end = lit.find('}')?;
+                out.push_str("${");
+                out.push_str(&lit[..=end]);
+                rest = &lit[end + 1..];
+                continue;
+            }
+            let end = after.find('}')?;
+            let name = after[..end].trim();
+            let val = match vars.and_then(|v| v.get(name)) {
+                Some(v) => self.resolve(v)?,
+                None => self.values.get(name).cloned()?,
+            };
+            out.push_str(&val);
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}

@@ -1,0 +1,147 @@
+//! Schema facts for every CloudFormation resource type, distilled from the resource
+//! provider schemas by `scripts/distill_schemas.py` into `data/schema-facts.jsonl`.
+//! The file is embedded; a type's line is parsed the first time that type is asked for.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde::Deserialize;
+
+static DATA: &str = include_str!("../../data/schema-facts.jsonl");
+
+/// One node of a property tree.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct PropNode {
+    /// JSON type: a name or a list of names.
+    #[serde(default)]
+    pub t: Option<serde_json::Value>,
+    /// Allowed values.
+    #[serde(default)]
+    pub e: Option<Vec<serde_json::Value>>,
+    /// `insertionOrder: false`: CloudFormation treats the list as a set.
+    #[serde(default)]
+    pub u: bool,
+    /// Item node of an array.
+    #[serde(default)]
+    pub i: Option<Box<PropNode>>,
+    /// Properties of an object.
+    #[serde(default)]
+    pub p: Option<BTreeMap<String, PropNode>>,
+    /// Value node of a map (patternProperties).
+    #[serde(default)]
+    pub m: Option<Box<PropNode>>,
+    /// A reference to a definition of the same type.
+    #[serde(default, rename = "$")]
+    pub def: Option<String>,
+    /// Required properties of an object.
+    #[serde(default)]
+    pub r: Vec<String>,
+    /// Exclusivity constraints (requiredXor, oneOf required sets, dependentExcluded, ...).
+    #[serde(default)]
+    pub x: Option<serde_json::Value>,
+}
+
+impl PropNode {
+    /// The JSON type names this node allows (empty when the schema does not say).
+    pub fn types(&self) -> Vec<&str> {
+        match &self.t {
+            Some(serde_json::Value::String(s)) => vec![s.as_str()],
+            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// The facts of one resource type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeFacts {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub required: Vec<String>,
+    /// A change of any of these replaces the resource (dotted paths).
+    pub create_only: Vec<String>,
+    /// A change of any of these may replace the resource.
+    pub conditional_create_only: Vec<String>,
+    /// Read-only properties: the GetAtt attributes, dotted (`Endpoint.Address`).
+    pub read_only: Vec<String>,
+    pub write_only: Vec<String>,
+    pub props: BTreeMap<String, PropNode>,
+    pub defs: BTreeMap<String, PropNode>,
+}
+
+impl TypeFacts {
+    /// Follows a `$ref` to its definition.
+    pub fn resolve<'a>(&'a self, node: &'a PropNode) -> &'a PropNode {
+        let mut n = node;
+        // Definitions may chain; a cycle of pure references cannot occur in valid schemas,
+        // but a bound keeps a bad data file from looping.
+        for _ in 0..16 {
+            match n.def.as_deref().and_then(|d| self.defs.get(d)) {
+                Some(next) => n = next,
+                None => break,
+            }
+        }
+        n
+    }
+
+    /// The node of a top-level property.
+    pub fn property(&self, name: &str) -> Option<&PropNode> {
+        self.props.get(name).map(|n| self.resolve(n))
+    }
+
+    /// Whether `name` (`Arn`, `Endpoint.Address`) is a GetAtt attribute of this type.
+    pub fn has_attribute(&self, name: &str) -> bool {
+        self.read_only.iter().any(|a| a == name)
+    }
+
+    /// Whether a top-level property is read-only (an attribute, never set by templates).
+    pub fn is_read_only(&self, name: &str) -> bool {
+        self.read_only.iter().any(|a| a == name)
+    }
+}
+
+struct Index {
+    lines: HashMap<&'static str, &'static str>,
+    parsed: Mutex<HashMap<&'static str, Arc<TypeFacts>>>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| Index {
+        lines: DATA
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(t, _)| *t != "#")
+            .collect(),
+        parsed: Mutex::new(HashMap::new()),
+    })
+}
+
+/// The facts of a resource type, or `None` when no schema knows it.
+///
+/// ```
+/// let f = perimeter::resources::facts::lookup("AWS::EC2::VPCEndpoint").unwrap();
+/// assert!(f.create_only.iter().any(|p| p == "ServiceName"));
+/// assert!(f.has_attribute("Id"));
+/// ```
+pub fn lookup(type_name: &str) -> Option<Arc<TypeFacts>> {
+    let idx = index();
+    let (key, line) = idx.lines.get_key_value(type_name)?;
+    let mut parsed = idx.parsed.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(f) = parsed.get(key) {
+        return Some(f.clone());
+    }
+    // The data file is generated and embedded: a line that does not parse is a build defect.
+    let facts: TypeFacts = serde_json::from_str(line).expect("data/schema-facts.jsonl is valid");
+    let facts = Arc::new(facts);
+    parsed.insert(key, facts.clone());
+    Some(facts)
+}
+
+/// Every resource type the facts know, sorted.
+pub fn type_names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = index().lines.keys().copied().collect();
+    v.sort_unstable();
+    v
+}
