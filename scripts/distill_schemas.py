@@ -149,7 +149,8 @@ def snake(name):
 
 
 def pascal(name):
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]", name) if p)
+    """Rust type name: acronym runs become words (VPCEndpoint -> VpcEndpoint)."""
+    return "".join(w.capitalize() for w in snake(name).rstrip("_").split("_") if w)
 
 
 def doc_line(text):
@@ -334,7 +335,7 @@ def generate(schemas):
         ]
         reexports = []
         for t in types:
-            mod_name = snake(t.split("::")[-1].replace("VPC", "Vpc").replace("VPN", "Vpn").replace("DB", "Db"))
+            mod_name = snake(t.split("::")[-1])
             res_name, code = Module(t, schemas[t]).render()
             reexports.append((mod_name, res_name))
             parts.append(f"/// `{t}`")

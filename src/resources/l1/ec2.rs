@@ -11,11 +11,11 @@ pub mod vpc {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// VPC
+    /// Vpc
     ///
     /// Properties of `AWS::EC2::VPC`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VPC {
+    pub struct Vpc {
         pub cidr_block: Option<Str>,
         pub enable_dns_hostnames: Option<Bool>,
         pub enable_dns_support: Option<Bool>,
@@ -25,10 +25,10 @@ pub mod vpc {
         pub tags: Option<List<Tag>>,
     }
 
-    impl VPC {
+    impl Vpc {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            VPC {
+            Vpc {
                 cidr_block: None,
                 enable_dns_hostnames: None,
                 enable_dns_support: None,
@@ -82,7 +82,7 @@ pub mod vpc {
         }
     }
 
-    impl ToValue for VPC {
+    impl ToValue for Vpc {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.cidr_block {
@@ -134,12 +134,12 @@ pub mod vpc {
             Value::Map(m)
         }
     }
-    impl ResourceProps for VPC {
+    impl ResourceProps for Vpc {
         const TYPE: &'static str = "AWS::EC2::VPC";
     }
 
     /// The GetAtt attributes of `AWS::EC2::VPC`.
-    impl Handle<VPC> {
+    impl Handle<Vpc> {
         /// `Fn::GetAtt` `CidrBlockAssociations`.
         pub fn cidr_block_associations(&self) -> List<Str> {
             self.get_att("CidrBlockAssociations")
@@ -1283,11 +1283,11 @@ pub mod vpc_endpoint {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// VPCEndpoint
+    /// VpcEndpoint
     ///
     /// Properties of `AWS::EC2::VPCEndpoint`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VPCEndpoint {
+    pub struct VpcEndpoint {
         pub dns_options: Option<DnsOptionsSpecification>,
         pub ip_address_type: Option<Str>,
         pub policy_document: Option<Json>,
@@ -1304,10 +1304,10 @@ pub mod vpc_endpoint {
         pub vpc_id: Str,
     }
 
-    impl VPCEndpoint {
+    impl VpcEndpoint {
         /// Required properties here; set the others with the builder methods.
         pub fn new(vpc_id: impl Into<Str>) -> Self {
-            VPCEndpoint {
+            VpcEndpoint {
                 dns_options: None,
                 ip_address_type: None,
                 policy_document: None,
@@ -1404,7 +1404,7 @@ pub mod vpc_endpoint {
         }
     }
 
-    impl ToValue for VPCEndpoint {
+    impl ToValue for VpcEndpoint {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.dns_options {
@@ -1538,12 +1538,12 @@ pub mod vpc_endpoint {
             Value::Map(m)
         }
     }
-    impl ResourceProps for VPCEndpoint {
+    impl ResourceProps for VpcEndpoint {
         const TYPE: &'static str = "AWS::EC2::VPCEndpoint";
     }
 
     /// The GetAtt attributes of `AWS::EC2::VPCEndpoint`.
-    impl Handle<VPCEndpoint> {
+    impl Handle<VpcEndpoint> {
         /// `Fn::GetAtt` `CreationTimestamp`.
         pub fn creation_timestamp(&self) -> Str {
             self.get_att("CreationTimestamp")
@@ -1572,20 +1572,20 @@ pub mod vpn_gateway {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// VPNGateway
+    /// VpnGateway
     ///
     /// Properties of `AWS::EC2::VPNGateway`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VPNGateway {
+    pub struct VpnGateway {
         pub amazon_side_asn: Option<Int>,
         pub tags: Option<List<Tag>>,
         pub type_: Str,
     }
 
-    impl VPNGateway {
+    impl VpnGateway {
         /// Required properties here; set the others with the builder methods.
         pub fn new(type_: impl Into<Str>) -> Self {
-            VPNGateway {
+            VpnGateway {
                 amazon_side_asn: None,
                 tags: None,
                 type_: type_.into(),
@@ -1605,7 +1605,7 @@ pub mod vpn_gateway {
         }
     }
 
-    impl ToValue for VPNGateway {
+    impl ToValue for VpnGateway {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.amazon_side_asn {
@@ -1643,12 +1643,12 @@ pub mod vpn_gateway {
             Value::Map(m)
         }
     }
-    impl ResourceProps for VPNGateway {
+    impl ResourceProps for VpnGateway {
         const TYPE: &'static str = "AWS::EC2::VPNGateway";
     }
 
     /// The GetAtt attributes of `AWS::EC2::VPNGateway`.
-    impl Handle<VPNGateway> {
+    impl Handle<VpnGateway> {
         /// `Fn::GetAtt` `VPNGatewayId`.
         pub fn vpn_gateway_id(&self) -> Str {
             self.get_att("VPNGatewayId")
@@ -1665,20 +1665,20 @@ pub mod vpc_gateway_attachment {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// VPCGatewayAttachment
+    /// VpcGatewayAttachment
     ///
     /// Properties of `AWS::EC2::VPCGatewayAttachment`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VPCGatewayAttachment {
+    pub struct VpcGatewayAttachment {
         pub internet_gateway_id: Option<Str>,
         pub vpc_id: Str,
         pub vpn_gateway_id: Option<Str>,
     }
 
-    impl VPCGatewayAttachment {
+    impl VpcGatewayAttachment {
         /// Required properties here; set the others with the builder methods.
         pub fn new(vpc_id: impl Into<Str>) -> Self {
-            VPCGatewayAttachment {
+            VpcGatewayAttachment {
                 internet_gateway_id: None,
                 vpc_id: vpc_id.into(),
                 vpn_gateway_id: None,
@@ -1698,7 +1698,7 @@ pub mod vpc_gateway_attachment {
         }
     }
 
-    impl ToValue for VPCGatewayAttachment {
+    impl ToValue for VpcGatewayAttachment {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.internet_gateway_id {
@@ -1711,12 +1711,12 @@ pub mod vpc_gateway_attachment {
             Value::Map(m)
         }
     }
-    impl ResourceProps for VPCGatewayAttachment {
+    impl ResourceProps for VpcGatewayAttachment {
         const TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
     }
 
     /// The GetAtt attributes of `AWS::EC2::VPCGatewayAttachment`.
-    impl Handle<VPCGatewayAttachment> {
+    impl Handle<VpcGatewayAttachment> {
         /// `Fn::GetAtt` `AttachmentType`.
         pub fn attachment_type(&self) -> Str {
             self.get_att("AttachmentType")
@@ -1733,26 +1733,26 @@ pub mod vpn_gateway_route_propagation {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// VPNGatewayRoutePropagation
+    /// VpnGatewayRoutePropagation
     ///
     /// Properties of `AWS::EC2::VPNGatewayRoutePropagation`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct VPNGatewayRoutePropagation {
+    pub struct VpnGatewayRoutePropagation {
         pub route_table_ids: List<Str>,
         pub vpn_gateway_id: Str,
     }
 
-    impl VPNGatewayRoutePropagation {
+    impl VpnGatewayRoutePropagation {
         /// Required properties here; set the others with the builder methods.
         pub fn new(route_table_ids: impl Into<List<Str>>, vpn_gateway_id: impl Into<Str>) -> Self {
-            VPNGatewayRoutePropagation {
+            VpnGatewayRoutePropagation {
                 route_table_ids: route_table_ids.into(),
                 vpn_gateway_id: vpn_gateway_id.into(),
             }
         }
     }
 
-    impl ToValue for VPNGatewayRoutePropagation {
+    impl ToValue for VpnGatewayRoutePropagation {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             m.insert("RouteTableIds".to_string(), self.route_table_ids.to_value());
@@ -1760,12 +1760,12 @@ pub mod vpn_gateway_route_propagation {
             Value::Map(m)
         }
     }
-    impl ResourceProps for VPNGatewayRoutePropagation {
+    impl ResourceProps for VpnGatewayRoutePropagation {
         const TYPE: &'static str = "AWS::EC2::VPNGatewayRoutePropagation";
     }
 
     /// The GetAtt attributes of `AWS::EC2::VPNGatewayRoutePropagation`.
-    impl Handle<VPNGatewayRoutePropagation> {
+    impl Handle<VpnGatewayRoutePropagation> {
         /// `Fn::GetAtt` `Id`.
         pub fn id(&self) -> Str {
             self.get_att("Id")
@@ -1773,14 +1773,14 @@ pub mod vpn_gateway_route_propagation {
     }
 }
 
-pub use vpc::VPC;
+pub use vpc::Vpc;
 pub use subnet::Subnet;
 pub use route_table::RouteTable;
 pub use subnet_route_table_association::SubnetRouteTableAssociation;
 pub use security_group::SecurityGroup;
 pub use security_group_ingress::SecurityGroupIngress;
 pub use security_group_egress::SecurityGroupEgress;
-pub use vpc_endpoint::VPCEndpoint;
-pub use vpn_gateway::VPNGateway;
-pub use vpc_gateway_attachment::VPCGatewayAttachment;
-pub use vpn_gateway_route_propagation::VPNGatewayRoutePropagation;
+pub use vpc_endpoint::VpcEndpoint;
+pub use vpn_gateway::VpnGateway;
+pub use vpc_gateway_attachment::VpcGatewayAttachment;
+pub use vpn_gateway_route_propagation::VpnGatewayRoutePropagation;

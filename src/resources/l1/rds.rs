@@ -11,16 +11,16 @@ pub mod db_instance {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// DBInstance
+    /// DbInstance
     ///
     /// Properties of `AWS::RDS::DBInstance`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DBInstance {
+    pub struct DbInstance {
         pub additional_storage_volumes: Option<List<AdditionalStorageVolume>>,
         pub allocated_storage: Option<Str>,
         pub allow_major_version_upgrade: Option<Bool>,
         pub apply_immediately: Option<Bool>,
-        pub associated_roles: Option<List<DBInstanceRole>>,
+        pub associated_roles: Option<List<DbInstanceRole>>,
         pub auto_minor_version_upgrade: Option<Bool>,
         pub automatic_backup_replication_kms_key_id: Option<Str>,
         pub automatic_backup_replication_region: Option<Str>,
@@ -101,10 +101,10 @@ pub mod db_instance {
         pub vpc_security_groups: Option<List<Str>>,
     }
 
-    impl DBInstance {
+    impl DbInstance {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            DBInstance {
+            DbInstance {
                 additional_storage_volumes: None,
                 allocated_storage: None,
                 allow_major_version_upgrade: None,
@@ -216,7 +216,7 @@ pub mod db_instance {
         }
 
         /// Sets `AssociatedRoles`.
-        pub fn associated_roles(mut self, v: impl Into<List<DBInstanceRole>>) -> Self {
+        pub fn associated_roles(mut self, v: impl Into<List<DbInstanceRole>>) -> Self {
             self.associated_roles = Some(v.into());
             self
         }
@@ -690,7 +690,7 @@ pub mod db_instance {
         }
     }
 
-    impl ToValue for DBInstance {
+    impl ToValue for DbInstance {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.additional_storage_volumes {
@@ -1030,24 +1030,24 @@ pub mod db_instance {
             Value::Map(m)
         }
     }
-    /// DBInstanceRole
+    /// DbInstanceRole
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DBInstanceRole {
+    pub struct DbInstanceRole {
         pub feature_name: Str,
         pub role_arn: Str,
     }
 
-    impl DBInstanceRole {
+    impl DbInstanceRole {
         /// Required properties here; set the others with the builder methods.
         pub fn new(feature_name: impl Into<Str>, role_arn: impl Into<Str>) -> Self {
-            DBInstanceRole {
+            DbInstanceRole {
                 feature_name: feature_name.into(),
                 role_arn: role_arn.into(),
             }
         }
     }
 
-    impl ToValue for DBInstanceRole {
+    impl ToValue for DbInstanceRole {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             m.insert("FeatureName".to_string(), self.feature_name.to_value());
@@ -1230,19 +1230,19 @@ pub mod db_instance {
             Value::Map(m)
         }
     }
-    /// DBInstanceStatusInfo
+    /// DbInstanceStatusInfo
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DBInstanceStatusInfo {
+    pub struct DbInstanceStatusInfo {
         pub message: Option<Str>,
         pub normal: Option<Bool>,
         pub status: Option<Str>,
         pub status_type: Option<Str>,
     }
 
-    impl DBInstanceStatusInfo {
+    impl DbInstanceStatusInfo {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            DBInstanceStatusInfo {
+            DbInstanceStatusInfo {
                 message: None,
                 normal: None,
                 status: None,
@@ -1275,7 +1275,7 @@ pub mod db_instance {
         }
     }
 
-    impl ToValue for DBInstanceStatusInfo {
+    impl ToValue for DbInstanceStatusInfo {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             if let Some(v) = &self.message {
@@ -1326,12 +1326,12 @@ pub mod db_instance {
             Value::Map(m)
         }
     }
-    impl ResourceProps for DBInstance {
+    impl ResourceProps for DbInstance {
         const TYPE: &'static str = "AWS::RDS::DBInstance";
     }
 
     /// The GetAtt attributes of `AWS::RDS::DBInstance`.
-    impl Handle<DBInstance> {
+    impl Handle<DbInstance> {
         /// `Fn::GetAtt` `AutomaticRestartTime`.
         pub fn automatic_restart_time(&self) -> Str {
             self.get_att("AutomaticRestartTime")
@@ -1432,21 +1432,21 @@ pub mod db_subnet_group {
     use crate::template::Value;
     use std::collections::BTreeMap;
 
-    /// DBSubnetGroup
+    /// DbSubnetGroup
     ///
     /// Properties of `AWS::RDS::DBSubnetGroup`. Required properties are the arguments of `new`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct DBSubnetGroup {
+    pub struct DbSubnetGroup {
         pub db_subnet_group_description: Str,
         pub db_subnet_group_name: Option<Str>,
         pub subnet_ids: List<Str>,
         pub tags: Option<List<Tag>>,
     }
 
-    impl DBSubnetGroup {
+    impl DbSubnetGroup {
         /// Required properties here; set the others with the builder methods.
         pub fn new(db_subnet_group_description: impl Into<Str>, subnet_ids: impl Into<List<Str>>) -> Self {
-            DBSubnetGroup {
+            DbSubnetGroup {
                 db_subnet_group_description: db_subnet_group_description.into(),
                 db_subnet_group_name: None,
                 subnet_ids: subnet_ids.into(),
@@ -1467,7 +1467,7 @@ pub mod db_subnet_group {
         }
     }
 
-    impl ToValue for DBSubnetGroup {
+    impl ToValue for DbSubnetGroup {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             m.insert("DBSubnetGroupDescription".to_string(), self.db_subnet_group_description.to_value());
@@ -1514,10 +1514,10 @@ pub mod db_subnet_group {
             Value::Map(m)
         }
     }
-    impl ResourceProps for DBSubnetGroup {
+    impl ResourceProps for DbSubnetGroup {
         const TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
     }
 }
 
-pub use db_instance::DBInstance;
-pub use db_subnet_group::DBSubnetGroup;
+pub use db_instance::DbInstance;
+pub use db_subnet_group::DbSubnetGroup;

@@ -1,0 +1,299 @@
+//! BedrockPrivateAccess (L3): the AWS reference architecture for private access to
+//! Amazon Bedrock over PrivateLink, composed from the L2 constructs.
+//!
+//! The Lambda function's role may call Bedrock only through the endpoint
+//! (`aws:sourceVpce`), and the endpoint lets only that role invoke only the listed models.
+//! The endpoint policy's effect is a switch: `Deny` proves calls are refused.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use super::cidr::Cidr;
+use super::database::{Database, DatabaseProps, PORT};
+use super::endpoint::interface_endpoint;
+use super::function::{Code, VpcFunction, VpcFunctionProps};
+use super::network::{Azs, PrivateVpc, PrivateVpcProps};
+use super::security_group::{Group, Port};
+use super::stack::{Attributes, ConstructError, Stack};
+use crate::iam::{ConditionOperator, Effect, Op, PolicyDocument, Principal, ResourceEntry, Statement};
+use crate::resources::ec2::{vpn_gateway, VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation};
+use crate::resources::iam::Policy;
+use crate::resources::Handle;
+use crate::template::typed::{fns, List, Str};
+use crate::template::Template;
+
+/// The handler the function runs unless S3 code is given.
+pub const HANDLER_SOURCE: &str = include_str!("handler.py");
+
+/// A Bedrock foundation model id, `provider.model[:version]`.
+///
+/// ```
+/// use perimeter::constructs::ModelId;
+/// assert!("anthropic.claude-instant-v1".parse::<ModelId>().is_ok());
+/// assert!("anthropic.claude-3-5-sonnet-20240620-v1:0".parse::<ModelId>().is_ok());
+/// assert!("claude".parse::<ModelId>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelId(String);
+
+impl ModelId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The foundation-model ARN in any region of the stack's partition.
+    pub fn arn(&self) -> Str {
+        fns::sub(&format!("arn:${{AWS::Partition}}:bedrock:*::foundation-model/{}", self.0))
+    }
+}
+
+impl FromStr for ModelId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = s.len() <= 128
+            && s.split_once('.').is_some_and(|(provider, model)| {
+                !provider.is_empty()
+                    && provider.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && model.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                    && model.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
+            });
+        if ok {
+            Ok(ModelId(s.to_string()))
+        } else {
+            Err(format!("{s:?} is not a Bedrock model id such as anthropic.claude-instant-v1 (provider.model[:version])"))
+        }
+    }
+}
+
+impl fmt::Display for ModelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for ModelId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ModelId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for ModelId {
+    fn schema_name() -> Cow<'static, str> {
+        "ModelId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A Bedrock foundation model id, provider.model[:version]",
+            "pattern": r"^[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9.:-]*$",
+            "examples": ["anthropic.claude-instant-v1"]
+        })
+    }
+}
+
+/// Corporate network access over AWS Direct Connect / VPN through a virtual private gateway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorporateAccess {
+    pub cidr: Cidr,
+    pub amazon_side_asn: Option<u32>,
+}
+
+/// The function's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionSettings {
+    pub runtime: String,
+    pub memory_mb: u32,
+    pub timeout_seconds: u32,
+    pub log_retention_days: u32,
+    /// Code in S3 instead of the inline handler.
+    pub s3_code: Option<(String, String)>,
+}
+
+/// Everything the solution is built from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BedrockPrivateAccessProps {
+    /// Name prefix for tags, e.g. `bedrock-dev`.
+    pub name: String,
+    pub vpc_cidr: Cidr,
+    pub azs: Azs,
+    pub subnets: Vec<Cidr>,
+    pub models: Vec<ModelId>,
+    pub endpoint_policy_effect: Effect,
+    /// Grant bedrock:ListFoundationModels too (adds the `bedrock` control-plane endpoint).
+    pub list_foundation_models: bool,
+    pub corporate_access: Option<CorporateAccess>,
+    pub function: FunctionSettings,
+    pub database: Option<DatabaseProps>,
+}
+
+/// Handles to what the solution built, for composing further.
+#[derive(Debug, Clone)]
+pub struct BedrockPrivateAccess {
+    pub vpc: PrivateVpc,
+    pub function: VpcFunction,
+}
+
+fn stmt<'a>(effect: Effect, actions: impl IntoIterator<Item = &'a str>) -> Result<Statement, ConstructError> {
+    Statement::new(effect, actions).map_err(ConstructError::Invalid)
+}
+
+/// `ForAnyValue:StringEquals aws:sourceVpce = <endpoint>`.
+fn through(s: Statement, endpoint: &Handle<crate::resources::ec2::VpcEndpoint>) -> Statement {
+    s.condition(ConditionOperator::for_any_value(Op::StringEquals), "aws:sourceVpce", vec![endpoint.reference()])
+}
+
+impl BedrockPrivateAccess {
+    /// Builds the whole solution into a template.
+    ///
+    /// ```
+    /// use perimeter::constructs::*;
+    /// use perimeter::iam::Effect;
+    /// let cidr: Cidr = "10.0.0.0/16".parse().unwrap();
+    /// let props = BedrockPrivateAccessProps {
+    ///     name: "bedrock-dev".into(),
+    ///     vpc_cidr: cidr,
+    ///     azs: Azs::Count(2),
+    ///     subnets: cidr.carve(2, 24).unwrap(),
+    ///     models: vec!["anthropic.claude-instant-v1".parse().unwrap()],
+    ///     endpoint_policy_effect: Effect::Allow,
+    ///     list_foundation_models: true,
+    ///     corporate_access: None,
+    ///     function: FunctionSettings { runtime: "python3.12".into(), memory_mb: 256, timeout_seconds: 30, log_retention_days: 30, s3_code: None },
+    ///     database: None,
+    /// };
+    /// let template = BedrockPrivateAccess::template(&props).unwrap();
+    /// assert!(template.resources.contains_key(&"BedrockRuntimeEndpoint".parse().unwrap()));
+    /// ```
+    pub fn template(p: &BedrockPrivateAccessProps) -> Result<Template, ConstructError> {
+        let mut stack = Stack::new(&format!("Private access to Amazon Bedrock over AWS PrivateLink ({})", p.name));
+        Self::build(&mut stack, p)?;
+        Ok(stack.into_template())
+    }
+
+    /// Adds the solution to a stack.
+    pub fn build(stack: &mut Stack, p: &BedrockPrivateAccessProps) -> Result<BedrockPrivateAccess, ConstructError> {
+        if p.models.is_empty() {
+            return Err(ConstructError::Invalid("at least one model is needed".into()));
+        }
+        if let Some(c) = &p.corporate_access {
+            if c.cidr.overlaps(&p.vpc_cidr) {
+                return Err(ConstructError::Invalid(format!("corporate CIDR {} overlaps the VPC CIDR {}", c.cidr, p.vpc_cidr)));
+            }
+        }
+        let vpc = PrivateVpc::build(
+            stack,
+            "Vpc",
+            &PrivateVpcProps { name: p.name.clone(), cidr: p.vpc_cidr, azs: p.azs.clone(), subnets: p.subnets.clone() },
+        )?;
+
+        // Security groups: the workload reaches the endpoints on 443 and nothing else.
+        let workload = Group::build(stack, "Workload", vpc.vpc.reference(), "Workload (Lambda function)", &format!("{}-workload", p.name), &[])?;
+        let corporate: Vec<(Cidr, Port, String)> =
+            p.corporate_access.iter().map(|c| (c.cidr, Port::tcp(443), "HTTPS from the corporate network".to_string())).collect();
+        let endpoint_sg = Group::build(stack, "Endpoint", vpc.vpc.reference(), "Allow TLS for VPC Endpoint", &format!("{}-endpoints", p.name), &corporate)?;
+        workload.connect(stack, &endpoint_sg, Port::tcp(443), "HTTPS to the VPC endpoints")?;
+
+        let database = match &p.database {
+            Some(d) => Some(Database::build(stack, "Database", d, &vpc, &workload)?),
+            None => None,
+        };
+
+        let mut env = BTreeMap::from([("MODEL_ID".to_string(), Str::from(p.models[0].as_str()))]);
+        if let (Some(db), Some(d)) = (&database, &p.database) {
+            env.insert("DB_SECRET_ARN".into(), db.secret_arn());
+            env.insert("DB_HOST".into(), db.instance.endpoint_address());
+            env.insert("DB_PORT".into(), Str::from(PORT.to_string()));
+            env.insert("DB_NAME".into(), Str::from(d.database_name.as_str()));
+        }
+        let code = match &p.function.s3_code {
+            Some((bucket, key)) => Code::S3 { bucket: bucket.clone(), key: key.clone() },
+            None => Code::Inline(HANDLER_SOURCE.to_string()),
+        };
+        let function = VpcFunction::build(
+            stack,
+            "Function",
+            &VpcFunctionProps {
+                description: "Answers product questions with Amazon Bedrock over PrivateLink".into(),
+                runtime: p.function.runtime.clone(),
+                handler: "index.handler".into(),
+                code,
+                memory_mb: p.function.memory_mb,
+                timeout_seconds: p.function.timeout_seconds,
+                log_retention_days: p.function.log_retention_days,
+                environment: env,
+            },
+            &vpc,
+            &workload,
+        )?;
+        let role_arn = function.role.arn();
+        let model_arns: Vec<ResourceEntry> = p.models.iter().map(|m| ResourceEntry::from(m.arn())).collect();
+
+        // The endpoint policy: only InvokeModel, only the listed models, only the role.
+        let mut invoke = stmt(p.endpoint_policy_effect, ["bedrock:InvokeModel"])?.sid("InvokeListedModelsOnly").principal(Principal::aws(role_arn.clone()));
+        for arn in &model_arns {
+            invoke = invoke.resource(arn.clone());
+        }
+        let runtime_endpoint = interface_endpoint(stack, "BedrockRuntimeEndpoint", "bedrock-runtime", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![invoke])), &format!("{}-bedrock-runtime", p.name))?;
+
+        // The role's Bedrock access holds only through the endpoints. A separate policy
+        // resource: the endpoint policy names the role, so an inline role policy naming
+        // the endpoint would be a dependency cycle.
+        let mut invoke_identity = stmt(Effect::Allow, ["bedrock:InvokeModel"])?.sid("InvokeModelThroughEndpoint");
+        for arn in &model_arns {
+            invoke_identity = invoke_identity.resource(arn.clone());
+        }
+        let mut identity = vec![through(invoke_identity, &runtime_endpoint)];
+        if p.list_foundation_models {
+            let list = stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?.sid("ListModelsThroughEndpoint").principal(Principal::aws(role_arn.clone())).resource(any()?);
+            let control = interface_endpoint(stack, "BedrockEndpoint", "bedrock", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![list])), &format!("{}-bedrock", p.name))?;
+            // ListFoundationModels takes no resource-level permissions.
+            identity.push(through(stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?.sid("ListModelsThroughEndpoint").resource(any()?), &control));
+        }
+        if let Some(db) = &database {
+            let read = stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?.sid("ReadDatabaseSecret").principal(Principal::aws(role_arn.clone())).resource(db.secret_arn());
+            let sm = interface_endpoint(stack, "SecretsManagerEndpoint", "secretsmanager", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![read])), &format!("{}-secretsmanager", p.name))?;
+            identity.push(through(stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?.sid("ReadDatabaseSecretThroughEndpoint").resource(db.secret_arn()), &sm));
+        }
+        stack.add(
+            "FunctionBedrockAccess",
+            Policy::new(PolicyDocument::new(identity), "BedrockThroughPrivateLink").roles(List::Items(vec![function.role.reference()])),
+        )?;
+
+        if let Some(c) = &p.corporate_access {
+            let mut gw = VpnGateway::new("ipsec.1").tags(vec![vpn_gateway::Tag::new("Name", format!("{}-vgw", p.name))]);
+            if let Some(asn) = c.amazon_side_asn {
+                gw = gw.amazon_side_asn(asn as i64);
+            }
+            let gw = stack.add("VpnGateway", gw)?;
+            let attachment = stack.add("VpnGatewayAttachment", VpcGatewayAttachment::new(vpc.vpc.reference()).vpn_gateway_id(gw.reference()))?;
+            stack.add_with(
+                "VpnGatewayRoutePropagation",
+                VpnGatewayRoutePropagation::new(List::Items(vpc.route_tables.iter().map(Handle::reference).collect()), gw.reference()),
+                // Propagation needs the gateway attached first.
+                Attributes { depends_on: vec![attachment.logical_id().clone()], ..Attributes::default() },
+            )?;
+        }
+
+        stack.output("VpcId", "The VPC", vpc.vpc.reference(), true)?;
+        stack.output("PrivateSubnetIds", "The private subnets, comma-separated", fns::join(",", vpc.subnet_ids()), true)?;
+        stack.output("BedrockRuntimeEndpointId", "The bedrock-runtime interface endpoint", runtime_endpoint.reference(), true)?;
+        stack.output("FunctionName", "The Lambda function", function.function.reference(), true)?;
+        stack.output("FunctionArn", "The Lambda function's ARN", function.function.arn(), true)?;
+        if let Some(db) = &database {
+            stack.output("DatabaseEndpoint", "The database host", db.instance.endpoint_address(), true)?;
+        }
+        Ok(BedrockPrivateAccess { vpc, function })
+    }
+}
+
+fn any() -> Result<ResourceEntry, ConstructError> {
+    Ok(ResourceEntry::Arn("*".parse().map_err(ConstructError::Invalid)?))
+}

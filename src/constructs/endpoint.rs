@@ -1,0 +1,39 @@
+//! Interface VPC endpoints for any AWS service, with private DNS and a policy.
+
+use super::network::PrivateVpc;
+use super::security_group::Group;
+use super::stack::{ConstructError, Stack};
+use crate::iam::PolicyDocument;
+use crate::resources::ec2::{vpc_endpoint, VpcEndpoint};
+use crate::resources::Handle;
+use crate::template::typed::{fns, List};
+
+/// Adds an interface endpoint for `service` (`bedrock-runtime`, `secretsmanager`, ...)
+/// in every subnet of the VPC, behind `group`, with private DNS on.
+///
+/// The service name is built from the stack's region, so one template serves every
+/// region it is deployed to.
+pub fn interface_endpoint(
+    stack: &mut Stack,
+    id: &str,
+    service: &str,
+    vpc: &PrivateVpc,
+    group: &Group,
+    policy: Option<PolicyDocument>,
+    name_tag: &str,
+) -> Result<Handle<VpcEndpoint>, ConstructError> {
+    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
+        return Err(ConstructError::Invalid(format!("{service:?} is not an AWS service name such as bedrock-runtime")));
+    }
+    let mut e = VpcEndpoint::new(vpc.vpc.reference())
+        .service_name(fns::sub(&format!("com.amazonaws.${{AWS::Region}}.{service}")))
+        .vpc_endpoint_type("Interface")
+        .private_dns_enabled(true)
+        .subnet_ids(vpc.subnet_ids())
+        .security_group_ids(List::Items(vec![group.group_id()]))
+        .tags(vec![vpc_endpoint::Tag::new("Name", name_tag)]);
+    if let Some(p) = policy {
+        e = e.policy_document(p);
+    }
+    stack.add(id, e)
+}

@@ -1,0 +1,21 @@
+//! Constructs (L2/L3): a private VPC, security groups joined by typed rules, interface
+//! endpoints, a VPC Lambda function, an RDS database, and the Bedrock private-access
+//! solution composed from them.
+
+mod bedrock;
+mod cidr;
+mod database;
+mod endpoint;
+mod function;
+mod network;
+mod security_group;
+mod stack;
+
+pub use bedrock::{BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings, ModelId, HANDLER_SOURCE};
+pub use cidr::Cidr;
+pub use database::{Database, DatabaseProps};
+pub use endpoint::interface_endpoint;
+pub use function::{Code, VpcFunction, VpcFunctionProps, RETENTION_DAYS};
+pub use network::{Azs, PrivateVpc, PrivateVpcProps};
+pub use security_group::{Group, Port, Protocol};
+pub use stack::{Attributes, ConstructError, Stack};

@@ -1,0 +1,124 @@
+//! PrivateVpc: a VPC with one isolated subnet per Availability Zone, a route table per
+//! subnet, DNS on; no internet gateway, no NAT.
+
+use super::cidr::Cidr;
+use super::stack::{ConstructError, Stack};
+use crate::resources::ec2::{route_table, subnet, vpc, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc};
+use crate::resources::Handle;
+use crate::template::typed::{fns, List, Str};
+
+/// Which Availability Zones the subnets go in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Azs {
+    /// The first N zones of the stack's region (`Fn::GetAZs`), resolved at deploy time.
+    Count(usize),
+    /// Named zones, e.g. `us-east-1a`.
+    Named(Vec<String>),
+}
+
+impl Azs {
+    pub fn len(&self) -> usize {
+        match self {
+            Azs::Count(n) => *n,
+            Azs::Named(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn zone(&self, i: usize) -> Str {
+        match self {
+            Azs::Count(_) => fns::select(i, fns::get_azs(Str::from(""))),
+            Azs::Named(v) => v[i].clone().into(),
+        }
+    }
+}
+
+/// What a PrivateVpc needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrivateVpcProps {
+    /// Prefix of Name tags, e.g. `bedrock-dev`.
+    pub name: String,
+    pub cidr: Cidr,
+    pub azs: Azs,
+    /// One subnet CIDR per zone, inside `cidr` and not overlapping.
+    pub subnets: Vec<Cidr>,
+}
+
+/// The built VPC.
+#[derive(Debug, Clone)]
+pub struct PrivateVpc {
+    pub vpc: Handle<Vpc>,
+    pub subnets: Vec<Handle<Subnet>>,
+    pub route_tables: Vec<Handle<RouteTable>>,
+}
+
+impl PrivateVpc {
+    /// The subnet ids, for endpoints, functions and subnet groups.
+    pub fn subnet_ids(&self) -> List<Str> {
+        List::Items(self.subnets.iter().map(Handle::reference).collect())
+    }
+
+    /// Adds the VPC under logical id `id` (`Vpc`, `VpcPrivateSubnet1`, ...).
+    pub fn build(stack: &mut Stack, id: &str, p: &PrivateVpcProps) -> Result<PrivateVpc, ConstructError> {
+        validate(p)?;
+        let vpc = stack.add(
+            id,
+            Vpc::new()
+                .cidr_block(p.cidr)
+                .enable_dns_support(true)
+                .enable_dns_hostnames(true)
+                .tags(vec![vpc::Tag::new("Name", format!("{}-vpc", p.name))]),
+        )?;
+        let mut subnets = Vec::new();
+        let mut route_tables = Vec::new();
+        for (i, cidr) in p.subnets.iter().enumerate() {
+            let n = i + 1;
+            let sid = format!("{id}PrivateSubnet{n}");
+            let s = stack.add(
+                &sid,
+                Subnet::new(vpc.reference())
+                    .cidr_block(*cidr)
+                    .availability_zone(p.azs.zone(i))
+                    .map_public_ip_on_launch(false)
+                    .tags(vec![subnet::Tag::new("Name", format!("{}-private-{n}", p.name))]),
+            )?;
+            let rt = stack.add(
+                &format!("{sid}RouteTable"),
+                RouteTable::new(vpc.reference()).tags(vec![route_table::Tag::new("Name", format!("{}-private-{n}", p.name))]),
+            )?;
+            stack.add(&format!("{sid}RouteTableAssociation"), SubnetRouteTableAssociation::new(rt.reference(), s.reference()))?;
+            subnets.push(s);
+            route_tables.push(rt);
+        }
+        Ok(PrivateVpc { vpc, subnets, route_tables })
+    }
+}
+
+/// At least two zones, one subnet per zone, subnets inside the VPC and disjoint.
+pub fn validate(p: &PrivateVpcProps) -> Result<(), ConstructError> {
+    let bad = |m: String| Err(ConstructError::Invalid(m));
+    if p.azs.len() < 2 {
+        return bad(format!("a private VPC needs at least 2 Availability Zones, found {}", p.azs.len()));
+    }
+    if p.subnets.len() != p.azs.len() {
+        return bad(format!("{} subnets for {} Availability Zones: one subnet per zone", p.subnets.len(), p.azs.len()));
+    }
+    if !(16..=28).contains(&p.cidr.prefix_len()) {
+        return bad(format!("VPC CIDR {} must have a prefix length between /16 and /28", p.cidr));
+    }
+    for (i, s) in p.subnets.iter().enumerate() {
+        if !p.cidr.contains(s) {
+            return bad(format!("subnet {s} is outside the VPC CIDR {}", p.cidr));
+        }
+        if s.prefix_len() > 28 {
+            return bad(format!("subnet {s} is smaller than /28, the smallest subnet AWS allows"));
+        }
+        if let Some(o) = p.subnets[..i].iter().find(|o| o.overlaps(s)) {
+            return bad(format!("subnets {o} and {s} overlap"));
+        }
+    }
+    Ok(())
+}

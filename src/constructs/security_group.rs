@@ -1,0 +1,125 @@
+//! Security groups joined by typed rules. Group-to-group rules are standalone
+//! ingress/egress resources, so two groups that reference each other never form a
+//! dependency cycle; a group has no outbound rule unless one is added.
+
+use std::fmt;
+
+use super::cidr::Cidr;
+use super::stack::{ConstructError, Stack};
+use crate::resources::ec2::{security_group, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress};
+use crate::resources::Handle;
+use crate::template::typed::Str;
+
+/// A protocol and port range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port {
+    pub protocol: Protocol,
+    pub from: u16,
+    pub to: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+impl Port {
+    /// One TCP port, e.g. `Port::tcp(443)`.
+    pub fn tcp(port: u16) -> Port {
+        Port { protocol: Protocol::Tcp, from: port, to: port }
+    }
+
+    fn protocol_name(&self) -> &'static str {
+        match self.protocol {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+        }
+    }
+}
+
+impl fmt::Display for Port {
+    /// `Tcp443`, `Tcp1024To2048`: the form used inside logical ids.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = match self.protocol {
+            Protocol::Tcp => "Tcp",
+            Protocol::Udp => "Udp",
+        };
+        if self.from == self.to { write!(f, "{p}{}", self.from) } else { write!(f, "{p}{}To{}", self.from, self.to) }
+    }
+}
+
+/// A security group in a stack, known by a short name (`Workload`, `Endpoint`).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub handle: Handle<SecurityGroup>,
+}
+
+impl Group {
+    pub fn group_id(&self) -> Str {
+        self.handle.group_id()
+    }
+
+    /// Adds `<name>SecurityGroup` with inline CIDR ingress rules and no outbound traffic.
+    ///
+    /// CloudFormation gives a group without egress rules an allow-all egress rule; a
+    /// rule that matches nothing (ICMP type 252 code 86 to 255.255.255.255/32, as the
+    /// CDK writes it) removes it.
+    pub fn build(
+        stack: &mut Stack,
+        name: &str,
+        vpc_id: Str,
+        description: &str,
+        tag: &str,
+        cidr_ingress: &[(Cidr, Port, String)],
+    ) -> Result<Group, ConstructError> {
+        let ingress: Vec<security_group::Ingress> = cidr_ingress
+            .iter()
+            .map(|(cidr, port, desc)| {
+                security_group::Ingress::new(port.protocol_name())
+                    .cidr_ip(*cidr)
+                    .from_port(port.from)
+                    .to_port(port.to)
+                    .description(desc.as_str())
+            })
+            .collect();
+        let no_egress = security_group::Egress::new("icmp")
+            .cidr_ip("255.255.255.255/32")
+            .from_port(252)
+            .to_port(86)
+            .description("Disallow all traffic");
+        let mut sg = SecurityGroup::new(description)
+            .vpc_id(vpc_id)
+            .security_group_egress(vec![no_egress])
+            .tags(vec![security_group::Tag::new("Name", tag)]);
+        if !ingress.is_empty() {
+            sg = sg.security_group_ingress(ingress);
+        }
+        let handle = stack.add(&format!("{name}SecurityGroup"), sg)?;
+        Ok(Group { name: name.to_string(), handle })
+    }
+
+    /// Lets `self` reach `to` on `port`: an egress rule on `self` and an ingress rule on
+    /// `to`, ids `<From>EgressTo<To><Port>` and `<To>IngressFrom<From><Port>`.
+    pub fn connect(&self, stack: &mut Stack, to: &Group, port: Port, description: &str) -> Result<(), ConstructError> {
+        stack.add(
+            &format!("{}EgressTo{}{port}", self.name, to.name),
+            SecurityGroupEgress::new(self.group_id(), port.protocol_name())
+                .destination_security_group_id(to.group_id())
+                .from_port(port.from)
+                .to_port(port.to)
+                .description(description),
+        )?;
+        stack.add(
+            &format!("{}IngressFrom{}{port}", to.name, self.name),
+            SecurityGroupIngress::new(port.protocol_name())
+                .group_id(to.group_id())
+                .source_security_group_id(self.group_id())
+                .from_port(port.from)
+                .to_port(port.to)
+                .description(description),
+        )?;
+        Ok(())
+    }
+}
