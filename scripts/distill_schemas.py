@@ -371,6 +371,13 @@ def main():
         f.write("#\t" + json.dumps({"cfnLint": CFN_LINT_VERSION, "region": REGION, "types": len(schemas)}, sort_keys=True) + "\n")
         for name, s in schemas.items():
             f.write(name + "\t" + json.dumps(facts(name, s), sort_keys=True, separators=(",", ":")) + "\n")
+    # The region names the schemas ship for: what a blueprint target may name.
+    import cfnlint
+    providers = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "providers")
+    regions = sorted(f[:-3].replace("_", "-") for f in os.listdir(providers)
+                     if f.endswith(".py") and f != "__init__.py" and f != "all.py")
+    with open(os.path.join(ROOT, "data", "regions.txt"), "w") as f:
+        f.write("\n".join(regions) + "\n")
     generate(schemas)
     print(f"distilled {len(schemas)} resource types; generated L1 for {len(L1_TYPES)}")
 

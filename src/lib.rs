@@ -4,7 +4,10 @@
 //! (L1 typed resource properties and schema facts), [`iam`] (policy types and
 //! evaluator), [`constructs`] (L2/L3), [`blueprint`], [`synth`].
 
+pub mod blueprint;
+pub mod check;
 pub mod constructs;
 pub mod iam;
 pub mod resources;
+pub mod synth;
 pub mod template;

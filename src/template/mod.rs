@@ -23,6 +23,7 @@ pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
 pub use model::{LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template};
 pub use node::{ParseError, Pos};
+pub(crate) use node::{Node, NodeKind};
 pub use value::Value;
 
 /// A template's text format.
@@ -49,6 +50,11 @@ impl Format {
             Format::Yaml => "yaml",
         }
     }
+}
+
+/// Parses YAML into the positioned tree (for locating fields in blueprints).
+pub(crate) fn parse_yaml_node(text: &str) -> Result<Node, ParseError> {
+    parse_yaml::parse(text)
 }
 
 /// Parses one value (JSON, or YAML with short-form tags), outside any template.

@@ -1,0 +1,213 @@
+//! Validated scalar types of a blueprint: names, account ids, regions, retention, zones.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::constructs::RETENTION_DAYS;
+
+static REGIONS: &str = include_str!("../../data/regions.txt");
+
+/// Every region the pinned CloudFormation schemas know.
+pub fn regions() -> impl Iterator<Item = &'static str> {
+    REGIONS.lines().filter(|l| !l.is_empty())
+}
+
+macro_rules! string_type {
+    ($(#[$doc:meta])* $name:ident, $schema:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(StrVisitor::<$name>(std::marker::PhantomData))
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                $schema
+            }
+        }
+    };
+}
+
+/// Accepts only YAML strings; a number gets a message telling to quote it (YAML reads
+/// unquoted digits as a number and drops leading zeros).
+struct StrVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T: FromStr<Err = String>> Visitor<'_> for StrVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        v.parse().map_err(E::custom)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Err(E::custom(format!("{v} must be a quoted string (\"{v}\"): YAML reads unquoted digits as a number and drops leading zeros")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Err(E::custom(format!("{v} must be a quoted string")))
+    }
+}
+
+string_type!(
+    /// A lowercase name used in file names and tags: `dev`, `prod-eu`.
+    Name,
+    json_schema!({"type": "string", "pattern": "^[a-z][a-z0-9-]{0,62}$"})
+);
+
+impl FromStr for Name {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = (1..=63).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok { Ok(Name(s.to_string())) } else { Err(format!("{s:?} must be 1-63 lowercase letters, digits or '-', starting with a letter")) }
+    }
+}
+
+string_type!(
+    /// A 12-digit AWS account id.
+    AccountId,
+    json_schema!({"type": "string", "pattern": "^[0-9]{12}$", "description": "A 12-digit AWS account id, quoted"})
+);
+
+impl FromStr for AccountId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(AccountId(s.to_string()))
+        } else {
+            Err(format!("expected a 12-digit AWS account id, found {s:?} ({} characters)", s.chars().count()))
+        }
+    }
+}
+
+string_type!(
+    /// An AWS region the CloudFormation schemas know, e.g. `us-east-1`.
+    Region,
+    json_schema!({"type": "string", "enum": regions().collect::<Vec<_>>()})
+);
+
+impl FromStr for Region {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if regions().any(|r| r == s) {
+            return Ok(Region(s.to_string()));
+        }
+        // Suggest the closest known names by shared prefix.
+        let stem = s.rsplit_once('-').map_or(s, |(a, _)| a);
+        let near: Vec<&str> = regions().filter(|r| r.starts_with(stem)).take(4).collect();
+        let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(", ")) };
+        Err(format!("unknown AWS region {s:?}{hint}"))
+    }
+}
+
+/// Log retention in days, one of the values CloudWatch Logs accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RetentionDays(pub u32);
+
+impl<'de> Deserialize<'de> for RetentionDays {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = u32::deserialize(d)?;
+        if RETENTION_DAYS.contains(&n) {
+            Ok(RetentionDays(n))
+        } else {
+            Err(de::Error::custom(format!("{n} days is not a CloudWatch Logs retention; expected one of {RETENTION_DAYS:?}")))
+        }
+    }
+}
+
+impl JsonSchema for RetentionDays {
+    fn schema_name() -> Cow<'static, str> {
+        "RetentionDays".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer", "enum": RETENTION_DAYS})
+    }
+}
+
+/// Availability Zones: a count (the region's first N zones) or zone names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AzSetting {
+    Count(u32),
+    Names(Vec<String>),
+}
+
+impl Serialize for AzSetting {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AzSetting::Count(n) => s.serialize_u32(*n),
+            AzSetting::Names(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AzSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = AzSetting;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number of zones (2) or a list of zone names ([us-east-1a, us-east-1b])")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<AzSetting, E> {
+                u32::try_from(v).map(AzSetting::Count).map_err(|_| E::custom("too many zones"))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<AzSetting, E> {
+                Err(E::custom(format!("{v} is not a number of zones")))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<AzSetting, A::Error> {
+                let mut names = Vec::new();
+                while let Some(n) = seq.next_element::<String>()? {
+                    names.push(n);
+                }
+                Ok(AzSetting::Names(names))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for AzSetting {
+    fn schema_name() -> Cow<'static, str> {
+        "AzSetting".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number of zones (the region's first N) or zone names",
+            "oneOf": [
+                {"type": "integer", "minimum": 2},
+                {"type": "array", "items": {"type": "string", "pattern": "^[a-z]{2}(-[a-z]+)+-[0-9][a-z]$"}, "minItems": 2}
+            ]
+        })
+    }
+}

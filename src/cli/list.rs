@@ -1,0 +1,34 @@
+//! `perimeter list`.
+
+use super::{Sources, EXIT_OK};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    sources: Sources,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: &Args) -> i32 {
+    let blueprints = match a.sources.load() {
+        Ok(b) => b,
+        Err(code) => return code,
+    };
+    if a.json {
+        let v: Vec<serde_json::Value> = blueprints
+            .iter()
+            .map(|b| serde_json::json!({"blueprint": b.name.as_str(), "file": b.file, "targets": b.spec.targets}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return EXIT_OK;
+    }
+    for b in &blueprints {
+        println!("{} ({})", b.name, b.file);
+        for t in &b.spec.targets {
+            println!("  {:<16} {}  {:<16} {}", t.name.as_str(), t.account, t.region.as_str(), t.stage);
+        }
+    }
+    EXIT_OK
+}

@@ -1,0 +1,111 @@
+//! Commands and their exit codes:
+//! 0 success (and, with `--check`, out/ is current); 1 `--check` found out/ stale;
+//! 2 an error (bad blueprint, unknown target, I/O), with nothing written.
+
+mod list;
+mod synth;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use perimeter::blueprint::{self, Blueprint};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_DIFFERENT: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Parser)]
+#[command(name = "perimeter", version, about = "Typed infrastructure-as-code for CloudFormation: synthesize, review, check.")]
+#[command(after_help = "Exit codes: 0 success; 1 synth --check found out/ stale; 2 error (nothing written).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Json,
+    Yaml,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Synthesize CloudFormation templates for every target of the blueprints.
+    Synth(synth::Args),
+    /// List blueprints and their targets.
+    List(list::Args),
+    /// Print the JSON Schema of blueprint files.
+    Schema,
+}
+
+/// Where blueprints come from: named files, or every file in a folder.
+#[derive(clap::Args)]
+pub struct Sources {
+    /// Blueprint files; default: every *.yaml in --blueprints.
+    #[arg(value_name = "BLUEPRINT")]
+    pub files: Vec<PathBuf>,
+    /// The folder searched when no file is named.
+    #[arg(long, value_name = "DIR", default_value = "blueprints")]
+    pub blueprints: PathBuf,
+}
+
+impl Sources {
+    /// Loads and validates every blueprint, printing every error found.
+    pub fn load(&self) -> Result<Vec<Blueprint>, i32> {
+        let files = if self.files.is_empty() {
+            blueprint::discover(&self.blueprints).map_err(|e| fail(&e))?
+        } else {
+            self.files.clone()
+        };
+        if files.is_empty() {
+            return Err(fail(&format!("no blueprint files in {}", self.blueprints.display())));
+        }
+        let mut loaded = Vec::new();
+        let mut failed = false;
+        for f in &files {
+            match Blueprint::load(f) {
+                Ok(b) => loaded.push(b),
+                Err(errors) => {
+                    failed = true;
+                    errors.iter().for_each(|e| eprintln!("error: {e}"));
+                }
+            }
+        }
+        if failed { Err(EXIT_ERROR) } else { Ok(loaded) }
+    }
+
+    /// Whether the blueprints loaded are all there are.
+    pub fn complete(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+pub fn fail(msg: &str) -> i32 {
+    eprintln!("error: {msg}");
+    EXIT_ERROR
+}
+
+pub fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Synth(a) => synth::run(&a),
+        Command::List(a) => list::run(&a),
+        Command::Schema => {
+            print!("{}", blueprint::json_schema());
+            EXIT_OK
+        }
+    }
+}
+
+impl From<Format> for perimeter::template::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Json => perimeter::template::Format::Json,
+            Format::Yaml => perimeter::template::Format::Yaml,
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! `out/manifest.json`: what was synthesized, for which account and region, and its hash.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::SynthError;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// One synthesized template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub blueprint: String,
+    pub target: String,
+    pub account: String,
+    pub region: String,
+    pub stage: String,
+    /// Relative to the out folder.
+    pub path: String,
+    /// Of the file's bytes, hex.
+    pub sha256: String,
+}
+
+/// The manifest: entries sorted by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub artifacts: Vec<Entry>,
+}
+
+impl Manifest {
+    /// The manifest in `dir`, or an empty one when there is none.
+    pub fn read(dir: &Path) -> Result<Manifest, SynthError> {
+        let path = dir.join(MANIFEST_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| SynthError::Manifest(format!("{}: {e}; remove it and synthesize every blueprint", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
+            Err(e) => Err(SynthError::Io(path, e)),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}

@@ -1,0 +1,203 @@
+//! Synth: every target of every blueprint into `out/<blueprint>/<target>.template.json`
+//! plus `out/manifest.json`, atomically. Templates are written into a staging folder as
+//! they are made (memory stays flat however many targets), and the staging folder
+//! replaces `out/` only when all succeeded: on any error `out/` is as it was.
+
+mod manifest;
+mod staging;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+pub use manifest::{Entry, Manifest, MANIFEST_FILE};
+
+use crate::blueprint::Blueprint;
+use crate::check::quotas::quotas;
+use crate::constructs::BedrockPrivateAccess;
+use crate::template::Format;
+
+/// What to synthesize and where.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub out_dir: PathBuf,
+    pub format: Format,
+    /// Only these targets (empty: all).
+    pub targets: Vec<String>,
+    /// The blueprints given are all there are: files in `out/` that no blueprint makes
+    /// are removed (or reported, with check).
+    pub complete: bool,
+}
+
+/// Why synth stopped.
+#[derive(Debug)]
+pub enum SynthError {
+    /// A target could not be built.
+    Build { blueprint: String, target: String, message: String },
+    /// A `--target` names no target.
+    UnknownTarget(String, Vec<String>),
+    Io(PathBuf, std::io::Error),
+    Manifest(String),
+}
+
+impl fmt::Display for SynthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SynthError::Build { blueprint, target, message } => write!(f, "{blueprint}, target {target}: {message}"),
+            SynthError::UnknownTarget(t, known) => write!(f, "no target named {t:?}; the targets are: {}", known.join(", ")),
+            SynthError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            SynthError::Manifest(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for SynthError {}
+
+/// One synthesized template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    pub entry: Entry,
+    pub body: String,
+}
+
+/// Builds each selected target's template in memory, one at a time, handing each to `sink`.
+pub fn each_artifact(
+    blueprints: &[Blueprint],
+    opts: &Options,
+    mut sink: impl FnMut(Artifact) -> Result<(), SynthError>,
+) -> Result<(), SynthError> {
+    for wanted in &opts.targets {
+        if !blueprints.iter().any(|b| b.spec.targets.iter().any(|t| t.name.as_str() == wanted)) {
+            let known = blueprints.iter().flat_map(|b| b.spec.targets.iter().map(|t| t.name.to_string())).collect();
+            return Err(SynthError::UnknownTarget(wanted.clone(), known));
+        }
+    }
+    for b in blueprints {
+        for (target, props) in &b.resolved {
+            if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t == target.name.as_str()) {
+                continue;
+            }
+            let build_err = |message: String| SynthError::Build { blueprint: b.file.clone(), target: target.name.to_string(), message };
+            let template = BedrockPrivateAccess::template(props).map_err(|e| build_err(e.to_string()))?;
+            let body = template.emit(opts.format);
+            let over: Vec<String> = quotas(&template, &body).iter().filter(|q| q.error).map(|q| q.to_string()).collect();
+            if !over.is_empty() {
+                return Err(build_err(over.join("; ")));
+            }
+            let path = format!("{}/{}.template.{}", b.name, target.name, opts.format.extension());
+            let entry = Entry {
+                blueprint: b.name.to_string(),
+                target: target.name.to_string(),
+                account: target.account.to_string(),
+                region: target.region.to_string(),
+                stage: target.stage.to_string(),
+                path,
+                sha256: hex(&Sha256::digest(body.as_bytes())),
+            };
+            sink(Artifact { entry, body })?;
+        }
+    }
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a synth run wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub written: Vec<Entry>,
+    pub removed: Vec<String>,
+}
+
+/// The manifest entries of `out/` that this run does not touch.
+fn kept_entries(blueprints: &[Blueprint], opts: &Options, existing: &Manifest) -> Vec<Entry> {
+    if opts.complete && opts.targets.is_empty() {
+        return vec![];
+    }
+    let in_scope = |e: &Entry| {
+        blueprints.iter().any(|b| b.name.as_str() == e.blueprint)
+            && (opts.targets.is_empty() || opts.targets.contains(&e.target))
+    };
+    let known = |e: &Entry| !opts.complete || blueprints.iter().any(|b| b.name.as_str() == e.blueprint && b.spec.targets.iter().any(|t| t.name.as_str() == e.target));
+    existing.artifacts.iter().filter(|e| !in_scope(e) && known(e)).cloned().collect()
+}
+
+/// Synthesizes into `opts.out_dir`, atomically.
+pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthError> {
+    let existing = Manifest::read(&opts.out_dir)?;
+    let stage = staging::Staging::new(&opts.out_dir)?;
+    let mut written = Vec::new();
+    each_artifact(blueprints, opts, |a| {
+        stage.write(&a.entry.path, a.body.as_bytes())?;
+        written.push(a.entry);
+        Ok(())
+    })?;
+    let kept = kept_entries(blueprints, opts, &existing);
+    for e in &kept {
+        stage.copy_from(&opts.out_dir, &e.path)?;
+    }
+    let mut artifacts: Vec<Entry> = kept.into_iter().chain(written.iter().cloned()).collect();
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest { artifacts };
+    stage.write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
+    let before = staging::list_files(&opts.out_dir)?;
+    let after: Vec<String> = manifest.artifacts.iter().map(|e| e.path.clone()).chain([MANIFEST_FILE.to_string()]).collect();
+    stage.commit()?;
+    let removed = before.into_iter().filter(|p| !after.contains(p)).collect();
+    Ok(Report { written, removed })
+}
+
+/// What `synth --check` found: files that differ, are missing or should not be there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CheckReport {
+    pub stale: Vec<String>,
+    pub missing: Vec<String>,
+    pub extra: Vec<String>,
+}
+
+impl CheckReport {
+    pub fn is_clean(&self) -> bool {
+        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// Synthesizes in memory and compares with `out/`; writes nothing.
+pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, SynthError> {
+    let existing = Manifest::read(&opts.out_dir)?;
+    let mut report = CheckReport::default();
+    let mut expected: BTreeMap<String, ()> = BTreeMap::new();
+    let mut entries = Vec::new();
+    each_artifact(blueprints, opts, |a| {
+        let path = opts.out_dir.join(&a.entry.path);
+        match std::fs::read(&path) {
+            Ok(bytes) if bytes == a.body.as_bytes() => {}
+            Ok(_) => report.stale.push(a.entry.path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.missing.push(a.entry.path.clone()),
+            Err(e) => return Err(SynthError::Io(path, e)),
+        }
+        expected.insert(a.entry.path.clone(), ());
+        entries.push(a.entry);
+        Ok(())
+    })?;
+    let kept = kept_entries(blueprints, opts, &existing);
+    for e in &kept {
+        expected.insert(e.path.clone(), ());
+    }
+    let mut artifacts: Vec<Entry> = kept.into_iter().chain(entries).collect();
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest { artifacts }.to_json();
+    match std::fs::read(opts.out_dir.join(MANIFEST_FILE)) {
+        Ok(b) if b == manifest.as_bytes() => {}
+        Ok(_) => report.stale.push(MANIFEST_FILE.into()),
+        Err(_) => report.missing.push(MANIFEST_FILE.into()),
+    }
+    expected.insert(MANIFEST_FILE.into(), ());
+    if opts.complete && opts.targets.is_empty() {
+        report.extra = staging::list_files(&opts.out_dir)?.into_iter().filter(|p| !expected.contains_key(p)).collect();
+    }
+    Ok(report)
+}
