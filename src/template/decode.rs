@@ -82,9 +82,10 @@ pub fn template(root: &Node) -> Result<Template, ParseError> {
                 }
             }
             "Hooks" => t.hooks = value_map(n, path, Ctx::Plain)?,
+            "Globals" => t.globals = value_map(n, path, Ctx::Plain)?,
             other => {
                 return Err(ParseError::at(*kpos, "", format!(
-                    "unknown top-level section {other:?}: expected AWSTemplateFormatVersion, Description, Metadata, Transform, Parameters, Rules, Mappings, Conditions, Resources, Outputs or Hooks"
+                    "unknown top-level section {other:?}: expected AWSTemplateFormatVersion, Description, Metadata, Transform, Parameters, Rules, Mappings, Conditions, Resources, Outputs, Hooks or Globals (SAM)"
                 )));
             }
         }
@@ -133,9 +134,10 @@ fn resource(n: &Node, path: &str) -> Result<Resource, ParseError> {
             "CreationPolicy" => r.creation_policy = Some(value(v, &p, Ctx::Plain)?),
             "UpdatePolicy" => r.update_policy = Some(value(v, &p, Ctx::Plain)?),
             "Metadata" => r.metadata = Some(value(v, &p, Ctx::Plain)?),
+            "Version" => r.version = Some(value(v, &p, Ctx::Plain)?),
             other => {
                 return Err(ParseError::at(*kpos, path, format!(
-                    "unknown resource attribute {other:?}: expected Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, CreationPolicy, UpdatePolicy or Metadata"
+                    "unknown resource attribute {other:?}: expected Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, CreationPolicy, UpdatePolicy, Metadata or Version"
                 )));
             }
         }
@@ -244,12 +246,12 @@ fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
             Value::Fn(Box::new(intrinsic(&name, arg, path, ctx, true)?))
         }
         NodeKind::Map(entries) => {
-            if let [(key, _, arg)] = entries.as_slice() {
+            if let [(key, kpos, arg)] = entries.as_slice() {
                 let fn_like = key == "Ref" || key.starts_with("Fn::");
                 let cond_ref = key == "Condition" && ctx != Ctx::Plain && matches!(arg.kind, NodeKind::String(_));
                 if fn_like || cond_ref {
                     if !is_function(key, ctx) {
-                        return Err(err(n, path, format!("unknown function {key:?}: expected one of {}", FUNCTION_NAMES.join(", "))));
+                        return Err(ParseError::at(*kpos, path, format!("unknown function {key:?}: expected one of {}", FUNCTION_NAMES.join(", "))));
                     }
                     return Ok(Value::Fn(Box::new(intrinsic(key, arg, &join(path, key), ctx, false)?)));
                 }
@@ -312,6 +314,11 @@ fn intrinsic(name: &str, arg: &Node, path: &str, ctx: Ctx, short: bool) -> Resul
         },
         "Fn::Sub" => match &arg.kind {
             NodeKind::String(s) => Intrinsic::Sub { template: s.clone(), variables: None },
+            // A macro that yields the string: kept as written.
+            NodeKind::Map(_) | NodeKind::Tagged(..) => match value(arg, path, ctx)? {
+                v @ Value::Fn(_) => Intrinsic::Other { name: name.to_string(), args: v },
+                _ => return Err(err(arg, path, "Fn::Sub takes a string, [string, {variables}] or a macro call")),
+            },
             _ => {
                 let a = args(arg, path, name, "a string or [string, {variables}]", &[2])?;
                 let vars = match v(&a[1], 1)? {
@@ -378,7 +385,8 @@ fn intrinsic(name: &str, arg: &Node, path: &str, ctx: Ctx, short: bool) -> Resul
         "Fn::Transform" => Intrinsic::Transform(value(arg, path, ctx)?),
         "Fn::Length" => Intrinsic::Length(value(arg, path, ctx)?),
         "Fn::ToJsonString" => Intrinsic::ToJsonString(value(arg, path, ctx)?),
-        rule if RULE_FUNCTIONS.contains(&rule) => Intrinsic::Rule { name: rule.to_string(), args: value(arg, path, ctx)? },
+        "Fn::GetStackOutput" => Intrinsic::Other { name: name.to_string(), args: value(arg, path, ctx)? },
+        rule if RULE_FUNCTIONS.contains(&rule) => Intrinsic::Other { name: rule.to_string(), args: value(arg, path, ctx)? },
         other => return Err(err(arg, path, format!("unknown function {other:?}"))),
     })
 }

@@ -1,9 +1,9 @@
 //! The emission order, shared by the JSON and YAML writers.
 //!
 //! Sections: AWSTemplateFormatVersion, Description, Transform, Metadata, Parameters,
-//! Rules, Mappings, Conditions, Resources, Outputs, Hooks. Resource attributes: Type,
+//! Rules, Mappings, Conditions, Resources, Outputs, Hooks, Globals. Resource attributes: Type,
 //! Condition, DependsOn, Properties, CreationPolicy, UpdatePolicy, DeletionPolicy,
-//! UpdateReplacePolicy, Metadata. Everything else (logical ids, property names, keys of
+//! UpdateReplacePolicy, Metadata, Version. Everything else (logical ids, property names, keys of
 //! nested maps) in byte order of the key.
 
 use super::intrinsic::Intrinsic;
@@ -47,6 +47,7 @@ impl Doc {
         entry(&mut m, "Resources", Some(section(&t.resources, Doc::resource).unwrap_or(Doc::Map(vec![]))));
         entry(&mut m, "Outputs", section(&t.outputs, Doc::output));
         entry(&mut m, "Hooks", section(&t.hooks, Doc::value));
+        entry(&mut m, "Globals", section(&t.globals, Doc::value));
         Doc::Map(m)
     }
 
@@ -67,6 +68,7 @@ impl Doc {
         entry(&mut m, "DeletionPolicy", v(&r.deletion_policy));
         entry(&mut m, "UpdateReplacePolicy", v(&r.update_replace_policy));
         entry(&mut m, "Metadata", v(&r.metadata));
+        entry(&mut m, "Version", v(&r.version));
         Doc::Map(m)
     }
 

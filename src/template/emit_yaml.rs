@@ -206,7 +206,12 @@ fn plain_ok(s: &str) -> bool {
 fn scalar(out: &mut String, s: &str, indent: usize, allow_block: bool) {
     if plain_ok(s) {
         out.push_str(s);
-    } else if s.chars().any(|c| c.is_control() && c != '\n') || (s.contains('\n') && !allow_block) {
+    } else if s.chars().any(|c| c.is_control() && c != '\n')
+        || (s.contains('\n') && !allow_block)
+        || s.trim_matches('\n').is_empty()
+    {
+        // Control characters, multi-line keys, and text of newlines only (which a
+        // literal block cannot hold) are written double-quoted.
         out.push_str(&serde_json::to_string(s).unwrap_or_default());
     } else if s.contains('\n') {
         literal(out, s, indent);

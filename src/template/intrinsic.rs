@@ -37,8 +37,10 @@ pub enum Intrinsic {
     Length(Value),
     /// `Fn::ToJsonString` (AWS::LanguageExtensions).
     ToJsonString(Value),
-    /// A rule-only function (`Fn::Contains`, `Fn::ValueOf`, ...) in the `Rules` section.
-    Rule { name: String, args: Value },
+    /// A function kept as written: the `Rules` section's own functions (`Fn::Contains`,
+    /// `Fn::ValueOf`, ...), `Fn::GetStackOutput`, or an `Fn::Sub` whose argument is a
+    /// macro call (`Fn::Transform`).
+    Other { name: String, args: Value },
 }
 
 /// Every function name the parser accepts, long form, for error messages.
@@ -63,6 +65,7 @@ pub const FUNCTION_NAMES: &[&str] = &[
     "Fn::Transform",
     "Fn::Length",
     "Fn::ToJsonString",
+    "Fn::GetStackOutput",
 ];
 
 impl Intrinsic {
@@ -89,7 +92,7 @@ impl Intrinsic {
             Intrinsic::Transform(_) => "Fn::Transform",
             Intrinsic::Length(_) => "Fn::Length",
             Intrinsic::ToJsonString(_) => "Fn::ToJsonString",
-            Intrinsic::Rule { name, .. } => name,
+            Intrinsic::Other { name, .. } => name,
         }
     }
 
@@ -128,7 +131,7 @@ impl Intrinsic {
             | Intrinsic::Transform(v)
             | Intrinsic::Length(v)
             | Intrinsic::ToJsonString(v)
-            | Intrinsic::Rule { args: v, .. } => v.clone(),
+            | Intrinsic::Other { args: v, .. } => v.clone(),
             Intrinsic::Cidr { ip_block, count, cidr_bits } => {
                 Value::List(vec![ip_block.clone(), count.clone(), cidr_bits.clone()])
             }
@@ -163,7 +166,7 @@ impl Intrinsic {
             | Intrinsic::Transform(v)
             | Intrinsic::Length(v)
             | Intrinsic::ToJsonString(v)
-            | Intrinsic::Rule { args: v, .. } => vec![v],
+            | Intrinsic::Other { args: v, .. } => vec![v],
             Intrinsic::Cidr { ip_block, count, cidr_bits } => vec![ip_block, count, cidr_bits],
             Intrinsic::FindInMap { map, top_key, second_key, default } => {
                 let mut v = vec![map, top_key, second_key];

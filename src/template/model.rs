@@ -95,6 +95,8 @@ pub struct Template {
     pub outputs: BTreeMap<String, Output>,
     /// `Hooks` (CodeDeploy blue/green), kept as written.
     pub hooks: BTreeMap<String, Value>,
+    /// `Globals` (AWS::Serverless transform), kept as written.
+    pub globals: BTreeMap<String, Value>,
 }
 
 /// One resource and its attributes.
@@ -110,6 +112,8 @@ pub struct Resource {
     pub creation_policy: Option<Value>,
     pub update_policy: Option<Value>,
     pub metadata: Option<Value>,
+    /// The legacy `Version` attribute of custom resources.
+    pub version: Option<Value>,
 }
 
 impl Resource {
@@ -124,6 +128,7 @@ impl Resource {
             creation_policy: None,
             update_policy: None,
             metadata: None,
+            version: None,
         }
     }
 }
@@ -134,6 +139,8 @@ pub enum ParameterType {
     String,
     Number,
     NumberList,
+    /// `List<String>`
+    StringList,
     CommaDelimitedList,
     /// e.g. `AWS::EC2::VPC::Id`
     Aws(String),
@@ -153,6 +160,7 @@ impl FromStr for ParameterType {
             "String" => ParameterType::String,
             "Number" => ParameterType::Number,
             "List<Number>" => ParameterType::NumberList,
+            "List<String>" => ParameterType::StringList,
             "CommaDelimitedList" => ParameterType::CommaDelimitedList,
             _ if s.starts_with("AWS::SSM::Parameter::") => ParameterType::Ssm(s.to_string()),
             _ if aws_name(s) => ParameterType::Aws(s.to_string()),
@@ -178,6 +186,7 @@ impl fmt::Display for ParameterType {
             ParameterType::String => f.write_str("String"),
             ParameterType::Number => f.write_str("Number"),
             ParameterType::NumberList => f.write_str("List<Number>"),
+            ParameterType::StringList => f.write_str("List<String>"),
             ParameterType::CommaDelimitedList => f.write_str("CommaDelimitedList"),
             ParameterType::Aws(t) | ParameterType::Ssm(t) => f.write_str(t),
             ParameterType::AwsList(t) => write!(f, "List<{t}>"),

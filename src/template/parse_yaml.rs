@@ -11,7 +11,7 @@ use super::node::{parse_number, Node, NodeKind, ParseError, Pos};
 
 /// At most this many nodes after alias expansion.
 const MAX_NODES: usize = 1_000_000;
-const MAX_DEPTH: usize = 512;
+const MAX_DEPTH: usize = super::parse_json::MAX_DEPTH;
 
 fn pos(m: &Marker) -> Pos {
     Pos { line: m.line(), column: m.col() + 1 }
@@ -133,6 +133,8 @@ fn count(n: &Node) -> usize {
 fn tagged(tag: Option<Tag>, node: Node) -> Result<Node, ParseError> {
     match tag {
         None => Ok(node),
+        // The non-specific tag `!` only stops type resolution.
+        Some(t) if is_non_specific(&t) => Ok(node),
         Some(t) if t.handle == "!" => {
             let p = node.pos;
             Ok(Node { pos: p, kind: NodeKind::Tagged(t.suffix, Box::new(node)) })
@@ -140,6 +142,11 @@ fn tagged(tag: Option<Tag>, node: Node) -> Result<Node, ParseError> {
         Some(t) if is_core(&t) && matches!((t.suffix.as_str(), &node.kind), ("seq", NodeKind::Seq(_)) | ("map", NodeKind::Map(_))) => Ok(node),
         Some(t) => Err(ParseError::at(node.pos, "", format!("unsupported YAML tag {}{}", t.handle, t.suffix))),
     }
+}
+
+/// `!` alone; yaml-rust2 reports it as an empty handle with suffix `!`.
+fn is_non_specific(t: &Tag) -> bool {
+    (t.handle == "!" && t.suffix.is_empty()) || (t.handle.is_empty() && t.suffix == "!")
 }
 
 fn is_core(t: &Tag) -> bool {
@@ -163,6 +170,7 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<Tag>, p: Pos) -> Resul
             "null" => NodeKind::Null,
             _ => return Err(ParseError::at(p, "", format!("unsupported YAML tag !!{}", t.suffix))),
         },
+        Some(t) if is_non_specific(&t) => NodeKind::String(value),
         Some(_) => {
             // A local tag on a scalar: its argument is always a string (`!Ref Vpc`, `!GetAZs`).
             let inner = Node { pos: p, kind: NodeKind::String(value) };

@@ -1,0 +1,33 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A folder under target/lint/ whose templates `scripts/test` runs cfn-lint on.
+pub fn lint_dir(name: &str) -> PathBuf {
+    let d = root().join("target").join("lint").join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Every template file below `dir`, sorted.
+pub fn templates_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json" | "template")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

@@ -1,0 +1,130 @@
+//! Parse, emit, parse gives the same model, for templates of many shapes: our own
+//! (written the way AWS documents them) and the "good" fixtures that ship in the pinned
+//! cfn-lint source distribution (fetched by scripts/fetch-cfn-lint-fixtures, not
+//! committed). The re-emitted templates are written to target/lint/roundtrip/, where
+//! scripts/test checks that cfn-lint finds nothing in them it did not find in the originals.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use perimeter::template::{Format, Template};
+
+/// Fixtures that cannot round-trip, and why. Each must still fail to parse, so the
+/// list cannot go stale.
+const EXCLUDED: &[(&str, &str)] = &[
+    ("custom/is-defined.yaml", "has a top-level section named \"Parameter\", which CloudFormation rejects; it is a fixture for cfn-lint custom rules"),
+    ("functions/foreach.yaml", "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled"),
+    ("parameters/used_transform_language_extension.json", "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled"),
+];
+
+fn round_trip(path: &Path) -> Result<Template, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let t = Template::parse_any(&text).map_err(|e| e.to_string())?;
+    for format in [Format::Json, Format::Yaml] {
+        let emitted = t.emit(format);
+        let again = Template::parse(&emitted, format).map_err(|e| format!("re-parsing our {format:?}: {e}\n{emitted}"))?;
+        if again != t {
+            return Err(format!("{format:?} round trip changed the model"));
+        }
+        // Emission is a fixed point: what we write, we write again byte for byte.
+        if again.emit(format) != emitted {
+            return Err(format!("{format:?} emission is not stable"));
+        }
+    }
+    Ok(t)
+}
+
+fn write_reemitted(dir: &Path, name: &str, t: &Template, index: &mut String, original: &Path) {
+    let json = dir.join(format!("{name}.json"));
+    let yaml = dir.join(format!("{name}.yaml"));
+    std::fs::write(&json, t.to_json()).unwrap();
+    std::fs::write(&yaml, t.to_yaml()).unwrap();
+    writeln!(index, "{}\t{}\t{}", original.display(), json.display(), yaml.display()).unwrap();
+}
+
+#[test]
+fn own_templates_round_trip() {
+    let dir = common::root().join("tests/fixtures/templates");
+    let files = common::templates_under(&dir);
+    assert!(files.len() >= 8, "expected our fixture templates in {}", dir.display());
+    let out = common::lint_dir("roundtrip-own");
+    let mut index = String::new();
+    for f in &files {
+        let t = round_trip(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        let name = f.file_stem().unwrap().to_str().unwrap();
+        write_reemitted(&out, name, &t, &mut index, f);
+    }
+    std::fs::write(out.join("index.tsv"), index).unwrap();
+}
+
+#[test]
+fn cfn_lint_fixtures_round_trip() {
+    let dir = common::root().join("target/cfn-lint-fixtures/good");
+    assert!(
+        dir.is_dir(),
+        "{} is missing: run scripts/fetch-cfn-lint-fixtures (scripts/test does) to extract the pinned cfn-lint's fixture templates",
+        dir.display()
+    );
+    let out = common::lint_dir("roundtrip-cfn-lint");
+    let mut index = String::new();
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for f in common::templates_under(&dir) {
+        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let excluded = EXCLUDED.iter().find(|(p, _)| *p == rel);
+        match (round_trip(&f), excluded) {
+            (Ok(t), None) => {
+                passed += 1;
+                write_reemitted(&out, &rel.replace(['/', '.'], "_"), &t, &mut index, &f);
+            }
+            (Err(e), None) => failures.push(format!("{rel}: {e}")),
+            (Ok(_), Some((_, why))) => failures.push(format!("{rel} is excluded ({why}) but now round-trips: remove it from EXCLUDED")),
+            (Err(_), Some(_)) => {}
+        }
+    }
+    std::fs::write(out.join("index.tsv"), index).unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(passed >= 80, "only {passed} cfn-lint fixtures round-tripped");
+}
+
+#[test]
+fn equivalent_spellings_are_one_model() {
+    // GetAtt as "A.B" and as [A, B]; DependsOn as a string and as a list; short and long form.
+    let yaml = "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    DependsOn: B\n    Properties:\n      DisplayName: !GetAtt B.TopicName\n  B:\n    Type: AWS::SNS::Topic\n";
+    let json = r#"{"Resources": {"B": {"Type": "AWS::SNS::Topic"}, "A": {"Type": "AWS::SNS::Topic", "DependsOn": ["B"], "Properties": {"DisplayName": {"Fn::GetAtt": ["B", "TopicName"]}}}}}"#;
+    let long_yaml = "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    DependsOn: [B]\n    Properties:\n      DisplayName:\n        Fn::GetAtt: B.TopicName\n  B:\n    Type: AWS::SNS::Topic\n";
+    let a = Template::parse_any(yaml).unwrap();
+    assert_eq!(a, Template::parse_any(json).unwrap());
+    assert_eq!(a, Template::parse_any(long_yaml).unwrap());
+}
+
+#[test]
+fn emission_order_is_documented_order() {
+    let t = Template::parse_any(
+        "Outputs:\n  O:\n    Value: x\nResources:\n  Z:\n    Properties:\n      B: 1\n      A: 2\n    Type: AWS::SNS::Topic\n  A:\n    Type: AWS::SNS::Topic\nDescription: d\nAWSTemplateFormatVersion: '2010-09-09'\n",
+    )
+    .unwrap();
+    let y = t.to_yaml();
+    let pos = |s: &str| y.find(s).unwrap_or_else(|| panic!("{s} missing in\n{y}"));
+    assert!(pos("AWSTemplateFormatVersion") < pos("Description"));
+    assert!(pos("Description") < pos("Resources"));
+    assert!(pos("Resources") < pos("Outputs"));
+    assert!(pos("  A:") < pos("  Z:"), "resources sorted by logical id");
+    assert!(pos("Type: AWS::SNS::Topic\n    Properties") > 0, "Type before Properties");
+    assert!(pos("      A: 2") < pos("      B: 1"), "properties sorted by name");
+}
+
+#[test]
+fn yaml_strings_that_look_like_other_types_stay_strings() {
+    let tricky = ["yes", "no", "on", "true", "null", "~", "012345678901", "1e3", "10.0.0.0/16", "!Ref x", "a: b", "a #b", "'q'", " lead", "trail ", "", "\n", "a\n", "line1\nline2", "\ttab", "*", "-1", "arn:aws:iam::123456789012:root", "2010-09-09", "- x", "{x}", "@x", "%x", "0x1F", "1_000", "12:30"];
+    let mut t = Template::default();
+    let mut r = perimeter::template::Resource::new("AWS::SNS::Topic".parse().unwrap());
+    for (i, s) in tricky.iter().enumerate() {
+        r.properties.insert(format!("P{i:02}"), (*s).into());
+    }
+    t.resources.insert("T".parse().unwrap(), r);
+    let y = t.to_yaml();
+    assert_eq!(Template::parse(&y, Format::Yaml).unwrap(), t, "{y}");
+}
