@@ -2,10 +2,11 @@
 //! subnet, DNS on; no internet gateway, no NAT.
 
 use super::cidr::Cidr;
-use super::stack::{ConstructError, Stack};
+use super::stack::{Attributes, ConstructError, Stack};
 use crate::resources::ec2::{route_table, subnet, vpc, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc};
 use crate::resources::Handle;
 use crate::template::typed::{fns, List, Str};
+use crate::template::Value;
 
 /// Which Availability Zones the subnets go in.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,14 @@ impl Azs {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Named zones are the user's explicit choice: tell cfn-lint its "hard-coded zone"
+    /// warning (W3010) does not apply to these subnets.
+    fn lint_metadata(&self) -> Option<Value> {
+        matches!(self, Azs::Named(_)).then(|| {
+            Value::map([("cfn-lint", Value::map([("config", Value::map([("ignore_checks", Value::List(vec!["W3010".into()]))]))]))])
+        })
     }
 
     fn zone(&self, i: usize) -> Str {
@@ -77,13 +86,14 @@ impl PrivateVpc {
         for (i, cidr) in p.subnets.iter().enumerate() {
             let n = i + 1;
             let sid = format!("{id}PrivateSubnet{n}");
-            let s = stack.add(
+            let s = stack.add_with(
                 &sid,
                 Subnet::new(vpc.reference())
                     .cidr_block(*cidr)
                     .availability_zone(p.azs.zone(i))
                     .map_public_ip_on_launch(false)
                     .tags(vec![subnet::Tag::new("Name", format!("{}-private-{n}", p.name))]),
+                Attributes { metadata: p.azs.lint_metadata(), ..Attributes::default() },
             )?;
             let rt = stack.add(
                 &format!("{sid}RouteTable"),

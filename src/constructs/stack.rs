@@ -39,6 +39,7 @@ pub struct Attributes {
     pub depends_on: Vec<LogicalId>,
     pub deletion_policy: Option<&'static str>,
     pub update_replace_policy: Option<&'static str>,
+    pub metadata: Option<Value>,
 }
 
 /// A stack being built.
@@ -87,6 +88,7 @@ impl Stack {
         r.depends_on = attrs.depends_on.into_iter().collect();
         r.deletion_policy = attrs.deletion_policy.map(Value::from);
         r.update_replace_policy = attrs.update_replace_policy.map(Value::from);
+        r.metadata = attrs.metadata;
         self.template.resources.insert(id, r);
     }
 
