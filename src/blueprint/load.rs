@@ -161,9 +161,19 @@ impl Blueprint {
     }
 }
 
-/// serde_yaml prefixes its own path and appends the position; both are reported apart.
+/// serde_yaml prefixes its own path and writes positions into the text; both are
+/// reported apart, so they are taken out.
 fn clean_message(m: &str) -> String {
-    let m = m.rsplit_once(" at line ").map_or(m, |(a, _)| a);
+    let mut s = m.to_string();
+    while let Some(i) = s.find(" at line ") {
+        let rest = &s[i + " at line ".len()..];
+        let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+        let n = digits(rest);
+        let Some(after) = rest[n..].strip_prefix(" column ") else { break };
+        let end = i + " at line ".len() + n + " column ".len() + digits(after);
+        s.replace_range(i..end, "");
+    }
+    let m = s.as_str();
     match m.split_once(": ") {
         Some((prefix, rest)) if !prefix.contains(' ') => rest.to_string(),
         _ => m.to_string(),
