@@ -11,3 +11,8 @@ pub mod iam;
 pub mod resources;
 pub mod synth;
 pub mod template;
+
+// The README's Rust examples are compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -21,7 +21,11 @@ impl Workspace {
     fn new() -> Workspace {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("blueprints")).unwrap();
-        std::fs::write(dir.path().join("blueprints/bedrock-private-access.yaml"), SHIPPED).unwrap();
+        std::fs::write(
+            dir.path().join("blueprints/bedrock-private-access.yaml"),
+            SHIPPED,
+        )
+        .unwrap();
         Workspace { dir }
     }
 
@@ -30,7 +34,11 @@ impl Workspace {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_perimeter")).args(args).current_dir(self.path()).output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_perimeter"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap()
     }
 
     fn write_blueprint(&self, name: &str, text: &str) {
@@ -70,26 +78,58 @@ fn synth_writes_every_target_and_a_manifest_that_matches() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
     for t in ["dev", "prod", "prod-eu"] {
-        assert!(stdout.contains(&format!("wrote out/bedrock-private-access/{t}.template.json")), "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "wrote out/bedrock-private-access/{t}.template.json"
+            )),
+            "{stdout}"
+        );
     }
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(ws.path().join("out/manifest.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path().join("out/manifest.json")).unwrap())
+            .unwrap();
     let artifacts = manifest["artifacts"].as_array().unwrap();
     assert_eq!(artifacts.len(), 3);
     for a in artifacts {
         let bytes = std::fs::read(ws.path().join("out").join(a["path"].as_str().unwrap())).unwrap();
-        let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         assert_eq!(a["sha256"], hex);
         assert_eq!(a["account"].as_str().unwrap().len(), 12);
     }
     let eu = artifacts.iter().find(|a| a["target"] == "prod-eu").unwrap();
-    assert_eq!((eu["region"].as_str(), eu["account"].as_str(), eu["stage"].as_str()), (Some("eu-west-1"), Some("222222222222"), Some("prod")));
+    assert_eq!(
+        (
+            eu["region"].as_str(),
+            eu["account"].as_str(),
+            eu["stage"].as_str()
+        ),
+        (Some("eu-west-1"), Some("222222222222"), Some("prod"))
+    );
     // The prod-eu override carved its subnets from its own block, in three zones.
-    let eu_t = perimeter::template::Template::parse_any(&std::fs::read_to_string(ws.path().join("out/bedrock-private-access/prod-eu.template.json")).unwrap()).unwrap();
-    let subnets: Vec<_> = eu_t.resources.values().filter(|r| r.resource_type.as_str() == "AWS::EC2::Subnet").collect();
+    let eu_t = perimeter::template::Template::parse_any(
+        &std::fs::read_to_string(
+            ws.path()
+                .join("out/bedrock-private-access/prod-eu.template.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let subnets: Vec<_> = eu_t
+        .resources
+        .values()
+        .filter(|r| r.resource_type.as_str() == "AWS::EC2::Subnet")
+        .collect();
     assert_eq!(subnets.len(), 3);
     assert_eq!(subnets[0].properties["CidrBlock"], "10.1.0.0/24".into());
     // No staging folder is left behind.
-    assert_eq!(std::fs::read_dir(ws.path()).unwrap().count(), 2, "only blueprints/ and out/");
+    assert_eq!(
+        std::fs::read_dir(ws.path()).unwrap().count(),
+        2,
+        "only blueprints/ and out/"
+    );
 }
 
 #[test]
@@ -116,9 +156,18 @@ fn check_lists_stale_missing_and_extra_files() {
     let o = ws.run(&["synth", "--check"]);
     assert_eq!(o.status.code(), Some(1));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("stale: out/bedrock-private-access/dev.template.json"), "{stdout}");
-    assert!(stdout.contains("missing: out/bedrock-private-access/prod.template.json"), "{stdout}");
-    assert!(stdout.contains("extra: out/bedrock-private-access/old.template.json"), "{stdout}");
+    assert!(
+        stdout.contains("stale: out/bedrock-private-access/dev.template.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("missing: out/bedrock-private-access/prod.template.json"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("extra: out/bedrock-private-access/old.template.json"),
+        "{stdout}"
+    );
     assert_eq!(ws.snapshot(), before);
     // A full synth repairs all three.
     let o = ws.run(&["synth"]);
@@ -130,12 +179,29 @@ fn check_lists_stale_missing_and_extra_files() {
 fn synth_one_target_keeps_the_others_and_yaml_format_works() {
     let ws = Workspace::new();
     assert_eq!(ws.run(&["synth"]).status.code(), Some(0));
-    let dev = std::fs::read(ws.path().join("out/bedrock-private-access/dev.template.json")).unwrap();
+    let dev = std::fs::read(
+        ws.path()
+            .join("out/bedrock-private-access/dev.template.json"),
+    )
+    .unwrap();
     let o = ws.run(&["synth", "--target", "prod", "--format", "yaml"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let yaml = std::fs::read_to_string(ws.path().join("out/bedrock-private-access/prod.template.yaml")).unwrap();
-    assert!(yaml.contains("Type: AWS::RDS::DBInstance") && yaml.contains("!GetAtt FunctionRole.Arn"));
-    assert_eq!(std::fs::read(ws.path().join("out/bedrock-private-access/dev.template.json")).unwrap(), dev);
+    let yaml = std::fs::read_to_string(
+        ws.path()
+            .join("out/bedrock-private-access/prod.template.yaml"),
+    )
+    .unwrap();
+    assert!(
+        yaml.contains("Type: AWS::RDS::DBInstance") && yaml.contains("!GetAtt FunctionRole.Arn")
+    );
+    assert_eq!(
+        std::fs::read(
+            ws.path()
+                .join("out/bedrock-private-access/dev.template.json")
+        )
+        .unwrap(),
+        dev
+    );
     let manifest = std::fs::read_to_string(ws.path().join("out/manifest.json")).unwrap();
     assert!(manifest.contains("dev.template.json") && manifest.contains("prod.template.yaml"));
 }
@@ -147,7 +213,12 @@ fn unknown_target_is_an_error_and_writes_nothing() {
     let before = ws.snapshot();
     let o = ws.run(&["synth", "--target", "staging"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("no target named \"staging\"; the targets are: dev, prod, prod-eu"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr)
+            .contains("no target named \"staging\"; the targets are: dev, prod, prod-eu"),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(ws.snapshot(), before);
 }
 
@@ -157,15 +228,30 @@ fn bad_blueprint(from: &str, to: &str, line: usize, field: &str, expected: &str)
     let ws = Workspace::new();
     assert_eq!(ws.run(&["synth"]).status.code(), Some(0));
     let before = ws.snapshot();
-    assert!(SHIPPED.contains(from), "{from:?} not in the shipped blueprint");
-    ws.write_blueprint("bedrock-private-access.yaml", &SHIPPED.replacen(from, to, 1));
+    assert!(
+        SHIPPED.contains(from),
+        "{from:?} not in the shipped blueprint"
+    );
+    ws.write_blueprint(
+        "bedrock-private-access.yaml",
+        &SHIPPED.replacen(from, to, 1),
+    );
     let o = ws.run(&["synth"]);
     let stderr = text(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     let location = format!("blueprints/bedrock-private-access.yaml:{line}:");
-    assert!(stderr.contains(&location), "expected {location} in: {stderr}");
-    assert!(stderr.contains(field), "expected field {field} in: {stderr}");
-    assert!(stderr.contains(expected), "expected {expected:?} in: {stderr}");
+    assert!(
+        stderr.contains(&location),
+        "expected {location} in: {stderr}"
+    );
+    assert!(
+        stderr.contains(field),
+        "expected field {field} in: {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in: {stderr}"
+    );
     assert_eq!(ws.snapshot(), before, "out/ changed");
     assert!(o.stdout.is_empty(), "nothing reported as written");
 }
@@ -177,17 +263,35 @@ fn line_of(needle: &str) -> usize {
 #[test]
 fn bad_blueprint_yaml_syntax_error() {
     // YAML forbids tabs in indentation.
-    bad_blueprint("    memory_mb: 256\n", "\tmemory_mb: 256\n", line_of("memory_mb: 256"), "", "found a tab character that violates indentation, while scanning");
+    bad_blueprint(
+        "    memory_mb: 256\n",
+        "\tmemory_mb: 256\n",
+        line_of("memory_mb: 256"),
+        "",
+        "found a tab character that violates indentation, while scanning",
+    );
 }
 
 #[test]
 fn bad_blueprint_unknown_key() {
-    bad_blueprint("    memory_mb: 256\n", "    memory_mb: 256\n    memroy_mb: 512\n", line_of("memory_mb: 256") + 1, "settings.function.memroy_mb", "unknown field `memroy_mb`");
+    bad_blueprint(
+        "    memory_mb: 256\n",
+        "    memory_mb: 256\n    memroy_mb: 512\n",
+        line_of("memory_mb: 256") + 1,
+        "settings.function.memroy_mb",
+        "unknown field `memroy_mb`",
+    );
 }
 
 #[test]
 fn bad_blueprint_invalid_cidr() {
-    bad_blueprint("vpc_cidr: 10.0.0.0/16", "vpc_cidr: 10.0.0.300/16", line_of("vpc_cidr: 10.0.0.0/16"), "settings.network.vpc_cidr", "is not an IPv4 CIDR block");
+    bad_blueprint(
+        "vpc_cidr: 10.0.0.0/16",
+        "vpc_cidr: 10.0.0.300/16",
+        line_of("vpc_cidr: 10.0.0.0/16"),
+        "settings.network.vpc_cidr",
+        "is not an IPv4 CIDR block",
+    );
 }
 
 #[test]
@@ -214,32 +318,68 @@ fn bad_blueprint_overlapping_subnets() {
 
 #[test]
 fn bad_blueprint_single_availability_zone() {
-    bad_blueprint("availability_zones: 2 ", "availability_zones: 1 ", line_of("availability_zones: 2"), "settings.network.availability_zones", "at least 2 Availability Zones");
+    bad_blueprint(
+        "availability_zones: 2 ",
+        "availability_zones: 1 ",
+        line_of("availability_zones: 2"),
+        "settings.network.availability_zones",
+        "at least 2 Availability Zones",
+    );
 }
 
 #[test]
 fn bad_blueprint_eleven_digit_account() {
-    bad_blueprint("account: \"222222222222\"\n    region: eu-west-1", "account: \"22222222222\"\n    region: eu-west-1", line_of("region: eu-west-1") - 1, "targets[2].account", "expected a 12-digit AWS account id, found \"22222222222\"");
+    bad_blueprint(
+        "account: \"222222222222\"\n    region: eu-west-1",
+        "account: \"22222222222\"\n    region: eu-west-1",
+        line_of("region: eu-west-1") - 1,
+        "targets[2].account",
+        "expected a 12-digit AWS account id, found \"22222222222\"",
+    );
 }
 
 #[test]
 fn bad_blueprint_unknown_region() {
-    bad_blueprint("region: eu-west-1", "region: eu-west-9", line_of("region: eu-west-1"), "targets[2].region", "unknown AWS region \"eu-west-9\"; did you mean eu-west-1");
+    bad_blueprint(
+        "region: eu-west-1",
+        "region: eu-west-9",
+        line_of("region: eu-west-1"),
+        "targets[2].region",
+        "unknown AWS region \"eu-west-9\"; did you mean eu-west-1",
+    );
 }
 
 #[test]
 fn bad_blueprint_empty_model_list() {
-    bad_blueprint("    models:\n      - anthropic.claude-instant-v1\n", "    models: []\n", line_of("models:"), "settings.bedrock.models", "at least one model is needed");
+    bad_blueprint(
+        "    models:\n      - anthropic.claude-instant-v1\n",
+        "    models: []\n",
+        line_of("models:"),
+        "settings.bedrock.models",
+        "at least one model is needed",
+    );
 }
 
 #[test]
 fn bad_override_points_at_the_target() {
-    bad_blueprint("        vpc_cidr: 10.1.0.0/16\n", "        vpc_cidr: 10.1.0.0/16\n        subnets: [10.1.0.0/24, 10.1.1.0/24]\n", line_of("vpc_cidr: 10.1.0.0/16") + 1, "targets[2].overrides.network.subnets", "2 subnets for 3 Availability Zones");
+    bad_blueprint(
+        "        vpc_cidr: 10.1.0.0/16\n",
+        "        vpc_cidr: 10.1.0.0/16\n        subnets: [10.1.0.0/24, 10.1.1.0/24]\n",
+        line_of("vpc_cidr: 10.1.0.0/16") + 1,
+        "targets[2].overrides.network.subnets",
+        "2 subnets for 3 Availability Zones",
+    );
 }
 
 #[test]
 fn unquoted_account_is_refused_with_a_hint() {
-    bad_blueprint("account: \"111111111111\"", "account: 111111111111", line_of("account: \"111111111111\""), "targets[0].account", "must be a quoted string");
+    bad_blueprint(
+        "account: \"111111111111\"",
+        "account: 111111111111",
+        line_of("account: \"111111111111\""),
+        "targets[0].account",
+        "must be a quoted string",
+    );
 }
 
 #[test]
@@ -248,18 +388,42 @@ fn list_and_schema() {
     let o = ws.run(&["list"]);
     assert_eq!(o.status.code(), Some(0));
     let s = text(&o.stdout);
-    assert!(s.contains("bedrock-private-access (blueprints/bedrock-private-access.yaml)") && s.contains("prod-eu") && s.contains("eu-west-1"), "{s}");
+    assert!(
+        s.contains("bedrock-private-access (blueprints/bedrock-private-access.yaml)")
+            && s.contains("prod-eu")
+            && s.contains("eu-west-1"),
+        "{s}"
+    );
     let o = ws.run(&["schema"]);
     assert_eq!(o.status.code(), Some(0));
-    let committed = std::fs::read_to_string(common::root().join("schema/blueprint.schema.json")).unwrap();
-    assert_eq!(text(&o.stdout), committed, "schema/blueprint.schema.json is stale: run `perimeter schema > schema/blueprint.schema.json`");
+    let committed =
+        std::fs::read_to_string(common::root().join("schema/blueprint.schema.json")).unwrap();
+    assert_eq!(
+        text(&o.stdout),
+        committed,
+        "schema/blueprint.schema.json is stale: run `perimeter schema > schema/blueprint.schema.json`"
+    );
     let schema: serde_json::Value = serde_json::from_str(&committed).unwrap();
-    assert!(schema["$defs"]["Target"]["properties"]["account"].to_string().contains("AccountId"));
+    assert!(
+        schema["$defs"]["Target"]["properties"]["account"]
+            .to_string()
+            .contains("AccountId")
+    );
     assert!(SHIPPED.starts_with("# yaml-language-server: $schema=../schema/blueprint.schema.json"));
 }
 
 #[test]
 fn committed_out_is_current() {
-    let o = Command::new(env!("CARGO_BIN_EXE_perimeter")).args(["synth", "--check"]).current_dir(common::root()).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}{}", text(&o.stdout), text(&o.stderr));
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["synth", "--check"])
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
 }

@@ -14,9 +14,18 @@ use perimeter::template::{Format, Template};
 /// Fixtures that cannot round-trip, and why. Each must still fail to parse, so the
 /// list cannot go stale.
 const EXCLUDED: &[(&str, &str)] = &[
-    ("custom/is-defined.yaml", "has a top-level section named \"Parameter\", which CloudFormation rejects; it is a fixture for cfn-lint custom rules"),
-    ("functions/foreach.yaml", "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled"),
-    ("parameters/used_transform_language_extension.json", "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled"),
+    (
+        "custom/is-defined.yaml",
+        "has a top-level section named \"Parameter\", which CloudFormation rejects; it is a fixture for cfn-lint custom rules",
+    ),
+    (
+        "functions/foreach.yaml",
+        "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled",
+    ),
+    (
+        "parameters/used_transform_language_extension.json",
+        "Fn::ForEach loops (AWS::LanguageExtensions) are not modeled",
+    ),
 ];
 
 fn round_trip(path: &Path) -> Result<Template, String> {
@@ -24,7 +33,8 @@ fn round_trip(path: &Path) -> Result<Template, String> {
     let t = Template::parse_any(&text).map_err(|e| e.to_string())?;
     for format in [Format::Json, Format::Yaml] {
         let emitted = t.emit(format);
-        let again = Template::parse(&emitted, format).map_err(|e| format!("re-parsing our {format:?}: {e}\n{emitted}"))?;
+        let again = Template::parse(&emitted, format)
+            .map_err(|e| format!("re-parsing our {format:?}: {e}\n{emitted}"))?;
         if again != t {
             return Err(format!("{format:?} round trip changed the model"));
         }
@@ -41,14 +51,25 @@ fn write_reemitted(dir: &Path, name: &str, t: &Template, index: &mut String, ori
     let yaml = dir.join(format!("{name}.yaml"));
     std::fs::write(&json, t.to_json()).unwrap();
     std::fs::write(&yaml, t.to_yaml()).unwrap();
-    writeln!(index, "{}\t{}\t{}", original.display(), json.display(), yaml.display()).unwrap();
+    writeln!(
+        index,
+        "{}\t{}\t{}",
+        original.display(),
+        json.display(),
+        yaml.display()
+    )
+    .unwrap();
 }
 
 #[test]
 fn own_templates_round_trip() {
     let dir = common::root().join("tests/fixtures/templates");
     let files = common::templates_under(&dir);
-    assert!(files.len() >= 8, "expected our fixture templates in {}", dir.display());
+    assert!(
+        files.len() >= 8,
+        "expected our fixture templates in {}",
+        dir.display()
+    );
     let out = common::lint_dir("roundtrip-own");
     let mut index = String::new();
     for f in &files {
@@ -72,7 +93,11 @@ fn cfn_lint_fixtures_round_trip() {
     let mut passed = 0;
     let mut failures = Vec::new();
     for f in common::templates_under(&dir) {
-        let rel = f.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = f
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let excluded = EXCLUDED.iter().find(|(p, _)| *p == rel);
         match (round_trip(&f), excluded) {
             (Ok(t), None) => {
@@ -80,13 +105,18 @@ fn cfn_lint_fixtures_round_trip() {
                 write_reemitted(&out, &rel.replace(['/', '.'], "_"), &t, &mut index, &f);
             }
             (Err(e), None) => failures.push(format!("{rel}: {e}")),
-            (Ok(_), Some((_, why))) => failures.push(format!("{rel} is excluded ({why}) but now round-trips: remove it from EXCLUDED")),
+            (Ok(_), Some((_, why))) => failures.push(format!(
+                "{rel} is excluded ({why}) but now round-trips: remove it from EXCLUDED"
+            )),
             (Err(_), Some(_)) => {}
         }
     }
     std::fs::write(out.join("index.tsv"), index).unwrap();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(passed >= 80, "only {passed} cfn-lint fixtures round-tripped");
+    assert!(
+        passed >= 80,
+        "only {passed} cfn-lint fixtures round-tripped"
+    );
 }
 
 #[test]
@@ -112,13 +142,51 @@ fn emission_order_is_documented_order() {
     assert!(pos("Description") < pos("Resources"));
     assert!(pos("Resources") < pos("Outputs"));
     assert!(pos("  A:") < pos("  Z:"), "resources sorted by logical id");
-    assert!(pos("Type: AWS::SNS::Topic\n    Properties") > 0, "Type before Properties");
-    assert!(pos("      A: 2") < pos("      B: 1"), "properties sorted by name");
+    assert!(
+        pos("Type: AWS::SNS::Topic\n    Properties") > 0,
+        "Type before Properties"
+    );
+    assert!(
+        pos("      A: 2") < pos("      B: 1"),
+        "properties sorted by name"
+    );
 }
 
 #[test]
 fn yaml_strings_that_look_like_other_types_stay_strings() {
-    let tricky = ["yes", "no", "on", "true", "null", "~", "012345678901", "1e3", "10.0.0.0/16", "!Ref x", "a: b", "a #b", "'q'", " lead", "trail ", "", "\n", "a\n", "line1\nline2", "\ttab", "*", "-1", "arn:aws:iam::123456789012:root", "2010-09-09", "- x", "{x}", "@x", "%x", "0x1F", "1_000", "12:30"];
+    let tricky = [
+        "yes",
+        "no",
+        "on",
+        "true",
+        "null",
+        "~",
+        "012345678901",
+        "1e3",
+        "10.0.0.0/16",
+        "!Ref x",
+        "a: b",
+        "a #b",
+        "'q'",
+        " lead",
+        "trail ",
+        "",
+        "\n",
+        "a\n",
+        "line1\nline2",
+        "\ttab",
+        "*",
+        "-1",
+        "arn:aws:iam::123456789012:root",
+        "2010-09-09",
+        "- x",
+        "{x}",
+        "@x",
+        "%x",
+        "0x1F",
+        "1_000",
+        "12:30",
+    ];
     let mut t = Template::default();
     let mut r = perimeter::template::Resource::new("AWS::SNS::Topic".parse().unwrap());
     for (i, s) in tricky.iter().enumerate() {

@@ -28,7 +28,13 @@ fn base() -> BedrockPrivateAccessProps {
         endpoint_policy_effect: Effect::Allow,
         list_foundation_models: true,
         corporate_access: None,
-        function: FunctionSettings { runtime: "python3.12".into(), memory_mb: 256, timeout_seconds: 30, log_retention_days: 30, s3_code: None },
+        function: FunctionSettings {
+            runtime: "python3.12".into(),
+            memory_mb: 256,
+            timeout_seconds: 30,
+            log_retention_days: 30,
+            s3_code: None,
+        },
         database: None,
     }
 }
@@ -58,16 +64,28 @@ fn synth(name: &str, p: &BedrockPrivateAccessProps) -> Template {
 }
 
 fn of_type<'a>(t: &'a Template, ty: &str) -> Vec<(&'a str, &'a BTreeMap<String, Value>)> {
-    t.resources.iter().filter(|(_, r)| r.resource_type.as_str() == ty).map(|(id, r)| (id.as_str(), &r.properties)).collect()
+    t.resources
+        .iter()
+        .filter(|(_, r)| r.resource_type.as_str() == ty)
+        .map(|(id, r)| (id.as_str(), &r.properties))
+        .collect()
 }
 
 fn prop<'a>(t: &'a Template, id: &str, name: &str) -> &'a Value {
-    let r = t.resources.get(&id.parse().unwrap()).unwrap_or_else(|| panic!("no resource {id}"));
-    r.properties.get(name).unwrap_or_else(|| panic!("{id} has no {name}"))
+    let r = t
+        .resources
+        .get(&id.parse().unwrap())
+        .unwrap_or_else(|| panic!("no resource {id}"));
+    r.properties
+        .get(name)
+        .unwrap_or_else(|| panic!("{id} has no {name}"))
 }
 
 fn getatt(res: &str, att: &str) -> Value {
-    Value::from(Intrinsic::GetAtt { resource: res.into(), attribute: att.into() })
+    Value::from(Intrinsic::GetAtt {
+        resource: res.into(),
+        attribute: att.into(),
+    })
 }
 
 fn reference(id: &str) -> Value {
@@ -84,7 +102,11 @@ fn vpc_has_isolated_subnets_in_distinct_zones_and_no_internet_path() {
     assert_eq!(subnets.len(), 2);
     let mut zones = BTreeSet::new();
     for (i, (id, p)) in subnets.iter().enumerate() {
-        assert_eq!(p["CidrBlock"], Value::from(format!("10.0.{i}.0/24")), "{id}");
+        assert_eq!(
+            p["CidrBlock"],
+            Value::from(format!("10.0.{i}.0/24")),
+            "{id}"
+        );
         assert_eq!(p["MapPublicIpOnLaunch"], Value::Bool(false));
         zones.insert(perimeter::template::value_to_json(&p["AvailabilityZone"]));
     }
@@ -94,9 +116,21 @@ fn vpc_has_isolated_subnets_in_distinct_zones_and_no_internet_path() {
     let assoc = of_type(&t, "AWS::EC2::SubnetRouteTableAssociation");
     assert_eq!(assoc.len(), 2);
     assert_eq!(assoc[0].1["SubnetId"], reference("VpcPrivateSubnet1"));
-    assert_eq!(assoc[0].1["RouteTableId"], reference("VpcPrivateSubnet1RouteTable"));
-    for forbidden in ["AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::Route", "AWS::EC2::EgressOnlyInternetGateway"] {
-        assert!(of_type(&t, forbidden).is_empty(), "{forbidden} in a private solution");
+    assert_eq!(
+        assoc[0].1["RouteTableId"],
+        reference("VpcPrivateSubnet1RouteTable")
+    );
+    for forbidden in [
+        "AWS::EC2::InternetGateway",
+        "AWS::EC2::NatGateway",
+        "AWS::EC2::EIP",
+        "AWS::EC2::Route",
+        "AWS::EC2::EgressOnlyInternetGateway",
+    ] {
+        assert!(
+            of_type(&t, forbidden).is_empty(),
+            "{forbidden} in a private solution"
+        );
     }
 }
 
@@ -108,18 +142,36 @@ fn security_groups_admit_only_tls_from_the_workload() {
     let (id, rule) = ingress[0];
     assert_eq!(id, "EndpointIngressFromWorkloadTcp443");
     assert_eq!(rule["GroupId"], getatt("EndpointSecurityGroup", "GroupId"));
-    assert_eq!(rule["SourceSecurityGroupId"], getatt("WorkloadSecurityGroup", "GroupId"));
-    assert_eq!((&rule["IpProtocol"], &rule["FromPort"], &rule["ToPort"]), (&Value::from("tcp"), &Value::from(443), &Value::from(443)));
+    assert_eq!(
+        rule["SourceSecurityGroupId"],
+        getatt("WorkloadSecurityGroup", "GroupId")
+    );
+    assert_eq!(
+        (&rule["IpProtocol"], &rule["FromPort"], &rule["ToPort"]),
+        (&Value::from("tcp"), &Value::from(443), &Value::from(443))
+    );
     let egress = of_type(&t, "AWS::EC2::SecurityGroupEgress");
     assert_eq!(egress.len(), 1);
-    assert_eq!(egress[0].1["DestinationSecurityGroupId"], getatt("EndpointSecurityGroup", "GroupId"));
-    assert_eq!(prop(&t, "EndpointSecurityGroup", "GroupDescription"), &Value::from("Allow TLS for VPC Endpoint"));
+    assert_eq!(
+        egress[0].1["DestinationSecurityGroupId"],
+        getatt("EndpointSecurityGroup", "GroupId")
+    );
+    assert_eq!(
+        prop(&t, "EndpointSecurityGroup", "GroupDescription"),
+        &Value::from("Allow TLS for VPC Endpoint")
+    );
     for (id, sg) in of_type(&t, "AWS::EC2::SecurityGroup") {
-        assert!(!sg.contains_key("SecurityGroupIngress"), "{id} has inline ingress without corporate access");
+        assert!(
+            !sg.contains_key("SecurityGroupIngress"),
+            "{id} has inline ingress without corporate access"
+        );
         // The only inline egress is the rule that matches nothing, replacing allow-all.
         let eg = sg["SecurityGroupEgress"].as_list().unwrap();
         assert_eq!(eg.len(), 1);
-        assert_eq!(eg[0].as_map().unwrap()["CidrIp"], Value::from("255.255.255.255/32"));
+        assert_eq!(
+            eg[0].as_map().unwrap()["CidrIp"],
+            Value::from("255.255.255.255/32")
+        );
     }
     let json = t.to_json();
     assert!(!json.contains("0.0.0.0/0") && !json.contains("::/0"));
@@ -128,32 +180,60 @@ fn security_groups_admit_only_tls_from_the_workload() {
 #[test]
 fn endpoint_is_private_in_both_subnets_with_a_least_privilege_policy() {
     let t = synth("minimal", &base());
-    assert_eq!(prop(&t, "BedrockRuntimeEndpoint", "VpcEndpointType"), &Value::from("Interface"));
-    assert_eq!(prop(&t, "BedrockRuntimeEndpoint", "PrivateDnsEnabled"), &Value::Bool(true));
-    assert_eq!(prop(&t, "BedrockRuntimeEndpoint", "SubnetIds"), &Value::List(vec![reference("VpcPrivateSubnet1"), reference("VpcPrivateSubnet2")]));
-    let service = perimeter::template::value_to_json(prop(&t, "BedrockRuntimeEndpoint", "ServiceName"));
-    assert!(service.contains("com.amazonaws.${AWS::Region}.bedrock-runtime"), "{service}");
-    let policy = PolicyDocument::from_value(prop(&t, "BedrockRuntimeEndpoint", "PolicyDocument")).unwrap();
+    assert_eq!(
+        prop(&t, "BedrockRuntimeEndpoint", "VpcEndpointType"),
+        &Value::from("Interface")
+    );
+    assert_eq!(
+        prop(&t, "BedrockRuntimeEndpoint", "PrivateDnsEnabled"),
+        &Value::Bool(true)
+    );
+    assert_eq!(
+        prop(&t, "BedrockRuntimeEndpoint", "SubnetIds"),
+        &Value::List(vec![
+            reference("VpcPrivateSubnet1"),
+            reference("VpcPrivateSubnet2")
+        ])
+    );
+    let service =
+        perimeter::template::value_to_json(prop(&t, "BedrockRuntimeEndpoint", "ServiceName"));
+    assert!(
+        service.contains("com.amazonaws.${AWS::Region}.bedrock-runtime"),
+        "{service}"
+    );
+    let policy =
+        PolicyDocument::from_value(prop(&t, "BedrockRuntimeEndpoint", "PolicyDocument")).unwrap();
     assert_eq!(policy.statements.len(), 1);
     let s = &policy.statements[0];
     assert_eq!(s.effect, Effect::Allow);
     let actions: Vec<&str> = s.action.inner().iter().map(|a| a.as_str()).collect();
     assert_eq!(actions, ["bedrock:InvokeModel"]);
     let principal = format!("{:?}", s.principal);
-    assert!(principal.contains("FunctionRole") && principal.contains("Arn"), "{principal}");
+    assert!(
+        principal.contains("FunctionRole") && principal.contains("Arn"),
+        "{principal}"
+    );
     assert_eq!(s.resource.as_ref().unwrap().inner().len(), 1);
 }
 
 #[test]
 fn the_role_reaches_bedrock_only_through_the_endpoints() {
     let t = synth("minimal", &base());
-    let policy = PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
-    let endpoints: BTreeSet<&str> = of_type(&t, "AWS::EC2::VPCEndpoint").into_iter().map(|(id, _)| id).collect();
+    let policy =
+        PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
+    let endpoints: BTreeSet<&str> = of_type(&t, "AWS::EC2::VPCEndpoint")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     let mut bedrock_statements = 0;
     for s in &policy.statements {
         if s.action.inner().iter().any(|a| a.service() == "bedrock") {
             bedrock_statements += 1;
-            let (op, keys) = s.condition.iter().next().expect("every bedrock grant is conditioned");
+            let (op, keys) = s
+                .condition
+                .iter()
+                .next()
+                .expect("every bedrock grant is conditioned");
             assert_eq!(op.to_string(), "ForAnyValue:StringEquals");
             let vpce = &keys["aws:sourceVpce"];
             let target = match &vpce[0] {
@@ -163,16 +243,35 @@ fn the_role_reaches_bedrock_only_through_the_endpoints() {
                 },
                 other => panic!("{other:?}"),
             };
-            assert!(endpoints.contains(target.as_str()), "aws:sourceVpce names {target}, not an endpoint of this template");
+            assert!(
+                endpoints.contains(target.as_str()),
+                "aws:sourceVpce names {target}, not an endpoint of this template"
+            );
         }
     }
-    assert_eq!(bedrock_statements, 2, "InvokeModel and ListFoundationModels");
-    assert_eq!(prop(&t, "FunctionBedrockAccess", "Roles"), &Value::List(vec![reference("FunctionRole")]));
+    assert_eq!(
+        bedrock_statements, 2,
+        "InvokeModel and ListFoundationModels"
+    );
+    assert_eq!(
+        prop(&t, "FunctionBedrockAccess", "Roles"),
+        &Value::List(vec![reference("FunctionRole")])
+    );
     // The execution role has the ENI permissions, on "*" as these actions require.
     let role_policies = prop(&t, "FunctionRole", "Policies").as_list().unwrap();
-    let eni = PolicyDocument::from_value(&role_policies[0].as_map().unwrap()["PolicyDocument"]).unwrap();
-    let actions: Vec<&str> = eni.statements[0].action.inner().iter().map(|a| a.as_str()).collect();
-    for a in ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface"] {
+    let eni =
+        PolicyDocument::from_value(&role_policies[0].as_map().unwrap()["PolicyDocument"]).unwrap();
+    let actions: Vec<&str> = eni.statements[0]
+        .action
+        .inner()
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    for a in [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
+    ] {
         assert!(actions.contains(&a), "{a}");
     }
 }
@@ -181,9 +280,15 @@ fn policies(t: &Template) -> PolicySet {
     let mut set = PolicySet::default();
     for p in prop(t, "FunctionRole", "Policies").as_list().unwrap() {
         let m = p.as_map().unwrap();
-        set = set.identity(m["PolicyName"].as_str().unwrap(), PolicyDocument::from_value(&m["PolicyDocument"]).unwrap());
+        set = set.identity(
+            m["PolicyName"].as_str().unwrap(),
+            PolicyDocument::from_value(&m["PolicyDocument"]).unwrap(),
+        );
     }
-    set.identity("FunctionBedrockAccess", PolicyDocument::from_value(prop(t, "FunctionBedrockAccess", "PolicyDocument")).unwrap())
+    set.identity(
+        "FunctionBedrockAccess",
+        PolicyDocument::from_value(prop(t, "FunctionBedrockAccess", "PolicyDocument")).unwrap(),
+    )
 }
 
 fn bindings() -> Bindings {
@@ -202,7 +307,10 @@ fn endpoint_policy(t: &Template, id: &str) -> PolicyDocument {
 #[test]
 fn access_simulation_matches_the_reference_architecture_tests() {
     let t = synth("minimal", &base());
-    let through_endpoint = policies(&t).vpc_endpoint("BedrockRuntimeEndpoint", endpoint_policy(&t, "BedrockRuntimeEndpoint"));
+    let through_endpoint = policies(&t).vpc_endpoint(
+        "BedrockRuntimeEndpoint",
+        endpoint_policy(&t, "BedrockRuntimeEndpoint"),
+    );
     let b = bindings();
     let invoke = |model: &str| Request::new(ROLE_ARN, "bedrock:InvokeModel", model);
 
@@ -213,25 +321,63 @@ fn access_simulation_matches_the_reference_architecture_tests() {
     let v = policies(&t).evaluate(&invoke(MODEL), &b);
     assert_eq!(v.decision, Decision::ImplicitDeny, "{}", v.reason);
     // ...and through some other endpoint: denied too.
-    assert_eq!(policies(&t).evaluate(&invoke(MODEL).with("aws:sourceVpce", "vpce-other"), &b).decision, Decision::ImplicitDeny);
+    assert_eq!(
+        policies(&t)
+            .evaluate(&invoke(MODEL).with("aws:sourceVpce", "vpce-other"), &b)
+            .decision,
+        Decision::ImplicitDeny
+    );
     // 3. A model not on the list: denied (by the identity policy and the endpoint policy).
     let other = "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1";
-    assert_eq!(through_endpoint.evaluate(&invoke(other).with("aws:sourceVpce", VPCE), &b).decision, Decision::ImplicitDeny);
+    assert_eq!(
+        through_endpoint
+            .evaluate(&invoke(other).with("aws:sourceVpce", VPCE), &b)
+            .decision,
+        Decision::ImplicitDeny
+    );
     // 4. The endpoint policy flipped to Deny: explicitly denied by the endpoint.
-    let denied = synth("deny", &BedrockPrivateAccessProps { endpoint_policy_effect: Effect::Deny, ..base() });
-    let set = policies(&denied).vpc_endpoint("BedrockRuntimeEndpoint", endpoint_policy(&denied, "BedrockRuntimeEndpoint"));
+    let denied = synth(
+        "deny",
+        &BedrockPrivateAccessProps {
+            endpoint_policy_effect: Effect::Deny,
+            ..base()
+        },
+    );
+    let set = policies(&denied).vpc_endpoint(
+        "BedrockRuntimeEndpoint",
+        endpoint_policy(&denied, "BedrockRuntimeEndpoint"),
+    );
     let v = set.evaluate(&invoke(MODEL).with("aws:sourceVpce", VPCE), &b);
     assert_eq!(v.decision, Decision::ExplicitDeny);
     assert_eq!(v.decided_by.unwrap().kind, PolicyKind::VpcEndpoint);
     // ListFoundationModels holds only through the control-plane endpoint.
     let list = Request::new(ROLE_ARN, "bedrock:ListFoundationModels", "*");
-    let control = policies(&t).vpc_endpoint("BedrockEndpoint", endpoint_policy(&t, "BedrockEndpoint"));
-    assert_eq!(control.evaluate(&list.clone().with("aws:sourceVpce", CONTROL_VPCE), &b).decision, Decision::Allow);
-    assert_eq!(policies(&t).evaluate(&list, &b).decision, Decision::ImplicitDeny);
+    let control =
+        policies(&t).vpc_endpoint("BedrockEndpoint", endpoint_policy(&t, "BedrockEndpoint"));
+    assert_eq!(
+        control
+            .evaluate(&list.clone().with("aws:sourceVpce", CONTROL_VPCE), &b)
+            .decision,
+        Decision::Allow
+    );
+    assert_eq!(
+        policies(&t).evaluate(&list, &b).decision,
+        Decision::ImplicitDeny
+    );
     // Another principal using the endpoint is refused by the endpoint policy.
-    let stranger = Request::new("arn:aws:iam::111111111111:role/other", "bedrock:InvokeModel", MODEL).with("aws:sourceVpce", VPCE);
+    let stranger = Request::new(
+        "arn:aws:iam::111111111111:role/other",
+        "bedrock:InvokeModel",
+        MODEL,
+    )
+    .with("aws:sourceVpce", VPCE);
     let allow_all = PolicySet::default().identity("admin", PolicyDocument::from_value(&perimeter::template::parse_value(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#).unwrap()).unwrap());
-    let v = allow_all.vpc_endpoint("BedrockRuntimeEndpoint", endpoint_policy(&t, "BedrockRuntimeEndpoint")).evaluate(&stranger, &b);
+    let v = allow_all
+        .vpc_endpoint(
+            "BedrockRuntimeEndpoint",
+            endpoint_policy(&t, "BedrockRuntimeEndpoint"),
+        )
+        .evaluate(&stranger, &b);
     assert_eq!(v.decision, Decision::ImplicitDeny);
 }
 
@@ -248,15 +394,25 @@ fn references(t: &Template) -> Vec<(String, String, Option<String>)> {
                 if let Value::Fn(i) = x {
                     match &**i {
                         Intrinsic::Ref(target) => out.push((id.to_string(), target.clone(), None)),
-                        Intrinsic::GetAtt { resource, attribute: Value::String(a) } => out.push((id.to_string(), resource.clone(), Some(a.clone()))),
-                        Intrinsic::Sub { template, variables } => {
+                        Intrinsic::GetAtt {
+                            resource,
+                            attribute: Value::String(a),
+                        } => out.push((id.to_string(), resource.clone(), Some(a.clone()))),
+                        Intrinsic::Sub {
+                            template,
+                            variables,
+                        } => {
                             for part in template.split("${").skip(1) {
                                 let name = part.split('}').next().unwrap();
                                 if variables.as_ref().is_some_and(|v| v.contains_key(name)) {
                                     continue;
                                 }
                                 match name.split_once('.') {
-                                    Some((r, a)) => out.push((id.to_string(), r.to_string(), Some(a.to_string()))),
+                                    Some((r, a)) => out.push((
+                                        id.to_string(),
+                                        r.to_string(),
+                                        Some(a.to_string()),
+                                    )),
                                     None => out.push((id.to_string(), name.to_string(), None)),
                                 }
                             }
@@ -275,14 +431,22 @@ fn assert_references_and_schema(t: &Template) {
         if Pseudo::from_name(&to).is_some() || t.parameters.contains_key(&to) {
             continue;
         }
-        let r = t.resources.get(&to.parse().unwrap()).unwrap_or_else(|| panic!("{from} refers to {to}, which is not in the template"));
+        let r = t
+            .resources
+            .get(&to.parse().unwrap())
+            .unwrap_or_else(|| panic!("{from} refers to {to}, which is not in the template"));
         if let Some(a) = att {
             let f = facts::lookup(r.resource_type.as_str()).unwrap();
-            assert!(f.has_attribute(&a), "{from}: {to} ({}) has no attribute {a}", r.resource_type);
+            assert!(
+                f.has_attribute(&a),
+                "{from}: {to} ({}) has no attribute {a}",
+                r.resource_type
+            );
         }
     }
     for (id, r) in &t.resources {
-        let f = facts::lookup(r.resource_type.as_str()).unwrap_or_else(|| panic!("{id}: unknown type {}", r.resource_type));
+        let f = facts::lookup(r.resource_type.as_str())
+            .unwrap_or_else(|| panic!("{id}: unknown type {}", r.resource_type));
         let problems = validate_properties(&f, &r.properties);
         assert!(problems.is_empty(), "{id}: {problems:?}");
     }
@@ -296,7 +460,12 @@ fn assert_acyclic(t: &Template) {
         }
     }
     // Depth-first search with colours; a grey node reached again is a cycle.
-    fn visit(n: &str, g: &BTreeMap<String, BTreeSet<String>>, state: &mut BTreeMap<String, u8>, path: &mut Vec<String>) {
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        state: &mut BTreeMap<String, u8>,
+        path: &mut Vec<String>,
+    ) {
         match state.get(n) {
             Some(1) => panic!("dependency cycle: {} -> {n}", path.join(" -> ")),
             Some(2) => return,
@@ -318,65 +487,163 @@ fn assert_acyclic(t: &Template) {
 
 #[test]
 fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
-    let named = BedrockPrivateAccessProps { azs: Azs::Named(vec!["us-east-1a".into(), "us-east-1b".into(), "us-east-1c".into()]), subnets: "10.0.0.0/16".parse::<Cidr>().unwrap().carve(3, 20).unwrap(), ..base() };
-    let corporate = BedrockPrivateAccessProps { corporate_access: Some(CorporateAccess { cidr: "172.16.0.0/12".parse().unwrap(), amazon_side_asn: Some(64512) }), ..base() };
+    let named = BedrockPrivateAccessProps {
+        azs: Azs::Named(vec![
+            "us-east-1a".into(),
+            "us-east-1b".into(),
+            "us-east-1c".into(),
+        ]),
+        subnets: "10.0.0.0/16".parse::<Cidr>().unwrap().carve(3, 20).unwrap(),
+        ..base()
+    };
+    let corporate = BedrockPrivateAccessProps {
+        corporate_access: Some(CorporateAccess {
+            cidr: "172.16.0.0/12".parse().unwrap(),
+            amazon_side_asn: Some(64512),
+        }),
+        ..base()
+    };
     let full = with_database(corporate.clone());
     let s3 = BedrockPrivateAccessProps {
         list_foundation_models: false,
-        models: vec!["anthropic.claude-instant-v1".parse().unwrap(), "amazon.titan-text-express-v1".parse().unwrap()],
-        function: FunctionSettings { s3_code: Some(("artifacts-bucket".into(), "handler.zip".into())), ..base().function },
+        models: vec![
+            "anthropic.claude-instant-v1".parse().unwrap(),
+            "amazon.titan-text-express-v1".parse().unwrap(),
+        ],
+        function: FunctionSettings {
+            s3_code: Some(("artifacts-bucket".into(), "handler.zip".into())),
+            ..base().function
+        },
         ..base()
     };
-    for (name, p) in [("minimal", base()), ("named-azs", named), ("corporate", corporate), ("full", full), ("s3-code", s3)] {
+    for (name, p) in [
+        ("minimal", base()),
+        ("named-azs", named),
+        ("corporate", corporate),
+        ("full", full),
+        ("s3-code", s3),
+    ] {
         let t = synth(name, &p);
         assert_references_and_schema(&t);
         assert_acyclic(&t);
         let body = t.to_json();
-        assert!(perimeter::check::quotas::quotas(&t, &body).is_empty(), "{name}");
+        assert!(
+            perimeter::check::quotas::quotas(&t, &body).is_empty(),
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn database_is_private_encrypted_and_reached_from_the_workload_only() {
     let t = synth("database", &with_database(base()));
-    assert_eq!(prop(&t, "Database", "PubliclyAccessible"), &Value::Bool(false));
+    assert_eq!(
+        prop(&t, "Database", "PubliclyAccessible"),
+        &Value::Bool(false)
+    );
     assert_eq!(prop(&t, "Database", "StorageEncrypted"), &Value::Bool(true));
-    assert_eq!(prop(&t, "Database", "ManageMasterUserPassword"), &Value::Bool(true));
-    assert!(!t.resources[&"Database".parse().unwrap()].properties.contains_key("MasterUserPassword"));
+    assert_eq!(
+        prop(&t, "Database", "ManageMasterUserPassword"),
+        &Value::Bool(true)
+    );
+    assert!(
+        !t.resources[&"Database".parse().unwrap()]
+            .properties
+            .contains_key("MasterUserPassword")
+    );
     let db = &t.resources[&"Database".parse().unwrap()];
     assert_eq!(db.deletion_policy, Some(Value::from("Snapshot")));
     assert_eq!(db.update_replace_policy, Some(Value::from("Snapshot")));
-    assert_eq!(prop(&t, "DatabaseSubnetGroup", "SubnetIds"), &Value::List(vec![reference("VpcPrivateSubnet1"), reference("VpcPrivateSubnet2")]));
+    assert_eq!(
+        prop(&t, "DatabaseSubnetGroup", "SubnetIds"),
+        &Value::List(vec![
+            reference("VpcPrivateSubnet1"),
+            reference("VpcPrivateSubnet2")
+        ])
+    );
     let rule = &t.resources[&"DatabaseIngressFromWorkloadTcp5432".parse().unwrap()].properties;
-    assert_eq!(rule["SourceSecurityGroupId"], getatt("WorkloadSecurityGroup", "GroupId"));
+    assert_eq!(
+        rule["SourceSecurityGroupId"],
+        getatt("WorkloadSecurityGroup", "GroupId")
+    );
     assert_eq!(rule["FromPort"], Value::from(5432));
     // The secret is read through a Secrets Manager endpoint, and only through it.
-    assert!(t.resources.contains_key(&"SecretsManagerEndpoint".parse().unwrap()));
-    let p = PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
-    let read = p.statements.iter().find(|s| s.sid.as_deref() == Some("ReadDatabaseSecretThroughEndpoint")).unwrap();
+    assert!(
+        t.resources
+            .contains_key(&"SecretsManagerEndpoint".parse().unwrap())
+    );
+    let p =
+        PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
+    let read = p
+        .statements
+        .iter()
+        .find(|s| s.sid.as_deref() == Some("ReadDatabaseSecretThroughEndpoint"))
+        .unwrap();
     assert!(format!("{:?}", read.condition).contains("SecretsManagerEndpoint"));
-    let env = prop(&t, "Function", "Environment").as_map().unwrap()["Variables"].as_map().unwrap();
-    assert_eq!(env["DB_SECRET_ARN"], getatt("Database", "MasterUserSecret.SecretArn"));
+    let env = prop(&t, "Function", "Environment").as_map().unwrap()["Variables"]
+        .as_map()
+        .unwrap();
+    assert_eq!(
+        env["DB_SECRET_ARN"],
+        getatt("Database", "MasterUserSecret.SecretArn")
+    );
 }
 
 #[test]
 fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
-    let t = synth("corporate", &BedrockPrivateAccessProps { corporate_access: Some(CorporateAccess { cidr: "172.16.0.0/12".parse().unwrap(), amazon_side_asn: None }), ..base() });
-    let ingress = prop(&t, "EndpointSecurityGroup", "SecurityGroupIngress").as_list().unwrap();
+    let t = synth(
+        "corporate",
+        &BedrockPrivateAccessProps {
+            corporate_access: Some(CorporateAccess {
+                cidr: "172.16.0.0/12".parse().unwrap(),
+                amazon_side_asn: None,
+            }),
+            ..base()
+        },
+    );
+    let ingress = prop(&t, "EndpointSecurityGroup", "SecurityGroupIngress")
+        .as_list()
+        .unwrap();
     assert_eq!(ingress.len(), 1);
     let r = ingress[0].as_map().unwrap();
-    assert_eq!((&r["CidrIp"], &r["FromPort"], &r["ToPort"]), (&Value::from("172.16.0.0/12"), &Value::from(443), &Value::from(443)));
+    assert_eq!(
+        (&r["CidrIp"], &r["FromPort"], &r["ToPort"]),
+        (
+            &Value::from("172.16.0.0/12"),
+            &Value::from(443),
+            &Value::from(443)
+        )
+    );
     let prop_res = &t.resources[&"VpnGatewayRoutePropagation".parse().unwrap()];
-    assert!(prop_res.depends_on.contains(&"VpnGatewayAttachment".parse().unwrap()));
-    assert_eq!(prop_res.properties["RouteTableIds"].as_list().unwrap().len(), 2);
+    assert!(
+        prop_res
+            .depends_on
+            .contains(&"VpnGatewayAttachment".parse().unwrap())
+    );
+    assert_eq!(
+        prop_res.properties["RouteTableIds"]
+            .as_list()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
 fn outputs_are_exported() {
     let t = synth("minimal", &base());
-    for o in ["VpcId", "PrivateSubnetIds", "BedrockRuntimeEndpointId", "FunctionName", "FunctionArn"] {
+    for o in [
+        "VpcId",
+        "PrivateSubnetIds",
+        "BedrockRuntimeEndpointId",
+        "FunctionName",
+        "FunctionArn",
+    ] {
         let out = t.outputs.get(o).unwrap_or_else(|| panic!("no output {o}"));
-        assert!(perimeter::template::value_to_json(out.export_name.as_ref().unwrap()).contains(&format!("${{AWS::StackName}}-{o}")));
+        assert!(
+            perimeter::template::value_to_json(out.export_name.as_ref().unwrap())
+                .contains(&format!("${{AWS::StackName}}-{o}"))
+        );
     }
     assert_eq!(t.outputs["FunctionArn"].value, getatt("Function", "Arn"));
 }
@@ -385,9 +652,23 @@ fn outputs_are_exported() {
 fn logical_ids_are_stable_when_unrelated_parts_change() {
     let a = synth("minimal", &base());
     let b = synth("database", &with_database(base()));
-    for id in ["Vpc", "VpcPrivateSubnet1", "VpcPrivateSubnet2RouteTable", "WorkloadSecurityGroup", "EndpointSecurityGroup", "BedrockRuntimeEndpoint", "EndpointIngressFromWorkloadTcp443", "FunctionLogGroup", "FunctionRole"] {
+    for id in [
+        "Vpc",
+        "VpcPrivateSubnet1",
+        "VpcPrivateSubnet2RouteTable",
+        "WorkloadSecurityGroup",
+        "EndpointSecurityGroup",
+        "BedrockRuntimeEndpoint",
+        "EndpointIngressFromWorkloadTcp443",
+        "FunctionLogGroup",
+        "FunctionRole",
+    ] {
         let id = id.parse().unwrap();
-        assert_eq!(a.resources.get(&id), b.resources.get(&id), "{id} changed when a database was added");
+        assert_eq!(
+            a.resources.get(&id),
+            b.resources.get(&id),
+            "{id} changed when a database was added"
+        );
     }
 }
 
@@ -404,14 +685,66 @@ fn synthesis_is_byte_deterministic() {
 
 #[test]
 fn bad_settings_are_construct_errors() {
-    let err = |p: BedrockPrivateAccessProps| BedrockPrivateAccess::template(&p).unwrap_err().to_string();
-    assert!(err(BedrockPrivateAccessProps { azs: Azs::Count(1), subnets: vec!["10.0.0.0/24".parse().unwrap()], ..base() }).contains("at least 2 Availability Zones"));
-    assert!(err(BedrockPrivateAccessProps { subnets: vec!["10.0.0.0/24".parse().unwrap(), "10.0.0.0/25".parse().unwrap()], ..base() }).contains("overlap"));
-    assert!(err(BedrockPrivateAccessProps { subnets: vec!["10.0.0.0/24".parse().unwrap(), "10.9.0.0/24".parse().unwrap()], vpc_cidr: "10.0.0.0/16".parse().unwrap(), ..base() }).contains("outside"));
-    assert!(err(BedrockPrivateAccessProps { corporate_access: Some(CorporateAccess { cidr: "10.0.0.0/8".parse().unwrap(), amazon_side_asn: None }), ..base() }).contains("overlaps the VPC"));
-    assert!(err(BedrockPrivateAccessProps { models: vec![], ..base() }).contains("at least one model"));
+    let err =
+        |p: BedrockPrivateAccessProps| BedrockPrivateAccess::template(&p).unwrap_err().to_string();
+    assert!(
+        err(BedrockPrivateAccessProps {
+            azs: Azs::Count(1),
+            subnets: vec!["10.0.0.0/24".parse().unwrap()],
+            ..base()
+        })
+        .contains("at least 2 Availability Zones")
+    );
+    assert!(
+        err(BedrockPrivateAccessProps {
+            subnets: vec![
+                "10.0.0.0/24".parse().unwrap(),
+                "10.0.0.0/25".parse().unwrap()
+            ],
+            ..base()
+        })
+        .contains("overlap")
+    );
+    assert!(
+        err(BedrockPrivateAccessProps {
+            subnets: vec![
+                "10.0.0.0/24".parse().unwrap(),
+                "10.9.0.0/24".parse().unwrap()
+            ],
+            vpc_cidr: "10.0.0.0/16".parse().unwrap(),
+            ..base()
+        })
+        .contains("outside")
+    );
+    assert!(
+        err(BedrockPrivateAccessProps {
+            corporate_access: Some(CorporateAccess {
+                cidr: "10.0.0.0/8".parse().unwrap(),
+                amazon_side_asn: None
+            }),
+            ..base()
+        })
+        .contains("overlaps the VPC")
+    );
+    assert!(
+        err(BedrockPrivateAccessProps {
+            models: vec![],
+            ..base()
+        })
+        .contains("at least one model")
+    );
     let mut stack = Stack::new("x");
-    stack.add("Vpc", perimeter::resources::ec2::Vpc::new()).unwrap();
-    assert_eq!(stack.add("Vpc", perimeter::resources::ec2::Vpc::new()).unwrap_err(), ConstructError::DuplicateId("Vpc".into()));
-    assert!(matches!(stack.add("not-an-id", perimeter::resources::ec2::Vpc::new()), Err(ConstructError::InvalidId(_))));
+    stack
+        .add("Vpc", perimeter::resources::ec2::Vpc::new())
+        .unwrap();
+    assert_eq!(
+        stack
+            .add("Vpc", perimeter::resources::ec2::Vpc::new())
+            .unwrap_err(),
+        ConstructError::DuplicateId("Vpc".into())
+    );
+    assert!(matches!(
+        stack.add("not-an-id", perimeter::resources::ec2::Vpc::new()),
+        Err(ConstructError::InvalidId(_))
+    ));
 }

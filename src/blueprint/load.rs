@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::locate::locate;
 use super::settings::{Settings, SettingsPatch};
 use super::types::{AccountId, AzSetting, Name, Region};
-use crate::constructs::{Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings};
+use crate::constructs::{
+    Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
+};
 use crate::template::Pos;
 
 /// The solutions a blueprint can instantiate.
@@ -93,10 +95,22 @@ impl Blueprint {
     /// Reads and validates a blueprint file.
     pub fn load(path: &Path) -> Result<Blueprint, Vec<BlueprintError>> {
         let file = path.display().to_string();
-        let err = |m: String| vec![BlueprintError { file: file.clone(), pos: None, path: String::new(), message: m }];
+        let err = |m: String| {
+            vec![BlueprintError {
+                file: file.clone(),
+                pos: None,
+                path: String::new(),
+                message: m,
+            }]
+        };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-        let name: Name = stem.parse().map_err(|e| err(format!("the file name is the blueprint's name: {e}")))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let name: Name = stem
+            .parse()
+            .map_err(|e| err(format!("the file name is the blueprint's name: {e}")))?;
         Blueprint::parse(name, &file, &text)
     }
 
@@ -108,27 +122,46 @@ impl Blueprint {
             path: path.to_string(),
             message,
         };
-        let spec: BlueprintFile = match serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text)) {
-            Ok(s) => s,
-            Err(e) => {
-                let path = e.path().to_string();
-                let path = if path == "." { String::new() } else { path };
-                let inner = e.into_inner();
-                let serde_pos = inner.location().map(|l| Pos { line: l.line(), column: l.column() });
-                let message = clean_message(&inner.to_string());
-                // A syntax error has only serde's position; a field error is located by path.
-                let pos = if path.is_empty() { serde_pos } else { locate(text, &path).or(serde_pos) };
-                return Err(vec![BlueprintError { file: file.to_string(), pos, path, message }]);
-            }
-        };
+        let spec: BlueprintFile =
+            match serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(text)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let path = e.path().to_string();
+                    let path = if path == "." { String::new() } else { path };
+                    let inner = e.into_inner();
+                    let serde_pos = inner.location().map(|l| Pos {
+                        line: l.line(),
+                        column: l.column(),
+                    });
+                    let message = clean_message(&inner.to_string());
+                    // A syntax error has only serde's position; a field error is located by path.
+                    let pos = if path.is_empty() {
+                        serde_pos
+                    } else {
+                        locate(text, &path).or(serde_pos)
+                    };
+                    return Err(vec![BlueprintError {
+                        file: file.to_string(),
+                        pos,
+                        path,
+                        message,
+                    }]);
+                }
+            };
         let mut errors = Vec::new();
         if spec.targets.is_empty() {
-            errors.push(at("targets", "a blueprint needs at least one target".into()));
+            errors.push(at(
+                "targets",
+                "a blueprint needs at least one target".into(),
+            ));
         }
         let mut names = BTreeSet::new();
         for (i, t) in spec.targets.iter().enumerate() {
             if !names.insert(t.name.as_str()) {
-                errors.push(at(&format!("targets[{i}].name"), format!("target name {} is used twice", t.name)));
+                errors.push(at(
+                    &format!("targets[{i}].name"),
+                    format!("target name {} is used twice", t.name),
+                ));
             }
         }
         let mut resolved = Vec::new();
@@ -142,10 +175,21 @@ impl Blueprint {
                     for (rel, msg) in problems {
                         // Point at the override when the target set the field, else at the shared setting.
                         let mut parts = rel.split(['.', '[']);
-                        let (section, field) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                        let from_override = overridden.get(section).is_some_and(|s| field.is_empty() || s.get(field).is_some());
-                        let path = if from_override { format!("targets[{i}].overrides.{rel}") } else { format!("settings.{rel}") };
-                        let msg = if from_override { msg } else { format!("{msg} (target {})", t.name) };
+                        let (section, field) =
+                            (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                        let from_override = overridden
+                            .get(section)
+                            .is_some_and(|s| field.is_empty() || s.get(field).is_some());
+                        let path = if from_override {
+                            format!("targets[{i}].overrides.{rel}")
+                        } else {
+                            format!("settings.{rel}")
+                        };
+                        let msg = if from_override {
+                            msg
+                        } else {
+                            format!("{msg} (target {})", t.name)
+                        };
                         if seen.insert((path.clone(), msg.clone())) {
                             errors.push(at(&path, msg));
                         }
@@ -154,7 +198,12 @@ impl Blueprint {
             }
         }
         if errors.is_empty() {
-            Ok(Blueprint { name, file: file.to_string(), spec, resolved })
+            Ok(Blueprint {
+                name,
+                file: file.to_string(),
+                spec,
+                resolved,
+            })
         } else {
             Err(errors)
         }
@@ -169,7 +218,9 @@ fn clean_message(m: &str) -> String {
         let rest = &s[i + " at line ".len()..];
         let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
         let n = digits(rest);
-        let Some(after) = rest[n..].strip_prefix(" column ") else { break };
+        let Some(after) = rest[n..].strip_prefix(" column ") else {
+            break;
+        };
         let end = i + " at line ".len() + n + " column ".len() + digits(after);
         s.replace_range(i..end, "");
     }
@@ -184,33 +235,62 @@ type Problems = Vec<(String, String)>;
 
 /// Checks a target's settings and turns them into the solution's properties. Problems
 /// carry paths relative to the settings (`network.subnets[1]`).
-fn resolve(blueprint: &Name, t: &Target, s: &Settings) -> Result<BedrockPrivateAccessProps, Problems> {
+fn resolve(
+    blueprint: &Name,
+    t: &Target,
+    s: &Settings,
+) -> Result<BedrockPrivateAccessProps, Problems> {
     let mut p: Problems = Vec::new();
     let mut bad = |path: &str, m: String| p.push((path.to_string(), m));
     let n = &s.network;
     if !(16..=28).contains(&n.vpc_cidr.prefix_len()) {
-        bad("network.vpc_cidr", format!("VPC block {} must be /16 to /28", n.vpc_cidr));
+        bad(
+            "network.vpc_cidr",
+            format!("VPC block {} must be /16 to /28", n.vpc_cidr),
+        );
     }
     let azs = match &n.availability_zones {
         AzSetting::Count(c) => {
             if *c < 2 {
-                bad("network.availability_zones", format!("at least 2 Availability Zones are needed for a highly available endpoint, found {c}"));
+                bad(
+                    "network.availability_zones",
+                    format!(
+                        "at least 2 Availability Zones are needed for a highly available endpoint, found {c}"
+                    ),
+                );
             } else if *c > 6 {
-                bad("network.availability_zones", format!("{c} zones: no region has more than 6"));
+                bad(
+                    "network.availability_zones",
+                    format!("{c} zones: no region has more than 6"),
+                );
             }
             Azs::Count(*c as usize)
         }
         AzSetting::Names(names) => {
             if names.len() < 2 {
-                bad("network.availability_zones", format!("at least 2 Availability Zones are needed, found {}", names.len()));
+                bad(
+                    "network.availability_zones",
+                    format!(
+                        "at least 2 Availability Zones are needed, found {}",
+                        names.len()
+                    ),
+                );
             }
             for (i, z) in names.iter().enumerate() {
-                let ok = z.strip_prefix(t.region.as_str()).is_some_and(|rest| rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase()));
+                let ok = z.strip_prefix(t.region.as_str()).is_some_and(|rest| {
+                    rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
+                });
                 if !ok {
-                    bad(&format!("network.availability_zones[{i}]"), format!("{z:?} is not a zone of {} (e.g. {}a)", t.region, t.region));
+                    bad(
+                        &format!("network.availability_zones[{i}]"),
+                        format!("{z:?} is not a zone of {} (e.g. {}a)", t.region, t.region),
+                    );
                 }
                 if names[..i].contains(z) {
-                    bad(&format!("network.availability_zones[{i}]"), format!("zone {z} is listed twice"));
+                    bad(
+                        &format!("network.availability_zones[{i}]"),
+                        format!("zone {z} is listed twice"),
+                    );
                 }
             }
             Azs::Named(names.clone())
@@ -220,14 +300,26 @@ fn resolve(blueprint: &Name, t: &Target, s: &Settings) -> Result<BedrockPrivateA
     let subnets: Vec<Cidr> = match &n.subnets {
         Some(list) => {
             if list.len() != zones {
-                bad("network.subnets", format!("{} subnets for {zones} Availability Zones: give one subnet per zone", list.len()));
+                bad(
+                    "network.subnets",
+                    format!(
+                        "{} subnets for {zones} Availability Zones: give one subnet per zone",
+                        list.len()
+                    ),
+                );
             }
             for (i, c) in list.iter().enumerate() {
                 let path = format!("network.subnets[{i}]");
                 if !n.vpc_cidr.contains(c) {
-                    bad(&path, format!("subnet {c} is outside the VPC block {}", n.vpc_cidr));
+                    bad(
+                        &path,
+                        format!("subnet {c} is outside the VPC block {}", n.vpc_cidr),
+                    );
                 } else if c.prefix_len() > 28 {
-                    bad(&path, format!("subnet {c} is smaller than /28, the smallest AWS allows"));
+                    bad(
+                        &path,
+                        format!("subnet {c} is smaller than /28, the smallest AWS allows"),
+                    );
                 }
                 if let Some(o) = list[..i].iter().find(|o| o.overlaps(c)) {
                     bad(&path, format!("subnet {c} overlaps subnet {o}"));
@@ -238,7 +330,13 @@ fn resolve(blueprint: &Name, t: &Target, s: &Settings) -> Result<BedrockPrivateA
         None => {
             let len = n.subnet_prefix_length;
             if len > 28 || len < n.vpc_cidr.prefix_len() {
-                bad("network.subnet_prefix_length", format!("/{len} subnets do not fit: between /{} (the VPC) and /28", n.vpc_cidr.prefix_len()));
+                bad(
+                    "network.subnet_prefix_length",
+                    format!(
+                        "/{len} subnets do not fit: between /{} (the VPC) and /28",
+                        n.vpc_cidr.prefix_len()
+                    ),
+                );
                 vec![]
             } else {
                 n.vpc_cidr.carve(zones, len).unwrap_or_else(|e| {
@@ -249,32 +347,56 @@ fn resolve(blueprint: &Name, t: &Target, s: &Settings) -> Result<BedrockPrivateA
         }
     };
     if s.bedrock.models.is_empty() {
-        bad("bedrock.models", "at least one model is needed, e.g. [anthropic.claude-instant-v1]".into());
+        bad(
+            "bedrock.models",
+            "at least one model is needed, e.g. [anthropic.claude-instant-v1]".into(),
+        );
     }
     for (i, m) in s.bedrock.models.iter().enumerate() {
         if s.bedrock.models[..i].contains(m) {
-            bad(&format!("bedrock.models[{i}]"), format!("model {m} is listed twice"));
+            bad(
+                &format!("bedrock.models[{i}]"),
+                format!("model {m} is listed twice"),
+            );
         }
     }
     let f = &s.function;
     if !(128..=10240).contains(&f.memory_mb) {
-        bad("function.memory_mb", format!("{} MB: Lambda takes 128 to 10240", f.memory_mb));
+        bad(
+            "function.memory_mb",
+            format!("{} MB: Lambda takes 128 to 10240", f.memory_mb),
+        );
     }
     if !(1..=900).contains(&f.timeout_seconds) {
-        bad("function.timeout_seconds", format!("{} s: Lambda takes 1 to 900", f.timeout_seconds));
+        bad(
+            "function.timeout_seconds",
+            format!("{} s: Lambda takes 1 to 900", f.timeout_seconds),
+        );
     }
     let corporate = match &s.corporate_access {
         None => None,
         Some(c) => match c.cidr {
             None => {
-                bad("corporate_access.cidr", "the corporate CIDR block is required".into());
+                bad(
+                    "corporate_access.cidr",
+                    "the corporate CIDR block is required".into(),
+                );
                 None
             }
             Some(cidr) => {
                 if cidr.overlaps(&n.vpc_cidr) {
-                    bad("corporate_access.cidr", format!("corporate block {cidr} overlaps the VPC block {}", n.vpc_cidr));
+                    bad(
+                        "corporate_access.cidr",
+                        format!(
+                            "corporate block {cidr} overlaps the VPC block {}",
+                            n.vpc_cidr
+                        ),
+                    );
                 }
-                Some(CorporateAccess { cidr, amazon_side_asn: c.amazon_side_asn })
+                Some(CorporateAccess {
+                    cidr,
+                    amazon_side_asn: c.amazon_side_asn,
+                })
             }
         },
     };

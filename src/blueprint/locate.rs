@@ -1,7 +1,7 @@
 //! Finds the line and column of a field path (`targets[1].account`) in a YAML text, so
 //! that errors found after parsing still point at the source.
 
-use crate::template::{parse_yaml_node, Node, NodeKind, Pos};
+use crate::template::{Node, NodeKind, Pos, parse_yaml_node};
 
 enum Seg<'a> {
     Key(&'a str),
@@ -30,7 +30,10 @@ pub fn locate(text: &str, path: &str) -> Option<Pos> {
     let mut node: &Node = &root;
     for seg in segments(path) {
         let next = match (&node.kind, seg) {
-            (NodeKind::Map(entries), Seg::Key(k)) => entries.iter().find(|(key, _, _)| key == k).map(|(_, _, v)| v),
+            (NodeKind::Map(entries), Seg::Key(k)) => entries
+                .iter()
+                .find(|(key, _, _)| key == k)
+                .map(|(_, _, v)| v),
             (NodeKind::Seq(items), Seg::Index(i)) => items.get(i),
             _ => None,
         };

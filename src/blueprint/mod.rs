@@ -9,7 +9,7 @@ mod types;
 
 pub use load::{Blueprint, BlueprintError, BlueprintFile, Solution, Target};
 pub use settings::*;
-pub use types::{regions, AccountId, AzSetting, Name, Region, RetentionDays};
+pub use types::{AccountId, AzSetting, Name, Region, RetentionDays, regions};
 
 /// The JSON Schema of blueprint files, pretty-printed with a trailing newline.
 pub fn json_schema() -> String {
@@ -25,14 +25,19 @@ pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
         .collect();
     files.sort();
     let mut stems = std::collections::BTreeSet::new();
     for f in &files {
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if !stems.insert(stem.to_string()) {
-            return Err(format!("{}: two blueprint files are named {stem}; names must be unique", dir.display()));
+            return Err(format!(
+                "{}: two blueprint files are named {stem}; names must be unique",
+                dir.display()
+            ));
         }
     }
     Ok(files)

@@ -174,7 +174,9 @@ impl Settings {
             s.function.apply(f);
         }
         if let Some(c) = &p.corporate_access {
-            s.corporate_access.get_or_insert_with(Default::default).apply(c);
+            s.corporate_access
+                .get_or_insert_with(Default::default)
+                .apply(c);
         }
         if let Some(d) = &p.database {
             s.database.get_or_insert_with(Default::default).apply(d);

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -71,7 +71,9 @@ impl<T: FromStr<Err = String>> Visitor<'_> for StrVisitor<T> {
         v.parse().map_err(E::custom)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        Err(E::custom(format!("{v} must be a quoted string (\"{v}\"): YAML reads unquoted digits as a number and drops leading zeros")))
+        Err(E::custom(format!(
+            "{v} must be a quoted string (\"{v}\"): YAML reads unquoted digits as a number and drops leading zeros"
+        )))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
         Err(E::custom(format!("{v} must be a quoted string")))
@@ -89,8 +91,15 @@ impl FromStr for Name {
     fn from_str(s: &str) -> Result<Self, String> {
         let ok = (1..=63).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok { Ok(Name(s.to_string())) } else { Err(format!("{s:?} must be 1-63 lowercase letters, digits or '-', starting with a letter")) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Name(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} must be 1-63 lowercase letters, digits or '-', starting with a letter"
+            ))
+        }
     }
 }
 
@@ -106,7 +115,10 @@ impl FromStr for AccountId {
         if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(AccountId(s.to_string()))
         } else {
-            Err(format!("expected a 12-digit AWS account id, found {s:?} ({} characters)", s.chars().count()))
+            Err(format!(
+                "expected a 12-digit AWS account id, found {s:?} ({} characters)",
+                s.chars().count()
+            ))
         }
     }
 }
@@ -126,7 +138,11 @@ impl FromStr for Region {
         // Suggest the closest known names by shared prefix.
         let stem = s.rsplit_once('-').map_or(s, |(a, _)| a);
         let near: Vec<&str> = regions().filter(|r| r.starts_with(stem)).take(4).collect();
-        let hint = if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(", ")) };
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!("; did you mean {}?", near.join(", "))
+        };
         Err(format!("unknown AWS region {s:?}{hint}"))
     }
 }
@@ -141,7 +157,9 @@ impl<'de> Deserialize<'de> for RetentionDays {
         if RETENTION_DAYS.contains(&n) {
             Ok(RetentionDays(n))
         } else {
-            Err(de::Error::custom(format!("{n} days is not a CloudWatch Logs retention; expected one of {RETENTION_DAYS:?}")))
+            Err(de::Error::custom(format!(
+                "{n} days is not a CloudWatch Logs retention; expected one of {RETENTION_DAYS:?}"
+            )))
         }
     }
 }
@@ -177,10 +195,14 @@ impl<'de> Deserialize<'de> for AzSetting {
         impl<'de> Visitor<'de> for V {
             type Value = AzSetting;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of zones (2) or a list of zone names ([us-east-1a, us-east-1b])")
+                f.write_str(
+                    "a number of zones (2) or a list of zone names ([us-east-1a, us-east-1b])",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<AzSetting, E> {
-                u32::try_from(v).map(AzSetting::Count).map_err(|_| E::custom("too many zones"))
+                u32::try_from(v)
+                    .map(AzSetting::Count)
+                    .map_err(|_| E::custom("too many zones"))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<AzSetting, E> {
                 Err(E::custom(format!("{v} is not a number of zones")))

@@ -24,9 +24,17 @@ pub struct QuotaFinding {
 impl std::fmt::Display for QuotaFinding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.error {
-            write!(f, "{} {} exceed the quota of {}", self.count, self.what, self.limit)
+            write!(
+                f,
+                "{} {} exceed the quota of {}",
+                self.count, self.what, self.limit
+            )
         } else {
-            write!(f, "{} {} exceed {} (warning)", self.count, self.what, self.limit)
+            write!(
+                f,
+                "{} {} exceed {} (warning)",
+                self.count, self.what, self.limit
+            )
         }
     }
 }
@@ -36,7 +44,12 @@ pub fn quotas(t: &Template, body: &str) -> Vec<QuotaFinding> {
     let mut out = Vec::new();
     let mut limit = |what, count, limit, error| {
         if count > limit {
-            out.push(QuotaFinding { what, count, limit, error });
+            out.push(QuotaFinding {
+                what,
+                count,
+                limit,
+                error,
+            });
         }
     };
     limit("resources", t.resources.len(), MAX_RESOURCES, true);
@@ -44,6 +57,11 @@ pub fn quotas(t: &Template, body: &str) -> Vec<QuotaFinding> {
     limit("outputs", t.outputs.len(), MAX_OUTPUTS, true);
     limit("mappings", t.mappings.len(), MAX_MAPPINGS, true);
     limit("bytes of template body", body.len(), MAX_BODY_BYTES, true);
-    limit("bytes of template body (upload it to S3 rather than inline)", body.len(), MAX_DIRECT_BODY_BYTES, false);
+    limit(
+        "bytes of template body (upload it to S3 rather than inline)",
+        body.len(),
+        MAX_DIRECT_BODY_BYTES,
+        false,
+    );
     out
 }

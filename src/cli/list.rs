@@ -1,6 +1,6 @@
 //! `perimeter list`.
 
-use super::{Sources, EXIT_OK};
+use super::{EXIT_OK, Sources};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,7 +27,13 @@ pub fn run(a: &Args) -> i32 {
     for b in &blueprints {
         println!("{} ({})", b.name, b.file);
         for t in &b.spec.targets {
-            println!("  {:<16} {}  {:<16} {}", t.name.as_str(), t.account, t.region.as_str(), t.stage);
+            println!(
+                "  {:<16} {}  {:<16} {}",
+                t.name.as_str(),
+                t.account,
+                t.region.as_str(),
+                t.stage
+            );
         }
     }
     EXIT_OK

@@ -15,8 +15,14 @@ pub const EXIT_DIFFERENT: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser)]
-#[command(name = "perimeter", version, about = "Typed infrastructure-as-code for CloudFormation: synthesize, review, check.")]
-#[command(after_help = "Exit codes: 0 success; 1 synth --check found out/ stale; 2 error (nothing written).")]
+#[command(
+    name = "perimeter",
+    version,
+    about = "Typed infrastructure-as-code for CloudFormation: synthesize, review, check."
+)]
+#[command(
+    after_help = "Exit codes: 0 success; 1 synth --check found out/ stale; 2 error (nothing written)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,7 +64,10 @@ impl Sources {
             self.files.clone()
         };
         if files.is_empty() {
-            return Err(fail(&format!("no blueprint files in {}", self.blueprints.display())));
+            return Err(fail(&format!(
+                "no blueprint files in {}",
+                self.blueprints.display()
+            )));
         }
         let mut loaded = Vec::new();
         let mut failed = false;

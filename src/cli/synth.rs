@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use perimeter::synth::{self, Options};
 
-use super::{display, fail, Format, Sources, EXIT_DIFFERENT, EXIT_OK};
+use super::{EXIT_DIFFERENT, EXIT_OK, Format, Sources, display, fail};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -30,7 +30,12 @@ pub fn run(a: &Args) -> i32 {
         Ok(b) => b,
         Err(code) => return code,
     };
-    let opts = Options { out_dir: a.out.clone(), format: a.format.into(), targets: a.targets.clone(), complete: a.sources.complete() };
+    let opts = Options {
+        out_dir: a.out.clone(),
+        format: a.format.into(),
+        targets: a.targets.clone(),
+        complete: a.sources.complete(),
+    };
     let out = display(&a.out);
     if a.check {
         return match synth::check(&blueprints, &opts) {
@@ -40,12 +45,18 @@ pub fn run(a: &Args) -> i32 {
                 EXIT_OK
             }
             Ok(r) => {
-                for (kind, files) in [("stale", &r.stale), ("missing", &r.missing), ("extra", &r.extra)] {
+                for (kind, files) in [
+                    ("stale", &r.stale),
+                    ("missing", &r.missing),
+                    ("extra", &r.extra),
+                ] {
                     for f in files {
                         println!("{kind}: {out}/{f}");
                     }
                 }
-                eprintln!("{out} does not match the blueprints: run `perimeter synth` and commit {out}/");
+                eprintln!(
+                    "{out} does not match the blueprints: run `perimeter synth` and commit {out}/"
+                );
                 EXIT_DIFFERENT
             }
         };
@@ -54,7 +65,13 @@ pub fn run(a: &Args) -> i32 {
         Err(e) => fail(&e.to_string()),
         Ok(r) => {
             for e in &r.written {
-                println!("wrote {out}/{} ({} {}, sha256 {})", e.path, e.account, e.region, &e.sha256[..12]);
+                println!(
+                    "wrote {out}/{} ({} {}, sha256 {})",
+                    e.path,
+                    e.account,
+                    e.region,
+                    &e.sha256[..12]
+                );
             }
             for p in &r.removed {
                 println!("removed {out}/{p}");

@@ -17,12 +17,16 @@ use super::function::{Code, VpcFunction, VpcFunctionProps};
 use super::network::{Azs, PrivateVpc, PrivateVpcProps};
 use super::security_group::{Group, Port};
 use super::stack::{Attributes, ConstructError, Stack};
-use crate::iam::{ConditionOperator, Effect, Op, PolicyDocument, Principal, ResourceEntry, Statement};
-use crate::resources::ec2::{vpn_gateway, VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation};
-use crate::resources::iam::Policy;
+use crate::iam::{
+    ConditionOperator, Effect, Op, PolicyDocument, Principal, ResourceEntry, Statement,
+};
 use crate::resources::Handle;
-use crate::template::typed::{fns, List, Str};
+use crate::resources::ec2::{
+    VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation, vpn_gateway,
+};
+use crate::resources::iam::Policy;
 use crate::template::Template;
+use crate::template::typed::{List, Str, fns};
 
 /// The handler the function runs unless S3 code is given.
 pub const HANDLER_SOURCE: &str = include_str!("handler.py");
@@ -45,7 +49,10 @@ impl ModelId {
 
     /// The foundation-model ARN in any region of the stack's partition.
     pub fn arn(&self) -> Str {
-        fns::sub(&format!("arn:${{AWS::Partition}}:bedrock:*::foundation-model/{}", self.0))
+        fns::sub(&format!(
+            "arn:${{AWS::Partition}}:bedrock:*::foundation-model/{}",
+            self.0
+        ))
     }
 }
 
@@ -55,14 +62,23 @@ impl FromStr for ModelId {
         let ok = s.len() <= 128
             && s.split_once('.').is_some_and(|(provider, model)| {
                 !provider.is_empty()
-                    && provider.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && model.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                    && model.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
+                    && provider
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && model
+                        .bytes()
+                        .next()
+                        .is_some_and(|b| b.is_ascii_alphanumeric())
+                    && model
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
             });
         if ok {
             Ok(ModelId(s.to_string()))
         } else {
-            Err(format!("{s:?} is not a Bedrock model id such as anthropic.claude-instant-v1 (provider.model[:version])"))
+            Err(format!(
+                "{s:?} is not a Bedrock model id such as anthropic.claude-instant-v1 (provider.model[:version])"
+            ))
         }
     }
 }
@@ -81,7 +97,9 @@ impl serde::Serialize for ModelId {
 
 impl<'de> serde::Deserialize<'de> for ModelId {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -141,13 +159,20 @@ pub struct BedrockPrivateAccess {
     pub function: VpcFunction,
 }
 
-fn stmt<'a>(effect: Effect, actions: impl IntoIterator<Item = &'a str>) -> Result<Statement, ConstructError> {
+fn stmt<'a>(
+    effect: Effect,
+    actions: impl IntoIterator<Item = &'a str>,
+) -> Result<Statement, ConstructError> {
     Statement::new(effect, actions).map_err(ConstructError::Invalid)
 }
 
 /// `ForAnyValue:StringEquals aws:sourceVpce = <endpoint>`.
 fn through(s: Statement, endpoint: &Handle<crate::resources::ec2::VpcEndpoint>) -> Statement {
-    s.condition(ConditionOperator::for_any_value(Op::StringEquals), "aws:sourceVpce", vec![endpoint.reference()])
+    s.condition(
+        ConditionOperator::for_any_value(Op::StringEquals),
+        "aws:sourceVpce",
+        vec![endpoint.reference()],
+    )
 }
 
 impl BedrockPrivateAccess {
@@ -173,33 +198,77 @@ impl BedrockPrivateAccess {
     /// assert!(template.resources.contains_key(&"BedrockRuntimeEndpoint".parse().unwrap()));
     /// ```
     pub fn template(p: &BedrockPrivateAccessProps) -> Result<Template, ConstructError> {
-        let mut stack = Stack::new(&format!("Private access to Amazon Bedrock over AWS PrivateLink ({})", p.name));
+        let mut stack = Stack::new(&format!(
+            "Private access to Amazon Bedrock over AWS PrivateLink ({})",
+            p.name
+        ));
         Self::build(&mut stack, p)?;
         Ok(stack.into_template())
     }
 
     /// Adds the solution to a stack.
-    pub fn build(stack: &mut Stack, p: &BedrockPrivateAccessProps) -> Result<BedrockPrivateAccess, ConstructError> {
+    pub fn build(
+        stack: &mut Stack,
+        p: &BedrockPrivateAccessProps,
+    ) -> Result<BedrockPrivateAccess, ConstructError> {
         if p.models.is_empty() {
-            return Err(ConstructError::Invalid("at least one model is needed".into()));
+            return Err(ConstructError::Invalid(
+                "at least one model is needed".into(),
+            ));
         }
-        if let Some(c) = &p.corporate_access {
-            if c.cidr.overlaps(&p.vpc_cidr) {
-                return Err(ConstructError::Invalid(format!("corporate CIDR {} overlaps the VPC CIDR {}", c.cidr, p.vpc_cidr)));
-            }
+        if let Some(c) = &p.corporate_access
+            && c.cidr.overlaps(&p.vpc_cidr)
+        {
+            return Err(ConstructError::Invalid(format!(
+                "corporate CIDR {} overlaps the VPC CIDR {}",
+                c.cidr, p.vpc_cidr
+            )));
         }
         let vpc = PrivateVpc::build(
             stack,
             "Vpc",
-            &PrivateVpcProps { name: p.name.clone(), cidr: p.vpc_cidr, azs: p.azs.clone(), subnets: p.subnets.clone() },
+            &PrivateVpcProps {
+                name: p.name.clone(),
+                cidr: p.vpc_cidr,
+                azs: p.azs.clone(),
+                subnets: p.subnets.clone(),
+            },
         )?;
 
         // Security groups: the workload reaches the endpoints on 443 and nothing else.
-        let workload = Group::build(stack, "Workload", vpc.vpc.reference(), "Workload (Lambda function)", &format!("{}-workload", p.name), &[])?;
-        let corporate: Vec<(Cidr, Port, String)> =
-            p.corporate_access.iter().map(|c| (c.cidr, Port::tcp(443), "HTTPS from the corporate network".to_string())).collect();
-        let endpoint_sg = Group::build(stack, "Endpoint", vpc.vpc.reference(), "Allow TLS for VPC Endpoint", &format!("{}-endpoints", p.name), &corporate)?;
-        workload.connect(stack, &endpoint_sg, Port::tcp(443), "HTTPS to the VPC endpoints")?;
+        let workload = Group::build(
+            stack,
+            "Workload",
+            vpc.vpc.reference(),
+            "Workload (Lambda function)",
+            &format!("{}-workload", p.name),
+            &[],
+        )?;
+        let corporate: Vec<(Cidr, Port, String)> = p
+            .corporate_access
+            .iter()
+            .map(|c| {
+                (
+                    c.cidr,
+                    Port::tcp(443),
+                    "HTTPS from the corporate network".to_string(),
+                )
+            })
+            .collect();
+        let endpoint_sg = Group::build(
+            stack,
+            "Endpoint",
+            vpc.vpc.reference(),
+            "Allow TLS for VPC Endpoint",
+            &format!("{}-endpoints", p.name),
+            &corporate,
+        )?;
+        workload.connect(
+            stack,
+            &endpoint_sg,
+            Port::tcp(443),
+            "HTTPS to the VPC endpoints",
+        )?;
 
         let database = match &p.database {
             Some(d) => Some(Database::build(stack, "Database", d, &vpc, &workload)?),
@@ -214,14 +283,18 @@ impl BedrockPrivateAccess {
             env.insert("DB_NAME".into(), Str::from(d.database_name.as_str()));
         }
         let code = match &p.function.s3_code {
-            Some((bucket, key)) => Code::S3 { bucket: bucket.clone(), key: key.clone() },
+            Some((bucket, key)) => Code::S3 {
+                bucket: bucket.clone(),
+                key: key.clone(),
+            },
             None => Code::Inline(HANDLER_SOURCE.to_string()),
         };
         let function = VpcFunction::build(
             stack,
             "Function",
             &VpcFunctionProps {
-                description: "Answers product questions with Amazon Bedrock over PrivateLink".into(),
+                description: "Answers product questions with Amazon Bedrock over PrivateLink"
+                    .into(),
                 runtime: p.function.runtime.clone(),
                 handler: "index.handler".into(),
                 code,
@@ -234,66 +307,153 @@ impl BedrockPrivateAccess {
             &workload,
         )?;
         let role_arn = function.role.arn();
-        let model_arns: Vec<ResourceEntry> = p.models.iter().map(|m| ResourceEntry::from(m.arn())).collect();
+        let model_arns: Vec<ResourceEntry> = p
+            .models
+            .iter()
+            .map(|m| ResourceEntry::from(m.arn()))
+            .collect();
 
         // The endpoint policy: only InvokeModel, only the listed models, only the role.
-        let mut invoke = stmt(p.endpoint_policy_effect, ["bedrock:InvokeModel"])?.sid("InvokeListedModelsOnly").principal(Principal::aws(role_arn.clone()));
+        let mut invoke = stmt(p.endpoint_policy_effect, ["bedrock:InvokeModel"])?
+            .sid("InvokeListedModelsOnly")
+            .principal(Principal::aws(role_arn.clone()));
         for arn in &model_arns {
             invoke = invoke.resource(arn.clone());
         }
-        let runtime_endpoint = interface_endpoint(stack, "BedrockRuntimeEndpoint", "bedrock-runtime", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![invoke])), &format!("{}-bedrock-runtime", p.name))?;
+        let runtime_endpoint = interface_endpoint(
+            stack,
+            "BedrockRuntimeEndpoint",
+            "bedrock-runtime",
+            &vpc,
+            &endpoint_sg,
+            Some(PolicyDocument::new(vec![invoke])),
+            &format!("{}-bedrock-runtime", p.name),
+        )?;
 
         // The role's Bedrock access holds only through the endpoints. A separate policy
         // resource: the endpoint policy names the role, so an inline role policy naming
         // the endpoint would be a dependency cycle.
-        let mut invoke_identity = stmt(Effect::Allow, ["bedrock:InvokeModel"])?.sid("InvokeModelThroughEndpoint");
+        let mut invoke_identity =
+            stmt(Effect::Allow, ["bedrock:InvokeModel"])?.sid("InvokeModelThroughEndpoint");
         for arn in &model_arns {
             invoke_identity = invoke_identity.resource(arn.clone());
         }
         let mut identity = vec![through(invoke_identity, &runtime_endpoint)];
         if p.list_foundation_models {
-            let list = stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?.sid("ListModelsThroughEndpoint").principal(Principal::aws(role_arn.clone())).resource(any()?);
-            let control = interface_endpoint(stack, "BedrockEndpoint", "bedrock", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![list])), &format!("{}-bedrock", p.name))?;
+            let list = stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?
+                .sid("ListModelsThroughEndpoint")
+                .principal(Principal::aws(role_arn.clone()))
+                .resource(any()?);
+            let control = interface_endpoint(
+                stack,
+                "BedrockEndpoint",
+                "bedrock",
+                &vpc,
+                &endpoint_sg,
+                Some(PolicyDocument::new(vec![list])),
+                &format!("{}-bedrock", p.name),
+            )?;
             // ListFoundationModels takes no resource-level permissions.
-            identity.push(through(stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?.sid("ListModelsThroughEndpoint").resource(any()?), &control));
+            identity.push(through(
+                stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?
+                    .sid("ListModelsThroughEndpoint")
+                    .resource(any()?),
+                &control,
+            ));
         }
         if let Some(db) = &database {
-            let read = stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?.sid("ReadDatabaseSecret").principal(Principal::aws(role_arn.clone())).resource(db.secret_arn());
-            let sm = interface_endpoint(stack, "SecretsManagerEndpoint", "secretsmanager", &vpc, &endpoint_sg, Some(PolicyDocument::new(vec![read])), &format!("{}-secretsmanager", p.name))?;
-            identity.push(through(stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?.sid("ReadDatabaseSecretThroughEndpoint").resource(db.secret_arn()), &sm));
+            let read = stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?
+                .sid("ReadDatabaseSecret")
+                .principal(Principal::aws(role_arn.clone()))
+                .resource(db.secret_arn());
+            let sm = interface_endpoint(
+                stack,
+                "SecretsManagerEndpoint",
+                "secretsmanager",
+                &vpc,
+                &endpoint_sg,
+                Some(PolicyDocument::new(vec![read])),
+                &format!("{}-secretsmanager", p.name),
+            )?;
+            identity.push(through(
+                stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?
+                    .sid("ReadDatabaseSecretThroughEndpoint")
+                    .resource(db.secret_arn()),
+                &sm,
+            ));
         }
         stack.add(
             "FunctionBedrockAccess",
-            Policy::new(PolicyDocument::new(identity), "BedrockThroughPrivateLink").roles(List::Items(vec![function.role.reference()])),
+            Policy::new(PolicyDocument::new(identity), "BedrockThroughPrivateLink")
+                .roles(List::Items(vec![function.role.reference()])),
         )?;
 
         if let Some(c) = &p.corporate_access {
-            let mut gw = VpnGateway::new("ipsec.1").tags(vec![vpn_gateway::Tag::new("Name", format!("{}-vgw", p.name))]);
+            let mut gw = VpnGateway::new("ipsec.1").tags(vec![vpn_gateway::Tag::new(
+                "Name",
+                format!("{}-vgw", p.name),
+            )]);
             if let Some(asn) = c.amazon_side_asn {
                 gw = gw.amazon_side_asn(asn as i64);
             }
             let gw = stack.add("VpnGateway", gw)?;
-            let attachment = stack.add("VpnGatewayAttachment", VpcGatewayAttachment::new(vpc.vpc.reference()).vpn_gateway_id(gw.reference()))?;
+            let attachment = stack.add(
+                "VpnGatewayAttachment",
+                VpcGatewayAttachment::new(vpc.vpc.reference()).vpn_gateway_id(gw.reference()),
+            )?;
             stack.add_with(
                 "VpnGatewayRoutePropagation",
-                VpnGatewayRoutePropagation::new(List::Items(vpc.route_tables.iter().map(Handle::reference).collect()), gw.reference()),
+                VpnGatewayRoutePropagation::new(
+                    List::Items(vpc.route_tables.iter().map(Handle::reference).collect()),
+                    gw.reference(),
+                ),
                 // Propagation needs the gateway attached first.
-                Attributes { depends_on: vec![attachment.logical_id().clone()], ..Attributes::default() },
+                Attributes {
+                    depends_on: vec![attachment.logical_id().clone()],
+                    ..Attributes::default()
+                },
             )?;
         }
 
         stack.output("VpcId", "The VPC", vpc.vpc.reference(), true)?;
-        stack.output("PrivateSubnetIds", "The private subnets, comma-separated", fns::join(",", vpc.subnet_ids()), true)?;
-        stack.output("BedrockRuntimeEndpointId", "The bedrock-runtime interface endpoint", runtime_endpoint.reference(), true)?;
-        stack.output("FunctionName", "The Lambda function", function.function.reference(), true)?;
-        stack.output("FunctionArn", "The Lambda function's ARN", function.function.arn(), true)?;
+        stack.output(
+            "PrivateSubnetIds",
+            "The private subnets, comma-separated",
+            fns::join(",", vpc.subnet_ids()),
+            true,
+        )?;
+        stack.output(
+            "BedrockRuntimeEndpointId",
+            "The bedrock-runtime interface endpoint",
+            runtime_endpoint.reference(),
+            true,
+        )?;
+        stack.output(
+            "FunctionName",
+            "The Lambda function",
+            function.function.reference(),
+            true,
+        )?;
+        stack.output(
+            "FunctionArn",
+            "The Lambda function's ARN",
+            function.function.arn(),
+            true,
+        )?;
         if let Some(db) = &database {
-            stack.output("DatabaseEndpoint", "The database host", db.instance.endpoint_address(), true)?;
+            stack.output(
+                "DatabaseEndpoint",
+                "The database host",
+                db.instance.endpoint_address(),
+                true,
+            )?;
         }
         Ok(BedrockPrivateAccess { vpc, function })
     }
 }
 
 fn any() -> Result<ResourceEntry, ConstructError> {
-    Ok(ResourceEntry::Arn("*".parse().map_err(ConstructError::Invalid)?))
+    Ok(ResourceEntry::Arn(
+        "*".parse().map_err(ConstructError::Invalid)?,
+    ))
 }

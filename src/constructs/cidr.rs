@@ -37,11 +37,23 @@ impl Cidr {
     /// The first `count` blocks of length `prefix` inside this one, in address order.
     pub fn carve(&self, count: usize, prefix: u8) -> Result<Vec<Cidr>, String> {
         if prefix < self.prefix_len() || prefix > 32 {
-            return Err(format!("cannot carve /{prefix} subnets from {self}: the prefix length must be between {} and 32", self.prefix_len()));
+            return Err(format!(
+                "cannot carve /{prefix} subnets from {self}: the prefix length must be between {} and 32",
+                self.prefix_len()
+            ));
         }
-        let subnets: Vec<Cidr> = self.0.subnets(prefix).map_err(|e| e.to_string())?.take(count).map(Cidr).collect();
+        let subnets: Vec<Cidr> = self
+            .0
+            .subnets(prefix)
+            .map_err(|e| e.to_string())?
+            .take(count)
+            .map(Cidr)
+            .collect();
         if subnets.len() < count {
-            return Err(format!("{self} holds only {} /{prefix} subnets, {count} needed", subnets.len()));
+            return Err(format!(
+                "{self} holds only {} /{prefix} subnets, {count} needed",
+                subnets.len()
+            ));
         }
         Ok(subnets)
     }
@@ -54,7 +66,10 @@ impl FromStr for Cidr {
             .parse()
             .map_err(|_| format!("{s:?} is not an IPv4 CIDR block such as 10.0.0.0/16"))?;
         if net.addr() != net.network() {
-            return Err(format!("{s:?} has host bits set; did you mean {}?", net.trunc()));
+            return Err(format!(
+                "{s:?} has host bits set; did you mean {}?",
+                net.trunc()
+            ));
         }
         Ok(Cidr(net))
     }

@@ -5,8 +5,8 @@
 use super::network::PrivateVpc;
 use super::security_group::{Group, Port};
 use super::stack::{Attributes, ConstructError, Stack};
-use crate::resources::rds::{db_instance, db_subnet_group, DbInstance, DbSubnetGroup};
 use crate::resources::Handle;
+use crate::resources::rds::{DbInstance, DbSubnetGroup, db_instance, db_subnet_group};
 use crate::template::typed::{List, Str};
 
 /// What a Database needs.
@@ -40,23 +40,58 @@ impl Database {
 
     /// Adds `<id>SubnetGroup`, `<id>SecurityGroup` (reached from `client` on 5432) and `<id>`.
     /// Replacing or deleting the instance leaves a snapshot.
-    pub fn build(stack: &mut Stack, id: &str, p: &DatabaseProps, vpc: &PrivateVpc, client: &Group) -> Result<Database, ConstructError> {
-        if !p.database_name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-            || !p.database_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    pub fn build(
+        stack: &mut Stack,
+        id: &str,
+        p: &DatabaseProps,
+        vpc: &PrivateVpc,
+        client: &Group,
+    ) -> Result<Database, ConstructError> {
+        if !p
+            .database_name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic())
+            || !p
+                .database_name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
             || p.database_name.len() > 63
         {
-            return Err(ConstructError::Invalid(format!("database name {:?} must start with a letter and hold only letters, digits and _", p.database_name)));
+            return Err(ConstructError::Invalid(format!(
+                "database name {:?} must start with a letter and hold only letters, digits and _",
+                p.database_name
+            )));
         }
         if !(20..=65536).contains(&p.allocated_storage_gb) {
-            return Err(ConstructError::Invalid("allocated storage must be 20-65536 GB".into()));
+            return Err(ConstructError::Invalid(
+                "allocated storage must be 20-65536 GB".into(),
+            ));
         }
         let subnet_group = stack.add(
             &format!("{id}SubnetGroup"),
-            DbSubnetGroup::new(format!("Private subnets of {}", p.name_tag), vpc.subnet_ids())
-                .tags(vec![db_subnet_group::Tag::new("Name").value(p.name_tag.as_str())]),
+            DbSubnetGroup::new(
+                format!("Private subnets of {}", p.name_tag),
+                vpc.subnet_ids(),
+            )
+            .tags(vec![
+                db_subnet_group::Tag::new("Name").value(p.name_tag.as_str()),
+            ]),
         )?;
-        let group = Group::build(stack, id, vpc.vpc.reference(), "Database: PostgreSQL from the workload only", &format!("{}-db", p.name_tag), &[])?;
-        client.connect(stack, &group, Port::tcp(PORT), "PostgreSQL from the workload")?;
+        let group = Group::build(
+            stack,
+            id,
+            vpc.vpc.reference(),
+            "Database: PostgreSQL from the workload only",
+            &format!("{}-db", p.name_tag),
+            &[],
+        )?;
+        client.connect(
+            stack,
+            &group,
+            Port::tcp(PORT),
+            "PostgreSQL from the workload",
+        )?;
         let mut db = DbInstance::new()
             .engine("postgres")
             .db_instance_class(p.instance_class.as_str())
@@ -74,14 +109,20 @@ impl Database {
             .backup_retention_period(p.backup_retention_days)
             .deletion_protection(p.deletion_protection)
             .copy_tags_to_snapshot(true)
-            .tags(vec![db_instance::Tag::new("Name").value(p.name_tag.as_str())]);
+            .tags(vec![
+                db_instance::Tag::new("Name").value(p.name_tag.as_str()),
+            ]);
         if let Some(v) = &p.engine_version {
             db = db.engine_version(v.as_str());
         }
         let instance = stack.add_with(
             id,
             db,
-            Attributes { deletion_policy: Some("Snapshot"), update_replace_policy: Some("Snapshot"), ..Attributes::default() },
+            Attributes {
+                deletion_policy: Some("Snapshot"),
+                update_replace_policy: Some("Snapshot"),
+                ..Attributes::default()
+            },
         )?;
         Ok(Database { instance, group })
     }

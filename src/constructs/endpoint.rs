@@ -4,9 +4,9 @@ use super::network::PrivateVpc;
 use super::security_group::Group;
 use super::stack::{ConstructError, Stack};
 use crate::iam::PolicyDocument;
-use crate::resources::ec2::{vpc_endpoint, VpcEndpoint};
 use crate::resources::Handle;
-use crate::template::typed::{fns, List};
+use crate::resources::ec2::{VpcEndpoint, vpc_endpoint};
+use crate::template::typed::{List, fns};
 
 /// Adds an interface endpoint for `service` (`bedrock-runtime`, `secretsmanager`, ...)
 /// in every subnet of the VPC, behind `group`, with private DNS on.
@@ -22,11 +22,19 @@ pub fn interface_endpoint(
     policy: Option<PolicyDocument>,
     name_tag: &str,
 ) -> Result<Handle<VpcEndpoint>, ConstructError> {
-    if service.is_empty() || !service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
-        return Err(ConstructError::Invalid(format!("{service:?} is not an AWS service name such as bedrock-runtime")));
+    if service.is_empty()
+        || !service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Err(ConstructError::Invalid(format!(
+            "{service:?} is not an AWS service name such as bedrock-runtime"
+        )));
     }
     let mut e = VpcEndpoint::new(vpc.vpc.reference())
-        .service_name(fns::sub(&format!("com.amazonaws.${{AWS::Region}}.{service}")))
+        .service_name(fns::sub(&format!(
+            "com.amazonaws.${{AWS::Region}}.{service}"
+        )))
         .vpc_endpoint_type("Interface")
         .private_dns_enabled(true)
         .subnet_ids(vpc.subnet_ids())

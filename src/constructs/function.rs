@@ -8,10 +8,10 @@ use super::network::PrivateVpc;
 use super::security_group::Group;
 use super::stack::{ConstructError, Stack};
 use crate::iam::{Arn, Effect, PolicyDocument, Principal, Statement};
-use crate::resources::iam::{role, Role};
-use crate::resources::lambda::{function, Function};
-use crate::resources::logs::LogGroup;
 use crate::resources::Handle;
+use crate::resources::iam::{Role, role};
+use crate::resources::lambda::{Function, function};
+use crate::resources::logs::LogGroup;
 use crate::template::typed::{List, Str};
 
 /// CloudFormation's limit on inline (`ZipFile`) code.
@@ -19,7 +19,8 @@ pub const INLINE_CODE_LIMIT: usize = 4096;
 
 /// The values CloudWatch Logs accepts for retention.
 pub const RETENTION_DAYS: &[u32] = &[
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
 ];
 
 /// Where the code comes from.
@@ -54,23 +55,40 @@ pub struct VpcFunction {
 
 impl VpcFunction {
     /// Adds `<id>`, `<id>Role` and `<id>LogGroup`.
-    pub fn build(stack: &mut Stack, id: &str, p: &VpcFunctionProps, vpc: &PrivateVpc, group: &Group) -> Result<VpcFunction, ConstructError> {
+    pub fn build(
+        stack: &mut Stack,
+        id: &str,
+        p: &VpcFunctionProps,
+        vpc: &PrivateVpc,
+        group: &Group,
+    ) -> Result<VpcFunction, ConstructError> {
         let bad = |m: String| Err(ConstructError::Invalid(m));
-        if let Code::Inline(src) = &p.code {
-            if src.len() > INLINE_CODE_LIMIT {
-                return bad(format!("inline code is {} characters; CloudFormation allows {INLINE_CODE_LIMIT}", src.len()));
-            }
+        if let Code::Inline(src) = &p.code
+            && src.len() > INLINE_CODE_LIMIT
+        {
+            return bad(format!(
+                "inline code is {} characters; CloudFormation allows {INLINE_CODE_LIMIT}",
+                src.len()
+            ));
         }
         if !RETENTION_DAYS.contains(&p.log_retention_days) {
-            return bad(format!("log retention {} days is not one CloudWatch Logs accepts", p.log_retention_days));
+            return bad(format!(
+                "log retention {} days is not one CloudWatch Logs accepts",
+                p.log_retention_days
+            ));
         }
         if !(128..=10240).contains(&p.memory_mb) || !(1..=900).contains(&p.timeout_seconds) {
             return bad("memory must be 128-10240 MB and timeout 1-900 seconds".into());
         }
-        let log_group = stack.add(&format!("{id}LogGroup"), LogGroup::new().retention_in_days(p.log_retention_days))?;
+        let log_group = stack.add(
+            &format!("{id}LogGroup"),
+            LogGroup::new().retention_in_days(p.log_retention_days),
+        )?;
 
         let trust = PolicyDocument::new(vec![
-            Statement::new(Effect::Allow, ["sts:AssumeRole"]).map_err(ConstructError::Invalid)?.principal(Principal::service("lambda.amazonaws.com")),
+            Statement::new(Effect::Allow, ["sts:AssumeRole"])
+                .map_err(ConstructError::Invalid)?
+                .principal(Principal::service("lambda.amazonaws.com")),
         ]);
         let any: Arn = "*".parse().map_err(ConstructError::Invalid)?;
         let eni = PolicyDocument::new(vec![
@@ -99,12 +117,17 @@ impl VpcFunction {
             &format!("{id}Role"),
             Role::new(trust)
                 .description(format!("Execution role of {id}"))
-                .policies(vec![role::Policy::new(eni, "VpcNetworkInterfaces"), role::Policy::new(logs, "Logging")]),
+                .policies(vec![
+                    role::Policy::new(eni, "VpcNetworkInterfaces"),
+                    role::Policy::new(logs, "Logging"),
+                ]),
         )?;
 
         let code = match &p.code {
             Code::Inline(src) => function::Code::new().zip_file(src.as_str()),
-            Code::S3 { bucket, key } => function::Code::new().s3_bucket(bucket.as_str()).s3_key(key.as_str()),
+            Code::S3 { bucket, key } => function::Code::new()
+                .s3_bucket(bucket.as_str())
+                .s3_key(key.as_str()),
         };
         let mut f = Function::new(code, role.arn())
             .description(p.description.as_str())
@@ -112,12 +135,20 @@ impl VpcFunction {
             .handler(p.handler.as_str())
             .memory_size(p.memory_mb)
             .timeout(p.timeout_seconds)
-            .vpc_config(function::VpcConfig::new().subnet_ids(vpc.subnet_ids()).security_group_ids(List::Items(vec![group.group_id()])))
+            .vpc_config(
+                function::VpcConfig::new()
+                    .subnet_ids(vpc.subnet_ids())
+                    .security_group_ids(List::Items(vec![group.group_id()])),
+            )
             .logging_config(function::LoggingConfig::new().log_group(log_group.reference()));
         if !p.environment.is_empty() {
             f = f.environment(function::Environment::new().variables(p.environment.clone()));
         }
         let function = stack.add(id, f)?;
-        Ok(VpcFunction { function, role, log_group })
+        Ok(VpcFunction {
+            function,
+            role,
+            log_group,
+        })
     }
 }

@@ -11,11 +11,14 @@ mod network;
 mod security_group;
 mod stack;
 
-pub use bedrock::{BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings, ModelId, HANDLER_SOURCE};
+pub use bedrock::{
+    BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings,
+    HANDLER_SOURCE, ModelId,
+};
 pub use cidr::Cidr;
 pub use database::{Database, DatabaseProps};
 pub use endpoint::interface_endpoint;
-pub use function::{Code, VpcFunction, VpcFunctionProps, RETENTION_DAYS};
+pub use function::{Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps};
 pub use network::{Azs, PrivateVpc, PrivateVpcProps};
 pub use security_group::{Group, Port, Protocol};
 pub use stack::{Attributes, ConstructError, Stack};

@@ -3,10 +3,12 @@
 
 use super::cidr::Cidr;
 use super::stack::{Attributes, ConstructError, Stack};
-use crate::resources::ec2::{route_table, subnet, vpc, RouteTable, Subnet, SubnetRouteTableAssociation, Vpc};
 use crate::resources::Handle;
-use crate::template::typed::{fns, List, Str};
+use crate::resources::ec2::{
+    RouteTable, Subnet, SubnetRouteTableAssociation, Vpc, route_table, subnet, vpc,
+};
 use crate::template::Value;
+use crate::template::typed::{List, Str, fns};
 
 /// Which Availability Zones the subnets go in.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +35,13 @@ impl Azs {
     /// warning (W3010) does not apply to these subnets.
     fn lint_metadata(&self) -> Option<Value> {
         matches!(self, Azs::Named(_)).then(|| {
-            Value::map([("cfn-lint", Value::map([("config", Value::map([("ignore_checks", Value::List(vec!["W3010".into()]))]))]))])
+            Value::map([(
+                "cfn-lint",
+                Value::map([(
+                    "config",
+                    Value::map([("ignore_checks", Value::List(vec!["W3010".into()]))]),
+                )]),
+            )])
         })
     }
 
@@ -71,7 +79,11 @@ impl PrivateVpc {
     }
 
     /// Adds the VPC under logical id `id` (`Vpc`, `VpcPrivateSubnet1`, ...).
-    pub fn build(stack: &mut Stack, id: &str, p: &PrivateVpcProps) -> Result<PrivateVpc, ConstructError> {
+    pub fn build(
+        stack: &mut Stack,
+        id: &str,
+        p: &PrivateVpcProps,
+    ) -> Result<PrivateVpc, ConstructError> {
         validate(p)?;
         let vpc = stack.add(
             id,
@@ -92,18 +104,34 @@ impl PrivateVpc {
                     .cidr_block(*cidr)
                     .availability_zone(p.azs.zone(i))
                     .map_public_ip_on_launch(false)
-                    .tags(vec![subnet::Tag::new("Name", format!("{}-private-{n}", p.name))]),
-                Attributes { metadata: p.azs.lint_metadata(), ..Attributes::default() },
+                    .tags(vec![subnet::Tag::new(
+                        "Name",
+                        format!("{}-private-{n}", p.name),
+                    )]),
+                Attributes {
+                    metadata: p.azs.lint_metadata(),
+                    ..Attributes::default()
+                },
             )?;
             let rt = stack.add(
                 &format!("{sid}RouteTable"),
-                RouteTable::new(vpc.reference()).tags(vec![route_table::Tag::new("Name", format!("{}-private-{n}", p.name))]),
+                RouteTable::new(vpc.reference()).tags(vec![route_table::Tag::new(
+                    "Name",
+                    format!("{}-private-{n}", p.name),
+                )]),
             )?;
-            stack.add(&format!("{sid}RouteTableAssociation"), SubnetRouteTableAssociation::new(rt.reference(), s.reference()))?;
+            stack.add(
+                &format!("{sid}RouteTableAssociation"),
+                SubnetRouteTableAssociation::new(rt.reference(), s.reference()),
+            )?;
             subnets.push(s);
             route_tables.push(rt);
         }
-        Ok(PrivateVpc { vpc, subnets, route_tables })
+        Ok(PrivateVpc {
+            vpc,
+            subnets,
+            route_tables,
+        })
     }
 }
 
@@ -111,20 +139,32 @@ impl PrivateVpc {
 pub fn validate(p: &PrivateVpcProps) -> Result<(), ConstructError> {
     let bad = |m: String| Err(ConstructError::Invalid(m));
     if p.azs.len() < 2 {
-        return bad(format!("a private VPC needs at least 2 Availability Zones, found {}", p.azs.len()));
+        return bad(format!(
+            "a private VPC needs at least 2 Availability Zones, found {}",
+            p.azs.len()
+        ));
     }
     if p.subnets.len() != p.azs.len() {
-        return bad(format!("{} subnets for {} Availability Zones: one subnet per zone", p.subnets.len(), p.azs.len()));
+        return bad(format!(
+            "{} subnets for {} Availability Zones: one subnet per zone",
+            p.subnets.len(),
+            p.azs.len()
+        ));
     }
     if !(16..=28).contains(&p.cidr.prefix_len()) {
-        return bad(format!("VPC CIDR {} must have a prefix length between /16 and /28", p.cidr));
+        return bad(format!(
+            "VPC CIDR {} must have a prefix length between /16 and /28",
+            p.cidr
+        ));
     }
     for (i, s) in p.subnets.iter().enumerate() {
         if !p.cidr.contains(s) {
             return bad(format!("subnet {s} is outside the VPC CIDR {}", p.cidr));
         }
         if s.prefix_len() > 28 {
-            return bad(format!("subnet {s} is smaller than /28, the smallest subnet AWS allows"));
+            return bad(format!(
+                "subnet {s} is smaller than /28, the smallest subnet AWS allows"
+            ));
         }
         if let Some(o) = p.subnets[..i].iter().find(|o| o.overlaps(s)) {
             return bad(format!("subnets {o} and {s} overlap"));

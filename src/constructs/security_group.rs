@@ -6,8 +6,10 @@ use std::fmt;
 
 use super::cidr::Cidr;
 use super::stack::{ConstructError, Stack};
-use crate::resources::ec2::{security_group, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress};
 use crate::resources::Handle;
+use crate::resources::ec2::{
+    SecurityGroup, SecurityGroupEgress, SecurityGroupIngress, security_group,
+};
 use crate::template::typed::Str;
 
 /// A protocol and port range.
@@ -27,7 +29,11 @@ pub enum Protocol {
 impl Port {
     /// One TCP port, e.g. `Port::tcp(443)`.
     pub fn tcp(port: u16) -> Port {
-        Port { protocol: Protocol::Tcp, from: port, to: port }
+        Port {
+            protocol: Protocol::Tcp,
+            from: port,
+            to: port,
+        }
     }
 
     fn protocol_name(&self) -> &'static str {
@@ -45,7 +51,11 @@ impl fmt::Display for Port {
             Protocol::Tcp => "Tcp",
             Protocol::Udp => "Udp",
         };
-        if self.from == self.to { write!(f, "{p}{}", self.from) } else { write!(f, "{p}{}To{}", self.from, self.to) }
+        if self.from == self.to {
+            write!(f, "{p}{}", self.from)
+        } else {
+            write!(f, "{p}{}To{}", self.from, self.to)
+        }
     }
 }
 
@@ -97,12 +107,21 @@ impl Group {
             sg = sg.security_group_ingress(ingress);
         }
         let handle = stack.add(&format!("{name}SecurityGroup"), sg)?;
-        Ok(Group { name: name.to_string(), handle })
+        Ok(Group {
+            name: name.to_string(),
+            handle,
+        })
     }
 
     /// Lets `self` reach `to` on `port`: an egress rule on `self` and an ingress rule on
     /// `to`, ids `<From>EgressTo<To><Port>` and `<To>IngressFrom<From><Port>`.
-    pub fn connect(&self, stack: &mut Stack, to: &Group, port: Port, description: &str) -> Result<(), ConstructError> {
+    pub fn connect(
+        &self,
+        stack: &mut Stack,
+        to: &Group,
+        port: Port,
+        description: &str,
+    ) -> Result<(), ConstructError> {
         stack.add(
             &format!("{}EgressTo{}{port}", self.name, to.name),
             SecurityGroupEgress::new(self.group_id(), port.protocol_name())

@@ -23,7 +23,10 @@ pub enum ConstructError {
 impl fmt::Display for ConstructError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConstructError::DuplicateId(id) => write!(f, "logical id {id} is used twice; logical ids must be unique"),
+            ConstructError::DuplicateId(id) => write!(
+                f,
+                "logical id {id} is used twice; logical ids must be unique"
+            ),
             ConstructError::InvalidId(e) => f.write_str(e),
             ConstructError::Schema { id, problems } => write!(f, "{id}: {}", problems.join("; ")),
             ConstructError::Invalid(e) => f.write_str(e),
@@ -93,12 +96,21 @@ impl Stack {
     }
 
     /// Adds a typed resource.
-    pub fn add<T: ResourceProps>(&mut self, id: &str, props: T) -> Result<Handle<T>, ConstructError> {
+    pub fn add<T: ResourceProps>(
+        &mut self,
+        id: &str,
+        props: T,
+    ) -> Result<Handle<T>, ConstructError> {
         self.add_with(id, props, Attributes::default())
     }
 
     /// Adds a typed resource with attributes (DependsOn, DeletionPolicy, ...).
-    pub fn add_with<T: ResourceProps>(&mut self, id: &str, props: T, attrs: Attributes) -> Result<Handle<T>, ConstructError> {
+    pub fn add_with<T: ResourceProps>(
+        &mut self,
+        id: &str,
+        props: T,
+        attrs: Attributes,
+    ) -> Result<Handle<T>, ConstructError> {
         let lid = self.new_id(id)?;
         self.insert(lid.clone(), T::TYPE, props.to_value(), attrs);
         Ok(Handle::new(lid))
@@ -108,24 +120,45 @@ impl Stack {
     pub fn add_raw(&mut self, id: &str, raw: RawResource) -> Result<Handle<Raw>, ConstructError> {
         let problems = raw.validate();
         if !problems.is_empty() {
-            return Err(ConstructError::Schema { id: id.to_string(), problems });
+            return Err(ConstructError::Schema {
+                id: id.to_string(),
+                problems,
+            });
         }
         let lid = self.new_id(id)?;
         let type_name = raw.resource_type.to_string();
-        self.insert(lid.clone(), &type_name, Value::Map(raw.properties), Attributes::default());
+        self.insert(
+            lid.clone(),
+            &type_name,
+            Value::Map(raw.properties),
+            Attributes::default(),
+        );
         Ok(Handle::new(lid))
     }
 
     /// Adds an output; `export` exports it as `<stack name>-<id>`.
-    pub fn output(&mut self, id: &str, description: &str, value: Str, export: bool) -> Result<(), ConstructError> {
+    pub fn output(
+        &mut self,
+        id: &str,
+        description: &str,
+        value: Str,
+        export: bool,
+    ) -> Result<(), ConstructError> {
         let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
         if self.template.outputs.contains_key(id) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }
-        let export_name = export.then(|| crate::template::typed::fns::sub(&format!("${{AWS::StackName}}-{id}")).to_value());
+        let export_name = export.then(|| {
+            crate::template::typed::fns::sub(&format!("${{AWS::StackName}}-{id}")).to_value()
+        });
         self.template.outputs.insert(
             id.to_string(),
-            Output { description: Some(Value::from(description)), value: value.to_value(), export_name, condition: None },
+            Output {
+                description: Some(Value::from(description)),
+                value: value.to_value(),
+                export_name,
+                condition: None,
+            },
         );
         Ok(())
     }

@@ -49,12 +49,16 @@ impl FromStr for Action {
             !svc.is_empty()
                 && svc.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !name.is_empty()
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'?' | b'-' | b'_'))
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'?' | b'-' | b'_'))
         });
         if ok {
             Ok(Action(s.to_string()))
         } else {
-            Err(format!("action {s:?} is not of the form service:ActionName (wildcards * and ? allowed) or *"))
+            Err(format!(
+                "action {s:?} is not of the form service:ActionName (wildcards * and ? allowed) or *"
+            ))
         }
     }
 }

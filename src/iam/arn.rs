@@ -51,7 +51,10 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
         return true;
     }
     match (Arn::parts(pattern), Arn::parts(arn)) {
-        (Some(p), Some(a)) => p.iter().zip(a.iter()).all(|(p, a)| glob::matches(p, a, false)),
+        (Some(p), Some(a)) => p
+            .iter()
+            .zip(a.iter())
+            .all(|(p, a)| glob::matches(p, a, false)),
         _ => false,
     }
 }
@@ -64,7 +67,10 @@ impl FromStr for Arn {
         }
         match Arn::parts(s) {
             Some([arn, partition, service, _, _, resource])
-                if arn == "arn" && !partition.is_empty() && !service.is_empty() && !resource.is_empty() =>
+                if arn == "arn"
+                    && !partition.is_empty()
+                    && !service.is_empty()
+                    && !resource.is_empty() =>
             {
                 Ok(Arn(s.to_string()))
             }

@@ -98,7 +98,9 @@ impl Op {
         use Op::*;
         match self {
             StringEquals | StringNotEquals => request == policy,
-            StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => request.to_lowercase() == policy.to_lowercase(),
+            StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
+                request.to_lowercase() == policy.to_lowercase()
+            }
             StringLike | StringNotLike => glob::matches(policy, request, false),
             NumericEquals | NumericNotEquals => num(request, policy, |a, b| a == b),
             NumericLessThan => num(request, policy, |a, b| a < b),
@@ -128,7 +130,9 @@ fn date(a: &str, b: &str, f: impl Fn(i64, i64) -> bool) -> bool {
 }
 
 fn ip_in(request: &str, policy: &str) -> bool {
-    let Ok(ip) = request.parse::<IpAddr>() else { return false };
+    let Ok(ip) = request.parse::<IpAddr>() else {
+        return false;
+    };
     match policy.parse::<IpNet>() {
         Ok(net) => net.contains(&ip),
         Err(_) => policy.parse::<IpAddr>().is_ok_and(|p| p == ip),
@@ -153,7 +157,10 @@ pub fn epoch(s: &str) -> Option<i64> {
         let (c, o) = time.split_at(i);
         let sign = if o.starts_with('-') { -1 } else { 1 };
         let (oh, om) = o[1..].split_once(':').unwrap_or((&o[1..], "0"));
-        (c, sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
+        (
+            c,
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
+        )
     } else {
         (time, 0)
     };
@@ -195,11 +202,19 @@ pub struct ConditionOperator {
 
 impl ConditionOperator {
     pub fn new(op: Op) -> Self {
-        ConditionOperator { set: None, op, if_exists: false }
+        ConditionOperator {
+            set: None,
+            op,
+            if_exists: false,
+        }
     }
 
     pub fn for_any_value(op: Op) -> Self {
-        ConditionOperator { set: Some(SetQualifier::ForAnyValue), op, if_exists: false }
+        ConditionOperator {
+            set: Some(SetQualifier::ForAnyValue),
+            op,
+            if_exists: false,
+        }
     }
 
     /// Evaluates this operator for one key: `request` is `None` when the request context
@@ -207,7 +222,9 @@ impl ConditionOperator {
     pub fn evaluate(&self, request: Option<&[String]>, policy: &[String]) -> bool {
         if self.op == Op::Null {
             let absent = request.is_none_or(|r| r.is_empty());
-            return policy.iter().any(|p| p.eq_ignore_ascii_case("true") == absent);
+            return policy
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case("true") == absent);
         }
         let values = match request {
             Some(r) if !r.is_empty() => r,
@@ -252,7 +269,9 @@ impl FromStr for ConditionOperator {
             .map(|(_, o)| *o)
             .ok_or_else(|| format!("unknown condition operator {s:?}"))?;
         if op == Op::Null && (if_exists || set.is_some()) {
-            return Err(format!("condition operator {s:?}: Null takes no qualifier or IfExists"));
+            return Err(format!(
+                "condition operator {s:?}: Null takes no qualifier or IfExists"
+            ));
         }
         Ok(ConditionOperator { set, op, if_exists })
     }
@@ -312,7 +331,10 @@ mod tests {
         assert!(op("IpAddress").evaluate(Some(&v(&["10.1.2.3"])), &v(&["10.0.0.0/8"])));
         assert!(op("NotIpAddress").evaluate(Some(&v(&["192.168.1.1"])), &v(&["10.0.0.0/8"])));
         assert!(op("NumericLessThanEquals").evaluate(Some(&v(&["3600"])), &v(&["3600"])));
-        assert!(op("DateGreaterThan").evaluate(Some(&v(&["2024-06-01T00:00:00Z"])), &v(&["2024-01-01"])));
+        assert!(
+            op("DateGreaterThan")
+                .evaluate(Some(&v(&["2024-06-01T00:00:00Z"])), &v(&["2024-01-01"]))
+        );
         assert!(op("Bool").evaluate(Some(&v(&["true"])), &v(&["true"])));
         assert!(op("ArnLike").evaluate(
             Some(&v(&["arn:aws:iam::123456789012:role/app"])),

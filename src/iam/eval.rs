@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::policy::{Principal, PrincipalKind, ResourceEntry, Statement};
-use super::{arn, Bindings, Effect, PolicyDocument};
+use super::{Bindings, Effect, PolicyDocument, arn};
 
 /// The request: who, what, on which resource, with which context keys.
 #[derive(Debug, Clone)]
@@ -30,12 +30,20 @@ impl Request {
     pub fn new(principal: &str, action: &str, resource: &str) -> Self {
         let mut context = BTreeMap::new();
         context.insert("aws:principalarn".to_string(), vec![principal.to_string()]);
-        Request { principal: principal.to_string(), action: action.to_string(), resource: resource.to_string(), context }
+        Request {
+            principal: principal.to_string(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            context,
+        }
     }
 
     /// Adds a context key, e.g. `aws:sourceVpce`.
     pub fn with(mut self, key: &str, value: &str) -> Self {
-        self.context.entry(key.to_ascii_lowercase()).or_default().push(value.to_string());
+        self.context
+            .entry(key.to_ascii_lowercase())
+            .or_default()
+            .push(value.to_string());
         self
     }
 
@@ -138,41 +146,85 @@ impl PolicySet {
             .scps
             .iter()
             .map(|p| (PolicyKind::Scp, p))
-            .chain(self.vpc_endpoint.iter().map(|p| (PolicyKind::VpcEndpoint, p)))
-            .chain(self.boundary.iter().map(|p| (PolicyKind::PermissionsBoundary, p)))
+            .chain(
+                self.vpc_endpoint
+                    .iter()
+                    .map(|p| (PolicyKind::VpcEndpoint, p)),
+            )
+            .chain(
+                self.boundary
+                    .iter()
+                    .map(|p| (PolicyKind::PermissionsBoundary, p)),
+            )
             .chain(self.resource.iter().map(|p| (PolicyKind::Resource, p)))
             .chain(self.identity.iter().map(|p| (PolicyKind::Identity, p)))
             .collect();
         for (kind, (name, doc)) in &all {
             if let Some(d) = find(*kind, name, doc, Effect::Deny, req, bindings) {
-                return Verdict { decision: Decision::ExplicitDeny, reason: format!("explicitly denied by {d}"), decided_by: Some(d) };
+                return Verdict {
+                    decision: Decision::ExplicitDeny,
+                    reason: format!("explicitly denied by {d}"),
+                    decided_by: Some(d),
+                };
             }
         }
-        let implicit = |reason: String| Verdict { decision: Decision::ImplicitDeny, decided_by: None, reason };
-        if !self.scps.is_empty() && !self.scps.iter().all(|(n, d)| find(PolicyKind::Scp, n, d, Effect::Allow, req, bindings).is_some()) {
+        let implicit = |reason: String| Verdict {
+            decision: Decision::ImplicitDeny,
+            decided_by: None,
+            reason,
+        };
+        if !self.scps.is_empty()
+            && !self
+                .scps
+                .iter()
+                .all(|(n, d)| find(PolicyKind::Scp, n, d, Effect::Allow, req, bindings).is_some())
+        {
             return implicit("no statement in a service control policy allows the request".into());
         }
-        if let Some((n, d)) = &self.vpc_endpoint {
-            if find(PolicyKind::VpcEndpoint, n, d, Effect::Allow, req, bindings).is_none() {
-                return implicit(format!("the VPC endpoint policy {n} does not allow the request"));
-            }
+        if let Some((n, d)) = &self.vpc_endpoint
+            && find(PolicyKind::VpcEndpoint, n, d, Effect::Allow, req, bindings).is_none()
+        {
+            return implicit(format!(
+                "the VPC endpoint policy {n} does not allow the request"
+            ));
         }
-        let resource_allow = self.resource.as_ref().and_then(|(n, d)| find(PolicyKind::Resource, n, d, Effect::Allow, req, bindings));
-        let identity_allow = self.identity.iter().find_map(|(n, d)| find(PolicyKind::Identity, n, d, Effect::Allow, req, bindings));
-        let boundary_ok = self
-            .boundary
+        let resource_allow = self
+            .resource
             .as_ref()
-            .is_none_or(|(n, d)| find(PolicyKind::PermissionsBoundary, n, d, Effect::Allow, req, bindings).is_some());
+            .and_then(|(n, d)| find(PolicyKind::Resource, n, d, Effect::Allow, req, bindings));
+        let identity_allow = self
+            .identity
+            .iter()
+            .find_map(|(n, d)| find(PolicyKind::Identity, n, d, Effect::Allow, req, bindings));
+        let boundary_ok = self.boundary.as_ref().is_none_or(|(n, d)| {
+            find(
+                PolicyKind::PermissionsBoundary,
+                n,
+                d,
+                Effect::Allow,
+                req,
+                bindings,
+            )
+            .is_some()
+        });
         let resource_account = arn_account(&req.resource);
-        let cross_account = !resource_account.is_empty() && resource_account != req.principal_account();
+        let cross_account =
+            !resource_account.is_empty() && resource_account != req.principal_account();
         let allowed_by = if cross_account && self.resource.is_some() {
             // Across accounts both sides must allow.
             resource_allow.and(identity_allow.clone().filter(|_| boundary_ok))
         } else {
-            identity_allow.clone().filter(|_| boundary_ok).or(resource_allow)
+            identity_allow
+                .clone()
+                .filter(|_| boundary_ok)
+                .or(resource_allow)
         };
         match allowed_by {
-            Some(d) => Verdict { decision: Decision::Allow, reason: format!("allowed by {d}"), decided_by: Some(d) },
+            Some(d) => Verdict {
+                decision: Decision::Allow,
+                reason: format!("allowed by {d}"),
+                decided_by: Some(d),
+            },
             None if identity_allow.is_some() && !boundary_ok => {
                 implicit("the permissions boundary does not allow the request".into())
             }
@@ -185,9 +237,21 @@ fn arn_account(a: &str) -> &str {
     a.split(':').nth(4).unwrap_or("")
 }
 
-fn find(kind: PolicyKind, name: &str, doc: &PolicyDocument, effect: Effect, req: &Request, b: &Bindings) -> Option<Decider> {
+fn find(
+    kind: PolicyKind,
+    name: &str,
+    doc: &PolicyDocument,
+    effect: Effect,
+    req: &Request,
+    b: &Bindings,
+) -> Option<Decider> {
     doc.statements.iter().enumerate().find_map(|(i, s)| {
-        (s.effect == effect && applies(kind, s, req, b)).then(|| Decider { kind, policy: name.to_string(), index: i, sid: s.sid.clone() })
+        (s.effect == effect && applies(kind, s, req, b)).then(|| Decider {
+            kind,
+            policy: name.to_string(),
+            index: i,
+            sid: s.sid.clone(),
+        })
     })
 }
 
@@ -200,14 +264,19 @@ pub fn applies(kind: PolicyKind, s: &Statement, req: &Request, b: &Bindings) -> 
     if let Some(r) = &s.resource {
         let hit = r.inner().iter().any(|e| match e {
             ResourceEntry::Arn(a) => a.matches(&req.resource),
-            ResourceEntry::Expr(v) => b.resolve(v).is_some_and(|x| arn::arn_like(&x, &req.resource)),
+            ResourceEntry::Expr(v) => b
+                .resolve(v)
+                .is_some_and(|x| arn::arn_like(&x, &req.resource)),
         });
         if hit == r.is_negated() {
             return false;
         }
     }
     // Identity policies and SCPs have no Principal element: they apply to their holder.
-    if !matches!(kind, PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Scp) {
+    if !matches!(
+        kind,
+        PolicyKind::Identity | PolicyKind::PermissionsBoundary | PolicyKind::Scp
+    ) {
         match &s.principal {
             None => return false,
             Some(p) => {
@@ -222,9 +291,20 @@ pub fn applies(kind: PolicyKind, s: &Statement, req: &Request, b: &Bindings) -> 
             let policy: Vec<String> = vals.iter().filter_map(|v| b.resolve(v)).collect();
             if policy.len() != vals.len() {
                 // An unresolvable value matches nothing: an Allow fails closed.
-                return op.op.is_negated() && op.evaluate(req.context.get(&key.to_ascii_lowercase()).map(Vec::as_slice), &policy);
+                return op.op.is_negated()
+                    && op.evaluate(
+                        req.context
+                            .get(&key.to_ascii_lowercase())
+                            .map(Vec::as_slice),
+                        &policy,
+                    );
             }
-            op.evaluate(req.context.get(&key.to_ascii_lowercase()).map(Vec::as_slice), &policy)
+            op.evaluate(
+                req.context
+                    .get(&key.to_ascii_lowercase())
+                    .map(Vec::as_slice),
+                &policy,
+            )
         })
     })
 }
@@ -237,28 +317,34 @@ fn principal_matches(p: &Principal, req: &Request, b: &Bindings) -> bool {
     let account = req.principal_account();
     let role_arn = session_to_role(&req.principal);
     ids.iter().any(|(kind, vals)| {
-        vals.iter().filter_map(|v| b.resolve(v)).any(|id| match kind {
-            PrincipalKind::Aws => {
-                id == "*"
-                    || id == req.principal
-                    || role_arn.as_deref() == Some(id.as_str())
-                    || id == account
-                    || id == format!("arn:aws:iam::{account}:root")
-            }
-            _ => id == req.principal,
-        })
+        vals.iter()
+            .filter_map(|v| b.resolve(v))
+            .any(|id| match kind {
+                PrincipalKind::Aws => {
+                    id == "*"
+                        || id == req.principal
+                        || role_arn.as_deref() == Some(id.as_str())
+                        || id == account
+                        || id == format!("arn:aws:iam::{account}:root")
+                }
+                _ => id == req.principal,
+            })
     })
 }
 
 /// `arn:aws:sts::1:assumed-role/Name/session` is a session of `arn:aws:iam::1:role/Name`.
 fn session_to_role(p: &str) -> Option<String> {
     let parts: Vec<&str> = p.splitn(6, ':').collect();
-    let [_, partition, "sts", _, account, rest] = parts.as_slice() else { return None };
+    let [_, partition, "sts", _, account, rest] = parts.as_slice() else {
+        return None;
+    };
     let name = rest.strip_prefix("assumed-role/")?.split('/').next()?;
     Some(format!("arn:{partition}:iam::{account}:role/{name}"))
 }
 
 /// Convenience: evaluates a request against one policy used as its only identity policy.
 pub fn evaluate_identity(p: &PolicyDocument, req: &Request) -> Verdict {
-    PolicySet::default().identity("policy", p.clone()).evaluate(req, &Bindings::new())
+    PolicySet::default()
+        .identity("policy", p.clone())
+        .evaluate(req, &Bindings::new())
 }

@@ -4,7 +4,13 @@
 pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| if fold { a.eq_ignore_ascii_case(&b) } else { a == b };
+    let eq = |a: char, b: char| {
+        if fold {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     // Iterative matcher with one backtrack point: linear in practice, no recursion.
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);

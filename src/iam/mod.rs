@@ -10,10 +10,15 @@ mod policy;
 mod resolve;
 
 pub use action::Action;
-pub use arn::{arn_like, Arn};
+pub use arn::{Arn, arn_like};
 pub use condition::{ConditionOperator, Op, SetQualifier};
-pub use eval::{applies, evaluate_identity, Decider, Decision, PolicyKind, PolicySet, Request, Verdict};
-pub use policy::{ConditionBlock, Effect, Negatable, PolicyDocument, Principal, PrincipalKind, ResourceEntry, Statement};
+pub use eval::{
+    Decider, Decision, PolicyKind, PolicySet, Request, Verdict, applies, evaluate_identity,
+};
+pub use policy::{
+    ConditionBlock, Effect, Negatable, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
+    Statement,
+};
 pub use resolve::Bindings;
 
 #[cfg(test)]

@@ -5,11 +5,23 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::{Action, Arn, ConditionOperator};
-use crate::template::typed::{Json, Str, ToValue};
 use crate::template::Value;
+use crate::template::typed::{Json, Str, ToValue};
 
 /// `Allow` or `Deny`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub enum Effect {
     Allow,
     Deny,
@@ -61,9 +73,14 @@ impl PrincipalKind {
         }
     }
     fn from_key(k: &str) -> Option<Self> {
-        [PrincipalKind::Aws, PrincipalKind::Service, PrincipalKind::Federated, PrincipalKind::CanonicalUser]
-            .into_iter()
-            .find(|p| p.key() == k)
+        [
+            PrincipalKind::Aws,
+            PrincipalKind::Service,
+            PrincipalKind::Federated,
+            PrincipalKind::CanonicalUser,
+        ]
+        .into_iter()
+        .find(|p| p.key() == k)
     }
 }
 
@@ -77,11 +94,17 @@ pub enum Principal {
 impl Principal {
     /// An AWS principal (role ARN, account id or root ARN).
     pub fn aws(id: impl Into<Str>) -> Principal {
-        Principal::Ids(BTreeMap::from([(PrincipalKind::Aws, vec![id.into().to_value()])]))
+        Principal::Ids(BTreeMap::from([(
+            PrincipalKind::Aws,
+            vec![id.into().to_value()],
+        )]))
     }
     /// A service principal such as `lambda.amazonaws.com`.
     pub fn service(name: &str) -> Principal {
-        Principal::Ids(BTreeMap::from([(PrincipalKind::Service, vec![Value::from(name)])]))
+        Principal::Ids(BTreeMap::from([(
+            PrincipalKind::Service,
+            vec![Value::from(name)],
+        )]))
     }
     /// Whether this is `"*"` or `{"AWS": "*"}` in any form.
     pub fn is_anyone(&self) -> bool {
@@ -148,9 +171,22 @@ impl Statement {
     ///     .condition(ConditionOperator::for_any_value(Op::StringEquals), "aws:sourceVpce", vec!["vpce-1".into()]);
     /// assert_eq!(s.condition.len(), 1);
     /// ```
-    pub fn new<'a>(effect: Effect, actions: impl IntoIterator<Item = &'a str>) -> Result<Statement, String> {
-        let action = actions.into_iter().map(str::parse).collect::<Result<Vec<Action>, _>>()?;
-        Ok(Statement { sid: None, effect, principal: None, action: Negatable::Is(action), resource: None, condition: BTreeMap::new() })
+    pub fn new<'a>(
+        effect: Effect,
+        actions: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Statement, String> {
+        let action = actions
+            .into_iter()
+            .map(str::parse)
+            .collect::<Result<Vec<Action>, _>>()?;
+        Ok(Statement {
+            sid: None,
+            effect,
+            principal: None,
+            action: Negatable::Is(action),
+            resource: None,
+            condition: BTreeMap::new(),
+        })
     }
 
     pub fn sid(mut self, sid: &str) -> Self {
@@ -174,10 +210,10 @@ impl Statement {
 
     /// Adds a condition `operator: { key: values }`.
     pub fn condition(mut self, op: ConditionOperator, key: &str, values: Vec<Str>) -> Self {
-        self.condition
-            .entry(op)
-            .or_default()
-            .insert(key.to_string(), values.into_iter().map(|v| v.to_value()).collect());
+        self.condition.entry(op).or_default().insert(
+            key.to_string(),
+            values.into_iter().map(|v| v.to_value()).collect(),
+        );
         self
     }
 
@@ -190,22 +226,62 @@ impl Statement {
         if let Some(p) = &self.principal {
             let v = match p.inner() {
                 Principal::Any => Value::from("*"),
-                Principal::Ids(ids) => Value::Map(ids.iter().map(|(k, v)| (k.key().to_string(), one_or_many(v.clone()))).collect()),
+                Principal::Ids(ids) => Value::Map(
+                    ids.iter()
+                        .map(|(k, v)| (k.key().to_string(), one_or_many(v.clone())))
+                        .collect(),
+                ),
             };
-            m.insert(if p.is_negated() { "NotPrincipal" } else { "Principal" }.into(), v);
+            m.insert(
+                if p.is_negated() {
+                    "NotPrincipal"
+                } else {
+                    "Principal"
+                }
+                .into(),
+                v,
+            );
         }
-        let actions = self.action.inner().iter().map(|a| Value::from(a.as_str())).collect();
-        m.insert(if self.action.is_negated() { "NotAction" } else { "Action" }.into(), one_or_many(actions));
+        let actions = self
+            .action
+            .inner()
+            .iter()
+            .map(|a| Value::from(a.as_str()))
+            .collect();
+        m.insert(
+            if self.action.is_negated() {
+                "NotAction"
+            } else {
+                "Action"
+            }
+            .into(),
+            one_or_many(actions),
+        );
         if let Some(r) = &self.resource {
             let v = r.inner().iter().map(ResourceEntry::to_value).collect();
-            m.insert(if r.is_negated() { "NotResource" } else { "Resource" }.into(), one_or_many(v));
+            m.insert(
+                if r.is_negated() {
+                    "NotResource"
+                } else {
+                    "Resource"
+                }
+                .into(),
+                one_or_many(v),
+            );
         }
         if !self.condition.is_empty() {
             let c = self
                 .condition
                 .iter()
                 .map(|(op, keys)| {
-                    (op.to_string(), Value::Map(keys.iter().map(|(k, v)| (k.clone(), one_or_many(v.clone()))).collect()))
+                    (
+                        op.to_string(),
+                        Value::Map(
+                            keys.iter()
+                                .map(|(k, v)| (k.clone(), one_or_many(v.clone())))
+                                .collect(),
+                        ),
+                    )
                 })
                 .collect();
             m.insert("Condition".into(), Value::Map(c));
@@ -215,7 +291,11 @@ impl Statement {
 }
 
 fn one_or_many(mut v: Vec<Value>) -> Value {
-    if v.len() == 1 { v.remove(0) } else { Value::List(v) }
+    if v.len() == 1 {
+        v.remove(0)
+    } else {
+        Value::List(v)
+    }
 }
 
 /// A policy document, `Version: 2012-10-17`.
@@ -228,26 +308,38 @@ pub struct PolicyDocument {
 
 impl PolicyDocument {
     pub fn new(statements: Vec<Statement>) -> Self {
-        PolicyDocument { version: "2012-10-17".into(), id: None, statements }
+        PolicyDocument {
+            version: "2012-10-17".into(),
+            id: None,
+            statements,
+        }
     }
 
     /// Reads a policy from a template value: a map, or a string holding JSON. Errors name
     /// the path (`Statement[0].Action[1]`).
     pub fn from_value(v: &Value) -> Result<PolicyDocument, String> {
         if let Value::String(s) = v {
-            let parsed = crate::template::parse_value(s).map_err(|e| format!("policy string is not JSON: {e}"))?;
+            let parsed = crate::template::parse_value(s)
+                .map_err(|e| format!("policy string is not JSON: {e}"))?;
             return PolicyDocument::from_value(&parsed);
         }
         let m = v.as_map().ok_or("a policy document must be a map")?;
         for k in m.keys() {
             if !matches!(k.as_str(), "Version" | "Id" | "Statement") {
-                return Err(format!("{k}: unknown policy element; expected Version, Id or Statement"));
+                return Err(format!(
+                    "{k}: unknown policy element; expected Version, Id or Statement"
+                ));
             }
         }
         let version = match m.get("Version") {
             None => "2008-10-17".to_string(),
             Some(Value::String(s)) if s == "2012-10-17" || s == "2008-10-17" => s.clone(),
-            Some(other) => return Err(format!("Version: expected \"2012-10-17\", found {}", crate::template::value_to_json(other))),
+            Some(other) => {
+                return Err(format!(
+                    "Version: expected \"2012-10-17\", found {}",
+                    crate::template::value_to_json(other)
+                ));
+            }
         };
         let id = m.get("Id").and_then(|v| v.as_str()).map(str::to_string);
         let stmts: Vec<&Value> = match m.get("Statement") {
@@ -260,7 +352,11 @@ impl PolicyDocument {
             .enumerate()
             .map(|(i, s)| statement(s).map_err(|e| format!("Statement[{i}].{e}")))
             .collect::<Result<_, _>>()?;
-        Ok(PolicyDocument { version, id, statements })
+        Ok(PolicyDocument {
+            version,
+            id,
+            statements,
+        })
     }
 }
 
@@ -272,7 +368,11 @@ fn list(v: &Value) -> Vec<&Value> {
 }
 
 fn neg<T>(negated: bool, x: T) -> Negatable<T> {
-    if negated { Negatable::Not(x) } else { Negatable::Is(x) }
+    if negated {
+        Negatable::Not(x)
+    } else {
+        Negatable::Is(x)
+    }
 }
 
 fn statement(v: &Value) -> Result<Statement, String> {
@@ -280,7 +380,15 @@ fn statement(v: &Value) -> Result<Statement, String> {
     for k in m.keys() {
         if !matches!(
             k.as_str(),
-            "Sid" | "Effect" | "Principal" | "NotPrincipal" | "Action" | "NotAction" | "Resource" | "NotResource" | "Condition"
+            "Sid"
+                | "Effect"
+                | "Principal"
+                | "NotPrincipal"
+                | "Action"
+                | "NotAction"
+                | "Resource"
+                | "NotResource"
+                | "Condition"
         ) {
             return Err(format!("{k}: unknown statement element"));
         }
@@ -321,7 +429,10 @@ fn statement(v: &Value) -> Result<Statement, String> {
                 .iter()
                 .enumerate()
                 .map(|(i, r)| match r {
-                    Value::String(s) => s.parse::<Arn>().map(ResourceEntry::Arn).map_err(|e| format!("Resource[{i}]: {e}")),
+                    Value::String(s) => s
+                        .parse::<Arn>()
+                        .map(ResourceEntry::Arn)
+                        .map_err(|e| format!("Resource[{i}]: {e}")),
                     Value::Fn(_) => Ok(ResourceEntry::Expr((*r).clone())),
                     _ => Err(format!("Resource[{i}]: expected an ARN")),
                 })
@@ -335,7 +446,9 @@ fn statement(v: &Value) -> Result<Statement, String> {
         Some((n, Value::Map(pm))) => {
             let mut ids = BTreeMap::new();
             for (k, v) in pm {
-                let kind = PrincipalKind::from_key(k).ok_or_else(|| format!("Principal.{k}: expected AWS, Service, Federated or CanonicalUser"))?;
+                let kind = PrincipalKind::from_key(k).ok_or_else(|| {
+                    format!("Principal.{k}: expected AWS, Service, Federated or CanonicalUser")
+                })?;
                 ids.insert(kind, list(v).into_iter().cloned().collect());
             }
             Some(neg(n, Principal::Ids(ids)))
@@ -347,14 +460,23 @@ fn statement(v: &Value) -> Result<Statement, String> {
         let cm = c.as_map().ok_or("Condition: expected a map")?;
         for (op, keys) in cm {
             let operator: ConditionOperator = op.parse().map_err(|e| format!("Condition.{e}"))?;
-            let km = keys.as_map().ok_or_else(|| format!("Condition.{op}: expected a map of keys"))?;
+            let km = keys
+                .as_map()
+                .ok_or_else(|| format!("Condition.{op}: expected a map of keys"))?;
             let entry: &mut BTreeMap<String, Vec<Value>> = condition.entry(operator).or_default();
             for (k, v) in km {
                 entry.insert(k.clone(), list(v).into_iter().cloned().collect());
             }
         }
     }
-    Ok(Statement { sid: m.get("Sid").and_then(Value::as_str).map(str::to_string), effect, principal, action, resource, condition })
+    Ok(Statement {
+        sid: m.get("Sid").and_then(Value::as_str).map(str::to_string),
+        effect,
+        principal,
+        action,
+        resource,
+        condition,
+    })
 }
 
 impl ToValue for PolicyDocument {
@@ -364,7 +486,10 @@ impl ToValue for PolicyDocument {
         if let Some(id) = &self.id {
             m.insert("Id".into(), Value::from(id.as_str()));
         }
-        m.insert("Statement".into(), Value::List(self.statements.iter().map(Statement::to_value).collect()));
+        m.insert(
+            "Statement".into(),
+            Value::List(self.statements.iter().map(Statement::to_value).collect()),
+        );
         Value::Map(m)
     }
 }

@@ -39,12 +39,20 @@ impl Bindings {
             Value::Bool(b) => Some(b.to_string()),
             Value::Fn(i) => match &**i {
                 Intrinsic::Ref(name) => self.values.get(name).cloned(),
-                Intrinsic::GetAtt { resource, attribute: Value::String(a) } => {
-                    self.values.get(&format!("{resource}.{a}")).cloned()
-                }
-                Intrinsic::Sub { template, variables } => self.sub(template, variables.as_ref()),
-                Intrinsic::Join { delimiter, values: Value::List(items) } => {
-                    let parts: Option<Vec<String>> = items.iter().map(|x| self.resolve(x)).collect();
+                Intrinsic::GetAtt {
+                    resource,
+                    attribute: Value::String(a),
+                } => self.values.get(&format!("{resource}.{a}")).cloned(),
+                Intrinsic::Sub {
+                    template,
+                    variables,
+                } => self.sub(template, variables.as_ref()),
+                Intrinsic::Join {
+                    delimiter,
+                    values: Value::List(items),
+                } => {
+                    let parts: Option<Vec<String>> =
+                        items.iter().map(|x| self.resolve(x)).collect();
                     parts.map(|p| p.join(delimiter))
                 }
                 _ => None,

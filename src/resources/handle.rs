@@ -2,9 +2,9 @@
 
 use std::marker::PhantomData;
 
+use crate::template::typed::Str;
 use crate::template::typed::{ToValue, Typed};
 use crate::template::{Intrinsic, LogicalId, Value};
-use crate::template::typed::Str;
 
 /// Properties of one resource type: the generated L1 structs implement this.
 pub trait ResourceProps: ToValue {
@@ -21,7 +21,10 @@ pub struct Handle<T> {
 
 impl<T> Clone for Handle<T> {
     fn clone(&self) -> Self {
-        Handle { id: self.id.clone(), _type: PhantomData }
+        Handle {
+            id: self.id.clone(),
+            _type: PhantomData,
+        }
     }
 }
 
@@ -34,7 +37,10 @@ impl<T> std::fmt::Debug for Handle<T> {
 impl<T> Handle<T> {
     /// A handle for a logical id. Prefer the one a stack returns when it adds the resource.
     pub fn new(id: LogicalId) -> Self {
-        Handle { id, _type: PhantomData }
+        Handle {
+            id,
+            _type: PhantomData,
+        }
     }
 
     pub fn logical_id(&self) -> &LogicalId {

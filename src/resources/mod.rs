@@ -20,4 +20,4 @@ mod raw;
 pub use facts::{PropNode, TypeFacts};
 pub use handle::{Handle, ResourceProps};
 pub use l1::*;
-pub use raw::{validate_properties, Raw, RawResource};
+pub use raw::{Raw, RawResource, validate_properties};

@@ -32,9 +32,14 @@ impl RawResource {
     pub fn new(type_name: &str) -> Result<RawResource, String> {
         let resource_type: ResourceType = type_name.parse()?;
         if !type_name.starts_with("Custom::") && facts::lookup(type_name).is_none() {
-            return Err(format!("no CloudFormation schema knows the resource type {type_name:?}"));
+            return Err(format!(
+                "no CloudFormation schema knows the resource type {type_name:?}"
+            ));
         }
-        Ok(RawResource { resource_type, properties: BTreeMap::new() })
+        Ok(RawResource {
+            resource_type,
+            properties: BTreeMap::new(),
+        })
     }
 
     /// Sets a property.
@@ -72,11 +77,23 @@ impl Handle<Raw> {
 /// intrinsics are not judged: their result is known only at deploy time.
 pub fn validate_properties(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<String> {
     let mut out = Vec::new();
-    let root = PropNode { p: Some(f.props.clone()), r: f.required.clone(), t: Some("object".into()), ..Default::default() };
-    let read_only: Vec<&str> = f.read_only.iter().filter(|p| !p.contains('.')).map(String::as_str).collect();
+    let root = PropNode {
+        p: Some(f.props.clone()),
+        r: f.required.clone(),
+        t: Some("object".into()),
+        ..Default::default()
+    };
+    let read_only: Vec<&str> = f
+        .read_only
+        .iter()
+        .filter(|p| !p.contains('.'))
+        .map(String::as_str)
+        .collect();
     for name in props.keys() {
         if read_only.contains(&name.as_str()) {
-            out.push(format!("{name}: read-only property (an attribute) cannot be set"));
+            out.push(format!(
+                "{name}: read-only property (an attribute) cannot be set"
+            ));
         }
     }
     check_object(f, &root, props, "", &mut out);
@@ -84,10 +101,20 @@ pub fn validate_properties(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Ve
 }
 
 fn join(path: &str, k: &str) -> String {
-    if path.is_empty() { k.to_string() } else { format!("{path}.{k}") }
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
+    }
 }
 
-fn check_object(f: &TypeFacts, node: &PropNode, m: &BTreeMap<String, Value>, path: &str, out: &mut Vec<String>) {
+fn check_object(
+    f: &TypeFacts,
+    node: &PropNode,
+    m: &BTreeMap<String, Value>,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     if let Some(props) = &node.p {
         for (k, v) in m {
             match props.get(k) {
@@ -129,14 +156,18 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Vec<St
         _ => false,
     };
     if !types.is_empty() && !types.iter().any(|t| fits(t)) {
-        out.push(format!("{path}: expected {}, found {}", types.join(" or "), describe(v)));
+        out.push(format!(
+            "{path}: expected {}, found {}",
+            types.join(" or "),
+            describe(v)
+        ));
         return;
     }
-    if let (Some(allowed), Value::String(s)) = (&node.e, v) {
-        if !allowed.iter().any(|a| a.as_str() == Some(s)) {
-            let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-            out.push(format!("{path}: {s:?} is not one of {}", list.join(", ")));
-        }
+    if let (Some(allowed), Value::String(s)) = (&node.e, v)
+        && !allowed.iter().any(|a| a.as_str() == Some(s))
+    {
+        let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+        out.push(format!("{path}: {s:?} is not one of {}", list.join(", ")));
     }
     match v {
         Value::List(items) => {

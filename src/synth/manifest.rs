@@ -35,8 +35,12 @@ impl Manifest {
     pub fn read(dir: &Path) -> Result<Manifest, SynthError> {
         let path = dir.join(MANIFEST_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| SynthError::Manifest(format!("{}: {e}; remove it and synthesize every blueprint", path.display()))),
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                SynthError::Manifest(format!(
+                    "{}: {e}; remove it and synthesize every blueprint",
+                    path.display()
+                ))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
             Err(e) => Err(SynthError::Io(path, e)),
         }

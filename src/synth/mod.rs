@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use manifest::{Entry, Manifest, MANIFEST_FILE};
+pub use manifest::{Entry, MANIFEST_FILE, Manifest};
 
 use crate::blueprint::Blueprint;
 use crate::check::quotas::quotas;
@@ -35,7 +35,11 @@ pub struct Options {
 #[derive(Debug)]
 pub enum SynthError {
     /// A target could not be built.
-    Build { blueprint: String, target: String, message: String },
+    Build {
+        blueprint: String,
+        target: String,
+        message: String,
+    },
     /// A `--target` names no target.
     UnknownTarget(String, Vec<String>),
     Io(PathBuf, std::io::Error),
@@ -45,8 +49,16 @@ pub enum SynthError {
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SynthError::Build { blueprint, target, message } => write!(f, "{blueprint}, target {target}: {message}"),
-            SynthError::UnknownTarget(t, known) => write!(f, "no target named {t:?}; the targets are: {}", known.join(", ")),
+            SynthError::Build {
+                blueprint,
+                target,
+                message,
+            } => write!(f, "{blueprint}, target {target}: {message}"),
+            SynthError::UnknownTarget(t, known) => write!(
+                f,
+                "no target named {t:?}; the targets are: {}",
+                known.join(", ")
+            ),
             SynthError::Io(p, e) => write!(f, "{}: {e}", p.display()),
             SynthError::Manifest(m) => f.write_str(m),
         }
@@ -69,8 +81,14 @@ pub fn each_artifact(
     mut sink: impl FnMut(Artifact) -> Result<(), SynthError>,
 ) -> Result<(), SynthError> {
     for wanted in &opts.targets {
-        if !blueprints.iter().any(|b| b.spec.targets.iter().any(|t| t.name.as_str() == wanted)) {
-            let known = blueprints.iter().flat_map(|b| b.spec.targets.iter().map(|t| t.name.to_string())).collect();
+        if !blueprints
+            .iter()
+            .any(|b| b.spec.targets.iter().any(|t| t.name.as_str() == wanted))
+        {
+            let known = blueprints
+                .iter()
+                .flat_map(|b| b.spec.targets.iter().map(|t| t.name.to_string()))
+                .collect();
             return Err(SynthError::UnknownTarget(wanted.clone(), known));
         }
     }
@@ -79,14 +97,28 @@ pub fn each_artifact(
             if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t == target.name.as_str()) {
                 continue;
             }
-            let build_err = |message: String| SynthError::Build { blueprint: b.file.clone(), target: target.name.to_string(), message };
-            let template = BedrockPrivateAccess::template(props).map_err(|e| build_err(e.to_string()))?;
+            let build_err = |message: String| SynthError::Build {
+                blueprint: b.file.clone(),
+                target: target.name.to_string(),
+                message,
+            };
+            let template =
+                BedrockPrivateAccess::template(props).map_err(|e| build_err(e.to_string()))?;
             let body = template.emit(opts.format);
-            let over: Vec<String> = quotas(&template, &body).iter().filter(|q| q.error).map(|q| q.to_string()).collect();
+            let over: Vec<String> = quotas(&template, &body)
+                .iter()
+                .filter(|q| q.error)
+                .map(|q| q.to_string())
+                .collect();
             if !over.is_empty() {
                 return Err(build_err(over.join("; ")));
             }
-            let path = format!("{}/{}.template.{}", b.name, target.name, opts.format.extension());
+            let path = format!(
+                "{}/{}.template.{}",
+                b.name,
+                target.name,
+                opts.format.extension()
+            );
             let entry = Entry {
                 blueprint: b.name.to_string(),
                 target: target.name.to_string(),
@@ -122,8 +154,19 @@ fn kept_entries(blueprints: &[Blueprint], opts: &Options, existing: &Manifest) -
         blueprints.iter().any(|b| b.name.as_str() == e.blueprint)
             && (opts.targets.is_empty() || opts.targets.contains(&e.target))
     };
-    let known = |e: &Entry| !opts.complete || blueprints.iter().any(|b| b.name.as_str() == e.blueprint && b.spec.targets.iter().any(|t| t.name.as_str() == e.target));
-    existing.artifacts.iter().filter(|e| !in_scope(e) && known(e)).cloned().collect()
+    let known = |e: &Entry| {
+        !opts.complete
+            || blueprints.iter().any(|b| {
+                b.name.as_str() == e.blueprint
+                    && b.spec.targets.iter().any(|t| t.name.as_str() == e.target)
+            })
+    };
+    existing
+        .artifacts
+        .iter()
+        .filter(|e| !in_scope(e) && known(e))
+        .cloned()
+        .collect()
 }
 
 /// Synthesizes into `opts.out_dir`, atomically.
@@ -145,7 +188,12 @@ pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthEr
     let manifest = Manifest { artifacts };
     stage.write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
     let before = staging::list_files(&opts.out_dir)?;
-    let after: Vec<String> = manifest.artifacts.iter().map(|e| e.path.clone()).chain([MANIFEST_FILE.to_string()]).collect();
+    let after: Vec<String> = manifest
+        .artifacts
+        .iter()
+        .map(|e| e.path.clone())
+        .chain([MANIFEST_FILE.to_string()])
+        .collect();
     stage.commit()?;
     let removed = before.into_iter().filter(|p| !after.contains(p)).collect();
     Ok(Report { written, removed })
@@ -176,7 +224,9 @@ pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, Sy
         match std::fs::read(&path) {
             Ok(bytes) if bytes == a.body.as_bytes() => {}
             Ok(_) => report.stale.push(a.entry.path.clone()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.missing.push(a.entry.path.clone()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.missing.push(a.entry.path.clone())
+            }
             Err(e) => return Err(SynthError::Io(path, e)),
         }
         expected.insert(a.entry.path.clone(), ());
@@ -197,7 +247,10 @@ pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, Sy
     }
     expected.insert(MANIFEST_FILE.into(), ());
     if opts.complete && opts.targets.is_empty() {
-        report.extra = staging::list_files(&opts.out_dir)?.into_iter().filter(|p| !expected.contains_key(p)).collect();
+        report.extra = staging::list_files(&opts.out_dir)?
+            .into_iter()
+            .filter(|p| !expected.contains_key(p))
+            .collect();
     }
     Ok(report)
 }

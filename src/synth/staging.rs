@@ -29,7 +29,11 @@ impl Staging {
             fs::remove_dir_all(&dir).map_err(io(&dir))?;
         }
         fs::create_dir(&dir).map_err(io(&dir))?;
-        Ok(Staging { dir, target: target.to_path_buf(), committed: std::cell::Cell::new(false) })
+        Ok(Staging {
+            dir,
+            target: target.to_path_buf(),
+            committed: std::cell::Cell::new(false),
+        })
     }
 
     /// Writes a file at a path relative to the staging folder.
@@ -52,7 +56,10 @@ impl Staging {
     pub fn commit(&self) -> Result<(), SynthError> {
         let old = self.dir.with_file_name(format!(
             ".{}.old-{}",
-            self.target.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+            self.target
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("out"),
             std::process::id()
         ));
         let had = self.target.exists();
@@ -97,7 +104,12 @@ pub fn list_files(dir: &Path) -> Result<Vec<String>, SynthError> {
                 stack.push(p);
             } else {
                 let rel = p.strip_prefix(dir).unwrap_or(&p);
-                out.push(rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
             }
         }
     }

@@ -19,7 +19,12 @@ pub(crate) enum Doc {
     List(Vec<Doc>),
     Map(Vec<(String, Doc)>),
     /// An intrinsic: long name, short tag, argument, and `Res.Attr` for a plain GetAtt.
-    Fn { long: String, short: String, arg: Box<Doc>, dotted: Option<String> },
+    Fn {
+        long: String,
+        short: String,
+        arg: Box<Doc>,
+        dotted: Option<String>,
+    },
 }
 
 fn entry(out: &mut Vec<(String, Doc)>, key: &str, v: Option<Doc>) {
@@ -28,7 +33,10 @@ fn entry(out: &mut Vec<(String, Doc)>, key: &str, v: Option<Doc>) {
     }
 }
 
-fn section<T>(map: &std::collections::BTreeMap<impl ToString, T>, f: impl Fn(&T) -> Doc) -> Option<Doc> {
+fn section<T>(
+    map: &std::collections::BTreeMap<impl ToString, T>,
+    f: impl Fn(&T) -> Doc,
+) -> Option<Doc> {
     (!map.is_empty()).then(|| Doc::Map(map.iter().map(|(k, v)| (k.to_string(), f(v))).collect()))
 }
 
@@ -44,7 +52,11 @@ impl Doc {
         entry(&mut m, "Rules", section(&t.rules, Doc::value));
         entry(&mut m, "Mappings", section(&t.mappings, Doc::value));
         entry(&mut m, "Conditions", section(&t.conditions, Doc::value));
-        entry(&mut m, "Resources", Some(section(&t.resources, Doc::resource).unwrap_or(Doc::Map(vec![]))));
+        entry(
+            &mut m,
+            "Resources",
+            Some(section(&t.resources, Doc::resource).unwrap_or(Doc::Map(vec![]))),
+        );
         entry(&mut m, "Outputs", section(&t.outputs, Doc::output));
         entry(&mut m, "Hooks", section(&t.hooks, Doc::value));
         entry(&mut m, "Globals", section(&t.globals, Doc::value));
@@ -59,8 +71,14 @@ impl Doc {
         entry(
             &mut m,
             "DependsOn",
-            (!r.depends_on.is_empty())
-                .then(|| Doc::List(r.depends_on.iter().map(|d| Doc::Str(d.to_string())).collect())),
+            (!r.depends_on.is_empty()).then(|| {
+                Doc::List(
+                    r.depends_on
+                        .iter()
+                        .map(|d| Doc::Str(d.to_string()))
+                        .collect(),
+                )
+            }),
         );
         entry(&mut m, "Properties", section(&r.properties, Doc::value));
         entry(&mut m, "CreationPolicy", v(&r.creation_policy));
@@ -79,9 +97,19 @@ impl Doc {
         entry(&mut m, "Type", Some(Doc::Str(p.parameter_type.to_string())));
         entry(&mut m, "Description", s(&p.description));
         entry(&mut m, "Default", v(&p.default));
-        entry(&mut m, "AllowedValues", p.allowed_values.as_ref().map(|a| Doc::List(a.iter().map(Doc::value).collect())));
+        entry(
+            &mut m,
+            "AllowedValues",
+            p.allowed_values
+                .as_ref()
+                .map(|a| Doc::List(a.iter().map(Doc::value).collect())),
+        );
         entry(&mut m, "AllowedPattern", s(&p.allowed_pattern));
-        entry(&mut m, "ConstraintDescription", s(&p.constraint_description));
+        entry(
+            &mut m,
+            "ConstraintDescription",
+            s(&p.constraint_description),
+        );
         entry(&mut m, "MinLength", v(&p.min_length));
         entry(&mut m, "MaxLength", v(&p.max_length));
         entry(&mut m, "MinValue", v(&p.min_value));
@@ -92,13 +120,19 @@ impl Doc {
 
     fn output(o: &Output) -> Doc {
         let mut m = Vec::new();
-        entry(&mut m, "Description", o.description.as_ref().map(Doc::value));
+        entry(
+            &mut m,
+            "Description",
+            o.description.as_ref().map(Doc::value),
+        );
         entry(&mut m, "Condition", o.condition.clone().map(Doc::Str));
         entry(&mut m, "Value", Some(Doc::value(&o.value)));
         entry(
             &mut m,
             "Export",
-            o.export_name.as_ref().map(|n| Doc::Map(vec![("Name".into(), Doc::value(n))])),
+            o.export_name
+                .as_ref()
+                .map(|n| Doc::Map(vec![("Name".into(), Doc::value(n))])),
         );
         Doc::Map(m)
     }
@@ -113,7 +147,10 @@ impl Doc {
             Value::Map(m) => Doc::Map(m.iter().map(|(k, v)| (k.clone(), Doc::value(v))).collect()),
             Value::Fn(i) => {
                 let dotted = match &**i {
-                    Intrinsic::GetAtt { resource, attribute: Value::String(a) } => Some(format!("{resource}.{a}")),
+                    Intrinsic::GetAtt {
+                        resource,
+                        attribute: Value::String(a),
+                    } => Some(format!("{resource}.{a}")),
                     _ => None,
                 };
                 Doc::Fn {

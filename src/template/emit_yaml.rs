@@ -49,9 +49,9 @@ fn inline(out: &mut String, d: &Doc, indent: usize) {
 /// the outer call is written in long form.
 fn tag_form(d: &Doc) -> Option<(&str, &Doc, Option<&str>)> {
     match d {
-        Doc::Fn { short, arg, dotted, .. } if !matches!(**arg, Doc::Fn { .. }) => {
-            Some((short.as_str(), arg, dotted.as_deref()))
-        }
+        Doc::Fn {
+            short, arg, dotted, ..
+        } if !matches!(**arg, Doc::Fn { .. }) => Some((short.as_str(), arg, dotted.as_deref())),
         _ => None,
     }
 }
@@ -73,7 +73,12 @@ fn clone_doc(d: &Doc) -> Doc {
         Doc::Str(s) => Doc::Str(s.clone()),
         Doc::List(l) => Doc::List(l.iter().map(clone_doc).collect()),
         Doc::Map(m) => Doc::Map(m.iter().map(|(k, v)| (k.clone(), clone_doc(v))).collect()),
-        Doc::Fn { long, short, arg, dotted } => Doc::Fn {
+        Doc::Fn {
+            long,
+            short,
+            arg,
+            dotted,
+        } => Doc::Fn {
             long: long.clone(),
             short: short.clone(),
             arg: Box::new(clone_doc(arg)),
@@ -188,7 +193,9 @@ const RESERVED: &[&str] = &[
 ];
 
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
     if RESERVED.contains(&s)
         || first.is_ascii_digit()
         || "-?:,[]{}#&*!|>'\"%@`+. \t".contains(first)
@@ -198,7 +205,8 @@ fn plain_ok(s: &str) -> bool {
     {
         return false;
     }
-    s.chars().all(|c| !c.is_control() && c != '\u{feff}' && !"{}[],".contains(c))
+    s.chars()
+        .all(|c| !c.is_control() && c != '\u{feff}' && !"{}[],".contains(c))
 }
 
 /// Writes a string scalar: plain, single-quoted, a literal block for multi-line text,
@@ -227,7 +235,11 @@ fn literal(out: &mut String, s: &str, indent: usize) {
     let trailing = s.len() - body.len();
     out.push('|');
     // An explicit indentation indicator when the first content line starts with a space.
-    if body.lines().find(|l| !l.is_empty()).is_some_and(|l| l.starts_with(' ')) {
+    if body
+        .lines()
+        .find(|l| !l.is_empty())
+        .is_some_and(|l| l.starts_with(' '))
+    {
         out.push('2');
     }
     out.push_str(match trailing {

@@ -13,14 +13,33 @@ pub enum Intrinsic {
     /// `Ref`: a parameter, a resource or a pseudo parameter such as `AWS::Region`.
     Ref(String),
     /// `Fn::GetAtt`: the attribute is a string, or (list form only) an intrinsic.
-    GetAtt { resource: String, attribute: Value },
+    GetAtt {
+        resource: String,
+        attribute: Value,
+    },
     /// `Fn::Sub`: the string form (`variables: None`) or the two-element form.
-    Sub { template: String, variables: Option<BTreeMap<String, Value>> },
-    Join { delimiter: String, values: Value },
-    Select { index: Value, list: Value },
-    Split { delimiter: String, source: Value },
+    Sub {
+        template: String,
+        variables: Option<BTreeMap<String, Value>>,
+    },
+    Join {
+        delimiter: String,
+        values: Value,
+    },
+    Select {
+        index: Value,
+        list: Value,
+    },
+    Split {
+        delimiter: String,
+        source: Value,
+    },
     GetAZs(Value),
-    If { condition: String, then: Value, otherwise: Value },
+    If {
+        condition: String,
+        then: Value,
+        otherwise: Value,
+    },
     Equals(Value, Value),
     And(Vec<Value>),
     Or(Vec<Value>),
@@ -29,8 +48,17 @@ pub enum Intrinsic {
     Condition(String),
     ImportValue(Value),
     Base64(Value),
-    Cidr { ip_block: Value, count: Value, cidr_bits: Value },
-    FindInMap { map: Value, top_key: Value, second_key: Value, default: Option<Value> },
+    Cidr {
+        ip_block: Value,
+        count: Value,
+        cidr_bits: Value,
+    },
+    FindInMap {
+        map: Value,
+        top_key: Value,
+        second_key: Value,
+        default: Option<Value>,
+    },
     /// `Fn::Transform` (macros such as AWS::Include).
     Transform(Value),
     /// `Fn::Length` (AWS::LanguageExtensions).
@@ -40,7 +68,10 @@ pub enum Intrinsic {
     /// A function kept as written: the `Rules` section's own functions (`Fn::Contains`,
     /// `Fn::ValueOf`, ...), `Fn::GetStackOutput`, or an `Fn::Sub` whose argument is a
     /// macro call (`Fn::Transform`).
-    Other { name: String, args: Value },
+    Other {
+        name: String,
+        args: Value,
+    },
 }
 
 /// Every function name the parser accepts, long form, for error messages.
@@ -107,21 +138,30 @@ impl Intrinsic {
         let s = |x: &String| Value::String(x.clone());
         match self {
             Intrinsic::Ref(r) | Intrinsic::Condition(r) => s(r),
-            Intrinsic::GetAtt { resource, attribute } => {
-                Value::List(vec![s(resource), attribute.clone()])
+            Intrinsic::GetAtt {
+                resource,
+                attribute,
+            } => Value::List(vec![s(resource), attribute.clone()]),
+            Intrinsic::Sub {
+                template,
+                variables: None,
+            } => s(template),
+            Intrinsic::Sub {
+                template,
+                variables: Some(v),
+            } => Value::List(vec![s(template), Value::Map(v.clone())]),
+            Intrinsic::Join { delimiter, values } => {
+                Value::List(vec![s(delimiter), values.clone()])
             }
-            Intrinsic::Sub { template, variables: None } => s(template),
-            Intrinsic::Sub { template, variables: Some(v) } => {
-                Value::List(vec![s(template), Value::Map(v.clone())])
-            }
-            Intrinsic::Join { delimiter, values } => Value::List(vec![s(delimiter), values.clone()]),
             Intrinsic::Select { index, list } => Value::List(vec![index.clone(), list.clone()]),
             Intrinsic::Split { delimiter, source } => {
                 Value::List(vec![s(delimiter), source.clone()])
             }
-            Intrinsic::If { condition, then, otherwise } => {
-                Value::List(vec![s(condition), then.clone(), otherwise.clone()])
-            }
+            Intrinsic::If {
+                condition,
+                then,
+                otherwise,
+            } => Value::List(vec![s(condition), then.clone(), otherwise.clone()]),
             Intrinsic::Equals(a, b) => Value::List(vec![a.clone(), b.clone()]),
             Intrinsic::And(v) | Intrinsic::Or(v) => Value::List(v.clone()),
             Intrinsic::Not(v) => Value::List(vec![v.clone()]),
@@ -132,10 +172,17 @@ impl Intrinsic {
             | Intrinsic::Length(v)
             | Intrinsic::ToJsonString(v)
             | Intrinsic::Other { args: v, .. } => v.clone(),
-            Intrinsic::Cidr { ip_block, count, cidr_bits } => {
-                Value::List(vec![ip_block.clone(), count.clone(), cidr_bits.clone()])
-            }
-            Intrinsic::FindInMap { map, top_key, second_key, default } => {
+            Intrinsic::Cidr {
+                ip_block,
+                count,
+                cidr_bits,
+            } => Value::List(vec![ip_block.clone(), count.clone(), cidr_bits.clone()]),
+            Intrinsic::FindInMap {
+                map,
+                top_key,
+                second_key,
+                default,
+            } => {
                 let mut v = vec![map.clone(), top_key.clone(), second_key.clone()];
                 if let Some(d) = default {
                     v.push(Value::map([("DefaultValue", d.clone())]));
@@ -150,13 +197,13 @@ impl Intrinsic {
         match self {
             Intrinsic::Ref(_) | Intrinsic::Condition(_) => vec![],
             Intrinsic::GetAtt { attribute, .. } => vec![attribute],
-            Intrinsic::Sub { variables, .. } => {
-                variables.iter().flat_map(|m| m.values()).collect()
-            }
+            Intrinsic::Sub { variables, .. } => variables.iter().flat_map(|m| m.values()).collect(),
             Intrinsic::Join { values, .. } => vec![values],
             Intrinsic::Select { index, list } => vec![index, list],
             Intrinsic::Split { source, .. } => vec![source],
-            Intrinsic::If { then, otherwise, .. } => vec![then, otherwise],
+            Intrinsic::If {
+                then, otherwise, ..
+            } => vec![then, otherwise],
             Intrinsic::Equals(a, b) => vec![a, b],
             Intrinsic::And(v) | Intrinsic::Or(v) => v.iter().collect(),
             Intrinsic::GetAZs(v)
@@ -167,8 +214,17 @@ impl Intrinsic {
             | Intrinsic::Length(v)
             | Intrinsic::ToJsonString(v)
             | Intrinsic::Other { args: v, .. } => vec![v],
-            Intrinsic::Cidr { ip_block, count, cidr_bits } => vec![ip_block, count, cidr_bits],
-            Intrinsic::FindInMap { map, top_key, second_key, default } => {
+            Intrinsic::Cidr {
+                ip_block,
+                count,
+                cidr_bits,
+            } => vec![ip_block, count, cidr_bits],
+            Intrinsic::FindInMap {
+                map,
+                top_key,
+                second_key,
+                default,
+            } => {
                 let mut v = vec![map, top_key, second_key];
                 v.extend(default.iter());
                 v

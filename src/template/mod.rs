@@ -22,8 +22,8 @@ mod value;
 pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
 pub use model::{LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template};
-pub use node::{ParseError, Pos};
 pub(crate) use node::{Node, NodeKind};
+pub use node::{ParseError, Pos};
 pub use value::Value;
 
 /// A template's text format.
@@ -36,7 +36,11 @@ pub enum Format {
 impl Format {
     /// JSON when the text starts (after white space) with `{`, else YAML.
     pub fn detect(text: &str) -> Format {
-        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             Format::Json
         } else {
             Format::Yaml

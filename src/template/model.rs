@@ -56,7 +56,9 @@ impl FromStr for ResourceType {
     fn from_str(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split("::").collect();
         let part_ok = |p: &&str| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@')
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@')
         };
         let ok = match parts.as_slice() {
             ["Custom", name] => part_ok(name),
@@ -154,7 +156,9 @@ impl FromStr for ParameterType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let aws_name = |t: &str| {
-            t.starts_with("AWS::") && t.split("::").count() >= 3 && t.split("::").all(|p| !p.is_empty())
+            t.starts_with("AWS::")
+                && t.split("::").count() >= 3
+                && t.split("::").all(|p| !p.is_empty())
         };
         Ok(match s {
             "String" => ParameterType::String,

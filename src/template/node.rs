@@ -55,7 +55,11 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn at(pos: Pos, path: &str, message: impl Into<String>) -> Self {
-        ParseError { pos: Some(pos), path: path.to_string(), message: message.into() }
+        ParseError {
+            pos: Some(pos),
+            path: path.to_string(),
+            message: message.into(),
+        }
     }
 }
 

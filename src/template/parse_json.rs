@@ -2,7 +2,7 @@
 //! serde_json reports positions only for syntax errors, and the decoder needs them for
 //! every semantic error too (an unknown `Fn::`, a wrong arity).
 
-use super::node::{parse_number, Node, NodeKind, ParseError, Pos};
+use super::node::{Node, NodeKind, ParseError, Pos, parse_number};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 /// Templates nest a few dozen levels at most; 128 keeps parse, decode and emit within a
@@ -10,7 +10,12 @@ use super::node::{parse_number, Node, NodeKind, ParseError, Pos};
 pub(crate) const MAX_DEPTH: usize = 128;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
-    let mut p = Reader { s: text.as_bytes(), i: 0, line: 1, col: 1 };
+    let mut p = Reader {
+        s: text.as_bytes(),
+        i: 0,
+        line: 1,
+        col: 1,
+    };
     p.skip_ws();
     let node = p.value(0)?;
     p.skip_ws();
@@ -29,7 +34,10 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn pos(&self) -> Pos {
-        Pos { line: self.line, column: self.col }
+        Pos {
+            line: self.line,
+            column: self.col,
+        }
     }
 
     fn err(&self, msg: impl Into<String>) -> ParseError {
@@ -108,7 +116,10 @@ impl Reader<'_> {
     fn number(&mut self) -> Result<NodeKind, ParseError> {
         let start = self.i;
         let pos = self.pos();
-        while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+        while matches!(
+            self.peek(),
+            Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+        ) {
             self.bump();
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
@@ -169,8 +180,12 @@ impl Reader<'_> {
     fn hex4(&mut self) -> Result<u32, ParseError> {
         let mut v = 0u32;
         for _ in 0..4 {
-            let b = self.bump().ok_or_else(|| self.err("truncated \\u escape"))?;
-            let d = (b as char).to_digit(16).ok_or_else(|| self.err("invalid \\u escape"))?;
+            let b = self
+                .bump()
+                .ok_or_else(|| self.err("truncated \\u escape"))?;
+            let d = (b as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("invalid \\u escape"))?;
             v = v * 16 + d;
         }
         Ok(v)

@@ -7,19 +7,28 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::node::{parse_number, Node, NodeKind, ParseError, Pos};
+use super::node::{Node, NodeKind, ParseError, Pos, parse_number};
 
 /// At most this many nodes after alias expansion.
 const MAX_NODES: usize = 1_000_000;
 const MAX_DEPTH: usize = super::parse_json::MAX_DEPTH;
 
 fn pos(m: &Marker) -> Pos {
-    Pos { line: m.line(), column: m.col() + 1 }
+    Pos {
+        line: m.line(),
+        column: m.col() + 1,
+    }
 }
 
 enum Frame {
     Seq(Pos, usize, Option<Tag>, Vec<Node>),
-    Map(Pos, usize, Option<Tag>, Vec<(String, Pos, Node)>, Option<(String, Pos)>),
+    Map(
+        Pos,
+        usize,
+        Option<Tag>,
+        Vec<(String, Pos, Node)>,
+        Option<(String, Pos)>,
+    ),
 }
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
@@ -37,7 +46,11 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => None,
             Event::DocumentStart => {
                 if root.is_some() {
-                    return Err(ParseError::at(here, "", "a template is one YAML document; found a second"));
+                    return Err(ParseError::at(
+                        here,
+                        "",
+                        "a template is one YAML document; found a second",
+                    ));
                 }
                 None
             }
@@ -49,7 +62,13 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                     .clone();
                 nodes += count(&n);
                 if nodes > MAX_NODES {
-                    return Err(ParseError::at(here, "", format!("document expands to more than {MAX_NODES} nodes (alias expansion)")));
+                    return Err(ParseError::at(
+                        here,
+                        "",
+                        format!(
+                            "document expands to more than {MAX_NODES} nodes (alias expansion)"
+                        ),
+                    ));
                 }
                 Some((n, 0))
             }
@@ -59,14 +78,22 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             }
             Event::SequenceStart(anchor, tag) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(ParseError::at(here, "", format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(ParseError::at(
+                        here,
+                        "",
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 stack.push(Frame::Seq(here, anchor, tag, Vec::new()));
                 None
             }
             Event::MappingStart(anchor, tag) => {
                 if stack.len() >= MAX_DEPTH {
-                    return Err(ParseError::at(here, "", format!("nesting deeper than {MAX_DEPTH} levels")));
+                    return Err(ParseError::at(
+                        here,
+                        "",
+                        format!("nesting deeper than {MAX_DEPTH} levels"),
+                    ));
                 }
                 stack.push(Frame::Map(here, anchor, tag, Vec::new(), None));
                 None
@@ -74,20 +101,42 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq(p, anchor, tag, items)) => {
                     nodes += 1;
-                    Some((tagged(tag, Node { pos: p, kind: NodeKind::Seq(items) })?, anchor))
+                    Some((
+                        tagged(
+                            tag,
+                            Node {
+                                pos: p,
+                                kind: NodeKind::Seq(items),
+                            },
+                        )?,
+                        anchor,
+                    ))
                 }
                 _ => return Err(ParseError::at(here, "", "unbalanced sequence end")),
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map(p, anchor, tag, entries, _)) => {
                     nodes += 1;
-                    Some((tagged(tag, Node { pos: p, kind: NodeKind::Map(entries) })?, anchor))
+                    Some((
+                        tagged(
+                            tag,
+                            Node {
+                                pos: p,
+                                kind: NodeKind::Map(entries),
+                            },
+                        )?,
+                        anchor,
+                    ))
                 }
                 _ => return Err(ParseError::at(here, "", "unbalanced mapping end")),
             },
         };
         if nodes > MAX_NODES {
-            return Err(ParseError::at(here, "", format!("document has more than {MAX_NODES} nodes")));
+            return Err(ParseError::at(
+                here,
+                "",
+                format!("document has more than {MAX_NODES} nodes"),
+            ));
         }
         if let Some((node, anchor)) = finished {
             if anchor != 0 {
@@ -104,11 +153,22 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                             NodeKind::Bool(b) => b.to_string(),
                             NodeKind::Null => String::new(),
                             other => {
-                                return Err(ParseError::at(node.pos, "", format!("a mapping key must be a scalar, found {}", other.describe())));
+                                return Err(ParseError::at(
+                                    node.pos,
+                                    "",
+                                    format!(
+                                        "a mapping key must be a scalar, found {}",
+                                        other.describe()
+                                    ),
+                                ));
                             }
                         };
                         if entries.iter().any(|(k, _, _)| *k == key) {
-                            return Err(ParseError::at(node.pos, "", format!("duplicate key {key:?}")));
+                            return Err(ParseError::at(
+                                node.pos,
+                                "",
+                                format!("duplicate key {key:?}"),
+                            ));
                         }
                         *pending = Some((key, node.pos));
                     }
@@ -137,10 +197,25 @@ fn tagged(tag: Option<Tag>, node: Node) -> Result<Node, ParseError> {
         Some(t) if is_non_specific(&t) => Ok(node),
         Some(t) if t.handle == "!" => {
             let p = node.pos;
-            Ok(Node { pos: p, kind: NodeKind::Tagged(t.suffix, Box::new(node)) })
+            Ok(Node {
+                pos: p,
+                kind: NodeKind::Tagged(t.suffix, Box::new(node)),
+            })
         }
-        Some(t) if is_core(&t) && matches!((t.suffix.as_str(), &node.kind), ("seq", NodeKind::Seq(_)) | ("map", NodeKind::Map(_))) => Ok(node),
-        Some(t) => Err(ParseError::at(node.pos, "", format!("unsupported YAML tag {}{}", t.handle, t.suffix))),
+        Some(t)
+            if is_core(&t)
+                && matches!(
+                    (t.suffix.as_str(), &node.kind),
+                    ("seq", NodeKind::Seq(_)) | ("map", NodeKind::Map(_))
+                ) =>
+        {
+            Ok(node)
+        }
+        Some(t) => Err(ParseError::at(
+            node.pos,
+            "",
+            format!("unsupported YAML tag {}{}", t.handle, t.suffix),
+        )),
     }
 }
 
@@ -153,7 +228,12 @@ fn is_core(t: &Tag) -> bool {
     t.handle == "!!" || t.handle == "tag:yaml.org,2002:"
 }
 
-fn scalar(value: String, style: TScalarStyle, tag: Option<Tag>, p: Pos) -> Result<Node, ParseError> {
+fn scalar(
+    value: String,
+    style: TScalarStyle,
+    tag: Option<Tag>,
+    p: Pos,
+) -> Result<Node, ParseError> {
     let plain = matches!(style, TScalarStyle::Plain);
     let kind = match &tag {
         None if plain => resolve_plain(value),
@@ -168,12 +248,21 @@ fn scalar(value: String, style: TScalarStyle, tag: Option<Tag>, p: Pos) -> Resul
                 _ => return Err(ParseError::at(p, "", "!!bool needs true or false")),
             },
             "null" => NodeKind::Null,
-            _ => return Err(ParseError::at(p, "", format!("unsupported YAML tag !!{}", t.suffix))),
+            _ => {
+                return Err(ParseError::at(
+                    p,
+                    "",
+                    format!("unsupported YAML tag !!{}", t.suffix),
+                ));
+            }
         },
-        Some(t) if is_non_specific(&t) => NodeKind::String(value),
+        Some(t) if is_non_specific(t) => NodeKind::String(value),
         Some(_) => {
             // A local tag on a scalar: its argument is always a string (`!Ref Vpc`, `!GetAZs`).
-            let inner = Node { pos: p, kind: NodeKind::String(value) };
+            let inner = Node {
+                pos: p,
+                kind: NodeKind::String(value),
+            };
             return tagged(tag, inner);
         }
     };
@@ -193,13 +282,19 @@ fn resolve_plain(v: String) -> NodeKind {
     let digits = v.trim_start_matches(['-', '+']);
     let leading_zero = digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.");
     let numeric = !digits.is_empty()
-        && digits.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
+        && digits
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
-    if numeric && !leading_zero {
-        if let Some(n) = parse_number(&v) {
-            return NodeKind::Number(n);
-        }
+    if numeric
+        && !leading_zero
+        && let Some(n) = parse_number(&v)
+    {
+        return NodeKind::Number(n);
     }
     NodeKind::String(v)
 }

@@ -3,7 +3,7 @@
 //! `Fn::Cidr`) is a [`List`]. Mixing them up does not compile.
 //!
 //! ```
-//! use perimeter::template::typed::{fns, List, Str};
+//! use perimeter::template::typed::{fns, List, Str, ToValue};
 //! use perimeter::template::Pseudo;
 //! let azs: List<Str> = fns::get_azs(Pseudo::Region.into());
 //! let first: Str = fns::select(0, azs);
@@ -120,7 +120,9 @@ int_from!(i32, i64, u8, u16, u32, usize);
 
 impl From<f64> for Num {
     fn from(n: f64) -> Self {
-        Num(serde_json::Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null))
+        Num(serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null))
     }
 }
 impl From<bool> for Bool {
@@ -167,7 +169,11 @@ pub type Map<T> = BTreeMap<String, T>;
 
 impl<T: ToValue> ToValue for BTreeMap<String, T> {
     fn to_value(&self) -> Value {
-        Value::Map(self.iter().map(|(k, v)| (k.clone(), v.to_value())).collect())
+        Value::Map(
+            self.iter()
+                .map(|(k, v)| (k.clone(), v.to_value()))
+                .collect(),
+        )
     }
 }
 
@@ -187,25 +193,43 @@ pub mod fns {
 
     /// `Fn::Sub` with the string form: `${AWS::Region}`, `${Res.Attr}`, `${Param}`.
     pub fn sub(template: &str) -> Str {
-        call(Intrinsic::Sub { template: template.to_string(), variables: None })
+        call(Intrinsic::Sub {
+            template: template.to_string(),
+            variables: None,
+        })
     }
 
     /// `Fn::Sub` with variables.
     pub fn sub_with<'a>(template: &str, vars: impl IntoIterator<Item = (&'a str, Str)>) -> Str {
-        let variables = vars.into_iter().map(|(k, v)| (k.to_string(), v.to_value())).collect();
-        call(Intrinsic::Sub { template: template.to_string(), variables: Some(variables) })
+        let variables = vars
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_value()))
+            .collect();
+        call(Intrinsic::Sub {
+            template: template.to_string(),
+            variables: Some(variables),
+        })
     }
 
     pub fn join(delimiter: &str, values: List<Str>) -> Str {
-        call(Intrinsic::Join { delimiter: delimiter.to_string(), values: values.to_value() })
+        call(Intrinsic::Join {
+            delimiter: delimiter.to_string(),
+            values: values.to_value(),
+        })
     }
 
     pub fn select<T: Typed>(index: usize, list: List<T>) -> T {
-        call(Intrinsic::Select { index: Value::Number(index.into()), list: list.to_value() })
+        call(Intrinsic::Select {
+            index: Value::Number(index.into()),
+            list: list.to_value(),
+        })
     }
 
     pub fn split(delimiter: &str, source: Str) -> List<Str> {
-        call(Intrinsic::Split { delimiter: delimiter.to_string(), source: source.to_value() })
+        call(Intrinsic::Split {
+            delimiter: delimiter.to_string(),
+            source: source.to_value(),
+        })
     }
 
     /// `Fn::GetAZs` for a region (`Pseudo::Region.into()` for the stack's own).
@@ -257,7 +281,9 @@ pub mod fns {
     }
 
     pub fn and(conds: Vec<Cond>) -> Cond {
-        call(Intrinsic::And(conds.iter().map(ToValue::to_value).collect()))
+        call(Intrinsic::And(
+            conds.iter().map(ToValue::to_value).collect(),
+        ))
     }
 
     pub fn or(conds: Vec<Cond>) -> Cond {

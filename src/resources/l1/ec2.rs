@@ -6,9 +6,9 @@
 pub mod vpc {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Vpc
@@ -167,9 +167,9 @@ pub mod vpc {
 pub mod subnet {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Subnet
@@ -305,7 +305,10 @@ pub mod subnet {
         }
 
         /// Sets `PrivateDnsNameOptionsOnLaunch`.
-        pub fn private_dns_name_options_on_launch(mut self, v: impl Into<PrivateDnsNameOptionsOnLaunch>) -> Self {
+        pub fn private_dns_name_options_on_launch(
+            mut self,
+            v: impl Into<PrivateDnsNameOptionsOnLaunch>,
+        ) -> Self {
             self.private_dns_name_options_on_launch = Some(v.into());
             self
         }
@@ -504,9 +507,9 @@ pub mod subnet {
 pub mod route_table {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// RouteTable
@@ -586,9 +589,9 @@ pub mod route_table {
 pub mod subnet_route_table_association {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// SubnetRouteTableAssociation
@@ -635,9 +638,9 @@ pub mod subnet_route_table_association {
 pub mod security_group {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// SecurityGroup
@@ -700,7 +703,10 @@ pub mod security_group {
     impl ToValue for SecurityGroup {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("GroupDescription".to_string(), self.group_description.to_value());
+            m.insert(
+                "GroupDescription".to_string(),
+                self.group_description.to_value(),
+            );
             if let Some(v) = &self.group_name {
                 m.insert("GroupName".to_string(), v.to_value());
             }
@@ -985,9 +991,9 @@ pub mod security_group {
 pub mod security_group_ingress {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// SecurityGroupIngress
@@ -1152,9 +1158,9 @@ pub mod security_group_ingress {
 pub mod security_group_egress {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// SecurityGroupEgress
@@ -1278,9 +1284,9 @@ pub mod security_group_egress {
 pub mod vpc_endpoint {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// VpcEndpoint
@@ -1502,7 +1508,10 @@ pub mod vpc_endpoint {
                 m.insert("DnsRecordIpType".to_string(), v.to_value());
             }
             if let Some(v) = &self.private_dns_only_for_inbound_resolver_endpoint {
-                m.insert("PrivateDnsOnlyForInboundResolverEndpoint".to_string(), v.to_value());
+                m.insert(
+                    "PrivateDnsOnlyForInboundResolverEndpoint".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.private_dns_preference {
                 m.insert("PrivateDnsPreference".to_string(), v.to_value());
@@ -1567,9 +1576,9 @@ pub mod vpc_endpoint {
 pub mod vpn_gateway {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// VpnGateway
@@ -1660,9 +1669,9 @@ pub mod vpn_gateway {
 pub mod vpc_gateway_attachment {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// VpcGatewayAttachment
@@ -1728,9 +1737,9 @@ pub mod vpc_gateway_attachment {
 pub mod vpn_gateway_route_propagation {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// VpnGatewayRoutePropagation
@@ -1773,14 +1782,14 @@ pub mod vpn_gateway_route_propagation {
     }
 }
 
-pub use vpc::Vpc;
-pub use subnet::Subnet;
 pub use route_table::RouteTable;
-pub use subnet_route_table_association::SubnetRouteTableAssociation;
 pub use security_group::SecurityGroup;
-pub use security_group_ingress::SecurityGroupIngress;
 pub use security_group_egress::SecurityGroupEgress;
+pub use security_group_ingress::SecurityGroupIngress;
+pub use subnet::Subnet;
+pub use subnet_route_table_association::SubnetRouteTableAssociation;
+pub use vpc::Vpc;
 pub use vpc_endpoint::VpcEndpoint;
-pub use vpn_gateway::VpnGateway;
 pub use vpc_gateway_attachment::VpcGatewayAttachment;
+pub use vpn_gateway::VpnGateway;
 pub use vpn_gateway_route_propagation::VpnGatewayRoutePropagation;

@@ -6,9 +6,9 @@
 pub mod role {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Role
@@ -95,7 +95,10 @@ pub mod role {
     impl ToValue for Role {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("AssumeRolePolicyDocument".to_string(), self.assume_role_policy_document.to_value());
+            m.insert(
+                "AssumeRolePolicyDocument".to_string(),
+                self.assume_role_policy_document.to_value(),
+            );
             if let Some(v) = &self.description {
                 m.insert("Description".to_string(), v.to_value());
             }
@@ -143,7 +146,10 @@ pub mod role {
     impl ToValue for Policy {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("PolicyDocument".to_string(), self.policy_document.to_value());
+            m.insert(
+                "PolicyDocument".to_string(),
+                self.policy_document.to_value(),
+            );
             m.insert("PolicyName".to_string(), self.policy_name.to_value());
             Value::Map(m)
         }
@@ -194,9 +200,9 @@ pub mod role {
 pub mod policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Policy
@@ -248,7 +254,10 @@ pub mod policy {
             if let Some(v) = &self.groups {
                 m.insert("Groups".to_string(), v.to_value());
             }
-            m.insert("PolicyDocument".to_string(), self.policy_document.to_value());
+            m.insert(
+                "PolicyDocument".to_string(),
+                self.policy_document.to_value(),
+            );
             m.insert("PolicyName".to_string(), self.policy_name.to_value());
             if let Some(v) = &self.roles {
                 m.insert("Roles".to_string(), v.to_value());
@@ -276,9 +285,9 @@ pub mod policy {
 pub mod managed_policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// ManagedPolicy
@@ -361,7 +370,10 @@ pub mod managed_policy {
             if let Some(v) = &self.path {
                 m.insert("Path".to_string(), v.to_value());
             }
-            m.insert("PolicyDocument".to_string(), self.policy_document.to_value());
+            m.insert(
+                "PolicyDocument".to_string(),
+                self.policy_document.to_value(),
+            );
             if let Some(v) = &self.roles {
                 m.insert("Roles".to_string(), v.to_value());
             }
@@ -412,6 +424,6 @@ pub mod managed_policy {
     }
 }
 
-pub use role::Role;
-pub use policy::Policy;
 pub use managed_policy::ManagedPolicy;
+pub use policy::Policy;
+pub use role::Role;

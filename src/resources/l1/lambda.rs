@@ -6,9 +6,9 @@
 pub mod function {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Function
@@ -360,14 +360,20 @@ pub mod function {
     /// CapacityProviderConfig
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityProviderConfig {
-        pub lambda_managed_instances_capacity_provider_config: LambdaManagedInstancesCapacityProviderConfig,
+        pub lambda_managed_instances_capacity_provider_config:
+            LambdaManagedInstancesCapacityProviderConfig,
     }
 
     impl CapacityProviderConfig {
         /// Required properties here; set the others with the builder methods.
-        pub fn new(lambda_managed_instances_capacity_provider_config: impl Into<LambdaManagedInstancesCapacityProviderConfig>) -> Self {
+        pub fn new(
+            lambda_managed_instances_capacity_provider_config: impl Into<
+                LambdaManagedInstancesCapacityProviderConfig,
+            >,
+        ) -> Self {
             CapacityProviderConfig {
-                lambda_managed_instances_capacity_provider_config: lambda_managed_instances_capacity_provider_config.into(),
+                lambda_managed_instances_capacity_provider_config:
+                    lambda_managed_instances_capacity_provider_config.into(),
             }
         }
     }
@@ -375,7 +381,11 @@ pub mod function {
     impl ToValue for CapacityProviderConfig {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("LambdaManagedInstancesCapacityProviderConfig".to_string(), self.lambda_managed_instances_capacity_provider_config.to_value());
+            m.insert(
+                "LambdaManagedInstancesCapacityProviderConfig".to_string(),
+                self.lambda_managed_instances_capacity_provider_config
+                    .to_value(),
+            );
             Value::Map(m)
         }
     }
@@ -413,12 +423,21 @@ pub mod function {
     impl ToValue for LambdaManagedInstancesCapacityProviderConfig {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("CapacityProviderArn".to_string(), self.capacity_provider_arn.to_value());
+            m.insert(
+                "CapacityProviderArn".to_string(),
+                self.capacity_provider_arn.to_value(),
+            );
             if let Some(v) = &self.execution_environment_memory_gi_b_per_v_cpu {
-                m.insert("ExecutionEnvironmentMemoryGiBPerVCpu".to_string(), v.to_value());
+                m.insert(
+                    "ExecutionEnvironmentMemoryGiBPerVCpu".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.per_execution_environment_max_concurrency {
-                m.insert("PerExecutionEnvironmentMaxConcurrency".to_string(), v.to_value());
+                m.insert(
+                    "PerExecutionEnvironmentMaxConcurrency".to_string(),
+                    v.to_value(),
+                );
             }
             Value::Map(m)
         }
@@ -528,9 +547,7 @@ pub mod function {
     impl DeadLetterConfig {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            DeadLetterConfig {
-                target_arn: None,
-            }
+            DeadLetterConfig { target_arn: None }
         }
 
         /// Sets `TargetArn`.
@@ -575,7 +592,10 @@ pub mod function {
     impl ToValue for DurableConfig {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("ExecutionTimeout".to_string(), self.execution_timeout.to_value());
+            m.insert(
+                "ExecutionTimeout".to_string(),
+                self.execution_timeout.to_value(),
+            );
             if let Some(v) = &self.retention_period_in_days {
                 m.insert("RetentionPeriodInDays".to_string(), v.to_value());
             }
@@ -591,9 +611,7 @@ pub mod function {
     impl Environment {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            Environment {
-                variables: None,
-            }
+            Environment { variables: None }
         }
 
         /// Sets `Variables`.
@@ -621,9 +639,7 @@ pub mod function {
     impl EphemeralStorage {
         /// Required properties here; set the others with the builder methods.
         pub fn new(size: impl Into<Int>) -> Self {
-            EphemeralStorage {
-                size: size.into(),
-            }
+            EphemeralStorage { size: size.into() }
         }
     }
 
@@ -655,7 +671,10 @@ pub mod function {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
             m.insert("Arn".to_string(), self.arn.to_value());
-            m.insert("LocalMountPath".to_string(), self.local_mount_path.to_value());
+            m.insert(
+                "LocalMountPath".to_string(),
+                self.local_mount_path.to_value(),
+            );
             Value::Map(m)
         }
     }
@@ -844,7 +863,10 @@ pub mod function {
             if let Some(v) = &self.runtime_version_arn {
                 m.insert("RuntimeVersionArn".to_string(), v.to_value());
             }
-            m.insert("UpdateRuntimeOn".to_string(), self.update_runtime_on.to_value());
+            m.insert(
+                "UpdateRuntimeOn".to_string(),
+                self.update_runtime_on.to_value(),
+            );
             Value::Map(m)
         }
     }
@@ -962,7 +984,10 @@ pub mod function {
     impl ToValue for TenancyConfig {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("TenantIsolationMode".to_string(), self.tenant_isolation_mode.to_value());
+            m.insert(
+                "TenantIsolationMode".to_string(),
+                self.tenant_isolation_mode.to_value(),
+            );
             Value::Map(m)
         }
     }
@@ -975,9 +1000,7 @@ pub mod function {
     impl TracingConfig {
         /// Required properties here; set the others with the builder methods.
         pub fn new() -> Self {
-            TracingConfig {
-                mode: None,
-            }
+            TracingConfig { mode: None }
         }
 
         /// Sets `Mode`.
@@ -1073,9 +1096,9 @@ pub mod function {
 pub mod permission {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Permission
@@ -1096,7 +1119,11 @@ pub mod permission {
 
     impl Permission {
         /// Required properties here; set the others with the builder methods.
-        pub fn new(action: impl Into<Str>, function_name: impl Into<Str>, principal: impl Into<Str>) -> Self {
+        pub fn new(
+            action: impl Into<Str>,
+            function_name: impl Into<Str>,
+            principal: impl Into<Str>,
+        ) -> Self {
             Permission {
                 action: action.into(),
                 event_source_token: None,

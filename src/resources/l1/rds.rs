@@ -6,9 +6,9 @@
 pub mod db_instance {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// DbInstance
@@ -192,7 +192,10 @@ pub mod db_instance {
         }
 
         /// Sets `AdditionalStorageVolumes`.
-        pub fn additional_storage_volumes(mut self, v: impl Into<List<AdditionalStorageVolume>>) -> Self {
+        pub fn additional_storage_volumes(
+            mut self,
+            v: impl Into<List<AdditionalStorageVolume>>,
+        ) -> Self {
             self.additional_storage_volumes = Some(v.into());
             self
         }
@@ -712,13 +715,19 @@ pub mod db_instance {
                 m.insert("AutoMinorVersionUpgrade".to_string(), v.to_value());
             }
             if let Some(v) = &self.automatic_backup_replication_kms_key_id {
-                m.insert("AutomaticBackupReplicationKmsKeyId".to_string(), v.to_value());
+                m.insert(
+                    "AutomaticBackupReplicationKmsKeyId".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.automatic_backup_replication_region {
                 m.insert("AutomaticBackupReplicationRegion".to_string(), v.to_value());
             }
             if let Some(v) = &self.automatic_backup_replication_retention_period {
-                m.insert("AutomaticBackupReplicationRetentionPeriod".to_string(), v.to_value());
+                m.insert(
+                    "AutomaticBackupReplicationRetentionPeriod".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.availability_zone {
                 m.insert("AvailabilityZone".to_string(), v.to_value());
@@ -871,7 +880,10 @@ pub mod db_instance {
                 m.insert("PerformanceInsightsKMSKeyId".to_string(), v.to_value());
             }
             if let Some(v) = &self.performance_insights_retention_period {
-                m.insert("PerformanceInsightsRetentionPeriod".to_string(), v.to_value());
+                m.insert(
+                    "PerformanceInsightsRetentionPeriod".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.port {
                 m.insert("Port".to_string(), v.to_value());
@@ -901,7 +913,10 @@ pub mod db_instance {
                 m.insert("SourceDBClusterIdentifier".to_string(), v.to_value());
             }
             if let Some(v) = &self.source_db_instance_automated_backups_arn {
-                m.insert("SourceDBInstanceAutomatedBackupsArn".to_string(), v.to_value());
+                m.insert(
+                    "SourceDBInstanceAutomatedBackupsArn".to_string(),
+                    v.to_value(),
+                );
             }
             if let Some(v) = &self.source_db_instance_identifier {
                 m.insert("SourceDBInstanceIdentifier".to_string(), v.to_value());
@@ -1427,9 +1442,9 @@ pub mod db_instance {
 pub mod db_subnet_group {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// DbSubnetGroup
@@ -1445,7 +1460,10 @@ pub mod db_subnet_group {
 
     impl DbSubnetGroup {
         /// Required properties here; set the others with the builder methods.
-        pub fn new(db_subnet_group_description: impl Into<Str>, subnet_ids: impl Into<List<Str>>) -> Self {
+        pub fn new(
+            db_subnet_group_description: impl Into<Str>,
+            subnet_ids: impl Into<List<Str>>,
+        ) -> Self {
             DbSubnetGroup {
                 db_subnet_group_description: db_subnet_group_description.into(),
                 db_subnet_group_name: None,
@@ -1470,7 +1488,10 @@ pub mod db_subnet_group {
     impl ToValue for DbSubnetGroup {
         fn to_value(&self) -> Value {
             let mut m = BTreeMap::new();
-            m.insert("DBSubnetGroupDescription".to_string(), self.db_subnet_group_description.to_value());
+            m.insert(
+                "DBSubnetGroupDescription".to_string(),
+                self.db_subnet_group_description.to_value(),
+            );
             if let Some(v) = &self.db_subnet_group_name {
                 m.insert("DBSubnetGroupName".to_string(), v.to_value());
             }

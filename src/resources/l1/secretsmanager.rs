@@ -6,9 +6,9 @@
 pub mod secret {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
     #[allow(unused_imports)]
     use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
-    use crate::template::Value;
     use std::collections::BTreeMap;
 
     /// Secret

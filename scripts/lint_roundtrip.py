@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""cfn-lint the cfn-lint fixtures and our re-emission of them (JSON and YAML), and fail
+if cfn-lint finds anything in a re-emitted template that it did not find in the
+original: a sign the emitter changed meaning. Reads the index the round-trip test
+writes: original<TAB>re-emitted json<TAB>re-emitted yaml, one line per template."""
+
+import collections
+import subprocess
+import sys
+
+
+def findings(files):
+    """Rule ids cfn-lint reports, per file (one cfn-lint run for all files)."""
+    out = subprocess.run(["cfn-lint", "--format", "parseable", "--", *files],
+                         capture_output=True, text=True).stdout
+    rules = collections.defaultdict(set)
+    for line in out.splitlines():
+        parts = line.split(":")
+        # file:line:col:endline:endcol:RULE:message
+        if len(parts) >= 6:
+            rules[parts[0]].add(parts[5])
+    return rules
+
+
+def main(index):
+    rows = [line.rstrip("\n").split("\t") for line in open(index) if line.strip()]
+    if len(rows) < 80:
+        sys.exit(f"{index}: only {len(rows)} templates; run the tests first")
+    originals = findings([r[0] for r in rows])
+    ours = findings([f for r in rows for f in r[1:]])
+    bad = 0
+    for orig, *emitted in rows:
+        for e in emitted:
+            new = ours.get(e, set()) - originals.get(orig, set())
+            if new:
+                bad += 1
+                print(f"{e}: cfn-lint finds {sorted(new)}, not found in {orig}")
+    print(f"cfn-lint on {len(rows)} fixtures and {2 * len(rows)} re-emitted templates: "
+          f"{bad} with new findings")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
