@@ -175,13 +175,13 @@ pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthEr
     let stage = staging::Staging::new(&opts.out_dir)?;
     let mut written = Vec::new();
     each_artifact(blueprints, opts, |a| {
-        stage.write(&a.entry.path, a.body.as_bytes())?;
+        stage.write_or_link(&a.entry.path, a.body.as_bytes())?;
         written.push(a.entry);
         Ok(())
     })?;
     let kept = kept_entries(blueprints, opts, &existing);
     for e in &kept {
-        stage.copy_from(&opts.out_dir, &e.path)?;
+        stage.carry_over(&e.path)?;
     }
     let mut artifacts: Vec<Entry> = kept.into_iter().chain(written.iter().cloned()).collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));

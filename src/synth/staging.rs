@@ -14,6 +14,8 @@ pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
     committed: std::cell::Cell<bool>,
+    /// Folders already created, so each costs one syscall, not one per file.
+    made: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -33,21 +35,46 @@ impl Staging {
             dir,
             target: target.to_path_buf(),
             committed: std::cell::Cell::new(false),
+            made: Default::default(),
         })
+    }
+
+    /// The path of `rel` in the staging folder, its parent folder created.
+    fn place(&self, rel: &str) -> Result<PathBuf, SynthError> {
+        let p = self.dir.join(rel);
+        if let Some(parent) = p.parent()
+            && self.made.borrow_mut().insert(parent.to_path_buf())
+        {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        Ok(p)
     }
 
     /// Writes a file at a path relative to the staging folder.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
-        let p = self.dir.join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).map_err(io(parent))?;
-        }
+        let p = self.place(rel)?;
         fs::write(&p, bytes).map_err(io(&p))
     }
 
+    /// Writes a file, or hard-links the current `out/` file when its bytes are the same:
+    /// most re-runs change few files, and a link allocates no inode (on ext4, allocating
+    /// a thousand fresh inodes costs more than synthesizing a thousand templates).
+    pub fn write_or_link(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+        let current = self.target.join(rel);
+        if fs::read(&current).is_ok_and(|old| old == bytes)
+            && fs::hard_link(&current, self.place(rel)?).is_ok()
+        {
+            return Ok(());
+        }
+        self.write(rel, bytes)
+    }
+
     /// Carries a file over unchanged from the current `out/`.
-    pub fn copy_from(&self, out: &Path, rel: &str) -> Result<(), SynthError> {
-        let src = out.join(rel);
+    pub fn carry_over(&self, rel: &str) -> Result<(), SynthError> {
+        let src = self.target.join(rel);
+        if fs::hard_link(&src, self.place(rel)?).is_ok() {
+            return Ok(());
+        }
         let bytes = fs::read(&src).map_err(io(&src))?;
         self.write(rel, &bytes)
     }

@@ -1,0 +1,86 @@
+//! Library-level timings: blueprint loading, synthesis of the shipped blueprint and of a
+//! 1,000-target blueprint, and template parse/emit. Whole-process timings and peak
+//! memory are measured by scripts/bench.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use perimeter::blueprint::Blueprint;
+use perimeter::constructs::BedrockPrivateAccess;
+use perimeter::template::{Format, Template};
+
+const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+
+/// The shipped blueprint with its targets replaced by `n` generated ones.
+pub fn many_targets(n: usize) -> String {
+    let head = &SHIPPED[..SHIPPED.find("targets:").unwrap()];
+    let regions = [
+        "us-east-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-2",
+    ];
+    let mut s = format!("{head}targets:\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "  - name: t{i:04}\n    account: \"{:012}\"\n    region: {}\n    stage: {}\n",
+            100_000_000_000u64 + i as u64,
+            regions[i % regions.len()],
+            if i % 2 == 0 { "dev" } else { "prod" }
+        ));
+    }
+    s
+}
+
+fn synth_all(text: &str) -> usize {
+    let b = Blueprint::parse("bench".parse().unwrap(), "bench.yaml", text).unwrap();
+    b.resolved
+        .iter()
+        .map(|(_, p)| BedrockPrivateAccess::template(p).unwrap().to_json().len())
+        .sum()
+}
+
+fn benches(c: &mut Criterion) {
+    c.bench_function("blueprint: parse and validate the shipped blueprint", |b| {
+        b.iter(|| {
+            Blueprint::parse(
+                "bedrock-private-access".parse().unwrap(),
+                "x.yaml",
+                black_box(SHIPPED),
+            )
+            .unwrap()
+        })
+    });
+    c.bench_function(
+        "synth: shipped blueprint, 3 targets, to JSON (no I/O)",
+        |b| b.iter(|| synth_all(black_box(SHIPPED))),
+    );
+    let thousand = many_targets(1000);
+    let mut g = c.benchmark_group("large");
+    g.sample_size(10);
+    g.bench_function("synth: 1,000 targets, to JSON (no I/O)", |b| {
+        b.iter(|| synth_all(black_box(&thousand)))
+    });
+    g.finish();
+
+    let b = Blueprint::parse("x".parse().unwrap(), "x.yaml", SHIPPED).unwrap();
+    let prod = BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let json = prod.to_json();
+    let yaml = prod.to_yaml();
+    c.bench_function("template: parse JSON (prod, 40 resources)", |b| {
+        b.iter(|| Template::parse(black_box(&json), Format::Json).unwrap())
+    });
+    c.bench_function("template: parse YAML (prod, 40 resources)", |b| {
+        b.iter(|| Template::parse(black_box(&yaml), Format::Yaml).unwrap())
+    });
+    c.bench_function("template: emit JSON (prod)", |b| {
+        b.iter(|| black_box(&prod).to_json())
+    });
+    c.bench_function("template: emit YAML (prod)", |b| {
+        b.iter(|| black_box(&prod).to_yaml())
+    });
+}
+
+criterion_group!(group, benches);
+criterion_main!(group);
