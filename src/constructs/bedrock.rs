@@ -22,7 +22,7 @@ use crate::iam::{
 };
 use crate::resources::Handle;
 use crate::resources::ec2::{
-    VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation, vpn_gateway,
+    VpcEndpoint, VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation, vpn_gateway,
 };
 use crate::resources::iam::Policy;
 use crate::template::Template;
@@ -167,7 +167,7 @@ fn stmt<'a>(
 }
 
 /// `ForAnyValue:StringEquals aws:sourceVpce = <endpoint>`.
-fn through(s: Statement, endpoint: &Handle<crate::resources::ec2::VpcEndpoint>) -> Statement {
+fn through(s: Statement, endpoint: &Handle<VpcEndpoint>) -> Statement {
     s.condition(
         ConditionOperator::for_any_value(Op::StringEquals),
         "aws:sourceVpce",
@@ -306,81 +306,64 @@ impl BedrockPrivateAccess {
             &vpc,
             &workload,
         )?;
-        let role_arn = function.role.arn();
-        let model_arns: Vec<ResourceEntry> = p
-            .models
-            .iter()
-            .map(|m| ResourceEntry::from(m.arn()))
-            .collect();
-
-        // The endpoint policy: only InvokeModel, only the listed models, only the role.
-        let mut invoke = stmt(p.endpoint_policy_effect, ["bedrock:InvokeModel"])?
-            .sid("InvokeListedModelsOnly")
-            .principal(Principal::aws(role_arn.clone()));
-        for arn in &model_arns {
-            invoke = invoke.resource(arn.clone());
-        }
-        let runtime_endpoint = interface_endpoint(
+        // Each endpoint admits only the role, for one action on named resources; the
+        // role's matching grant holds only through that endpoint. The runtime endpoint's
+        // effect is the blueprint's switch.
+        let ctx = GrantContext {
+            vpc: &vpc,
+            group: &endpoint_sg,
+            role_arn: function.role.arn(),
+            name: &p.name,
+        };
+        let (runtime_endpoint, invoke) = ctx.grant(
             stack,
-            "BedrockRuntimeEndpoint",
-            "bedrock-runtime",
-            &vpc,
-            &endpoint_sg,
-            Some(PolicyDocument::new(vec![invoke])),
-            &format!("{}-bedrock-runtime", p.name),
+            &Grant {
+                endpoint_id: "BedrockRuntimeEndpoint",
+                service: "bedrock-runtime",
+                action: "bedrock:InvokeModel",
+                resources: p
+                    .models
+                    .iter()
+                    .map(|m| ResourceEntry::from(m.arn()))
+                    .collect(),
+                endpoint_effect: p.endpoint_policy_effect,
+                endpoint_sid: "InvokeListedModelsOnly",
+                identity_sid: "InvokeModelThroughEndpoint",
+            },
         )?;
-
-        // The role's Bedrock access holds only through the endpoints. A separate policy
-        // resource: the endpoint policy names the role, so an inline role policy naming
-        // the endpoint would be a dependency cycle.
-        let mut invoke_identity =
-            stmt(Effect::Allow, ["bedrock:InvokeModel"])?.sid("InvokeModelThroughEndpoint");
-        for arn in &model_arns {
-            invoke_identity = invoke_identity.resource(arn.clone());
-        }
-        let mut identity = vec![through(invoke_identity, &runtime_endpoint)];
+        // The role's grants are a separate policy resource: the endpoint policy names
+        // the role, so an inline role policy naming the endpoint would be a cycle.
+        let mut identity = vec![invoke];
         if p.list_foundation_models {
-            let list = stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?
-                .sid("ListModelsThroughEndpoint")
-                .principal(Principal::aws(role_arn.clone()))
-                .resource(any()?);
-            let control = interface_endpoint(
-                stack,
-                "BedrockEndpoint",
-                "bedrock",
-                &vpc,
-                &endpoint_sg,
-                Some(PolicyDocument::new(vec![list])),
-                &format!("{}-bedrock", p.name),
-            )?;
             // ListFoundationModels takes no resource-level permissions.
-            identity.push(through(
-                stmt(Effect::Allow, ["bedrock:ListFoundationModels"])?
-                    .sid("ListModelsThroughEndpoint")
-                    .resource(any()?),
-                &control,
-            ));
+            let (_, list) = ctx.grant(
+                stack,
+                &Grant {
+                    endpoint_id: "BedrockEndpoint",
+                    service: "bedrock",
+                    action: "bedrock:ListFoundationModels",
+                    resources: vec![any()?],
+                    endpoint_effect: Effect::Allow,
+                    endpoint_sid: "ListModelsThroughEndpoint",
+                    identity_sid: "ListModelsThroughEndpoint",
+                },
+            )?;
+            identity.push(list);
         }
         if let Some(db) = &database {
-            let read = stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?
-                .sid("ReadDatabaseSecret")
-                .principal(Principal::aws(role_arn.clone()))
-                .resource(db.secret_arn());
-            let sm = interface_endpoint(
+            let (_, read) = ctx.grant(
                 stack,
-                "SecretsManagerEndpoint",
-                "secretsmanager",
-                &vpc,
-                &endpoint_sg,
-                Some(PolicyDocument::new(vec![read])),
-                &format!("{}-secretsmanager", p.name),
+                &Grant {
+                    endpoint_id: "SecretsManagerEndpoint",
+                    service: "secretsmanager",
+                    action: "secretsmanager:GetSecretValue",
+                    resources: vec![ResourceEntry::from(db.secret_arn())],
+                    endpoint_effect: Effect::Allow,
+                    endpoint_sid: "ReadDatabaseSecret",
+                    identity_sid: "ReadDatabaseSecretThroughEndpoint",
+                },
             )?;
-            identity.push(through(
-                stmt(Effect::Allow, ["secretsmanager:GetSecretValue"])?
-                    .sid("ReadDatabaseSecretThroughEndpoint")
-                    .resource(db.secret_arn()),
-                &sm,
-            ));
+            identity.push(read);
         }
         stack.add(
             "FunctionBedrockAccess",
@@ -449,6 +432,55 @@ impl BedrockPrivateAccess {
             )?;
         }
         Ok(BedrockPrivateAccess { vpc, function })
+    }
+}
+
+/// One action on named resources, granted to the function's role through an endpoint.
+struct Grant<'a> {
+    endpoint_id: &'a str,
+    service: &'a str,
+    action: &'a str,
+    resources: Vec<ResourceEntry>,
+    endpoint_effect: Effect,
+    endpoint_sid: &'a str,
+    identity_sid: &'a str,
+}
+
+/// What every grant shares: the VPC, the endpoints' group, the role, the name prefix.
+struct GrantContext<'a> {
+    vpc: &'a PrivateVpc,
+    group: &'a Group,
+    role_arn: Str,
+    name: &'a str,
+}
+
+impl GrantContext<'_> {
+    /// Adds the endpoint, its policy admitting only the role for `g.action` on
+    /// `g.resources`, and returns it with the role's statement conditioned on it.
+    fn grant(
+        &self,
+        stack: &mut Stack,
+        g: &Grant,
+    ) -> Result<(Handle<VpcEndpoint>, Statement), ConstructError> {
+        let mut endpoint_stmt = stmt(g.endpoint_effect, [g.action])?
+            .sid(g.endpoint_sid)
+            .principal(Principal::aws(self.role_arn.clone()));
+        let mut identity_stmt = stmt(Effect::Allow, [g.action])?.sid(g.identity_sid);
+        for r in &g.resources {
+            endpoint_stmt = endpoint_stmt.resource(r.clone());
+            identity_stmt = identity_stmt.resource(r.clone());
+        }
+        let endpoint = interface_endpoint(
+            stack,
+            g.endpoint_id,
+            g.service,
+            self.vpc,
+            self.group,
+            Some(PolicyDocument::new(vec![endpoint_stmt])),
+            &format!("{}-{}", self.name, g.service),
+        )?;
+        let identity_stmt = through(identity_stmt, &endpoint);
+        Ok((endpoint, identity_stmt))
     }
 }
 

@@ -1,0 +1,156 @@
+//! Schema facts for every resource type, the typed L1 structs, and the raw escape hatch.
+
+use perimeter::resources::ec2::{SecurityGroup, Vpc, security_group};
+use perimeter::resources::{Handle, RawResource, ResourceProps, facts};
+use perimeter::template::typed::{List, Str, ToValue, fns};
+use perimeter::template::{Pseudo, Value, value_to_json};
+
+#[test]
+fn every_distilled_type_loads() {
+    let names = facts::type_names();
+    assert!(names.len() > 1500, "{}", names.len());
+    for n in &names {
+        let f = facts::lookup(n).unwrap();
+        assert_eq!(&f.type_name, n);
+        for p in f.create_only.iter().chain(&f.required) {
+            let top = p.split('.').next().unwrap();
+            assert!(f.props.contains_key(top), "{n}: {p} is not a property");
+        }
+    }
+    assert!(facts::lookup("AWS::Nope::Nothing").is_none());
+}
+
+#[test]
+fn facts_know_replacement_attributes_and_sets() {
+    let endpoint = facts::lookup("AWS::EC2::VPCEndpoint").unwrap();
+    for p in ["ServiceName", "VpcId", "VpcEndpointType"] {
+        assert!(endpoint.create_only.iter().any(|c| c == p), "{p}");
+    }
+    assert!(
+        !endpoint.create_only.iter().any(|c| c == "PolicyDocument"),
+        "a policy change is an update"
+    );
+    assert!(
+        endpoint.property("SubnetIds").unwrap().u,
+        "subnet ids are a set"
+    );
+    let db = facts::lookup("AWS::RDS::DBInstance").unwrap();
+    assert!(db.has_attribute("Endpoint.Address") && db.has_attribute("MasterUserSecret.SecretArn"));
+    assert!(db.conditional_create_only.iter().any(|c| c == "Engine"));
+    let sg = facts::lookup("AWS::EC2::SecurityGroup").unwrap();
+    assert!(
+        sg.property("SecurityGroupIngress").unwrap().u,
+        "inline rules are a set"
+    );
+    assert_eq!(sg.required, ["GroupDescription"]);
+    let lambda = facts::lookup("AWS::Lambda::Function").unwrap();
+    let runtime = lambda.property("Runtime").unwrap();
+    assert!(runtime.types().contains(&"string"));
+}
+
+#[test]
+fn l1_structs_emit_schema_names_and_only_what_is_set() {
+    let sg = SecurityGroup::new("web")
+        .vpc_id(Str::reference("Vpc"))
+        .security_group_ingress(vec![
+            security_group::Ingress::new("tcp")
+                .from_port(443)
+                .to_port(443)
+                .cidr_ip("10.0.0.0/8"),
+        ]);
+    let v = sg.to_value();
+    let m = v.as_map().unwrap();
+    assert_eq!(
+        m.keys().collect::<Vec<_>>(),
+        ["GroupDescription", "SecurityGroupIngress", "VpcId"]
+    );
+    let rule = m["SecurityGroupIngress"].as_list().unwrap()[0]
+        .as_map()
+        .unwrap();
+    assert_eq!(rule["FromPort"], Value::from(443));
+    assert_eq!(SecurityGroup::TYPE, "AWS::EC2::SecurityGroup");
+    // Attributes are typed: a list attribute is a List, usable where lists go.
+    let vpc: Handle<Vpc> = Handle::new("Vpc".parse().unwrap());
+    let blocks: List<Str> = vpc.ipv6_cidr_blocks();
+    let first = fns::select(0, blocks);
+    assert!(value_to_json(&first.to_value()).contains("Ipv6CidrBlocks"));
+    let az: Str = fns::select(0, fns::get_azs(Pseudo::Region.into()));
+    assert!(value_to_json(&az.to_value()).contains("AWS::Region"));
+}
+
+#[test]
+fn raw_resources_are_checked_against_the_facts() {
+    assert!(
+        RawResource::new("AWS::Nope::Nothing")
+            .unwrap_err()
+            .contains("no CloudFormation schema")
+    );
+    let ok = RawResource::new("AWS::SQS::Queue")
+        .unwrap()
+        .set("VisibilityTimeout", 60.into())
+        .set("FifoQueue", true.into());
+    assert_eq!(ok.validate(), Vec::<String>::new());
+    let problems = |r: RawResource| r.validate().join("\n");
+    let p = problems(
+        RawResource::new("AWS::SQS::Queue")
+            .unwrap()
+            .set("VisibilityTimout", 60.into()),
+    );
+    assert!(p.contains("VisibilityTimout: unknown property"), "{p}");
+    let p = problems(
+        RawResource::new("AWS::EC2::SecurityGroup")
+            .unwrap()
+            .set("VpcId", "vpc-1".into()),
+    );
+    assert!(
+        p.contains("GroupDescription: required property is missing"),
+        "{p}"
+    );
+    let p = problems(
+        RawResource::new("AWS::SQS::Queue")
+            .unwrap()
+            .set("VisibilityTimeout", Value::List(vec![])),
+    );
+    assert!(p.contains("VisibilityTimeout: expected integer"), "{p}");
+    let p = problems(
+        RawResource::new("AWS::EC2::VPCEndpoint")
+            .unwrap()
+            .set("VpcId", "v".into())
+            .set("VpcEndpointType", "Private".into()),
+    );
+    assert!(p.contains("\"Private\" is not one of"), "{p}");
+    let p = problems(
+        RawResource::new("AWS::SQS::Queue")
+            .unwrap()
+            .set("Arn", "x".into()),
+    );
+    assert!(p.contains("read-only"), "{p}");
+    // Nested objects are checked too; intrinsics are left to deploy time.
+    let p = problems(
+        RawResource::new("AWS::EC2::SecurityGroup")
+            .unwrap()
+            .set("GroupDescription", "x".into())
+            .set(
+                "SecurityGroupIngress",
+                Value::List(vec![Value::map([
+                    ("IpProtocol", Value::from("tcp")),
+                    ("FromPrt", Value::from(1)),
+                ])]),
+            ),
+    );
+    assert!(
+        p.contains("SecurityGroupIngress[0].FromPrt: unknown property"),
+        "{p}"
+    );
+    let with_fn = RawResource::new("AWS::SQS::Queue")
+        .unwrap()
+        .set("VisibilityTimeout", fns::sub("${X}").to_value());
+    assert!(with_fn.validate().is_empty());
+    let h: Handle<perimeter::resources::Raw> = Handle::new("Q".parse().unwrap());
+    assert!(h.attribute("AWS::SQS::Queue", "Arn").is_ok());
+    assert!(
+        h.attribute("AWS::SQS::Queue", "Nope")
+            .unwrap_err()
+            .contains("no attribute")
+    );
+}
