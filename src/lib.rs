@@ -7,6 +7,7 @@
 pub mod blueprint;
 pub mod check;
 pub mod constructs;
+pub mod diff;
 pub mod iam;
 pub mod resources;
 pub mod synth;

@@ -1,7 +1,10 @@
 //! Commands and their exit codes:
-//! 0 success (and, with `--check`, out/ is current); 1 `--check` found out/ stale;
-//! 2 an error (bad blueprint, unknown target, I/O), with nothing written.
+//! 0 success (and, with `--check`, out/ is current; for diff, no change or no `--fail`);
+//! 1 `synth --check` found out/ stale, or `diff --fail` found changes;
+//! 2 an error (bad blueprint or template, unknown target, I/O), with nothing written;
+//! 3 `diff --fail-on` found changes of the named kinds.
 
+mod diff;
 mod list;
 mod synth;
 
@@ -38,6 +41,8 @@ pub enum Format {
 enum Command {
     /// Synthesize CloudFormation templates for every target of the blueprints.
     Synth(synth::Args),
+    /// Show what a change does: resource impacts, replacements, IAM and network changes.
+    Diff(diff::Args),
     /// List blueprints and their targets.
     List(list::Args),
     /// Print the JSON Schema of blueprint files.
@@ -102,6 +107,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Synth(a) => synth::run(&a),
+        Command::Diff(a) => diff::run(&a),
         Command::List(a) => list::run(&a),
         Command::Schema => {
             print!("{}", blueprint::json_schema());

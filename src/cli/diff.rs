@@ -1,0 +1,247 @@
+//! `perimeter diff`: two templates, or the blueprints against out/ (as it is, or as it
+//! was at a git revision).
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::ValueEnum;
+use perimeter::diff::render::{self, FileDiff, FileStatus, Report};
+use perimeter::synth::{self, Options};
+use perimeter::template::{Format as TemplateFormat, Template};
+
+use super::{EXIT_DIFFERENT, EXIT_OK, fail};
+
+/// A distinct exit code for changes named by `--fail-on`.
+pub const EXIT_RISK: i32 = 3;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Output {
+    Terminal,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+pub enum Risk {
+    /// An IAM grant added or widened, a Deny removed, a security group rule added.
+    Broadening,
+    /// A stateful resource replaced or destroyed without Retain/Snapshot.
+    Destructive,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Two templates to compare, OLD then NEW (JSON or YAML, from any tool). Without
+    /// them: the blueprints, synthesized in memory, against the out folder.
+    #[arg(value_name = "TEMPLATE", num_args = 0..=2)]
+    templates: Vec<PathBuf>,
+    /// Compare against the out folder as it is at this git revision (e.g. origin/main).
+    #[arg(long, value_name = "REV", conflicts_with = "templates")]
+    against: Option<String>,
+    /// The blueprint folder.
+    #[arg(long, value_name = "DIR", default_value = "blueprints")]
+    blueprints: PathBuf,
+    /// The out folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "terminal")]
+    format: Output,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Exit 1 when there are changes.
+    #[arg(long)]
+    fail: bool,
+    /// Exit 3 when changes are of these kinds (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "RISKS")]
+    fail_on: Vec<Risk>,
+}
+
+fn parse(label: &str, text: &str) -> Result<Template, i32> {
+    Template::parse_any(text).map_err(|e| fail(&format!("{label}: {e}")))
+}
+
+fn read(path: &Path) -> Result<Template, i32> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| fail(&format!("{}: {e}", path.display())))?;
+    parse(&path.display().to_string(), &text)
+}
+
+/// The old templates: files under `out/`, now or at a revision, by path relative to it.
+fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
+    let mut out = BTreeMap::new();
+    let is_template = |p: &str| p.contains(".template.");
+    match &a.against {
+        None => {
+            if a.out.is_dir() {
+                for rel in list(&a.out).map_err(|e| fail(&e))? {
+                    if is_template(&rel) {
+                        let p = a.out.join(&rel);
+                        let text = std::fs::read_to_string(&p)
+                            .map_err(|e| fail(&format!("{}: {e}", p.display())))?;
+                        out.insert(rel, (p.display().to_string(), text));
+                    }
+                }
+            }
+        }
+        Some(rev) => {
+            let dir = format!("./{}", a.out.display());
+            let names = git(&[
+                "ls-tree",
+                "-r",
+                "--name-only",
+                "--full-name",
+                rev,
+                "--",
+                &dir,
+            ])?;
+            let prefix = git(&["rev-parse", "--show-prefix"])?;
+            let base = format!(
+                "{}{}/",
+                prefix.trim(),
+                a.out.display().to_string().trim_end_matches('/')
+            );
+            for full in names.lines().filter(|l| is_template(l)) {
+                let rel = full.strip_prefix(&base).unwrap_or(full).to_string();
+                let text = git(&["show", &format!("{rev}:{full}")])?;
+                out.insert(rel, (format!("{rev}:{full}"), text));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn git(args: &[&str]) -> Result<String, i32> {
+    let o = Command::new("git")
+        .args(args)
+        .output()
+        .map_err(|e| fail(&format!("git: {e}")))?;
+    if !o.status.success() {
+        return Err(fail(&format!(
+            "git {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+fn list(dir: &Path) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let p = e.map_err(|e| e.to_string())?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push(
+                    rel.components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                );
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn report(a: &Args) -> Result<Report, i32> {
+    if !a.templates.is_empty() {
+        if a.templates.len() != 2 {
+            return Err(fail("diff takes two templates, OLD and NEW, or none"));
+        }
+        let (old, new) = (read(&a.templates[0])?, read(&a.templates[1])?);
+        return Ok(Report::single(
+            &a.templates[1].display().to_string(),
+            perimeter::diff::diff(&old, &new),
+        ));
+    }
+    let sources = super::Sources {
+        files: vec![],
+        blueprints: a.blueprints.clone(),
+    };
+    let blueprints = sources.load()?;
+    let mut old = old_templates(a)?;
+    let opts = Options {
+        out_dir: a.out.clone(),
+        format: TemplateFormat::Json,
+        targets: vec![],
+        complete: true,
+    };
+    let mut files = Vec::new();
+    let mut result = Ok(());
+    synth::each_artifact(&blueprints, &opts, |art| {
+        let new = Template::parse(&art.body, TemplateFormat::Json)
+            .map_err(|e| synth::SynthError::Manifest(e.to_string()))?;
+        let path = format!("{}/{}", a.out.display(), art.entry.path);
+        // A snapshot written as YAML is the same template.
+        let yaml = art.entry.path.replace(".template.json", ".template.yaml");
+        let (status, old_t) = match old.remove(&art.entry.path).or_else(|| old.remove(&yaml)) {
+            Some((label, text)) => match Template::parse_any(&text) {
+                Ok(t) => (FileStatus::Modified, t),
+                Err(e) => {
+                    result = Err(fail(&format!("{label}: {e}")));
+                    return Ok(());
+                }
+            },
+            None => (FileStatus::Added, Template::default()),
+        };
+        let diff = perimeter::diff::diff(&old_t, &new);
+        if !diff.is_empty() || status == FileStatus::Added {
+            files.push(FileDiff { path, status, diff });
+        }
+        Ok(())
+    })
+    .map_err(|e| fail(&e.to_string()))?;
+    result?;
+    for (rel, (label, text)) in old {
+        let t = parse(&label, &text)?;
+        files.push(FileDiff {
+            path: format!("{}/{rel}", a.out.display()),
+            status: FileStatus::Removed,
+            diff: perimeter::diff::diff(&t, &Template::default()),
+        });
+    }
+    files.sort_by(|x, y| x.path.cmp(&y.path));
+    Ok(Report { files })
+}
+
+pub fn run(a: &Args) -> i32 {
+    let report = match report(a) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let color = match a.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    print!(
+        "{}",
+        match a.format {
+            Output::Terminal => render::terminal(&report, color),
+            Output::Markdown => render::markdown(&report),
+            Output::Json => render::json(&report),
+        }
+    );
+    let risky = (a.fail_on.contains(&Risk::Broadening) && report.broadens())
+        || (a.fail_on.contains(&Risk::Destructive) && report.destructive());
+    if risky {
+        EXIT_RISK
+    } else if a.fail && !report.is_empty() {
+        EXIT_DIFFERENT
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,182 @@
+//! Canonical forms: two values CloudFormation treats as equal have the same canonical
+//! string (10 and "10", true and "true", a set-like list in any order).
+
+use super::cursor::Cursor;
+use crate::template::{Intrinsic, Value};
+
+/// The text of a scalar as CloudFormation compares it.
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a value is one string: a scalar, or an intrinsic that always yields a string
+/// (`Ref` and `Fn::GetAtt` may yield lists, so they do not count).
+pub fn yields_scalar(v: &Value) -> bool {
+    match v {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => true,
+        Value::Fn(f) => matches!(
+            **f,
+            Intrinsic::Sub { .. }
+                | Intrinsic::Join { .. }
+                | Intrinsic::Select { .. }
+                | Intrinsic::ImportValue(_)
+                | Intrinsic::Base64(_)
+        ),
+        _ => false,
+    }
+}
+
+/// The canonical string of a value at a position.
+pub fn canon(v: &Value, at: Cursor) -> String {
+    let mut out = String::new();
+    write(v, at, &mut out);
+    out
+}
+
+fn write(v: &Value, at: Cursor, out: &mut String) {
+    // Where a set is due, a lone scalar is a set of one ("Action": "x" is ["x"]).
+    if at.is_set() && yields_scalar(v) {
+        out.push('[');
+        write_one(v, at.item(), out);
+        out.push(']');
+        return;
+    }
+    write_one(v, at, out);
+}
+
+/// Writes a value as it stands, with no set-of-one wrapping at this level.
+fn write_one(v: &Value, at: Cursor, out: &mut String) {
+    match v {
+        Value::Null => out.push('~'),
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+            out.push('"');
+            // Escape the structural characters so different values never collide.
+            for c in scalar_text(v).unwrap_or_default().chars() {
+                if matches!(c, '"' | '\\') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+        }
+        Value::List(items) => {
+            let item = at.item();
+            let mut parts: Vec<String> = items.iter().map(|x| canon(x, item)).collect();
+            if at.is_set() {
+                parts.sort_unstable();
+            }
+            out.push('[');
+            out.push_str(&parts.join(","));
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&canon(&Value::String(k.clone()), Cursor::free()));
+                out.push(':');
+                write(x, at.field(k), out);
+            }
+            out.push('}');
+        }
+        Value::Fn(f) => {
+            out.push('<');
+            out.push_str(f.name());
+            out.push('>');
+            // GetAtt's two spellings are already one form in the model.
+            match &**f {
+                Intrinsic::Ref(_) | Intrinsic::Condition(_) => {
+                    write(&f.long_args(), Cursor::free(), out)
+                }
+                _ => write(&f.long_args(), at, out),
+            }
+        }
+    }
+}
+
+/// A short human form: `${Res.Attr}` for GetAtt, `${Res}` for Ref, the template of a
+/// Sub, compact JSON otherwise.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(_) | Value::Bool(_) => scalar_text(v).unwrap_or_default(),
+        Value::Fn(f) => match &**f {
+            Intrinsic::Ref(r) => format!("${{{r}}}"),
+            Intrinsic::GetAtt {
+                resource,
+                attribute: Value::String(a),
+            } => format!("${{{resource}.{a}}}"),
+            Intrinsic::Sub { template, .. } => template.clone(),
+            _ => compact(v),
+        },
+        _ => compact(v),
+    }
+}
+
+/// One-line JSON.
+pub fn compact(v: &Value) -> String {
+    serde_json::to_string(&to_json(v)).unwrap_or_default()
+}
+
+/// The value as serde JSON, intrinsics in long form.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => serde_json::Value::Number(n.clone()),
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
+        Value::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, x)| (k.clone(), to_json(x))).collect())
+        }
+        Value::Fn(f) => {
+            let mut o = serde_json::Map::new();
+            o.insert(f.name().to_string(), to_json(&f.long_args()));
+            serde_json::Value::Object(o)
+        }
+    }
+}
+
+/// Whether a value holds an intrinsic anywhere (its result is known only at deploy time).
+pub fn has_intrinsic(v: &Value) -> bool {
+    let mut found = false;
+    v.walk(&mut |x| found |= matches!(x, Value::Fn(_)));
+    found
+}
+
+/// The logical ids a value refers to through Ref, GetAtt and Sub.
+pub fn referenced_ids(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    v.walk(&mut |x| {
+        if let Value::Fn(f) = x {
+            match &**f {
+                Intrinsic::Ref(r) => out.push(r.clone()),
+                Intrinsic::GetAtt { resource, .. } => out.push(resource.clone()),
+                Intrinsic::Sub {
+                    template,
+                    variables,
+                } => {
+                    for part in template.split("${").skip(1) {
+                        if part.starts_with('!') {
+                            continue;
+                        }
+                        let name = part.split('}').next().unwrap_or("");
+                        if variables.as_ref().is_some_and(|v| v.contains_key(name)) {
+                            continue;
+                        }
+                        out.push(name.split('.').next().unwrap_or("").to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    out
+}

@@ -1,0 +1,262 @@
+//! IAM statement changes across every place a template holds a policy: role inline and
+//! trust policies, AWS::IAM::Policy and ManagedPolicy, managed-policy attachments,
+//! Lambda permissions, resource policies (bucket, queue, topic, key, secret) and VPC
+//! endpoint policies. Statements are compared as sets: a reorder is no change.
+
+use std::collections::BTreeSet;
+
+use super::canon::display;
+use super::model::{ChangeKind, IamChange};
+use crate::template::{Template, Value};
+
+/// A statement reduced to comparable rows of text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Row {
+    location: String,
+    effect: String,
+    principals: Vec<String>,
+    actions: Vec<String>,
+    resources: Vec<String>,
+    conditions: Vec<String>,
+}
+
+fn items(v: Option<&Value>) -> Vec<&Value> {
+    match v {
+        None => vec![],
+        Some(Value::List(l)) => l.iter().collect(),
+        Some(x) => vec![x],
+    }
+}
+
+fn texts(v: Option<&Value>, prefix: &str) -> Vec<String> {
+    let mut out: Vec<String> = items(v)
+        .into_iter()
+        .map(|x| format!("{prefix}{}", display(x)))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn principals(s: &std::collections::BTreeMap<String, Value>) -> Vec<String> {
+    let (v, prefix) = match (s.get("Principal"), s.get("NotPrincipal")) {
+        (Some(p), _) => (p, ""),
+        (None, Some(p)) => (p, "NOT "),
+        (None, None) => return vec![],
+    };
+    let mut out = match v {
+        Value::Map(m) => m
+            .iter()
+            .flat_map(|(kind, ids)| {
+                items(Some(ids))
+                    .into_iter()
+                    .map(move |id| format!("{prefix}{kind}:{}", display(id)))
+            })
+            .collect(),
+        other => vec![format!("{prefix}{}", display(other))],
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn conditions(v: Option<&Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(Value::Map(ops)) = v {
+        for (op, keys) in ops {
+            match keys {
+                Value::Map(keys) => {
+                    for (k, vals) in keys {
+                        let mut vs: Vec<String> =
+                            items(Some(vals)).into_iter().map(display).collect();
+                        vs.sort();
+                        out.push(format!("{op} {k}: {}", vs.join(", ")));
+                    }
+                }
+                other => out.push(format!("{op}: {}", display(other))),
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn statements(location: &str, doc: &Value, out: &mut Vec<Row>) {
+    // A policy held as a JSON string is read as JSON.
+    let parsed;
+    let doc = match doc {
+        Value::String(s) => match crate::template::parse_value(s) {
+            Ok(v) => {
+                parsed = v;
+                &parsed
+            }
+            Err(_) => return,
+        },
+        other => other,
+    };
+    let Some(m) = doc.as_map() else { return };
+    for st in items(m.get("Statement")) {
+        let Some(s) = st.as_map() else { continue };
+        let mut actions = texts(s.get("Action"), "");
+        actions.extend(texts(s.get("NotAction"), "NOT "));
+        let mut resources = texts(s.get("Resource"), "");
+        resources.extend(texts(s.get("NotResource"), "NOT "));
+        out.push(Row {
+            location: location.to_string(),
+            effect: s.get("Effect").map(display).unwrap_or_default(),
+            principals: principals(s),
+            actions,
+            resources,
+            conditions: conditions(s.get("Condition")),
+        });
+    }
+}
+
+fn rows(t: &Template) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (id, r) in &t.resources {
+        let p = &r.properties;
+        let attached = |out: &mut Vec<Row>, what: &str| {
+            for arn in items(p.get("ManagedPolicyArns")) {
+                out.push(Row {
+                    location: format!("{id} {what}"),
+                    effect: "Attach".into(),
+                    principals: vec![],
+                    actions: vec!["managed policy".into()],
+                    resources: vec![display(arn)],
+                    conditions: vec![],
+                });
+            }
+        };
+        match r.resource_type.as_str() {
+            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+                if let Some(doc) = p.get("AssumeRolePolicyDocument") {
+                    statements(&format!("{id} trust policy"), doc, &mut out);
+                }
+                for pol in items(p.get("Policies")) {
+                    if let Some(pm) = pol.as_map() {
+                        let name = pm.get("PolicyName").map(display).unwrap_or_default();
+                        if let Some(doc) = pm.get("PolicyDocument") {
+                            statements(&format!("{id} inline policy {name}"), doc, &mut out);
+                        }
+                    }
+                }
+                attached(&mut out, "managed policies");
+                if let Some(b) = p.get("PermissionsBoundary") {
+                    out.push(Row {
+                        location: format!("{id} permissions boundary"),
+                        effect: "Boundary".into(),
+                        principals: vec![],
+                        actions: vec![],
+                        resources: vec![display(b)],
+                        conditions: vec![],
+                    });
+                }
+            }
+            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+                let mut to: Vec<String> = ["Roles", "Users", "Groups"]
+                    .iter()
+                    .flat_map(|k| texts(p.get(*k), ""))
+                    .collect();
+                to.sort();
+                let location = if to.is_empty() {
+                    format!("{id} policy")
+                } else {
+                    format!("{id} policy (on {})", to.join(", "))
+                };
+                if let Some(doc) = p.get("PolicyDocument") {
+                    statements(&location, doc, &mut out);
+                }
+            }
+            "AWS::Lambda::Permission" => {
+                let mut conds = Vec::new();
+                for k in [
+                    "SourceArn",
+                    "SourceAccount",
+                    "PrincipalOrgID",
+                    "FunctionUrlAuthType",
+                ] {
+                    if let Some(v) = p.get(k) {
+                        conds.push(format!("{k}: {}", display(v)));
+                    }
+                }
+                out.push(Row {
+                    location: format!("{id} Lambda permission"),
+                    effect: "Allow".into(),
+                    principals: texts(p.get("Principal"), ""),
+                    actions: texts(p.get("Action"), ""),
+                    resources: texts(p.get("FunctionName"), ""),
+                    conditions: conds,
+                });
+            }
+            other => {
+                let key = match other {
+                    "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", "endpoint policy")),
+                    "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
+                        Some(("PolicyDocument", "resource policy"))
+                    }
+                    "AWS::KMS::Key" => Some(("KeyPolicy", "key policy")),
+                    "AWS::SecretsManager::ResourcePolicy" => {
+                        Some(("ResourcePolicy", "resource policy"))
+                    }
+                    _ => None,
+                };
+                if let Some((k, what)) = key
+                    && let Some(doc) = p.get(k)
+                {
+                    statements(&format!("{id} {what}"), doc, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn set(v: &[String]) -> BTreeSet<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Whether `new` grants nothing `old` did not: same location and effect, principals,
+/// actions and resources within the old ones, and at least the old conditions.
+fn covered(new: &Row, old: &Row) -> bool {
+    new.location == old.location
+        && new.effect == old.effect
+        && set(&new.principals).is_subset(&set(&old.principals))
+        && set(&new.actions).is_subset(&set(&old.actions))
+        && set(&new.resources).is_subset(&set(&old.resources))
+        && set(&old.conditions).is_subset(&set(&new.conditions))
+}
+
+pub fn diff_iam(old: &Template, new: &Template) -> Vec<IamChange> {
+    let (a, b) = (rows(old), rows(new));
+    let removed: Vec<&Row> = a.iter().filter(|r| !b.contains(r)).collect();
+    let added: Vec<&Row> = b.iter().filter(|r| !a.contains(r)).collect();
+    let mut out = Vec::new();
+    let grant = |e: &str| e == "Allow" || e == "Attach";
+    for r in &removed {
+        // Removing a Deny, or a boundary, permits what it stopped.
+        let broadens = r.effect == "Deny" || r.effect == "Boundary";
+        out.push(change(ChangeKind::Removed, r, broadens));
+    }
+    for r in &added {
+        let broadens = grant(&r.effect) && !removed.iter().any(|o| covered(r, o));
+        out.push(change(ChangeKind::Added, r, broadens));
+    }
+    out.sort_by(|x, y| {
+        (&x.location, x.kind == ChangeKind::Added).cmp(&(&y.location, y.kind == ChangeKind::Added))
+    });
+    out
+}
+
+fn change(kind: ChangeKind, r: &Row, broadens: bool) -> IamChange {
+    IamChange {
+        kind,
+        location: r.location.clone(),
+        effect: r.effect.clone(),
+        principals: r.principals.clone(),
+        actions: r.actions.clone(),
+        resources: r.resources.clone(),
+        conditions: r.conditions.clone(),
+        broadens,
+    }
+}

@@ -1,0 +1,111 @@
+//! Rendering a diff report: a terminal view, Markdown for a pull-request comment, and
+//! JSON for machines (docs/diff-json.md).
+
+mod json;
+mod markdown;
+mod terminal;
+mod text;
+
+pub use json::json;
+pub use markdown::markdown;
+pub use terminal::terminal;
+
+use serde::Serialize;
+
+use super::model::{Impact, TemplateDiff};
+
+/// Whether a template file is new, gone, or changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileStatus {
+    Added,
+    Removed,
+    Modified,
+}
+
+/// The diff of one template file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileDiff {
+    pub path: String,
+    pub status: FileStatus,
+    pub diff: TemplateDiff,
+}
+
+/// The diffs of every template compared; files without changes are left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    pub files: Vec<FileDiff>,
+}
+
+impl Report {
+    /// A report of one pair of templates.
+    pub fn single(path: &str, diff: TemplateDiff) -> Report {
+        let files = if diff.is_empty() {
+            vec![]
+        } else {
+            vec![FileDiff {
+                path: path.into(),
+                status: FileStatus::Modified,
+                diff,
+            }]
+        };
+        Report { files }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn broadens(&self) -> bool {
+        self.files.iter().any(|f| f.diff.broadens())
+    }
+
+    pub fn destructive(&self) -> bool {
+        self.files.iter().any(|f| f.diff.destructive())
+    }
+
+    /// Resources per impact over all files, in a fixed order.
+    pub fn counts(&self) -> Vec<(Impact, usize)> {
+        let mut total: Vec<(Impact, usize)> = Vec::new();
+        for f in &self.files {
+            for (i, n) in f.diff.counts() {
+                match total.iter_mut().find(|(j, _)| *j == i) {
+                    Some((_, m)) => *m += n,
+                    None => total.push((i, n)),
+                }
+            }
+        }
+        total.sort();
+        total
+    }
+
+    /// `5 to replace, 1 to update; broadens permissions; data-loss risk`.
+    pub fn summary(&self) -> String {
+        if self.is_empty() {
+            return "no changes".into();
+        }
+        let mut parts: Vec<String> = self
+            .counts()
+            .iter()
+            .map(|(i, n)| format!("{n} to {}", i.label()))
+            .collect();
+        let others: usize = self.files.iter().map(|f| f.diff.sections.len()).sum();
+        if others > 0 {
+            parts.push(format!(
+                "{others} other change{}",
+                if others == 1 { "" } else { "s" }
+            ));
+        }
+        let mut s = parts.join(", ");
+        if s.is_empty() {
+            s = "security changes only".into();
+        }
+        if self.broadens() {
+            s.push_str("; broadens permissions");
+        }
+        if self.destructive() {
+            s.push_str("; data-loss risk");
+        }
+        s
+    }
+}

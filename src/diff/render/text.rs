@@ -1,0 +1,72 @@
+//! Text helpers shared by the renderers.
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::diff::canon::{compact, display};
+use crate::diff::model::ChangeKind;
+use crate::template::{Intrinsic, Value};
+
+/// The text a value reads as: strings as they are, intrinsics in `${}` form, other
+/// values as compact JSON.
+pub fn show(v: &Value) -> String {
+    match v {
+        Value::Map(_) | Value::List(_) => compact(v),
+        _ => display(v),
+    }
+}
+
+/// The multi-line text inside a value, if it has one: a long string or an Fn::Sub body.
+fn multiline(v: &Value) -> Option<&str> {
+    let s = match v {
+        Value::String(s) => s.as_str(),
+        Value::Fn(f) => match &**f {
+            Intrinsic::Sub { template, .. } => template.as_str(),
+            Intrinsic::Base64(Value::Fn(inner)) => match &**inner {
+                Intrinsic::Sub { template, .. } => template.as_str(),
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    s.contains('\n').then_some(s)
+}
+
+/// A line-by-line diff of two long strings, `-`/`+`/` ` prefixed, two lines of context.
+pub fn line_diff(old: &Value, new: &Value) -> Option<Vec<String>> {
+    let (a, b) = (multiline(old)?, multiline(new)?);
+    let d = TextDiff::from_lines(a, b);
+    let mut out = Vec::new();
+    for group in d.grouped_ops(2) {
+        if !out.is_empty() {
+            out.push("…".to_string());
+        }
+        for op in group {
+            for c in d.iter_changes(&op) {
+                let sign = match c.tag() {
+                    ChangeTag::Delete => '-',
+                    ChangeTag::Insert => '+',
+                    ChangeTag::Equal => ' ',
+                };
+                out.push(format!("{sign} {}", c.value().trim_end_matches('\n')));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The lines of a value shown whole (an added or removed property).
+pub fn value_lines(v: &Value) -> Vec<String> {
+    match multiline(v) {
+        Some(s) => s.lines().map(str::to_string).collect(),
+        None => vec![show(v)],
+    }
+}
+
+pub fn sign(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Added => "+",
+        ChangeKind::Removed => "-",
+        ChangeKind::Modified => "~",
+    }
+}

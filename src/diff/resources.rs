@@ -1,0 +1,374 @@
+//! Resource by resource: what changes, and what that does. A change to a create-only
+//! property replaces the resource; a replaced resource gets a new physical id, so every
+//! create-only property that refers to it changes too, and replacement spreads along
+//! references. Stateful resources replaced or destroyed without Retain/Snapshot are
+//! flagged as data-loss risks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::canon::{canon, has_intrinsic, referenced_ids};
+use super::cursor::Cursor;
+use super::model::{Change, ChangeKind, Impact, ResourceChange};
+use super::values::diff_value;
+use crate::resources::facts::{self, TypeFacts};
+use crate::template::{LogicalId, Resource, Template, Value};
+
+/// Resource types that hold data a replacement or deletion loses.
+const STATEFUL: &[&str] = &[
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBCluster",
+    "AWS::DynamoDB::Table",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::S3::Bucket",
+    "AWS::Logs::LogGroup",
+    "AWS::SecretsManager::Secret",
+    "AWS::KMS::Key",
+    "AWS::EFS::FileSystem",
+    "AWS::EC2::Volume",
+    "AWS::ElastiCache::CacheCluster",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Neptune::DBCluster",
+    "AWS::DocDB::DBCluster",
+    "AWS::Redshift::Cluster",
+    "AWS::OpenSearchService::Domain",
+    "AWS::Elasticsearch::Domain",
+    "AWS::SQS::Queue",
+    "AWS::Kinesis::Stream",
+    "AWS::Cognito::UserPool",
+    "AWS::Backup::BackupVault",
+    "AWS::FSx::FileSystem",
+    "AWS::ECR::Repository",
+];
+
+pub fn is_stateful(resource_type: &str) -> bool {
+    STATEFUL.contains(&resource_type)
+}
+
+fn policy(v: &Option<Value>) -> Option<String> {
+    v.as_ref().and_then(|x| x.as_str()).map(str::to_string)
+}
+
+/// Whether a policy value keeps the data.
+fn keeps(p: Option<String>) -> bool {
+    matches!(
+        p.as_deref(),
+        Some("Retain" | "Snapshot" | "RetainExceptOnCreate")
+    )
+}
+
+/// The value at a dotted path of properties (`DnsOptions.PrivateDnsPreference`); a `*`
+/// segment stops at the list that holds it.
+fn lookup<'a>(props: &'a BTreeMap<String, Value>, path: &str) -> Option<&'a Value> {
+    let mut parts = path.split('.');
+    let mut v = props.get(parts.next()?)?;
+    for p in parts {
+        if p == "*" {
+            break;
+        }
+        v = v.as_map()?.get(p)?;
+    }
+    Some(v)
+}
+
+/// Properties whose change replaces the resource: (path, conditional).
+fn create_only(f: &TypeFacts) -> impl Iterator<Item = (&str, bool)> {
+    f.create_only
+        .iter()
+        .map(|p| (p.as_str(), false))
+        .chain(f.conditional_create_only.iter().map(|p| (p.as_str(), true)))
+}
+
+fn attributes(r: &Resource) -> Vec<(&'static str, Option<Value>)> {
+    let set = |ids: &BTreeSet<LogicalId>| {
+        (!ids.is_empty())
+            .then(|| Value::List(ids.iter().map(|i| Value::from(i.as_str())).collect()))
+    };
+    vec![
+        ("Condition", r.condition.clone().map(Value::from)),
+        ("DependsOn", set(&r.depends_on)),
+        ("DeletionPolicy", r.deletion_policy.clone()),
+        ("UpdateReplacePolicy", r.update_replace_policy.clone()),
+        ("CreationPolicy", r.creation_policy.clone()),
+        ("UpdatePolicy", r.update_policy.clone()),
+        ("Metadata", r.metadata.clone()),
+        ("Version", r.version.clone()),
+    ]
+}
+
+/// Every property of a resource, as changes of one kind (added or removed resources).
+fn whole(r: &Resource, kind: ChangeKind) -> Vec<Change> {
+    let props = r
+        .properties
+        .iter()
+        .map(|(k, v)| (format!("Properties.{k}"), v.clone()));
+    let attrs = attributes(r)
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)));
+    props
+        .chain(attrs)
+        .map(|(path, v)| {
+            let (old, new) = if kind == ChangeKind::Added {
+                (None, Some(v))
+            } else {
+                (Some(v), None)
+            };
+            Change {
+                path,
+                kind,
+                old,
+                new,
+            }
+        })
+        .collect()
+}
+
+struct Pending {
+    change: ResourceChange,
+    /// Why it is replaced, for the chain shown to dependents.
+    because: Option<String>,
+}
+
+pub fn diff_resources<'t>(old: &'t Template, new: &'t Template) -> Vec<ResourceChange> {
+    let mut out: BTreeMap<&'t LogicalId, Pending> = BTreeMap::new();
+    for (id, r) in &old.resources {
+        if !new.resources.contains_key(id) {
+            let orphan = matches!(
+                policy(&r.deletion_policy).as_deref(),
+                Some("Retain" | "RetainExceptOnCreate")
+            );
+            let data_loss =
+                is_stateful(r.resource_type.as_str()) && !keeps(policy(&r.deletion_policy));
+            let change = ResourceChange {
+                logical_id: id.to_string(),
+                resource_type: r.resource_type.to_string(),
+                old_type: None,
+                impact: if orphan {
+                    Impact::Orphan
+                } else {
+                    Impact::Destroy
+                },
+                reasons: vec![],
+                data_loss,
+                changes: whole(r, ChangeKind::Removed),
+            };
+            out.insert(
+                id,
+                Pending {
+                    change,
+                    because: None,
+                },
+            );
+        }
+    }
+    for (id, r) in &new.resources {
+        let Some(o) = old.resources.get(id) else {
+            let change = ResourceChange {
+                logical_id: id.to_string(),
+                resource_type: r.resource_type.to_string(),
+                old_type: None,
+                impact: Impact::Create,
+                reasons: vec![],
+                data_loss: false,
+                changes: whole(r, ChangeKind::Added),
+            };
+            out.insert(
+                id,
+                Pending {
+                    change,
+                    because: None,
+                },
+            );
+            continue;
+        };
+        if let Some(p) = modified(id, o, r) {
+            out.insert(id, p);
+        }
+    }
+    propagate(old, new, &mut out);
+    for p in out.values_mut() {
+        let c = &mut p.change;
+        if matches!(c.impact, Impact::Replace | Impact::MayReplace) {
+            let (o, n) = (&old.resources, &new.resources);
+            let id: LogicalId = c.logical_id.parse().expect("ids from templates are valid");
+            let kept = keeps(o.get(&id).and_then(|r| policy(&r.update_replace_policy)))
+                && keeps(n.get(&id).and_then(|r| policy(&r.update_replace_policy)));
+            c.data_loss = (is_stateful(&c.resource_type)
+                || c.old_type.as_deref().is_some_and(is_stateful))
+                && !kept;
+        }
+    }
+    out.into_values().map(|p| p.change).collect()
+}
+
+/// A resource in both templates: its changes and their impact.
+fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
+    let facts = facts::lookup(r.resource_type.as_str());
+    let mut changes = Vec::new();
+    let props = |x: &Resource| Value::Map(x.properties.clone());
+    diff_value(
+        "Properties",
+        &props(o),
+        &props(r),
+        Cursor::properties(facts.as_deref()),
+        &mut changes,
+    );
+    for ((name, a), (_, b)) in attributes(o).into_iter().zip(attributes(r)) {
+        match (a, b) {
+            (Some(a), Some(b)) => diff_value(name, &a, &b, Cursor::free(), &mut changes),
+            (Some(a), None) => changes.push(Change {
+                path: name.into(),
+                kind: ChangeKind::Removed,
+                old: Some(a),
+                new: None,
+            }),
+            (None, Some(b)) => changes.push(Change {
+                path: name.into(),
+                kind: ChangeKind::Added,
+                old: None,
+                new: Some(b),
+            }),
+            (None, None) => {}
+        }
+    }
+    let type_changed = o.resource_type != r.resource_type;
+    if changes.is_empty() && !type_changed {
+        return None;
+    }
+    let mut impact = Impact::Update;
+    let mut reasons = Vec::new();
+    let mut because = None;
+    if type_changed {
+        impact = Impact::Replace;
+        let why = format!("the type changes from {}", o.resource_type);
+        reasons.push(why.clone());
+        because = Some(why);
+    } else if let Some(f) = &facts {
+        for (path, conditional) in create_only(f) {
+            let (a, b) = (lookup(&o.properties, path), lookup(&r.properties, path));
+            let cursor = Cursor::properties(Some(f));
+            let differs = match (a, b) {
+                (None, None) => false,
+                (Some(a), Some(b)) => canon(a, cursor) != canon(b, cursor),
+                _ => true,
+            };
+            if !differs {
+                continue;
+            }
+            let resolved_later = a.is_some_and(has_intrinsic) || b.is_some_and(has_intrinsic);
+            let this = if conditional || resolved_later {
+                Impact::MayReplace
+            } else {
+                Impact::Replace
+            };
+            let why = if conditional {
+                format!("{path} changes (replaces the resource in some cases)")
+            } else if resolved_later {
+                format!("{path} changes to a value resolved at deploy time (create-only)")
+            } else {
+                format!("{path} changes (create-only)")
+            };
+            if this == Impact::Replace && because.is_none() {
+                because = Some(format!("{path} changes"));
+            }
+            impact = impact.max(this);
+            reasons.push(why);
+        }
+    }
+    let change = ResourceChange {
+        logical_id: id.to_string(),
+        resource_type: r.resource_type.to_string(),
+        old_type: type_changed.then(|| o.resource_type.to_string()),
+        impact,
+        reasons,
+        data_loss: false,
+        changes,
+    };
+    Some(Pending { change, because })
+}
+
+/// Spreads replacement along references until nothing more changes.
+fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t LogicalId, Pending>) {
+    loop {
+        let replaced: BTreeMap<String, String> = out
+            .iter()
+            .filter(|(_, p)| p.change.impact == Impact::Replace)
+            .map(|(id, p)| (id.to_string(), p.because.clone().unwrap_or_default()))
+            .collect();
+        let mut grew = false;
+        for (id, r) in &new.resources {
+            if !old.resources.contains_key(id) {
+                continue;
+            }
+            if out
+                .get(id)
+                .is_some_and(|p| p.change.impact == Impact::Replace)
+            {
+                continue;
+            }
+            let facts = facts::lookup(r.resource_type.as_str());
+            let create_only_paths: Vec<&str> = facts
+                .iter()
+                .flat_map(|f| f.create_only.iter().map(String::as_str))
+                .collect();
+            let mut replace_reason = None;
+            let mut update_reasons = Vec::new();
+            for (name, value) in &r.properties {
+                for target in referenced_ids(value) {
+                    let Some(chain) = replaced.get(&target) else {
+                        continue;
+                    };
+                    let create_only = create_only_paths
+                        .iter()
+                        .any(|p| p.split('.').next() == Some(name.as_str()));
+                    let text = if chain.is_empty() {
+                        format!("{name} refers to {target}, which is replaced")
+                    } else {
+                        format!("{name} refers to {target}, which is replaced ({chain})")
+                    };
+                    if create_only && replace_reason.is_none() {
+                        replace_reason = Some((name.clone(), target.clone(), text));
+                    } else if !create_only {
+                        update_reasons.push(text);
+                    }
+                }
+            }
+            if let Some((name, target, text)) = replace_reason {
+                let p = out.entry(id).or_insert_with(|| blank(id, r));
+                p.change.impact = Impact::Replace;
+                p.change.reasons.push(text);
+                let chain = replaced.get(&target).cloned().unwrap_or_default();
+                p.because = Some(if chain.is_empty() {
+                    format!("{name} → {target}")
+                } else {
+                    format!("{name} → {target}: {chain}")
+                });
+                grew = true;
+            } else if !update_reasons.is_empty() {
+                let p = out.entry(id).or_insert_with(|| blank(id, r));
+                for t in update_reasons {
+                    if !p.change.reasons.contains(&t) {
+                        p.change.reasons.push(t);
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+}
+
+fn blank(id: &LogicalId, r: &Resource) -> Pending {
+    Pending {
+        change: ResourceChange {
+            logical_id: id.to_string(),
+            resource_type: r.resource_type.to_string(),
+            old_type: None,
+            impact: Impact::Update,
+            reasons: vec![],
+            data_loss: false,
+            changes: vec![],
+        },
+        because: None,
+    }
+}

@@ -1,0 +1,526 @@
+//! Golden tests of `perimeter diff` on the changes a reviewer must not miss, and
+//! property tests: a template against itself, or against itself with set-like lists
+//! shuffled, is no change; diff never panics on templates it can parse.
+
+mod common;
+
+use perimeter::constructs::*;
+use perimeter::diff::render::{self, Report};
+use perimeter::diff::{ChangeKind, Impact, TemplateDiff, diff};
+use perimeter::iam::Effect;
+use perimeter::template::{Template, Value};
+
+fn base() -> BedrockPrivateAccessProps {
+    let cidr: Cidr = "10.0.0.0/16".parse().unwrap();
+    BedrockPrivateAccessProps {
+        name: "golden".into(),
+        vpc_cidr: cidr,
+        azs: Azs::Count(2),
+        subnets: cidr.carve(2, 24).unwrap(),
+        models: vec!["anthropic.claude-instant-v1".parse().unwrap()],
+        endpoint_policy_effect: Effect::Allow,
+        list_foundation_models: false,
+        corporate_access: None,
+        function: FunctionSettings {
+            runtime: "python3.12".into(),
+            memory_mb: 256,
+            timeout_seconds: 30,
+            log_retention_days: 30,
+            s3_code: None,
+        },
+        database: Some(DatabaseProps {
+            name_tag: "golden".into(),
+            instance_class: "db.t4g.micro".into(),
+            engine_version: None,
+            allocated_storage_gb: 20,
+            database_name: "products".into(),
+            multi_az: false,
+            backup_retention_days: 7,
+            deletion_protection: true,
+        }),
+    }
+}
+
+fn template(p: &BedrockPrivateAccessProps) -> Template {
+    BedrockPrivateAccess::template(p).unwrap()
+}
+
+fn res<'a>(t: &'a mut Template, id: &str) -> &'a mut perimeter::template::Resource {
+    t.resources.get_mut(&id.parse().unwrap()).unwrap()
+}
+
+/// Renders both views and checks them against the golden files.
+fn golden(name: &str, d: &TemplateDiff) {
+    let report = Report::single("out/golden.template.json", d.clone());
+    insta::assert_snapshot!(format!("{name}.terminal"), render::terminal(&report, false));
+    insta::assert_snapshot!(format!("{name}.markdown"), render::markdown(&report));
+    let json: serde_json::Value = serde_json::from_str(&render::json(&report)).unwrap();
+    assert_eq!(json["schema_version"], 1);
+}
+
+fn impact(d: &TemplateDiff, id: &str) -> Impact {
+    d.resources
+        .iter()
+        .find(|r| r.logical_id == id)
+        .unwrap_or_else(|| panic!("{id} not in diff"))
+        .impact
+}
+
+#[test]
+fn endpoint_policy_flipped_to_deny() {
+    let d = diff(
+        &template(&base()),
+        &template(&BedrockPrivateAccessProps {
+            endpoint_policy_effect: Effect::Deny,
+            ..base()
+        }),
+    );
+    assert_eq!(
+        impact(&d, "BedrockRuntimeEndpoint"),
+        Impact::Update,
+        "a policy change is an update, not a replacement"
+    );
+    let iam: Vec<(ChangeKind, &str)> = d.iam.iter().map(|c| (c.kind, c.effect.as_str())).collect();
+    assert_eq!(
+        iam,
+        [(ChangeKind::Removed, "Allow"), (ChangeKind::Added, "Deny")]
+    );
+    assert!(!d.broadens(), "Allow to Deny narrows");
+    // And back: Deny to Allow broadens.
+    let back = diff(
+        &template(&BedrockPrivateAccessProps {
+            endpoint_policy_effect: Effect::Deny,
+            ..base()
+        }),
+        &template(&base()),
+    );
+    assert!(back.broadens());
+    golden("endpoint_policy_deny", &d);
+}
+
+#[test]
+fn ingress_from_anywhere_added() {
+    let old = template(&base());
+    let mut new = old.clone();
+    let sg = res(&mut new, "EndpointSecurityGroup");
+    sg.properties.insert(
+        "SecurityGroupIngress".into(),
+        Value::List(vec![Value::map([
+            ("CidrIp", Value::from("0.0.0.0/0")),
+            ("IpProtocol", Value::from("tcp")),
+            ("FromPort", Value::from(443)),
+            ("ToPort", Value::from(443)),
+        ])]),
+    );
+    let d = diff(&old, &new);
+    assert_eq!(d.security_groups.len(), 1);
+    let r = &d.security_groups[0];
+    assert!(r.broadens && r.anywhere && r.direction == "ingress" && r.ports == "443");
+    assert!(d.broadens());
+    golden("ingress_anywhere", &d);
+}
+
+#[test]
+fn vpc_cidr_change_replaces_along_references() {
+    let cidr: Cidr = "10.9.0.0/16".parse().unwrap();
+    let d = diff(
+        &template(&base()),
+        &template(&BedrockPrivateAccessProps {
+            vpc_cidr: cidr,
+            subnets: cidr.carve(2, 24).unwrap(),
+            ..base()
+        }),
+    );
+    for id in [
+        "Vpc",
+        "VpcPrivateSubnet1",
+        "VpcPrivateSubnet1RouteTable",
+        "VpcPrivateSubnet1RouteTableAssociation",
+        "WorkloadSecurityGroup",
+        "EndpointSecurityGroup",
+        "BedrockRuntimeEndpoint",
+        "DatabaseSecurityGroup",
+    ] {
+        assert_eq!(impact(&d, id), Impact::Replace, "{id}");
+    }
+    let chain = &d
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "VpcPrivateSubnet1RouteTableAssociation")
+        .unwrap()
+        .reasons;
+    assert!(
+        chain
+            .iter()
+            .any(|r| r.contains("SubnetId refers to VpcPrivateSubnet1, which is replaced")),
+        "{chain:?}"
+    );
+    assert_eq!(
+        impact(&d, "Function"),
+        Impact::Update,
+        "the function moves to the new subnets in place"
+    );
+    golden("vpc_cidr", &d);
+}
+
+#[test]
+fn model_added_to_the_policies() {
+    let mut models = base().models;
+    models.push("anthropic.claude-3-haiku-20240307-v1:0".parse().unwrap());
+    let d = diff(
+        &template(&base()),
+        &template(&BedrockPrivateAccessProps { models, ..base() }),
+    );
+    assert!(d.broadens(), "a model added widens the Allow");
+    let added: Vec<&str> = d
+        .iam
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Added)
+        .map(|c| c.location.as_str())
+        .collect();
+    assert!(
+        added.iter().any(|l| l.contains("endpoint policy"))
+            && added.iter().any(|l| l.contains("FunctionBedrockAccess")),
+        "{added:?}"
+    );
+    assert!(
+        d.iam
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Added)
+            .all(|c| c.resources.len() == 2)
+    );
+    golden("model_added", &d);
+}
+
+#[test]
+fn reordered_rules_and_statements_are_no_change() {
+    let old = template(&BedrockPrivateAccessProps {
+        corporate_access: Some(CorporateAccess {
+            cidr: "172.16.0.0/12".parse().unwrap(),
+            amazon_side_asn: None,
+        }),
+        ..base()
+    });
+    let mut new = old.clone();
+    let sg = res(&mut new, "EndpointSecurityGroup");
+    let mut rules = sg.properties["SecurityGroupIngress"]
+        .as_list()
+        .unwrap()
+        .to_vec();
+    rules.push(Value::map([
+        ("CidrIp", Value::from("10.0.0.0/8")),
+        ("IpProtocol", Value::from("tcp")),
+        ("FromPort", Value::from(443)),
+        ("ToPort", Value::from("443")),
+    ]));
+    sg.properties
+        .insert("SecurityGroupIngress".into(), Value::List(rules.clone()));
+    let mut old2 = old.clone();
+    rules.reverse();
+    // Same rules, other order, a port written as a string: no change.
+    rules[0] = Value::map([
+        ("CidrIp", Value::from("10.0.0.0/8")),
+        ("IpProtocol", Value::from("tcp")),
+        ("FromPort", Value::from("443")),
+        ("ToPort", Value::from(443)),
+    ]);
+    res(&mut old2, "EndpointSecurityGroup")
+        .properties
+        .insert("SecurityGroupIngress".into(), Value::List(rules));
+    let d = diff(&old2, &new);
+    assert!(d.is_empty(), "{d:#?}");
+    // Subnets listed the other way round in an endpoint: also no change.
+    let mut swapped = old.clone();
+    if let Some(Value::List(l)) = res(&mut swapped, "BedrockRuntimeEndpoint")
+        .properties
+        .get_mut("SubnetIds")
+    {
+        l.reverse();
+    }
+    assert!(diff(&old, &swapped).is_empty());
+    golden("reorder", &d);
+}
+
+#[test]
+fn database_replaced_without_snapshot_is_flagged() {
+    let old = template(&base());
+    let mut new = old.clone();
+    let db = res(&mut new, "Database");
+    db.properties
+        .insert("MasterUsername".into(), Value::from("admin2"));
+    db.update_replace_policy = None;
+    let d = diff(&old, &new);
+    let r = d
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "Database")
+        .unwrap();
+    assert_eq!(r.impact, Impact::Replace);
+    assert!(r.data_loss && d.destructive());
+    // With the snapshot policy kept, the same replacement is not a data-loss risk.
+    let mut kept = old.clone();
+    res(&mut kept, "Database")
+        .properties
+        .insert("MasterUsername".into(), Value::from("admin2"));
+    assert!(!diff(&old, &kept).destructive());
+    // Removing a log group without Retain destroys its data.
+    let mut gone = old.clone();
+    gone.resources.remove(&"FunctionLogGroup".parse().unwrap());
+    let g = diff(&old, &gone);
+    assert!(
+        g.resources
+            .iter()
+            .any(|r| r.logical_id == "FunctionLogGroup"
+                && r.impact == Impact::Destroy
+                && r.data_loss)
+    );
+    golden("database_replaced", &d);
+}
+
+#[test]
+fn inline_code_edit_is_a_line_diff() {
+    let old = template(&BedrockPrivateAccessProps {
+        database: None,
+        ..base()
+    });
+    let mut new = old.clone();
+    let f = res(&mut new, "Function");
+    let code = f.properties["Code"].as_map().unwrap()["ZipFile"]
+        .as_str()
+        .unwrap()
+        .replace("maxTokens\": 512", "maxTokens\": 1024");
+    f.properties
+        .insert("Code".into(), Value::map([("ZipFile", Value::from(code))]));
+    let d = diff(&old, &new);
+    assert_eq!(impact(&d, "Function"), Impact::Update);
+    let out = render::terminal(&Report::single("x", d.clone()), false);
+    assert!(
+        out.contains("-         inferenceConfig={\"maxTokens\": 512},")
+            && out.contains("+         inferenceConfig={\"maxTokens\": 1024},"),
+        "{out}"
+    );
+    golden("inline_code", &d);
+}
+
+#[test]
+fn type_change_replaces_and_outputs_and_parameters_are_compared() {
+    let old = Template::parse_any("Parameters:\n  P:\n    Type: String\nResources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: !Ref Q\n").unwrap();
+    let new = Template::parse_any("Parameters:\n  P:\n    Type: String\n    Default: x\nResources:\n  Q:\n    Type: AWS::SNS::Topic\nOutputs:\n  O:\n    Value: !GetAtt Q.TopicName\n").unwrap();
+    let d = diff(&old, &new);
+    let q = &d.resources[0];
+    assert_eq!(
+        (q.impact, q.old_type.as_deref(), q.data_loss),
+        (Impact::Replace, Some("AWS::SQS::Queue"), true)
+    );
+    let sections: Vec<(&str, &str)> = d
+        .sections
+        .iter()
+        .map(|s| (s.section.as_str(), s.name.as_str()))
+        .collect();
+    assert_eq!(sections, [("Parameters", "P"), ("Outputs", "O")]);
+}
+
+// ---- property tests ----
+
+mod props {
+    use super::*;
+    use perimeter::diff::cursor::Cursor;
+    use perimeter::resources::facts;
+    use proptest::prelude::*;
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| Value::from(n as i64)),
+            "[a-z0-9:/.*-]{0,12}".prop_map(Value::from),
+            "[A-Z][a-zA-Z0-9]{0,8}"
+                .prop_map(|s| Value::from(perimeter::template::Intrinsic::Ref(s))),
+            ("[A-Z][a-z]{0,6}", "[A-Z][a-z]{0,6}").prop_map(|(r, a)| Value::from(
+                perimeter::template::Intrinsic::GetAtt {
+                    resource: r,
+                    attribute: Value::from(a)
+                }
+            )),
+            "[a-z${}A-Z.]{0,16}".prop_map(|s| Value::from(perimeter::template::Intrinsic::Sub {
+                template: s,
+                variables: None
+            })),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::List),
+                prop::collection::btree_map("[A-Za-z]{1,8}", inner, 0..4).prop_map(Value::Map),
+            ]
+        })
+    }
+
+    const TYPES: &[&str] = &[
+        "AWS::EC2::SecurityGroup",
+        "AWS::IAM::Role",
+        "AWS::EC2::VPCEndpoint",
+        "AWS::S3::Bucket",
+        "AWS::Lambda::Function",
+        "Custom::Thing",
+    ];
+
+    fn template() -> impl Strategy<Value = Template> {
+        let resource = (
+            0..TYPES.len(),
+            prop::collection::btree_map("[A-Z][A-Za-z]{0,10}", value(), 0..5),
+            prop::option::of(prop_oneof![
+                Just("Retain"),
+                Just("Delete"),
+                Just("Snapshot")
+            ]),
+        );
+        (
+            prop::collection::btree_map("[A-Z][A-Za-z0-9]{0,8}", resource, 0..8),
+            prop::collection::btree_map("[A-Z][a-z]{0,6}", value(), 0..3),
+        )
+            .prop_map(|(rs, outs)| {
+                let mut t = Template::default();
+                for (id, (ty, props, policy)) in rs {
+                    let mut r = perimeter::template::Resource::new(TYPES[ty].parse().unwrap());
+                    r.properties = props;
+                    r.deletion_policy = policy.map(Value::from);
+                    t.resources.insert(id.parse().unwrap(), r);
+                }
+                for (k, v) in outs {
+                    t.outputs.insert(
+                        k,
+                        perimeter::template::Output {
+                            description: None,
+                            value: v,
+                            export_name: None,
+                            condition: None,
+                        },
+                    );
+                }
+                t
+            })
+    }
+
+    /// Shuffles, with `seed`, every list the diff treats as a set.
+    fn shuffle(v: &mut Value, at: Cursor, seed: &mut u64) {
+        let mut next = || {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        };
+        match v {
+            Value::List(items) => {
+                if at.is_set() {
+                    for i in (1..items.len()).rev() {
+                        let j = (next() % (i as u64 + 1)) as usize;
+                        items.swap(i, j);
+                    }
+                }
+                for x in items.iter_mut() {
+                    shuffle(x, at.item(), seed);
+                }
+            }
+            Value::Map(m) => {
+                let keys: Vec<String> = m.keys().cloned().collect();
+                for k in &keys {
+                    shuffle(m.get_mut(k).unwrap(), at.field(k), seed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn shuffled(t: &Template, mut seed: u64) -> Template {
+        let mut t = t.clone();
+        for r in t.resources.values_mut() {
+            let f = facts::lookup(r.resource_type.as_str());
+            let mut props = Value::Map(std::mem::take(&mut r.properties));
+            shuffle(&mut props, Cursor::properties(f.as_deref()), &mut seed);
+            if let Value::Map(m) = props {
+                r.properties = m;
+            }
+        }
+        t
+    }
+
+    fn real_templates() -> Vec<Template> {
+        let mut out = vec![
+            template_of(&base()),
+            template_of(&BedrockPrivateAccessProps {
+                list_foundation_models: true,
+                corporate_access: Some(CorporateAccess {
+                    cidr: "172.16.0.0/12".parse().unwrap(),
+                    amazon_side_asn: None,
+                }),
+                ..base()
+            }),
+        ];
+        for dir in ["tests/fixtures/templates", "target/cfn-lint-fixtures/good"] {
+            let d = common::root().join(dir);
+            if d.is_dir() {
+                for f in common::templates_under(&d) {
+                    if let Ok(t) = Template::parse_any(&std::fs::read_to_string(&f).unwrap()) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn template_of(p: &BedrockPrivateAccessProps) -> Template {
+        super::template(p)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_template_against_itself_is_no_change(t in template()) {
+            prop_assert!(diff(&t, &t).is_empty());
+        }
+
+        #[test]
+        fn diff_of_random_templates_never_panics_and_is_symmetric_in_size(a in template(), b in template()) {
+            let ab = diff(&a, &b);
+            let ba = diff(&b, &a);
+            prop_assert_eq!(ab.is_empty(), ba.is_empty());
+            let _ = render::terminal(&Report::single("x", ab.clone()), true);
+            let _ = render::markdown(&Report::single("x", ab));
+        }
+
+        #[test]
+        fn shuffled_sets_of_random_templates_are_no_change(t in template(), seed in 1u64..u64::MAX) {
+            prop_assert!(diff(&t, &shuffled(&t, seed)).is_empty());
+        }
+    }
+
+    #[test]
+    fn shuffled_sets_of_real_templates_are_no_change() {
+        let all = real_templates();
+        assert!(all.len() > 10);
+        for (i, t) in all.iter().enumerate() {
+            for seed in [1u64, 7, 42, 1 << 40] {
+                let d = diff(t, &shuffled(t, seed + i as u64));
+                assert!(d.is_empty(), "template {i}, seed {seed}: {d:#?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_pair_of_real_templates_diffs_without_panic() {
+        let all = real_templates();
+        for a in &all {
+            assert!(diff(a, a).is_empty());
+            for b in all.iter().take(20) {
+                let d = diff(a, b);
+                let _ = render::terminal(&Report::single("x", d.clone()), false);
+                let _ = render::json(&Report::single("x", d));
+            }
+        }
+    }
+}
