@@ -3,6 +3,10 @@
 
 mod cli;
 
+// Templates are trees of many small, short-lived allocations.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::run());
 }

@@ -11,7 +11,7 @@ use perimeter::diff::render::{self, FileDiff, FileStatus, Report};
 use perimeter::synth::{self, Options};
 use perimeter::template::{Format as TemplateFormat, Template};
 
-use super::{EXIT_DIFFERENT, EXIT_OK, fail};
+use super::{EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, fail};
 
 /// A distinct exit code for changes named by `--fail-on`.
 pub const EXIT_RISK: i32 = 3;
@@ -67,6 +67,15 @@ pub struct Args {
 
 fn parse(label: &str, text: &str) -> Result<Template, i32> {
     Template::parse_any(text).map_err(|e| fail(&format!("{label}: {e}")))
+}
+
+/// Reads a template and loads the schema facts of its resource types.
+fn read_warm(path: &Path) -> Result<Template, i32> {
+    let t = read(path)?;
+    for r in t.resources.values() {
+        let _ = perimeter::resources::facts::lookup(r.resource_type.as_str());
+    }
+    Ok(t)
 }
 
 fn read(path: &Path) -> Result<Template, i32> {
@@ -161,11 +170,22 @@ fn report(a: &Args) -> Result<Report, i32> {
         if a.templates.len() != 2 {
             return Err(fail("diff takes two templates, OLD and NEW, or none"));
         }
-        let (old, new) = (read(&a.templates[0])?, read(&a.templates[1])?);
-        return Ok(Report::single(
+        // Two independent files: read and parse them on both cores, each thread also
+        // loading the schema facts its resource types need.
+        let (old, new) = std::thread::scope(|s| {
+            let old = s.spawn(|| read_warm(&a.templates[0]));
+            let new = read_warm(&a.templates[1]);
+            (old.join().unwrap_or(Err(EXIT_ERROR)), new)
+        });
+        let (old, new) = (old?, new?);
+        let report = Report::single(
             &a.templates[1].display().to_string(),
             perimeter::diff::diff(&old, &new),
-        ));
+        );
+        // The process ends after printing: freeing two large trees node by node would
+        // cost more than the diff itself.
+        std::mem::forget((old, new));
+        return Ok(report);
     }
     let sources = super::Sources {
         files: vec![],

@@ -31,6 +31,55 @@ pub fn yields_scalar(v: &Value) -> bool {
     }
 }
 
+/// Whether two values are equal as CloudFormation compares them: scalars by their text
+/// (10 and "10"), set-like lists in any order, a lone scalar where a set is due as a set
+/// of one. Allocation-free except for mixed-type scalars: diffs call it at every level.
+pub fn same(a: &Value, b: &Value, at: Cursor) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        (
+            Value::String(_) | Value::Number(_) | Value::Bool(_),
+            Value::String(_) | Value::Number(_) | Value::Bool(_),
+        ) => scalar_text(a) == scalar_text(b),
+        (Value::List(x), y) if at.is_set() && yields_scalar(y) => {
+            x.len() == 1 && same(&x[0], y, at.item())
+        }
+        (x, Value::List(y)) if at.is_set() && yields_scalar(x) => {
+            y.len() == 1 && same(x, &y[0], at.item())
+        }
+        (Value::List(x), Value::List(y)) => {
+            if x.len() != y.len() {
+                return false;
+            }
+            let item = at.item();
+            if !at.is_set() {
+                return x.iter().zip(y).all(|(p, q)| same(p, q, item));
+            }
+            // Greedy matching is exact here: `same` is an equivalence relation.
+            let mut used = vec![false; y.len()];
+            x.iter().all(
+                |p| match (0..y.len()).find(|&j| !used[j] && same(p, &y[j], item)) {
+                    Some(j) => {
+                        used[j] = true;
+                        true
+                    }
+                    None => false,
+                },
+            )
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w, at.field(k))))
+        }
+        (Value::Fn(x), Value::Fn(y)) => x == y,
+        _ => false,
+    }
+}
+
 /// The canonical string of a value at a position.
 pub fn canon(v: &Value, at: Cursor) -> String {
     let mut out = String::new();

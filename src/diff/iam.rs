@@ -229,8 +229,9 @@ fn covered(new: &Row, old: &Row) -> bool {
 
 pub fn diff_iam(old: &Template, new: &Template) -> Vec<IamChange> {
     let (a, b) = (rows(old), rows(new));
-    let removed: Vec<&Row> = a.iter().filter(|r| !b.contains(r)).collect();
-    let added: Vec<&Row> = b.iter().filter(|r| !a.contains(r)).collect();
+    let (in_a, in_b): (BTreeSet<&Row>, BTreeSet<&Row>) = (a.iter().collect(), b.iter().collect());
+    let removed: Vec<&Row> = a.iter().filter(|r| !in_b.contains(r)).collect();
+    let added: Vec<&Row> = b.iter().filter(|r| !in_a.contains(r)).collect();
     let mut out = Vec::new();
     let grant = |e: &str| e == "Allow" || e == "Attach";
     for r in &removed {

@@ -1,11 +1,13 @@
 //! Security group rule changes, inline (SecurityGroupIngress/Egress of a group) and
 //! standalone (AWS::EC2::SecurityGroupIngress/Egress), compared as sets.
 
+use std::collections::BTreeSet;
+
 use super::canon::display;
 use super::model::{ChangeKind, RuleChange};
 use crate::template::{Template, Value};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Rule {
     group: String,
     direction: String,
@@ -106,17 +108,24 @@ fn rules(t: &Template) -> Vec<Rule> {
 
 pub fn diff_rules(old: &Template, new: &Template) -> Vec<RuleChange> {
     let (a, b) = (rules(old), rules(new));
+    // What traffic a rule lets through: everything but its description.
+    let traffic = |r: &Rule| {
+        (
+            r.group.clone(),
+            r.direction.clone(),
+            r.protocol.clone(),
+            r.ports.clone(),
+            r.peer.clone(),
+        )
+    };
     let mut out = Vec::new();
     for (kind, from, other) in [(ChangeKind::Removed, &a, &b), (ChangeKind::Added, &b, &a)] {
-        for r in from.iter().filter(|r| !other.contains(r)) {
+        let present: BTreeSet<&Rule> = other.iter().collect();
+        let flows: BTreeSet<_> = other.iter().map(traffic).collect();
+        for r in from.iter().filter(|r| !present.contains(r)) {
             let anywhere = matches!(r.peer.as_str(), "0.0.0.0/0" | "::/0");
             // A rule that only rewords its description opens nothing.
-            let reworded = other.iter().any(|o| {
-                Rule {
-                    description: r.description.clone(),
-                    ..o.clone()
-                } == *r
-            });
+            let reworded = flows.contains(&traffic(r));
             out.push(RuleChange {
                 kind,
                 group: r.group.clone(),

@@ -6,10 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::canon::{canon, has_intrinsic, referenced_ids};
+use super::canon::{has_intrinsic, referenced_ids, same};
 use super::cursor::Cursor;
 use super::model::{Change, ChangeKind, Impact, ResourceChange};
-use super::values::diff_value;
+use super::values::{diff_map, diff_value};
 use crate::resources::facts::{self, TypeFacts};
 use crate::template::{LogicalId, Resource, Template, Value};
 
@@ -204,11 +204,10 @@ pub fn diff_resources<'t>(old: &'t Template, new: &'t Template) -> Vec<ResourceC
 fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
     let facts = facts::lookup(r.resource_type.as_str());
     let mut changes = Vec::new();
-    let props = |x: &Resource| Value::Map(x.properties.clone());
-    diff_value(
+    diff_map(
         "Properties",
-        &props(o),
-        &props(r),
+        &o.properties,
+        &r.properties,
         Cursor::properties(facts.as_deref()),
         &mut changes,
     );
@@ -248,7 +247,7 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
             let cursor = Cursor::properties(Some(f));
             let differs = match (a, b) {
                 (None, None) => false,
-                (Some(a), Some(b)) => canon(a, cursor) != canon(b, cursor),
+                (Some(a), Some(b)) => !same(a, b, cursor),
                 _ => true,
             };
             if !differs {
@@ -288,6 +287,32 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
 
 /// Spreads replacement along references until nothing more changes.
 fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t LogicalId, Pending>) {
+    if !out.values().any(|p| p.change.impact == Impact::Replace) {
+        return;
+    }
+    // Who refers to whom, computed once: per resource, (property, target, create-only).
+    type Edges<'t> = Vec<(&'t str, String, bool)>;
+    let mut graph: Vec<(&'t LogicalId, &'t Resource, Edges<'t>)> = Vec::new();
+    for (id, r) in &new.resources {
+        if !old.resources.contains_key(id) {
+            continue;
+        }
+        let facts = facts::lookup(r.resource_type.as_str());
+        let mut edges = Vec::new();
+        for (name, value) in &r.properties {
+            let create_only = facts.as_ref().is_some_and(|f| {
+                f.create_only
+                    .iter()
+                    .any(|p| p.split('.').next() == Some(name.as_str()))
+            });
+            for target in referenced_ids(value) {
+                edges.push((name.as_str(), target, create_only));
+            }
+        }
+        if !edges.is_empty() {
+            graph.push((id, r, edges));
+        }
+    }
     loop {
         let replaced: BTreeMap<String, String> = out
             .iter()
@@ -295,48 +320,31 @@ fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t Logic
             .map(|(id, p)| (id.to_string(), p.because.clone().unwrap_or_default()))
             .collect();
         let mut grew = false;
-        for (id, r) in &new.resources {
-            if !old.resources.contains_key(id) {
+        for (id, r, edges) in &graph {
+            if replaced.contains_key(id.as_str()) {
                 continue;
             }
-            if out
-                .get(id)
-                .is_some_and(|p| p.change.impact == Impact::Replace)
-            {
-                continue;
-            }
-            let facts = facts::lookup(r.resource_type.as_str());
-            let create_only_paths: Vec<&str> = facts
-                .iter()
-                .flat_map(|f| f.create_only.iter().map(String::as_str))
-                .collect();
             let mut replace_reason = None;
             let mut update_reasons = Vec::new();
-            for (name, value) in &r.properties {
-                for target in referenced_ids(value) {
-                    let Some(chain) = replaced.get(&target) else {
-                        continue;
-                    };
-                    let create_only = create_only_paths
-                        .iter()
-                        .any(|p| p.split('.').next() == Some(name.as_str()));
-                    let text = if chain.is_empty() {
-                        format!("{name} refers to {target}, which is replaced")
-                    } else {
-                        format!("{name} refers to {target}, which is replaced ({chain})")
-                    };
-                    if create_only && replace_reason.is_none() {
-                        replace_reason = Some((name.clone(), target.clone(), text));
-                    } else if !create_only {
-                        update_reasons.push(text);
-                    }
+            for (name, target, create_only) in edges {
+                let Some(chain) = replaced.get(target) else {
+                    continue;
+                };
+                let text = if chain.is_empty() {
+                    format!("{name} refers to {target}, which is replaced")
+                } else {
+                    format!("{name} refers to {target}, which is replaced ({chain})")
+                };
+                if *create_only && replace_reason.is_none() {
+                    replace_reason = Some((*name, target, chain, text));
+                } else if !create_only {
+                    update_reasons.push(text);
                 }
             }
-            if let Some((name, target, text)) = replace_reason {
+            if let Some((name, target, chain, text)) = replace_reason {
                 let p = out.entry(id).or_insert_with(|| blank(id, r));
                 p.change.impact = Impact::Replace;
                 p.change.reasons.push(text);
-                let chain = replaced.get(&target).cloned().unwrap_or_default();
                 p.because = Some(if chain.is_empty() {
                     format!("{name} → {target}")
                 } else {

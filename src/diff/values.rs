@@ -4,7 +4,9 @@
 
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
-use super::canon::{canon, yields_scalar};
+use std::collections::BTreeMap;
+
+use super::canon::{canon, same, yields_scalar};
 use super::cursor::Cursor;
 use super::model::{Change, ChangeKind};
 use crate::template::Value;
@@ -34,23 +36,11 @@ fn key_path(path: &str, key: &str) -> String {
 
 /// Appends the changes from `old` to `new` at `path`.
 pub fn diff_value(path: &str, old: &Value, new: &Value, at: Cursor, out: &mut Vec<Change>) {
-    if canon(old, at) == canon(new, at) {
+    if same(old, new, at) {
         return;
     }
     match (old, new) {
-        (Value::Map(a), Value::Map(b)) => {
-            for (k, va) in a {
-                match b.get(k) {
-                    Some(vb) => diff_value(&key_path(path, k), va, vb, at.field(k), out),
-                    None => push(out, key_path(path, k), ChangeKind::Removed, Some(va), None),
-                }
-            }
-            for (k, vb) in b {
-                if !a.contains_key(k) {
-                    push(out, key_path(path, k), ChangeKind::Added, None, Some(vb));
-                }
-            }
-        }
+        (Value::Map(a), Value::Map(b)) => diff_map(path, a, b, at, out),
         (Value::List(a), Value::List(b)) => diff_list(path, a, b, at, out),
         // A lone scalar where a set is due is a set of one.
         (Value::List(a), b) if at.is_set() && yields_scalar(b) => {
@@ -69,17 +59,36 @@ pub fn diff_value(path: &str, old: &Value, new: &Value, at: Cursor, out: &mut Ve
     }
 }
 
+/// Appends the changes between two maps, key by key.
+pub fn diff_map(
+    path: &str,
+    a: &BTreeMap<String, Value>,
+    b: &BTreeMap<String, Value>,
+    at: Cursor,
+    out: &mut Vec<Change>,
+) {
+    for (k, va) in a {
+        match b.get(k) {
+            Some(vb) => diff_value(&key_path(path, k), va, vb, at.field(k), out),
+            None => push(out, key_path(path, k), ChangeKind::Removed, Some(va), None),
+        }
+    }
+    for (k, vb) in b {
+        if !a.contains_key(k) {
+            push(out, key_path(path, k), ChangeKind::Added, None, Some(vb));
+        }
+    }
+}
+
 fn diff_list(path: &str, a: &[Value], b: &[Value], at: Cursor, out: &mut Vec<Change>) {
     let item = at.item();
-    let ca: Vec<String> = a.iter().map(|x| canon(x, item)).collect();
-    let cb: Vec<String> = b.iter().map(|x| canon(x, item)).collect();
     let at_index = |i: usize| format!("{path}[{i}]");
     if at.is_set() {
         // Multiset difference: each element of one side pairs with an equal one of the other.
         let mut free_a: Vec<bool> = vec![true; a.len()];
         let mut free_b: Vec<bool> = vec![true; b.len()];
-        for (i, x) in ca.iter().enumerate() {
-            if let Some(j) = cb.iter().enumerate().position(|(j, y)| free_b[j] && y == x) {
+        for (i, x) in a.iter().enumerate() {
+            if let Some(j) = (0..b.len()).find(|&j| free_b[j] && same(x, &b[j], item)) {
                 free_a[i] = false;
                 free_b[j] = false;
             }
@@ -127,6 +136,9 @@ fn diff_list(path: &str, a: &[Value], b: &[Value], at: Cursor, out: &mut Vec<Cha
             );
         }
     };
+    // Ordered lists align on canonical forms, so one insertion shifts nothing.
+    let ca: Vec<String> = a.iter().map(|x| canon(x, item)).collect();
+    let cb: Vec<String> = b.iter().map(|x| canon(x, item)).collect();
     for op in capture_diff_slices(Algorithm::Myers, &ca, &cb) {
         match op {
             DiffOp::Equal { .. } => {}

@@ -1,11 +1,14 @@
 //! Schema facts for every CloudFormation resource type, distilled from the resource
 //! provider schemas by `scripts/distill_schemas.py` into `data/schema-facts.jsonl`.
-//! The file is embedded; a type's line is parsed the first time that type is asked for.
+//! The file is embedded with a generated offset index (`facts_index.rs`); a type's
+//! facts are parsed the first time that type is asked for.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Deserialize;
+
+use super::facts_index::INDEX;
 
 static DATA: &str = include_str!("../../data/schema-facts.jsonl");
 
@@ -101,21 +104,10 @@ impl TypeFacts {
     }
 }
 
-struct Index {
-    lines: HashMap<&'static str, &'static str>,
-    parsed: Mutex<HashMap<&'static str, Arc<TypeFacts>>>,
-}
-
-fn index() -> &'static Index {
-    static INDEX: OnceLock<Index> = OnceLock::new();
-    INDEX.get_or_init(|| Index {
-        lines: DATA
-            .lines()
-            .filter_map(|l| l.split_once('\t'))
-            .filter(|(t, _)| *t != "#")
-            .collect(),
-        parsed: Mutex::new(HashMap::new()),
-    })
+/// Facts parsed so far: a type's line is parsed the first time it is asked for.
+fn parsed() -> &'static Mutex<HashMap<&'static str, Arc<TypeFacts>>> {
+    static PARSED: OnceLock<Mutex<HashMap<&'static str, Arc<TypeFacts>>>> = OnceLock::new();
+    PARSED.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// The facts of a resource type, or `None` when no schema knows it.
@@ -126,14 +118,16 @@ fn index() -> &'static Index {
 /// assert!(f.has_attribute("Id"));
 /// ```
 pub fn lookup(type_name: &str) -> Option<Arc<TypeFacts>> {
-    let idx = index();
-    let (key, line) = idx.lines.get_key_value(type_name)?;
-    let mut parsed = idx.parsed.lock().unwrap_or_else(|e| e.into_inner());
+    let i = INDEX.binary_search_by_key(&type_name, |(n, _, _)| n).ok()?;
+    let (key, start, len) = INDEX[i];
+    let mut parsed = parsed().lock().unwrap_or_else(|e| e.into_inner());
     if let Some(f) = parsed.get(key) {
         return Some(f.clone());
     }
-    // The data file is generated and embedded: a line that does not parse is a build defect.
-    let facts: TypeFacts = serde_json::from_str(line).expect("data/schema-facts.jsonl is valid");
+    // The data file and its index are generated together and embedded: a slice that
+    // does not parse is a build defect, which the every-type test catches.
+    let facts: TypeFacts = serde_json::from_str(&DATA[start..start + len])
+        .expect("data/schema-facts.jsonl matches its index");
     let facts = Arc::new(facts);
     parsed.insert(key, facts.clone());
     Some(facts)
@@ -141,7 +135,5 @@ pub fn lookup(type_name: &str) -> Option<Arc<TypeFacts>> {
 
 /// Every resource type the facts know, sorted.
 pub fn type_names() -> Vec<&'static str> {
-    let mut v: Vec<&str> = index().lines.keys().copied().collect();
-    v.sort_unstable();
-    v
+    INDEX.iter().map(|(n, _, _)| *n).collect()
 }

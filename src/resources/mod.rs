@@ -13,6 +13,7 @@
 //! ```
 
 pub mod facts;
+mod facts_index;
 mod handle;
 mod l1;
 mod raw;

@@ -1,5 +1,8 @@
 //! Gives a positioned [`Node`] tree its CloudFormation meaning: sections, resources,
 //! intrinsic functions. Every error names the line, column and field path.
+//!
+//! The tree is consumed: strings move into the model instead of being copied, and the
+//! field path is a chain of segments on the stack, rendered only for an error.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,82 +29,142 @@ const RULE_FUNCTIONS: &[&str] = &[
     "Fn::ValueOfAll",
 ];
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// A field path as a chain of segments on the stack.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        seg: Seg::Root,
+    };
+
+    fn key(&'a self, k: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Key(k),
+        }
+    }
+
+    fn index(&'a self, i: usize) -> Path<'a> {
+        Path {
+            parent: Some(self),
+            seg: Seg::Index(i),
+        }
+    }
+
+    /// `Resources.Vpc.Properties.CidrBlock`, `Fn::Join[1]`.
+    fn render(&self) -> String {
+        let mut segs = Vec::new();
+        let mut p = Some(self);
+        while let Some(x) = p {
+            segs.push(x.seg);
+            p = x.parent;
+        }
+        let mut out = String::new();
+        for s in segs.iter().rev() {
+            match s {
+                Seg::Root => {}
+                Seg::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        out
     }
 }
 
-fn err(n: &Node, path: &str, msg: impl Into<String>) -> ParseError {
-    ParseError::at(n.pos, path, msg)
+fn err(pos: Pos, path: &Path, msg: impl Into<String>) -> ParseError {
+    ParseError::at(pos, &path.render(), msg)
 }
 
-fn map<'a>(n: &'a Node, path: &str) -> Result<&'a [(String, Pos, Node)], ParseError> {
-    match &n.kind {
+type Entries = Vec<(String, Pos, Node)>;
+
+fn map(n: Node, path: &Path) -> Result<Entries, ParseError> {
+    match n.kind {
         NodeKind::Map(e) => Ok(e),
         k => Err(err(
-            n,
+            n.pos,
             path,
             format!("expected a map, found {}", k.describe()),
         )),
     }
 }
 
-fn string(n: &Node, path: &str) -> Result<String, ParseError> {
-    match &n.kind {
-        NodeKind::String(s) => Ok(s.clone()),
+fn string(n: Node, path: &Path) -> Result<String, ParseError> {
+    match n.kind {
+        NodeKind::String(s) => Ok(s),
         // Scalars CloudFormation reads as strings where a string is due.
         NodeKind::Number(x) => Ok(x.to_string()),
         NodeKind::Bool(b) => Ok(b.to_string()),
         k => Err(err(
-            n,
+            n.pos,
             path,
             format!("expected a string, found {}", k.describe()),
         )),
     }
 }
 
+/// Takes the entry named `key` out of a map's entries.
+fn take(entries: &mut Entries, key: &str) -> Option<(Pos, Node)> {
+    let i = entries.iter().position(|(k, _, _)| k == key)?;
+    let (_, p, n) = entries.remove(i);
+    Some((p, n))
+}
+
 /// Decodes a whole template.
-pub fn template(root: &Node) -> Result<Template, ParseError> {
+pub fn template(root: Node) -> Result<Template, ParseError> {
     let mut t = Template::default();
-    for (key, kpos, n) in map(root, "")? {
-        let path = key.as_str();
-        match path {
-            "AWSTemplateFormatVersion" => t.format_version = Some(string(n, path)?),
-            "Description" => t.description = Some(string(n, path)?),
-            "Metadata" => t.metadata = value_map(n, path, Ctx::Plain)?,
-            "Transform" => t.transform = Some(value(n, path, Ctx::Plain)?),
+    let top = Path::ROOT;
+    for (key, kpos, n) in map(root, &top)? {
+        let path = top.key(&key);
+        match key.as_str() {
+            "AWSTemplateFormatVersion" => t.format_version = Some(string(n, &path)?),
+            "Description" => t.description = Some(string(n, &path)?),
+            "Metadata" => t.metadata = value_map(n, &path, Ctx::Plain)?,
+            "Transform" => t.transform = Some(value(n, &path, Ctx::Plain)?),
             "Parameters" => {
-                for (name, _, p) in map(n, path)? {
-                    t.parameters
-                        .insert(name.clone(), parameter(p, &join(path, name))?);
+                for (name, _, p) in map(n, &path)? {
+                    let param = parameter(p, &path.key(&name))?;
+                    t.parameters.insert(name, param);
                 }
             }
-            "Rules" => t.rules = value_map(n, path, Ctx::Rule)?,
-            "Mappings" => t.mappings = value_map(n, path, Ctx::Plain)?,
-            "Conditions" => t.conditions = value_map(n, path, Ctx::Condition)?,
+            "Rules" => t.rules = value_map(n, &path, Ctx::Rule)?,
+            "Mappings" => t.mappings = value_map(n, &path, Ctx::Plain)?,
+            "Conditions" => t.conditions = value_map(n, &path, Ctx::Condition)?,
             "Resources" => {
-                for (name, npos, r) in map(n, path)? {
-                    let p = join(path, name);
-                    let id: LogicalId = name
-                        .parse()
-                        .map_err(|e: String| ParseError::at(*npos, &p, e))?;
-                    t.resources.insert(id, resource(r, &p)?);
+                for (name, npos, r) in map(n, &path)? {
+                    let p = path.key(&name);
+                    let id: LogicalId = name.parse().map_err(|e: String| err(npos, &p, e))?;
+                    let res = resource(r, &p)?;
+                    t.resources.insert(id, res);
                 }
             }
             "Outputs" => {
-                for (name, _, o) in map(n, path)? {
-                    t.outputs
-                        .insert(name.clone(), output(o, &join(path, name))?);
+                for (name, _, o) in map(n, &path)? {
+                    let out = output(o, &path.key(&name))?;
+                    t.outputs.insert(name, out);
                 }
             }
-            "Hooks" => t.hooks = value_map(n, path, Ctx::Plain)?,
-            "Globals" => t.globals = value_map(n, path, Ctx::Plain)?,
+            "Hooks" => t.hooks = value_map(n, &path, Ctx::Plain)?,
+            "Globals" => t.globals = value_map(n, &path, Ctx::Plain)?,
             other => {
                 return Err(ParseError::at(
-                    *kpos,
+                    kpos,
                     "",
                     format!(
                         "unknown top-level section {other:?}: expected AWSTemplateFormatVersion, Description, Metadata, Transform, Parameters, Rules, Mappings, Conditions, Resources, Outputs, Hooks or Globals (SAM)"
@@ -113,38 +176,40 @@ pub fn template(root: &Node) -> Result<Template, ParseError> {
     Ok(t)
 }
 
-fn value_map(n: &Node, path: &str, ctx: Ctx) -> Result<BTreeMap<String, Value>, ParseError> {
-    map(n, path)?
-        .iter()
-        .map(|(k, _, v)| Ok((k.clone(), value(v, &join(path, k), ctx)?)))
-        .collect()
+fn value_map(n: Node, path: &Path, ctx: Ctx) -> Result<BTreeMap<String, Value>, ParseError> {
+    let mut out = BTreeMap::new();
+    for (k, _, v) in map(n, path)? {
+        let val = value(v, &path.key(&k), ctx)?;
+        out.insert(k, val);
+    }
+    Ok(out)
 }
 
-fn resource(n: &Node, path: &str) -> Result<Resource, ParseError> {
-    let entries = map(n, path)?;
-    let type_node = entries
-        .iter()
-        .find(|(k, _, _)| k == "Type")
-        .ok_or_else(|| err(n, path, "a resource needs a Type"))?;
-    let tpath = join(path, "Type");
-    let rtype: ResourceType = string(&type_node.2, &tpath)?
+fn resource(n: Node, path: &Path) -> Result<Resource, ParseError> {
+    let pos = n.pos;
+    let mut entries = map(n, path)?;
+    let (_, type_node) =
+        take(&mut entries, "Type").ok_or_else(|| err(pos, path, "a resource needs a Type"))?;
+    let tpath = path.key("Type");
+    let tpos = type_node.pos;
+    let rtype: ResourceType = string(type_node, &tpath)?
         .parse()
-        .map_err(|e: String| err(&type_node.2, &tpath, e))?;
+        .map_err(|e: String| err(tpos, &tpath, e))?;
     let mut r = Resource::new(rtype);
     for (key, kpos, v) in entries {
-        let p = join(path, key);
+        let p = path.key(&key);
         match key.as_str() {
-            "Type" => {}
             "Properties" => r.properties = value_map(v, &p, Ctx::Plain)?,
             "DependsOn" => {
-                let names: Vec<&Node> = match &v.kind {
-                    NodeKind::Seq(items) => items.iter().collect(),
-                    _ => vec![v],
+                let names = match v.kind {
+                    NodeKind::Seq(items) => items,
+                    kind => vec![Node { pos: v.pos, kind }],
                 };
                 let mut set = BTreeSet::new();
                 for item in names {
+                    let ipos = item.pos;
                     let s = string(item, &p)?;
-                    set.insert(s.parse().map_err(|e: String| err(item, &p, e))?);
+                    set.insert(s.parse().map_err(|e: String| err(ipos, &p, e))?);
                 }
                 r.depends_on = set;
             }
@@ -156,8 +221,8 @@ fn resource(n: &Node, path: &str) -> Result<Resource, ParseError> {
             "Metadata" => r.metadata = Some(value(v, &p, Ctx::Plain)?),
             "Version" => r.version = Some(value(v, &p, Ctx::Plain)?),
             other => {
-                return Err(ParseError::at(
-                    *kpos,
+                return Err(err(
+                    kpos,
                     path,
                     format!(
                         "unknown resource attribute {other:?}: expected Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, CreationPolicy, UpdatePolicy, Metadata or Version"
@@ -169,38 +234,37 @@ fn resource(n: &Node, path: &str) -> Result<Resource, ParseError> {
     Ok(r)
 }
 
-fn parameter(n: &Node, path: &str) -> Result<Parameter, ParseError> {
-    let entries = map(n, path)?;
-    let (_, _, tn) = entries
-        .iter()
-        .find(|(k, _, _)| k == "Type")
-        .ok_or_else(|| err(n, path, "a parameter needs a Type"))?;
-    let tpath = join(path, "Type");
+fn parameter(n: Node, path: &Path) -> Result<Parameter, ParseError> {
+    let pos = n.pos;
+    let mut entries = map(n, path)?;
+    let (_, tn) =
+        take(&mut entries, "Type").ok_or_else(|| err(pos, path, "a parameter needs a Type"))?;
+    let tpath = path.key("Type");
+    let tpos = tn.pos;
     let ptype: ParameterType = string(tn, &tpath)?
         .parse()
-        .map_err(|e: String| err(tn, &tpath, e))?;
+        .map_err(|e: String| err(tpos, &tpath, e))?;
     let mut p = Parameter::new(ptype);
     for (key, kpos, v) in entries {
-        let fp = join(path, key);
-        let val = || value(v, &fp, Ctx::Plain);
+        let fp = path.key(&key);
+        let vpos = v.pos;
         match key.as_str() {
-            "Type" => {}
             "Description" => p.description = Some(string(v, &fp)?),
-            "Default" => p.default = Some(val()?),
-            "AllowedValues" => match val()? {
+            "Default" => p.default = Some(value(v, &fp, Ctx::Plain)?),
+            "AllowedValues" => match value(v, &fp, Ctx::Plain)? {
                 Value::List(items) => p.allowed_values = Some(items),
-                _ => return Err(err(v, &fp, "expected a list of allowed values")),
+                _ => return Err(err(vpos, &fp, "expected a list of allowed values")),
             },
             "AllowedPattern" => p.allowed_pattern = Some(string(v, &fp)?),
             "ConstraintDescription" => p.constraint_description = Some(string(v, &fp)?),
-            "MinLength" => p.min_length = Some(val()?),
-            "MaxLength" => p.max_length = Some(val()?),
-            "MinValue" => p.min_value = Some(val()?),
-            "MaxValue" => p.max_value = Some(val()?),
-            "NoEcho" => p.no_echo = Some(val()?),
+            "MinLength" => p.min_length = Some(value(v, &fp, Ctx::Plain)?),
+            "MaxLength" => p.max_length = Some(value(v, &fp, Ctx::Plain)?),
+            "MinValue" => p.min_value = Some(value(v, &fp, Ctx::Plain)?),
+            "MaxValue" => p.max_value = Some(value(v, &fp, Ctx::Plain)?),
+            "NoEcho" => p.no_echo = Some(value(v, &fp, Ctx::Plain)?),
             other => {
-                return Err(ParseError::at(
-                    *kpos,
+                return Err(err(
+                    kpos,
                     path,
                     format!(
                         "unknown parameter attribute {other:?}: expected Type, Description, Default, AllowedValues, AllowedPattern, ConstraintDescription, MinLength, MaxLength, MinValue, MaxValue or NoEcho"
@@ -212,7 +276,8 @@ fn parameter(n: &Node, path: &str) -> Result<Parameter, ParseError> {
     Ok(p)
 }
 
-fn output(n: &Node, path: &str) -> Result<Output, ParseError> {
+fn output(n: Node, path: &Path) -> Result<Output, ParseError> {
+    let pos = n.pos;
     let mut o = Output {
         description: None,
         value: Value::Null,
@@ -221,7 +286,7 @@ fn output(n: &Node, path: &str) -> Result<Output, ParseError> {
     };
     let mut seen_value = false;
     for (key, kpos, v) in map(n, path)? {
-        let fp = join(path, key);
+        let fp = path.key(&key);
         match key.as_str() {
             "Value" => {
                 o.value = value(v, &fp, Ctx::Plain)?;
@@ -230,17 +295,18 @@ fn output(n: &Node, path: &str) -> Result<Output, ParseError> {
             "Description" => o.description = Some(value(v, &fp, Ctx::Plain)?),
             "Condition" => o.condition = Some(string(v, &fp)?),
             "Export" => {
-                let e = map(v, &fp)?;
-                match e {
-                    [(k, _, name)] if k == "Name" => {
-                        o.export_name = Some(value(name, &join(&fp, "Name"), Ctx::Plain)?)
+                let vpos = v.pos;
+                let mut e = map(v, &fp)?;
+                match (take(&mut e, "Name"), e.is_empty()) {
+                    (Some((_, name)), true) => {
+                        o.export_name = Some(value(name, &fp.key("Name"), Ctx::Plain)?)
                     }
-                    _ => return Err(err(v, &fp, "Export takes exactly one key, Name")),
+                    _ => return Err(err(vpos, &fp, "Export takes exactly one key, Name")),
                 }
             }
             other => {
-                return Err(ParseError::at(
-                    *kpos,
+                return Err(err(
+                    kpos,
                     path,
                     format!(
                         "unknown output attribute {other:?}: expected Value, Description, Export or Condition"
@@ -250,28 +316,29 @@ fn output(n: &Node, path: &str) -> Result<Output, ParseError> {
         }
     }
     if !seen_value {
-        return Err(err(n, path, "an output needs a Value"));
+        return Err(err(pos, path, "an output needs a Value"));
     }
     Ok(o)
 }
 
 /// Decodes a free-standing value (a policy held in a string, say).
-pub(crate) fn plain_value(n: &Node) -> Result<Value, ParseError> {
-    value(n, "", Ctx::Plain)
+pub(crate) fn plain_value(n: Node) -> Result<Value, ParseError> {
+    value(n, &Path::ROOT, Ctx::Plain)
 }
 
 /// Decodes any value, recognizing intrinsic functions in long and short form.
-fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
-    Ok(match &n.kind {
+fn value(n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
+    let pos = n.pos;
+    Ok(match n.kind {
         NodeKind::Null => Value::Null,
-        NodeKind::Bool(b) => Value::Bool(*b),
-        NodeKind::Number(x) => Value::Number(x.clone()),
-        NodeKind::String(s) => Value::String(s.clone()),
+        NodeKind::Bool(b) => Value::Bool(b),
+        NodeKind::Number(x) => Value::Number(x),
+        NodeKind::String(s) => Value::String(s),
         NodeKind::Seq(items) => Value::List(
             items
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, v)| value(v, &format!("{path}[{i}]"), ctx))
+                .map(|(i, v)| value(v, &path.index(i), ctx))
                 .collect::<Result<_, _>>()?,
         ),
         NodeKind::Tagged(tag, arg) => {
@@ -281,7 +348,7 @@ fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
             };
             if !is_function(&name, ctx) {
                 return Err(err(
-                    n,
+                    pos,
                     path,
                     format!(
                         "unknown short-form tag !{tag}: expected one of {}",
@@ -289,18 +356,20 @@ fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
                     ),
                 ));
             }
-            Value::Fn(Box::new(intrinsic(&name, arg, path, ctx, true)?))
+            Value::Fn(Box::new(intrinsic(&name, *arg, path, ctx, true)?))
         }
-        NodeKind::Map(entries) => {
-            if let [(key, kpos, arg)] = entries.as_slice() {
+        NodeKind::Map(mut entries) => {
+            if entries.len() == 1 {
+                let (key, _, arg) = &entries[0];
                 let fn_like = key == "Ref" || key.starts_with("Fn::");
                 let cond_ref = key == "Condition"
                     && ctx != Ctx::Plain
                     && matches!(arg.kind, NodeKind::String(_));
                 if fn_like || cond_ref {
-                    if !is_function(key, ctx) {
-                        return Err(ParseError::at(
-                            *kpos,
+                    let (key, kpos, arg) = entries.pop().expect("one entry");
+                    if !is_function(&key, ctx) {
+                        return Err(err(
+                            kpos,
                             path,
                             format!(
                                 "unknown function {key:?}: expected one of {}",
@@ -309,20 +378,20 @@ fn value(n: &Node, path: &str, ctx: Ctx) -> Result<Value, ParseError> {
                         ));
                     }
                     return Ok(Value::Fn(Box::new(intrinsic(
-                        key,
+                        &key,
                         arg,
-                        &join(path, key),
+                        &path.key(&key),
                         ctx,
                         false,
                     )?)));
                 }
             }
-            Value::Map(
-                entries
-                    .iter()
-                    .map(|(k, _, v)| Ok((k.clone(), value(v, &join(path, k), ctx)?)))
-                    .collect::<Result<_, ParseError>>()?,
-            )
+            let mut m = BTreeMap::new();
+            for (k, _, v) in entries {
+                let val = value(v, &path.key(&k), ctx)?;
+                m.insert(k, val);
+            }
+            Value::Map(m)
         }
     })
 }
@@ -339,17 +408,18 @@ fn short_list() -> String {
         .join(", ")
 }
 
-fn args<'a>(
-    n: &'a Node,
-    path: &str,
+/// The arguments of a function that takes a list of one of the given lengths.
+fn args(
+    n: Node,
+    path: &Path,
     name: &str,
     shape: &str,
     counts: &[usize],
-) -> Result<&'a [Node], ParseError> {
-    match &n.kind {
+) -> Result<Vec<Node>, ParseError> {
+    match n.kind {
         NodeKind::Seq(items) if counts.contains(&items.len()) => Ok(items),
         NodeKind::Seq(items) => Err(err(
-            n,
+            n.pos,
             path,
             format!(
                 "{name} takes {shape}, found {} argument{}",
@@ -358,7 +428,7 @@ fn args<'a>(
             ),
         )),
         k => Err(err(
-            n,
+            n.pos,
             path,
             format!("{name} takes a list {shape}, found {}", k.describe()),
         )),
@@ -367,8 +437,8 @@ fn args<'a>(
 
 fn intrinsic(
     name: &str,
-    arg: &Node,
-    path: &str,
+    arg: Node,
+    path: &Path,
     ctx: Ctx,
     short: bool,
 ) -> Result<Intrinsic, ParseError> {
@@ -378,18 +448,19 @@ fn intrinsic(
     } else {
         ctx
     };
-    let v = |n: &Node, i: usize| value(n, &format!("{path}[{i}]"), ctx);
+    let v = |n: Node, i: usize| value(n, &path.index(i), ctx);
+    let apos = arg.pos;
     Ok(match name {
         "Ref" => Intrinsic::Ref(string(arg, path)?),
         "Condition" => Intrinsic::Condition(string(arg, path)?),
-        "Fn::GetAtt" => match &arg.kind {
+        "Fn::GetAtt" => match arg.kind {
             NodeKind::String(s) => {
                 let (res, att) = s
                     .split_once('.')
                     .filter(|(r, a)| !r.is_empty() && !a.is_empty())
                     .ok_or_else(|| {
                         err(
-                            arg,
+                            apos,
                             path,
                             format!(
                                 "{} needs Resource.Attribute, found {s:?} without a dot",
@@ -402,87 +473,114 @@ fn intrinsic(
                     attribute: Value::String(att.to_string()),
                 }
             }
-            _ => {
-                let a = args(arg, path, name, "[resource, attribute]", &[2])?;
+            kind => {
+                let mut a = args(
+                    Node { pos: apos, kind },
+                    path,
+                    name,
+                    "[resource, attribute]",
+                    &[2],
+                )?
+                .into_iter();
+                let res = string(a.next().expect("2 args"), path)?;
                 Intrinsic::GetAtt {
-                    resource: string(&a[0], path)?,
-                    attribute: v(&a[1], 1)?,
+                    resource: res,
+                    attribute: v(a.next().expect("2 args"), 1)?,
                 }
             }
         },
-        "Fn::Sub" => match &arg.kind {
+        "Fn::Sub" => match arg.kind {
             NodeKind::String(s) => Intrinsic::Sub {
-                template: s.clone(),
+                template: s,
                 variables: None,
             },
             // A macro that yields the string: kept as written.
-            NodeKind::Map(_) | NodeKind::Tagged(..) => match value(arg, path, ctx)? {
-                v @ Value::Fn(_) => Intrinsic::Other {
-                    name: name.to_string(),
-                    args: v,
-                },
-                _ => {
-                    return Err(err(
-                        arg,
-                        path,
-                        "Fn::Sub takes a string, [string, {variables}] or a macro call",
-                    ));
+            kind @ (NodeKind::Map(_) | NodeKind::Tagged(..)) => {
+                match value(Node { pos: apos, kind }, path, ctx)? {
+                    f @ Value::Fn(_) => Intrinsic::Other {
+                        name: name.to_string(),
+                        args: f,
+                    },
+                    _ => {
+                        return Err(err(
+                            apos,
+                            path,
+                            "Fn::Sub takes a string, [string, {variables}] or a macro call",
+                        ));
+                    }
                 }
-            },
-            _ => {
-                let a = args(arg, path, name, "a string or [string, {variables}]", &[2])?;
-                let vars = match v(&a[1], 1)? {
+            }
+            kind => {
+                let mut a = args(
+                    Node { pos: apos, kind },
+                    path,
+                    name,
+                    "a string or [string, {variables}]",
+                    &[2],
+                )?
+                .into_iter();
+                let template = string(a.next().expect("2 args"), path)?;
+                let vars_node = a.next().expect("2 args");
+                let vpos = vars_node.pos;
+                let vars = match v(vars_node, 1)? {
                     Value::Map(m) => m,
-                    _ => return Err(err(&a[1], path, "Fn::Sub variables must be a map")),
+                    _ => return Err(err(vpos, path, "Fn::Sub variables must be a map")),
                 };
                 Intrinsic::Sub {
-                    template: string(&a[0], path)?,
+                    template,
                     variables: Some(vars),
                 }
             }
         },
         "Fn::Join" => {
-            let a = args(arg, path, name, "[delimiter, [values]]", &[2])?;
+            let mut a = args(arg, path, name, "[delimiter, [values]]", &[2])?.into_iter();
+            let delimiter = string(a.next().expect("2 args"), path)?;
             Intrinsic::Join {
-                delimiter: string(&a[0], path)?,
-                values: v(&a[1], 1)?,
+                delimiter,
+                values: v(a.next().expect("2 args"), 1)?,
             }
         }
         "Fn::Select" => {
-            let a = args(arg, path, name, "[index, list]", &[2])?;
+            let mut a = args(arg, path, name, "[index, list]", &[2])?.into_iter();
+            let index = v(a.next().expect("2 args"), 0)?;
             Intrinsic::Select {
-                index: v(&a[0], 0)?,
-                list: v(&a[1], 1)?,
+                index,
+                list: v(a.next().expect("2 args"), 1)?,
             }
         }
         "Fn::Split" => {
-            let a = args(arg, path, name, "[delimiter, string]", &[2])?;
+            let mut a = args(arg, path, name, "[delimiter, string]", &[2])?.into_iter();
+            let delimiter = string(a.next().expect("2 args"), path)?;
             Intrinsic::Split {
-                delimiter: string(&a[0], path)?,
-                source: v(&a[1], 1)?,
+                delimiter,
+                source: v(a.next().expect("2 args"), 1)?,
             }
         }
-        "Fn::GetAZs" => match &arg.kind {
+        "Fn::GetAZs" => match arg.kind {
             NodeKind::Null => Intrinsic::GetAZs(Value::String(String::new())),
-            _ => Intrinsic::GetAZs(value(arg, path, ctx)?),
+            kind => Intrinsic::GetAZs(value(Node { pos: apos, kind }, path, ctx)?),
         },
         "Fn::If" => {
-            let a = args(
+            let mut a = args(
                 arg,
                 path,
                 name,
                 "[condition, value if true, value if false]",
                 &[3],
-            )?;
+            )?
+            .into_iter();
+            let condition = string(a.next().expect("3 args"), path)?;
+            let then = v(a.next().expect("3 args"), 1)?;
             Intrinsic::If {
-                condition: string(&a[0], path)?,
-                then: v(&a[1], 1)?,
-                otherwise: v(&a[2], 2)?,
+                condition,
+                then,
+                otherwise: v(a.next().expect("3 args"), 2)?,
             }
         }
         "Fn::Equals" => {
-            let a = args(arg, path, name, "[value, value]", &[2])?;
-            Intrinsic::Equals(v(&a[0], 0)?, v(&a[1], 1)?)
+            let mut a = args(arg, path, name, "[value, value]", &[2])?.into_iter();
+            let x = v(a.next().expect("2 args"), 0)?;
+            Intrinsic::Equals(x, v(a.next().expect("2 args"), 1)?)
         }
         "Fn::And" | "Fn::Or" => {
             let a = args(
@@ -493,9 +591,9 @@ fn intrinsic(
                 &[2, 3, 4, 5, 6, 7, 8, 9, 10],
             )?;
             let items = a
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(i, n)| value(n, &format!("{path}[{i}]"), cctx))
+                .map(|(i, n)| value(n, &path.index(i), cctx))
                 .collect::<Result<Vec<_>, _>>()?;
             if name == "Fn::And" {
                 Intrinsic::And(items)
@@ -505,45 +603,54 @@ fn intrinsic(
         }
         "Fn::Not" => {
             let a = args(arg, path, name, "[condition]", &[1])?;
-            Intrinsic::Not(value(&a[0], path, cctx)?)
+            Intrinsic::Not(value(a.into_iter().next().expect("1 arg"), path, cctx)?)
         }
         "Fn::ImportValue" => Intrinsic::ImportValue(value(arg, path, ctx)?),
         "Fn::Base64" => Intrinsic::Base64(value(arg, path, ctx)?),
         "Fn::Cidr" => {
-            let a = args(arg, path, name, "[ipBlock, count, cidrBits]", &[3])?;
+            let mut a = args(arg, path, name, "[ipBlock, count, cidrBits]", &[3])?.into_iter();
+            let ip_block = v(a.next().expect("3 args"), 0)?;
+            let count = v(a.next().expect("3 args"), 1)?;
             Intrinsic::Cidr {
-                ip_block: v(&a[0], 0)?,
-                count: v(&a[1], 1)?,
-                cidr_bits: v(&a[2], 2)?,
+                ip_block,
+                count,
+                cidr_bits: v(a.next().expect("3 args"), 2)?,
             }
         }
         "Fn::FindInMap" => {
-            let a = args(
+            let mut a = args(
                 arg,
                 path,
                 name,
                 "[map, top-level key, second-level key] and an optional {DefaultValue}",
                 &[3, 4],
-            )?;
-            let default = match a.get(3) {
+            )?
+            .into_iter();
+            let map_name = v(a.next().expect("3 args"), 0)?;
+            let top_key = v(a.next().expect("3 args"), 1)?;
+            let second_key = v(a.next().expect("3 args"), 2)?;
+            let default = match a.next() {
                 None => None,
-                Some(d) => match v(d, 3)? {
-                    Value::Map(m) if m.len() == 1 && m.contains_key("DefaultValue") => {
-                        m.into_values().next()
+                Some(d) => {
+                    let dpos = d.pos;
+                    match v(d, 3)? {
+                        Value::Map(m) if m.len() == 1 && m.contains_key("DefaultValue") => {
+                            m.into_values().next()
+                        }
+                        _ => {
+                            return Err(err(
+                                dpos,
+                                path,
+                                "the fourth argument of Fn::FindInMap must be {DefaultValue: value}",
+                            ));
+                        }
                     }
-                    _ => {
-                        return Err(err(
-                            d,
-                            path,
-                            "the fourth argument of Fn::FindInMap must be {DefaultValue: value}",
-                        ));
-                    }
-                },
+                }
             };
             Intrinsic::FindInMap {
-                map: v(&a[0], 0)?,
-                top_key: v(&a[1], 1)?,
-                second_key: v(&a[2], 2)?,
+                map: map_name,
+                top_key,
+                second_key,
                 default,
             }
         }
@@ -558,6 +665,6 @@ fn intrinsic(
             name: rule.to_string(),
             args: value(arg, path, ctx)?,
         },
-        other => return Err(err(arg, path, format!("unknown function {other:?}"))),
+        other => return Err(err(apos, path, format!("unknown function {other:?}"))),
     })
 }

@@ -67,7 +67,7 @@ pub fn parse_value(text: &str) -> Result<Value, ParseError> {
         Format::Json => parse_json::parse(text)?,
         Format::Yaml => parse_yaml::parse(text)?,
     };
-    decode::plain_value(&node)
+    decode::plain_value(node)
 }
 
 impl Template {
@@ -78,7 +78,7 @@ impl Template {
             Format::Json => parse_json::parse(text)?,
             Format::Yaml => parse_yaml::parse(text)?,
         };
-        decode::template(&node)
+        decode::template(node)
     }
 
     /// Parses a template, telling JSON from YAML by its first character.

@@ -88,3 +88,24 @@ pub(crate) fn parse_number(text: &str) -> Option<serde_json::Number> {
     let f: f64 = text.parse().ok()?;
     serde_json::Number::from_f64(f)
 }
+
+/// The position of the first key that repeats an earlier one, if any. Linear for small
+/// maps, sort-based for large ones (a `Resources` map of 500 entries would otherwise
+/// cost 125,000 comparisons).
+pub(crate) fn duplicate_key(entries: &[(String, Pos, Node)]) -> Option<(&str, Pos)> {
+    if entries.len() <= 16 {
+        return entries
+            .iter()
+            .enumerate()
+            .find(|(i, (k, _, _))| entries[..*i].iter().any(|(e, _, _)| e == k))
+            .map(|(_, (k, p, _))| (k.as_str(), *p));
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| entries[a].0.cmp(&entries[b].0).then(a.cmp(&b)));
+    order
+        .windows(2)
+        .filter(|w| entries[w[0]].0 == entries[w[1]].0)
+        .map(|w| w[1])
+        .min()
+        .map(|i| (entries[i].0.as_str(), entries[i].1))
+}

@@ -2,7 +2,7 @@
 //! serde_json reports positions only for syntax errors, and the decoder needs them for
 //! every semantic error too (an unknown `Fn::`, a wrong arity).
 
-use super::node::{Node, NodeKind, ParseError, Pos, parse_number};
+use super::node::{Node, NodeKind, ParseError, Pos, duplicate_key, parse_number};
 
 /// Nesting deeper than this is refused rather than risking the stack.
 /// Templates nest a few dozen levels at most; 128 keeps parse, decode and emit within a
@@ -11,6 +11,7 @@ pub(crate) const MAX_DEPTH: usize = 128;
 
 pub fn parse(text: &str) -> Result<Node, ParseError> {
     let mut p = Reader {
+        text,
         s: text.as_bytes(),
         i: 0,
         line: 1,
@@ -26,6 +27,8 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
 }
 
 struct Reader<'a> {
+    /// The input; slices of it at ASCII delimiters are valid UTF-8 with no re-check.
+    text: &'a str,
     s: &'a [u8],
     i: usize,
     line: usize,
@@ -62,9 +65,21 @@ impl Reader<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.bump();
+        // A tight loop: white space is a third of a pretty-printed template.
+        let s = self.s;
+        let mut i = self.i;
+        while i < s.len() {
+            match s[i] {
+                b'\n' => {
+                    self.line += 1;
+                    self.col = 1;
+                }
+                b' ' | b'\t' | b'\r' => self.col += 1,
+                _ => break,
+            }
+            i += 1;
         }
+        self.i = i;
     }
 
     fn expect(&mut self, b: u8) -> Result<(), ParseError> {
@@ -137,17 +152,30 @@ impl Reader<'_> {
         self.expect(b'"')?;
         let mut out = String::new();
         loop {
+            // Scan a run of plain characters (no quote, backslash or control character,
+            // so no newline either): one pass, counting characters for the column.
             let run_start = self.i;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
+            let s = self.s;
+            let end =
+                memchr::memchr2(b'"', b'\\', &s[run_start..]).map_or(s.len(), |n| run_start + n);
+            // Control characters end the run too (and are reported below).
+            let i = s[run_start..end]
+                .iter()
+                .position(|&b| b < 0x20)
+                .map_or(end, |n| run_start + n);
+            self.col += s[run_start..i]
+                .iter()
+                .filter(|&&b| b & 0xC0 != 0x80)
+                .count();
+            self.i = i;
+            // The run ends at an ASCII byte (or the end): a char boundary of `text`.
+            let run = &self.text[run_start..i];
+            if out.is_empty() && s.get(i) == Some(&b'"') {
+                // The common case, a string without escapes: one allocation.
                 self.bump();
+                return Ok(run.to_string());
             }
-            out.push_str(
-                std::str::from_utf8(&self.s[run_start..self.i])
-                    .map_err(|_| self.err("invalid UTF-8 in string"))?,
-            );
+            out.push_str(run);
             match self.peek() {
                 None => return Err(ParseError::at(start_pos, "", "unterminated string")),
                 Some(b'"') => {
@@ -250,9 +278,6 @@ impl Reader<'_> {
                 return Err(self.err(format!("expected a string key, found {}", self.found())));
             }
             let key = self.string()?;
-            if entries.iter().any(|(k, _, _)| *k == key) {
-                return Err(ParseError::at(kpos, "", format!("duplicate key {key:?}")));
-            }
             self.skip_ws();
             self.expect(b':')?;
             self.skip_ws();
@@ -265,6 +290,9 @@ impl Reader<'_> {
                 }
                 Some(b'}') => {
                     self.bump();
+                    if let Some((k, p)) = duplicate_key(&entries) {
+                        return Err(ParseError::at(p, "", format!("duplicate key {k:?}")));
+                    }
                     return Ok(NodeKind::Map(entries));
                 }
                 _ => return Err(self.err(format!("expected ',' or '}}', found {}", self.found()))),

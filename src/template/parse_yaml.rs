@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use super::node::{Node, NodeKind, ParseError, Pos, parse_number};
+use super::node::{Node, NodeKind, ParseError, Pos, duplicate_key, parse_number};
 
 /// At most this many nodes after alias expansion.
 const MAX_NODES: usize = 1_000_000;
@@ -117,6 +117,9 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map(p, anchor, tag, entries, _)) => {
                     nodes += 1;
+                    if let Some((k, kpos)) = duplicate_key(&entries) {
+                        return Err(ParseError::at(kpos, "", format!("duplicate key {k:?}")));
+                    }
                     Some((
                         tagged(
                             tag,
@@ -163,13 +166,6 @@ pub fn parse(text: &str) -> Result<Node, ParseError> {
                                 ));
                             }
                         };
-                        if entries.iter().any(|(k, _, _)| *k == key) {
-                            return Err(ParseError::at(
-                                node.pos,
-                                "",
-                                format!("duplicate key {key:?}"),
-                            ));
-                        }
                         *pending = Some((key, node.pos));
                     }
                     Some((key, kpos)) => entries.push((key, kpos, node)),
