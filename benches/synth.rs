@@ -80,6 +80,19 @@ fn benches(c: &mut Criterion) {
     c.bench_function("template: emit YAML (prod)", |b| {
         b.iter(|| black_box(&prod).to_yaml())
     });
+
+    // Diff: the VPC CIDR changed, which replaces along references.
+    let cidr: perimeter::constructs::Cidr = "10.9.0.0/16".parse().unwrap();
+    let moved = perimeter::constructs::BedrockPrivateAccessProps {
+        vpc_cidr: cidr,
+        subnets: cidr.carve(2, 24).unwrap(),
+        ..b.resolved[1].1.clone()
+    };
+    let moved = BedrockPrivateAccess::template(&moved).unwrap();
+    c.bench_function(
+        "diff: prod template, VPC CIDR changed (replacement chain)",
+        |bch| bch.iter(|| perimeter::diff::diff(black_box(&prod), black_box(&moved))),
+    );
 }
 
 criterion_group!(group, benches);

@@ -4,6 +4,9 @@ and reference renamed per copy, and a second version in which a given share of t
 resources change (a property edited, a tag added, a create-only property changed).
 
 Usage: gen_large_template.py SOURCE.json RESOURCES OLD.json NEW.json [CHANGED_SHARE]
+
+The last copy is cut at RESOURCES, so a few references dangle: the output is benchmark
+input for parse, diff and check, not a deployable stack.
 """
 
 import json

@@ -303,6 +303,32 @@ fn inline_code_edit_is_a_line_diff() {
 }
 
 #[test]
+fn a_policy_held_as_a_json_string_diffs_by_line() {
+    let doc = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    };
+    let t = |action: &str| {
+        Template::parse_any(&format!("Resources:\n  P:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: '{}'\n", doc(action))).unwrap()
+    };
+    let d = diff(&t("s3:GetObject"), &t("s3:*"));
+    let out = render::terminal(&Report::single("x", d.clone()), false);
+    let line = |sign: char, text: &str| {
+        out.lines()
+            .any(|l| l.trim_start().starts_with(sign) && l.contains(text))
+    };
+    assert!(
+        line('-', "\"Action\": \"s3:GetObject\",") && line('+', "\"Action\": \"s3:*\","),
+        "{out}"
+    );
+    assert!(
+        d.broadens(),
+        "a string policy is read for the IAM section too"
+    );
+}
+
+#[test]
 fn type_change_replaces_and_outputs_and_parameters_are_compared() {
     let old = Template::parse_any("Parameters:\n  P:\n    Type: String\nResources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: !Ref Q\n").unwrap();
     let new = Template::parse_any("Parameters:\n  P:\n    Type: String\n    Default: x\nResources:\n  Q:\n    Type: AWS::SNS::Topic\nOutputs:\n  O:\n    Value: !GetAtt Q.TopicName\n").unwrap();

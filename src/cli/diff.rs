@@ -91,7 +91,7 @@ fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
     match &a.against {
         None => {
             if a.out.is_dir() {
-                for rel in list(&a.out).map_err(|e| fail(&e))? {
+                for rel in synth::list_files(&a.out).map_err(|e| fail(&e.to_string()))? {
                     if is_template(&rel) {
                         let p = a.out.join(&rel);
                         let text = std::fs::read_to_string(&p)
@@ -141,28 +141,6 @@ fn git(args: &[&str]) -> Result<String, i32> {
         )));
     }
     Ok(String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
-fn list(dir: &Path) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
-            let p = e.map_err(|e| e.to_string())?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(dir) {
-                out.push(
-                    rel.components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/"),
-                );
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 fn report(a: &Args) -> Result<Report, i32> {

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 pub use manifest::{Entry, MANIFEST_FILE, Manifest};
+pub use staging::list_files;
 
 use crate::blueprint::Blueprint;
 use crate::check::quotas::quotas;

@@ -1,5 +1,7 @@
 //! Text helpers shared by the renderers.
 
+use std::borrow::Cow;
+
 use similar::{ChangeTag, TextDiff};
 
 use crate::diff::canon::{compact, display};
@@ -15,8 +17,9 @@ pub fn show(v: &Value) -> String {
     }
 }
 
-/// The multi-line text inside a value, if it has one: a long string or an Fn::Sub body.
-fn multiline(v: &Value) -> Option<&str> {
+/// The multi-line text inside a value, if it has one: a long string, an Fn::Sub body,
+/// or a JSON document held in a string (a policy), pretty-printed so it diffs by line.
+fn multiline(v: &Value) -> Option<Cow<'_, str>> {
     let s = match v {
         Value::String(s) => s.as_str(),
         Value::Fn(f) => match &**f {
@@ -29,13 +32,18 @@ fn multiline(v: &Value) -> Option<&str> {
         },
         _ => return None,
     };
-    s.contains('\n').then_some(s)
+    if s.trim_start().starts_with('{')
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(s)
+    {
+        return serde_json::to_string_pretty(&json).ok().map(Cow::Owned);
+    }
+    s.contains('\n').then_some(Cow::Borrowed(s))
 }
 
 /// A line-by-line diff of two long strings, `-`/`+`/` ` prefixed, two lines of context.
 pub fn line_diff(old: &Value, new: &Value) -> Option<Vec<String>> {
     let (a, b) = (multiline(old)?, multiline(new)?);
-    let d = TextDiff::from_lines(a, b);
+    let d = TextDiff::from_lines(a.as_ref(), b.as_ref());
     let mut out = Vec::new();
     for group in d.grouped_ops(2) {
         if !out.is_empty() {
