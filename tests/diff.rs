@@ -550,3 +550,83 @@ mod props {
         }
     }
 }
+
+#[test]
+fn every_policy_source_is_in_the_iam_section() {
+    let old = Template::parse_any(
+        r#"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: b
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Sid: TlsOnly, Effect: Deny, Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::b/*", Condition: {Bool: {aws:SecureTransport: "false"}}}
+"#,
+    )
+    .unwrap();
+    let new = Template::parse_any(
+        r#"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: [lambda.amazonaws.com, ec2.amazonaws.com]}, Action: sts:AssumeRole}]
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: b
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement: []
+  Invoke:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: f
+      Principal: s3.amazonaws.com
+      SourceArn: arn:aws:s3:::b
+"#,
+    )
+    .unwrap();
+    let d = diff(&old, &new);
+    let row = |loc: &str, kind: ChangeKind| {
+        d.iam
+            .iter()
+            .find(|c| c.location == loc && c.kind == kind)
+            .unwrap_or_else(|| panic!("{loc} {kind:?} in {:#?}", d.iam))
+    };
+    let trust = row("Role trust policy", ChangeKind::Added);
+    assert!(
+        trust.broadens
+            && trust
+                .principals
+                .contains(&"Service:ec2.amazonaws.com".to_string())
+    );
+    assert!(row("Role managed policies", ChangeKind::Added).broadens);
+    let deny = row("BucketPolicy resource policy", ChangeKind::Removed);
+    assert!(deny.broadens, "removing a Deny permits what it stopped");
+    let perm = row("Invoke Lambda permission", ChangeKind::Added);
+    assert!(perm.broadens && perm.conditions == ["SourceArn: arn:aws:s3:::b"]);
+    // A reordered trust policy principal list is no change.
+    let reordered = Template::parse_any(
+        &new.to_yaml()
+            .replace("- lambda.amazonaws.com\n", "- TEMP\n")
+            .replace("- ec2.amazonaws.com\n", "- lambda.amazonaws.com\n")
+            .replace("- TEMP\n", "- ec2.amazonaws.com\n"),
+    )
+    .unwrap();
+    assert_ne!(reordered, new, "the principals really are in another order");
+    assert!(diff(&new, &reordered).is_empty());
+}
