@@ -274,6 +274,27 @@ fn against_a_git_revision() {
         md.contains("broadens permissions") && md.contains("claude-3-haiku"),
         "{md}"
     );
+    // An absolute --out inside the folder works the same.
+    let abs = d.path().join("out");
+    let o = run(
+        d.path(),
+        &[
+            "diff",
+            "--against",
+            "HEAD",
+            "--out",
+            abs.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        j["summary"]["broadens_permissions"],
+        true,
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(
         run(d.path(), &["diff", "--against", "no-such-rev"])
             .status

@@ -102,7 +102,25 @@ fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
             }
         }
         Some(rev) => {
-            let dir = format!("./{}", a.out.display());
+            // git names paths from the repository root; an absolute --out is made
+            // relative to the current folder first.
+            let out_dir = match a.out.is_absolute() {
+                false => a.out.clone(),
+                true => {
+                    let cwd = std::env::current_dir()
+                        .map_err(|e| fail(&format!("current folder: {e}")))?;
+                    a.out
+                        .strip_prefix(&cwd)
+                        .map(Path::to_path_buf)
+                        .map_err(|_| {
+                            fail(&format!(
+                                "--against needs --out inside the current folder, found {}",
+                                a.out.display()
+                            ))
+                        })?
+                }
+            };
+            let dir = format!("./{}", out_dir.display());
             let names = git(&[
                 "ls-tree",
                 "-r",
@@ -116,7 +134,7 @@ fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
             let base = format!(
                 "{}{}/",
                 prefix.trim(),
-                a.out.display().to_string().trim_end_matches('/')
+                out_dir.display().to_string().trim_end_matches('/')
             );
             for full in names.lines().filter(|l| is_template(l)) {
                 let rel = full.strip_prefix(&base).unwrap_or(full).to_string();
