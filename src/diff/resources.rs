@@ -211,7 +211,21 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
         Cursor::properties(facts.as_deref()),
         &mut changes,
     );
-    for ((name, a), (_, b)) in attributes(o).into_iter().zip(attributes(r)) {
+    // Most resources keep their attributes: compare in place before building the list.
+    let same_attributes = o.condition == r.condition
+        && o.depends_on == r.depends_on
+        && o.deletion_policy == r.deletion_policy
+        && o.update_replace_policy == r.update_replace_policy
+        && o.creation_policy == r.creation_policy
+        && o.update_policy == r.update_policy
+        && o.metadata == r.metadata
+        && o.version == r.version;
+    let pairs = if same_attributes {
+        vec![]
+    } else {
+        attributes(o).into_iter().zip(attributes(r)).collect()
+    };
+    for ((name, a), (_, b)) in pairs {
         match (a, b) {
             (Some(a), Some(b)) => diff_value(name, &a, &b, Cursor::free(), &mut changes),
             (Some(a), None) => changes.push(Change {
