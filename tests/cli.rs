@@ -301,7 +301,7 @@ fn bad_blueprint_subnet_outside_the_vpc() {
         "    subnets: [10.0.0.0/24, 10.9.1.0/24]\n",
         line_of("subnet_prefix_length"),
         "settings.network.subnets[1]",
-        "subnet 10.9.1.0/24 is outside the VPC block 10.0.0.0/16",
+        "subnet 10.9.1.0/24 is outside the VPC block 10.0.0.0/16 (targets dev, prod)",
     );
 }
 

@@ -165,7 +165,8 @@ impl Blueprint {
             }
         }
         let mut resolved = Vec::new();
-        let mut seen = BTreeSet::new();
+        // A shared setting that fails for several targets is one error naming them all.
+        let mut shared: Vec<((String, String), Vec<String>)> = Vec::new();
         for (i, t) in spec.targets.iter().enumerate() {
             let settings = spec.settings.with(&t.overrides);
             let overridden = serde_json::to_value(&t.overrides).unwrap_or_default();
@@ -180,22 +181,26 @@ impl Blueprint {
                         let from_override = overridden
                             .get(section)
                             .is_some_and(|s| field.is_empty() || s.get(field).is_some());
-                        let path = if from_override {
-                            format!("targets[{i}].overrides.{rel}")
-                        } else {
-                            format!("settings.{rel}")
-                        };
-                        let msg = if from_override {
-                            msg
-                        } else {
-                            format!("{msg} (target {})", t.name)
-                        };
-                        if seen.insert((path.clone(), msg.clone())) {
-                            errors.push(at(&path, msg));
+                        if from_override {
+                            errors.push(at(&format!("targets[{i}].overrides.{rel}"), msg));
+                            continue;
+                        }
+                        let key = (format!("settings.{rel}"), msg);
+                        match shared.iter_mut().find(|(k, _)| *k == key) {
+                            Some((_, targets)) => targets.push(t.name.to_string()),
+                            None => shared.push((key, vec![t.name.to_string()])),
                         }
                     }
                 }
             }
+        }
+        for ((path, msg), targets) in shared {
+            let which = if targets.len() == 1 {
+                "target"
+            } else {
+                "targets"
+            };
+            errors.push(at(&path, format!("{msg} ({which} {})", targets.join(", "))));
         }
         if errors.is_empty() {
             Ok(Blueprint {
