@@ -198,8 +198,6 @@ fn report(a: &Args) -> Result<Report, i32> {
     let mut files = Vec::new();
     let mut result = Ok(());
     synth::each_artifact(&blueprints, &opts, |art| {
-        let new = Template::parse(&art.body, TemplateFormat::Json)
-            .map_err(|e| synth::SynthError::Manifest(e.to_string()))?;
         let path = format!("{}/{}", a.out.display(), art.entry.path);
         // A snapshot written as YAML is the same template.
         let yaml = art.entry.path.replace(".template.json", ".template.yaml");
@@ -213,7 +211,7 @@ fn report(a: &Args) -> Result<Report, i32> {
             },
             None => (FileStatus::Added, Template::default()),
         };
-        let diff = perimeter::diff::diff(&old_t, &new);
+        let diff = perimeter::diff::diff(&old_t, &art.template);
         if !diff.is_empty() || status == FileStatus::Added {
             files.push(FileDiff { path, status, diff });
         }

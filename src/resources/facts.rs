@@ -97,11 +97,6 @@ impl TypeFacts {
     pub fn has_attribute(&self, name: &str) -> bool {
         self.read_only.iter().any(|a| a == name)
     }
-
-    /// Whether a top-level property is read-only (an attribute, never set by templates).
-    pub fn is_read_only(&self, name: &str) -> bool {
-        self.read_only.iter().any(|a| a == name)
-    }
 }
 
 /// Facts parsed so far: a type's line is parsed the first time it is asked for.

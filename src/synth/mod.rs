@@ -18,7 +18,7 @@ pub use staging::list_files;
 use crate::blueprint::Blueprint;
 use crate::check::quotas::quotas;
 use crate::constructs::BedrockPrivateAccess;
-use crate::template::Format;
+use crate::template::{Format, Template};
 
 /// What to synthesize and where.
 #[derive(Debug, Clone)]
@@ -72,7 +72,10 @@ impl std::error::Error for SynthError {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
     pub entry: Entry,
+    /// The template as written into the file.
     pub body: String,
+    /// The template the body was emitted from, for callers that compare it (diff).
+    pub template: Template,
 }
 
 /// Builds each selected target's template in memory, one at a time, handing each to `sink`.
@@ -129,7 +132,11 @@ pub fn each_artifact(
                 path,
                 sha256: hex(&Sha256::digest(body.as_bytes())),
             };
-            sink(Artifact { entry, body })?;
+            sink(Artifact {
+                entry,
+                body,
+                template,
+            })?;
         }
     }
     Ok(())
