@@ -630,3 +630,22 @@ Resources:
     assert_ne!(reordered, new, "the principals really are in another order");
     assert!(diff(&new, &reordered).is_empty());
 }
+
+#[test]
+fn an_orphan_reads_as_removed_in_every_view() {
+    let old = Template::parse_any("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    DeletionPolicy: Retain\n    Properties:\n      RetentionInDays: 7\n").unwrap();
+    let d = diff(&old, &Template::default());
+    assert_eq!(
+        (d.resources[0].impact, d.resources[0].data_loss),
+        (Impact::Orphan, false),
+        "retained: no data lost"
+    );
+    let report = Report::single("x", d);
+    let md = render::markdown(&report);
+    assert!(
+        md.contains("| - | `Logs` | AWS::Logs::LogGroup | **orphan** |")
+            && md.contains("- Logs (orphan)"),
+        "{md}"
+    );
+    assert!(render::terminal(&report, false).contains("[-] AWS::Logs::LogGroup Logs: orphan"));
+}

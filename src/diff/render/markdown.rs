@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{line_diff, show, sign, value_lines};
+use super::text::{line_diff, resource_kind, show, sign, value_lines};
 use super::{FileStatus, Report};
 use crate::diff::model::ChangeKind;
 
@@ -45,11 +45,7 @@ pub fn markdown(report: &Report) -> String {
                 "| | Resource | Type | Impact | Why |\n|---|---|---|---|---|"
             );
             for r in &d.resources {
-                let mark = match r.impact.label() {
-                    "create" => "+",
-                    "destroy" | "orphan" => "-",
-                    _ => "~",
-                };
+                let mark = sign(resource_kind(r));
                 let loss = if r.data_loss { " ⚠️ data loss" } else { "" };
                 let _ = writeln!(
                     out,
@@ -66,13 +62,7 @@ pub fn markdown(report: &Report) -> String {
                 let _ = writeln!(
                     detail,
                     "{} {} ({})",
-                    if r.impact.label() == "create" {
-                        "+"
-                    } else if r.impact.label() == "destroy" {
-                        "-"
-                    } else {
-                        "~"
-                    },
+                    sign(resource_kind(r)),
                     r.logical_id,
                     r.impact.label()
                 );

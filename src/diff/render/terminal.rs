@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::text::{line_diff, show, sign, value_lines};
+use super::text::{line_diff, resource_kind, show, sign, value_lines};
 use super::{FileStatus, Report};
-use crate::diff::model::{ChangeKind, Impact, ResourceChange};
+use crate::diff::model::ChangeKind;
 
 struct Paint(bool);
 
@@ -32,14 +32,6 @@ impl Paint {
     }
     fn warn(&self, s: &str) -> String {
         self.wrap("1;31", s)
-    }
-}
-
-fn resource_kind(r: &ResourceChange) -> ChangeKind {
-    match r.impact {
-        Impact::Create => ChangeKind::Added,
-        Impact::Destroy | Impact::Orphan => ChangeKind::Removed,
-        _ => ChangeKind::Modified,
     }
 }
 

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use similar::{ChangeTag, TextDiff};
 
 use crate::diff::canon::{compact, display};
-use crate::diff::model::ChangeKind;
+use crate::diff::model::{ChangeKind, Impact, ResourceChange};
 use crate::template::{Intrinsic, Value};
 
 /// The text a value reads as: strings as they are, intrinsics in `${}` form, other
@@ -76,5 +76,14 @@ pub fn sign(kind: ChangeKind) -> &'static str {
         ChangeKind::Added => "+",
         ChangeKind::Removed => "-",
         ChangeKind::Modified => "~",
+    }
+}
+
+/// How a resource change reads as a line: created, removed (destroyed or orphaned), or changed.
+pub fn resource_kind(r: &ResourceChange) -> ChangeKind {
+    match r.impact {
+        Impact::Create => ChangeKind::Added,
+        Impact::Destroy | Impact::Orphan => ChangeKind::Removed,
+        _ => ChangeKind::Modified,
     }
 }
