@@ -3,7 +3,8 @@
 package into the data and code perimeter builds on:
 
   data/schema-facts.jsonl      one line per resource type: required, createOnly,
-                               conditionalCreateOnly, readOnly (GetAtt attributes),
+                               conditionalCreateOnly, readOnly, getAtt (the GetAtt
+                               attributes cfn-lint accepts),
                                and the property tree (types, enums, set-like lists)
   src/resources/l1/<svc>.rs    typed L1 property structs for the types in L1_TYPES
 
@@ -119,6 +120,17 @@ def pointer_to_name(p):
     return ".".join(p.split("/")[2:])
 
 
+def get_atts(name):
+    """The Fn::GetAtt attributes cfn-lint accepts: the read-only properties, and for some
+    types every property (cfn-lint keeps those lists beside the schemas). Patterns such
+    as `Outputs\\..*` are kept as cfn-lint writes them."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+    try:
+        return sorted(PROVIDER_SCHEMA_MANAGER.get_type_getatts(name, REGION.replace("_", "-")).keys())
+    except Exception:
+        return []
+
+
 def facts(name, s):
     return {
         "type": name,
@@ -127,6 +139,7 @@ def facts(name, s):
         "conditionalCreateOnly": [pointer_to_name(p) for p in s.get("conditionalCreateOnlyProperties", [])],
         "readOnly": [pointer_to_name(p) for p in s.get("readOnlyProperties", []) if "*" not in p],
         "writeOnly": [pointer_to_name(p) for p in s.get("writeOnlyProperties", [])],
+        "getAtt": get_atts(name),
         "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
         "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
     }

@@ -8,13 +8,15 @@ use std::path::Path;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::locate::locate;
 use super::settings::{Settings, SettingsPatch};
 use super::types::{AccountId, AzSetting, Name, Region};
+use crate::check::{Expectation, Suppression};
+use crate::constructs::ModelId;
 use crate::constructs::{
     Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
 };
-use crate::template::Pos;
+use crate::iam::Action;
+use crate::template::{Pos, locate};
 
 /// The solutions a blueprint can instantiate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -53,6 +55,27 @@ pub struct BlueprintFile {
     #[serde(default)]
     pub settings: Settings,
     pub targets: Vec<Target>,
+    /// What `perimeter check` accepts (suppressions) and expects (access outcomes).
+    #[serde(default, skip_serializing_if = "CheckSettings::is_empty")]
+    pub check: CheckSettings,
+}
+
+/// The blueprint's part in `perimeter check`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSettings {
+    /// Findings accepted, each with a reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppress: Vec<Suppression>,
+    /// Outcomes the access simulation must produce.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expect: Vec<Expectation>,
+}
+
+impl CheckSettings {
+    fn is_empty(&self) -> bool {
+        self.suppress.is_empty() && self.expect.is_empty()
+    }
 }
 
 /// An error in a blueprint: where it is and what was expected.
@@ -164,6 +187,7 @@ impl Blueprint {
                 ));
             }
         }
+        check_settings(&spec, &mut |path, m| errors.push(at(&path, m)));
         let mut resolved = Vec::new();
         // A shared setting that fails for several targets is one error naming them all.
         let mut shared: Vec<((String, String), Vec<String>)> = Vec::new();
@@ -212,6 +236,49 @@ impl Blueprint {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// Suppressions need a known rule and a reason; expectations a valid action and model;
+/// both may name only targets of this blueprint.
+fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
+    let known = |t: &str| spec.targets.iter().any(|x| x.name.as_str() == t);
+    let targets = |path: &str, names: &[String], bad: &mut dyn FnMut(String, String)| {
+        for (j, t) in names.iter().enumerate() {
+            if !known(t) {
+                bad(
+                    format!("{path}.targets[{j}]"),
+                    format!("no target is named {t:?}"),
+                );
+            }
+        }
+    };
+    for (i, s) in spec.check.suppress.iter().enumerate() {
+        let path = format!("check.suppress[{i}]");
+        for (field, m) in s.problems() {
+            bad(format!("{path}.{field}"), m);
+        }
+        targets(&path, &s.targets, bad);
+    }
+    for (i, e) in spec.check.expect.iter().enumerate() {
+        let path = format!("check.expect[{i}]");
+        if let Err(m) = e.action.parse::<Action>() {
+            bad(format!("{path}.action"), m);
+        } else if e.action.contains(['*', '?']) {
+            bad(
+                format!("{path}.action"),
+                format!(
+                    "{:?}: a simulated call names one action, without wildcards",
+                    e.action
+                ),
+            );
+        }
+        if let Some(m) = &e.model
+            && let Err(msg) = m.parse::<ModelId>()
+        {
+            bad(format!("{path}.model"), msg);
+        }
+        targets(&path, &e.targets, bad);
     }
 }
 

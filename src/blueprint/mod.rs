@@ -3,11 +3,10 @@
 //! Schema `perimeter schema` prints.
 
 mod load;
-mod locate;
 mod settings;
 mod types;
 
-pub use load::{Blueprint, BlueprintError, BlueprintFile, Solution, Target};
+pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Solution, Target};
 pub use settings::*;
 pub use types::{AccountId, AzSetting, Name, Region, RetentionDays, regions};
 

@@ -1,3 +1,184 @@
-//! Checks on templates. So far: CloudFormation's quotas, which synth enforces.
+//! `perimeter check`: schema validation, reference integrity, CloudFormation quotas,
+//! data-perimeter rules and an access simulation, on any template.
+//!
+//! Every finding names its rule, the resource, the field path, the reason and the fix.
+//!
+//! ```
+//! use perimeter::check::{check, Context};
+//! use perimeter::template::Template;
+//! let text = r#"{"Resources": {"Gw": {"Type": "AWS::EC2::InternetGateway"}}}"#;
+//! let t = Template::parse_any(text).unwrap();
+//! let report = check(&t, text, &Context::default());
+//! assert_eq!(report.findings[0].rule.id, "N401");
+//! assert_eq!(report.findings[0].resource.as_deref(), Some("Gw"));
+//! ```
 
+pub mod access;
+mod data;
+mod iam;
+pub mod inventory;
+mod network;
 pub mod quotas;
+mod references;
+pub mod render;
+pub mod rules;
+pub mod run;
+mod schema;
+pub mod suppress;
+
+use serde::Serialize;
+
+pub use access::{AccessRow, Expectation, Outcome, Via};
+pub use rules::{Rule, Severity};
+pub use suppress::Suppression;
+
+use crate::iam::Effect;
+use crate::template::{Pos, Template};
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    #[serde(serialize_with = "rule_id")]
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    /// The logical id of the resource, when the finding is about one.
+    pub resource: Option<String>,
+    /// Dotted path from the template's root (`Resources.Vpc.Properties.CidrBlock`).
+    pub path: String,
+    /// What is wrong, specifically.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+    /// Where in the file, when the text is at hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+fn rule_id<S: serde::Serializer>(r: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.id)
+}
+
+impl Finding {
+    /// A finding with the rule's severity and fix.
+    pub fn new(rule: &'static Rule, resource: Option<&str>, path: String, message: String) -> Self {
+        Finding {
+            rule,
+            severity: rule.severity,
+            resource: resource.map(String::from),
+            path,
+            message,
+            fix: rule.fix.to_string(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// A finding on a resource; `path` is relative to it (`Properties.X`).
+    pub fn on(rule: &'static Rule, resource: &str, path: &str, message: String) -> Self {
+        let full = if path.is_empty() {
+            format!("Resources.{resource}")
+        } else {
+            format!("Resources.{resource}.{path}")
+        };
+        Finding::new(rule, Some(resource), full, message)
+    }
+
+    pub fn severity(mut self, s: Severity) -> Self {
+        self.severity = s;
+        self
+    }
+
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+
+    pub fn at(mut self, pos: Option<Pos>) -> Self {
+        self.line = pos.map(|p| p.line);
+        self.column = pos.map(|p| p.column);
+        self
+    }
+}
+
+/// What check knows of where a template is deployed, and what the blueprint expects.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub partition: String,
+    pub account: String,
+    pub region: String,
+    /// The endpoint policy's intended effect, when the blueprint says it.
+    pub intended_effect: Option<Effect>,
+    /// Outcomes the blueprint declares for access scenarios.
+    pub expectations: Vec<Expectation>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            partition: "aws".into(),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+            intended_effect: None,
+            expectations: vec![],
+        }
+    }
+}
+
+/// What check found on one template.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// The access simulation, when the template grants Bedrock through an endpoint.
+    pub access: Vec<AccessRow>,
+}
+
+impl Report {
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+}
+
+/// Checks a template; `body` is its text as deployed (for the size quotas).
+pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
+    let mut findings = Vec::new();
+    schema::check(t, &mut findings);
+    references::check(t, &mut findings);
+    quotas::check(t, body, &mut findings);
+    network::check(t, &mut findings);
+    iam::check(t, &mut findings);
+    data::check(t, &mut findings);
+    let access = access::simulate(t, ctx, &mut findings);
+    sort(&mut findings);
+    Report { findings, access }
+}
+
+/// Findings in a stable order: by path, then rule, then message.
+pub fn sort(findings: &mut [Finding]) {
+    findings
+        .sort_by(|a, b| (&a.path, a.rule.id, &a.message).cmp(&(&b.path, b.rule.id, &b.message)));
+}
+
+/// Fills in line and column of each finding from the template's text.
+pub fn locate(findings: &mut [Finding], text: &str) {
+    if findings.iter().all(|f| f.line.is_some()) {
+        return;
+    }
+    if let Some(l) = crate::template::Locator::new(text) {
+        for f in findings.iter_mut().filter(|f| f.line.is_none()) {
+            let pos = l.find(&f.path);
+            f.line = Some(pos.line);
+            f.column = Some(pos.column);
+        }
+    }
+}
+
+/// The finding for a file that does not parse as a template.
+pub fn syntax_error(e: &crate::template::ParseError) -> Finding {
+    let resource = e
+        .path
+        .strip_prefix("Resources.")
+        .map(|r| r.split(['.', '[']).next().unwrap_or(r));
+    Finding::new(rules::SYNTAX, resource, e.path.clone(), e.message.clone()).at(e.pos)
+}

@@ -1,5 +1,9 @@
-//! CloudFormation quotas on one template.
+//! CloudFormation quotas on one template: counts, body size, names, export names.
 
+use std::collections::BTreeMap;
+
+use super::inventory::text;
+use super::{Finding, Severity, rules};
 use crate::template::Template;
 
 /// The hard limits (CloudFormation quotas page).
@@ -11,6 +15,8 @@ pub const MAX_MAPPINGS: usize = 200;
 pub const MAX_BODY_BYTES: usize = 1_000_000;
 /// A template body sent inline with the API call.
 pub const MAX_DIRECT_BODY_BYTES: usize = 51_200;
+/// Names of resources, parameters, outputs, mappings and conditions.
+pub const MAX_NAME: usize = 255;
 
 /// A quota that a template exceeds (or comes near, for warnings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,4 +70,126 @@ pub fn quotas(t: &Template, body: &str) -> Vec<QuotaFinding> {
         false,
     );
     out
+}
+
+/// Quota findings: an error over a limit, a warning from 80% of it.
+pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
+    let counts = [
+        (
+            rules::RESOURCES,
+            "Resources",
+            "resources",
+            t.resources.len(),
+            MAX_RESOURCES,
+        ),
+        (
+            rules::PARAMETERS,
+            "Parameters",
+            "parameters",
+            t.parameters.len(),
+            MAX_PARAMETERS,
+        ),
+        (
+            rules::OUTPUTS,
+            "Outputs",
+            "outputs",
+            t.outputs.len(),
+            MAX_OUTPUTS,
+        ),
+        (
+            rules::MAPPINGS,
+            "Mappings",
+            "mappings",
+            t.mappings.len(),
+            MAX_MAPPINGS,
+        ),
+    ];
+    for (rule, section, what, n, max) in counts {
+        if n > max {
+            out.push(Finding::new(
+                rule,
+                None,
+                section.into(),
+                format!("{n} {what}; the quota is {max}"),
+            ));
+        } else if n * 5 >= max * 4 {
+            out.push(
+                Finding::new(
+                    rule,
+                    None,
+                    section.into(),
+                    format!("{n} {what}: {}% of the quota of {max}", n * 100 / max),
+                )
+                .severity(Severity::Warning),
+            );
+        }
+    }
+    let size = body.len();
+    if size > MAX_BODY_BYTES {
+        out.push(Finding::new(
+            rules::BODY_SIZE,
+            None,
+            String::new(),
+            format!("the body is {size} bytes; the quota is {MAX_BODY_BYTES} (through S3)"),
+        ));
+    } else if size > MAX_DIRECT_BODY_BYTES {
+        let near = if size * 5 >= MAX_BODY_BYTES * 4 {
+            format!(
+                ", {}% of the {MAX_BODY_BYTES}-byte quota",
+                size * 100 / MAX_BODY_BYTES
+            )
+        } else {
+            String::new()
+        };
+        out.push(
+            Finding::new(
+                rules::BODY_SIZE,
+                None,
+                String::new(),
+                format!(
+                    "the body is {size} bytes: over the {MAX_DIRECT_BODY_BYTES} bytes an inline upload accepts, so it must go through S3{near}"
+                ),
+            )
+            .severity(Severity::Warning),
+        );
+    }
+    // Resource ids are checked by the parser (a LogicalId cannot be invalid); the other
+    // sections' names are plain keys.
+    let sections: [(&str, Vec<&String>); 4] = [
+        ("Parameters", t.parameters.keys().collect()),
+        ("Outputs", t.outputs.keys().collect()),
+        ("Mappings", t.mappings.keys().collect()),
+        ("Conditions", t.conditions.keys().collect()),
+    ];
+    for (section, names) in sections {
+        for name in names {
+            let ok = !name.is_empty()
+                && name.len() <= MAX_NAME
+                && name.bytes().all(|b| b.is_ascii_alphanumeric());
+            if !ok {
+                out.push(Finding::new(
+                    rules::NAME,
+                    None,
+                    format!("{section}.{name}"),
+                    format!("{name:?} must be 1 to {MAX_NAME} ASCII letters and digits"),
+                ));
+            }
+        }
+    }
+    let mut exports: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, o) in &t.outputs {
+        if let Some(e) = o.export_name.as_ref().and_then(text) {
+            exports.entry(e).or_default().push(name);
+        }
+    }
+    for (export, outputs) in exports {
+        if outputs.len() > 1 {
+            out.push(Finding::new(
+                rules::EXPORT_NAME,
+                None,
+                format!("Outputs.{}.Export.Name", outputs[1]),
+                format!("outputs {} all export {export:?}", outputs.join(", ")),
+            ));
+        }
+    }
 }

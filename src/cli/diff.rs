@@ -30,6 +30,19 @@ pub enum Color {
     Never,
 }
 
+impl Color {
+    /// Whether to color stdout: `auto` colors a terminal unless NO_COLOR is set.
+    pub fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 pub enum Risk {
     /// An IAM grant added or widened, a Deny removed, a security group rule added.
@@ -236,11 +249,7 @@ pub fn run(a: &Args) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let color = match a.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = a.color.enabled();
     print!(
         "{}",
         match a.format {

@@ -4,6 +4,7 @@
 //! 2 an error (bad blueprint or template, unknown target, I/O), with nothing written;
 //! 3 `diff --fail-on` found changes of the named kinds.
 
+mod check;
 mod diff;
 mod list;
 mod synth;
@@ -43,6 +44,9 @@ enum Command {
     Synth(synth::Args),
     /// Show what a change does: resource impacts, replacements, IAM and network changes.
     Diff(diff::Args),
+    /// Validate templates and prove the data perimeter: schema, references, quotas,
+    /// perimeter rules and an access simulation.
+    Check(check::Args),
     /// List blueprints and their targets.
     List(list::Args),
     /// Print the JSON Schema of blueprint files.
@@ -108,6 +112,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Synth(a) => synth::run(&a),
         Command::Diff(a) => diff::run(&a),
+        Command::Check(a) => check::run(&a),
         Command::List(a) => list::run(&a),
         Command::Schema => {
             print!("{}", blueprint::json_schema());

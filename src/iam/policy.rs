@@ -139,6 +139,11 @@ impl From<Str> for ResourceEntry {
 }
 
 impl ResourceEntry {
+    /// Whether this is `"*"`: every resource.
+    pub fn is_any(&self) -> bool {
+        matches!(self, ResourceEntry::Arn(a) if a.as_str() == "*")
+    }
+
     fn to_value(&self) -> Value {
         match self {
             ResourceEntry::Arn(a) => Value::String(a.to_string()),

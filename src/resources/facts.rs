@@ -69,6 +69,10 @@ pub struct TypeFacts {
     /// Read-only properties: the GetAtt attributes, dotted (`Endpoint.Address`).
     pub read_only: Vec<String>,
     pub write_only: Vec<String>,
+    /// The `Fn::GetAtt` attributes cfn-lint accepts: the read-only properties and, for
+    /// some types, every property; `Outputs\\..*`-style entries are patterns.
+    #[serde(default)]
+    pub get_att: Vec<String>,
     pub props: BTreeMap<String, PropNode>,
     pub defs: BTreeMap<String, PropNode>,
 }
@@ -96,6 +100,25 @@ impl TypeFacts {
     /// Whether `name` (`Arn`, `Endpoint.Address`) is a GetAtt attribute of this type.
     pub fn has_attribute(&self, name: &str) -> bool {
         self.read_only.iter().any(|a| a == name)
+            || self.get_att.iter().any(|a| match a.strip_suffix("\\..*") {
+                Some(prefix) => name
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.') && rest.len() > 1),
+                None => a == name || a == ".*",
+            })
+    }
+
+    /// The GetAtt attributes, for messages.
+    pub fn attributes(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .read_only
+            .iter()
+            .chain(&self.get_att)
+            .map(|a| a.as_str())
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 }
 

@@ -21,4 +21,6 @@ mod raw;
 pub use facts::{PropNode, TypeFacts};
 pub use handle::{Handle, ResourceProps};
 pub use l1::*;
-pub use raw::{Raw, RawResource, validate_properties};
+pub use raw::{
+    ProblemKind, PropertyProblem, Raw, RawResource, property_problems, validate_properties,
+};

@@ -72,32 +72,105 @@ impl Handle<Raw> {
     }
 }
 
-/// Checks properties against a type's facts: unknown, read-only and missing required
-/// properties; literal values of the wrong JSON type or outside an enum. Values that are
-/// intrinsics are not judged: their result is known only at deploy time.
+/// What is wrong with a property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// Not a property of the type (or of the nested object).
+    Unknown,
+    /// A required property is absent.
+    Missing,
+    /// A literal of the wrong JSON type.
+    WrongType,
+    /// A literal outside the schema's enum.
+    NotAllowed,
+    /// Properties that exclude or require each other (oneOf, requiredXor, ...).
+    Exclusive,
+    /// A read-only property (an attribute) was set.
+    ReadOnly,
+}
+
+/// One problem with a resource's properties: its kind, the dotted property path
+/// (`VpcConfig.SubnetIds[0]`) and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropertyProblem {
+    pub kind: ProblemKind,
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for PropertyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Checks properties against a type's facts, as text (`path: message`).
 pub fn validate_properties(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<String> {
-    let mut out = Vec::new();
+    property_problems(f, props)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// Checks properties against a type's facts: unknown, read-only and missing required
+/// properties; literal values of the wrong JSON type or outside an enum; properties that
+/// exclude or require each other. Values that are intrinsics are not judged: their result
+/// is known only at deploy time.
+pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<PropertyProblem> {
+    let mut out = Problems(Vec::new());
     let root = PropNode {
         p: Some(f.props.clone()),
         r: f.required.clone(),
         t: Some("object".into()),
         ..Default::default()
     };
-    let read_only: Vec<&str> = f
-        .read_only
-        .iter()
-        .filter(|p| !p.contains('.'))
-        .map(String::as_str)
-        .collect();
     for name in props.keys() {
-        if read_only.contains(&name.as_str()) {
-            out.push(format!(
-                "{name}: read-only property (an attribute) cannot be set"
-            ));
+        if f.read_only.iter().any(|p| p == name) && name != "Fn::If" {
+            out.push(
+                ProblemKind::ReadOnly,
+                name,
+                "read-only property (an attribute) cannot be set".into(),
+            );
         }
     }
-    check_object(f, &root, props, "", &mut out);
-    out
+    // `Properties: {Fn::If: [cond, A, B]}` chooses the whole property set.
+    if let Some(branches) = properties_if(props) {
+        for b in branches {
+            check_object(f, &root, b, "", &mut out);
+        }
+    } else {
+        check_object(f, &root, props, "", &mut out);
+    }
+    out.0
+}
+
+/// The branches of `Properties: {Fn::If: [cond, A, B]}` that are maps.
+fn properties_if(props: &BTreeMap<String, Value>) -> Option<Vec<&BTreeMap<String, Value>>> {
+    if props.len() != 1 {
+        return None;
+    }
+    let args = props.get("Fn::If")?.as_list()?;
+    Some(args.iter().skip(1).filter_map(branch_map).collect())
+}
+
+/// A branch as a map, looking through nested `Fn::If`s only one level.
+fn branch_map(v: &Value) -> Option<&BTreeMap<String, Value>> {
+    match v {
+        Value::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
+struct Problems(Vec<PropertyProblem>);
+
+impl Problems {
+    fn push(&mut self, kind: ProblemKind, path: &str, message: String) {
+        self.0.push(PropertyProblem {
+            kind,
+            path: path.to_string(),
+            message,
+        });
+    }
 }
 
 fn join(path: &str, k: &str) -> String {
@@ -108,22 +181,30 @@ fn join(path: &str, k: &str) -> String {
     }
 }
 
+/// `Ref: AWS::NoValue` removes a property: it counts as absent.
+fn is_no_value(v: &Value) -> bool {
+    matches!(v, Value::Fn(i) if matches!(&**i, Intrinsic::Ref(n) if n == "AWS::NoValue"))
+}
+
 fn check_object(
     f: &TypeFacts,
     node: &PropNode,
     m: &BTreeMap<String, Value>,
     path: &str,
-    out: &mut Vec<String>,
+    out: &mut Problems,
 ) {
     if let Some(props) = &node.p {
         for (k, v) in m {
             match props.get(k) {
                 Some(child) => check(f, child, v, &join(path, k), out),
-                None => out.push(format!(
-                    "{}: unknown property; expected one of {}",
-                    join(path, k),
-                    props.keys().cloned().collect::<Vec<_>>().join(", ")
-                )),
+                None => out.push(
+                    ProblemKind::Unknown,
+                    &join(path, k),
+                    format!(
+                        "unknown property; expected one of {}",
+                        props.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ),
             }
         }
     } else if let Some(vnode) = &node.m {
@@ -131,16 +212,133 @@ fn check_object(
             check(f, vnode, v, &join(path, k), out);
         }
     }
+    let present = |k: &str| m.get(k).is_some_and(|v| !is_no_value(v));
     for r in &node.r {
-        if !m.contains_key(r) {
-            out.push(format!("{}: required property is missing", join(path, r)));
+        if !present(r) {
+            out.push(
+                ProblemKind::Missing,
+                &join(path, r),
+                "required property is missing".into(),
+            );
+        } else if let Some(Value::Fn(i)) = m.get(r)
+            && let Intrinsic::If {
+                condition,
+                then,
+                otherwise,
+            } = &**i
+            && (is_no_value(then) || is_no_value(otherwise))
+        {
+            let when = if is_no_value(then) { "true" } else { "false" };
+            out.push(
+                ProblemKind::Missing,
+                &join(path, r),
+                format!("required property is missing when condition {condition} is {when}"),
+            );
+        }
+    }
+    if let Some(x) = &node.x {
+        exclusivity(x, m, path, out);
+    }
+}
+
+/// The schema's exclusivity keywords, judged on which properties are present. A value
+/// under `Fn::If` may vanish in one branch, so an object holding one is not judged.
+fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, out: &mut Problems) {
+    let conditional = m
+        .values()
+        .any(|v| matches!(v, Value::Fn(i) if matches!(&**i, Intrinsic::If { .. })));
+    if conditional {
+        return;
+    }
+    let present = |k: &str| m.get(k).is_some_and(|v| !is_no_value(v));
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let at = if path.is_empty() { "" } else { path };
+    let mut report = |message: String| out.push(ProblemKind::Exclusive, at, message);
+    let sets = |k: &str| -> Vec<Vec<String>> {
+        x.get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().map(names).collect())
+            .unwrap_or_default()
+    };
+    let show = |s: &[String]| s.join(" + ");
+    for (key, exactly_one) in [("oneOf", true), ("anyOf", false)] {
+        let options = sets(key);
+        if options.is_empty() {
+            continue;
+        }
+        let matched = options
+            .iter()
+            .filter(|o| o.iter().all(|k| present(k)))
+            .count();
+        let listed: Vec<String> = options.iter().map(|o| show(o)).collect();
+        if matched == 0 {
+            report(format!("expected one of: {}", listed.join(", ")));
+        } else if exactly_one && matched > 1 {
+            report(format!("only one of {} may be set", listed.join(", ")));
+        }
+    }
+    for (key, exactly_one) in [("requiredXor", true), ("requiredOr", false)] {
+        let Some(v) = x.get(key) else { continue };
+        let keys = names(v);
+        let n = keys.iter().filter(|k| present(k)).count();
+        if n == 0 {
+            report(format!("one of {} is required", keys.join(", ")));
+        } else if exactly_one && n > 1 {
+            report(format!("only one of {} may be set", keys.join(", ")));
+        }
+    }
+    if let Some(serde_json::Value::Object(deps)) = x.get("dependentRequired") {
+        for (k, others) in deps {
+            for o in names(others) {
+                if present(k) && !present(&o) {
+                    report(format!("{k} requires {o}"));
+                }
+            }
+        }
+    }
+    if let Some(serde_json::Value::Object(deps)) = x.get("dependentExcluded") {
+        // Exclusions are usually listed both ways; each pair is reported once.
+        let mut pairs = std::collections::BTreeSet::new();
+        for (k, others) in deps {
+            for o in names(others) {
+                if present(k) && present(&o) {
+                    pairs.insert(if *k < o {
+                        (k.clone(), o)
+                    } else {
+                        (o, k.clone())
+                    });
+                }
+            }
+        }
+        for (a, b) in pairs {
+            report(format!("{a} and {b} cannot both be set"));
         }
     }
 }
 
-fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Vec<String>) {
+fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
     let node = f.resolve(node);
-    if matches!(v, Value::Fn(_)) {
+    if let Value::Fn(i) = v {
+        // Each branch of a condition must fit on its own; other functions yield their
+        // value at deploy time.
+        if let Intrinsic::If {
+            then, otherwise, ..
+        } = &**i
+        {
+            for b in [then, otherwise] {
+                if !is_no_value(b) {
+                    check(f, node, b, path, out);
+                }
+            }
+        }
         return;
     }
     let types = node.types();
@@ -156,18 +354,22 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Vec<St
         _ => false,
     };
     if !types.is_empty() && !types.iter().any(|t| fits(t)) {
-        out.push(format!(
-            "{path}: expected {}, found {}",
-            types.join(" or "),
-            describe(v)
-        ));
+        out.push(
+            ProblemKind::WrongType,
+            path,
+            format!("expected {}, found {}", types.join(" or "), describe(v)),
+        );
         return;
     }
     if let (Some(allowed), Value::String(s)) = (&node.e, v)
         && !allowed.iter().any(|a| a.as_str() == Some(s))
     {
         let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-        out.push(format!("{path}: {s:?} is not one of {}", list.join(", ")));
+        out.push(
+            ProblemKind::NotAllowed,
+            path,
+            format!("{s:?} is not one of {}", list.join(", ")),
+        );
     }
     match v {
         Value::List(items) => {

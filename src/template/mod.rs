@@ -12,6 +12,7 @@ mod doc;
 mod emit_json;
 mod emit_yaml;
 pub mod intrinsic;
+mod locate;
 mod model;
 mod node;
 mod parse_json;
@@ -21,8 +22,8 @@ mod value;
 
 pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
+pub use locate::{Locator, locate};
 pub use model::{LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template};
-pub(crate) use node::{Node, NodeKind};
 pub use node::{ParseError, Pos};
 pub use value::Value;
 
@@ -54,11 +55,6 @@ impl Format {
             Format::Yaml => "yaml",
         }
     }
-}
-
-/// Parses YAML into the positioned tree (for locating fields in blueprints).
-pub(crate) fn parse_yaml_node(text: &str) -> Result<Node, ParseError> {
-    parse_yaml::parse(text)
 }
 
 /// Parses one value (JSON, or YAML with short-form tags), outside any template.

@@ -1,0 +1,498 @@
+//! The access simulation: the reference architecture's manual tests, run with the IAM
+//! evaluator on the template before it is deployed. The function's role calls
+//! `bedrock:InvokeModel` through the endpoint, without it, through another endpoint, on
+//! a model not listed, with the endpoint policy flipped to Deny, and another role tries
+//! the endpoint; each row has an expected outcome and a finding when it does not hold.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::inventory::{self, PolicyUse, endpoints, target};
+use super::{Context, Finding, rules};
+use crate::iam::{Bindings, Decision, Effect, PolicyDocument, PolicySet, Request, ResourceEntry};
+use crate::template::{Pseudo, Template};
+
+/// Whether a call is allowed or refused (explicitly or implicitly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Allow,
+    Deny,
+}
+
+impl From<Decision> for Outcome {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Allow => Outcome::Allow,
+            _ => Outcome::Deny,
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+        })
+    }
+}
+
+/// How the call reaches the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Via {
+    /// Through the solution's endpoint for the service (its policy applies).
+    #[default]
+    Endpoint,
+    /// Not through any endpoint: no aws:sourceVpce in the request.
+    NoEndpoint,
+    /// Through an endpoint of another VPC.
+    OtherEndpoint,
+}
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Caller {
+    /// The function's role.
+    #[default]
+    Function,
+    /// Another role of the same account, allowed everything by its own policies.
+    OtherRole,
+}
+
+/// An outcome a blueprint expects for one call.
+///
+/// ```yaml
+/// - name: titan is not for us
+///   action: bedrock:InvokeModel
+///   model: amazon.titan-text-express-v1
+///   outcome: deny
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// Shown in the access table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The IAM action, e.g. bedrock:InvokeModel (the default).
+    #[serde(default = "default_action")]
+    pub action: String,
+    /// A foundation model id (the resource of the call); default: the first listed
+    /// model for invoke actions, `*` for others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub via: Via,
+    #[serde(default)]
+    pub caller: Caller,
+    pub outcome: Outcome,
+    /// Only for these targets (default: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
+}
+
+fn default_action() -> String {
+    "bedrock:InvokeModel".into()
+}
+
+/// One row of the access table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccessRow {
+    pub scenario: String,
+    /// The role's logical id, or the stand-in for another role.
+    pub caller: String,
+    pub action: String,
+    pub resource: String,
+    /// The endpoint's logical id, `none` or `another endpoint`.
+    pub via: String,
+    pub expected: Outcome,
+    pub decision: Decision,
+    /// Why, as the evaluator says it.
+    pub reason: String,
+    pub holds: bool,
+    /// Declared in the blueprint (rather than one of the standard scenarios).
+    pub declared: bool,
+}
+
+/// What the simulation runs against: the roles and endpoints of the template.
+struct World<'a> {
+    ctx: &'a Context,
+    bindings: Bindings,
+    /// Identity policies by role.
+    identity: BTreeMap<&'a str, Vec<(String, PolicyDocument)>>,
+    /// Endpoint id → (service, policy).
+    endpoints: Vec<(&'a str, String, Option<PolicyDocument>)>,
+}
+
+impl World<'_> {
+    fn role_arn(&self, role: &str) -> String {
+        format!(
+            "arn:{}:iam::{}:role/{role}",
+            self.ctx.partition, self.ctx.account
+        )
+    }
+    fn vpce(&self, id: &str) -> String {
+        format!("vpce-0{}", id.to_ascii_lowercase())
+    }
+    fn model_arn(&self, model: &str) -> String {
+        format!(
+            "arn:{}:bedrock:{}::foundation-model/{model}",
+            self.ctx.partition, self.ctx.region
+        )
+    }
+    fn endpoint_for(&self, action: &str) -> Option<&(&str, String, Option<PolicyDocument>)> {
+        let runtime = action
+            .split_once(':')
+            .is_some_and(|(_, n)| n.starts_with("Invoke") || n.starts_with("Converse"));
+        let wanted = if runtime {
+            "bedrock-runtime"
+        } else {
+            "bedrock"
+        };
+        self.endpoints.iter().find(|(_, s, _)| s == wanted)
+    }
+}
+
+/// The physical ids a deployed stack would hold, made up but consistent: Ref of an
+/// endpoint is `vpce-0<id>`, a role's ARN names it after its logical id.
+fn bindings(t: &Template, ctx: &Context) -> Bindings {
+    let mut b = Bindings::new()
+        .bind(Pseudo::Partition.name(), &ctx.partition)
+        .bind(Pseudo::Region.name(), &ctx.region)
+        .bind(Pseudo::AccountId.name(), &ctx.account)
+        .bind(Pseudo::StackName.name(), "perimeter-check")
+        .bind(Pseudo::UrlSuffix.name(), "amazonaws.com");
+    for (id, r) in &t.resources {
+        let id = id.as_str();
+        match r.resource_type.as_str() {
+            "AWS::EC2::VPCEndpoint" => {
+                let v = format!("vpce-0{}", id.to_ascii_lowercase());
+                b = b.bind(id, &v).bind(&format!("{id}.Id"), &v);
+            }
+            "AWS::EC2::VPC" => b = b.bind(id, &format!("vpc-0{}", id.to_ascii_lowercase())),
+            "AWS::IAM::Role" => {
+                let arn = format!("arn:{}:iam::{}:role/{id}", ctx.partition, ctx.account);
+                b = b.bind(id, id).bind(&format!("{id}.Arn"), &arn);
+            }
+            _ => b = b.bind(id, id),
+        }
+    }
+    b
+}
+
+/// Runs the standard scenarios and the declared ones; failures become findings.
+pub fn simulate(t: &Template, ctx: &Context, out: &mut Vec<Finding>) -> Vec<AccessRow> {
+    let mut identity: BTreeMap<&str, Vec<(String, PolicyDocument)>> = BTreeMap::new();
+    for p in inventory::policies(t) {
+        if p.usage != PolicyUse::Identity {
+            continue;
+        }
+        if let Ok(doc) = PolicyDocument::from_value(p.doc) {
+            for r in &p.roles {
+                identity
+                    .entry(r)
+                    .or_default()
+                    .push((p.name.clone(), doc.clone()));
+            }
+        }
+    }
+    let eps = endpoints(t)
+        .into_iter()
+        .filter_map(|e| {
+            let service = e
+                .service
+                .clone()
+                .filter(|s| s == "bedrock" || s.starts_with("bedrock-"))?;
+            let policy = e
+                .props
+                .get("PolicyDocument")
+                .and_then(|d| PolicyDocument::from_value(d).ok());
+            Some((e.id, service, policy))
+        })
+        .collect();
+    let world = World {
+        ctx,
+        bindings: bindings(t, ctx),
+        identity,
+        endpoints: eps,
+    };
+    // The caller: the role of a function that is granted InvokeModel, else any such role.
+    let granted = |role: &str| {
+        world.identity.get(role).is_some_and(|docs| {
+            docs.iter().any(|(_, d)| {
+                d.statements.iter().any(|s| {
+                    s.effect == Effect::Allow
+                        && !s.action.is_negated()
+                        && s.action
+                            .inner()
+                            .iter()
+                            .any(|a| a.matches("bedrock:InvokeModel"))
+                })
+            })
+        })
+    };
+    let function_role = t
+        .resources
+        .values()
+        .filter(|r| r.resource_type.as_str() == "AWS::Lambda::Function")
+        .filter_map(|r| r.properties.get("Role").and_then(target))
+        .find(|r| granted(r));
+    let role = function_role.or_else(|| world.identity.keys().copied().find(|r| granted(r)));
+    let mut rows = Vec::new();
+    let Some(role) = role else {
+        for e in &ctx.expectations {
+            out.push(Finding::new(
+                rules::ACCESS,
+                None,
+                String::new(),
+                format!(
+                    "{}: no role in the template is granted bedrock:InvokeModel, so nothing can be simulated",
+                    e.name.as_deref().unwrap_or(&e.action)
+                ),
+            ));
+        }
+        return rows;
+    };
+    if world.endpoint_for("bedrock:InvokeModel").is_some() {
+        standard_rows(&world, role, &mut rows);
+    }
+    for e in &ctx.expectations {
+        match declared_row(&world, role, e) {
+            Ok(r) => rows.push(r),
+            Err(m) => out.push(Finding::on(rules::ACCESS, role, "", m)),
+        }
+    }
+    for r in rows.iter().filter(|r| !r.holds) {
+        out.push(Finding::on(
+            rules::ACCESS,
+            role,
+            "",
+            format!(
+                "{}: {} {} on {} via {}: expected {}, got {} ({})",
+                r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
+            ),
+        ));
+    }
+    rows
+}
+
+/// A model ARN the role's grant lists, made concrete for the target's region.
+fn listed_model(w: &World<'_>, role: &str) -> Option<String> {
+    let docs = w.identity.get(role)?;
+    docs.iter()
+        .flat_map(|(_, d)| d.statements.iter())
+        .filter(|s| {
+            s.effect == Effect::Allow
+                && s.action
+                    .inner()
+                    .iter()
+                    .any(|a| a.matches("bedrock:InvokeModel"))
+        })
+        .filter_map(|s| s.resource.as_ref())
+        .flat_map(|r| r.inner().iter())
+        .filter_map(|e| match e {
+            ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
+            ResourceEntry::Expr(v) => w.bindings.resolve(v),
+        })
+        .find_map(|arn| {
+            let model = arn.split_once(":foundation-model/")?.1;
+            (!model.contains(['*', '?'])).then(|| w.model_arn(model))
+        })
+}
+
+struct Call<'a> {
+    scenario: String,
+    caller: Option<&'a str>,
+    action: String,
+    resource: String,
+    via: Via,
+    /// Replace the endpoint policy's Allow statements by Deny.
+    flip: bool,
+    expected: Outcome,
+    declared: bool,
+}
+
+fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
+    let endpoint = w.endpoint_for(&c.action);
+    let (caller_name, principal, mut set) = match c.caller {
+        Some(role) => (
+            role.to_string(),
+            w.role_arn(role),
+            w.identity
+                .get(role)
+                .into_iter()
+                .flatten()
+                .fold(PolicySet::default(), |s, (n, d)| s.identity(n, d.clone())),
+        ),
+        None => {
+            let everything = PolicyDocument::new(vec![
+                crate::iam::Statement::new(Effect::Allow, ["*"])
+                    .expect("valid action")
+                    .resource("*".parse::<crate::iam::Arn>().expect("valid ARN")),
+            ]);
+            (
+                "another role".to_string(),
+                w.role_arn("PerimeterCheckOtherRole"),
+                PolicySet::default().identity("its own allow-all policy", everything),
+            )
+        }
+    };
+    let mut req = Request::new(&principal, &c.action, &c.resource)
+        .with("aws:PrincipalAccount", &w.ctx.account);
+    let via = match (c.via, endpoint) {
+        (Via::Endpoint, Some((id, _, policy))) => {
+            req = req.with("aws:sourceVpce", &w.vpce(id));
+            if let Some(p) = policy {
+                let mut p = p.clone();
+                if c.flip {
+                    for s in &mut p.statements {
+                        s.effect = Effect::Deny;
+                    }
+                }
+                set = set.vpc_endpoint(id, p);
+            }
+            id.to_string()
+        }
+        (Via::Endpoint, None) => "no endpoint in the template".into(),
+        (Via::NoEndpoint, _) => "none".into(),
+        (Via::OtherEndpoint, _) => {
+            req = req.with("aws:sourceVpce", "vpce-0another");
+            "another endpoint".into()
+        }
+    };
+    let v = set.evaluate(&req, &w.bindings);
+    let decision = v.decision;
+    AccessRow {
+        scenario: c.scenario,
+        caller: caller_name,
+        action: c.action,
+        resource: c.resource,
+        via,
+        expected: c.expected,
+        decision,
+        reason: v.reason,
+        holds: Outcome::from(decision) == c.expected,
+        declared: c.declared,
+    }
+}
+
+fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
+    const INVOKE: &str = "bedrock:InvokeModel";
+    let Some(model) = listed_model(w, role) else {
+        return;
+    };
+    let unlisted = w.model_arn("perimeter.unlisted-model-v1");
+    let intended = match w.ctx.intended_effect {
+        Some(Effect::Deny) => Outcome::Deny,
+        Some(Effect::Allow) => Outcome::Allow,
+        // Without a blueprint: a policy that only denies is meant to refuse.
+        None => match w.endpoint_for(INVOKE).and_then(|(_, _, p)| p.as_ref()) {
+            Some(p) if p.statements.iter().all(|s| s.effect == Effect::Deny) => Outcome::Deny,
+            _ => Outcome::Allow,
+        },
+    };
+    let call = |scenario: &str, caller, resource: &str, via, flip, expected| Call {
+        scenario: scenario.into(),
+        caller,
+        action: INVOKE.into(),
+        resource: resource.into(),
+        via,
+        flip,
+        expected,
+        declared: false,
+    };
+    let scenarios = [
+        call(
+            "listed model through the endpoint",
+            Some(role),
+            &model,
+            Via::Endpoint,
+            false,
+            intended,
+        ),
+        call(
+            "listed model without the endpoint",
+            Some(role),
+            &model,
+            Via::NoEndpoint,
+            false,
+            Outcome::Deny,
+        ),
+        call(
+            "listed model through another endpoint",
+            Some(role),
+            &model,
+            Via::OtherEndpoint,
+            false,
+            Outcome::Deny,
+        ),
+        call(
+            "unlisted model through the endpoint",
+            Some(role),
+            &unlisted,
+            Via::Endpoint,
+            false,
+            Outcome::Deny,
+        ),
+        call(
+            "endpoint policy flipped to Deny",
+            Some(role),
+            &model,
+            Via::Endpoint,
+            true,
+            Outcome::Deny,
+        ),
+        call(
+            "another role through the endpoint",
+            None,
+            &model,
+            Via::Endpoint,
+            false,
+            Outcome::Deny,
+        ),
+    ];
+    for c in scenarios {
+        rows.push(run(w, c));
+    }
+}
+
+fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow, String> {
+    let name = e
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{} expected {}", e.action, e.outcome));
+    let invoke = e
+        .action
+        .split_once(':')
+        .is_some_and(|(_, n)| n.starts_with("Invoke") || n.starts_with("Converse"));
+    let resource = match &e.model {
+        Some(m) => w.model_arn(m),
+        None if invoke => listed_model(w, role).ok_or_else(|| {
+            format!("{name}: the role's grant lists no model to call; name one with `model`")
+        })?,
+        None => "*".into(),
+    };
+    if e.via == Via::Endpoint && w.endpoint_for(&e.action).is_none() {
+        return Err(format!(
+            "{name}: the template has no Bedrock endpoint that serves {}",
+            e.action
+        ));
+    }
+    Ok(run(
+        w,
+        Call {
+            scenario: name,
+            caller: (e.caller == Caller::Function).then_some(role),
+            action: e.action.clone(),
+            resource,
+            via: e.via,
+            flip: false,
+            expected: e.outcome,
+            declared: true,
+        },
+    ))
+}

@@ -1,0 +1,296 @@
+//! IAM rules of the data perimeter: no anonymous principals, Bedrock grants only through
+//! the solution's endpoint, no wildcard grants, policies that parse.
+
+use super::inventory::{self, PolicyAt, PolicyUse, endpoints, has_if, target, type_of};
+use super::{Finding, rules};
+use crate::iam::{Effect, Op, PolicyDocument, SetQualifier, Statement};
+use crate::template::{Template, Value};
+
+pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    for p in inventory::policies(t) {
+        let doc = match PolicyDocument::from_value(p.doc) {
+            Ok(d) => d,
+            Err(e) => {
+                // A policy built with Fn::If is judged per branch at deploy time.
+                if !matches!(p.doc, Value::Fn(_)) && !has_if(p.doc) {
+                    out.push(Finding::on(
+                        rules::INVALID_POLICY,
+                        p.resource,
+                        &p.path,
+                        format!("{}: {e}", p.name),
+                    ));
+                }
+                continue;
+            }
+        };
+        for (i, s) in doc.statements.iter().enumerate() {
+            let at = statement_path(&p, &doc, i);
+            let label = label(&p, i, s);
+            if matches!(p.usage, PolicyUse::Endpoint | PolicyUse::Resource) {
+                anyone(s, &p, &at, &label, out);
+            }
+            // In a resource policy `Resource: "*"` is the resource itself (a key policy
+            // grants the account `kms:*` on "*" by default): only identity and endpoint
+            // policies can grant every resource.
+            if matches!(p.usage, PolicyUse::Identity | PolicyUse::Endpoint) {
+                wildcard(s, &p, &at, &label, out);
+            }
+            if p.usage == PolicyUse::Identity {
+                bedrock(t, s, &doc, &p, &at, &label, out);
+            }
+        }
+    }
+}
+
+/// The path of statement `i` (a lone statement may be written without a list).
+fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
+    let single = doc.statements.len() == 1
+        && p.doc
+            .as_map()
+            .and_then(|m| m.get("Statement"))
+            .is_some_and(|s| s.as_list().is_none());
+    if matches!(p.doc, Value::String(_)) {
+        p.path.clone()
+    } else if single {
+        format!("{}.Statement", p.path)
+    } else {
+        format!("{}.Statement[{i}]", p.path)
+    }
+}
+
+fn label(p: &PolicyAt<'_>, i: usize, s: &Statement) -> String {
+    match &s.sid {
+        Some(sid) => format!("{}, statement {i} ({sid})", p.name),
+        None => format!("{}, statement {i}", p.name),
+    }
+}
+
+/// Condition keys that confine a statement to an organization, account or principal.
+const CONFINING_KEYS: &[&str] = &[
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+];
+
+/// Whether a condition with an operator that holds only on a match (not negated, not
+/// IfExists, not ForAllValues) tests one of `keys` against values that are not `*`.
+fn confined_by(s: &Statement, keys: &[&str]) -> bool {
+    s.condition.iter().any(|(op, ks)| {
+        let positive = !op.op.is_negated()
+            && !op.if_exists
+            && op.set != Some(SetQualifier::ForAllValues)
+            && op.op != Op::Null;
+        positive
+            && ks.iter().any(|(k, vals)| {
+                keys.contains(&k.to_ascii_lowercase().as_str())
+                    && !vals.is_empty()
+                    && vals.iter().all(|v| v.as_str() != Some("*"))
+            })
+    })
+}
+
+fn anyone(s: &Statement, p: &PolicyAt<'_>, at: &str, label: &str, out: &mut Vec<Finding>) {
+    if s.effect != Effect::Allow {
+        return;
+    }
+    let Some(pr) = &s.principal else { return };
+    let everyone = pr.inner().is_anyone();
+    let not_principal = pr.is_negated();
+    if !(everyone || not_principal) || confined_by(s, CONFINING_KEYS) {
+        return;
+    }
+    let what = if not_principal {
+        "allows every principal but those under NotPrincipal"
+    } else {
+        "allows Principal \"*\" (anyone, in any account)"
+    };
+    out.push(Finding::on(
+        rules::ANY_PRINCIPAL,
+        p.resource,
+        at,
+        format!("{label} {what} with no condition on aws:PrincipalOrgID or aws:PrincipalAccount"),
+    ));
+}
+
+/// `*` or `service:*` on every resource.
+fn wildcard(s: &Statement, p: &PolicyAt<'_>, at: &str, label: &str, out: &mut Vec<Finding>) {
+    if s.effect != Effect::Allow {
+        return;
+    }
+    let every_resource = match &s.resource {
+        None => p.usage == PolicyUse::Endpoint,
+        Some(r) => r.is_negated() || r.inner().iter().any(|e| e.is_any()),
+    };
+    if !every_resource {
+        return;
+    }
+    let actions: Vec<String> = if s.action.is_negated() {
+        vec![format!(
+            "NotAction [{}] (every other action)",
+            s.action
+                .inner()
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )]
+    } else {
+        s.action
+            .inner()
+            .iter()
+            .filter(|a| a.is_service_wildcard())
+            .map(|a| format!("\"{a}\""))
+            .collect()
+    };
+    if actions.is_empty() {
+        return;
+    }
+    out.push(Finding::on(
+        rules::ADMIN_WILDCARD,
+        p.resource,
+        at,
+        format!("{label} allows {} on every resource", actions.join(", ")),
+    ));
+}
+
+/// Whether the statement grants a Bedrock action.
+fn grants_bedrock(s: &Statement) -> Option<String> {
+    if s.effect != Effect::Allow {
+        return None;
+    }
+    let acts = s.action.inner();
+    if s.action.is_negated() {
+        let excluded = acts.iter().any(|a| a.matches("bedrock:InvokeModel"));
+        return (!excluded).then(|| "every action but those under NotAction".to_string());
+    }
+    let hits: Vec<&str> = acts
+        .iter()
+        .filter(|a| a.as_str() == "*" || a.service().eq_ignore_ascii_case("bedrock"))
+        .map(|a| a.as_str())
+        .collect();
+    (!hits.is_empty()).then(|| hits.join(", "))
+}
+
+/// Endpoint services that count as Bedrock's.
+fn is_bedrock_service(s: &str) -> bool {
+    s == "bedrock" || s.starts_with("bedrock-")
+}
+
+/// How a statement's source condition falls short; `None` when it names an endpoint (or
+/// VPC) of this template that serves Bedrock.
+fn perimeter_gap(t: &Template, s: &Statement, negated: bool) -> Option<String> {
+    let eps = endpoints(t);
+    let mut gaps = Vec::new();
+    for (op, keys) in &s.condition {
+        for (k, vals) in keys {
+            let key = k.to_ascii_lowercase();
+            if key != "aws:sourcevpce" && key != "aws:sourcevpc" {
+                continue;
+            }
+            let string_op = matches!(
+                op.op,
+                Op::StringEquals | Op::StringLike | Op::StringEqualsIgnoreCase
+            );
+            let right_op = if negated {
+                op.op.is_negated() && op.set.is_none()
+            } else {
+                string_op && !op.if_exists && op.set != Some(SetQualifier::ForAllValues)
+            };
+            if !right_op {
+                gaps.push(if negated {
+                    format!("its {op} {k} does not deny calls from elsewhere")
+                } else if op.if_exists
+                    || op.set == Some(SetQualifier::ForAllValues)
+                    || op.op.is_negated()
+                {
+                    format!("{op} on {k} also holds when the request carries no {k}")
+                } else {
+                    format!("{op} is not an equality test on {k}")
+                });
+                continue;
+            }
+            let mut bad = Vec::new();
+            for v in vals {
+                let named = target(v).filter(|id| type_of(t, id).is_some());
+                let ok = match (key.as_str(), named) {
+                    ("aws:sourcevpce", Some(id)) => match eps.iter().find(|e| e.id == id) {
+                        Some(e) if e.service.as_deref().is_some_and(is_bedrock_service) => true,
+                        Some(e) => {
+                            bad.push(format!(
+                                "{id} is the endpoint for {}",
+                                e.service.as_deref().unwrap_or("another service")
+                            ));
+                            continue;
+                        }
+                        None => false,
+                    },
+                    ("aws:sourcevpc", Some(id)) => eps.iter().any(|e| {
+                        e.vpc == Some(id) && e.service.as_deref().is_some_and(is_bedrock_service)
+                    }),
+                    _ => false,
+                };
+                if !ok {
+                    bad.push(match (named, v) {
+                        (Some(id), _) if key == "aws:sourcevpc" => {
+                            format!("VPC {id} has no Bedrock endpoint in this template")
+                        }
+                        (Some(id), _) => format!("{id} is not a VPC endpoint"),
+                        (None, Value::String(s)) => {
+                            format!("{s:?} is not an endpoint of this template")
+                        }
+                        (None, _) => "a value that names no resource of this template".into(),
+                    });
+                }
+            }
+            if bad.is_empty() {
+                return None;
+            }
+            gaps.push(format!("{k}: {}", bad.join("; ")));
+        }
+    }
+    Some(if gaps.is_empty() {
+        "no condition on aws:sourceVpce or aws:sourceVpc: the grant holds wherever the credentials are used".into()
+    } else {
+        gaps.join("; ")
+    })
+}
+
+fn bedrock(
+    t: &Template,
+    s: &Statement,
+    doc: &PolicyDocument,
+    p: &PolicyAt<'_>,
+    at: &str,
+    label: &str,
+    out: &mut Vec<Finding>,
+) {
+    let Some(actions) = grants_bedrock(s) else {
+        return;
+    };
+    let Some(gap) = perimeter_gap(t, s, false) else {
+        return;
+    };
+    // The other perimeter pattern: a Deny of the same actions unless through the endpoint.
+    let guarded = doc.statements.iter().any(|d| {
+        d.effect == Effect::Deny
+            && !d.action.is_negated()
+            && d.action
+                .inner()
+                .iter()
+                .any(|a| a.matches("bedrock:InvokeModel"))
+            && perimeter_gap(t, d, true).is_none()
+    });
+    if guarded {
+        return;
+    }
+    out.push(Finding::on(
+        rules::BEDROCK_PERIMETER,
+        p.resource,
+        at,
+        format!("{label} grants {actions}; {gap}"),
+    ));
+}

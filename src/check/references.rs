@@ -1,0 +1,373 @@
+//! Reference integrity: Ref, Fn::GetAtt, Fn::Sub, DependsOn and condition names point at
+//! something the template defines; GetAtt attributes exist; resources form no cycle.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Finding, rules};
+use crate::resources::facts;
+use crate::template::{Intrinsic, LogicalId, Pseudo, Template, Value};
+
+/// One reference found in a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reference<'a> {
+    /// `Ref X` or `${X}`.
+    Ref(&'a str),
+    /// `Fn::GetAtt X.A` or `${X.A}`.
+    GetAtt(&'a str, &'a str),
+    /// `Fn::If [C, ...]` or `{Condition: C}`.
+    Condition(&'a str),
+}
+
+/// Calls `f` with each reference in `v` and the path of the value holding it.
+pub fn each_reference<'a>(v: &'a Value, path: &str, f: &mut dyn FnMut(Reference<'a>, &str)) {
+    match v {
+        Value::List(items) => {
+            for (i, x) in items.iter().enumerate() {
+                each_reference(x, &format!("{path}[{i}]"), f);
+            }
+        }
+        Value::Map(m) => {
+            for (k, x) in m {
+                each_reference(x, &format!("{path}.{k}"), f);
+            }
+        }
+        Value::Fn(i) => {
+            match &**i {
+                Intrinsic::Ref(t) => f(Reference::Ref(t), path),
+                Intrinsic::GetAtt {
+                    resource,
+                    attribute: Value::String(a),
+                } => f(Reference::GetAtt(resource, a), path),
+                Intrinsic::GetAtt { resource, .. } => f(Reference::Ref(resource), path),
+                Intrinsic::Sub {
+                    template,
+                    variables,
+                } => {
+                    for name in sub_names(template) {
+                        if variables.as_ref().is_some_and(|v| v.contains_key(name)) {
+                            continue;
+                        }
+                        match name.split_once('.') {
+                            Some((r, a)) => f(Reference::GetAtt(r, a), path),
+                            None => f(Reference::Ref(name), path),
+                        }
+                    }
+                }
+                Intrinsic::If { condition, .. } | Intrinsic::Condition(condition) => {
+                    f(Reference::Condition(condition), path)
+                }
+                _ => {}
+            }
+            for a in i.args() {
+                each_reference(a, path, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `${Name}` and `${Name.Attr}` variables of an Fn::Sub string (not `${!Literal}`).
+pub fn sub_names(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let name = after[..end].trim();
+        if !name.starts_with('!') && !name.is_empty() {
+            out.push(name);
+        }
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+struct Scope<'a> {
+    t: &'a Template,
+    /// A macro (SAM, AWS::Include) adds resources the template does not show.
+    transformed: bool,
+    graph: BTreeMap<&'a str, BTreeSet<&'a str>>,
+}
+
+impl<'a> Scope<'a> {
+    fn is_resource(&self, n: &str) -> bool {
+        n.parse::<LogicalId>()
+            .is_ok_and(|id| self.t.resources.contains_key(&id))
+    }
+
+    fn known_value(&self, n: &str) -> bool {
+        self.is_resource(n) || self.t.parameters.contains_key(n) || Pseudo::from_name(n).is_some()
+    }
+
+    /// Checks the references in `v` (at `base`); resources that `owner` refers to
+    /// become edges of the dependency graph.
+    fn visit(&mut self, owner: Option<&'a str>, v: &'a Value, base: &str, out: &mut Vec<Finding>) {
+        let t = self.t;
+        let transformed = self.transformed;
+        let mut found = Vec::new();
+        each_reference(v, base, &mut |r, p| found.push((r, p.to_string())));
+        for (r, path) in found {
+            let finding = |rule, message: String| Finding::new(rule, owner, path.clone(), message);
+            match r {
+                Reference::Ref(name) => {
+                    if let Some(o) = owner
+                        && self.is_resource(name)
+                    {
+                        self.graph.entry(o).or_default().insert(name);
+                    }
+                    if !self.known_value(name) && !transformed {
+                        out.push(finding(
+                            rules::UNKNOWN_TARGET,
+                            format!("{name:?} is not a resource, parameter or pseudo parameter of this template"),
+                        ));
+                    }
+                }
+                Reference::GetAtt(res, att) => {
+                    let Some(target) = res
+                        .parse::<LogicalId>()
+                        .ok()
+                        .and_then(|id| t.resources.get(&id))
+                    else {
+                        if !transformed {
+                            out.push(finding(
+                                rules::UNKNOWN_TARGET,
+                                format!("Fn::GetAtt names {res:?}, which is not a resource of this template"),
+                            ));
+                        }
+                        continue;
+                    };
+                    if let Some(o) = owner {
+                        self.graph.entry(o).or_default().insert(res);
+                    }
+                    let ty = target.resource_type.as_str();
+                    if let Some(f) = facts::lookup(ty)
+                        && !f.has_attribute(att)
+                    {
+                        let atts = f.attributes();
+                        let listed = if atts.is_empty() {
+                            "it has no attributes".to_string()
+                        } else {
+                            format!("its attributes are {}", atts.join(", "))
+                        };
+                        out.push(finding(
+                            rules::UNKNOWN_ATTRIBUTE,
+                            format!("{res} ({ty}) has no attribute {att:?}; {listed}"),
+                        ));
+                    }
+                }
+                Reference::Condition(c) => {
+                    if !t.conditions.contains_key(c) {
+                        out.push(finding(
+                            rules::UNKNOWN_CONDITION,
+                            format!("condition {c:?} is not defined under Conditions"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    let transformed = t.transform.is_some();
+    let mut scope = Scope {
+        t,
+        transformed,
+        graph: BTreeMap::new(),
+    };
+    for (id, r) in &t.resources {
+        let base = format!("Resources.{id}");
+        for (k, v) in &r.properties {
+            scope.visit(Some(id.as_str()), v, &format!("{base}.Properties.{k}"), out);
+        }
+        for (name, v) in [
+            ("CreationPolicy", &r.creation_policy),
+            ("UpdatePolicy", &r.update_policy),
+        ] {
+            if let Some(v) = v {
+                scope.visit(Some(id.as_str()), v, &format!("{base}.{name}"), out);
+            }
+        }
+        for d in &r.depends_on {
+            if t.resources.contains_key(d) {
+                scope
+                    .graph
+                    .entry(id.as_str())
+                    .or_default()
+                    .insert(d.as_str());
+            } else if !transformed {
+                out.push(Finding::on(
+                    rules::UNKNOWN_DEPENDENCY,
+                    id.as_str(),
+                    "DependsOn",
+                    format!("DependsOn names {d:?}, which is not a resource of this template"),
+                ));
+            }
+        }
+        if let Some(c) = &r.condition
+            && !t.conditions.contains_key(c)
+        {
+            out.push(Finding::on(
+                rules::UNKNOWN_CONDITION,
+                id.as_str(),
+                "Condition",
+                format!("condition {c:?} is not defined under Conditions"),
+            ));
+        }
+    }
+    for (name, o) in &t.outputs {
+        let base = format!("Outputs.{name}");
+        scope.visit(None, &o.value, &format!("{base}.Value"), out);
+        if let Some(e) = &o.export_name {
+            scope.visit(None, e, &format!("{base}.Export.Name"), out);
+        }
+        if let Some(c) = &o.condition
+            && !t.conditions.contains_key(c)
+        {
+            out.push(Finding::new(
+                rules::UNKNOWN_CONDITION,
+                None,
+                format!("{base}.Condition"),
+                format!("condition {c:?} is not defined under Conditions"),
+            ));
+        }
+    }
+    for (name, c) in &t.conditions {
+        let path = format!("Conditions.{name}");
+        let mut found = Vec::new();
+        each_reference(c, &path, &mut |r, p| found.push((r, p.to_string())));
+        for (r, p) in found {
+            match r {
+                Reference::Ref(n) if !t.parameters.contains_key(n) && Pseudo::from_name(n).is_none() => {
+                    out.push(Finding::new(
+                        rules::UNKNOWN_TARGET,
+                        None,
+                        p,
+                        format!("conditions can refer only to parameters and pseudo parameters; {n:?} is not one"),
+                    ));
+                }
+                Reference::GetAtt(r, _) => out.push(Finding::new(
+                    rules::UNKNOWN_TARGET,
+                    None,
+                    p,
+                    format!("conditions cannot use Fn::GetAtt ({r}): resources do not exist when conditions are evaluated"),
+                )),
+                Reference::Condition(c) if !t.conditions.contains_key(c) => out.push(Finding::new(
+                    rules::UNKNOWN_CONDITION,
+                    None,
+                    p,
+                    format!("condition {c:?} is not defined under Conditions"),
+                )),
+                _ => {}
+            }
+        }
+    }
+    for cycle in cycles(&scope.graph) {
+        let first = cycle[0];
+        out.push(Finding::on(
+            rules::CYCLE,
+            first,
+            "",
+            format!("dependency cycle: {}", cycle.join(" -> ")),
+        ));
+    }
+}
+
+/// Cycles in the dependency graph, each once, each written from its smallest id back to
+/// it (`A -> B -> A`). Iterative, so a long chain cannot overflow the stack.
+pub fn cycles<'a>(graph: &BTreeMap<&'a str, BTreeSet<&'a str>>) -> Vec<Vec<&'a str>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Color {
+        Grey,
+        Black,
+    }
+    let mut color: BTreeMap<&str, Color> = BTreeMap::new();
+    let mut seen: BTreeSet<Vec<&str>> = BTreeSet::new();
+    let mut out = Vec::new();
+    for &start in graph.keys() {
+        if color.contains_key(start) {
+            continue;
+        }
+        // (node, its successors not yet visited)
+        let mut stack: Vec<(&str, Vec<&str>)> = vec![(start, succ(graph, start))];
+        let mut path: Vec<&str> = vec![start];
+        color.insert(start, Color::Grey);
+        while let Some((_, next)) = stack.last_mut() {
+            match next.pop() {
+                Some(m) => match color.get(m) {
+                    Some(Color::Grey) => {
+                        let at = path.iter().position(|n| *n == m).unwrap_or(0);
+                        let mut cycle: Vec<&str> = path[at..].to_vec();
+                        // Rotate to start at the smallest id, so each cycle reads one way.
+                        let min = cycle
+                            .iter()
+                            .enumerate()
+                            .min_by_key(|(_, n)| **n)
+                            .map_or(0, |(i, _)| i);
+                        cycle.rotate_left(min);
+                        if seen.insert(cycle.clone()) {
+                            let mut shown = cycle.clone();
+                            shown.push(cycle[0]);
+                            out.push(shown);
+                        }
+                    }
+                    Some(Color::Black) => {}
+                    None => {
+                        color.insert(m, Color::Grey);
+                        path.push(m);
+                        stack.push((m, succ(graph, m)));
+                    }
+                },
+                None => {
+                    let (n, _) = stack.pop().expect("non-empty");
+                    color.insert(n, Color::Black);
+                    path.pop();
+                }
+            }
+        }
+    }
+    out
+}
+
+fn succ<'a>(graph: &BTreeMap<&'a str, BTreeSet<&'a str>>, n: &str) -> Vec<&'a str> {
+    // Reversed so that popping visits successors in id order.
+    graph
+        .get(n)
+        .map(|s| s.iter().rev().copied().collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_variables() {
+        assert_eq!(
+            sub_names("arn:${AWS::Partition}:s3:::${Bucket}/${!Literal}/${Role.Arn}"),
+            vec!["AWS::Partition", "Bucket", "Role.Arn"]
+        );
+    }
+
+    #[test]
+    fn cycles_are_found_once_and_printed_from_the_smallest_id() {
+        let mut g: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        g.entry("B").or_default().insert("C");
+        g.entry("C").or_default().insert("A");
+        g.entry("A").or_default().insert("B");
+        g.entry("D").or_default().insert("D");
+        g.entry("E").or_default().insert("A");
+        let c = cycles(&g);
+        assert_eq!(c, vec![vec!["A", "B", "C", "A"], vec!["D", "D"]]);
+    }
+
+    #[test]
+    fn a_long_chain_does_not_overflow() {
+        let names: Vec<String> = (0..200_000).map(|i| format!("R{i}")).collect();
+        let mut g: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for w in names.windows(2) {
+            g.entry(&w[0]).or_default().insert(&w[1]);
+        }
+        assert!(cycles(&g).is_empty());
+    }
+}

@@ -1,0 +1,181 @@
+//! The rules `perimeter check` applies: an id, a short name, a default severity, what it
+//! guards against and how to fix a finding. The table is the documentation too:
+//! `perimeter check --rules` prints it and SARIF output embeds it.
+
+use serde::Serialize;
+
+/// How much a finding matters: errors fail `check`; warnings only with `--deny-warnings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// One rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// Stable id: a letter for the family, then a number (`N401`).
+    pub id: &'static str,
+    /// Kebab-case name (`internet-path`).
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What the rule guards against.
+    pub summary: &'static str,
+    /// The usual fix.
+    pub fix: &'static str,
+}
+
+macro_rules! rules {
+    ($( $konst:ident = $id:literal $name:literal $sev:ident, $summary:literal, $fix:literal; )*) => {
+        $( #[doc = $summary] pub const $konst: &Rule = &Rule {
+            id: $id, name: $name, severity: Severity::$sev, summary: $summary, fix: $fix,
+        }; )*
+        /// Every rule, by family: template, schema, references, quotas, network, IAM, data,
+        /// access, configuration.
+        pub const ALL: &[&Rule] = &[$($konst),*];
+    };
+}
+
+rules! {
+    SYNTAX = "T001" "template-syntax" Error,
+        "The file is not a readable CloudFormation template.",
+        "Fix the syntax or structure at the position given.";
+    UNKNOWN_TYPE = "S101" "unknown-resource-type" Error,
+        "No CloudFormation schema knows the resource type.",
+        "Correct the type name (AWS::Service::Resource); see the CloudFormation resource reference.";
+    UNKNOWN_PROPERTY = "S102" "unknown-property" Error,
+        "A property the resource type does not have.",
+        "Remove the property or correct its name; the message lists the valid names.";
+    MISSING_PROPERTY = "S103" "missing-required-property" Error,
+        "A property the resource type requires is absent.",
+        "Add the property.";
+    WRONG_TYPE = "S104" "wrong-property-type" Error,
+        "A value of the wrong JSON type for the property.",
+        "Give a value of the type the message names.";
+    NOT_ALLOWED = "S105" "value-not-allowed" Error,
+        "A value outside the values the schema allows.",
+        "Use one of the values the message lists.";
+    EXCLUSIVE = "S106" "exclusive-properties" Error,
+        "Properties that exclude or require each other (oneOf, requiredXor, dependencies).",
+        "Set exactly the combination the message names.";
+    READ_ONLY = "S107" "read-only-property" Error,
+        "A read-only property (an attribute) is set.",
+        "Remove it; read it with Fn::GetAtt instead.";
+    UNKNOWN_TARGET = "R201" "unknown-reference" Error,
+        "Ref, Fn::GetAtt or Fn::Sub names nothing in the template.",
+        "Name a resource, parameter or pseudo parameter of this template.";
+    UNKNOWN_ATTRIBUTE = "R202" "unknown-attribute" Error,
+        "Fn::GetAtt asks for an attribute the resource type does not have.",
+        "Use an attribute the message lists.";
+    UNKNOWN_DEPENDENCY = "R203" "unknown-depends-on" Error,
+        "DependsOn names a resource that is not in the template.",
+        "Name a resource of this template, or remove the entry.";
+    UNKNOWN_CONDITION = "R204" "unknown-condition" Error,
+        "A Condition attribute or Fn::If names no condition of the template.",
+        "Define the condition under Conditions or correct the name.";
+    CYCLE = "R205" "dependency-cycle" Error,
+        "Resources depend on each other in a circle; CloudFormation cannot order them.",
+        "Break the cycle, e.g. move a rule or policy into its own resource.";
+    RESOURCES = "Q301" "resource-quota" Error,
+        "More than 500 resources (a warning from 400).",
+        "Split the solution into nested or separate stacks.";
+    PARAMETERS = "Q302" "parameter-quota" Error,
+        "More than 200 parameters (a warning from 160).",
+        "Combine parameters, or move values into mappings.";
+    OUTPUTS = "Q303" "output-quota" Error,
+        "More than 200 outputs (a warning from 160).",
+        "Export fewer values, or split the stack.";
+    MAPPINGS = "Q304" "mapping-quota" Error,
+        "More than 200 mappings (a warning from 160).",
+        "Combine mappings.";
+    BODY_SIZE = "Q305" "template-size" Error,
+        "A body over 1,000,000 bytes; over 51,200 bytes it must be uploaded to S3 (warning).",
+        "Split the stack, or deploy the template from S3 (aws cloudformation deploy --s3-bucket).";
+    NAME = "Q306" "invalid-name" Error,
+        "A logical id or section name that is not 1 to 255 ASCII letters and digits.",
+        "Rename it with letters and digits only.";
+    EXPORT_NAME = "Q307" "duplicate-export" Error,
+        "Two outputs export the same name; export names are unique per account and region.",
+        "Give each export its own name, e.g. prefixed with ${AWS::StackName}.";
+    INTERNET_PATH = "N401" "internet-path" Error,
+        "An internet gateway, NAT gateway or Elastic IP in a private solution.",
+        "Remove it; reach AWS services through VPC endpoints.";
+    PUBLIC_SUBNET = "N402" "public-subnet" Error,
+        "A subnet gives instances public IP addresses (MapPublicIpOnLaunch).",
+        "Set MapPublicIpOnLaunch to false or remove it.";
+    OPEN_INGRESS = "N403" "open-ingress" Error,
+        "A security group admits traffic from anywhere (0.0.0.0/0 or ::/0).",
+        "Admit a security group or a known private CIDR instead.";
+    ENDPOINT_INGRESS = "N404" "endpoint-ingress" Error,
+        "An endpoint's security group admits more than TCP 443 from known groups or private CIDRs.",
+        "Allow only TCP 443 from the workload's security group or a private CIDR.";
+    PRIVATE_DNS = "N405" "endpoint-private-dns" Error,
+        "An interface endpoint without private DNS: clients resolve the public service name.",
+        "Set PrivateDnsEnabled: true.";
+    ENDPOINT_POLICY = "N406" "endpoint-policy" Error,
+        "An interface endpoint without an explicit policy allows any call by anyone in the VPC.",
+        "Add a PolicyDocument naming the actions, resources and principals.";
+    NO_ENDPOINT = "N407" "missing-endpoint" Error,
+        "A function in a VPC may call a service that has no interface endpoint in its VPC.",
+        "Add an interface endpoint for the service to the function's VPC.";
+    ANY_PRINCIPAL = "I501" "principal-anyone" Error,
+        "A policy allows Principal \"*\" without limiting it to the organization or account.",
+        "Name the principals, or add a condition on aws:PrincipalOrgID or aws:PrincipalAccount.";
+    BEDROCK_PERIMETER = "I502" "bedrock-outside-endpoint" Error,
+        "A grant of Bedrock actions holds outside the solution's VPC endpoint.",
+        "Condition the statement on aws:sourceVpce with a Ref to the template's Bedrock endpoint.";
+    ADMIN_WILDCARD = "I503" "wildcard-grant" Error,
+        "An Allow of every action (\"*\" or \"service:*\") on every resource.",
+        "Name the actions and resources the workload needs.";
+    INVALID_POLICY = "I504" "invalid-policy" Error,
+        "A policy document that does not follow the IAM policy grammar.",
+        "Fix the element the message names.";
+    RDS_PUBLIC = "D601" "database-public" Error,
+        "A database reachable from the internet (PubliclyAccessible).",
+        "Set PubliclyAccessible: false and place it in private subnets.";
+    RDS_UNENCRYPTED = "D602" "database-unencrypted" Error,
+        "A database whose storage is not encrypted.",
+        "Set StorageEncrypted: true (replaces the database: migrate through a snapshot).";
+    LOG_RETENTION = "D603" "log-retention" Warning,
+        "Logs kept forever: a log group without RetentionInDays, or a function logging to its default group.",
+        "Set RetentionInDays, or point the function's LoggingConfig at a log group that has it.";
+    ACCESS = "A701" "access-simulation" Error,
+        "An access scenario does not have its expected outcome.",
+        "Fix the policy the verdict names; see the access table.";
+    UNUSED_SUPPRESSION = "C801" "unused-suppression" Warning,
+        "A suppression in the blueprint matches no finding.",
+        "Remove the suppression.";
+}
+
+/// The rule with this id.
+pub fn by_id(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique() {
+        let mut ids: Vec<&str> = ALL.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), ALL.len());
+        let mut names: Vec<&str> = ALL.iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+        assert_eq!(by_id("N401").unwrap().name, "internet-path");
+    }
+}

@@ -1,0 +1,164 @@
+//! Check runs: a template file as it is, or every target of blueprints synthesized in
+//! memory, with the blueprint's suppressions and expectations applied.
+
+use std::path::Path;
+
+use super::render::FileReport;
+use super::suppress::{self, Suppression};
+use super::{Context, Finding, Severity, check, locate, rules, syntax_error};
+use crate::blueprint::{Blueprint, Region, Target};
+use crate::synth::{self, Options, SynthError};
+use crate::template::{self, Template};
+
+/// Checks one template's text; `file` names it in the report.
+pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
+    let mut report = FileReport {
+        file: file.to_string(),
+        ..Default::default()
+    };
+    match Template::parse_any(text) {
+        Ok(t) => {
+            let r = check(&t, text, ctx);
+            report.findings = r.findings;
+            report.access = r.access;
+            locate(&mut report.findings, text);
+        }
+        Err(e) => report.findings.push(syntax_error(&e)),
+    }
+    report
+}
+
+/// Checks a template file.
+pub fn check_file(path: &Path, ctx: &Context) -> Result<FileReport, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(check_text(&path.display().to_string(), &text, ctx))
+}
+
+/// The partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+fn context(b: &Blueprint, target: &Target, region: &Region) -> Context {
+    let props = b
+        .resolved
+        .iter()
+        .find(|(t, _)| t.name == target.name)
+        .map(|(_, p)| p);
+    Context {
+        partition: partition(region.as_str()).to_string(),
+        account: target.account.to_string(),
+        region: region.to_string(),
+        intended_effect: props.map(|p| p.endpoint_policy_effect),
+        expectations: b
+            .spec
+            .check
+            .expect
+            .iter()
+            .filter(|e| e.targets.is_empty() || e.targets.iter().any(|t| t == target.name.as_str()))
+            .cloned()
+            .collect(),
+    }
+}
+
+/// Checks every selected target of the blueprints; the file of each report is where
+/// synth writes the template under `opts.out_dir`. A blueprint whose suppressions went
+/// unused gets a report of its own.
+pub fn check_blueprints(
+    blueprints: &[Blueprint],
+    opts: &Options,
+) -> Result<Vec<FileReport>, SynthError> {
+    let mut reports = Vec::new();
+    let mut used: Vec<Vec<bool>> = blueprints
+        .iter()
+        .map(|b| vec![false; b.spec.check.suppress.len()])
+        .collect();
+    let out = opts.out_dir.display().to_string();
+    synth::each_artifact(blueprints, opts, |a| {
+        let bi = blueprints
+            .iter()
+            .position(|b| b.name.as_str() == a.entry.blueprint)
+            .unwrap_or(0);
+        let b = &blueprints[bi];
+        let Some(target) = b
+            .spec
+            .targets
+            .iter()
+            .find(|t| t.name.as_str() == a.entry.target)
+        else {
+            return Ok(());
+        };
+        let ctx = context(b, target, &target.region);
+        let r = check(&a.template, &a.body, &ctx);
+        let (mut findings, suppressed) = suppress::apply(
+            r.findings,
+            &b.spec.check.suppress,
+            &a.entry.target,
+            &mut used[bi],
+        );
+        locate(&mut findings, &a.body);
+        reports.push(FileReport {
+            file: format!("{out}/{}", a.entry.path),
+            blueprint: Some(b.name.to_string()),
+            target: Some(a.entry.target.clone()),
+            deployment: Some(format!("{} {}", a.entry.account, a.entry.region)),
+            findings,
+            suppressed,
+            access: r.access,
+        });
+        Ok(())
+    })?;
+    for (b, used) in blueprints.iter().zip(&used) {
+        let unused: Vec<(usize, &Suppression)> = b
+            .spec
+            .check
+            .suppress
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| !used[*i] && covered(s, opts))
+            .collect();
+        if unused.is_empty() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&b.file).unwrap_or_default();
+        let mut findings: Vec<Finding> = unused
+            .into_iter()
+            .map(|(i, s)| {
+                Finding::new(
+                    rules::UNUSED_SUPPRESSION,
+                    None,
+                    format!("check.suppress[{i}]"),
+                    format!("the suppression of {} matches no finding", s.rule),
+                )
+                .severity(Severity::Warning)
+            })
+            .collect();
+        if let Some(l) = template::Locator::new(&text) {
+            for f in &mut findings {
+                let p = l.find(&f.path);
+                f.line = Some(p.line);
+                f.column = Some(p.column);
+            }
+        }
+        reports.push(FileReport {
+            file: b.file.clone(),
+            blueprint: Some(b.name.to_string()),
+            findings,
+            ..Default::default()
+        });
+    }
+    Ok(reports)
+}
+
+/// Whether this run checked every target a suppression is for: only then can it be
+/// called unused.
+fn covered(s: &Suppression, opts: &Options) -> bool {
+    opts.targets.is_empty()
+        || (!s.targets.is_empty() && s.targets.iter().all(|t| opts.targets.contains(t)))
+}

@@ -1,0 +1,143 @@
+//! `perimeter check`: blueprints' templates (synthesized in memory) or template files.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use perimeter::blueprint::{Blueprint, Region};
+use perimeter::check::render::{self, FileReport, Style};
+use perimeter::check::run::{check_blueprints, check_file, partition};
+use perimeter::check::{Context, rules};
+use perimeter::synth::Options;
+use perimeter::template::Format as TemplateFormat;
+
+use super::diff::Color;
+use super::{EXIT_DIFFERENT, EXIT_OK, Sources, fail};
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Output {
+    Terminal,
+    Json,
+    Sarif,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Template files (JSON or YAML, from any tool) or blueprint files (a file with a
+    /// top-level `solution:` is a blueprint). Default: every blueprint in --blueprints.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The folder searched when no file is named.
+    #[arg(long, value_name = "DIR", default_value = "blueprints")]
+    blueprints: PathBuf,
+    /// Only this target of the blueprints (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Where synth writes templates; names the files in the report.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value = "terminal")]
+    format: Output,
+    #[arg(long, value_enum, default_value = "auto")]
+    color: Color,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Also list suppressed findings (terminal).
+    #[arg(long, short)]
+    verbose: bool,
+    /// Region assumed for template files (the access simulation's ARNs).
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    region: String,
+    /// Account assumed for template files.
+    #[arg(long, value_name = "ID", default_value = "123456789012")]
+    account: String,
+    /// Print the rules and exit.
+    #[arg(long)]
+    rules: bool,
+}
+
+/// A blueprint has a top-level `solution:` key, which no template section is named.
+fn is_blueprint(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("solution:"))
+}
+
+fn print_rules() -> i32 {
+    for r in rules::ALL {
+        println!("{} {:<26} {:<7} {}", r.id, r.name, r.severity, r.summary);
+        println!("     fix: {}", r.fix);
+    }
+    EXIT_OK
+}
+
+pub fn run(a: &Args) -> i32 {
+    if a.rules {
+        return print_rules();
+    }
+    let region: Region = match a.region.parse() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("--region: {e}")),
+    };
+    if a.account.len() != 12 || !a.account.bytes().all(|b| b.is_ascii_digit()) {
+        return fail(&format!(
+            "--account: expected a 12-digit account id, found {:?}",
+            a.account
+        ));
+    }
+    let mut templates = Vec::new();
+    let mut blueprint_files = Vec::new();
+    for f in &a.files {
+        match std::fs::read_to_string(f) {
+            Ok(text) if is_blueprint(&text) => blueprint_files.push(f.clone()),
+            Ok(_) => templates.push(f.clone()),
+            Err(e) => return fail(&format!("{}: {e}", f.display())),
+        }
+    }
+    let mut reports: Vec<FileReport> = Vec::new();
+    if a.files.is_empty() || !blueprint_files.is_empty() {
+        let sources = Sources {
+            files: blueprint_files,
+            blueprints: a.blueprints.clone(),
+        };
+        let blueprints: Vec<Blueprint> = match sources.load() {
+            Ok(b) => b,
+            Err(code) => return code,
+        };
+        let opts = Options {
+            out_dir: a.out.clone(),
+            format: TemplateFormat::Json,
+            targets: a.targets.clone(),
+            complete: false,
+        };
+        match check_blueprints(&blueprints, &opts) {
+            Ok(r) => reports.extend(r),
+            Err(e) => return fail(&e.to_string()),
+        }
+    } else if !a.targets.is_empty() {
+        return fail("--target selects blueprint targets; no blueprint was named");
+    }
+    let ctx = Context {
+        partition: partition(region.as_str()).to_string(),
+        account: a.account.clone(),
+        region: region.to_string(),
+        ..Context::default()
+    };
+    for t in &templates {
+        match check_file(t, &ctx) {
+            Ok(r) => reports.push(r),
+            Err(e) => return fail(&e),
+        }
+    }
+    let color = a.color.enabled();
+    let text = match a.format {
+        Output::Terminal => render::to_terminal(&reports, Style { color }, a.verbose),
+        Output::Json => render::to_json(&reports),
+        Output::Sarif => render::to_sarif(&reports),
+    };
+    print!("{text}");
+    let s = render::summary(&reports);
+    if s.errors > 0 || (a.deny_warnings && s.warnings > 0) {
+        EXIT_DIFFERENT
+    } else {
+        EXIT_OK
+    }
+}
