@@ -49,6 +49,9 @@ pub struct Finding {
     pub message: String,
     /// How to fix it.
     pub fix: String,
+    /// Other resources the finding concerns (the rest of a dependency cycle).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// Where in the file, when the text is at hand.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
@@ -70,6 +73,7 @@ impl Finding {
             path,
             message,
             fix: rule.fix.to_string(),
+            related: vec![],
             line: None,
             column: None,
         }

@@ -200,7 +200,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                     rules::UNKNOWN_DEPENDENCY,
                     id.as_str(),
                     "DependsOn",
-                    format!("DependsOn names {d:?}, which is not a resource of this template"),
+                    format!("DependsOn names \"{d}\", which is not a resource of this template"),
                 ));
             }
         }
@@ -264,12 +264,17 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     }
     for cycle in cycles(&scope.graph) {
         let first = cycle[0];
-        out.push(Finding::on(
+        let mut f = Finding::on(
             rules::CYCLE,
             first,
             "",
             format!("dependency cycle: {}", cycle.join(" -> ")),
-        ));
+        );
+        f.related = cycle[1..cycle.len() - 1]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        out.push(f);
     }
 }
 

@@ -361,14 +361,21 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Proble
         );
         return;
     }
-    if let (Some(allowed), Value::String(s)) = (&node.e, v)
-        && !allowed.iter().any(|a| a.as_str() == Some(s))
+    if let Some(allowed) = &node.e
+        && !allowed.iter().any(|a| enum_match(a, v))
+        && matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
     {
         let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+        let shown = match v {
+            Value::String(s) => format!("{s:?}"),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => String::new(),
+        };
         out.push(
             ProblemKind::NotAllowed,
             path,
-            format!("{s:?} is not one of {}", list.join(", ")),
+            format!("{shown} is not one of {}", list.join(", ")),
         );
     }
     match v {
@@ -381,6 +388,20 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Proble
         }
         Value::Map(m) => check_object(f, node, m, path, out),
         _ => {}
+    }
+}
+
+/// An enum value against a literal; CloudFormation passes scalars as strings, so `"30"`
+/// matches `30`.
+fn enum_match(allowed: &serde_json::Value, v: &Value) -> bool {
+    match (allowed, v) {
+        (serde_json::Value::String(a), Value::String(s)) => a == s,
+        (serde_json::Value::Number(a), Value::Number(n)) => a.as_f64() == n.as_f64(),
+        (serde_json::Value::Number(a), Value::String(s)) => s.parse::<f64>().ok() == a.as_f64(),
+        (serde_json::Value::Bool(a), Value::Bool(b)) => a == b,
+        (serde_json::Value::Bool(a), Value::String(s)) => s == &a.to_string(),
+        (serde_json::Value::String(a), Value::Number(n)) => *a == n.to_string(),
+        _ => false,
     }
 }
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Every error cfn-lint reports on the broken templates, `perimeter check` reports too.
+
+For each template under tests/fixtures/check/broken/ and each *.bad.yaml under
+tests/fixtures/check/rules/, runs the pinned cfn-lint and `perimeter check` (both with
+JSON output) and matches each cfn-lint error to a check error on the same resource (or
+output, parameter, condition) of a corresponding rule. An error without a match fails
+the run, unless NOT_COVERED names its cfn-lint rule with the reason.
+
+Usage: compare_cfn_lint.py PERIMETER_BINARY
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# cfn-lint rule -> the check rules that report the same problem.
+CORRESPONDING = {
+    "E0000": {"T001"},  # template syntax
+    "E1010": {"R201", "R202"},  # Fn::GetAtt
+    "E1019": {"R201", "R202"},  # Fn::Sub
+    "E1020": {"R201"},  # Ref
+    "E1028": {"R204"},  # Fn::If condition
+    "E2001": {"Q306"},  # names
+    "E3001": {"S101", "S102"},
+    "E3002": {"S102", "S107"},  # additional properties
+    "E3003": {"S103"},  # required
+    "E3004": {"R205"},  # cycles
+    "E3005": {"R203"},  # DependsOn
+    "E3006": {"S101"},  # resource type
+    "E3012": {"S104"},  # type
+    "E3014": {"S106"},  # requiredXor / oneOf
+    "E3015": {"R204"},  # resource Condition
+    "E3017": {"S106"},
+    "E3018": {"S106"},
+    "E3020": {"S106"},
+    "E3030": {"S105"},  # enum
+    "E3510": {"I504"},  # identity policy grammar
+    "E3530": {"I504"},  # trust policy grammar
+    "E6005": {"R204"},  # output Condition
+    "E6101": {"R201", "R202"},  # output value references
+}
+
+# cfn-lint rules check does not cover, and why. Empty: every error is covered.
+NOT_COVERED = {}
+
+
+def cfn_lint(paths):
+    """cfn-lint errors by file, from one run over all files (its start-up is slow)."""
+    r = subprocess.run(["cfn-lint", "-f", "json", "--", *paths], capture_output=True, text=True)
+    if not r.stdout.strip().startswith("["):
+        sys.exit(f"cfn-lint failed: {r.stderr}")
+    out = {p: [] for p in paths}
+    for m in json.loads(r.stdout):
+        if m["Level"] == "Error":
+            out[os.path.abspath(m["Filename"])].append(m)
+    return out
+
+
+def check(binary, paths):
+    """Check's error findings by file, from one run."""
+    r = subprocess.run([binary, "check", "--format", "json", "--", *paths], capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        sys.exit(f"perimeter check failed: {r.stderr}")
+    out = {p: [] for p in paths}
+    for file in json.loads(r.stdout)["files"]:
+        out[os.path.abspath(file["file"])] = [f for f in file["findings"] if f["severity"] == "error"]
+    return out
+
+
+def covered(err, findings):
+    rule = err["Rule"]["Id"]
+    wanted = CORRESPONDING.get(rule)
+    if wanted is None:
+        return False
+    path = err["Location"].get("Path") or []
+    if rule == "E0000" or len(path) < 2:
+        return any(f["rule"] in wanted for f in findings)
+    section, name = path[0], str(path[1])
+    for f in findings:
+        if f["rule"] not in wanted:
+            continue
+        if section == "Resources" and (f.get("resource") == name or name in f.get("related", [])):
+            return True
+        if f["path"] == f"{section}.{name}" or f["path"].startswith(f"{section}.{name}."):
+            return True
+    return False
+
+
+def main():
+    binary = sys.argv[1]
+    files = sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/check/broken/*"))) + sorted(
+        glob.glob(os.path.join(ROOT, "tests/fixtures/check/rules/*.bad.yaml")))
+    lint = cfn_lint(files)
+    checked = check(binary, files)
+    broken = 0
+    errors = 0
+    failures = []
+    for path in files:
+        rel = os.path.relpath(path, ROOT)
+        errs = lint[path]
+        if not errs:
+            continue
+        broken += 1
+        for e in errs:
+            errors += 1
+            if covered(e, checked[path]):
+                continue
+            if e["Rule"]["Id"] in NOT_COVERED:
+                print(f"not covered (known): {rel}: {e['Rule']['Id']}: {NOT_COVERED[e['Rule']['Id']]}")
+                continue
+            line = e["Location"]["Start"]["LineNumber"]
+            failures.append(f"{rel}:{line}: {e['Rule']['Id']} {e['Message']}")
+    print(f"{broken} broken templates, {errors} cfn-lint errors, all but {len(failures)} reported by check")
+    if broken < 15:
+        failures.append(f"only {broken} templates that cfn-lint finds broken; the comparison needs at least 15")
+    if failures:
+        print("cfn-lint errors that check does not report:", file=sys.stderr)
+        for f in failures:
+            print("  " + f, file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,482 @@
+//! `perimeter check`: every rule against a template that breaks it and one that does not
+//! (tests/fixtures/check/rules, each file naming the findings it expects), quotas on
+//! generated templates, the shipped blueprint clean with its access table, blueprint
+//! expectations and suppressions, and the CLI's outputs and exit codes.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use perimeter::blueprint::{Blueprint, Name};
+use perimeter::check::run::{check_blueprints, check_text};
+use perimeter::check::{Context, Severity, check, rules};
+use perimeter::iam::Decision;
+use perimeter::synth::Options;
+use perimeter::template::{Format, Template};
+
+const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+
+fn rules_dir() -> std::path::PathBuf {
+    common::root().join("tests/fixtures/check/rules")
+}
+
+/// `# expect: RULE RESOURCE` lines (`-` for no resource, `none` for no finding).
+fn expected(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# expect: "))
+        .filter(|e| *e != "none")
+        .map(|e| {
+            let (r, res) = e.split_once(' ').expect("RULE RESOURCE");
+            (r.to_string(), res.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn each_rule_fixture_yields_exactly_its_expected_findings() {
+    let files = common::templates_under(&rules_dir());
+    assert!(files.len() >= 60, "{} fixtures", files.len());
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let want = expected(&text);
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".good.yaml") {
+            assert!(want.is_empty(), "{name}: a good fixture expects nothing");
+        } else {
+            assert!(!want.is_empty(), "{name}: a bad fixture expects findings");
+            let rule = name.split('-').next().unwrap();
+            assert!(
+                want.iter().any(|(r, _)| r == rule),
+                "{name} must break {rule}"
+            );
+        }
+        let report = check_text(&name, &text, &Context::default());
+        let mut got: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .map(|x| {
+                (
+                    x.rule.id.to_string(),
+                    x.resource.clone().unwrap_or_else(|| "-".into()),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{name}: {:#?}", report.findings);
+        for x in &report.findings {
+            assert!(x.line.is_some(), "{name}: {x:?} has no position");
+            assert!(!x.fix.is_empty() && !x.message.is_empty());
+        }
+    }
+}
+
+#[test]
+fn every_rule_has_a_breaking_and_a_passing_template() {
+    // Quotas and unused suppressions are exercised below on generated input.
+    let generated = ["Q301", "Q302", "Q303", "Q304", "Q305", "C801"];
+    let names: BTreeSet<String> = std::fs::read_dir(rules_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    for r in rules::ALL {
+        if generated.contains(&r.id) {
+            continue;
+        }
+        for kind in ["bad", "good"] {
+            let file = format!("{}-{}.{kind}.yaml", r.id, r.name);
+            assert!(names.contains(&file), "missing fixture {file}");
+        }
+    }
+}
+
+#[test]
+fn findings_name_the_place_in_the_file() {
+    let text = std::fs::read_to_string(rules_dir().join("N403-open-ingress.bad.yaml")).unwrap();
+    let r = check_text("t.yaml", &text, &Context::default());
+    let f = &r.findings[0];
+    assert_eq!(
+        f.path,
+        "Resources.Web.Properties.SecurityGroupIngress[0].CidrIp"
+    );
+    let line = text.lines().nth(f.line.unwrap() - 1).unwrap();
+    assert!(line.contains("CidrIp: 0.0.0.0/0"), "{line}");
+    assert!(f.message.contains("0.0.0.0/0"));
+}
+
+/// A template of `n` topics (and parameters, outputs, mappings as asked).
+fn sized(resources: usize, parameters: usize, outputs: usize, mappings: usize) -> Template {
+    let mut doc =
+        serde_json::json!({"Resources": {}, "Parameters": {}, "Outputs": {}, "Mappings": {}});
+    for i in 0..resources {
+        doc["Resources"][format!("Topic{i}")] = serde_json::json!({"Type": "AWS::SNS::Topic"});
+    }
+    for i in 0..parameters {
+        doc["Parameters"][format!("P{i}")] = serde_json::json!({"Type": "String"});
+    }
+    for i in 0..outputs {
+        doc["Outputs"][format!("O{i}")] = serde_json::json!({"Value": "x"});
+    }
+    for i in 0..mappings {
+        doc["Mappings"][format!("M{i}")] = serde_json::json!({"A": {"B": "c"}});
+    }
+    Template::parse(&doc.to_string(), Format::Json).unwrap()
+}
+
+fn quota_findings(t: &Template, body: &str) -> Vec<(&'static str, Severity)> {
+    check(t, body, &Context::default())
+        .findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity))
+        .collect()
+}
+
+#[test]
+fn quotas_are_errors_over_the_limit_and_warnings_from_80_percent() {
+    let body = "{}";
+    for (rule, make) in [
+        ("Q301", (|n| sized(n, 0, 0, 0)) as fn(usize) -> Template),
+        ("Q302", |n| sized(1, n, 0, 0)),
+        ("Q303", |n| sized(1, 0, n, 0)),
+        ("Q304", |n| sized(1, 0, 0, n)),
+    ] {
+        let limit = if rule == "Q301" { 500 } else { 200 };
+        let near = limit * 4 / 5;
+        assert!(quota_findings(&make(near - 1), body).is_empty(), "{rule}");
+        assert_eq!(
+            quota_findings(&make(near), body),
+            vec![(rule, Severity::Warning)]
+        );
+        assert_eq!(
+            quota_findings(&make(limit), body),
+            vec![(rule, Severity::Warning)]
+        );
+        assert_eq!(
+            quota_findings(&make(limit + 1), body),
+            vec![(rule, Severity::Error)]
+        );
+    }
+    let t = sized(1, 0, 0, 0);
+    assert!(quota_findings(&t, &" ".repeat(51_200)).is_empty());
+    assert_eq!(
+        quota_findings(&t, &" ".repeat(51_201)),
+        vec![("Q305", Severity::Warning)]
+    );
+    assert_eq!(
+        quota_findings(&t, &" ".repeat(1_000_001)),
+        vec![("Q305", Severity::Error)]
+    );
+}
+
+fn blueprint(text: &str) -> Blueprint {
+    Blueprint::parse("bp".parse::<Name>().unwrap(), "blueprints/bp.yaml", text)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn opts() -> Options {
+    Options {
+        out_dir: "out".into(),
+        format: Format::Json,
+        targets: vec![],
+        complete: false,
+    }
+}
+
+#[test]
+fn the_shipped_blueprint_passes_with_no_findings_and_its_access_table_holds() {
+    let b = blueprint(SHIPPED);
+    let reports = check_blueprints(&[b], &opts()).unwrap();
+    assert_eq!(reports.len(), 3);
+    for r in &reports {
+        assert!(r.findings.is_empty(), "{}: {:#?}", r.file, r.findings);
+        assert!(r.suppressed.is_empty());
+        let rows: Vec<(&str, Decision, bool)> = r
+            .access
+            .iter()
+            .map(|a| (a.scenario.as_str(), a.decision, a.holds))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("listed model through the endpoint", Decision::Allow, true),
+                (
+                    "listed model without the endpoint",
+                    Decision::ImplicitDeny,
+                    true
+                ),
+                (
+                    "listed model through another endpoint",
+                    Decision::ImplicitDeny,
+                    true
+                ),
+                (
+                    "unlisted model through the endpoint",
+                    Decision::ImplicitDeny,
+                    true
+                ),
+                (
+                    "endpoint policy flipped to Deny",
+                    Decision::ExplicitDeny,
+                    true
+                ),
+                (
+                    "another role through the endpoint",
+                    Decision::ImplicitDeny,
+                    true
+                ),
+            ],
+            "{}",
+            r.file
+        );
+        assert_eq!(r.access[0].caller, "FunctionRole");
+        assert_eq!(r.access[0].via, "BedrockRuntimeEndpoint");
+    }
+    // The prod-eu target's ARNs are in its own region.
+    assert!(reports[2].access[0].resource.contains(":eu-west-1::"));
+}
+
+#[test]
+fn a_deny_blueprint_expects_the_endpoint_to_refuse() {
+    let text = SHIPPED.replace(
+        "endpoint_policy_effect: Allow",
+        "endpoint_policy_effect: Deny",
+    );
+    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    for r in &reports {
+        assert!(r.findings.is_empty(), "{:#?}", r.findings);
+        assert_eq!(r.access[0].decision, Decision::ExplicitDeny);
+        assert!(r.access[0].holds);
+    }
+}
+
+const EXPECTATIONS: &str = r#"
+check:
+  expect:
+    - name: titan is not ours
+      model: amazon.titan-text-express-v1
+      outcome: deny
+    - name: listing models through the control endpoint
+      action: bedrock:ListFoundationModels
+      outcome: allow
+    - name: listing models from outside
+      action: bedrock:ListFoundationModels
+      via: no-endpoint
+      outcome: deny
+    - name: the wrong belief
+      via: no-endpoint
+      outcome: allow
+      targets: [dev]
+"#;
+
+#[test]
+fn declared_expectations_are_simulated_and_a_failed_one_is_an_error() {
+    let text = format!("{SHIPPED}{EXPECTATIONS}");
+    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    let dev = &reports[0];
+    let declared: Vec<(&str, bool)> = dev
+        .access
+        .iter()
+        .filter(|a| a.declared)
+        .map(|a| (a.scenario.as_str(), a.holds))
+        .collect();
+    assert_eq!(
+        declared,
+        vec![
+            ("titan is not ours", true),
+            ("listing models through the control endpoint", true),
+            ("listing models from outside", true),
+            ("the wrong belief", false),
+        ]
+    );
+    assert_eq!(dev.findings.len(), 1);
+    assert_eq!(dev.findings[0].rule.id, "A701");
+    assert!(dev.findings[0].message.starts_with("the wrong belief:"));
+    assert!(
+        dev.findings[0]
+            .message
+            .contains("expected allow, got implicit deny")
+    );
+    // Only dev declared the wrong belief.
+    assert!(reports[1].findings.is_empty());
+}
+
+#[test]
+fn suppressions_accept_findings_with_their_reason_and_unused_ones_are_reported() {
+    let text = format!(
+        "{SHIPPED}{EXPECTATIONS}  suppress:
+    - rule: access-simulation
+      targets: [dev]
+      reason: documents what happens without the endpoint (ticket NET-7)
+    - rule: N401
+      reason: no gateway is expected; kept to show an unused suppression
+"
+    );
+    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    assert!(reports[0].findings.is_empty());
+    assert_eq!(reports[0].suppressed.len(), 1);
+    assert_eq!(
+        reports[0].suppressed[0].reason,
+        "documents what happens without the endpoint (ticket NET-7)"
+    );
+    // The blueprint itself gets the warning, pointing at the suppression.
+    let last = reports.last().unwrap();
+    assert_eq!(last.file, "blueprints/bp.yaml");
+    assert_eq!(last.findings.len(), 1);
+    assert_eq!(last.findings[0].rule.id, "C801");
+    assert_eq!(last.findings[0].severity, Severity::Warning);
+    assert_eq!(last.findings[0].path, "check.suppress[1]");
+}
+
+#[test]
+fn bad_suppressions_and_expectations_are_blueprint_errors() {
+    let text = format!(
+        "{SHIPPED}check:
+  suppress:
+    - rule: N999
+      reason: ' '
+  expect:
+    - action: bedrock:Invoke*
+      model: not a model
+      outcome: allow
+      targets: [staging]
+"
+    );
+    let errors = Blueprint::parse("bp".parse().unwrap(), "bp.yaml", &text).unwrap_err();
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "check.suppress[0].rule",
+            "check.suppress[0].reason",
+            "check.expect[0].action",
+            "check.expect[0].model",
+            "check.expect[0].targets[0]",
+        ]
+    );
+    assert!(errors.iter().all(|e| e.pos.is_some()));
+    assert!(errors[1].message.contains("needs a reason"));
+}
+
+fn perimeter(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn cli_exit_codes_and_formats() {
+    let root = common::root();
+    let fixture = |n: &str| format!("tests/fixtures/check/rules/{n}");
+    // The shipped blueprints: clean.
+    let (code, out, _) = perimeter(&root, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("checked 3 templates: 0 errors, 0 warnings, 0 suppressed"));
+    assert!(out.contains("listed model through the endpoint"));
+    // A broken template: exit 1, finding in rustc style with its place.
+    let (code, out, _) = perimeter(
+        &root,
+        &[
+            "check",
+            "--color",
+            "never",
+            &fixture("N401-internet-path.bad.yaml"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[N401 internet-path]: Gateway is an internet gateway"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--> tests/fixtures/check/rules/N401-internet-path.bad.yaml:"),
+        "{out}"
+    );
+    assert!(out.contains("= fix: Remove it"));
+    // Warnings pass unless --deny-warnings.
+    let warn = fixture("D603-log-retention.bad.yaml");
+    assert_eq!(perimeter(&root, &["check", &warn]).0, 0);
+    assert_eq!(perimeter(&root, &["check", "--deny-warnings", &warn]).0, 1);
+    // JSON.
+    let (_, out, _) = perimeter(
+        &root,
+        &[
+            "check",
+            "--format",
+            "json",
+            &fixture("R205-dependency-cycle.bad.yaml"),
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["errors"], 1);
+    let f = &doc["files"][0]["findings"][0];
+    assert_eq!(f["rule"], "R205");
+    assert_eq!(f["message"], "dependency cycle: App -> Db -> App");
+    assert_eq!(f["related"], serde_json::json!(["Db"]));
+    // SARIF 2.1.0 with rules and a located result.
+    let (_, out, _) = perimeter(
+        &root,
+        &[
+            "check",
+            "--format",
+            "sarif",
+            &fixture("N402-public-subnet.bad.yaml"),
+        ],
+    );
+    let log: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(
+        run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        rules::ALL.len()
+    );
+    let res = &run["results"][0];
+    assert_eq!(res["ruleId"], "N402");
+    assert_eq!(res["level"], "error");
+    let region = &res["locations"][0]["physicalLocation"]["region"];
+    assert!(region["startLine"].as_u64().unwrap() > 1);
+    let idx = res["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][idx]["id"], "N402");
+    // A file that is not a template is a finding, not a crash.
+    let (code, out, _) = perimeter(
+        &root,
+        &["check", "tests/fixtures/check/broken/json-syntax.json"],
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains("error[T001 template-syntax]"), "{out}");
+    // Usage errors: exit 2.
+    let (code, _, err) = perimeter(&root, &["check", "no/such/file.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/file.yaml"));
+    let (code, _, err) = perimeter(&root, &["check", "--target", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no target named \"nope\""), "{err}");
+}
+
+#[test]
+fn a_bad_blueprint_stops_check_with_its_location() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("blueprints")).unwrap();
+    let text = format!("{SHIPPED}check:\n  suppress:\n    - rule: N401\n      reason: ''\n");
+    std::fs::write(dir.path().join("blueprints/bp.yaml"), &text).unwrap();
+    let (code, _, err) = perimeter(dir.path(), &["check"]);
+    assert_eq!(code, 2);
+    let line = text.lines().count();
+    assert!(
+        err.contains(&format!("blueprints/bp.yaml:{line}:"))
+            && err.contains("check.suppress[0].reason"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists(), "check writes nothing");
+}
