@@ -46,7 +46,7 @@ fn template(p: &BedrockPrivateAccessProps) -> Template {
 }
 
 fn res<'a>(t: &'a mut Template, id: &str) -> &'a mut perimeter::template::Resource {
-    t.resources.get_mut(&id.parse().unwrap()).unwrap()
+    t.resources.get_mut(id).unwrap()
 }
 
 /// Renders both views and checks them against the golden files.
@@ -265,7 +265,7 @@ fn database_replaced_without_snapshot_is_flagged() {
     assert!(!diff(&old, &kept).destructive());
     // Removing a log group without Retain destroys its data.
     let mut gone = old.clone();
-    gone.resources.remove(&"FunctionLogGroup".parse().unwrap());
+    gone.resources.remove("FunctionLogGroup");
     let g = diff(&old, &gone);
     assert!(
         g.resources

@@ -74,7 +74,7 @@ fn of_type<'a>(t: &'a Template, ty: &str) -> Vec<(&'a str, &'a BTreeMap<String, 
 fn prop<'a>(t: &'a Template, id: &str, name: &str) -> &'a Value {
     let r = t
         .resources
-        .get(&id.parse().unwrap())
+        .get(id)
         .unwrap_or_else(|| panic!("no resource {id}"));
     r.properties
         .get(name)
@@ -433,7 +433,7 @@ fn assert_references_and_schema(t: &Template) {
         }
         let r = t
             .resources
-            .get(&to.parse().unwrap())
+            .get(to.as_str())
             .unwrap_or_else(|| panic!("{from} refers to {to}, which is not in the template"));
         if let Some(a) = att {
             let f = facts::lookup(r.resource_type.as_str()).unwrap();
@@ -455,7 +455,7 @@ fn assert_references_and_schema(t: &Template) {
 fn assert_acyclic(t: &Template) {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (from, to, _) in references(t) {
-        if to.parse().is_ok_and(|id| t.resources.contains_key(&id)) {
+        if t.resources.contains_key(to.as_str()) {
             graph.entry(from).or_default().insert(to);
         }
     }
@@ -547,11 +547,11 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
         &Value::Bool(true)
     );
     assert!(
-        !t.resources[&"Database".parse().unwrap()]
+        !t.resources["Database"]
             .properties
             .contains_key("MasterUserPassword")
     );
-    let db = &t.resources[&"Database".parse().unwrap()];
+    let db = &t.resources["Database"];
     assert_eq!(db.deletion_policy, Some(Value::from("Snapshot")));
     assert_eq!(db.update_replace_policy, Some(Value::from("Snapshot")));
     assert_eq!(
@@ -561,7 +561,7 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
             reference("VpcPrivateSubnet2")
         ])
     );
-    let rule = &t.resources[&"DatabaseIngressFromWorkloadTcp5432".parse().unwrap()].properties;
+    let rule = &t.resources["DatabaseIngressFromWorkloadTcp5432"].properties;
     assert_eq!(
         rule["SourceSecurityGroupId"],
         getatt("WorkloadSecurityGroup", "GroupId")
@@ -570,7 +570,7 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
     // The secret is read through a Secrets Manager endpoint, and only through it.
     assert!(
         t.resources
-            .contains_key(&"SecretsManagerEndpoint".parse().unwrap())
+            .contains_key("SecretsManagerEndpoint")
     );
     let p =
         PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
@@ -614,11 +614,11 @@ fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
             &Value::from(443)
         )
     );
-    let prop_res = &t.resources[&"VpnGatewayRoutePropagation".parse().unwrap()];
+    let prop_res = &t.resources["VpnGatewayRoutePropagation"];
     assert!(
         prop_res
             .depends_on
-            .contains(&"VpnGatewayAttachment".parse().unwrap())
+            .contains("VpnGatewayAttachment")
     );
     assert_eq!(
         prop_res.properties["RouteTableIds"]
@@ -663,10 +663,9 @@ fn logical_ids_are_stable_when_unrelated_parts_change() {
         "FunctionLogGroup",
         "FunctionRole",
     ] {
-        let id = id.parse().unwrap();
         assert_eq!(
-            a.resources.get(&id),
-            b.resources.get(&id),
+            a.resources.get(id),
+            b.resources.get(id),
             "{id} changed when a database was added"
         );
     }

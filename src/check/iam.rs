@@ -1,12 +1,13 @@
 //! IAM rules of the data perimeter: no anonymous principals, Bedrock grants only through
 //! the solution's endpoint, no wildcard grants, policies that parse.
 
-use super::inventory::{self, PolicyAt, PolicyUse, endpoints, has_if, target, type_of};
+use super::inventory::{self, Endpoint, PolicyAt, PolicyUse, endpoints, has_if, target, type_of};
 use super::{Finding, rules};
 use crate::iam::{Effect, Op, PolicyDocument, SetQualifier, Statement};
 use crate::template::{Template, Value};
 
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    let eps = endpoints(t);
     for p in inventory::policies(t) {
         let doc = match PolicyDocument::from_value(p.doc) {
             Ok(d) => d,
@@ -36,7 +37,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 wildcard(s, &p, &at, &label, out);
             }
             if p.usage == PolicyUse::Identity {
-                bedrock(t, s, &doc, &p, &at, &label, out);
+                bedrock(t, &eps, s, &doc, &p, &at, &label, out);
             }
         }
     }
@@ -182,8 +183,12 @@ fn is_bedrock_service(s: &str) -> bool {
 
 /// How a statement's source condition falls short; `None` when it names an endpoint (or
 /// VPC) of this template that serves Bedrock.
-fn perimeter_gap(t: &Template, s: &Statement, negated: bool) -> Option<String> {
-    let eps = endpoints(t);
+fn perimeter_gap(
+    t: &Template,
+    eps: &[Endpoint<'_>],
+    s: &Statement,
+    negated: bool,
+) -> Option<String> {
     let mut gaps = Vec::new();
     for (op, keys) in &s.condition {
         for (k, vals) in keys {
@@ -259,8 +264,10 @@ fn perimeter_gap(t: &Template, s: &Statement, negated: bool) -> Option<String> {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn bedrock(
     t: &Template,
+    eps: &[Endpoint<'_>],
     s: &Statement,
     doc: &PolicyDocument,
     p: &PolicyAt<'_>,
@@ -271,7 +278,7 @@ fn bedrock(
     let Some(actions) = grants_bedrock(s) else {
         return;
     };
-    let Some(gap) = perimeter_gap(t, s, false) else {
+    let Some(gap) = perimeter_gap(t, eps, s, false) else {
         return;
     };
     // The other perimeter pattern: a Deny of the same actions unless through the endpoint.
@@ -282,7 +289,7 @@ fn bedrock(
                 .inner()
                 .iter()
                 .any(|a| a.matches("bedrock:InvokeModel"))
-            && perimeter_gap(t, d, true).is_none()
+            && perimeter_gap(t, eps, d, true).is_none()
     });
     if guarded {
         return;

@@ -170,13 +170,12 @@ pub fn endpoints(t: &Template) -> Vec<Endpoint<'_>> {
 
 /// Whether the template has a resource with this logical id.
 pub fn resource_is(t: &Template, id: &str) -> bool {
-    id.parse().is_ok_and(|id| t.resources.contains_key(&id))
+    t.resources.contains_key(id)
 }
 
 /// The type of the resource with this logical id.
 pub fn type_of<'a>(t: &'a Template, id: &str) -> Option<&'a str> {
-    let id = id.parse().ok()?;
-    t.resources.get(&id).map(|r| r.resource_type.as_str())
+    t.resources.get(id).map(|r| r.resource_type.as_str())
 }
 
 /// One ingress rule, inline in a group or standalone.
@@ -359,8 +358,7 @@ pub fn vpcs_of_subnets<'a>(t: &'a Template, subnets: Option<&'a Value>) -> BTree
     items(subnets)
         .into_iter()
         .filter_map(target)
-        .filter_map(|s| s.parse().ok())
-        .filter_map(|s| t.resources.get(&s))
+        .filter_map(|s| t.resources.get(s))
         .filter(|r| r.resource_type.as_str() == "AWS::EC2::Subnet")
         .filter_map(|r| r.properties.get("VpcId").and_then(target))
         .filter(|v| resource_is(t, v))

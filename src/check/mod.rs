@@ -170,11 +170,16 @@ pub fn locate(findings: &mut [Finding], text: &str) {
         return;
     }
     if let Some(l) = crate::template::Locator::new(text) {
-        for f in findings.iter_mut().filter(|f| f.line.is_none()) {
-            let pos = l.find(&f.path);
-            f.line = Some(pos.line);
-            f.column = Some(pos.column);
-        }
+        place(findings, &l);
+    }
+}
+
+/// Fills in line and column of each finding that has none.
+pub fn place(findings: &mut [Finding], l: &crate::template::Locator) {
+    for f in findings.iter_mut().filter(|f| f.line.is_none()) {
+        let pos = l.find(&f.path);
+        f.line = Some(pos.line);
+        f.column = Some(pos.column);
     }
 }
 

@@ -2,10 +2,11 @@
 //! something the template defines; GetAtt attributes exist; resources form no cycle.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 
 use super::{Finding, rules};
 use crate::resources::facts;
-use crate::template::{Intrinsic, LogicalId, Pseudo, Template, Value};
+use crate::template::{Intrinsic, Pseudo, Template, Value};
 
 /// One reference found in a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,17 +19,24 @@ pub enum Reference<'a> {
     Condition(&'a str),
 }
 
-/// Calls `f` with each reference in `v` and the path of the value holding it.
-pub fn each_reference<'a>(v: &'a Value, path: &str, f: &mut dyn FnMut(Reference<'a>, &str)) {
+/// Calls `f` with each reference in `v` and the path of the value holding it; `path`
+/// is a buffer extended in place (and restored), so no path is built unless asked for.
+pub fn each_reference<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(Reference<'a>, &str)) {
+    let len = path.len();
     match v {
         Value::List(items) => {
             for (i, x) in items.iter().enumerate() {
-                each_reference(x, &format!("{path}[{i}]"), f);
+                let _ = write!(path, "[{i}]");
+                each_reference(x, path, f);
+                path.truncate(len);
             }
         }
         Value::Map(m) => {
             for (k, x) in m {
-                each_reference(x, &format!("{path}.{k}"), f);
+                path.push('.');
+                path.push_str(k);
+                each_reference(x, path, f);
+                path.truncate(len);
             }
         }
         Value::Fn(i) => {
@@ -90,32 +98,28 @@ struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn is_resource(&self, n: &str) -> bool {
-        n.parse::<LogicalId>()
-            .is_ok_and(|id| self.t.resources.contains_key(&id))
-    }
-
-    fn known_value(&self, n: &str) -> bool {
-        self.is_resource(n) || self.t.parameters.contains_key(n) || Pseudo::from_name(n).is_some()
-    }
-
     /// Checks the references in `v` (at `base`); resources that `owner` refers to
-    /// become edges of the dependency graph.
+    /// become edges of the dependency graph. Paths are written out only for findings.
     fn visit(&mut self, owner: Option<&'a str>, v: &'a Value, base: &str, out: &mut Vec<Finding>) {
         let t = self.t;
         let transformed = self.transformed;
-        let mut found = Vec::new();
-        each_reference(v, base, &mut |r, p| found.push((r, p.to_string())));
-        for (r, path) in found {
-            let finding = |rule, message: String| Finding::new(rule, owner, path.clone(), message);
+        let graph = &mut self.graph;
+        let mut path = base.to_string();
+        each_reference(v, &mut path, &mut |r, path| {
+            let finding =
+                |rule, message: String| Finding::new(rule, owner, path.to_string(), message);
+            let is_resource = |n: &str| t.resources.contains_key(n);
             match r {
                 Reference::Ref(name) => {
                     if let Some(o) = owner
-                        && self.is_resource(name)
+                        && is_resource(name)
                     {
-                        self.graph.entry(o).or_default().insert(name);
+                        graph.entry(o).or_default().insert(name);
                     }
-                    if !self.known_value(name) && !transformed {
+                    let known = is_resource(name)
+                        || t.parameters.contains_key(name)
+                        || Pseudo::from_name(name).is_some();
+                    if !known && !transformed {
                         out.push(finding(
                             rules::UNKNOWN_TARGET,
                             format!("{name:?} is not a resource, parameter or pseudo parameter of this template"),
@@ -123,21 +127,17 @@ impl<'a> Scope<'a> {
                     }
                 }
                 Reference::GetAtt(res, att) => {
-                    let Some(target) = res
-                        .parse::<LogicalId>()
-                        .ok()
-                        .and_then(|id| t.resources.get(&id))
-                    else {
+                    let Some(target) = t.resources.get(res) else {
                         if !transformed {
                             out.push(finding(
                                 rules::UNKNOWN_TARGET,
                                 format!("Fn::GetAtt names {res:?}, which is not a resource of this template"),
                             ));
                         }
-                        continue;
+                        return;
                     };
                     if let Some(o) = owner {
-                        self.graph.entry(o).or_default().insert(res);
+                        graph.entry(o).or_default().insert(res);
                     }
                     let ty = target.resource_type.as_str();
                     if let Some(f) = facts::lookup(ty)
@@ -164,7 +164,7 @@ impl<'a> Scope<'a> {
                     }
                 }
             }
-        }
+        });
     }
 }
 
@@ -235,7 +235,9 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     for (name, c) in &t.conditions {
         let path = format!("Conditions.{name}");
         let mut found = Vec::new();
-        each_reference(c, &path, &mut |r, p| found.push((r, p.to_string())));
+        each_reference(c, &mut path.clone(), &mut |r, p| {
+            found.push((r, p.to_string()))
+        });
         for (r, p) in found {
             match r {
                 Reference::Ref(n) if !t.parameters.contains_key(n) && Pseudo::from_name(n).is_none() => {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::render::FileReport;
 use super::suppress::{self, Suppression};
-use super::{Context, Finding, Severity, check, locate, rules, syntax_error};
+use super::{Context, Finding, Severity, check, locate, place, rules, syntax_error};
 use crate::blueprint::{Blueprint, Region, Target};
 use crate::synth::{self, Options, SynthError};
 use crate::template::{self, Template};
@@ -16,15 +16,31 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
         file: file.to_string(),
         ..Default::default()
     };
-    match Template::parse_any(text) {
-        Ok(t) => {
-            let r = check(&t, text, ctx);
-            report.findings = r.findings;
-            report.access = r.access;
-            locate(&mut report.findings, text);
+    // Positions come from a second reading of the text. A large text is read for them on
+    // the other core while this one checks, since most templates worth checking have
+    // findings; a small one is read only when there are findings.
+    let parallel = text.len() >= 64 * 1024;
+    std::thread::scope(|scope| {
+        let locator = parallel.then(|| scope.spawn(|| template::Locator::new(text)));
+        match Template::parse_any(text) {
+            Ok(t) => {
+                let r = check(&t, text, ctx);
+                report.findings = r.findings;
+                report.access = r.access;
+                if report.findings.is_empty() {
+                    return;
+                }
+                let l = match locator {
+                    Some(h) => h.join().ok().flatten(),
+                    None => template::Locator::new(text),
+                };
+                if let Some(l) = l {
+                    place(&mut report.findings, &l);
+                }
+            }
+            Err(e) => report.findings.push(syntax_error(&e)),
         }
-        Err(e) => report.findings.push(syntax_error(&e)),
-    }
+    });
     report
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use perimeter::blueprint::{Blueprint, Region};
 use perimeter::check::render::{self, FileReport, Style};
-use perimeter::check::run::{check_blueprints, check_file, partition};
+use perimeter::check::run::{check_blueprints, check_text, partition};
 use perimeter::check::{Context, rules};
 use perimeter::synth::Options;
 use perimeter::template::Format as TemplateFormat;
@@ -56,9 +56,11 @@ pub struct Args {
     rules: bool,
 }
 
-/// A blueprint has a top-level `solution:` key, which no template section is named.
+/// A blueprint has a top-level `solution:` key, which no template section is named (a
+/// JSON text is a template).
 fn is_blueprint(text: &str) -> bool {
-    text.lines().any(|l| l.starts_with("solution:"))
+    TemplateFormat::detect(text) == TemplateFormat::Yaml
+        && text.lines().any(|l| l.starts_with("solution:"))
 }
 
 fn print_rules() -> i32 {
@@ -88,7 +90,7 @@ pub fn run(a: &Args) -> i32 {
     for f in &a.files {
         match std::fs::read_to_string(f) {
             Ok(text) if is_blueprint(&text) => blueprint_files.push(f.clone()),
-            Ok(_) => templates.push(f.clone()),
+            Ok(text) => templates.push((f.display().to_string(), text)),
             Err(e) => return fail(&format!("{}: {e}", f.display())),
         }
     }
@@ -121,11 +123,8 @@ pub fn run(a: &Args) -> i32 {
         region: region.to_string(),
         ..Context::default()
     };
-    for t in &templates {
-        match check_file(t, &ctx) {
-            Ok(r) => reports.push(r),
-            Err(e) => return fail(&e),
-        }
+    for (file, text) in &templates {
+        reports.push(check_text(file, text, &ctx));
     }
     let color = a.color.enabled();
     let text = match a.format {

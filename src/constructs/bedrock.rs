@@ -195,7 +195,7 @@ impl BedrockPrivateAccess {
     ///     database: None,
     /// };
     /// let template = BedrockPrivateAccess::template(&props).unwrap();
-    /// assert!(template.resources.contains_key(&"BedrockRuntimeEndpoint".parse().unwrap()));
+    /// assert!(template.resources.contains_key("BedrockRuntimeEndpoint"));
     /// ```
     pub fn template(p: &BedrockPrivateAccessProps) -> Result<Template, ConstructError> {
         let mut stack = Stack::new(&format!(

@@ -45,13 +45,15 @@ pub struct PropNode {
 }
 
 impl PropNode {
-    /// The JSON type names this node allows (empty when the schema does not say).
-    pub fn types(&self) -> Vec<&str> {
-        match &self.t {
-            Some(serde_json::Value::String(s)) => vec![s.as_str()],
-            Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
-            _ => vec![],
-        }
+    /// The JSON type names this node allows (none when the schema does not say).
+    pub fn types(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match &self.t {
+            Some(serde_json::Value::String(s)) => (Some(s.as_str()), &[][..]),
+            Some(serde_json::Value::Array(a)) => (None, a.as_slice()),
+            _ => (None, &[][..]),
+        };
+        one.into_iter()
+            .chain(many.iter().filter_map(|v| v.as_str()))
     }
 }
 

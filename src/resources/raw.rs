@@ -118,11 +118,11 @@ pub fn validate_properties(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Ve
 /// is known only at deploy time.
 pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<PropertyProblem> {
     let mut out = Problems(Vec::new());
-    let root = PropNode {
-        p: Some(f.props.clone()),
-        r: f.required.clone(),
-        t: Some("object".into()),
-        ..Default::default()
+    let root = Shape {
+        props: Some(&f.props),
+        values: None,
+        required: &f.required,
+        x: None,
     };
     for name in props.keys() {
         if f.read_only.iter().any(|p| p == name) && name != "Fn::If" {
@@ -133,15 +133,48 @@ pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<
             );
         }
     }
+    let mut path = String::new();
     // `Properties: {Fn::If: [cond, A, B]}` chooses the whole property set.
     if let Some(branches) = properties_if(props) {
         for b in branches {
-            check_object(f, &root, b, "", &mut out);
+            check_object(f, &root, b, &mut path, &mut out);
         }
     } else {
-        check_object(f, &root, props, "", &mut out);
+        check_object(f, &root, props, &mut path, &mut out);
     }
     out.0
+}
+
+/// What an object node of the schema says: its properties (or the schema of its values,
+/// for a map), the required ones and the exclusivity constraints.
+struct Shape<'a> {
+    props: Option<&'a BTreeMap<String, PropNode>>,
+    values: Option<&'a PropNode>,
+    required: &'a [String],
+    x: Option<&'a serde_json::Value>,
+}
+
+impl<'a> From<&'a PropNode> for Shape<'a> {
+    fn from(n: &'a PropNode) -> Self {
+        Shape {
+            props: n.p.as_ref(),
+            values: n.m.as_deref(),
+            required: &n.r,
+            x: n.x.as_ref(),
+        }
+    }
+}
+
+/// Runs `f` with `path` extended by `.key` (or `key` at the root), then restores it.
+fn within<T>(path: &mut String, key: &str, f: impl FnOnce(&mut String) -> T) -> T {
+    let len = path.len();
+    if len > 0 {
+        path.push('.');
+    }
+    path.push_str(key);
+    let r = f(path);
+    path.truncate(len);
+    r
 }
 
 /// The branches of `Properties: {Fn::If: [cond, A, B]}` that are maps.
@@ -173,14 +206,6 @@ impl Problems {
     }
 }
 
-fn join(path: &str, k: &str) -> String {
-    if path.is_empty() {
-        k.to_string()
-    } else {
-        format!("{path}.{k}")
-    }
-}
-
 /// `Ref: AWS::NoValue` removes a property: it counts as absent.
 fn is_no_value(v: &Value) -> bool {
     matches!(v, Value::Fn(i) if matches!(&**i, Intrinsic::Ref(n) if n == "AWS::NoValue"))
@@ -188,38 +213,42 @@ fn is_no_value(v: &Value) -> bool {
 
 fn check_object(
     f: &TypeFacts,
-    node: &PropNode,
+    shape: &Shape<'_>,
     m: &BTreeMap<String, Value>,
-    path: &str,
+    path: &mut String,
     out: &mut Problems,
 ) {
-    if let Some(props) = &node.p {
+    if let Some(props) = shape.props {
         for (k, v) in m {
             match props.get(k) {
-                Some(child) => check(f, child, v, &join(path, k), out),
-                None => out.push(
-                    ProblemKind::Unknown,
-                    &join(path, k),
-                    format!(
-                        "unknown property; expected one of {}",
-                        props.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
-                ),
+                Some(child) => within(path, k, |p| check(f, child, v, p, out)),
+                None => within(path, k, |p| {
+                    out.push(
+                        ProblemKind::Unknown,
+                        p,
+                        format!(
+                            "unknown property; expected one of {}",
+                            props.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    )
+                }),
             }
         }
-    } else if let Some(vnode) = &node.m {
+    } else if let Some(vnode) = shape.values {
         for (k, v) in m {
-            check(f, vnode, v, &join(path, k), out);
+            within(path, k, |p| check(f, vnode, v, p, out));
         }
     }
     let present = |k: &str| m.get(k).is_some_and(|v| !is_no_value(v));
-    for r in &node.r {
+    for r in shape.required {
         if !present(r) {
-            out.push(
-                ProblemKind::Missing,
-                &join(path, r),
-                "required property is missing".into(),
-            );
+            within(path, r, |p| {
+                out.push(
+                    ProblemKind::Missing,
+                    p,
+                    "required property is missing".into(),
+                )
+            });
         } else if let Some(Value::Fn(i)) = m.get(r)
             && let Intrinsic::If {
                 condition,
@@ -229,14 +258,16 @@ fn check_object(
             && (is_no_value(then) || is_no_value(otherwise))
         {
             let when = if is_no_value(then) { "true" } else { "false" };
-            out.push(
-                ProblemKind::Missing,
-                &join(path, r),
-                format!("required property is missing when condition {condition} is {when}"),
-            );
+            within(path, r, |p| {
+                out.push(
+                    ProblemKind::Missing,
+                    p,
+                    format!("required property is missing when condition {condition} is {when}"),
+                )
+            });
         }
     }
-    if let Some(x) = &node.x {
+    if let Some(x) = shape.x {
         exclusivity(x, m, path, out);
     }
 }
@@ -324,7 +355,7 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
     }
 }
 
-fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
+fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut Problems) {
     let node = f.resolve(node);
     if let Value::Fn(i) = v {
         // Each branch of a condition must fit on its own; other functions yield their
@@ -341,7 +372,6 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Proble
         }
         return;
     }
-    let types = node.types();
     let fits = |t: &str| match (t, v) {
         ("string", Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
         ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
@@ -353,7 +383,8 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Proble
         ("array", Value::List(_)) | ("object", Value::Map(_)) => true,
         _ => false,
     };
-    if !types.is_empty() && !types.iter().any(|t| fits(t)) {
+    if node.types().next().is_some() && !node.types().any(fits) {
+        let types: Vec<&str> = node.types().collect();
         out.push(
             ProblemKind::WrongType,
             path,
@@ -381,12 +412,16 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &str, out: &mut Proble
     match v {
         Value::List(items) => {
             if let Some(item) = &node.i {
+                let len = path.len();
                 for (i, x) in items.iter().enumerate() {
-                    check(f, item, x, &format!("{path}[{i}]"), out);
+                    use std::fmt::Write;
+                    let _ = write!(path, "[{i}]");
+                    check(f, item, x, path, out);
+                    path.truncate(len);
                 }
             }
         }
-        Value::Map(m) => check_object(f, node, m, path, out),
+        Value::Map(m) => check_object(f, &Shape::from(node), m, path, out),
         _ => {}
     }
 }

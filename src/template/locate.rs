@@ -2,6 +2,8 @@
 //! `targets[1].account`) in a JSON or YAML text, so that problems found after parsing
 //! still point at the source.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use super::node::{Node, NodeKind, Pos};
 use super::{Format, parse_json, parse_yaml};
 
@@ -26,7 +28,26 @@ fn segments(path: &str) -> Vec<Seg<'_>> {
     out
 }
 
+fn hash(key: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+/// One node of the flattened tree: its key (hashed), where its children are, where it is.
+#[derive(Clone, Copy)]
+struct Entry {
+    key: u64,
+    first: u32,
+    count: u32,
+    seq: bool,
+    pos: Pos,
+}
+
 /// A parsed text that answers positions for many paths.
+///
+/// The tree is kept flat (one allocation, children side by side) rather than as the
+/// parser's nodes, so that keeping and dropping it is cheap.
 ///
 /// ```
 /// use perimeter::template::Locator;
@@ -34,7 +55,7 @@ fn segments(path: &str) -> Vec<Seg<'_>> {
 /// assert_eq!(l.find("Resources.Vpc.Type").line, 3);
 /// ```
 pub struct Locator {
-    root: Node,
+    entries: Vec<Entry>,
 }
 
 impl Locator {
@@ -45,31 +66,80 @@ impl Locator {
             Format::Json => parse_json::parse(text).ok()?,
             Format::Yaml => parse_yaml::parse(text).ok()?,
         };
-        Some(Locator { root })
+        let mut entries = vec![Entry {
+            key: 0,
+            first: 0,
+            count: 0,
+            seq: false,
+            pos: root.pos,
+        }];
+        // Iterative, children placed side by side: (entry index, node).
+        let mut stack: Vec<(usize, &Node)> = vec![(0, &root)];
+        while let Some((at, mut node)) = stack.pop() {
+            while let NodeKind::Tagged(_, inner) = &node.kind {
+                node = inner;
+            }
+            let first = entries.len();
+            match &node.kind {
+                NodeKind::Map(items) => {
+                    for (k, _, v) in items {
+                        entries.push(Entry {
+                            key: hash(k),
+                            first: 0,
+                            count: 0,
+                            seq: false,
+                            pos: v.pos,
+                        });
+                    }
+                    for (i, (_, _, v)) in items.iter().enumerate() {
+                        stack.push((first + i, v));
+                    }
+                    entries[at].count = items.len() as u32;
+                }
+                NodeKind::Seq(items) => {
+                    for v in items {
+                        entries.push(Entry {
+                            key: 0,
+                            first: 0,
+                            count: 0,
+                            seq: false,
+                            pos: v.pos,
+                        });
+                    }
+                    for (i, v) in items.iter().enumerate() {
+                        stack.push((first + i, v));
+                    }
+                    entries[at].count = items.len() as u32;
+                    entries[at].seq = true;
+                }
+                _ => {}
+            }
+            entries[at].first = first as u32;
+        }
+        Some(Locator { entries })
     }
 
     /// The position of the value at `path`, or of the deepest part of it that exists.
     /// A YAML tag (`!Sub`) is looked through.
     pub fn find(&self, path: &str) -> Pos {
-        let mut node = &self.root;
+        let mut at = 0usize;
         for seg in segments(path) {
-            while let NodeKind::Tagged(_, inner) = &node.kind {
-                node = inner;
-            }
-            let next = match (&node.kind, seg) {
-                (NodeKind::Map(entries), Seg::Key(k)) => entries
-                    .iter()
-                    .find(|(key, _, _)| key == k)
-                    .map(|(_, _, v)| v),
-                (NodeKind::Seq(items), Seg::Index(i)) => items.get(i),
+            let e = self.entries[at];
+            let children = e.first as usize..(e.first + e.count) as usize;
+            let next = match seg {
+                Seg::Key(k) if !e.seq => {
+                    let h = hash(k);
+                    children.clone().find(|&i| self.entries[i].key == h)
+                }
+                Seg::Index(i) if e.seq && i < e.count as usize => Some(e.first as usize + i),
                 _ => None,
             };
             match next {
-                Some(n) => node = n,
+                Some(n) => at = n,
                 None => break,
             }
         }
-        node.pos
+        self.entries[at].pos
     }
 }
 

@@ -22,6 +22,14 @@ impl LogicalId {
     }
 }
 
+// Ord and Hash derive from the inner String, which agree with str's: maps keyed by
+// LogicalId can be searched with a &str.
+impl std::borrow::Borrow<str> for LogicalId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl FromStr for LogicalId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

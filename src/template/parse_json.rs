@@ -152,21 +152,21 @@ impl Reader<'_> {
         self.expect(b'"')?;
         let mut out = String::new();
         loop {
-            // Scan a run of plain characters (no quote, backslash or control character,
-            // so no newline either): one pass, counting characters for the column.
             let run_start = self.i;
             let s = self.s;
-            let end =
-                memchr::memchr2(b'"', b'\\', &s[run_start..]).map_or(s.len(), |n| run_start + n);
-            // Control characters end the run too (and are reported below).
-            let i = s[run_start..end]
-                .iter()
-                .position(|&b| b < 0x20)
-                .map_or(end, |n| run_start + n);
-            self.col += s[run_start..i]
-                .iter()
-                .filter(|&&b| b & 0xC0 != 0x80)
-                .count();
+            // One pass that stops at a quote, a backslash or a control character and
+            // counts characters (not UTF-8 continuation bytes) for the column; strings in
+            // templates are short, so a plain loop beats a SIMD search and its set-up.
+            let mut i = run_start;
+            let mut chars = 0;
+            while let Some(&b) = s.get(i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                chars += usize::from(b & 0xC0 != 0x80);
+                i += 1;
+            }
+            self.col += chars;
             self.i = i;
             // The run ends at an ASCII byte (or the end): a char boundary of `text`.
             let run = &self.text[run_start..i];
