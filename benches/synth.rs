@@ -1,6 +1,7 @@
 //! Library-level timings: blueprint loading, synthesis of the shipped blueprint and of a
-//! 1,000-target blueprint, and template parse/emit. Whole-process timings and peak
-//! memory are measured by scripts/bench.
+//! 1,000-target blueprint, template parse/emit, diff and check, on the shipped templates
+//! and on 500-resource templates made by scripts/gen_large_template.py. Whole-process
+//! timings and peak memory are measured by scripts/bench.
 
 use std::hint::black_box;
 
@@ -95,5 +96,59 @@ fn benches(c: &mut Criterion) {
     );
 }
 
-criterion_group!(group, benches);
+/// Two 500-resource templates (the second with 10% of resources changed), written by
+/// scripts/gen_large_template.py from the prod template.
+fn large_pair(prod_json: &str) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("perimeter-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("prod.json");
+    std::fs::write(&src, prod_json).unwrap();
+    let (old, new) = (dir.join("old500.json"), dir.join("new500.json"));
+    let ok = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen_large_template.py"))
+        .args([&src, std::path::Path::new("500"), &old, &new, std::path::Path::new("0.1")])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "gen_large_template.py failed");
+    let pair = (
+        std::fs::read_to_string(&old).unwrap(),
+        std::fs::read_to_string(&new).unwrap(),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    pair
+}
+
+fn large(c: &mut Criterion) {
+    let b = Blueprint::parse("x".parse().unwrap(), "x.yaml", SHIPPED).unwrap();
+    let prod = BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let (old_json, new_json) = large_pair(&prod.to_json());
+    let old = Template::parse(&old_json, Format::Json).unwrap();
+    let new = Template::parse(&new_json, Format::Json).unwrap();
+    assert_eq!(old.resources.len(), 500);
+    let old_yaml = old.to_yaml();
+    let mut g = c.benchmark_group("500 resources");
+    g.sample_size(20);
+    g.bench_function("template: parse + emit JSON", |b| {
+        b.iter(|| Template::parse(black_box(&old_json), Format::Json).unwrap().to_json())
+    });
+    g.bench_function("template: parse + emit YAML", |b| {
+        b.iter(|| Template::parse(black_box(&old_yaml), Format::Yaml).unwrap().to_yaml())
+    });
+    g.bench_function("diff: 10% of resources changed (parsed)", |b| {
+        b.iter(|| perimeter::diff::diff(black_box(&old), black_box(&new)))
+    });
+    g.bench_function("check: parse, check, locate findings", |b| {
+        b.iter(|| {
+            perimeter::check::run::check_text(
+                "old500.json",
+                black_box(&old_json),
+                &perimeter::check::Context::default(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(group, benches, large);
 criterion_main!(group);
