@@ -105,8 +105,17 @@ fn large_pair(prod_json: &str) -> (String, String) {
     std::fs::write(&src, prod_json).unwrap();
     let (old, new) = (dir.join("old500.json"), dir.join("new500.json"));
     let ok = std::process::Command::new("python3")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/gen_large_template.py"))
-        .args([&src, std::path::Path::new("500"), &old, &new, std::path::Path::new("0.1")])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/gen_large_template.py"
+        ))
+        .args([
+            &src,
+            std::path::Path::new("500"),
+            &old,
+            &new,
+            std::path::Path::new("0.1"),
+        ])
         .status()
         .unwrap()
         .success();
@@ -130,10 +139,18 @@ fn large(c: &mut Criterion) {
     let mut g = c.benchmark_group("500 resources");
     g.sample_size(20);
     g.bench_function("template: parse + emit JSON", |b| {
-        b.iter(|| Template::parse(black_box(&old_json), Format::Json).unwrap().to_json())
+        b.iter(|| {
+            Template::parse(black_box(&old_json), Format::Json)
+                .unwrap()
+                .to_json()
+        })
     });
     g.bench_function("template: parse + emit YAML", |b| {
-        b.iter(|| Template::parse(black_box(&old_yaml), Format::Yaml).unwrap().to_yaml())
+        b.iter(|| {
+            Template::parse(black_box(&old_yaml), Format::Yaml)
+                .unwrap()
+                .to_yaml()
+        })
     });
     g.bench_function("diff: 10% of resources changed (parsed)", |b| {
         b.iter(|| perimeter::diff::diff(black_box(&old), black_box(&new)))

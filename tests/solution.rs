@@ -568,10 +568,7 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
     );
     assert_eq!(rule["FromPort"], Value::from(5432));
     // The secret is read through a Secrets Manager endpoint, and only through it.
-    assert!(
-        t.resources
-            .contains_key("SecretsManagerEndpoint")
-    );
+    assert!(t.resources.contains_key("SecretsManagerEndpoint"));
     let p =
         PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
     let read = p
@@ -615,11 +612,7 @@ fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
         )
     );
     let prop_res = &t.resources["VpnGatewayRoutePropagation"];
-    assert!(
-        prop_res
-            .depends_on
-            .contains("VpnGatewayAttachment")
-    );
+    assert!(prop_res.depends_on.contains("VpnGatewayAttachment"));
     assert_eq!(
         prop_res.properties["RouteTableIds"]
             .as_list()

@@ -224,14 +224,9 @@ pub fn simulate(t: &Template, ctx: &Context, out: &mut Vec<Finding>) -> Vec<Acce
     let granted = |role: &str| {
         world.identity.get(role).is_some_and(|docs| {
             docs.iter().any(|(_, d)| {
-                d.statements.iter().any(|s| {
-                    s.effect == Effect::Allow
-                        && !s.action.is_negated()
-                        && s.action
-                            .inner()
-                            .iter()
-                            .any(|a| a.matches("bedrock:InvokeModel"))
-                })
+                d.statements
+                    .iter()
+                    .any(|s| s.effect == Effect::Allow && s.names_action("bedrock:InvokeModel"))
             })
         })
     };
@@ -285,13 +280,7 @@ fn listed_model(w: &World<'_>, role: &str) -> Option<String> {
     let docs = w.identity.get(role)?;
     docs.iter()
         .flat_map(|(_, d)| d.statements.iter())
-        .filter(|s| {
-            s.effect == Effect::Allow
-                && s.action
-                    .inner()
-                    .iter()
-                    .any(|a| a.matches("bedrock:InvokeModel"))
-        })
+        .filter(|s| s.effect == Effect::Allow && s.names_action("bedrock:InvokeModel"))
         .filter_map(|s| s.resource.as_ref())
         .flat_map(|r| r.inner().iter())
         .filter_map(|e| match e {

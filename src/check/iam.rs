@@ -284,11 +284,7 @@ fn bedrock(
     // The other perimeter pattern: a Deny of the same actions unless through the endpoint.
     let guarded = doc.statements.iter().any(|d| {
         d.effect == Effect::Deny
-            && !d.action.is_negated()
-            && d.action
-                .inner()
-                .iter()
-                .any(|a| a.matches("bedrock:InvokeModel"))
+            && d.names_action("bedrock:InvokeModel")
             && perimeter_gap(t, eps, d, true).is_none()
     });
     if guarded {

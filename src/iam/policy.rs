@@ -194,6 +194,11 @@ impl Statement {
         })
     }
 
+    /// Whether `Action` (not `NotAction`) lists this action, directly or by wildcard.
+    pub fn names_action(&self, action: &str) -> bool {
+        !self.action.is_negated() && self.action.inner().iter().any(|a| a.matches(action))
+    }
+
     pub fn sid(mut self, sid: &str) -> Self {
         self.sid = Some(sid.to_string());
         self
