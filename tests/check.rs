@@ -480,3 +480,26 @@ fn a_bad_blueprint_stops_check_with_its_location() {
     );
     assert!(!dir.path().join("out").exists(), "check writes nothing");
 }
+
+#[test]
+fn a_public_corporate_network_declared_in_the_blueprint_is_known() {
+    // Some companies address their own network with public blocks; the blueprint says
+    // which, so the endpoint may admit it. The same template on its own is a finding.
+    let text = SHIPPED.replace("cidr: 172.16.0.0/12", "cidr: 198.51.100.0/24");
+    let b = blueprint(&text);
+    let reports = check_blueprints(std::slice::from_ref(&b), &opts()).unwrap();
+    assert!(
+        reports.iter().all(|r| r.findings.is_empty()),
+        "{:#?}",
+        reports[1].findings
+    );
+    let prod = perimeter::constructs::BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let alone = check(&prod, &prod.to_json(), &Context::default());
+    let rules: Vec<&str> = alone.findings.iter().map(|f| f.rule.id).collect();
+    assert_eq!(rules, vec!["N404"]);
+    assert!(
+        alone.findings[0]
+            .message
+            .contains("198.51.100.0/24 is not a private network")
+    );
+}

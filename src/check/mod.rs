@@ -116,6 +116,9 @@ pub struct Context {
     pub intended_effect: Option<Effect>,
     /// Outcomes the blueprint declares for access scenarios.
     pub expectations: Vec<Expectation>,
+    /// Networks the blueprint declares (the corporate network): an endpoint may admit
+    /// them even when their addresses are public.
+    pub known_cidrs: Vec<ipnet::IpNet>,
 }
 
 impl Default for Context {
@@ -126,6 +129,7 @@ impl Default for Context {
             region: "us-east-1".into(),
             intended_effect: None,
             expectations: vec![],
+            known_cidrs: vec![],
         }
     }
 }
@@ -150,7 +154,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     schema::check(t, &mut findings);
     references::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
-    network::check(t, &mut findings);
+    network::check(t, ctx, &mut findings);
     iam::check(t, &mut findings);
     data::check(t, &mut findings);
     let access = access::simulate(t, ctx, &mut findings);

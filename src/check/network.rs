@@ -10,13 +10,13 @@ use super::inventory::{
     self, Endpoint, EndpointKind, PolicyUse, endpoints, ingress_rules, is_true, items, target,
     type_of, vpcs_of_subnets,
 };
-use super::{Finding, rules};
+use super::{Context, Finding, rules};
 use crate::iam::{Effect, PolicyDocument};
 use crate::template::{Template, Value};
 
-pub fn check(t: &Template, out: &mut Vec<Finding>) {
+pub fn check(t: &Template, ctx: &Context, out: &mut Vec<Finding>) {
     internet_paths(t, out);
-    ingress(t, out);
+    ingress(t, ctx, out);
     let eps = endpoints(t);
     for e in &eps {
         if e.kind != EndpointKind::Interface {
@@ -110,7 +110,7 @@ fn is_private(n: &IpNet) -> bool {
         .any(|p| p.contains(n))
 }
 
-fn ingress(t: &Template, out: &mut Vec<Finding>) {
+fn ingress(t: &Template, ctx: &Context, out: &mut Vec<Finding>) {
     let endpoint_groups: BTreeMap<&str, Vec<&str>> = {
         let mut m: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for e in endpoints(t) {
@@ -162,7 +162,7 @@ fn ingress(t: &Template, out: &mut Vec<Finding>) {
                 wrong.push(format!("its source group {g} is not in the template"));
             }
         } else if let Some(n) = cidr(r.get("CidrIp")).or_else(|| cidr(r.get("CidrIpv6"))) {
-            if !is_private(&n) {
+            if !is_private(&n) && !ctx.known_cidrs.iter().any(|k| k.contains(&n)) {
                 wrong.push(format!("its source {n} is not a private network"));
             }
         } else if ![

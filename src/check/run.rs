@@ -72,6 +72,11 @@ fn context(b: &Blueprint, target: &Target, region: &Region) -> Context {
         account: target.account.to_string(),
         region: region.to_string(),
         intended_effect: props.map(|p| p.endpoint_policy_effect),
+        known_cidrs: props
+            .and_then(|p| p.corporate_access.as_ref())
+            .map(|c| ipnet::IpNet::V4(c.cidr.net()))
+            .into_iter()
+            .collect(),
         expectations: b
             .spec
             .check

@@ -20,6 +20,11 @@ use ipnet::Ipv4Net;
 pub struct Cidr(Ipv4Net);
 
 impl Cidr {
+    /// The block as an `ipnet` network.
+    pub fn net(&self) -> Ipv4Net {
+        self.0
+    }
+
     pub fn prefix_len(&self) -> u8 {
         self.0.prefix_len()
     }
