@@ -1,0 +1,7 @@
+//! Fuzz target: see `oracles::check`.
+#![no_main]
+
+#[path = "../oracles.rs"]
+mod oracles;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| oracles::check(data));
