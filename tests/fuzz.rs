@@ -10,7 +10,10 @@ mod oracles;
 
 use std::path::Path;
 
-fn replay(dir: &Path, oracle: fn(&[u8])) -> usize {
+/// A fuzz target's assertions over one input.
+type Oracle = fn(&[u8]);
+
+fn replay(dir: &Path, oracle: Oracle) -> usize {
     let mut n = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
         let mut files: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
@@ -28,7 +31,7 @@ fn replay(dir: &Path, oracle: fn(&[u8])) -> usize {
 #[test]
 fn kept_fuzz_inputs_pass_their_oracles() {
     let root = common::root().join("tests/fuzz");
-    let targets: [(&str, fn(&[u8])); 4] = [
+    let targets: [(&str, Oracle); 4] = [
         ("parse_template", oracles::parse_template),
         ("blueprint", oracles::blueprint),
         ("diff", oracles::diff),
