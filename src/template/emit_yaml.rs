@@ -10,7 +10,7 @@ pub fn to_yaml(t: &Template) -> String {
     let mut out = String::with_capacity(16 * 1024);
     if let Doc::Map(entries) = Doc::template(t) {
         for (k, v) in &entries {
-            key(&mut out, k);
+            key(&mut out, k, 0);
             after_key(&mut out, v, 0);
         }
     }
@@ -21,8 +21,17 @@ fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn key(out: &mut String, k: &str) {
+/// Writes `key:`; the cursor then stands after the colon. YAML limits an implicit key to
+/// 1024 characters, so a longer one is written as an explicit key (`? key`, then `:` on
+/// the next line at the entry's column, `indent`).
+fn key(out: &mut String, k: &str, indent: usize) {
+    let start = out.len();
     scalar(out, k, 0, false);
+    if out[start..].chars().count() > 1000 {
+        out.insert_str(start, "? ");
+        out.push('\n');
+        pad(out, indent);
+    }
     out.push(':');
 }
 
@@ -141,7 +150,7 @@ fn after_dash(out: &mut String, d: &Doc, col: usize) {
                 if i > 0 {
                     pad(out, col);
                 }
-                key(out, k);
+                key(out, k, col);
                 after_key(out, v, col);
             }
         }
@@ -167,7 +176,7 @@ fn block(out: &mut String, d: &Doc, indent: usize) {
         Doc::Map(entries) => {
             for (k, v) in entries {
                 pad(out, indent);
-                key(out, k);
+                key(out, k, indent);
                 after_key(out, v, indent);
             }
         }
