@@ -331,6 +331,11 @@ impl PolicyDocument {
         if let Value::String(s) = v {
             let parsed = crate::template::parse_value(s)
                 .map_err(|e| format!("policy string is not JSON: {e}"))?;
+            // One level only: a string that holds a string is no policy (and would
+            // otherwise be unwrapped without end).
+            if !matches!(parsed, Value::Map(_)) {
+                return Err("a policy string must hold a JSON object".into());
+            }
             return PolicyDocument::from_value(&parsed);
         }
         let m = v.as_map().ok_or("a policy document must be a map")?;

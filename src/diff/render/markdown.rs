@@ -72,7 +72,10 @@ pub fn markdown(report: &Report) -> String {
                             Some(lines) => {
                                 let _ = writeln!(detail, "~   {}:", c.path);
                                 for l in lines {
-                                    let _ = writeln!(detail, "{}    {}", &l[..1], &l[1..]);
+                                    // The first character is the sign (or `…` between hunks).
+                                    let (sign, rest) =
+                                        l.split_at(l.chars().next().map_or(0, char::len_utf8));
+                                    let _ = writeln!(detail, "{sign}    {rest}");
                                 }
                             }
                             None => {
