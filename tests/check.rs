@@ -13,7 +13,6 @@ use perimeter::blueprint::{Blueprint, Name};
 use perimeter::check::run::{check_blueprints, check_text};
 use perimeter::check::{Context, Severity, check, rules};
 use perimeter::iam::Decision;
-use perimeter::synth::Options;
 use perimeter::template::{Format, Template};
 
 const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
@@ -177,19 +176,10 @@ fn blueprint(text: &str) -> Blueprint {
         .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-fn opts() -> Options {
-    Options {
-        out_dir: "out".into(),
-        format: Format::Json,
-        targets: vec![],
-        complete: false,
-    }
-}
-
 #[test]
 fn the_shipped_blueprint_passes_with_no_findings_and_its_access_table_holds() {
     let b = blueprint(SHIPPED);
-    let reports = check_blueprints(&[b], &opts()).unwrap();
+    let reports = check_blueprints(&[b], &common::all_targets()).unwrap();
     assert_eq!(reports.len(), 3);
     for r in &reports {
         assert!(r.findings.is_empty(), "{}: {:#?}", r.file, r.findings);
@@ -245,7 +235,7 @@ fn a_deny_blueprint_expects_the_endpoint_to_refuse() {
         "endpoint_policy_effect: Allow",
         "endpoint_policy_effect: Deny",
     );
-    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    let reports = check_blueprints(&[blueprint(&text)], &common::all_targets()).unwrap();
     for r in &reports {
         assert!(r.findings.is_empty(), "{:#?}", r.findings);
         assert_eq!(r.access[0].decision, Decision::ExplicitDeny);
@@ -275,7 +265,7 @@ check:
 #[test]
 fn declared_expectations_are_simulated_and_a_failed_one_is_an_error() {
     let text = format!("{SHIPPED}{EXPECTATIONS}");
-    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    let reports = check_blueprints(&[blueprint(&text)], &common::all_targets()).unwrap();
     let dev = &reports[0];
     let declared: Vec<(&str, bool)> = dev
         .access
@@ -315,7 +305,7 @@ fn suppressions_accept_findings_with_their_reason_and_unused_ones_are_reported()
       reason: no gateway is expected; kept to show an unused suppression
 "
     );
-    let reports = check_blueprints(&[blueprint(&text)], &opts()).unwrap();
+    let reports = check_blueprints(&[blueprint(&text)], &common::all_targets()).unwrap();
     assert!(reports[0].findings.is_empty());
     assert_eq!(reports[0].suppressed.len(), 1);
     assert_eq!(
@@ -487,7 +477,7 @@ fn a_public_corporate_network_declared_in_the_blueprint_is_known() {
     // which, so the endpoint may admit it. The same template on its own is a finding.
     let text = SHIPPED.replace("cidr: 172.16.0.0/12", "cidr: 198.51.100.0/24");
     let b = blueprint(&text);
-    let reports = check_blueprints(std::slice::from_ref(&b), &opts()).unwrap();
+    let reports = check_blueprints(std::slice::from_ref(&b), &common::all_targets()).unwrap();
     assert!(
         reports.iter().all(|r| r.findings.is_empty()),
         "{:#?}",

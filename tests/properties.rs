@@ -9,7 +9,6 @@ use perimeter::blueprint::Blueprint;
 use perimeter::check::Severity;
 use perimeter::check::run::check_blueprints;
 use perimeter::constructs::BedrockPrivateAccess;
-use perimeter::synth::Options;
 use perimeter::template::{Format, Template};
 use proptest::prelude::*;
 use serde_json::json;
@@ -132,15 +131,6 @@ fn blueprint_text() -> impl Strategy<Value = String> {
         )
 }
 
-fn opts() -> Options {
-    Options {
-        out_dir: "out".into(),
-        format: Format::Json,
-        targets: vec![],
-        complete: false,
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -169,7 +159,7 @@ proptest! {
             prop_assert_eq!(t.to_json(), again.to_json(), "{}", target.name);
             prop_assert_eq!(t.to_yaml(), again.to_yaml(), "{}", target.name);
         }
-        let reports = check_blueprints(std::slice::from_ref(&b), &opts()).unwrap();
+        let reports = check_blueprints(std::slice::from_ref(&b), &common::all_targets()).unwrap();
         for r in &reports {
             let errors: Vec<_> = r.findings.iter().filter(|f| f.severity == Severity::Error).collect();
             prop_assert!(errors.is_empty(), "{}: {:#?}\n{}", r.file, errors, text);

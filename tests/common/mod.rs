@@ -36,3 +36,14 @@ pub fn templates_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// Synth options for every target, JSON, files named under `out/` (nothing is written
+/// by the callers: check and the property tests synthesize in memory).
+pub fn all_targets() -> perimeter::synth::Options {
+    perimeter::synth::Options {
+        out_dir: "out".into(),
+        format: perimeter::template::Format::Json,
+        targets: vec![],
+        complete: false,
+    }
+}
