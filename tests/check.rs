@@ -414,6 +414,15 @@ fn cli_exit_codes_and_formats() {
     assert_eq!(f["rule"], "R205");
     assert_eq!(f["message"], "dependency cycle: App -> Db -> App");
     assert_eq!(f["related"], serde_json::json!(["Db"]));
+    // The access table in JSON (docs/check-json.md).
+    let (_, out, _) = perimeter(&root, &["check", "--format", "json", "--target", "dev"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let row = &doc["files"][0]["access"][4];
+    assert_eq!(row["scenario"], "endpoint policy flipped to Deny");
+    assert_eq!(row["expected"], "deny");
+    assert_eq!(row["decision"], "explicit-deny");
+    assert_eq!(row["holds"], true);
+    assert_eq!(doc["files"][0]["deployment"], "111111111111 us-east-1");
     // SARIF 2.1.0 with rules and a located result.
     let (_, out, _) = perimeter(
         &root,

@@ -54,6 +54,7 @@ impl Request {
 
 /// The three outcomes IAM distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Decision {
     Allow,
     ExplicitDeny,
