@@ -1,6 +1,8 @@
 //! Commands and their exit codes:
-//! 0 success (and, with `--check`, out/ is current; for diff, no change or no `--fail`);
-//! 1 `synth --check` found out/ stale, or `diff --fail` found changes;
+//! 0 success (and, with `--check`, out/ is current; for diff, no change or no `--fail`;
+//! for check, no error);
+//! 1 `synth --check` found out/ stale, `diff --fail` found changes, or `check` found
+//! errors (or warnings, with `--deny-warnings`);
 //! 2 an error (bad blueprint or template, unknown target, I/O), with nothing written;
 //! 3 `diff --fail-on` found changes of the named kinds.
 
@@ -25,7 +27,7 @@ pub const EXIT_ERROR: i32 = 2;
     about = "Typed infrastructure-as-code for CloudFormation: synthesize, review, check."
 )]
 #[command(
-    after_help = "Exit codes: 0 success; 1 synth --check found out/ stale; 2 error (nothing written)."
+    after_help = "Exit codes: 0 success; 1 synth --check found out/ stale, diff --fail found changes, or check found errors (warnings with --deny-warnings); 2 error (nothing written); 3 diff --fail-on found changes of the named kinds."
 )]
 struct Cli {
     #[command(subcommand)]
