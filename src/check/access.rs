@@ -130,13 +130,10 @@ struct World<'a> {
 
 impl World<'_> {
     fn role_arn(&self, role: &str) -> String {
-        format!(
-            "arn:{}:iam::{}:role/{role}",
-            self.ctx.partition, self.ctx.account
-        )
+        role_arn(self.ctx, role)
     }
     fn vpce(&self, id: &str) -> String {
-        format!("vpce-0{}", id.to_ascii_lowercase())
+        vpce_id(id)
     }
     fn model_arn(&self, model: &str) -> String {
         format!(
@@ -157,6 +154,16 @@ impl World<'_> {
     }
 }
 
+/// The made-up id of an endpoint: `vpce-0<id>`.
+fn vpce_id(id: &str) -> String {
+    format!("vpce-0{}", id.to_ascii_lowercase())
+}
+
+/// The made-up ARN of a role: named after its logical id, in the target's account.
+fn role_arn(ctx: &Context, role: &str) -> String {
+    format!("arn:{}:iam::{}:role/{role}", ctx.partition, ctx.account)
+}
+
 /// The physical ids a deployed stack would hold, made up but consistent: Ref of an
 /// endpoint is `vpce-0<id>`, a role's ARN names it after its logical id.
 fn bindings(t: &Template, ctx: &Context) -> Bindings {
@@ -170,12 +177,12 @@ fn bindings(t: &Template, ctx: &Context) -> Bindings {
         let id = id.as_str();
         match r.resource_type.as_str() {
             "AWS::EC2::VPCEndpoint" => {
-                let v = format!("vpce-0{}", id.to_ascii_lowercase());
+                let v = vpce_id(id);
                 b = b.bind(id, &v).bind(&format!("{id}.Id"), &v);
             }
             "AWS::EC2::VPC" => b = b.bind(id, &format!("vpc-0{}", id.to_ascii_lowercase())),
             "AWS::IAM::Role" => {
-                let arn = format!("arn:{}:iam::{}:role/{id}", ctx.partition, ctx.account);
+                let arn = role_arn(ctx, id);
                 b = b.bind(id, id).bind(&format!("{id}.Arn"), &arn);
             }
             _ => b = b.bind(id, id),

@@ -142,12 +142,6 @@ pub struct Report {
     pub access: Vec<AccessRow>,
 }
 
-impl Report {
-    pub fn count(&self, s: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == s).count()
-    }
-}
-
 /// Checks a template; `body` is its text as deployed (for the size quotas).
 pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();

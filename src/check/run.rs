@@ -1,8 +1,6 @@
 //! Check runs: a template file as it is, or every target of blueprints synthesized in
 //! memory, with the blueprint's suppressions and expectations applied.
 
-use std::path::Path;
-
 use super::render::FileReport;
 use super::suppress::{self, Suppression};
 use super::{Context, Finding, Severity, check, locate, place, rules, syntax_error};
@@ -42,12 +40,6 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
         }
     });
     report
-}
-
-/// Checks a template file.
-pub fn check_file(path: &Path, ctx: &Context) -> Result<FileReport, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(check_text(&path.display().to_string(), &text, ctx))
 }
 
 /// The partition a region belongs to.
@@ -160,13 +152,7 @@ pub fn check_blueprints(
                 .severity(Severity::Warning)
             })
             .collect();
-        if let Some(l) = template::Locator::new(&text) {
-            for f in &mut findings {
-                let p = l.find(&f.path);
-                f.line = Some(p.line);
-                f.column = Some(p.column);
-            }
-        }
+        locate(&mut findings, &text);
         reports.push(FileReport {
             file: b.file.clone(),
             blueprint: Some(b.name.to_string()),

@@ -183,15 +183,7 @@ fn properties_if(props: &BTreeMap<String, Value>) -> Option<Vec<&BTreeMap<String
         return None;
     }
     let args = props.get("Fn::If")?.as_list()?;
-    Some(args.iter().skip(1).filter_map(branch_map).collect())
-}
-
-/// A branch as a map, looking through nested `Fn::If`s only one level.
-fn branch_map(v: &Value) -> Option<&BTreeMap<String, Value>> {
-    match v {
-        Value::Map(m) => Some(m),
-        _ => None,
-    }
+    Some(args.iter().skip(1).filter_map(Value::as_map).collect())
 }
 
 struct Problems(Vec<PropertyProblem>);
