@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use perimeter::constructs::*;
 use perimeter::iam::{Bindings, Decision, Effect, PolicyDocument, PolicyKind, PolicySet, Request};
-use perimeter::resources::{facts, validate_properties};
 use perimeter::template::{Intrinsic, Pseudo, Template, Value};
 
 const ROLE_ARN: &str = "arn:aws:iam::111111111111:role/stack-FunctionRole-ABC";
@@ -381,110 +380,6 @@ fn access_simulation_matches_the_reference_architecture_tests() {
     assert_eq!(v.decision, Decision::ImplicitDeny);
 }
 
-/// Every Ref/GetAtt/Sub/DependsOn target: a resource, parameter or pseudo parameter;
-/// GetAtt attributes as the schema lists them.
-fn references(t: &Template) -> Vec<(String, String, Option<String>)> {
-    let mut out = Vec::new();
-    for (id, r) in &t.resources {
-        for d in &r.depends_on {
-            out.push((id.to_string(), d.to_string(), None));
-        }
-        for v in r.properties.values() {
-            v.walk(&mut |x| {
-                if let Value::Fn(i) = x {
-                    match &**i {
-                        Intrinsic::Ref(target) => out.push((id.to_string(), target.clone(), None)),
-                        Intrinsic::GetAtt {
-                            resource,
-                            attribute: Value::String(a),
-                        } => out.push((id.to_string(), resource.clone(), Some(a.clone()))),
-                        Intrinsic::Sub {
-                            template,
-                            variables,
-                        } => {
-                            for part in template.split("${").skip(1) {
-                                let name = part.split('}').next().unwrap();
-                                if variables.as_ref().is_some_and(|v| v.contains_key(name)) {
-                                    continue;
-                                }
-                                match name.split_once('.') {
-                                    Some((r, a)) => out.push((
-                                        id.to_string(),
-                                        r.to_string(),
-                                        Some(a.to_string()),
-                                    )),
-                                    None => out.push((id.to_string(), name.to_string(), None)),
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            });
-        }
-    }
-    out
-}
-
-fn assert_references_and_schema(t: &Template) {
-    for (from, to, att) in references(t) {
-        if Pseudo::from_name(&to).is_some() || t.parameters.contains_key(&to) {
-            continue;
-        }
-        let r = t
-            .resources
-            .get(to.as_str())
-            .unwrap_or_else(|| panic!("{from} refers to {to}, which is not in the template"));
-        if let Some(a) = att {
-            let f = facts::lookup(r.resource_type.as_str()).unwrap();
-            assert!(
-                f.has_attribute(&a),
-                "{from}: {to} ({}) has no attribute {a}",
-                r.resource_type
-            );
-        }
-    }
-    for (id, r) in &t.resources {
-        let f = facts::lookup(r.resource_type.as_str())
-            .unwrap_or_else(|| panic!("{id}: unknown type {}", r.resource_type));
-        let problems = validate_properties(&f, &r.properties);
-        assert!(problems.is_empty(), "{id}: {problems:?}");
-    }
-}
-
-fn assert_acyclic(t: &Template) {
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (from, to, _) in references(t) {
-        if t.resources.contains_key(to.as_str()) {
-            graph.entry(from).or_default().insert(to);
-        }
-    }
-    // Depth-first search with colours; a grey node reached again is a cycle.
-    fn visit(
-        n: &str,
-        g: &BTreeMap<String, BTreeSet<String>>,
-        state: &mut BTreeMap<String, u8>,
-        path: &mut Vec<String>,
-    ) {
-        match state.get(n) {
-            Some(1) => panic!("dependency cycle: {} -> {n}", path.join(" -> ")),
-            Some(2) => return,
-            _ => {}
-        }
-        state.insert(n.to_string(), 1);
-        path.push(n.to_string());
-        for m in g.get(n).into_iter().flatten() {
-            visit(m, g, state, path);
-        }
-        path.pop();
-        state.insert(n.to_string(), 2);
-    }
-    let mut state = BTreeMap::new();
-    for n in graph.keys() {
-        visit(n, &graph, &mut state, &mut vec![]);
-    }
-}
-
 #[test]
 fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
     let named = BedrockPrivateAccessProps {
@@ -524,13 +419,10 @@ fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
         ("s3-code", s3),
     ] {
         let t = synth(name, &p);
-        assert_references_and_schema(&t);
-        assert_acyclic(&t);
-        let body = t.to_json();
-        assert!(
-            perimeter::check::quotas::quotas(&t, &body).is_empty(),
-            "{name}"
-        );
+        // perimeter check: schema, references and cycles, quotas (warnings included),
+        // and the perimeter rules: nothing to report.
+        let report = perimeter::check::check(&t, &t.to_json(), &Default::default());
+        assert!(report.findings.is_empty(), "{name}: {:#?}", report.findings);
     }
 }
 

@@ -16,7 +16,7 @@ pub use manifest::{Entry, MANIFEST_FILE, Manifest};
 pub use staging::list_files;
 
 use crate::blueprint::Blueprint;
-use crate::check::quotas::quotas;
+use crate::check::{Severity, quotas};
 use crate::constructs::BedrockPrivateAccess;
 use crate::template::{Format, Template};
 
@@ -109,10 +109,13 @@ pub fn each_artifact(
             let template =
                 BedrockPrivateAccess::template(props).map_err(|e| build_err(e.to_string()))?;
             let body = template.emit(opts.format);
-            let over: Vec<String> = quotas(&template, &body)
-                .iter()
-                .filter(|q| q.error)
-                .map(|q| q.to_string())
+            // A template CloudFormation would refuse is not written.
+            let mut found = Vec::new();
+            quotas::check(&template, &body, &mut found);
+            let over: Vec<String> = found
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.message)
                 .collect();
             if !over.is_empty() {
                 return Err(build_err(over.join("; ")));
