@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::inventory::{self, PolicyUse, endpoints, target};
+use super::inventory::{Inventory, PolicyUse, target};
 use super::{Context, Finding, rules};
 use crate::iam::{Bindings, Decision, Effect, PolicyDocument, PolicySet, Request, ResourceEntry};
 use crate::template::{Pseudo, Template};
@@ -192,13 +192,18 @@ fn bindings(t: &Template, ctx: &Context) -> Bindings {
 }
 
 /// Runs the standard scenarios and the declared ones; failures become findings.
-pub fn simulate(t: &Template, ctx: &Context, out: &mut Vec<Finding>) -> Vec<AccessRow> {
+pub fn simulate(
+    t: &Template,
+    ctx: &Context,
+    inv: &Inventory<'_>,
+    out: &mut Vec<Finding>,
+) -> Vec<AccessRow> {
     let mut identity: BTreeMap<&str, Vec<(String, PolicyDocument)>> = BTreeMap::new();
-    for p in inventory::policies(t) {
+    for p in &inv.policies {
         if p.usage != PolicyUse::Identity {
             continue;
         }
-        if let Ok(doc) = PolicyDocument::from_value(p.doc) {
+        if let Ok(doc) = &p.parsed {
             for r in &p.roles {
                 identity
                     .entry(r)
@@ -207,18 +212,15 @@ pub fn simulate(t: &Template, ctx: &Context, out: &mut Vec<Finding>) -> Vec<Acce
             }
         }
     }
-    let eps = endpoints(t)
-        .into_iter()
+    let eps = inv
+        .endpoints
+        .iter()
         .filter_map(|e| {
             let service = e
                 .service
                 .clone()
                 .filter(|s| s == "bedrock" || s.starts_with("bedrock-"))?;
-            let policy = e
-                .props
-                .get("PolicyDocument")
-                .and_then(|d| PolicyDocument::from_value(d).ok());
-            Some((e.id, service, policy))
+            Some((e.id, service, inv.endpoint_policy(e.id).cloned()))
         })
         .collect();
     let world = World {

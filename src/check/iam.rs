@@ -1,15 +1,15 @@
 //! IAM rules of the data perimeter: no anonymous principals, Bedrock grants only through
 //! the solution's endpoint, no wildcard grants, policies that parse.
 
-use super::inventory::{self, Endpoint, PolicyAt, PolicyUse, endpoints, has_if, target, type_of};
+use super::inventory::{Endpoint, Inventory, PolicyAt, PolicyUse, has_if, target, type_of};
 use super::{Finding, rules};
 use crate::iam::{Effect, Op, PolicyDocument, SetQualifier, Statement};
 use crate::template::{Template, Value};
 
-pub fn check(t: &Template, out: &mut Vec<Finding>) {
-    let eps = endpoints(t);
-    for p in inventory::policies(t) {
-        let doc = match PolicyDocument::from_value(p.doc) {
+pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
+    let eps = &inv.endpoints;
+    for p in &inv.policies {
+        let doc = match &p.parsed {
             Ok(d) => d,
             Err(e) => {
                 // A policy built with Fn::If is judged per branch at deploy time.
@@ -25,19 +25,19 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
             }
         };
         for (i, s) in doc.statements.iter().enumerate() {
-            let at = statement_path(&p, &doc, i);
-            let label = label(&p, i, s);
+            let at = statement_path(p, doc, i);
+            let label = label(p, i, s);
             if matches!(p.usage, PolicyUse::Endpoint | PolicyUse::Resource) {
-                anyone(s, &p, &at, &label, out);
+                anyone(s, p, &at, &label, out);
             }
             // In a resource policy `Resource: "*"` is the resource itself (a key policy
             // grants the account `kms:*` on "*" by default): only identity and endpoint
             // policies can grant every resource.
             if matches!(p.usage, PolicyUse::Identity | PolicyUse::Endpoint) {
-                wildcard(s, &p, &at, &label, out);
+                wildcard(s, p, &at, &label, out);
             }
             if p.usage == PolicyUse::Identity {
-                bedrock(t, &eps, s, &doc, &p, &at, &label, out);
+                bedrock(t, eps, s, doc, p, &at, &label, out);
             }
         }
     }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::iam::PolicyDocument;
 use crate::template::{Intrinsic, Template, Value};
 
 /// The logical id a value points at: `Ref X`, `Fn::GetAtt X.Attr` or `${X}` alone.
@@ -251,6 +252,31 @@ pub struct PolicyAt<'a> {
     /// For identity policies: the logical ids of the roles they apply to.
     pub roles: Vec<&'a str>,
     pub doc: &'a Value,
+    /// The document read as a policy, or why it is none.
+    pub parsed: Result<PolicyDocument, String>,
+}
+
+/// What the rules and the simulation read, collected once per check.
+pub struct Inventory<'a> {
+    pub endpoints: Vec<Endpoint<'a>>,
+    pub policies: Vec<PolicyAt<'a>>,
+}
+
+impl<'a> Inventory<'a> {
+    pub fn of(t: &'a Template) -> Self {
+        Inventory {
+            endpoints: endpoints(t),
+            policies: policies(t),
+        }
+    }
+
+    /// The parsed policy of an endpoint.
+    pub fn endpoint_policy(&self, endpoint: &str) -> Option<&PolicyDocument> {
+        self.policies
+            .iter()
+            .find(|p| p.usage == PolicyUse::Endpoint && p.resource == endpoint)
+            .and_then(|p| p.parsed.as_ref().ok())
+    }
 }
 
 /// Every policy document of the template, in resource order.
@@ -267,6 +293,7 @@ pub fn policies<'a>(t: &'a Template) -> Vec<PolicyAt<'a>> {
                 usage,
                 roles,
                 doc,
+                parsed: PolicyDocument::from_value(doc),
             })
         };
         match r.resource_type.as_str() {

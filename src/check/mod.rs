@@ -148,10 +148,11 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     schema::check(t, &mut findings);
     references::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
-    network::check(t, ctx, &mut findings);
-    iam::check(t, &mut findings);
+    let inv = inventory::Inventory::of(t);
+    network::check(t, ctx, &inv, &mut findings);
+    iam::check(t, &inv, &mut findings);
     data::check(t, &mut findings);
-    let access = access::simulate(t, ctx, &mut findings);
+    let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }
 }

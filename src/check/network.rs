@@ -7,18 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use ipnet::IpNet;
 
 use super::inventory::{
-    self, Endpoint, EndpointKind, PolicyUse, endpoints, ingress_rules, is_true, items, target,
+    self, Endpoint, EndpointKind, Inventory, PolicyUse, ingress_rules, is_true, items, target,
     type_of, vpcs_of_subnets,
 };
 use super::{Context, Finding, rules};
-use crate::iam::{Effect, PolicyDocument};
+use crate::iam::Effect;
 use crate::template::{Template, Value};
 
-pub fn check(t: &Template, ctx: &Context, out: &mut Vec<Finding>) {
+pub fn check(t: &Template, ctx: &Context, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
     internet_paths(t, out);
-    ingress(t, ctx, out);
-    let eps = endpoints(t);
-    for e in &eps {
+    ingress(t, ctx, &inv.endpoints, out);
+    for e in &inv.endpoints {
         if e.kind != EndpointKind::Interface {
             continue;
         }
@@ -42,7 +41,7 @@ pub fn check(t: &Template, ctx: &Context, out: &mut Vec<Finding>) {
             ));
         }
     }
-    missing_endpoints(t, &eps, out);
+    missing_endpoints(t, inv, out);
 }
 
 fn is_intrinsic(v: Option<&Value>) -> bool {
@@ -110,10 +109,10 @@ fn is_private(n: &IpNet) -> bool {
         .any(|p| p.contains(n))
 }
 
-fn ingress(t: &Template, ctx: &Context, out: &mut Vec<Finding>) {
+fn ingress(t: &Template, ctx: &Context, eps: &[Endpoint<'_>], out: &mut Vec<Finding>) {
     let endpoint_groups: BTreeMap<&str, Vec<&str>> = {
         let mut m: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for e in endpoints(t) {
+        for e in eps {
             for g in &e.security_groups {
                 m.entry(*g).or_default().push(e.id);
             }
@@ -245,14 +244,15 @@ fn endpoint_service(action: &str) -> Option<String> {
     })
 }
 
-fn missing_endpoints(t: &Template, eps: &[Endpoint<'_>], out: &mut Vec<Finding>) {
+fn missing_endpoints(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
+    let eps = &inv.endpoints;
     // Actions each role is granted (Allow statements of its identity policies).
     let mut granted: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for p in inventory::policies(t) {
+    for p in &inv.policies {
         if p.usage != PolicyUse::Identity {
             continue;
         }
-        let Ok(doc) = PolicyDocument::from_value(p.doc) else {
+        let Ok(doc) = &p.parsed else {
             continue;
         };
         for s in doc
