@@ -9,6 +9,8 @@ pub mod check;
 pub mod constructs;
 pub mod diff;
 pub mod iam;
+pub mod init;
+pub mod io_error;
 pub mod resources;
 pub mod synth;
 pub mod template;

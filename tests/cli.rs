@@ -80,7 +80,7 @@ fn synth_writes_every_target_and_a_manifest_that_matches() {
     for t in ["dev", "prod", "prod-eu"] {
         assert!(
             stdout.contains(&format!(
-                "wrote out/bedrock-private-access/{t}.template.json"
+                "created out/bedrock-private-access/{t}.template.json"
             )),
             "{stdout}"
         );

@@ -398,6 +398,7 @@ mod props {
         t
     }
 
+    /// The solution's templates and our own fixtures (AWS-doc style).
     fn real_templates() -> Vec<Template> {
         let mut out = vec![
             template_of(&base()),
@@ -410,17 +411,35 @@ mod props {
                 ..base()
             }),
         ];
-        for dir in ["tests/fixtures/templates", "target/cfn-lint-fixtures/good"] {
-            let d = common::root().join(dir);
-            if d.is_dir() {
-                for f in common::templates_under(&d) {
-                    if let Ok(t) = Template::parse_any(&std::fs::read_to_string(&f).unwrap()) {
-                        out.push(t);
-                    }
-                }
+        out.extend(templates_in("tests/fixtures/templates"));
+        out
+    }
+
+    /// The "good" fixtures of the pinned cfn-lint, fetched by scripts/fetch-cfn-lint-fixtures.
+    fn cfn_lint_fixtures() -> Vec<Template> {
+        let d = common::root().join("target/cfn-lint-fixtures/good");
+        assert!(
+            d.is_dir(),
+            "{} is missing: run scripts/fetch-cfn-lint-fixtures",
+            d.display()
+        );
+        templates_in("target/cfn-lint-fixtures/good")
+    }
+
+    fn templates_in(dir: &str) -> Vec<Template> {
+        common::templates_under(&common::root().join(dir))
+            .iter()
+            .filter_map(|f| Template::parse_any(&std::fs::read_to_string(f).unwrap()).ok())
+            .collect()
+    }
+
+    fn assert_shuffles_are_no_change(all: &[Template]) {
+        for (i, t) in all.iter().enumerate() {
+            for seed in [1u64, 7, 42, 1 << 40] {
+                let d = diff(t, &shuffled(t, seed + i as u64));
+                assert!(d.is_empty(), "template {i}, seed {seed}: {d:#?}");
             }
         }
-        out
     }
 
     fn template_of(p: &BedrockPrivateAccessProps) -> Template {
@@ -453,19 +472,20 @@ mod props {
     #[test]
     fn shuffled_sets_of_real_templates_are_no_change() {
         let all = real_templates();
-        assert!(all.len() > 10);
-        for (i, t) in all.iter().enumerate() {
-            for seed in [1u64, 7, 42, 1 << 40] {
-                let d = diff(t, &shuffled(t, seed + i as u64));
-                assert!(d.is_empty(), "template {i}, seed {seed}: {d:#?}");
-            }
-        }
+        assert!(all.len() >= 8, "{}", all.len());
+        assert_shuffles_are_no_change(&all);
     }
 
     #[test]
-    fn every_pair_of_real_templates_diffs_without_panic() {
-        let all = real_templates();
-        for a in &all {
+    #[ignore = "needs cfn-lint's fixture templates, fetched by scripts/fetch-cfn-lint-fixtures; scripts/test runs it"]
+    fn shuffled_sets_of_cfn_lint_fixtures_are_no_change() {
+        let all = cfn_lint_fixtures();
+        assert!(all.len() > 80, "{}", all.len());
+        assert_shuffles_are_no_change(&all);
+    }
+
+    fn assert_pairs_diff_without_panic(all: &[Template]) {
+        for a in all {
             assert!(diff(a, a).is_empty());
             for b in all.iter().take(20) {
                 let d = diff(a, b);
@@ -473,6 +493,19 @@ mod props {
                 let _ = render::json(&Report::single("x", d));
             }
         }
+    }
+
+    #[test]
+    fn every_pair_of_real_templates_diffs_without_panic() {
+        assert_pairs_diff_without_panic(&real_templates());
+    }
+
+    #[test]
+    #[ignore = "needs cfn-lint's fixture templates, fetched by scripts/fetch-cfn-lint-fixtures; scripts/test runs it"]
+    fn every_pair_of_cfn_lint_fixtures_diffs_without_panic() {
+        let mut all = real_templates();
+        all.extend(cfn_lint_fixtures());
+        assert_pairs_diff_without_panic(&all);
     }
 }
 

@@ -126,7 +126,13 @@ impl Blueprint {
                 message: m,
             }]
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let e = crate::io_error::IoError::new("read", path, e);
+            err(match e.cause() {
+                Some(cause) => format!("cannot read: {} ({cause})", e.source),
+                None => format!("cannot read: {}", e.source),
+            })
+        })?;
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())

@@ -20,7 +20,8 @@ pub fn json_schema() -> String {
 
 /// The blueprint files (`*.yaml`, `*.yml`) directly in `dir`, sorted by name.
 pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| crate::io_error::IoError::new("list", dir, e).to_string())?;
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

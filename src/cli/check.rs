@@ -11,6 +11,8 @@ use perimeter::synth::Options;
 use perimeter::template::Format as TemplateFormat;
 
 use super::diff::Color;
+use super::inputs;
+use super::output::{out, outln};
 use super::{EXIT_DIFFERENT, EXIT_OK, Sources, fail};
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -22,8 +24,9 @@ pub enum Output {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Template files (JSON or YAML, from any tool) or blueprint files (a file with a
-    /// top-level `solution:` is a blueprint). Default: every blueprint in --blueprints.
+    /// Template files (JSON or YAML, from any tool), folders (every template under them)
+    /// or `-` for standard input; blueprint files too (a file with a top-level
+    /// `solution:` is a blueprint). Default: every blueprint in --blueprints.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The folder searched when no file is named.
@@ -65,8 +68,8 @@ fn is_blueprint(text: &str) -> bool {
 
 fn print_rules() -> i32 {
     for r in rules::ALL {
-        println!("{} {:<26} {:<7} {}", r.id, r.name, r.severity, r.summary);
-        println!("     fix: {}", r.fix);
+        outln!("{} {:<26} {:<7} {}", r.id, r.name, r.severity, r.summary);
+        outln!("     fix: {}", r.fix);
     }
     EXIT_OK
 }
@@ -87,11 +90,19 @@ pub fn run(a: &Args) -> i32 {
     }
     let mut templates = Vec::new();
     let mut blueprint_files = Vec::new();
-    for f in &a.files {
-        match std::fs::read_to_string(f) {
-            Ok(text) if is_blueprint(&text) => blueprint_files.push(f.clone()),
-            Ok(text) => templates.push((f.display().to_string(), text)),
-            Err(e) => return fail(&format!("{}: {e}", f.display())),
+    let inputs = match inputs::expand(&a.files) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    for input in inputs {
+        match (is_blueprint(&input.text), input.path) {
+            (true, Some(path)) => blueprint_files.push(path),
+            (true, None) => {
+                return fail(
+                    "standard input holds a blueprint; name its file instead (its name is the blueprint's)",
+                );
+            }
+            (false, _) => templates.push((input.label, input.text)),
         }
     }
     let mut reports: Vec<FileReport> = Vec::new();
@@ -132,7 +143,7 @@ pub fn run(a: &Args) -> i32 {
         Output::Json => render::to_json(&reports),
         Output::Sarif => render::to_sarif(&reports),
     };
-    print!("{text}");
+    out!("{text}");
     let s = render::summary(&reports);
     if s.errors > 0 || (a.deny_warnings && s.warnings > 0) {
         EXIT_DIFFERENT

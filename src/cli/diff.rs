@@ -11,7 +11,8 @@ use perimeter::diff::render::{self, FileDiff, FileStatus, Report};
 use perimeter::synth::{self, Options};
 use perimeter::template::{Format as TemplateFormat, Template};
 
-use super::{EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, fail};
+use super::output::out;
+use super::{EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, fail, inputs};
 
 /// A distinct exit code for changes named by `--fail-on`.
 pub const EXIT_RISK: i32 = 3;
@@ -53,8 +54,9 @@ pub enum Risk {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Two templates to compare, OLD then NEW (JSON or YAML, from any tool). Without
-    /// them: the blueprints, synthesized in memory, against the out folder.
+    /// Two templates to compare, OLD then NEW (JSON or YAML, from any tool; `-` reads one
+    /// of them from standard input), or two folders (their templates paired by relative
+    /// path). Without them: the blueprints, synthesized in memory, against the out folder.
     #[arg(value_name = "TEMPLATE", num_args = 0..=2)]
     templates: Vec<PathBuf>,
     /// Compare against the out folder as it is at this git revision (e.g. origin/main).
@@ -73,6 +75,10 @@ pub struct Args {
     /// Exit 1 when there are changes.
     #[arg(long)]
     fail: bool,
+    /// Write the report to this file instead of standard output; Markdown is then not
+    /// cut to fit a pull-request comment.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Exit 3 when changes are of these kinds (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "RISKS")]
     fail_on: Vec<Risk>,
@@ -82,19 +88,57 @@ fn parse(label: &str, text: &str) -> Result<Template, i32> {
     Template::parse_any(text).map_err(|e| fail(&format!("{label}: {e}")))
 }
 
-/// Reads a template and loads the schema facts of its resource types.
+/// Reads a template (a file, or standard input for `-`) and loads the schema facts of
+/// its resource types.
 fn read_warm(path: &Path) -> Result<Template, i32> {
-    let t = read(path)?;
-    for r in t.resources.values() {
-        let _ = perimeter::resources::facts::lookup(r.resource_type.as_str());
-    }
+    let (label, text) = if inputs::is_stdin(path) {
+        (inputs::STDIN_LABEL.to_string(), inputs::read_stdin()?)
+    } else {
+        (path.display().to_string(), inputs::read_file(path)?)
+    };
+    let t = parse(&label, &text)?;
+    warm(&t);
     Ok(t)
 }
 
-fn read(path: &Path) -> Result<Template, i32> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(&format!("{}: {e}", path.display())))?;
-    parse(&path.display().to_string(), &text)
+fn warm(t: &Template) {
+    for r in t.resources.values() {
+        let _ = perimeter::resources::facts::lookup(r.resource_type.as_str());
+    }
+}
+
+/// Two folders: their templates paired by path relative to each folder.
+fn folders(old_dir: &Path, new_dir: &Path) -> Result<Report, i32> {
+    let old: BTreeMap<String, inputs::Input> = inputs::folder(old_dir)?.into_iter().collect();
+    let new: BTreeMap<String, inputs::Input> = inputs::folder(new_dir)?.into_iter().collect();
+    let mut rels: Vec<&String> = old.keys().chain(new.keys()).collect();
+    rels.sort();
+    rels.dedup();
+    let mut files = Vec::new();
+    for rel in rels {
+        let side = |m: &BTreeMap<String, inputs::Input>| -> Result<Option<Template>, i32> {
+            m.get(rel).map(|i| parse(&i.label, &i.text)).transpose()
+        };
+        let (o, n) = (side(&old)?, side(&new)?);
+        let status = match (&o, &n) {
+            (None, _) => FileStatus::Added,
+            (_, None) => FileStatus::Removed,
+            _ => FileStatus::Modified,
+        };
+        let path = match status {
+            FileStatus::Removed => old_dir.join(rel),
+            _ => new_dir.join(rel),
+        };
+        let diff = perimeter::diff::diff(&o.unwrap_or_default(), &n.unwrap_or_default());
+        if !diff.is_empty() || status != FileStatus::Modified {
+            files.push(FileDiff {
+                path: path.display().to_string(),
+                status,
+                diff,
+            });
+        }
+    }
+    Ok(Report { files })
 }
 
 /// The old templates: files under `out/`, now or at a revision, by path relative to it.
@@ -107,8 +151,7 @@ fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
                 for rel in synth::list_files(&a.out).map_err(|e| fail(&e.to_string()))? {
                     if is_template(&rel) {
                         let p = a.out.join(&rel);
-                        let text = std::fs::read_to_string(&p)
-                            .map_err(|e| fail(&format!("{}: {e}", p.display())))?;
+                        let text = inputs::read_file(&p)?;
                         out.insert(rel, (p.display().to_string(), text));
                     }
                 }
@@ -177,7 +220,24 @@ fn git(args: &[&str]) -> Result<String, i32> {
 fn report(a: &Args) -> Result<Report, i32> {
     if !a.templates.is_empty() {
         if a.templates.len() != 2 {
-            return Err(fail("diff takes two templates, OLD and NEW, or none"));
+            return Err(fail(
+                "diff takes two templates (or two folders), OLD and NEW, or none",
+            ));
+        }
+        let (o, n) = (&a.templates[0], &a.templates[1]);
+        if inputs::is_stdin(o) && inputs::is_stdin(n) {
+            return Err(fail("only one of OLD and NEW can be standard input (-)"));
+        }
+        match (o.is_dir(), n.is_dir()) {
+            (true, true) => return folders(o, n),
+            (false, false) => {}
+            _ => {
+                return Err(fail(&format!(
+                    "{} is a folder and {} is not: compare two folders or two templates",
+                    if o.is_dir() { o } else { n }.display(),
+                    if o.is_dir() { n } else { o }.display()
+                )));
+            }
         }
         // Two independent files: read and parse them on both cores, each thread also
         // loading the schema facts its resource types need.
@@ -187,10 +247,12 @@ fn report(a: &Args) -> Result<Report, i32> {
             (old.join().unwrap_or(Err(EXIT_ERROR)), new)
         });
         let (old, new) = (old?, new?);
-        let report = Report::single(
-            &a.templates[1].display().to_string(),
-            perimeter::diff::diff(&old, &new),
-        );
+        let new_label = if inputs::is_stdin(n) {
+            inputs::STDIN_LABEL.to_string()
+        } else {
+            n.display().to_string()
+        };
+        let report = Report::single(&new_label, perimeter::diff::diff(&old, &new));
         // The process ends after printing: freeing two large trees node by node would
         // cost more than the diff itself.
         std::mem::forget((old, new));
@@ -249,15 +311,21 @@ pub fn run(a: &Args) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let color = a.color.enabled();
-    print!(
-        "{}",
-        match a.format {
-            Output::Terminal => render::terminal(&report, color),
-            Output::Markdown => render::markdown(&report),
-            Output::Json => render::json(&report),
+    let color = a.color.enabled() && a.output.is_none();
+    let text = match a.format {
+        Output::Terminal => render::terminal(&report, color),
+        Output::Markdown if a.output.is_some() => render::markdown_full(&report),
+        Output::Markdown => render::markdown(&report),
+        Output::Json => render::json(&report),
+    };
+    match &a.output {
+        None => out!("{text}"),
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                return fail(&perimeter::io_error::IoError::new("write", path, e).to_string());
+            }
         }
-    );
+    }
     let risky = (a.fail_on.contains(&Risk::Broadening) && report.broadens())
         || (a.fail_on.contains(&Risk::Destructive) && report.destructive());
     if risky {

@@ -1,5 +1,6 @@
 //! `perimeter list`.
 
+use super::output::outln;
 use super::{EXIT_OK, Sources};
 
 #[derive(clap::Args)]
@@ -21,13 +22,13 @@ pub fn run(a: &Args) -> i32 {
             .iter()
             .map(|b| serde_json::json!({"blueprint": b.name.as_str(), "file": b.file, "targets": b.spec.targets}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return EXIT_OK;
     }
     for b in &blueprints {
-        println!("{} ({})", b.name, b.file);
+        outln!("{} ({})", b.name, b.file);
         for t in &b.spec.targets {
-            println!(
+            outln!(
                 "  {:<16} {}  {:<16} {}",
                 t.name.as_str(),
                 t.account,

@@ -8,7 +8,10 @@
 
 mod check;
 mod diff;
+mod init;
+mod inputs;
 mod list;
+mod output;
 mod synth;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +56,9 @@ enum Command {
     List(list::Args),
     /// Print the JSON Schema of blueprint files.
     Schema,
+    /// Start a project: a blueprint, its schema, .gitignore, README, pre-commit and CI
+    /// configuration, and the synthesized out/.
+    Init(init::Args),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -70,6 +76,15 @@ impl Sources {
     /// Loads and validates every blueprint, printing every error found.
     pub fn load(&self) -> Result<Vec<Blueprint>, i32> {
         let files = if self.files.is_empty() {
+            if !self.blueprints.exists() {
+                return Err(fail(&format!(
+                    "no {} folder in {}: start a project with `perimeter init`, or name blueprint files or --blueprints DIR",
+                    self.blueprints.display(),
+                    std::env::current_dir()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|_| ".".into())
+                )));
+            }
             blueprint::discover(&self.blueprints).map_err(|e| fail(&e))?
         } else {
             self.files.clone()
@@ -117,9 +132,10 @@ pub fn run() -> i32 {
         Command::Check(a) => check::run(&a),
         Command::List(a) => list::run(&a),
         Command::Schema => {
-            print!("{}", blueprint::json_schema());
+            output::out!("{}", blueprint::json_schema());
             EXIT_OK
         }
+        Command::Init(a) => init::run(&a),
     }
 }
 

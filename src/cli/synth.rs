@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use perimeter::synth::{self, Options};
+use perimeter::synth::{self, Change, Options};
 
+use super::output::outln;
 use super::{EXIT_DIFFERENT, EXIT_OK, Format, Sources, display, fail};
 
 #[derive(clap::Args)]
@@ -20,9 +21,12 @@ pub struct Args {
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
     /// Synthesize in memory and compare with the out folder: exit 1 listing stale,
-    /// missing and extra files. Writes nothing.
+    /// missing and extra files, with what each change does. Writes nothing.
     #[arg(long)]
     check: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn run(a: &Args) -> i32 {
@@ -36,47 +40,84 @@ pub fn run(a: &Args) -> i32 {
         targets: a.targets.clone(),
         complete: a.sources.complete(),
     };
-    let out = display(&a.out);
     if a.check {
-        return match synth::check(&blueprints, &opts) {
-            Err(e) => fail(&e.to_string()),
-            Ok(r) if r.is_clean() => {
-                println!("{out} is up to date");
-                EXIT_OK
-            }
-            Ok(r) => {
-                for (kind, files) in [
-                    ("stale", &r.stale),
-                    ("missing", &r.missing),
-                    ("extra", &r.extra),
-                ] {
-                    for f in files {
-                        println!("{kind}: {out}/{f}");
-                    }
-                }
-                eprintln!(
-                    "{out} does not match the blueprints: run `perimeter synth` and commit {out}/"
-                );
-                EXIT_DIFFERENT
-            }
-        };
+        check(a, &blueprints, &opts)
+    } else {
+        write(a, &blueprints, &opts)
     }
-    match synth::synth(&blueprints, &opts) {
-        Err(e) => fail(&e.to_string()),
-        Ok(r) => {
-            for e in &r.written {
-                println!(
-                    "wrote {out}/{} ({} {}, sha256 {})",
-                    e.path,
-                    e.account,
-                    e.region,
-                    &e.sha256[..12]
-                );
-            }
-            for p in &r.removed {
-                println!("removed {out}/{p}");
-            }
-            EXIT_OK
+}
+
+fn check(a: &Args, blueprints: &[perimeter::blueprint::Blueprint], opts: &Options) -> i32 {
+    let out = display(&a.out);
+    let r = match synth::check(blueprints, opts) {
+        Err(e) => return fail(&e.to_string()),
+        Ok(r) => r,
+    };
+    if r.is_clean() {
+        if !a.quiet {
+            outln!("{out} is up to date");
+        }
+        return EXIT_OK;
+    }
+    if !a.quiet {
+        for s in &r.stale {
+            outln!("stale: {out}/{}: {}", s.path, s.summary);
+        }
+        for f in &r.missing {
+            outln!("missing: {out}/{f}: not synthesized yet");
+        }
+        for f in &r.extra {
+            outln!("extra: {out}/{f}: no blueprint target makes it");
         }
     }
+    // The way forward, as cargo-insta points to `cargo insta review`.
+    eprintln!(
+        "{out} does not match the blueprints.\n  review: perimeter diff            (what each change does, resource by resource)\n  accept: perimeter synth           (then commit {out}/)"
+    );
+    EXIT_DIFFERENT
+}
+
+fn write(a: &Args, blueprints: &[perimeter::blueprint::Blueprint], opts: &Options) -> i32 {
+    let out = display(&a.out);
+    let r = match synth::synth(blueprints, opts) {
+        Err(e) => return fail(&e.to_string()),
+        Ok(r) => r,
+    };
+    if a.quiet {
+        return EXIT_OK;
+    }
+    let parent = a
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| format!("{}/", p.display()))
+        .unwrap_or_default();
+    for leftover in &r.reaped {
+        outln!("cleaned {parent}{leftover}: left by a synth that was stopped mid-way");
+    }
+    for w in r.written.iter().filter(|w| w.change != Change::Unchanged) {
+        let e = &w.entry;
+        outln!(
+            "{} {out}/{} ({} {}, sha256 {})",
+            w.change.label(),
+            e.path,
+            e.account,
+            e.region,
+            &e.sha256[..12]
+        );
+    }
+    for p in &r.removed {
+        outln!("removed {out}/{p}");
+    }
+    if r.manifest != Change::Unchanged {
+        outln!("{} {out}/{}", r.manifest.label(), synth::MANIFEST_FILE);
+    }
+    let unchanged = r.unchanged();
+    let files = if unchanged == 1 { "file" } else { "files" };
+    if r.changed() == 0 {
+        outln!("{out} is up to date ({unchanged} {files} unchanged)");
+    } else {
+        outln!("{unchanged} {files} unchanged");
+    }
+    EXIT_OK
 }

@@ -42,7 +42,9 @@ impl Manifest {
                 ))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Manifest::default()),
-            Err(e) => Err(SynthError::Io(path, e)),
+            Err(e) => Err(SynthError::Io(crate::io_error::IoError::new(
+                "read", path, e,
+            ))),
         }
     }
 

@@ -13,11 +13,13 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 pub use manifest::{Entry, MANIFEST_FILE, Manifest};
-pub use staging::list_files;
+pub use staging::{Change, LEFTOVER_PATTERNS, list_files};
 
 use crate::blueprint::Blueprint;
 use crate::check::{Severity, quotas};
 use crate::constructs::BedrockPrivateAccess;
+use crate::diff::render::Report as DiffReport;
+use crate::io_error::IoError;
 use crate::template::{Format, Template};
 
 /// What to synthesize and where.
@@ -43,7 +45,7 @@ pub enum SynthError {
     },
     /// A `--target` names no target.
     UnknownTarget(String, Vec<String>),
-    Io(PathBuf, std::io::Error),
+    Io(IoError),
     Manifest(String),
 }
 
@@ -60,7 +62,7 @@ impl fmt::Display for SynthError {
                 "no target named {t:?}; the targets are: {}",
                 known.join(", ")
             ),
-            SynthError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            SynthError::Io(e) => e.fmt(f),
             SynthError::Manifest(m) => f.write_str(m),
         }
     }
@@ -149,11 +151,46 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a synth run wrote.
+/// One file a synth run wrote, and what that did to `out/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub entry: Entry,
+    pub change: Change,
+}
+
+/// What a synth run did to `out/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    pub written: Vec<Entry>,
+    /// Every template of the selected targets, created, updated or unchanged.
+    pub written: Vec<Written>,
+    /// What happened to the manifest.
+    pub manifest: Change,
+    /// Files of `out/` that no target makes any more, removed.
     pub removed: Vec<String>,
+    /// Folders that synths killed mid-way had left beside `out/`, cleaned up first.
+    pub reaped: Vec<String>,
+}
+
+impl Report {
+    /// Files created or updated (the manifest included) and removed: nothing means `out/`
+    /// was already current.
+    pub fn changed(&self) -> usize {
+        self.written
+            .iter()
+            .filter(|w| w.change != Change::Unchanged)
+            .count()
+            + usize::from(self.manifest != Change::Unchanged)
+            + self.removed.len()
+    }
+
+    /// Files written whose bytes were already there, the manifest included.
+    pub fn unchanged(&self) -> usize {
+        self.written
+            .iter()
+            .filter(|w| w.change == Change::Unchanged)
+            .count()
+            + usize::from(self.manifest == Change::Unchanged)
+    }
 }
 
 /// The manifest entries of `out/` that this run does not touch.
@@ -180,24 +217,32 @@ fn kept_entries(blueprints: &[Blueprint], opts: &Options, existing: &Manifest) -
         .collect()
 }
 
-/// Synthesizes into `opts.out_dir`, atomically.
+/// Synthesizes into `opts.out_dir`, atomically. Folders left beside it by synths that
+/// were killed mid-way are removed first.
 pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthError> {
+    let reaped = staging::reap(&opts.out_dir)?;
     let existing = Manifest::read(&opts.out_dir)?;
     let stage = staging::Staging::new(&opts.out_dir)?;
     let mut written = Vec::new();
     each_artifact(blueprints, opts, |a| {
-        stage.write_or_link(&a.entry.path, a.body.as_bytes())?;
-        written.push(a.entry);
+        let change = stage.write_or_link(&a.entry.path, a.body.as_bytes())?;
+        written.push(Written {
+            entry: a.entry,
+            change,
+        });
         Ok(())
     })?;
     let kept = kept_entries(blueprints, opts, &existing);
     for e in &kept {
         stage.carry_over(&e.path)?;
     }
-    let mut artifacts: Vec<Entry> = kept.into_iter().chain(written.iter().cloned()).collect();
+    let mut artifacts: Vec<Entry> = kept
+        .into_iter()
+        .chain(written.iter().map(|w| w.entry.clone()))
+        .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest { artifacts };
-    stage.write(MANIFEST_FILE, manifest.to_json().as_bytes())?;
+    let manifest_change = stage.write_or_link(MANIFEST_FILE, manifest.to_json().as_bytes())?;
     let before = staging::list_files(&opts.out_dir)?;
     let after: Vec<String> = manifest
         .artifacts
@@ -207,13 +252,28 @@ pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthEr
         .collect();
     stage.commit()?;
     let removed = before.into_iter().filter(|p| !after.contains(p)).collect();
-    Ok(Report { written, removed })
+    Ok(Report {
+        written,
+        manifest: manifest_change,
+        removed,
+        reaped,
+    })
+}
+
+/// A file of `out/` whose bytes differ from what the blueprints make now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stale {
+    /// Relative to the out folder.
+    pub path: String,
+    /// What the change does, as `perimeter diff` summarizes it (`2 to update; broadens
+    /// permissions`), or why there is none to give.
+    pub summary: String,
 }
 
 /// What `synth --check` found: files that differ, are missing or should not be there.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CheckReport {
-    pub stale: Vec<String>,
+    pub stale: Vec<Stale>,
     pub missing: Vec<String>,
     pub extra: Vec<String>,
 }
@@ -221,6 +281,24 @@ pub struct CheckReport {
 impl CheckReport {
     pub fn is_clean(&self) -> bool {
         self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
+    }
+}
+
+/// The one-line summary of how a committed template differs from the new one.
+fn stale_summary(old_text: &[u8], new: &Template) -> String {
+    let Ok(old_text) = std::str::from_utf8(old_text) else {
+        return "not UTF-8 text".into();
+    };
+    match Template::parse_any(old_text) {
+        Err(e) => format!("the committed file does not parse ({e})"),
+        Ok(old) => {
+            let d = crate::diff::diff(&old, new);
+            if d.is_empty() {
+                "same template, other bytes (formatting)".into()
+            } else {
+                DiffReport::single("", d).summary()
+            }
+        }
     }
 }
 
@@ -234,11 +312,14 @@ pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, Sy
         let path = opts.out_dir.join(&a.entry.path);
         match std::fs::read(&path) {
             Ok(bytes) if bytes == a.body.as_bytes() => {}
-            Ok(_) => report.stale.push(a.entry.path.clone()),
+            Ok(bytes) => report.stale.push(Stale {
+                path: a.entry.path.clone(),
+                summary: stale_summary(&bytes, &a.template),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 report.missing.push(a.entry.path.clone())
             }
-            Err(e) => return Err(SynthError::Io(path, e)),
+            Err(e) => return Err(SynthError::Io(IoError::new("read", path, e))),
         }
         expected.insert(a.entry.path.clone(), ());
         entries.push(a.entry);
@@ -253,7 +334,10 @@ pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, Sy
     let manifest = Manifest { artifacts }.to_json();
     match std::fs::read(opts.out_dir.join(MANIFEST_FILE)) {
         Ok(b) if b == manifest.as_bytes() => {}
-        Ok(_) => report.stale.push(MANIFEST_FILE.into()),
+        Ok(_) => report.stale.push(Stale {
+            path: MANIFEST_FILE.into(),
+            summary: "targets, accounts, regions or hashes differ".into(),
+        }),
         Err(_) => report.missing.push(MANIFEST_FILE.into()),
     }
     expected.insert(MANIFEST_FILE.into(), ());

@@ -1,12 +1,106 @@
-//! A staging folder beside `out/` that replaces it in one step, or is removed.
+//! A staging folder beside `out/` that replaces it in one step, or is removed; and the
+//! clean-up of what an interrupted synth left behind.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::SynthError;
+use crate::io_error::IoError;
 
-fn io(p: &Path) -> impl FnOnce(std::io::Error) -> SynthError + '_ {
-    move |e| SynthError::Io(p.to_path_buf(), e)
+fn io<'a>(op: &'static str, p: &'a Path) -> impl FnOnce(std::io::Error) -> SynthError + 'a {
+    move |e| SynthError::Io(IoError::new(op, p, e))
+}
+
+/// What writing one file did to `out/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The file was not in `out/`.
+    Created,
+    /// The file was in `out/` with other bytes.
+    Updated,
+    /// The same bytes were already there.
+    Unchanged,
+}
+
+impl Change {
+    pub fn label(self) -> &'static str {
+        match self {
+            Change::Created => "created",
+            Change::Updated => "updated",
+            Change::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The two kinds of folder a synth makes beside `out/`, each named with its process id:
+/// `.out.staging-<pid>` (being written) and `.out.old-<pid>` (the previous `out/`, for
+/// the moment between the two renames of a commit). `.gitignore` lists both patterns.
+const STAGING: &str = "staging";
+const OLD: &str = "old";
+
+/// `.gitignore` patterns for those folders, whatever the out folder is called.
+pub const LEFTOVER_PATTERNS: [&str; 2] = [".*.staging-*/", ".*.old-*/"];
+
+fn sibling(target: &Path, kind: &str, pid: u32) -> PathBuf {
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    parent_of(target).join(format!(".{name}.{kind}-{pid}"))
+}
+
+fn parent_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Whether a process with this id is running. Where that cannot be known (no `/proc`),
+/// every process counts as running, so nothing of another synth is ever removed.
+fn running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// Removes what synths killed mid-way left beside `target` (only folders of our own
+/// naming pattern whose process is gone), and returns their names. A previous `out/`
+/// left in `.out.old-<pid>` when the kill fell between the two renames of a commit is
+/// put back if `out/` is missing, since it is then the only copy.
+pub fn reap(target: &Path) -> Result<Vec<String>, SynthError> {
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let parent = parent_of(target);
+    let entries = match fs::read_dir(&parent) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(io("list", &parent)(e)),
+    };
+    let mut leftovers: Vec<(String, &'static str, PathBuf)> = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        for kind in [STAGING, OLD] {
+            let pid = file
+                .strip_prefix(&format!(".{name}.{kind}-"))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && !running(pid)
+            {
+                leftovers.push((file.clone(), kind, entry.path()));
+            }
+        }
+    }
+    leftovers.sort();
+    let mut reaped = Vec::new();
+    for (file, kind, path) in leftovers {
+        if kind == OLD && !target.exists() {
+            fs::rename(&path, target).map_err(io("restore", target))?;
+            reaped.push(format!("{file} (restored as {name})"));
+        } else {
+            fs::remove_dir_all(&path).map_err(io("remove", &path))?;
+            reaped.push(file);
+        }
+    }
+    Ok(reaped)
 }
 
 /// A folder that becomes `out/` on [`Staging::commit`] and is removed if dropped before.
@@ -20,17 +114,13 @@ pub struct Staging {
 
 impl Staging {
     pub fn new(target: &Path) -> Result<Staging, SynthError> {
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let parent = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        fs::create_dir_all(&parent).map_err(io(&parent))?;
-        let dir = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let parent = parent_of(target);
+        fs::create_dir_all(&parent).map_err(io("create folder", &parent))?;
+        let dir = sibling(target, STAGING, std::process::id());
         if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(io(&dir))?;
+            fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
         }
-        fs::create_dir(&dir).map_err(io(&dir))?;
+        fs::create_dir(&dir).map_err(io("create folder", &dir))?;
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
@@ -45,28 +135,33 @@ impl Staging {
         if let Some(parent) = p.parent()
             && self.made.borrow_mut().insert(parent.to_path_buf())
         {
-            fs::create_dir_all(parent).map_err(io(parent))?;
+            fs::create_dir_all(parent).map_err(io("create folder", parent))?;
         }
         Ok(p)
     }
 
     /// Writes a file at a path relative to the staging folder.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
         let p = self.place(rel)?;
-        fs::write(&p, bytes).map_err(io(&p))
+        fs::write(&p, bytes).map_err(io("write", &p))
     }
 
     /// Writes a file, or hard-links the current `out/` file when its bytes are the same:
     /// most re-runs change few files, and a link allocates no inode (on ext4, allocating
     /// a thousand fresh inodes costs more than synthesizing a thousand templates).
-    pub fn write_or_link(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+    /// Says whether the file is new, changed or the same as in `out/`.
+    pub fn write_or_link(&self, rel: &str, bytes: &[u8]) -> Result<Change, SynthError> {
         let current = self.target.join(rel);
-        if fs::read(&current).is_ok_and(|old| old == bytes)
-            && fs::hard_link(&current, self.place(rel)?).is_ok()
-        {
-            return Ok(());
+        let change = match fs::read(&current) {
+            Ok(old) if old == bytes => Change::Unchanged,
+            Ok(_) => Change::Updated,
+            Err(_) => Change::Created,
+        };
+        if change == Change::Unchanged && fs::hard_link(&current, self.place(rel)?).is_ok() {
+            return Ok(change);
         }
-        self.write(rel, bytes)
+        self.write(rel, bytes)?;
+        Ok(change)
     }
 
     /// Carries a file over unchanged from the current `out/`.
@@ -75,34 +170,27 @@ impl Staging {
         if fs::hard_link(&src, self.place(rel)?).is_ok() {
             return Ok(());
         }
-        let bytes = fs::read(&src).map_err(io(&src))?;
+        let bytes = fs::read(&src).map_err(io("read", &src))?;
         self.write(rel, &bytes)
     }
 
     /// Replaces the target folder with the staging folder.
     pub fn commit(&self) -> Result<(), SynthError> {
-        let old = self.dir.with_file_name(format!(
-            ".{}.old-{}",
-            self.target
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("out"),
-            std::process::id()
-        ));
+        let old = sibling(&self.target, OLD, std::process::id());
         let had = self.target.exists();
         if had {
-            fs::rename(&self.target, &old).map_err(io(&self.target))?;
+            fs::rename(&self.target, &old).map_err(io("replace", &self.target))?;
         }
         if let Err(e) = fs::rename(&self.dir, &self.target) {
             if had {
                 // Put the old folder back: out/ must end as it began.
                 let _ = fs::rename(&old, &self.target);
             }
-            return Err(SynthError::Io(self.target.clone(), e));
+            return Err(io("replace", &self.target)(e));
         }
         self.committed.set(true);
         if had {
-            fs::remove_dir_all(&old).map_err(io(&old))?;
+            fs::remove_dir_all(&old).map_err(io("remove", &old))?;
         }
         Ok(())
     }
@@ -124,8 +212,8 @@ pub fn list_files(dir: &Path) -> Result<Vec<String>, SynthError> {
     }
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).map_err(io(&d))? {
-            let entry = entry.map_err(io(&d))?;
+        for entry in fs::read_dir(&d).map_err(io("list", &d))? {
+            let entry = entry.map_err(io("list", &d))?;
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);

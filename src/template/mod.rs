@@ -11,6 +11,7 @@ mod decode;
 mod doc;
 mod emit_json;
 mod emit_yaml;
+pub mod files;
 pub mod intrinsic;
 mod locate;
 mod model;

@@ -18,7 +18,62 @@ fn cells(v: &[String]) -> String {
         .join("<br>")
 }
 
+/// The most a GitHub pull-request comment may hold, in characters.
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// Markdown for a pull-request comment, within [`COMMENT_LIMIT`] characters: when the
+/// whole report is longer, the folded property details go first, then the tail of the
+/// tables, each cut said in a note at the end. [`markdown_full`] has everything.
 pub fn markdown(report: &Report) -> String {
+    markdown_within(report, COMMENT_LIMIT)
+}
+
+/// The whole Markdown report, however long.
+pub fn markdown_full(report: &Report) -> String {
+    render(report, true)
+}
+
+/// Markdown within `limit` characters (see [`markdown`]).
+pub fn markdown_within(report: &Report, limit: usize) -> String {
+    let full = render(report, true);
+    let full_len = full.chars().count();
+    if full_len <= limit {
+        return full;
+    }
+    let note = |left: usize, tables_cut: bool| {
+        format!(
+            "\n> **Cut to fit a comment**: {left} of {full_len} characters left out (the property details{}). `perimeter diff --format markdown --output FILE` writes the whole report.\n",
+            if tables_cut {
+                " and the end of the tables"
+            } else {
+                ""
+            }
+        )
+    };
+    let lean = render(report, false);
+    let lean_len = lean.chars().count();
+    // The note's length depends on its numbers; leave room for the longest.
+    let room = limit.saturating_sub(note(full_len, true).chars().count());
+    if lean_len <= room {
+        return lean + &note(full_len - lean_len, false);
+    }
+    // Still too long: keep whole lines up to the room left.
+    let mut kept = String::new();
+    let mut used = 0;
+    for line in lean.split_inclusive('\n') {
+        let n = line.chars().count();
+        if used + n > room {
+            break;
+        }
+        kept.push_str(line);
+        used += n;
+    }
+    let left = full_len - used;
+    kept + &note(left, true)
+}
+
+/// The report; `details` adds the folded property and section changes.
+fn render(report: &Report, details: bool) -> String {
     let mut out = String::new();
     let flags = match (report.broadens(), report.destructive()) {
         (true, true) => " ⚠️ **broadens permissions** ⚠️ **data-loss risk**",
@@ -106,14 +161,14 @@ pub fn markdown(report: &Report) -> String {
                     }
                 }
             }
-            if !detail.is_empty() {
+            if details && !detail.is_empty() {
                 let _ = writeln!(
                     out,
                     "<details><summary>Property changes</summary>\n\n```diff\n{detail}```\n\n</details>\n"
                 );
             }
         }
-        if !d.sections.is_empty() {
+        if details && !d.sections.is_empty() {
             let _ = writeln!(
                 out,
                 "<details><summary>Other changes ({})</summary>\n\n```diff",

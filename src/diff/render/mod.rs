@@ -7,7 +7,7 @@ mod terminal;
 mod text;
 
 pub use json::json;
-pub use markdown::markdown;
+pub use markdown::{COMMENT_LIMIT, markdown, markdown_full, markdown_within};
 pub use terminal::terminal;
 
 use serde::Serialize;

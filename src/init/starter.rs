@@ -1,0 +1,70 @@
+//! The starter blueprint of each solution: every setting shown with its default and what
+//! it does, one target, so a new project reads as its own documentation.
+
+use crate::blueprint::Solution;
+
+/// The values a new project's first target takes.
+#[derive(Debug, Clone)]
+pub struct StarterTarget {
+    pub account: String,
+    pub region: String,
+}
+
+/// The blueprint text for a solution. Every solution has one: the match is exhaustive,
+/// so adding a solution without a starter does not compile.
+pub fn blueprint(solution: Solution, target: &StarterTarget) -> String {
+    let body = match solution {
+        Solution::BedrockPrivateAccess => BEDROCK,
+    };
+    body.replace("{ACCOUNT}", &target.account)
+        .replace("{REGION}", &target.region)
+}
+
+const BEDROCK: &str = r#"# yaml-language-server: $schema=../schema/blueprint.schema.json
+#
+# Private access to Amazon Bedrock over AWS PrivateLink: a Lambda function in isolated
+# subnets calls bedrock-runtime through an interface endpoint. Its role may call Bedrock
+# only through that endpoint, and the endpoint admits only that role and the listed models.
+# Before deploying, request access to the models in the Bedrock console of each region.
+solution: bedrock-private-access
+description: Private Bedrock access
+
+# Shared by every target; a target's `overrides` change only what they name.
+settings:
+  network:
+    vpc_cidr: 10.0.0.0/16          # the VPC's block, /16 to /28
+    availability_zones: 2          # at least 2: a count, or names such as [us-east-1a, us-east-1b]
+    subnet_prefix_length: 24       # one subnet per zone carved from the block (10.0.0.0/24, ...)
+    # subnets: [10.0.0.0/24, 10.0.1.0/24]   # or give them yourself
+  bedrock:
+    models:                        # the models the function may invoke; the first is its default
+      - anthropic.claude-instant-v1
+    endpoint_policy_effect: Allow  # Deny proves that calls through the endpoint are refused
+    list_foundation_models: true   # adds the `bedrock` control-plane endpoint
+  function:
+    runtime: python3.12            # python3.11, python3.12 or python3.13
+    memory_mb: 256                 # 128 to 10240
+    timeout_seconds: 30            # 1 to 900
+    log_retention_days: 30         # a CloudWatch Logs retention value
+  # corporate_access:              # Direct Connect / VPN through a virtual private gateway
+  #   cidr: 172.16.0.0/12          # admitted on 443 to the endpoints; must not overlap the VPC
+  #   amazon_side_asn: 64512
+  # database:                      # product data in PostgreSQL, in the private subnets
+  #   instance_class: db.t4g.micro
+  #   allocated_storage_gb: 20
+  #   multi_az: false
+  #   deletion_protection: true
+
+targets:
+  - name: dev                      # names the template: out/<blueprint>/dev.template.json
+    account: "{ACCOUNT}"          # quoted: YAML would read the digits as a number
+    region: {REGION}
+    stage: dev
+    # overrides:                   # only what differs for this target
+    #   function: {memory_mb: 512}
+
+# check:
+#   suppress:                      # accept a finding of `perimeter check`, with a reason
+#     - rule: D603
+#       reason: kept forever by the audit policy
+"#;
