@@ -57,27 +57,6 @@ fn run_with_stdin(dir: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// Every entry under `dir` (files with their bytes), outside blueprints/.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.ends_with("blueprints") {
-                continue;
-            }
-            if p.is_dir() {
-                out.insert(p.clone(), vec![]);
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 fn edit_blueprint(dir: &Path, from: &str, to: &str) {
     let p = dir.join("blueprints/bedrock-private-access.yaml");
     let s = std::fs::read_to_string(&p).unwrap();
@@ -175,7 +154,7 @@ fn a_synth_killed_mid_way_leaves_out_unchanged_and_the_next_run_cleans_up() {
     let o = run(dir.path(), &["synth", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = dir.path().join("out");
-    let before = tree(&out);
+    let before = common::tree(&out);
 
     // Every template changes; kill the synth once its staging folder holds some of them.
     std::fs::write(&bp, many_targets(1500, 512)).unwrap();
@@ -206,7 +185,7 @@ fn a_synth_killed_mid_way_leaves_out_unchanged_and_the_next_run_cleans_up() {
         "the killed synth's staging folder is left behind"
     );
     assert!(
-        tree(&out) == before,
+        common::tree(&out) == before,
         "out/ changed although the synth was killed"
     );
 
@@ -236,7 +215,7 @@ fn a_synth_killed_mid_way_leaves_out_unchanged_and_the_next_run_cleans_up() {
 fn a_previous_out_left_between_the_two_renames_is_restored() {
     let dir = project();
     let out = dir.path().join("out");
-    let before = tree(&out);
+    let before = common::tree(&out);
     // A synth killed after moving out/ aside and before moving its staging folder in;
     // 99999999 is above any Linux pid_max, so that process is surely gone.
     let old = dir.path().join(".out.old-99999999");
@@ -253,7 +232,7 @@ fn a_previous_out_left_between_the_two_renames_is_restored() {
         "{stdout}"
     );
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
-    let after: BTreeMap<PathBuf, Vec<u8>> = tree(&out);
+    let after: BTreeMap<PathBuf, Vec<u8>> = common::tree(&out);
     assert_eq!(after, before);
 }
 
@@ -356,7 +335,7 @@ fn synth_check_summarizes_each_stale_file_and_says_how_to_review_and_accept() {
             .join("out/bedrock-private-access/prod.template.json"),
     )
     .unwrap();
-    let before = tree(dir.path());
+    let before = common::tree(dir.path());
     let o = run(dir.path(), &["synth", "--check"]);
     assert_eq!(o.status.code(), Some(1));
     let stdout = text(&o.stdout);
@@ -388,7 +367,11 @@ fn synth_check_summarizes_each_stale_file_and_says_how_to_review_and_accept() {
         err.contains("review: perimeter diff") && err.contains("accept: perimeter synth"),
         "{err}"
     );
-    assert_eq!(tree(dir.path()), before, "synth --check wrote something");
+    assert_eq!(
+        common::tree(dir.path()),
+        before,
+        "synth --check wrote something"
+    );
 
     // Bytes that differ with the same template are said to be formatting.
     let dir = project();
@@ -421,7 +404,7 @@ fn in_mount_namespace(dir: &Path, script: &str) -> Output {
 #[ignore = "needs root for a read-only mount in a private mount namespace (unshare --mount); scripts/test runs it"]
 fn read_only_out_mount_and_read_only_file_system_say_the_cause_and_change_nothing() {
     let dir = project();
-    let before = tree(dir.path());
+    let before = common::tree(dir.path());
     // out/ is a read-only mount point: synth cannot replace it.
     let o = in_mount_namespace(
         dir.path(),
@@ -433,7 +416,7 @@ fn read_only_out_mount_and_read_only_file_system_say_the_cause_and_change_nothin
         err.starts_with("error: cannot replace out: Device or resource busy (os error 16) (the folder is a mount point or in use: synth replaces the out folder as a whole, so mount the folder above it, or give --out a folder inside the mount)"),
         "{err}"
     );
-    assert_eq!(tree(dir.path()), before);
+    assert_eq!(common::tree(dir.path()), before);
 
     // The folder above out/ is on a read-only file system.
     std::fs::create_dir(dir.path().join("ro")).unwrap();

@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -27,27 +26,6 @@ fn git(dir: &Path, args: &[&str]) {
         .output()
         .unwrap();
     assert!(o.status.success(), "git {args:?}: {}", text(&o.stderr));
-}
-
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    if !dir.exists() {
-        return out;
-    }
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                out.insert(p.clone(), vec![]);
-                stack.push(p);
-            } else {
-                out.insert(p.clone(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 /// The `run:` steps of the generated workflow, in order, with their `if:`.
@@ -260,7 +238,7 @@ fn init_refuses_an_existing_project_and_changes_nothing() {
     )
     .unwrap();
     std::fs::write(tmp.path().join("README.md"), "my readme").unwrap();
-    let before = tree(tmp.path());
+    let before = common::tree(tmp.path());
     let o = perimeter(tmp.path(), &["init"]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
@@ -270,7 +248,7 @@ fn init_refuses_an_existing_project_and_changes_nothing() {
             && err.contains("changed nothing"),
         "{err}"
     );
-    assert_eq!(tree(tmp.path()), before);
+    assert_eq!(common::tree(tmp.path()), before);
 }
 
 #[test]

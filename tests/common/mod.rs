@@ -37,6 +37,28 @@ pub fn templates_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Every entry under `dir`: files with their bytes, folders with none; empty when `dir`
+/// is absent. Two equal trees mean nothing was written, removed or left behind.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    if !dir.exists() {
+        return out;
+    }
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.insert(p.clone(), vec![]);
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
 /// Synth options for every target, JSON, files named under `out/` (nothing is written
 /// by the callers: check and the property tests synthesize in memory).
 pub fn all_targets() -> perimeter::synth::Options {
