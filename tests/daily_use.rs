@@ -480,6 +480,28 @@ fn check_takes_folders_recursively_and_standard_input() {
         "{stdout}"
     );
 
+    // Hidden folders, dependencies, virtual environments and build caches are not the
+    // project's templates.
+    let topic = "Resources:\n  T: {Type: AWS::SNS::Topic}\n";
+    for (folder, marker) in [
+        ("scan/.hidden", None),
+        ("scan/node_modules/pkg", None),
+        ("scan/venv", Some("pyvenv.cfg")),
+        ("scan/target", Some("CACHEDIR.TAG")),
+        ("scan/stacks/network", None),
+    ] {
+        let d = dir.path().join(folder);
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("t.yaml"), topic).unwrap();
+        if let Some(m) = marker {
+            std::fs::write(d.join(m), "").unwrap();
+        }
+    }
+    let o = run(dir.path(), &["check", "scan", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["files"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["files"][0]["file"], "scan/stacks/network/t.yaml");
+
     std::fs::create_dir(dir.path().join("empty")).unwrap();
     std::fs::write(dir.path().join("empty/notes.json"), "{\"a\": 1}").unwrap();
     let o = run(dir.path(), &["check", "empty"]);

@@ -56,7 +56,12 @@ pub fn folder(dir: &Path) -> Result<Vec<(String, Input)>, i32> {
         out.push((
             rel,
             Input {
-                label: path.display().to_string(),
+                // `check .` names files as `out/x.json`, not `./out/x.json`.
+                label: path
+                    .strip_prefix(".")
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string(),
                 path: Some(path),
                 text,
             },

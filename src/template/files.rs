@@ -39,9 +39,19 @@ pub fn is_template_text(text: &str) -> bool {
     })
 }
 
+/// Whether a folder holds dependencies or build output rather than a project's own
+/// files: `node_modules`, a Python virtual environment (`pyvenv.cfg`), or a cache marked
+/// by the standard `CACHEDIR.TAG` (cargo's `target/`).
+fn is_tool_folder(dir: &Path) -> bool {
+    dir.file_name().is_some_and(|n| n == "node_modules")
+        || dir.join("pyvenv.cfg").exists()
+        || dir.join("CACHEDIR.TAG").exists()
+}
+
 /// The files under `dir`, recursively, that have a template extension, sorted by path.
-/// Hidden files and folders (`.git`, `.github`, a synth's staging folder) are skipped.
-/// The caller reads each and keeps those that [`is_template_text`].
+/// Hidden files and folders (`.git`, `.github`, a synth's staging folder) and tool
+/// folders (dependencies, virtual environments, build caches) are skipped. The caller
+/// reads each and keeps those that [`is_template_text`].
 pub fn candidates(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -53,7 +63,9 @@ pub fn candidates(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
             }
             let p = entry.path();
             if p.is_dir() {
-                stack.push(p);
+                if !is_tool_folder(&p) {
+                    stack.push(p);
+                }
             } else if p
                 .extension()
                 .and_then(|x| x.to_str())
