@@ -607,3 +607,148 @@ fn an_orphan_reads_as_removed_in_every_view() {
     );
     assert!(render::terminal(&report, false).contains("[-] AWS::Logs::LogGroup Logs: orphan"));
 }
+
+// ---- IAM statements and security group rules behind Fn::If (issue 13) ----
+
+fn yaml(text: &str) -> Template {
+    Template::parse_any(text).unwrap()
+}
+
+/// Puts a statement into a role's properties, behind `Fn::If` at some level.
+type Wrap = fn(&str) -> String;
+
+/// A role whose one statement sits behind `Fn::If` at the level `wrap` puts it.
+fn role_with(statement: &str, wrap: Wrap) -> Template {
+    yaml(&format!(
+        "Conditions:\n  IsProd: !Equals [!Ref AWS::AccountId, '222222222222']\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n{}",
+        wrap(statement)
+    ))
+}
+
+const NARROW: &str = "{Effect: Allow, Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/*'}";
+const WIDE: &str = "{Effect: Allow, Action: 's3:*', Resource: '*'}";
+
+#[test]
+fn fn_if_iam_statement_widened_in_a_branch_is_broadening_at_every_level() {
+    let levels: [(&str, Wrap); 5] = [
+        ("statement", |s| {
+            format!(
+                "      Policies:\n        - PolicyName: data\n          PolicyDocument:\n            Statement:\n              - !If [IsProd, {s}, !Ref AWS::NoValue]\n"
+            )
+        }),
+        ("statement list", |s| {
+            format!(
+                "      Policies:\n        - PolicyName: data\n          PolicyDocument:\n            Statement: !If [IsProd, [{s}], []]\n"
+            )
+        }),
+        ("policy document", |s| {
+            format!(
+                "      Policies:\n        - PolicyName: data\n          PolicyDocument: !If [IsProd, {{Statement: [{s}]}}, {{Statement: []}}]\n"
+            )
+        }),
+        ("policy list element", |s| {
+            format!(
+                "      Policies:\n        - !If [IsProd, {{PolicyName: data, PolicyDocument: {{Statement: [{s}]}}}}, !Ref AWS::NoValue]\n"
+            )
+        }),
+        ("whole property", |s| {
+            format!(
+                "      Policies: !If [IsProd, [{{PolicyName: data, PolicyDocument: {{Statement: [{s}]}}}}], []]\n"
+            )
+        }),
+    ];
+    for (level, wrap) in levels {
+        let d = diff(&role_with(NARROW, wrap), &role_with(WIDE, wrap));
+        assert!(d.broadens(), "{level}: {:#?}", d.iam);
+        let added: Vec<_> = d
+            .iam
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Added)
+            .collect();
+        assert_eq!(added.len(), 1, "{level}: {:#?}", d.iam);
+        assert_eq!(
+            added[0].location, "Role inline policy data [if IsProd]",
+            "{level}"
+        );
+        assert_eq!(added[0].actions, ["s3:*"], "{level}");
+        assert!(added[0].broadens, "{level}");
+        // The same statement, unchanged, is no IAM change.
+        assert!(
+            diff(&role_with(NARROW, wrap), &role_with(NARROW, wrap))
+                .iam
+                .is_empty()
+        );
+    }
+}
+
+#[test]
+fn fn_if_whole_properties_and_the_else_branch_are_labelled() {
+    let managed = |s: &str| {
+        yaml(&format!(
+            "Conditions:\n  IsProd: !Equals [a, b]\nResources:\n  Policy:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      Fn::If:\n        - IsProd\n        - PolicyDocument: {{Statement: [{NARROW}]}}\n        - PolicyDocument: {{Statement: [{s}]}}\n"
+        ))
+    };
+    let d = diff(&managed(NARROW), &managed(WIDE));
+    assert!(d.broadens());
+    let added: Vec<_> = d
+        .iam
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Added)
+        .collect();
+    assert_eq!(added.len(), 1, "{:#?}", d.iam);
+    assert_eq!(added[0].location, "Policy [unless IsProd] policy");
+}
+
+#[test]
+fn fn_if_security_group_rule_widened_to_anywhere_is_broadening() {
+    let group = |cidr: &str, wrap: bool| {
+        let rule = format!("{{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: {cidr}}}");
+        let ingress = if wrap {
+            format!("[!If [IsProd, {rule}, !Ref AWS::NoValue]]")
+        } else {
+            format!("!If [IsProd, [{rule}], []]")
+        };
+        yaml(&format!(
+            "Conditions:\n  IsProd: !Equals [a, b]\nResources:\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n      SecurityGroupIngress: {ingress}\n"
+        ))
+    };
+    for wrap in [true, false] {
+        let d = diff(&group("10.0.0.0/8", wrap), &group("0.0.0.0/0", wrap));
+        assert!(d.broadens(), "{:#?}", d.security_groups);
+        let added: Vec<_> = d
+            .security_groups
+            .iter()
+            .filter(|c| c.kind == ChangeKind::Added)
+            .collect();
+        assert_eq!(added.len(), 1);
+        assert_eq!(added[0].group, "Web [if IsProd]");
+        assert!(added[0].anywhere && added[0].broadens);
+    }
+}
+
+#[test]
+fn fn_if_broadening_fails_the_cli_with_fail_on_broadening() {
+    let dir = tempfile::tempdir().unwrap();
+    let wrap: Wrap = |s| {
+        format!(
+            "      Policies:\n        - PolicyName: data\n          PolicyDocument:\n            Statement:\n              - !If [IsProd, {s}, !Ref AWS::NoValue]\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("old.yaml"),
+        role_with(NARROW, wrap).to_yaml(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("new.yaml"), role_with(WIDE, wrap).to_yaml()).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["diff", "old.yaml", "new.yaml", "--fail-on", "broadening"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

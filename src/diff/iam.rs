@@ -3,8 +3,9 @@
 //! Lambda permissions, resource policies (bucket, queue, topic, key, secret) and VPC
 //! endpoint policies. Statements are compared as sets: a reorder is no change.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::branches::{branches, elements, join, labelled, property_sets};
 use super::canon::display;
 use super::model::{ChangeKind, IamChange};
 use crate::template::{Template, Value};
@@ -81,135 +82,152 @@ fn conditions(v: Option<&Value>) -> Vec<String> {
     out
 }
 
+/// The statements of a policy document, in each branch of any `Fn::If` around the
+/// document, its statement list or a statement.
 fn statements(location: &str, doc: &Value, out: &mut Vec<Row>) {
-    // A policy held as a JSON string is read as JSON.
-    let parsed;
-    let doc = match doc {
-        Value::String(s) => match crate::template::parse_value(s) {
-            Ok(v) => {
-                parsed = v;
-                &parsed
-            }
-            Err(_) => return,
-        },
-        other => other,
-    };
-    let Some(m) = doc.as_map() else { return };
-    for st in items(m.get("Statement")) {
-        let Some(s) = st.as_map() else { continue };
-        let mut actions = texts(s.get("Action"), "");
-        actions.extend(texts(s.get("NotAction"), "NOT "));
-        let mut resources = texts(s.get("Resource"), "");
-        resources.extend(texts(s.get("NotResource"), "NOT "));
-        out.push(Row {
-            location: location.to_string(),
-            effect: s.get("Effect").map(display).unwrap_or_default(),
-            principals: principals(s),
-            actions,
-            resources,
-            conditions: conditions(s.get("Condition")),
-        });
+    for (label, doc) in branches(doc) {
+        // A policy held as a JSON string is read as JSON.
+        let parsed;
+        let doc = match doc {
+            Value::String(s) => match crate::template::parse_value(s) {
+                Ok(v) => {
+                    parsed = v;
+                    &parsed
+                }
+                Err(_) => continue,
+            },
+            other => other,
+        };
+        let Some(m) = doc.as_map() else { continue };
+        for (inner, st) in elements(m.get("Statement")) {
+            let Some(s) = st.as_map() else { continue };
+            let mut actions = texts(s.get("Action"), "");
+            actions.extend(texts(s.get("NotAction"), "NOT "));
+            let mut resources = texts(s.get("Resource"), "");
+            resources.extend(texts(s.get("NotResource"), "NOT "));
+            out.push(Row {
+                location: labelled(location, &join(&label, &inner)),
+                effect: s.get("Effect").map(display).unwrap_or_default(),
+                principals: principals(s),
+                actions,
+                resources,
+                conditions: conditions(s.get("Condition")),
+            });
+        }
     }
 }
 
 fn rows(t: &Template) -> Vec<Row> {
     let mut out = Vec::new();
     for (id, r) in &t.resources {
-        let p = &r.properties;
-        let attached = |out: &mut Vec<Row>, what: &str| {
-            for arn in items(p.get("ManagedPolicyArns")) {
-                out.push(Row {
-                    location: format!("{id} {what}"),
-                    effect: "Attach".into(),
-                    principals: vec![],
-                    actions: vec!["managed policy".into()],
-                    resources: vec![display(arn)],
-                    conditions: vec![],
-                });
-            }
-        };
-        match r.resource_type.as_str() {
-            "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
-                if let Some(doc) = p.get("AssumeRolePolicyDocument") {
-                    statements(&format!("{id} trust policy"), doc, &mut out);
-                }
-                for pol in items(p.get("Policies")) {
-                    if let Some(pm) = pol.as_map() {
-                        let name = pm.get("PolicyName").map(display).unwrap_or_default();
-                        if let Some(doc) = pm.get("PolicyDocument") {
-                            statements(&format!("{id} inline policy {name}"), doc, &mut out);
-                        }
-                    }
-                }
-                attached(&mut out, "managed policies");
-                if let Some(b) = p.get("PermissionsBoundary") {
-                    out.push(Row {
-                        location: format!("{id} permissions boundary"),
-                        effect: "Boundary".into(),
-                        principals: vec![],
-                        actions: vec![],
-                        resources: vec![display(b)],
-                        conditions: vec![],
-                    });
-                }
-            }
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
-                let mut to: Vec<String> = ["Roles", "Users", "Groups"]
-                    .iter()
-                    .flat_map(|k| texts(p.get(*k), ""))
-                    .collect();
-                to.sort();
-                let location = if to.is_empty() {
-                    format!("{id} policy")
-                } else {
-                    format!("{id} policy (on {})", to.join(", "))
-                };
-                if let Some(doc) = p.get("PolicyDocument") {
-                    statements(&location, doc, &mut out);
-                }
-            }
-            "AWS::Lambda::Permission" => {
-                let mut conds = Vec::new();
-                for k in [
-                    "SourceArn",
-                    "SourceAccount",
-                    "PrincipalOrgID",
-                    "FunctionUrlAuthType",
-                ] {
-                    if let Some(v) = p.get(k) {
-                        conds.push(format!("{k}: {}", display(v)));
-                    }
-                }
-                out.push(Row {
-                    location: format!("{id} Lambda permission"),
-                    effect: "Allow".into(),
-                    principals: texts(p.get("Principal"), ""),
-                    actions: texts(p.get("Action"), ""),
-                    resources: texts(p.get("FunctionName"), ""),
-                    conditions: conds,
-                });
-            }
-            other => {
-                let key = match other {
-                    "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", "endpoint policy")),
-                    "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
-                        Some(("PolicyDocument", "resource policy"))
-                    }
-                    "AWS::KMS::Key" => Some(("KeyPolicy", "key policy")),
-                    "AWS::SecretsManager::ResourcePolicy" => {
-                        Some(("ResourcePolicy", "resource policy"))
-                    }
-                    _ => None,
-                };
-                if let Some((k, what)) = key
-                    && let Some(doc) = p.get(k)
-                {
-                    statements(&format!("{id} {what}"), doc, &mut out);
-                }
-            }
+        for (label, p) in property_sets(&r.properties) {
+            let id = labelled(id.as_str(), &label);
+            resource_rows(&id, r.resource_type.as_str(), p, &mut out);
         }
     }
     out
+}
+
+/// The rows of one resource's properties (one branch of them, when they are behind an
+/// `Fn::If`); `id` carries that branch's label.
+fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out: &mut Vec<Row>) {
+    let attached = |out: &mut Vec<Row>, what: &str| {
+        for (label, arn) in elements(p.get("ManagedPolicyArns")) {
+            out.push(Row {
+                location: labelled(&format!("{id} {what}"), &label),
+                effect: "Attach".into(),
+                principals: vec![],
+                actions: vec!["managed policy".into()],
+                resources: vec![display(arn)],
+                conditions: vec![],
+            });
+        }
+    };
+    match resource_type {
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+            if let Some(doc) = p.get("AssumeRolePolicyDocument") {
+                statements(&format!("{id} trust policy"), doc, out);
+            }
+            for (label, pol) in elements(p.get("Policies")) {
+                if let Some(pm) = pol.as_map() {
+                    let name = pm.get("PolicyName").map(display).unwrap_or_default();
+                    if let Some(doc) = pm.get("PolicyDocument") {
+                        let location = labelled(&format!("{id} inline policy {name}"), &label);
+                        statements(&location, doc, out);
+                    }
+                }
+            }
+            attached(out, "managed policies");
+            for (label, b) in p
+                .get("PermissionsBoundary")
+                .map(branches)
+                .unwrap_or_default()
+            {
+                out.push(Row {
+                    location: labelled(&format!("{id} permissions boundary"), &label),
+                    effect: "Boundary".into(),
+                    principals: vec![],
+                    actions: vec![],
+                    resources: vec![display(b)],
+                    conditions: vec![],
+                });
+            }
+        }
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            let mut to: Vec<String> = ["Roles", "Users", "Groups"]
+                .iter()
+                .flat_map(|k| texts(p.get(*k), ""))
+                .collect();
+            to.sort();
+            let location = if to.is_empty() {
+                format!("{id} policy")
+            } else {
+                format!("{id} policy (on {})", to.join(", "))
+            };
+            if let Some(doc) = p.get("PolicyDocument") {
+                statements(&location, doc, out);
+            }
+        }
+        "AWS::Lambda::Permission" => {
+            let mut conds = Vec::new();
+            for k in [
+                "SourceArn",
+                "SourceAccount",
+                "PrincipalOrgID",
+                "FunctionUrlAuthType",
+            ] {
+                if let Some(v) = p.get(k) {
+                    conds.push(format!("{k}: {}", display(v)));
+                }
+            }
+            out.push(Row {
+                location: format!("{id} Lambda permission"),
+                effect: "Allow".into(),
+                principals: texts(p.get("Principal"), ""),
+                actions: texts(p.get("Action"), ""),
+                resources: texts(p.get("FunctionName"), ""),
+                conditions: conds,
+            });
+        }
+        other => {
+            let key = match other {
+                "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", "endpoint policy")),
+                "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
+                    Some(("PolicyDocument", "resource policy"))
+                }
+                "AWS::KMS::Key" => Some(("KeyPolicy", "key policy")),
+                "AWS::SecretsManager::ResourcePolicy" => {
+                    Some(("ResourcePolicy", "resource policy"))
+                }
+                _ => None,
+            };
+            if let Some((k, what)) = key
+                && let Some(doc) = p.get(k)
+            {
+                statements(&format!("{id} {what}"), doc, out);
+            }
+        }
+    }
 }
 
 fn set(v: &[String]) -> BTreeSet<&str> {

@@ -11,6 +11,7 @@
 //! assert_eq!(d.resources[0].impact, perimeter::diff::Impact::Replace);
 //! ```
 
+mod branches;
 mod canon;
 pub mod cursor;
 mod iam;

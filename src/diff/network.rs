@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::branches::{elements, join, labelled, property_sets};
 use super::canon::display;
 use super::model::{ChangeKind, RuleChange};
 use crate::template::{Template, Value};
@@ -65,42 +66,46 @@ fn rule(group: String, direction: &str, m: &std::collections::BTreeMap<String, V
     }
 }
 
+/// Every rule, in each branch of any `Fn::If` around the properties, the rule list or a
+/// rule; a rule behind a condition names it after its group (`Web [if IsProd]`).
 fn rules(t: &Template) -> Vec<Rule> {
     let mut out = Vec::new();
     for (id, r) in &t.resources {
-        let p = &r.properties;
-        match r.resource_type.as_str() {
-            "AWS::EC2::SecurityGroup" => {
-                for (key, dir) in [
-                    ("SecurityGroupIngress", "ingress"),
-                    ("SecurityGroupEgress", "egress"),
-                ] {
-                    if let Some(Value::List(list)) = p.get(key) {
-                        for m in list.iter().filter_map(Value::as_map) {
-                            out.push(rule(id.to_string(), dir, m));
+        for (outer, p) in property_sets(&r.properties) {
+            match r.resource_type.as_str() {
+                "AWS::EC2::SecurityGroup" => {
+                    for (key, dir) in [
+                        ("SecurityGroupIngress", "ingress"),
+                        ("SecurityGroupEgress", "egress"),
+                    ] {
+                        for (inner, m) in elements(p.get(key)) {
+                            if let Some(m) = m.as_map() {
+                                let group = labelled(id.as_str(), &join(&outer, &inner));
+                                out.push(rule(group, dir, m));
+                            }
                         }
                     }
                 }
+                "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
+                    let dir = if r.resource_type.as_str().ends_with("Ingress") {
+                        "ingress"
+                    } else {
+                        "egress"
+                    };
+                    // A standalone rule belongs to the group it names.
+                    let group = match p.get("GroupId").or_else(|| p.get("GroupName")) {
+                        Some(Value::Fn(f)) => match &**f {
+                            crate::template::Intrinsic::GetAtt { resource, .. }
+                            | crate::template::Intrinsic::Ref(resource) => resource.clone(),
+                            _ => display(&Value::Fn(f.clone())),
+                        },
+                        Some(v) => display(v),
+                        None => id.to_string(),
+                    };
+                    out.push(rule(labelled(&group, &outer), dir, p));
+                }
+                _ => {}
             }
-            "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                let dir = if r.resource_type.as_str().ends_with("Ingress") {
-                    "ingress"
-                } else {
-                    "egress"
-                };
-                // A standalone rule belongs to the group it names.
-                let group = match p.get("GroupId").or_else(|| p.get("GroupName")) {
-                    Some(Value::Fn(f)) => match &**f {
-                        crate::template::Intrinsic::GetAtt { resource, .. }
-                        | crate::template::Intrinsic::Ref(resource) => resource.clone(),
-                        _ => display(&Value::Fn(f.clone())),
-                    },
-                    Some(v) => display(v),
-                    None => id.to_string(),
-                };
-                out.push(rule(group, dir, p));
-            }
-            _ => {}
         }
     }
     out
