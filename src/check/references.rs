@@ -76,18 +76,7 @@ pub fn each_reference<'a>(v: &'a Value, path: &mut String, f: &mut dyn FnMut(Ref
 
 /// The `${Name}` and `${Name.Attr}` variables of an Fn::Sub string (not `${!Literal}`).
 pub fn sub_names(template: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let name = after[..end].trim();
-        if !name.starts_with('!') && !name.is_empty() {
-            out.push(name);
-        }
-        rest = &after[end + 1..];
-    }
-    out
+    crate::template::sub::sub_vars(template).collect()
 }
 
 struct Scope<'a> {

@@ -212,11 +212,7 @@ pub fn referenced_ids(v: &Value) -> Vec<String> {
                     template,
                     variables,
                 } => {
-                    for part in template.split("${").skip(1) {
-                        if part.starts_with('!') {
-                            continue;
-                        }
-                        let name = part.split('}').next().unwrap_or("");
+                    for name in crate::template::sub::sub_vars(template) {
                         if variables.as_ref().is_some_and(|v| v.contains_key(name)) {
                             continue;
                         }

@@ -62,29 +62,26 @@ impl Bindings {
     }
 
     fn sub(&self, template: &str, vars: Option<&BTreeMap<String, Value>>) -> Option<String> {
+        use crate::template::sub::{SubPart, sub_parts};
         let mut out = String::new();
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            // `${!Literal}` writes `${Literal}`.
-            if let Some(lit) = after.strip_prefix('!') {
-                let end = lit.find('}')?;
-                out.push_str("${");
-                out.push_str(&lit[..=end]);
-                rest = &lit[end + 1..];
-                continue;
+        for part in sub_parts(template) {
+            match part {
+                SubPart::Text(t) => out.push_str(t),
+                // `${!Literal}` writes `${Literal}`.
+                SubPart::Escaped(lit) => {
+                    out.push_str("${");
+                    out.push_str(lit);
+                    out.push('}');
+                }
+                SubPart::Var(name) => {
+                    let val = match vars.and_then(|v| v.get(name)) {
+                        Some(v) => self.resolve(v)?,
+                        None => self.values.get(name).cloned()?,
+                    };
+                    out.push_str(&val);
+                }
             }
-            let end = after.find('}')?;
-            let name = after[..end].trim();
-            let val = match vars.and_then(|v| v.get(name)) {
-                Some(v) => self.resolve(v)?,
-                None => self.values.get(name).cloned()?,
-            };
-            out.push_str(&val);
-            rest = &after[end + 1..];
         }
-        out.push_str(rest);
         Some(out)
     }
 }

@@ -18,6 +18,7 @@ mod model;
 mod node;
 mod parse_json;
 mod parse_yaml;
+pub mod sub;
 pub mod typed;
 mod value;
 

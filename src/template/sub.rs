@@ -1,0 +1,54 @@
+//! The parts of an `Fn::Sub` string: literal text, `${!Literal}` escapes and `${Name}` /
+//! `${Name.Attr}` variables. One reading for check (references), the IAM resolver and
+//! diff (the reference graph, and whether two strings certainly differ).
+
+/// One part of an `Fn::Sub` string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubPart<'a> {
+    /// Literal text.
+    Text(&'a str),
+    /// `${!X}`, which writes `${X}`: holds `X`.
+    Escaped(&'a str),
+    /// `${Name}` or `${Name.Attr}`, trimmed.
+    Var(&'a str),
+}
+
+/// The parts of an `Fn::Sub` string, in order. An unterminated `${` is literal text.
+///
+/// ```
+/// use perimeter::template::sub::{SubPart, sub_parts};
+/// assert_eq!(
+///     sub_parts("arn:${AWS::Partition}:s3:::${!x}"),
+///     [SubPart::Text("arn:"), SubPart::Var("AWS::Partition"), SubPart::Text(":s3:::"), SubPart::Escaped("x")]
+/// );
+/// ```
+pub fn sub_parts(template: &str) -> Vec<SubPart<'_>> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        if start > 0 {
+            out.push(SubPart::Text(&rest[..start]));
+        }
+        let inner = &after[..end];
+        match inner.strip_prefix('!') {
+            Some(lit) => out.push(SubPart::Escaped(lit)),
+            None if !inner.trim().is_empty() => out.push(SubPart::Var(inner.trim())),
+            None => out.push(SubPart::Text(&rest[start..start + 3 + end])),
+        }
+        rest = &after[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(SubPart::Text(rest));
+    }
+    out
+}
+
+/// The variables of an `Fn::Sub` string (`${Name}`, `${Name.Attr}`), in order.
+pub fn sub_vars(template: &str) -> impl Iterator<Item = &str> {
+    sub_parts(template).into_iter().filter_map(|p| match p {
+        SubPart::Var(v) => Some(v),
+        _ => None,
+    })
+}
