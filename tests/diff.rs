@@ -752,3 +752,100 @@ fn fn_if_broadening_fails_the_cli_with_fail_on_broadening() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+// ---- one impact lattice, spread along references; leaf-wise certainty (issue 13) ----
+
+fn verdict(old: &str, new: &str, id: &str) -> (Impact, Vec<String>) {
+    let d = diff(&yaml(old), &yaml(new));
+    let r = d
+        .resources
+        .iter()
+        .find(|r| r.logical_id == id)
+        .unwrap_or_else(|| panic!("{id} not in the diff: {:#?}", d.resources));
+    (r.impact, r.reasons.clone())
+}
+
+#[test]
+fn may_replace_spreads_along_references_like_replace() {
+    let t = |cidr: &str| {
+        format!(
+            "Parameters:\n  A: {{Type: String}}\n  B: {{Type: String}}\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {{CidrBlock: !Ref {cidr}}}\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {{VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24}}\n  Group:\n    Type: AWS::EC2::SecurityGroup\n    Properties: {{GroupDescription: g, VpcId: !Ref Vpc}}\n"
+        )
+    };
+    let (old, new) = (t("A"), t("B"));
+    assert_eq!(verdict(&old, &new, "Vpc").0, Impact::MayReplace);
+    for id in ["Subnet", "Group"] {
+        let (impact, reasons) = verdict(&old, &new, id);
+        assert_eq!(impact, Impact::MayReplace, "{id}");
+        assert_eq!(
+            reasons,
+            ["VpcId refers to Vpc, which may be replaced (CidrBlock changes)"],
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn create_only_literal_change_beside_an_intrinsic_is_a_certain_replacement() {
+    let t = |memory: u32| {
+        format!(
+            "Parameters:\n  Image: {{Type: String}}\nResources:\n  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      ContainerDefinitions:\n        - Name: app\n          Image: !Ref Image\n          Memory: {memory}\n"
+        )
+    };
+    let (impact, reasons) = verdict(&t(512), &t(1024), "Task");
+    assert_eq!(impact, Impact::Replace, "{reasons:?}");
+    assert_eq!(reasons, ["ContainerDefinitions changes (create-only)"]);
+    // Only the intrinsic differs: what it resolves to decides.
+    let r = |image: &str| t(512).replace("!Ref Image", image);
+    let (impact, _) = verdict(&r("!Ref Image"), &r("!Sub '${Image}:2'"), "Task");
+    assert_eq!(impact, Impact::MayReplace);
+}
+
+#[test]
+fn fn_sub_literal_text_change_of_a_create_only_name_is_a_certain_replacement() {
+    let t = |name: &str| {
+        format!(
+            "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: {{QueueName: !Sub '${{AWS::StackName}}-{name}'}}\n"
+        )
+    };
+    let (impact, reasons) = verdict(&t("queue"), &t("jobs"), "Queue");
+    assert_eq!(impact, Impact::Replace, "{reasons:?}");
+    // Other variables: it depends on the deployment.
+    let (impact, _) = verdict(
+        &t("queue"),
+        &t("queue").replace("AWS::StackName", "AWS::Region"),
+        "Queue",
+    );
+    assert_eq!(impact, Impact::MayReplace);
+}
+
+#[test]
+fn create_only_property_added_or_removed_is_a_certain_replacement() {
+    let without = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n";
+    let with = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: {BucketName: !Sub '${AWS::StackName}-data'}\n";
+    for (old, new) in [(without, with), (with, without)] {
+        let (impact, reasons) = verdict(old, new, "Bucket");
+        assert_eq!(impact, Impact::Replace, "{reasons:?}");
+        assert_eq!(reasons, ["BucketName changes (create-only)"]);
+    }
+}
+
+#[test]
+fn conditional_create_only_reads_may_replace_whether_edited_or_reached_by_reference() {
+    let t = |bus_name: &str, rule_bus: &str| {
+        format!(
+            "Resources:\n  Bus:\n    Type: AWS::Events::EventBus\n    Properties: {{Name: {bus_name}}}\n  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n      EventBusName: {rule_bus}\n      EventPattern: {{source: [app]}}\n"
+        )
+    };
+    // Edited directly.
+    let (direct, _) = verdict(&t("orders", "orders"), &t("orders", "billing"), "Rule");
+    // Changed because the bus it names is replaced.
+    let (by_reference, reasons) =
+        verdict(&t("orders", "!Ref Bus"), &t("billing", "!Ref Bus"), "Rule");
+    assert_eq!(direct, Impact::MayReplace);
+    assert_eq!(by_reference, Impact::MayReplace);
+    assert_eq!(
+        reasons,
+        ["EventBusName refers to Bus, which is replaced (Name changes)"]
+    );
+}

@@ -225,3 +225,132 @@ pub fn referenced_ids(v: &Value) -> Vec<String> {
     });
     out
 }
+
+/// Whether a value may vanish: an `Fn::If` (one branch may be `AWS::NoValue`) or
+/// `AWS::NoValue` itself.
+fn may_vanish(v: &Value) -> bool {
+    matches!(v, Value::Fn(f) if matches!(&**f, Intrinsic::If { .. })
+        || matches!(&**f, Intrinsic::Ref(r) if r == "AWS::NoValue"))
+}
+
+/// Whether two values that are not [`same`] differ whatever their intrinsics resolve to:
+/// a literal leaf differs where both sides hold a literal (in a map, or an ordered list of
+/// the same length), a key is on one side only (with a value that cannot vanish), or two
+/// `Fn::Sub` strings with the same variables diverge in their literal text at either end.
+/// A literal against an intrinsic, or anything inside a set-like list that holds
+/// intrinsics, is not certain: it depends on what is deployed.
+///
+/// ```
+/// use perimeter::template::Template;
+/// let v = |s: &str| perimeter::template::parse_value(s).unwrap();
+/// let free = perimeter::diff::cursor::Cursor::free();
+/// use perimeter::diff::certainly_differs;
+/// assert!(certainly_differs(&v("{\"Image\": {\"Ref\": \"I\"}, \"Memory\": 512}"), &v("{\"Image\": {\"Ref\": \"I\"}, \"Memory\": 1024}"), free));
+/// assert!(certainly_differs(&v("{\"Fn::Sub\": \"${AWS::StackName}-queue\"}"), &v("{\"Fn::Sub\": \"${AWS::StackName}-jobs\"}"), free));
+/// assert!(!certainly_differs(&v("{\"Ref\": \"A\"}"), &v("{\"Ref\": \"B\"}"), free));
+/// assert!(certainly_differs(&v("{\"Fn::Sub\": \"${A}x\"}"), &v("{\"Fn::Sub\": \"${A}xy\"}"), free));
+/// assert!(!certainly_differs(&v("{\"Fn::Sub\": \"${A}-${B}\"}"), &v("{\"Fn::Sub\": \"${A}${B}-\"}"), free));
+/// ```
+pub fn certainly_differs(a: &Value, b: &Value, at: Cursor) -> bool {
+    if !has_intrinsic(a) && !has_intrinsic(b) {
+        return !same(a, b, at);
+    }
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => {
+            let one_sided =
+                |x: &std::collections::BTreeMap<String, Value>,
+                 y: &std::collections::BTreeMap<String, Value>| {
+                    x.iter().any(|(k, v)| !y.contains_key(k) && !may_vanish(v))
+                };
+            one_sided(x, y)
+                || one_sided(y, x)
+                || x.iter().any(|(k, v)| {
+                    y.get(k)
+                        .is_some_and(|w| certainly_differs(v, w, at.field(k)))
+                })
+        }
+        (Value::List(x), Value::List(y)) if !at.is_set() => {
+            if x.len() != y.len() {
+                return !x.iter().chain(y).any(may_vanish);
+            }
+            x.iter()
+                .zip(y)
+                .any(|(p, q)| certainly_differs(p, q, at.item()))
+        }
+        (Value::Fn(x), Value::Fn(y)) => match (&**x, &**y) {
+            (
+                Intrinsic::Sub {
+                    template: s,
+                    variables: sv,
+                },
+                Intrinsic::Sub {
+                    template: t,
+                    variables: tv,
+                },
+            ) => sv == tv && sub_diverges(s, t),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Two `Fn::Sub` strings with the same variables in the same order whose literal text
+/// differs in length (the variables add the same to both), or at the start or the end,
+/// where no variable's value can make up the difference.
+fn sub_diverges(s: &str, t: &str) -> bool {
+    use crate::template::sub::{SubPart, sub_parts};
+    let (a, b) = (sub_parts(s), sub_parts(t));
+    let vars = |p: &[SubPart]| -> Vec<String> {
+        p.iter()
+            .filter_map(|x| match x {
+                SubPart::Var(v) => Some(v.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    if vars(&a) != vars(&b) {
+        return false;
+    }
+    // The literal text before the first variable and after the last, escapes written out.
+    let ends = |p: &[SubPart]| -> (String, String, bool) {
+        let text = |x: &SubPart| match x {
+            SubPart::Text(t) => t.to_string(),
+            SubPart::Escaped(e) => format!("${{{e}}}"),
+            SubPart::Var(_) => String::new(),
+        };
+        let first_var = p.iter().position(|x| matches!(x, SubPart::Var(_)));
+        match first_var {
+            None => (p.iter().map(text).collect(), String::new(), false),
+            Some(i) => {
+                let last = p
+                    .iter()
+                    .rposition(|x| matches!(x, SubPart::Var(_)))
+                    .unwrap_or(i);
+                (
+                    p[..i].iter().map(text).collect(),
+                    p[last + 1..].iter().map(text).collect(),
+                    true,
+                )
+            }
+        }
+    };
+    let literal_len = |p: &[SubPart]| -> usize {
+        p.iter()
+            .map(|x| match x {
+                SubPart::Text(t) => t.len(),
+                SubPart::Escaped(e) => e.len() + 3,
+                SubPart::Var(_) => 0,
+            })
+            .sum()
+    };
+    if literal_len(&a) != literal_len(&b) {
+        return true;
+    }
+    let ((a_head, a_tail, has_vars), (b_head, b_tail, _)) = (ends(&a), ends(&b));
+    if !has_vars {
+        return a_head != b_head;
+    }
+    let diverge_front = !a_head.starts_with(&b_head) && !b_head.starts_with(&a_head);
+    let diverge_back = !a_tail.ends_with(&b_tail) && !b_tail.ends_with(&a_tail);
+    diverge_front || diverge_back
+}

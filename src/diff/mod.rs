@@ -22,7 +22,7 @@ mod resources;
 mod sections;
 mod values;
 
-pub use canon::{display, to_json};
+pub use canon::{certainly_differs, display, to_json};
 pub use model::{
     Change, ChangeKind, IamChange, Impact, ResourceChange, RuleChange, SectionChange, TemplateDiff,
 };

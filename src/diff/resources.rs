@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::canon::{has_intrinsic, referenced_ids, same};
+use super::canon::{certainly_differs, referenced_ids, same};
 use super::cursor::Cursor;
 use super::model::{Change, ChangeKind, Impact, ResourceChange};
 use super::values::{diff_map, diff_value};
@@ -249,44 +249,49 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
     }
     let mut impact = Impact::Update;
     let mut reasons = Vec::new();
-    let mut because = None;
+    // The first reason of the highest impact: the chain shown to dependents.
+    let mut because: Option<(Impact, String)> = None;
     if type_changed {
         impact = Impact::Replace;
         let why = format!("the type changes from {}", o.resource_type);
         reasons.push(why.clone());
-        because = Some(why);
+        because = Some((Impact::Replace, why));
     } else if let Some(f) = &facts {
         for (path, conditional) in create_only(f) {
             let (a, b) = (lookup(&o.properties, path), lookup(&r.properties, path));
             let cursor = Cursor::properties(Some(f));
-            let differs = match (a, b) {
-                (None, None) => false,
-                (Some(a), Some(b)) => !same(a, b, cursor),
-                _ => true,
+            let (differs, certain) = match (a, b) {
+                (None, None) => (false, false),
+                (Some(a), Some(b)) => {
+                    let differs = !same(a, b, cursor);
+                    (differs, differs && certainly_differs(a, b, cursor))
+                }
+                // Added or removed: the value is not what it was, whatever it resolves to.
+                _ => (true, true),
             };
             if !differs {
                 continue;
             }
-            let resolved_later = a.is_some_and(has_intrinsic) || b.is_some_and(has_intrinsic);
-            let this = if conditional || resolved_later {
+            let this = if conditional || !certain {
                 Impact::MayReplace
             } else {
                 Impact::Replace
             };
             let why = if conditional {
                 format!("{path} changes (replaces the resource in some cases)")
-            } else if resolved_later {
+            } else if !certain {
                 format!("{path} changes to a value resolved at deploy time (create-only)")
             } else {
                 format!("{path} changes (create-only)")
             };
-            if this == Impact::Replace && because.is_none() {
-                because = Some(format!("{path} changes"));
+            if because.as_ref().is_none_or(|(i, _)| this > *i) {
+                because = Some((this, format!("{path} changes")));
             }
             impact = impact.max(this);
             reasons.push(why);
         }
     }
+    let because = because.map(|(_, why)| why);
     let change = ResourceChange {
         logical_id: id.to_string(),
         resource_type: r.resource_type.to_string(),
@@ -299,28 +304,55 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
     Some(Pending { change, because })
 }
 
-/// Spreads replacement along references until nothing more changes.
+/// How a property refers to another resource, for what the target's replacement does.
+#[derive(Clone, Copy, PartialEq)]
+enum Edge {
+    /// A create-only property: a new target id replaces this resource.
+    CreateOnly,
+    /// A conditionally create-only property: it may.
+    Conditional,
+    /// Any other property: this resource is updated in place.
+    Plain,
+}
+
+/// What a reference passes on: `replace` through a create-only property, `may replace`
+/// through a conditionally create-only one or from a target that may be replaced; none
+/// through other properties.
+fn spread(edge: Edge, target: Impact) -> Option<Impact> {
+    match (edge, target) {
+        (Edge::Plain, _) => None,
+        (Edge::CreateOnly, Impact::Replace) => Some(Impact::Replace),
+        _ => Some(Impact::MayReplace),
+    }
+}
+
+/// Spreads replacement along references until nothing more changes: one lattice
+/// (update < may replace < replace), so the same cause gives the same verdict whichever
+/// way it arrives, each reason keeping its chain.
 fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t LogicalId, Pending>) {
-    if !out.values().any(|p| p.change.impact == Impact::Replace) {
+    let replacing = |i: Impact| matches!(i, Impact::Replace | Impact::MayReplace);
+    if !out.values().any(|p| replacing(p.change.impact)) {
         return;
     }
-    // Who refers to whom, computed once: per resource, (property, target, create-only).
-    type Edges<'t> = Vec<(&'t str, String, bool)>;
+    // Who refers to whom, computed once: per resource, (property, target, edge).
+    type Edges<'t> = Vec<(&'t str, String, Edge)>;
     let mut graph: Vec<(&'t LogicalId, &'t Resource, Edges<'t>)> = Vec::new();
     for (id, r) in &new.resources {
         if !old.resources.contains_key(id) {
             continue;
         }
         let facts = facts::lookup(r.resource_type.as_str());
+        let top =
+            |paths: &[String], name: &str| paths.iter().any(|p| p.split('.').next() == Some(name));
         let mut edges = Vec::new();
         for (name, value) in &r.properties {
-            let create_only = facts.as_ref().is_some_and(|f| {
-                f.create_only
-                    .iter()
-                    .any(|p| p.split('.').next() == Some(name.as_str()))
-            });
+            let edge = match &facts {
+                Some(f) if top(&f.create_only, name) => Edge::CreateOnly,
+                Some(f) if top(&f.conditional_create_only, name) => Edge::Conditional,
+                _ => Edge::Plain,
+            };
             for target in referenced_ids(value) {
-                edges.push((name.as_str(), target, create_only));
+                edges.push((name.as_str(), target, edge));
             }
         }
         if !edges.is_empty() {
@@ -328,36 +360,51 @@ fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t Logic
         }
     }
     loop {
-        let replaced: BTreeMap<String, String> = out
+        let spreading: BTreeMap<String, (Impact, String)> = out
             .iter()
-            .filter(|(_, p)| p.change.impact == Impact::Replace)
-            .map(|(id, p)| (id.to_string(), p.because.clone().unwrap_or_default()))
+            .filter(|(_, p)| replacing(p.change.impact))
+            .map(|(id, p)| {
+                (
+                    id.to_string(),
+                    (p.change.impact, p.because.clone().unwrap_or_default()),
+                )
+            })
             .collect();
         let mut grew = false;
         for (id, r, edges) in &graph {
-            if replaced.contains_key(id.as_str()) {
+            let current = out.get(id).map_or(Impact::Update, |p| p.change.impact);
+            if current == Impact::Replace {
                 continue;
             }
-            let mut replace_reason = None;
+            let mut best: Option<(Impact, &str, &String, &String, String)> = None;
             let mut update_reasons = Vec::new();
-            for (name, target, create_only) in edges {
-                let Some(chain) = replaced.get(target) else {
+            for (name, target, edge) in edges {
+                let Some((target_impact, chain)) = spreading.get(target) else {
                     continue;
                 };
-                let text = if chain.is_empty() {
-                    format!("{name} refers to {target}, which is replaced")
+                let verb = if *target_impact == Impact::Replace {
+                    "is replaced"
                 } else {
-                    format!("{name} refers to {target}, which is replaced ({chain})")
+                    "may be replaced"
                 };
-                if *create_only && replace_reason.is_none() {
-                    replace_reason = Some((*name, target, chain, text));
-                } else if !create_only {
-                    update_reasons.push(text);
+                let text = if chain.is_empty() {
+                    format!("{name} refers to {target}, which {verb}")
+                } else {
+                    format!("{name} refers to {target}, which {verb} ({chain})")
+                };
+                match spread(*edge, *target_impact) {
+                    Some(i) if best.as_ref().is_none_or(|b| i > b.0) => {
+                        best = Some((i, name, target, chain, text));
+                    }
+                    Some(_) => {}
+                    None => update_reasons.push(text),
                 }
             }
-            if let Some((name, target, chain, text)) = replace_reason {
+            if let Some((impact, name, target, chain, text)) = best
+                && impact > current
+            {
                 let p = out.entry(id).or_insert_with(|| blank(id, r));
-                p.change.impact = Impact::Replace;
+                p.change.impact = impact;
                 p.change.reasons.push(text);
                 p.because = Some(if chain.is_empty() {
                     format!("{name} → {target}")
