@@ -849,3 +849,45 @@ fn conditional_create_only_reads_may_replace_whether_edited_or_reached_by_refere
         ["EventBusName refers to Bus, which is replaced (Name changes)"]
     );
 }
+
+// ---- IAM statements compared by content across one holder's policies (issue 13) ----
+
+#[test]
+fn inline_policy_renamed_with_the_same_statements_is_no_broadening() {
+    let role = |name: &str| {
+        format!(
+            "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n      Policies:\n        - PolicyName: {name}\n          PolicyDocument: {{Statement: [{NARROW}]}}\n  Other:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n"
+        )
+    };
+    let d = diff(&yaml(&role("read")), &yaml(&role("read-data")));
+    assert_eq!(d.iam.len(), 2, "{:#?}", d.iam);
+    assert!(!d.broadens(), "{:#?}", d.iam);
+
+    // Moved into an AWS::IAM::Policy attached to the same role: no broadening; attached
+    // to another role: broadening.
+    let moved = |to: &str| {
+        format!(
+            "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n  Other:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: 'sts:AssumeRole'}}]}}\n  Read:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: read\n      Roles: [!Ref {to}]\n      PolicyDocument: {{Statement: [{NARROW}]}}\n"
+        )
+    };
+    let d = diff(&yaml(&role("read")), &yaml(&moved("Role")));
+    assert!(!d.broadens(), "{:#?}", d.iam);
+    let d = diff(&yaml(&role("read")), &yaml(&moved("Other")));
+    assert!(d.broadens(), "{:#?}", d.iam);
+}
+
+#[test]
+fn json_names_may_replace_the_same_in_resources_and_summary() {
+    let t = |p: &str| {
+        format!(
+            "Parameters:\n  {p}: {{Type: String}}\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {{CidrBlock: !Ref {p}}}\n"
+        )
+    };
+    let report = Report::single("t.yaml", diff(&yaml(&t("A")), &yaml(&t("B"))));
+    let json: serde_json::Value = serde_json::from_str(&render::json(&report)).unwrap();
+    assert_eq!(
+        json["files"][0]["diff"]["resources"][0]["impact"],
+        "may replace"
+    );
+    assert_eq!(json["summary"]["impacts"]["may replace"], 1);
+}

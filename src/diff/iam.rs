@@ -13,6 +13,10 @@ use crate::template::{Template, Value};
 /// A statement reduced to comparable rows of text.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Row {
+    /// Whose permissions these are: a role, user or group (whichever policy holds the
+    /// statement), a trust policy, a resource's policy; with the conditions that choose
+    /// the statement. A statement moved between policies of one holder grants nothing new.
+    holder: String,
     location: String,
     effect: String,
     principals: Vec<String>,
@@ -84,7 +88,7 @@ fn conditions(v: Option<&Value>) -> Vec<String> {
 
 /// The statements of a policy document, in each branch of any `Fn::If` around the
 /// document, its statement list or a statement.
-fn statements(location: &str, doc: &Value, out: &mut Vec<Row>) {
+fn statements(holder: &str, location: &str, doc: &Value, out: &mut Vec<Row>) {
     for (label, doc) in branches(doc) {
         // A policy held as a JSON string is read as JSON.
         let parsed;
@@ -105,8 +109,10 @@ fn statements(location: &str, doc: &Value, out: &mut Vec<Row>) {
             actions.extend(texts(s.get("NotAction"), "NOT "));
             let mut resources = texts(s.get("Resource"), "");
             resources.extend(texts(s.get("NotResource"), "NOT "));
+            let when = join(&label, &inner);
             out.push(Row {
-                location: labelled(location, &join(&label, &inner)),
+                holder: labelled(holder, &when),
+                location: labelled(location, &when),
                 effect: s.get("Effect").map(display).unwrap_or_default(),
                 principals: principals(s),
                 actions,
@@ -134,6 +140,7 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
     let attached = |out: &mut Vec<Row>, what: &str| {
         for (label, arn) in elements(p.get("ManagedPolicyArns")) {
             out.push(Row {
+                holder: labelled(id, &label),
                 location: labelled(&format!("{id} {what}"), &label),
                 effect: "Attach".into(),
                 principals: vec![],
@@ -146,14 +153,15 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
     match resource_type {
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(doc) = p.get("AssumeRolePolicyDocument") {
-                statements(&format!("{id} trust policy"), doc, out);
+                let trust = format!("{id} trust policy");
+                statements(&trust, &trust, doc, out);
             }
             for (label, pol) in elements(p.get("Policies")) {
                 if let Some(pm) = pol.as_map() {
                     let name = pm.get("PolicyName").map(display).unwrap_or_default();
                     if let Some(doc) = pm.get("PolicyDocument") {
                         let location = labelled(&format!("{id} inline policy {name}"), &label);
-                        statements(&location, doc, out);
+                        statements(&labelled(id, &label), &location, doc, out);
                     }
                 }
             }
@@ -163,8 +171,10 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
                 .map(branches)
                 .unwrap_or_default()
             {
+                let location = labelled(&format!("{id} permissions boundary"), &label);
                 out.push(Row {
-                    location: labelled(&format!("{id} permissions boundary"), &label),
+                    holder: location.clone(),
+                    location,
                     effect: "Boundary".into(),
                     principals: vec![],
                     actions: vec![],
@@ -184,8 +194,27 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
             } else {
                 format!("{id} policy (on {})", to.join(", "))
             };
+            // The identities it is attached to hold its statements, as their inline
+            // policies' (`!Ref Role` names the role `Role`).
+            let mut holders: Vec<String> = ["Roles", "Users", "Groups"]
+                .iter()
+                .flat_map(|k| items(p.get(*k)))
+                .map(|v| match v {
+                    Value::Fn(f) => match &**f {
+                        crate::template::Intrinsic::Ref(r) => r.clone(),
+                        _ => display(v),
+                    },
+                    other => display(other),
+                })
+                .collect();
+            holders.sort();
+            let holder = if holders.is_empty() {
+                location.clone()
+            } else {
+                holders.join(", ")
+            };
             if let Some(doc) = p.get("PolicyDocument") {
-                statements(&location, doc, out);
+                statements(&holder, &location, doc, out);
             }
         }
         "AWS::Lambda::Permission" => {
@@ -200,8 +229,10 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
                     conds.push(format!("{k}: {}", display(v)));
                 }
             }
+            let location = format!("{id} Lambda permission");
             out.push(Row {
-                location: format!("{id} Lambda permission"),
+                holder: location.clone(),
+                location,
                 effect: "Allow".into(),
                 principals: texts(p.get("Principal"), ""),
                 actions: texts(p.get("Action"), ""),
@@ -224,7 +255,8 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
             if let Some((k, what)) = key
                 && let Some(doc) = p.get(k)
             {
-                statements(&format!("{id} {what}"), doc, out);
+                let location = format!("{id} {what}");
+                statements(&location, &location, doc, out);
             }
         }
     }
@@ -234,10 +266,10 @@ fn set(v: &[String]) -> BTreeSet<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// Whether `new` grants nothing `old` did not: same location and effect, principals,
+/// Whether `new` grants nothing `old` did not: same holder and effect, principals,
 /// actions and resources within the old ones, and at least the old conditions.
 fn covered(new: &Row, old: &Row) -> bool {
-    new.location == old.location
+    new.holder == old.holder
         && new.effect == old.effect
         && set(&new.principals).is_subset(&set(&old.principals))
         && set(&new.actions).is_subset(&set(&old.actions))

@@ -12,7 +12,8 @@ pub enum Impact {
     /// Changed in place.
     Update,
     /// Replaced if a conditionally create-only property, or a value resolved at deploy
-    /// time, changes.
+    /// time, changes. Written `may replace` in JSON as in the summary and the docs.
+    #[serde(rename = "may replace")]
     MayReplace,
     /// A new physical resource replaces the old one.
     Replace,
