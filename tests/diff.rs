@@ -891,3 +891,83 @@ fn json_names_may_replace_the_same_in_resources_and_summary() {
     );
     assert_eq!(json["summary"]["impacts"]["may replace"], 1);
 }
+
+// ---- Mappings and parameter defaults feeding properties (issue 13) ----
+
+fn mapped(us: &str, eu: &str, key: &str) -> String {
+    format!(
+        "Parameters:\n  Env: {{Type: String, Default: prod}}\nMappings:\n  Net:\n    us-east-1: {{Cidr: {us}}}\n    eu-west-1: {{Cidr: {eu}}}\n    prod: {{Cidr: {us}}}\nResources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: !FindInMap [Net, {key}, Cidr]\n      Tags: [{{Key: Name, Value: !FindInMap [Net, {key}, Cidr]}}]\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties: {{VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24}}\n"
+    )
+}
+
+#[test]
+fn mapping_change_feeding_a_create_only_property_replaces_and_spreads() {
+    // A literal key: certain.
+    let (impact, reasons) = verdict(
+        &mapped("10.0.0.0/16", "10.1.0.0/16", "prod"),
+        &mapped("10.2.0.0/16", "10.1.0.0/16", "prod"),
+        "Vpc",
+    );
+    assert_eq!(impact, Impact::Replace, "{reasons:?}");
+    assert!(
+        reasons.contains(
+            &"CidrBlock changes through a mapping: 10.0.0.0/16 → 10.2.0.0/16".to_string()
+        ),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("Tags changes through a mapping"))
+    );
+    let (impact, reasons) = verdict(
+        &mapped("10.0.0.0/16", "10.1.0.0/16", "prod"),
+        &mapped("10.2.0.0/16", "10.1.0.0/16", "prod"),
+        "Subnet",
+    );
+    assert_eq!(impact, Impact::Replace);
+    assert_eq!(
+        reasons,
+        ["VpcId refers to Vpc, which is replaced (CidrBlock changes through a mapping)"]
+    );
+}
+
+#[test]
+fn mapping_keyed_by_region_replaces_where_its_value_changes() {
+    let region = "!Ref AWS::Region";
+    // One region's value changes: replaced there only.
+    let (impact, reasons) = verdict(
+        &mapped("10.0.0.0/16", "10.1.0.0/16", region),
+        &mapped("10.0.0.0/16", "10.9.0.0/16", region),
+        "Vpc",
+    );
+    assert_eq!(impact, Impact::MayReplace);
+    assert!(
+        reasons.contains(
+            &"CidrBlock changes through a mapping for eu-west-1: 10.1.0.0/16 → 10.9.0.0/16"
+                .to_string()
+        ),
+        "{reasons:?}"
+    );
+    // Every key's value changes: replaced wherever it is deployed.
+    let all = |c: &str| mapped(c, c, region).replace("prod: {Cidr: ", "# prod: {Cidr: ");
+    let (impact, _) = verdict(&all("10.0.0.0/16"), &all("10.5.0.0/16"), "Vpc");
+    assert_eq!(impact, Impact::Replace);
+}
+
+#[test]
+fn parameter_default_change_feeding_a_create_only_property_may_replace() {
+    let t = |default: &str| {
+        format!(
+            "Parameters:\n  QueueName: {{Type: String, Default: {default}}}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: {{QueueName: !Ref QueueName, DelaySeconds: 0}}\n"
+        )
+    };
+    let (impact, reasons) = verdict(&t("jobs"), &t("work"), "Queue");
+    assert_eq!(impact, Impact::MayReplace, "{reasons:?}");
+    assert_eq!(
+        reasons,
+        [
+            "QueueName changes through a parameter default (a deployment may pass another value): jobs → work"
+        ]
+    );
+}

@@ -18,6 +18,7 @@ mod iam;
 mod model;
 mod network;
 pub mod render;
+mod resolve;
 mod resources;
 mod sections;
 mod values;

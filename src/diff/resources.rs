@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::canon::{certainly_differs, referenced_ids, same};
 use super::cursor::Cursor;
 use super::model::{Change, ChangeKind, Impact, ResourceChange};
+use super::resolve;
 use super::values::{diff_map, diff_value};
 use crate::resources::facts::{self, TypeFacts};
 use crate::template::{LogicalId, Resource, Template, Value};
@@ -184,6 +185,7 @@ pub fn diff_resources<'t>(old: &'t Template, new: &'t Template) -> Vec<ResourceC
             out.insert(id, p);
         }
     }
+    resolved_shifts(old, new, &mut out);
     propagate(old, new, &mut out);
     for p in out.values_mut() {
         let c = &mut p.change;
@@ -302,6 +304,102 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
         changes,
     };
     Some(Pending { change, because })
+}
+
+/// Properties whose text is the same but whose value changes because a mapping or a
+/// parameter default they read changed: the impact their schema gives such a change.
+fn resolved_shifts<'t>(
+    old: &Template,
+    new: &'t Template,
+    out: &mut BTreeMap<&'t LogicalId, Pending>,
+) {
+    let defaults_changed = old.parameters.len() != new.parameters.len()
+        || old
+            .parameters
+            .iter()
+            .any(|(k, p)| new.parameters.get(k).is_none_or(|q| q.default != p.default));
+    if old.mappings == new.mappings && !defaults_changed {
+        return;
+    }
+    for (id, r) in &new.resources {
+        let Some(o) = old.resources.get(id) else {
+            continue;
+        };
+        if o.resource_type != r.resource_type {
+            continue;
+        }
+        let facts = facts::lookup(r.resource_type.as_str());
+        for (name, value) in &r.properties {
+            let Some(old_value) = o.properties.get(name) else {
+                continue;
+            };
+            if !resolve::resolvable(value) || old_value != value {
+                continue;
+            }
+            let shift = resolve::shift(old_value, value, old, new);
+            let Some((_, a, b)) = shift.differing.first() else {
+                continue;
+            };
+            let top = |paths: &[String]| {
+                paths
+                    .iter()
+                    .any(|p| p.split('.').next() == Some(name.as_str()))
+            };
+            let via_default = shift
+                .differing
+                .iter()
+                .any(|(_, a, b)| a.via_default || b.via_default);
+            let every_key = shift.differing.len() == shift.tried;
+            let impact = match &facts {
+                Some(f) if top(&f.create_only) && every_key && !via_default => Impact::Replace,
+                Some(f) if top(&f.create_only) || top(&f.conditional_create_only) => {
+                    Impact::MayReplace
+                }
+                _ => Impact::Update,
+            };
+            let source = if via_default {
+                "a parameter default (a deployment may pass another value)"
+            } else {
+                "a mapping"
+            };
+            let keys: Vec<&str> = shift
+                .differing
+                .iter()
+                .filter_map(|(k, _, _)| k.as_deref())
+                .collect();
+            let where_ = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", keys.join(", "))
+            };
+            let why = format!(
+                "{name} changes through {source}{where_}: {} → {}",
+                super::canon::display(&a.value),
+                super::canon::display(&b.value)
+            );
+            let p = out.entry(id).or_insert_with(|| blank(id, r));
+            p.change.changes.push(Change {
+                path: format!("Properties.{name}"),
+                kind: ChangeKind::Modified,
+                old: Some(a.value.clone()),
+                new: Some(b.value.clone()),
+            });
+            p.change.reasons.push(why);
+            if impact > p.change.impact {
+                p.change.impact = impact;
+                if impact != Impact::Update {
+                    p.because = Some(format!(
+                        "{name} changes through {}",
+                        if via_default {
+                            "a parameter default"
+                        } else {
+                            "a mapping"
+                        }
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// How a property refers to another resource, for what the target's replacement does.
