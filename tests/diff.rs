@@ -971,3 +971,93 @@ fn parameter_default_change_feeding_a_create_only_property_may_replace() {
         ]
     );
 }
+
+// ---- SAM types from the SAM specification; types no schema knows (issue 13) ----
+
+fn fail_on(old: &str, new: &str, risk: &str) -> Option<i32> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("old.yaml"), old).unwrap();
+    std::fs::write(dir.path().join("new.yaml"), new).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["diff", "old.yaml", "new.yaml", "--fail-on", risk])
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+        .status
+        .code()
+}
+
+#[test]
+fn sam_function_or_table_renamed_is_a_replacement_and_a_table_loses_data() {
+    let function = |name: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties: {{FunctionName: {name}, Handler: app.handler, Runtime: python3.12, CodeUri: src/}}\n"
+        )
+    };
+    let (impact, reasons) = verdict(&function("orders"), &function("orders-v2"), "Api");
+    assert_eq!(impact, Impact::Replace);
+    assert_eq!(reasons, ["FunctionName changes (create-only)"]);
+    let (impact, _) = verdict(
+        &function("orders"),
+        &function("orders").replace("Runtime: python3.12", "Runtime: python3.13"),
+        "Api",
+    );
+    assert_eq!(impact, Impact::Update);
+
+    let table = |name: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Orders:\n    Type: AWS::Serverless::SimpleTable\n    Properties: {{TableName: {name}, PrimaryKey: {{Name: id, Type: String}}}}\n"
+        )
+    };
+    let d = diff(&yaml(&table("orders")), &yaml(&table("orders-v2")));
+    assert_eq!(d.resources[0].impact, Impact::Replace);
+    assert!(d.resources[0].data_loss && d.destructive());
+    assert_eq!(
+        fail_on(&table("orders"), &table("orders-v2"), "destructive"),
+        Some(3)
+    );
+    assert_eq!(
+        fail_on(&table("orders"), &table("orders"), "destructive"),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_type_no_schema_knows_is_impact_unknown_counted_and_failed_on() {
+    let t = |size: u32| {
+        format!(
+            "Resources:\n  Seed:\n    Type: Custom::DatabaseSeed\n    Properties: {{ServiceToken: arn:aws:lambda:us-east-1:111111111111:function:seed, Size: {size}}}\n  Cluster:\n    Type: MongoDB::Atlas::Cluster\n    Properties: {{Name: c, Size: {size}}}\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties: {{QueueName: !GetAtt Seed.QueueName}}\n"
+        )
+    };
+    let d = diff(&yaml(&t(1)), &yaml(&t(2)));
+    for id in ["Seed", "Cluster"] {
+        let r = d.resources.iter().find(|r| r.logical_id == id).unwrap();
+        assert_eq!(r.impact, Impact::Unknown, "{id}");
+        assert!(
+            r.reasons[0].starts_with("no schema knows "),
+            "{:?}",
+            r.reasons
+        );
+    }
+    // What refers to it through a create-only property may be replaced with it.
+    let q = d
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "Queue")
+        .unwrap();
+    assert_eq!(q.impact, Impact::MayReplace);
+    assert_eq!(
+        q.reasons,
+        [
+            "QueueName refers to Seed, which may be replaced (no schema knows its type) (no schema knows Custom::DatabaseSeed: whether this change replaces it is unknown)"
+        ]
+    );
+    let report = Report::single("t.yaml", d);
+    // The queue holds messages: it may be lost with its replacement.
+    assert_eq!(
+        report.summary(),
+        "2 of unknown impact, 1 to may replace; data-loss risk"
+    );
+    assert_eq!(fail_on(&t(1), &t(2), "unknown"), Some(3));
+    assert_eq!(fail_on(&t(1), &t(1), "unknown"), Some(0));
+}

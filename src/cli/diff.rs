@@ -50,6 +50,9 @@ pub enum Risk {
     Broadening,
     /// A stateful resource replaced or destroyed without Retain/Snapshot.
     Destructive,
+    /// A resource of a type no schema knows changes (custom resources, third-party
+    /// types, modules): its impact is unknown.
+    Unknown,
 }
 
 #[derive(clap::Args)]
@@ -327,7 +330,8 @@ pub fn run(a: &Args) -> i32 {
         }
     }
     let risky = (a.fail_on.contains(&Risk::Broadening) && report.broadens())
-        || (a.fail_on.contains(&Risk::Destructive) && report.destructive());
+        || (a.fail_on.contains(&Risk::Destructive) && report.destructive())
+        || (a.fail_on.contains(&Risk::Unknown) && report.unknown());
     if risky {
         EXIT_RISK
     } else if a.fail && !report.is_empty() {

@@ -11,6 +11,9 @@ use crate::template::Value;
 pub enum Impact {
     /// Changed in place.
     Update,
+    /// Changed, but no schema knows the type (a custom resource, a third-party type, a
+    /// module): whether the change replaces it is unknown.
+    Unknown,
     /// Replaced if a conditionally create-only property, or a value resolved at deploy
     /// time, changes. Written `may replace` in JSON as in the summary and the docs.
     #[serde(rename = "may replace")]
@@ -27,6 +30,7 @@ impl Impact {
     pub fn label(self) -> &'static str {
         match self {
             Impact::Update => "update",
+            Impact::Unknown => "unknown",
             Impact::MayReplace => "may replace",
             Impact::Replace => "replace",
             Impact::Create => "create",
@@ -147,11 +151,17 @@ impl TemplateDiff {
         self.resources.iter().any(|r| r.data_loss)
     }
 
+    /// Whether any resource of a type no schema knows changes.
+    pub fn unknown(&self) -> bool {
+        self.resources.iter().any(|r| r.impact == Impact::Unknown)
+    }
+
     /// How many resources have each impact.
     pub fn counts(&self) -> Vec<(Impact, usize)> {
         let all = [
             Impact::Create,
             Impact::Update,
+            Impact::Unknown,
             Impact::MayReplace,
             Impact::Replace,
             Impact::Destroy,

@@ -41,8 +41,13 @@ const STATEFUL: &[&str] = &[
     "AWS::ECR::Repository",
 ];
 
+/// Whether a type holds data: one of [`STATEFUL`], or a SAM type that generates one
+/// (`AWS::Serverless::SimpleTable` is a DynamoDB table).
 pub fn is_stateful(resource_type: &str) -> bool {
     STATEFUL.contains(&resource_type)
+        || facts::lookup_sam(resource_type)
+            .and_then(|s| s.generates.as_deref())
+            .is_some_and(|g| STATEFUL.contains(&g))
 }
 
 fn policy(v: &Option<Value>) -> Option<String> {
@@ -204,7 +209,7 @@ pub fn diff_resources<'t>(old: &'t Template, new: &'t Template) -> Vec<ResourceC
 
 /// A resource in both templates: its changes and their impact.
 fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
-    let facts = facts::lookup(r.resource_type.as_str());
+    let facts = facts::lookup_any(r.resource_type.as_str());
     let mut changes = Vec::new();
     diff_map(
         "Properties",
@@ -258,6 +263,14 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
         let why = format!("the type changes from {}", o.resource_type);
         reasons.push(why.clone());
         because = Some((Impact::Replace, why));
+    } else if facts.is_none() {
+        impact = Impact::Unknown;
+        let why = format!(
+            "no schema knows {}: whether this change replaces it is unknown",
+            r.resource_type
+        );
+        reasons.push(why.clone());
+        because = Some((Impact::Unknown, why));
     } else if let Some(f) = &facts {
         for (path, conditional) in create_only(f) {
             let (a, b) = (lookup(&o.properties, path), lookup(&r.properties, path));
@@ -328,7 +341,7 @@ fn resolved_shifts<'t>(
         if o.resource_type != r.resource_type {
             continue;
         }
-        let facts = facts::lookup(r.resource_type.as_str());
+        let facts = facts::lookup_any(r.resource_type.as_str());
         for (name, value) in &r.properties {
             let Some(old_value) = o.properties.get(name) else {
                 continue;
@@ -428,7 +441,8 @@ fn spread(edge: Edge, target: Impact) -> Option<Impact> {
 /// (update < may replace < replace), so the same cause gives the same verdict whichever
 /// way it arrives, each reason keeping its chain.
 fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t LogicalId, Pending>) {
-    let replacing = |i: Impact| matches!(i, Impact::Replace | Impact::MayReplace);
+    // A type no schema knows may be replaced by any change: it spreads like may replace.
+    let replacing = |i: Impact| matches!(i, Impact::Replace | Impact::MayReplace | Impact::Unknown);
     if !out.values().any(|p| replacing(p.change.impact)) {
         return;
     }
@@ -439,7 +453,7 @@ fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t Logic
         if !old.resources.contains_key(id) {
             continue;
         }
-        let facts = facts::lookup(r.resource_type.as_str());
+        let facts = facts::lookup_any(r.resource_type.as_str());
         let top =
             |paths: &[String], name: &str| paths.iter().any(|p| p.split('.').next() == Some(name));
         let mut edges = Vec::new();
@@ -480,10 +494,10 @@ fn propagate<'t>(old: &Template, new: &'t Template, out: &mut BTreeMap<&'t Logic
                 let Some((target_impact, chain)) = spreading.get(target) else {
                     continue;
                 };
-                let verb = if *target_impact == Impact::Replace {
-                    "is replaced"
-                } else {
-                    "may be replaced"
+                let verb = match target_impact {
+                    Impact::Replace => "is replaced",
+                    Impact::Unknown => "may be replaced (no schema knows its type)",
+                    _ => "may be replaced",
                 };
                 let text = if chain.is_empty() {
                     format!("{name} refers to {target}, which {verb}")

@@ -157,3 +157,63 @@ pub fn lookup(type_name: &str) -> Option<Arc<TypeFacts>> {
 pub fn type_names() -> Vec<&'static str> {
     INDEX.iter().map(|(n, _, _)| *n).collect()
 }
+
+static SAM_DATA: &str = include_str!("../../data/sam-facts.json");
+
+/// Facts of an `AWS::Serverless::*` type, distilled from the SAM specification by
+/// `scripts/distill_sam.py`: its properties, and which are create-only through the
+/// CloudFormation resource SAM generates.
+#[derive(Debug, Clone)]
+pub struct SamFacts {
+    /// The resource SAM generates from it (`AWS::Lambda::Function`), when one carries its
+    /// properties.
+    pub generates: Option<String>,
+    pub facts: Arc<TypeFacts>,
+}
+
+#[derive(Deserialize)]
+struct SamEntry {
+    generates: Option<String>,
+    #[serde(flatten)]
+    facts: TypeFacts,
+}
+
+#[derive(Deserialize)]
+struct SamFile {
+    types: HashMap<String, SamEntry>,
+}
+
+fn sam() -> &'static HashMap<String, SamFacts> {
+    static SAM: OnceLock<HashMap<String, SamFacts>> = OnceLock::new();
+    SAM.get_or_init(|| {
+        serde_json::from_str::<SamFile>(SAM_DATA)
+            .expect("data/sam-facts.json is valid")
+            .types
+            .into_iter()
+            .map(|(k, e)| {
+                let facts = SamFacts {
+                    generates: e.generates,
+                    facts: Arc::new(e.facts),
+                };
+                (k, facts)
+            })
+            .collect()
+    })
+}
+
+/// The facts of a SAM type (`AWS::Serverless::Function`).
+///
+/// ```
+/// let f = perimeter::resources::facts::lookup_sam("AWS::Serverless::SimpleTable").unwrap();
+/// assert_eq!(f.generates.as_deref(), Some("AWS::DynamoDB::Table"));
+/// assert!(f.facts.create_only.iter().any(|p| p == "TableName"));
+/// ```
+pub fn lookup_sam(type_name: &str) -> Option<&'static SamFacts> {
+    sam().get(type_name)
+}
+
+/// The facts of any type a template may hold before deployment: a CloudFormation type
+/// from its schema, or a SAM type from the SAM specification.
+pub fn lookup_any(type_name: &str) -> Option<Arc<TypeFacts>> {
+    lookup(type_name).or_else(|| lookup_sam(type_name).map(|s| s.facts.clone()))
+}

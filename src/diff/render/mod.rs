@@ -64,6 +64,11 @@ impl Report {
         self.files.iter().any(|f| f.diff.destructive())
     }
 
+    /// Whether a resource of a type no schema knows changes (impact unknown).
+    pub fn unknown(&self) -> bool {
+        self.files.iter().any(|f| f.diff.unknown())
+    }
+
     /// Resources per impact over all files, in a fixed order.
     pub fn counts(&self) -> Vec<(Impact, usize)> {
         let mut total: Vec<(Impact, usize)> = Vec::new();
@@ -87,7 +92,10 @@ impl Report {
         let mut parts: Vec<String> = self
             .counts()
             .iter()
-            .map(|(i, n)| format!("{n} to {}", i.label()))
+            .map(|(i, n)| match i {
+                Impact::Unknown => format!("{n} of unknown impact"),
+                _ => format!("{n} to {}", i.label()),
+            })
             .collect();
         let others: usize = self.files.iter().map(|f| f.diff.sections.len()).sum();
         if others > 0 {
