@@ -1061,3 +1061,25 @@ fn a_type_no_schema_knows_is_impact_unknown_counted_and_failed_on() {
     assert_eq!(fail_on(&t(1), &t(2), "unknown"), Some(3));
     assert_eq!(fail_on(&t(1), &t(1), "unknown"), Some(0));
 }
+
+#[test]
+fn fn_join_user_data_diffs_line_by_line() {
+    let t = |package: &str| {
+        format!(
+            "Parameters:\n  Bucket: {{Type: String}}\nResources:\n  Host:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-12345678\n      UserData:\n        Fn::Base64:\n          Fn::Join:\n            - ''\n            - - \"#!/bin/bash\\n\"\n              - \"yum install -y {package}\\n\"\n              - \"aws s3 cp s3://\"\n              - !Ref Bucket\n              - \"/app.tar.gz /opt/app.tar.gz\\n\"\n              - \"systemctl start app\\n\"\n"
+        )
+    };
+    let d = diff(&yaml(&t("httpd")), &yaml(&t("nginx")));
+    let out = render::terminal(&Report::single("t.yaml", d.clone()), false);
+    assert!(out.contains("\n        - yum install -y httpd\n"), "{out}");
+    assert!(out.contains("\n        + yum install -y nginx\n"), "{out}");
+    assert!(
+        out.contains("aws s3 cp s3://${Bucket}/app.tar.gz /opt/app.tar.gz"),
+        "{out}"
+    );
+    let md = render::markdown(&Report::single("t.yaml", d));
+    assert!(
+        md.contains("\n-     yum install -y httpd\n+     yum install -y nginx\n"),
+        "{md}"
+    );
+}

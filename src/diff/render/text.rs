@@ -17,27 +17,46 @@ pub fn show(v: &Value) -> String {
     }
 }
 
-/// The multi-line text inside a value, if it has one: a long string, an Fn::Sub body,
-/// or a JSON document held in a string (a policy), pretty-printed so it diffs by line.
+/// The text an `Fn::Join` builds, its intrinsic parts in `${}` form, when it joins a
+/// literal list (user data, scripts and documents are often written this way).
+fn join_text(delimiter: &str, values: &Value) -> Option<String> {
+    let Value::List(parts) = values else {
+        return None;
+    };
+    Some(
+        parts
+            .iter()
+            .map(display)
+            .collect::<Vec<_>>()
+            .join(delimiter),
+    )
+}
+
+/// The multi-line text inside a value, if it has one: a long string, an Fn::Sub body, an
+/// Fn::Join of lines (either inside Fn::Base64), or a JSON document held in a string (a
+/// policy), pretty-printed so it diffs by line.
 fn multiline(v: &Value) -> Option<Cow<'_, str>> {
-    let s = match v {
-        Value::String(s) => s.as_str(),
-        Value::Fn(f) => match &**f {
-            Intrinsic::Sub { template, .. } => template.as_str(),
-            Intrinsic::Base64(Value::Fn(inner)) => match &**inner {
-                Intrinsic::Sub { template, .. } => template.as_str(),
+    let text: Cow<'_, str> = match v {
+        Value::String(s) => Cow::Borrowed(s.as_str()),
+        Value::Fn(f) => {
+            let f = match &**f {
+                Intrinsic::Base64(Value::Fn(inner)) => &**inner,
+                other => other,
+            };
+            match f {
+                Intrinsic::Sub { template, .. } => Cow::Borrowed(template.as_str()),
+                Intrinsic::Join { delimiter, values } => Cow::Owned(join_text(delimiter, values)?),
                 _ => return None,
-            },
-            _ => return None,
-        },
+            }
+        }
         _ => return None,
     };
-    if s.trim_start().starts_with('{')
-        && let Ok(json) = serde_json::from_str::<serde_json::Value>(s)
+    if text.trim_start().starts_with('{')
+        && let Ok(json) = serde_json::from_str::<serde_json::Value>(&text)
     {
         return serde_json::to_string_pretty(&json).ok().map(Cow::Owned);
     }
-    s.contains('\n').then_some(Cow::Borrowed(s))
+    text.contains('\n').then_some(text)
 }
 
 /// A line-by-line diff of two long strings, `-`/`+`/` ` prefixed, two lines of context.
