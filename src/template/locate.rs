@@ -63,7 +63,9 @@ impl Locator {
     pub fn new(text: &str) -> Option<Locator> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let root = match Format::detect(text) {
-            Format::Json => parse_json::parse(text).ok()?,
+            Format::Json => parse_json::parse(text)
+                .ok()
+                .or_else(|| parse_yaml::parse(text).ok())?,
             Format::Yaml => parse_yaml::parse(text).ok()?,
         };
         let mut entries = vec![Entry {

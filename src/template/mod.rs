@@ -12,6 +12,7 @@ mod doc;
 mod emit_json;
 mod emit_yaml;
 pub mod files;
+mod foreach;
 pub mod intrinsic;
 mod locate;
 mod model;
@@ -21,6 +22,7 @@ mod parse_yaml;
 pub mod sub;
 pub mod typed;
 mod value;
+mod yaml_lenient;
 
 pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
@@ -76,12 +78,18 @@ impl Template {
             Format::Json => parse_json::parse(text)?,
             Format::Yaml => parse_yaml::parse(text)?,
         };
-        decode::template(node)
+        decode::template(foreach::expand(node)?)
     }
 
-    /// Parses a template, telling JSON from YAML by its first character.
+    /// Parses a template, JSON or YAML: a text that starts with `{` is read as JSON and,
+    /// if that fails, as YAML (flow-style YAML starts with `{` too), as CloudFormation
+    /// does; the JSON error is kept when neither reads.
     pub fn parse_any(text: &str) -> Result<Template, ParseError> {
-        Template::parse(text, Format::detect(text))
+        match Format::detect(text) {
+            Format::Json => Template::parse(text, Format::Json)
+                .or_else(|e| Template::parse(text, Format::Yaml).map_err(|_| e)),
+            Format::Yaml => Template::parse(text, Format::Yaml),
+        }
     }
 
     /// Emits JSON (two-space indent, trailing newline).

@@ -31,7 +31,22 @@ enum Frame {
     ),
 }
 
+/// Reads YAML as CloudFormation does: strictly first, then, when that fails on
+/// indentation, with the leniencies of [`super::yaml_lenient`].
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    match parse_strict(text) {
+        Err(e) if e.message.contains("indentation") => {
+            let lenient = super::yaml_lenient::reindent(text);
+            if lenient == text {
+                return Err(e);
+            }
+            parse_strict(&lenient).map_err(|_| e)
+        }
+        other => other,
+    }
+}
+
+fn parse_strict(text: &str) -> Result<Node, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();

@@ -1,0 +1,193 @@
+//! What CloudFormation (and PyYAML, which cfn-lint uses) accept in YAML and a strict
+//! reader refuses: a multi-line quoted scalar whose continuation lines sit at (or left of)
+//! its key's indentation, and a flow collection (`[...]`, `{...}`) whose lines or closing
+//! bracket do the same. In both, leading white space of a continuation line carries no
+//! meaning (quoted scalars fold it away; flow collections ignore it), so indenting such
+//! lines one column past the line the construct began on changes no value. The reader
+//! retries with that text only after the strict reading failed on indentation; line
+//! numbers are kept.
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Block,
+    /// Inside a flow collection of this depth, begun on a line of this indentation.
+    Flow {
+        depth: usize,
+        anchor: usize,
+    },
+    /// Inside a quoted scalar, begun on a line of this indentation; `flow` is the depth
+    /// of the flow collection around it (0 in block context).
+    Quoted {
+        double: bool,
+        anchor: usize,
+        flow: usize,
+    },
+    /// Inside a literal or folded block scalar whose parent line has this indentation.
+    BlockScalar {
+        parent: usize,
+    },
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// The text with continuation lines of quoted scalars and flow collections indented
+/// past the line each began on; other lines as they are.
+pub fn reindent(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut state = State::Block;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let indent = indent_of(content);
+        let blank = content.trim().is_empty();
+        if let State::BlockScalar { parent } = state {
+            if blank || indent > parent {
+                out.push_str(line);
+                continue;
+            }
+            state = State::Block;
+        }
+        let anchor = match state {
+            State::Flow { anchor, .. } | State::Quoted { anchor, .. } => Some(anchor),
+            _ => None,
+        };
+        match anchor {
+            Some(a) if !blank && indent <= a => {
+                out.push_str(&" ".repeat(a + 1 - indent));
+                out.push_str(line);
+            }
+            _ => out.push_str(line),
+        }
+        state = scan(content, indent, state);
+    }
+    out
+}
+
+/// The state after one line.
+fn scan(line: &str, indent: usize, mut state: State) -> State {
+    let b = line.as_bytes();
+    let mut i = if matches!(state, State::Block) {
+        indent
+    } else {
+        0
+    };
+    // Whether the next non-space character starts a token (a value, a key, an item).
+    let mut token_start = matches!(state, State::Block | State::Flow { .. });
+    while i < b.len() {
+        let c = b[i];
+        match state {
+            State::Quoted {
+                double,
+                anchor: _,
+                flow,
+            } => {
+                if double && c == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                let quote = if double { b'"' } else { b'\'' };
+                if c == quote {
+                    if !double && b.get(i + 1) == Some(&b'\'') {
+                        i += 2;
+                        continue;
+                    }
+                    state = if flow > 0 {
+                        State::Flow {
+                            depth: flow,
+                            anchor: indent,
+                        }
+                    } else {
+                        State::Block
+                    };
+                    token_start = false;
+                }
+            }
+            State::Block | State::Flow { .. } => {
+                let flow = match state {
+                    State::Flow { depth, .. } => depth,
+                    _ => 0,
+                };
+                let anchor = match state {
+                    State::Flow { anchor, .. } => anchor,
+                    _ => indent,
+                };
+                if c == b' ' || c == b'\t' {
+                    i += 1;
+                    continue;
+                }
+                if c == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') {
+                    break;
+                }
+                if token_start && (c == b'"' || c == b'\'') {
+                    state = State::Quoted {
+                        double: c == b'"',
+                        anchor,
+                        flow,
+                    };
+                    i += 1;
+                    continue;
+                }
+                if (token_start || flow > 0) && (c == b'[' || c == b'{') {
+                    state = State::Flow {
+                        depth: flow + 1,
+                        anchor,
+                    };
+                    token_start = true;
+                    i += 1;
+                    continue;
+                }
+                if flow > 0 && (c == b']' || c == b'}') {
+                    state = if flow == 1 {
+                        State::Block
+                    } else {
+                        State::Flow {
+                            depth: flow - 1,
+                            anchor,
+                        }
+                    };
+                    token_start = false;
+                    i += 1;
+                    continue;
+                }
+                if flow == 0 && token_start && (c == b'|' || c == b'>') {
+                    let rest = line[i + 1..].trim();
+                    if rest.is_empty()
+                        || rest.starts_with('#')
+                        || rest.chars().all(|x| "+-0123456789".contains(x))
+                    {
+                        return State::BlockScalar { parent: indent };
+                    }
+                }
+                let next_is_space = b.get(i + 1).is_none_or(|n| *n == b' ' || *n == b'\t');
+                token_start = match c {
+                    b':' | b'-' | b'?' if next_is_space => true,
+                    b',' if flow > 0 => true,
+                    _ => false,
+                };
+            }
+            State::BlockScalar { .. } => return state,
+        }
+        i += 1;
+    }
+    state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reindent;
+
+    #[test]
+    fn continuation_lines_move_right_of_their_key() {
+        let q = "a:\n  b: \"one\n  two\"\n  c: 1\n";
+        assert_eq!(reindent(q), "a:\n  b: \"one\n   two\"\n  c: 1\n");
+        let f = "a:\n  b: [\n    1,\n  ]\n  c: {x: 1,\n y: 2}\n";
+        assert_eq!(
+            reindent(f),
+            "a:\n  b: [\n    1,\n   ]\n  c: {x: 1,\n   y: 2}\n"
+        );
+        // Block scalars, comments and apostrophes inside plain scalars are left alone.
+        let other = "a: |\n  it's \"x\n  [\nb: it's # a [ comment\nc: 'x'\n";
+        assert_eq!(reindent(other), other);
+    }
+}
