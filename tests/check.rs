@@ -107,6 +107,31 @@ fn findings_name_the_place_in_the_file() {
     assert!(f.message.contains("0.0.0.0/0"));
 }
 
+#[test]
+fn an_attribute_cloudformation_does_not_define_is_a_finding_unless_a_transform_reads_it() {
+    let text = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Deletionpolicy: Retain\n";
+    let r = check_text("t.yaml", text, &Context::default());
+    let f: Vec<_> = r.findings.iter().filter(|f| f.rule.id == "S102").collect();
+    assert_eq!(f.len(), 1, "{:#?}", r.findings);
+    assert_eq!(f[0].path, "Resources.Topic.Deletionpolicy");
+    assert_eq!(f[0].line, Some(4));
+    assert!(
+        f[0].message
+            .starts_with("unknown resource attribute \"Deletionpolicy\"")
+    );
+    // The Count macro reads its own attribute.
+    let counted = format!(
+        "Transform: Count\n{}",
+        text.replace("Deletionpolicy: Retain", "Count: 3")
+    );
+    let r = check_text("t.yaml", &counted, &Context::default());
+    assert!(
+        r.findings.iter().all(|f| f.rule.id != "S102"),
+        "{:#?}",
+        r.findings
+    );
+}
+
 /// A template of `n` topics (and parameters, outputs, mappings as asked).
 fn sized(resources: usize, parameters: usize, outputs: usize, mappings: usize) -> Template {
     let mut doc =

@@ -113,13 +113,15 @@ fn structural_errors() {
     );
     assert!(err("Resources:\n  A:\n    Properties: {}\n", Format::Yaml).contains("needs a Type"));
     assert!(err("Resources:\n  A:\n    Type: SNS\n", Format::Yaml).contains("Org::Service::Type"));
-    assert!(
-        err(
-            "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Deletionpolicy: Retain\n",
-            Format::Yaml
-        )
-        .contains("unknown resource attribute \"Deletionpolicy\"")
-    );
+    // An attribute CloudFormation does not define is read and kept (a macro or the SAM
+    // transform may consume it); check reports it when no transform is declared.
+    let t = Template::parse(
+        "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Deletionpolicy: Retain\n",
+        Format::Yaml,
+    )
+    .unwrap();
+    assert!(t.resources["A"].other.contains_key("Deletionpolicy"));
+    assert!(t.to_yaml().contains("    Deletionpolicy: Retain\n"));
     assert!(
         err("Resource:\n  A:\n    Type: AWS::SNS::Topic\n", Format::Yaml)
             .contains("unknown top-level section \"Resource\"")

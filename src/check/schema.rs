@@ -8,6 +8,20 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     let transformed = t.transform.is_some();
     for (id, r) in &t.resources {
         let ty = r.resource_type.as_str();
+        // Attributes CloudFormation does not define: a declared transform (a macro, SAM)
+        // may consume them; without one, CloudFormation refuses the template.
+        if !transformed {
+            for name in r.other.keys() {
+                out.push(Finding::on(
+                    rules::UNKNOWN_PROPERTY,
+                    id.as_str(),
+                    name,
+                    format!(
+                        "unknown resource attribute {name:?}: expected Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, CreationPolicy, UpdatePolicy, Metadata or Version"
+                    ),
+                ));
+            }
+        }
         let Some(f) = facts::lookup(ty) else {
             // Custom resources and macro-expanded types (AWS::Serverless::*) have no
             // provider schema; registry types may be private to an account.

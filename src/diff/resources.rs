@@ -110,8 +110,10 @@ fn whole(r: &Resource, kind: ChangeKind) -> Vec<Change> {
     let attrs = attributes(r)
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k.to_string(), v)));
+    let other = r.other.iter().map(|(k, v)| (k.clone(), v.clone()));
     props
         .chain(attrs)
+        .chain(other)
         .map(|(path, v)| {
             let (old, new) = if kind == ChangeKind::Added {
                 (None, Some(v))
@@ -226,13 +228,25 @@ fn modified(id: &LogicalId, o: &Resource, r: &Resource) -> Option<Pending> {
         && o.creation_policy == r.creation_policy
         && o.update_policy == r.update_policy
         && o.metadata == r.metadata
-        && o.version == r.version;
-    let pairs = if same_attributes {
-        vec![]
-    } else {
-        attributes(o).into_iter().zip(attributes(r)).collect()
-    };
-    for ((name, a), (_, b)) in pairs {
+        && o.version == r.version
+        && o.other == r.other;
+    let mut pairs: Vec<(String, Option<Value>, Option<Value>)> = Vec::new();
+    if !same_attributes {
+        for ((name, a), (_, b)) in attributes(o).into_iter().zip(attributes(r)) {
+            pairs.push((name.to_string(), a, b));
+        }
+        // Attributes CloudFormation does not define (a macro's), by name.
+        let names: BTreeSet<&String> = o.other.keys().chain(r.other.keys()).collect();
+        for name in names {
+            pairs.push((
+                name.clone(),
+                o.other.get(name).cloned(),
+                r.other.get(name).cloned(),
+            ));
+        }
+    }
+    for (name, a, b) in pairs {
+        let name = name.as_str();
         match (a, b) {
             (Some(a), Some(b)) => diff_value(name, &a, &b, Cursor::free(), &mut changes),
             (Some(a), None) => changes.push(Change {

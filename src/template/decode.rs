@@ -196,7 +196,7 @@ fn resource(n: Node, path: &Path) -> Result<Resource, ParseError> {
         .parse()
         .map_err(|e: String| err(tpos, &tpath, e))?;
     let mut r = Resource::new(rtype);
-    for (key, kpos, v) in entries {
+    for (key, _, v) in entries {
         let p = path.key(&key);
         match key.as_str() {
             "Properties" => r.properties = value_map(v, &p, Ctx::Plain)?,
@@ -220,14 +220,9 @@ fn resource(n: Node, path: &Path) -> Result<Resource, ParseError> {
             "UpdatePolicy" => r.update_policy = Some(value(v, &p, Ctx::Plain)?),
             "Metadata" => r.metadata = Some(value(v, &p, Ctx::Plain)?),
             "Version" => r.version = Some(value(v, &p, Ctx::Plain)?),
-            other => {
-                return Err(err(
-                    kpos,
-                    path,
-                    format!(
-                        "unknown resource attribute {other:?}: expected Type, Properties, DependsOn, Condition, DeletionPolicy, UpdateReplacePolicy, CreationPolicy, UpdatePolicy, Metadata or Version"
-                    ),
-                ));
+            _ => {
+                let val = value(v, &p, Ctx::Plain)?;
+                r.other.insert(key, val);
             }
         }
     }

@@ -87,6 +87,9 @@ impl Doc {
         entry(&mut m, "UpdateReplacePolicy", v(&r.update_replace_policy));
         entry(&mut m, "Metadata", v(&r.metadata));
         entry(&mut m, "Version", v(&r.version));
+        for (k, x) in &r.other {
+            entry(&mut m, k, Some(Doc::value(x)));
+        }
         Doc::Map(m)
     }
 

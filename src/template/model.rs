@@ -124,6 +124,9 @@ pub struct Resource {
     pub metadata: Option<Value>,
     /// The legacy `Version` attribute of custom resources.
     pub version: Option<Value>,
+    /// Attributes CloudFormation does not define, kept as written: a macro (`Count`) or
+    /// the SAM transform may read them; check reports them when no transform is declared.
+    pub other: BTreeMap<String, Value>,
 }
 
 impl Resource {
@@ -139,6 +142,7 @@ impl Resource {
             update_policy: None,
             metadata: None,
             version: None,
+            other: BTreeMap::new(),
         }
     }
 }

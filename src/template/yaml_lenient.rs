@@ -32,6 +32,16 @@ fn indent_of(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
+/// The column of a line's first key or value: past its indentation and any `- ` item
+/// marks, which is where the block a construct begins in is indented.
+fn key_column(line: &str) -> usize {
+    let mut rest = line.trim_start_matches(' ');
+    while let Some(after) = rest.strip_prefix("- ") {
+        rest = after.trim_start_matches(' ');
+    }
+    line.len() - rest.len()
+}
+
 /// The text with continuation lines of quoted scalars and flow collections indented
 /// past the line each began on; other lines as they are.
 pub fn reindent(text: &str) -> String {
@@ -59,13 +69,13 @@ pub fn reindent(text: &str) -> String {
             }
             _ => out.push_str(line),
         }
-        state = scan(content, indent, state);
+        state = scan(content, indent, key_column(content), state);
     }
     out
 }
 
 /// The state after one line.
-fn scan(line: &str, indent: usize, mut state: State) -> State {
+fn scan(line: &str, indent: usize, key_col: usize, mut state: State) -> State {
     let b = line.as_bytes();
     let mut i = if matches!(state, State::Block) {
         indent
@@ -110,7 +120,7 @@ fn scan(line: &str, indent: usize, mut state: State) -> State {
                 };
                 let anchor = match state {
                     State::Flow { anchor, .. } => anchor,
-                    _ => indent,
+                    _ => key_col,
                 };
                 if c == b' ' || c == b'\t' {
                     i += 1;
@@ -118,6 +128,14 @@ fn scan(line: &str, indent: usize, mut state: State) -> State {
                 }
                 if c == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t') {
                     break;
+                }
+                // A tag (`!Sub`) or an anchor (`&a`) before a value: the value still
+                // starts a token.
+                if token_start && (c == b'!' || c == b'&') {
+                    while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+                        i += 1;
+                    }
+                    continue;
                 }
                 if token_start && (c == b'"' || c == b'\'') {
                     state = State::Quoted {
@@ -181,6 +199,8 @@ mod tests {
     fn continuation_lines_move_right_of_their_key() {
         let q = "a:\n  b: \"one\n  two\"\n  c: 1\n";
         assert_eq!(reindent(q), "a:\n  b: \"one\n   two\"\n  c: 1\n");
+        let tagged = "a:\n  - b: !Sub '{\n      x\n  }'\n";
+        assert_eq!(reindent(tagged), "a:\n  - b: !Sub '{\n      x\n     }'\n");
         let f = "a:\n  b: [\n    1,\n  ]\n  c: {x: 1,\n y: 2}\n";
         assert_eq!(
             reindent(f),
