@@ -696,7 +696,7 @@ fn fn_if_whole_properties_and_the_else_branch_are_labelled() {
         .filter(|c| c.kind == ChangeKind::Added)
         .collect();
     assert_eq!(added.len(), 1, "{:#?}", d.iam);
-    assert_eq!(added[0].location, "Policy [unless IsProd] policy");
+    assert_eq!(added[0].location, "Policy policy [unless IsProd]");
 }
 
 #[test]
@@ -1082,4 +1082,60 @@ fn fn_join_user_data_diffs_line_by_line() {
         md.contains("\n-     yum install -y httpd\n+     yum install -y nginx\n"),
         "{md}"
     );
+}
+
+#[test]
+fn intrinsic_arguments_compare_as_values() {
+    // Found on the corpus (aws-quickstart/quickstart-aws-vpc): an index written "0" then 0
+    // is no change, as CloudFormation resolves both alike.
+    let t = |i: &str| {
+        format!(
+            "Parameters:\n  Zones: {{Type: 'List<AWS::EC2::AvailabilityZone::Name>'}}\nResources:\n  Subnet:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: 10.0.0.0/24\n      AvailabilityZone: !Select [{i}, !Ref Zones]\n"
+        )
+    };
+    assert!(diff(&yaml(&t("'0'")), &yaml(&t("0"))).is_empty());
+    assert_eq!(verdict(&t("0"), &t("1"), "Subnet").0, Impact::MayReplace);
+}
+
+#[test]
+fn a_statement_moved_behind_a_condition_is_narrower_not_broader() {
+    // Found on the corpus (quickstart-linux-bastion, cfn-templates KMS key): a statement
+    // that always applied, now only under a condition.
+    let wrap_always: Wrap = |s| {
+        format!(
+            "      Policies:\n        - PolicyName: data\n          PolicyDocument:\n            Statement: [{s}]\n"
+        )
+    };
+    let wrap_if: Wrap = |s| {
+        format!(
+            "      Policies:\n        - PolicyName: data\n          PolicyDocument:\n            Statement:\n              - !If [IsProd, {s}, !Ref AWS::NoValue]\n"
+        )
+    };
+    let d = diff(&role_with(NARROW, wrap_always), &role_with(NARROW, wrap_if));
+    assert_eq!(d.iam.len(), 2, "{:#?}", d.iam);
+    assert!(!d.broadens(), "{:#?}", d.iam);
+    // The other way round it applies in more deployments: broader.
+    let d = diff(&role_with(NARROW, wrap_if), &role_with(NARROW, wrap_always));
+    assert!(d.broadens(), "{:#?}", d.iam);
+}
+
+#[test]
+fn a_boundary_removed_with_its_role_is_no_broadening() {
+    // Found on the corpus (widdix/aws-cf-templates): a role deleted with its boundary.
+    let role = "  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n      PermissionsBoundary: arn:aws:iam::111111111111:policy/boundary\n";
+    let topic = "  Topic:\n    Type: AWS::SNS::Topic\n";
+    let with = yaml(&format!("Resources:\n{role}{topic}"));
+    let without = yaml(&format!("Resources:\n{topic}"));
+    let d = diff(&with, &without);
+    assert!(d.iam.iter().any(|c| c.effect == "Boundary"), "{:#?}", d.iam);
+    assert!(!d.broadens(), "{:#?}", d.iam);
+    // The role stays, its boundary goes: broader.
+    let unbounded = yaml(&format!(
+        "Resources:\n{}{topic}",
+        role.replace(
+            "      PermissionsBoundary: arn:aws:iam::111111111111:policy/boundary\n",
+            ""
+        )
+    ));
+    assert!(diff(&with, &unbounded).broadens());
 }

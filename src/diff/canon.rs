@@ -75,7 +75,18 @@ pub fn same(a: &Value, b: &Value, at: Cursor) -> bool {
                 && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| same(v, w, at.field(k))))
         }
-        (Value::Fn(x), Value::Fn(y)) => x == y,
+        // Intrinsics compare by name and arguments, the arguments as values: `Fn::Select
+        // ["0", x]` is `Fn::Select [0, x]`, as in `canon` and for CloudFormation.
+        (Value::Fn(x), Value::Fn(y)) => {
+            x == y
+                || (x.name() == y.name() && {
+                    let args = match &**x {
+                        Intrinsic::Ref(_) | Intrinsic::Condition(_) => Cursor::free(),
+                        _ => at,
+                    };
+                    same(&x.long_args(), &y.long_args(), args)
+                })
+        }
         _ => false,
     }
 }

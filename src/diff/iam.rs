@@ -14,9 +14,14 @@ use crate::template::{Template, Value};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Row {
     /// Whose permissions these are: a role, user or group (whichever policy holds the
-    /// statement), a trust policy, a resource's policy; with the conditions that choose
-    /// the statement. A statement moved between policies of one holder grants nothing new.
+    /// statement), a trust policy, a resource's policy. A statement moved between
+    /// policies of one holder grants nothing new.
     holder: String,
+    /// The `Fn::If` conditions that choose the statement (empty: always). A statement
+    /// that always applied covers the same statement behind a condition.
+    when: String,
+    /// The logical ids of the identities it applies to; empty for resource policies.
+    identities: Vec<String>,
     location: String,
     effect: String,
     principals: Vec<String>,
@@ -88,7 +93,18 @@ fn conditions(v: Option<&Value>) -> Vec<String> {
 
 /// The statements of a policy document, in each branch of any `Fn::If` around the
 /// document, its statement list or a statement.
-fn statements(holder: &str, location: &str, doc: &Value, out: &mut Vec<Row>) {
+/// Where a policy's statements belong: whose they are, the conditions already around
+/// them, the identities they apply to, and the location shown.
+struct Place<'a> {
+    holder: &'a str,
+    when: &'a str,
+    identities: &'a [String],
+    location: &'a str,
+}
+
+/// The statements of a policy document, in each branch of any `Fn::If` around the
+/// document, its statement list or a statement.
+fn statements(at: &Place, doc: &Value, out: &mut Vec<Row>) {
     for (label, doc) in branches(doc) {
         // A policy held as a JSON string is read as JSON.
         let parsed;
@@ -109,10 +125,12 @@ fn statements(holder: &str, location: &str, doc: &Value, out: &mut Vec<Row>) {
             actions.extend(texts(s.get("NotAction"), "NOT "));
             let mut resources = texts(s.get("Resource"), "");
             resources.extend(texts(s.get("NotResource"), "NOT "));
-            let when = join(&label, &inner);
+            let when = join(at.when, &join(&label, &inner));
             out.push(Row {
-                holder: labelled(holder, &when),
-                location: labelled(location, &when),
+                holder: at.holder.to_string(),
+                location: labelled(at.location, &when),
+                when,
+                identities: at.identities.to_vec(),
                 effect: s.get("Effect").map(display).unwrap_or_default(),
                 principals: principals(s),
                 actions,
@@ -126,61 +144,95 @@ fn statements(holder: &str, location: &str, doc: &Value, out: &mut Vec<Row>) {
 fn rows(t: &Template) -> Vec<Row> {
     let mut out = Vec::new();
     for (id, r) in &t.resources {
-        for (label, p) in property_sets(&r.properties) {
-            let id = labelled(id.as_str(), &label);
-            resource_rows(&id, r.resource_type.as_str(), p, &mut out);
+        for (when, p) in property_sets(&r.properties) {
+            resource_rows(id.as_str(), &when, r.resource_type.as_str(), p, &mut out);
         }
     }
     out
 }
 
-/// The rows of one resource's properties (one branch of them, when they are behind an
-/// `Fn::If`); `id` carries that branch's label.
-fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out: &mut Vec<Row>) {
-    let attached = |out: &mut Vec<Row>, what: &str| {
-        for (label, arn) in elements(p.get("ManagedPolicyArns")) {
-            out.push(Row {
-                holder: labelled(id, &label),
-                location: labelled(&format!("{id} {what}"), &label),
-                effect: "Attach".into(),
-                principals: vec![],
-                actions: vec!["managed policy".into()],
-                resources: vec![display(arn)],
-                conditions: vec![],
-            });
-        }
+/// The logical id an identity list item names (`!Ref Role`), or its text.
+fn identity(v: &Value) -> String {
+    match v {
+        Value::Fn(f) => match &**f {
+            crate::template::Intrinsic::Ref(r) => r.clone(),
+            _ => display(v),
+        },
+        other => display(other),
+    }
+}
+
+/// The rows of one resource's properties (one branch of them, chosen by `when`, when
+/// they are behind an `Fn::If`).
+fn resource_rows(
+    id: &str,
+    when: &str,
+    resource_type: &str,
+    p: &BTreeMap<String, Value>,
+    out: &mut Vec<Row>,
+) {
+    let me = [id.to_string()];
+    let row = |location: &str, when: &str, holder: &str, identities: &[String]| Row {
+        holder: holder.to_string(),
+        when: when.to_string(),
+        identities: identities.to_vec(),
+        location: labelled(location, when),
+        effect: String::new(),
+        principals: vec![],
+        actions: vec![],
+        resources: vec![],
+        conditions: vec![],
     };
     match resource_type {
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(doc) = p.get("AssumeRolePolicyDocument") {
                 let trust = format!("{id} trust policy");
-                statements(&trust, &trust, doc, out);
+                let at = Place {
+                    holder: &trust,
+                    when,
+                    identities: &[],
+                    location: &trust,
+                };
+                statements(&at, doc, out);
             }
             for (label, pol) in elements(p.get("Policies")) {
                 if let Some(pm) = pol.as_map() {
                     let name = pm.get("PolicyName").map(display).unwrap_or_default();
                     if let Some(doc) = pm.get("PolicyDocument") {
-                        let location = labelled(&format!("{id} inline policy {name}"), &label);
-                        statements(&labelled(id, &label), &location, doc, out);
+                        let location = format!("{id} inline policy {name}");
+                        let when = join(when, &label);
+                        let at = Place {
+                            holder: id,
+                            when: &when,
+                            identities: &me,
+                            location: &location,
+                        };
+                        statements(&at, doc, out);
                     }
                 }
             }
-            attached(out, "managed policies");
+            for (label, arn) in elements(p.get("ManagedPolicyArns")) {
+                let mut r = row(
+                    &format!("{id} managed policies"),
+                    &join(when, &label),
+                    id,
+                    &me,
+                );
+                r.effect = "Attach".into();
+                r.actions = vec!["managed policy".into()];
+                r.resources = vec![display(arn)];
+                out.push(r);
+            }
             for (label, b) in p
                 .get("PermissionsBoundary")
                 .map(branches)
                 .unwrap_or_default()
             {
-                let location = labelled(&format!("{id} permissions boundary"), &label);
-                out.push(Row {
-                    holder: location.clone(),
-                    location,
-                    effect: "Boundary".into(),
-                    principals: vec![],
-                    actions: vec![],
-                    resources: vec![display(b)],
-                    conditions: vec![],
-                });
+                let location = format!("{id} permissions boundary");
+                let mut r = row(&location, &join(when, &label), &location, &me);
+                r.effect = "Boundary".into();
+                r.resources = vec![display(b)];
+                out.push(r);
             }
         }
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
@@ -196,25 +248,25 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
             };
             // The identities it is attached to hold its statements, as their inline
             // policies' (`!Ref Role` names the role `Role`).
-            let mut holders: Vec<String> = ["Roles", "Users", "Groups"]
+            let mut identities: Vec<String> = ["Roles", "Users", "Groups"]
                 .iter()
                 .flat_map(|k| items(p.get(*k)))
-                .map(|v| match v {
-                    Value::Fn(f) => match &**f {
-                        crate::template::Intrinsic::Ref(r) => r.clone(),
-                        _ => display(v),
-                    },
-                    other => display(other),
-                })
+                .map(identity)
                 .collect();
-            holders.sort();
-            let holder = if holders.is_empty() {
+            identities.sort();
+            let holder = if identities.is_empty() {
                 location.clone()
             } else {
-                holders.join(", ")
+                identities.join(", ")
             };
             if let Some(doc) = p.get("PolicyDocument") {
-                statements(&holder, &location, doc, out);
+                let at = Place {
+                    holder: &holder,
+                    when,
+                    identities: &identities,
+                    location: &location,
+                };
+                statements(&at, doc, out);
             }
         }
         "AWS::Lambda::Permission" => {
@@ -230,15 +282,13 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
                 }
             }
             let location = format!("{id} Lambda permission");
-            out.push(Row {
-                holder: location.clone(),
-                location,
-                effect: "Allow".into(),
-                principals: texts(p.get("Principal"), ""),
-                actions: texts(p.get("Action"), ""),
-                resources: texts(p.get("FunctionName"), ""),
-                conditions: conds,
-            });
+            let mut r = row(&location, when, &location, &[]);
+            r.effect = "Allow".into();
+            r.principals = texts(p.get("Principal"), "");
+            r.actions = texts(p.get("Action"), "");
+            r.resources = texts(p.get("FunctionName"), "");
+            r.conditions = conds;
+            out.push(r);
         }
         other => {
             let key = match other {
@@ -256,7 +306,13 @@ fn resource_rows(id: &str, resource_type: &str, p: &BTreeMap<String, Value>, out
                 && let Some(doc) = p.get(k)
             {
                 let location = format!("{id} {what}");
-                statements(&location, &location, doc, out);
+                let at = Place {
+                    holder: &location,
+                    when,
+                    identities: &[],
+                    location: &location,
+                };
+                statements(&at, doc, out);
             }
         }
     }
@@ -266,10 +322,12 @@ fn set(v: &[String]) -> BTreeSet<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// Whether `new` grants nothing `old` did not: same holder and effect, principals,
-/// actions and resources within the old ones, and at least the old conditions.
+/// Whether `new` grants nothing `old` did not: same holder (under the same `Fn::If`
+/// conditions, or `old` unconditional) and effect, principals, actions and resources
+/// within the old ones, and at least the old conditions.
 fn covered(new: &Row, old: &Row) -> bool {
     new.holder == old.holder
+        && (old.when.is_empty() || old.when == new.when)
         && new.effect == old.effect
         && set(&new.principals).is_subset(&set(&old.principals))
         && set(&new.actions).is_subset(&set(&old.actions))
@@ -285,8 +343,14 @@ pub fn diff_iam(old: &Template, new: &Template) -> Vec<IamChange> {
     let mut out = Vec::new();
     let grant = |e: &str| e == "Allow" || e == "Attach";
     for r in &removed {
-        // Removing a Deny, or a boundary, permits what it stopped.
-        let broadens = r.effect == "Deny" || r.effect == "Boundary";
+        // Removing a Deny, or a boundary, permits what it stopped, unless the identities
+        // it held back are gone too.
+        let stopping = r.effect == "Deny" || r.effect == "Boundary";
+        let still_there = r.identities.is_empty()
+            || r.identities
+                .iter()
+                .any(|i| new.resources.contains_key(i.as_str()));
+        let broadens = stopping && still_there;
         out.push(change(ChangeKind::Removed, r, broadens));
     }
     for r in &added {
