@@ -1139,3 +1139,21 @@ fn a_boundary_removed_with_its_role_is_no_broadening() {
     ));
     assert!(diff(&with, &unbounded).broadens());
 }
+
+#[test]
+fn a_rule_moved_behind_a_condition_opens_nothing() {
+    // Found on the corpus (quickstart-linux-bastion): SSH from the remote CIDR, now only
+    // when that CIDR is given.
+    let group = |ingress: &str| {
+        yaml(&format!(
+            "Conditions:\n  HasCidr: !Equals [a, b]\nResources:\n  Bastion:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: b\n      SecurityGroupIngress: {ingress}\n"
+        ))
+    };
+    let rule = "{IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 10.0.0.0/8}";
+    let always = group(&format!("[{rule}]"));
+    let behind = group(&format!("[!If [HasCidr, {rule}, !Ref AWS::NoValue]]"));
+    let d = diff(&always, &behind);
+    assert_eq!(d.security_groups.len(), 2);
+    assert!(!d.broadens(), "{:#?}", d.security_groups);
+    assert!(diff(&behind, &always).broadens());
+}

@@ -10,7 +10,12 @@ use crate::template::{Template, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Rule {
+    /// The group, with the `Fn::If` conditions that choose the rule (`Web [if IsProd]`).
     group: String,
+    /// The group alone, and those conditions: a rule that always applied covers the same
+    /// rule behind a condition.
+    base: String,
+    when: String,
     direction: String,
     protocol: String,
     ports: String,
@@ -29,7 +34,12 @@ fn protocol(v: Option<&Value>) -> String {
     }
 }
 
-fn rule(group: String, direction: &str, m: &std::collections::BTreeMap<String, Value>) -> Rule {
+fn rule(
+    base: &str,
+    when: &str,
+    direction: &str,
+    m: &std::collections::BTreeMap<String, Value>,
+) -> Rule {
     let protocol = protocol(m.get("IpProtocol"));
     let from = m.get("FromPort").map(display);
     let to = m.get("ToPort").map(display);
@@ -57,7 +67,9 @@ fn rule(group: String, direction: &str, m: &std::collections::BTreeMap<String, V
         .find_map(|(k, p)| m.get(*k).map(|v| format!("{p}{}", display(v))))
         .unwrap_or_else(|| "?".into());
     Rule {
-        group,
+        group: labelled(base, when),
+        base: base.to_string(),
+        when: when.to_string(),
         direction: direction.into(),
         protocol,
         ports,
@@ -80,8 +92,7 @@ fn rules(t: &Template) -> Vec<Rule> {
                     ] {
                         for (inner, m) in elements(p.get(key)) {
                             if let Some(m) = m.as_map() {
-                                let group = labelled(id.as_str(), &join(&outer, &inner));
-                                out.push(rule(group, dir, m));
+                                out.push(rule(id.as_str(), &join(&outer, &inner), dir, m));
                             }
                         }
                     }
@@ -102,7 +113,7 @@ fn rules(t: &Template) -> Vec<Rule> {
                         Some(v) => display(v),
                         None => id.to_string(),
                     };
-                    out.push(rule(labelled(&group, &outer), dir, p));
+                    out.push(rule(&group, &outer, dir, p));
                 }
                 _ => {}
             }
@@ -113,10 +124,10 @@ fn rules(t: &Template) -> Vec<Rule> {
 
 pub fn diff_rules(old: &Template, new: &Template) -> Vec<RuleChange> {
     let (a, b) = (rules(old), rules(new));
-    // What traffic a rule lets through: everything but its description.
+    // What traffic a rule lets through: everything but its description and conditions.
     let traffic = |r: &Rule| {
         (
-            r.group.clone(),
+            r.base.clone(),
             r.direction.clone(),
             r.protocol.clone(),
             r.ports.clone(),
@@ -126,11 +137,13 @@ pub fn diff_rules(old: &Template, new: &Template) -> Vec<RuleChange> {
     let mut out = Vec::new();
     for (kind, from, other) in [(ChangeKind::Removed, &a, &b), (ChangeKind::Added, &b, &a)] {
         let present: BTreeSet<&Rule> = other.iter().collect();
-        let flows: BTreeSet<_> = other.iter().map(traffic).collect();
         for r in from.iter().filter(|r| !present.contains(r)) {
             let anywhere = matches!(r.peer.as_str(), "0.0.0.0/0" | "::/0");
-            // A rule that only rewords its description opens nothing.
-            let reworded = flows.contains(&traffic(r));
+            // A rule that only rewords its description, or that always applied before
+            // and now only under a condition, opens nothing.
+            let reworded = other
+                .iter()
+                .any(|o| traffic(o) == traffic(r) && (o.when.is_empty() || o.when == r.when));
             out.push(RuleChange {
                 kind,
                 group: r.group.clone(),
