@@ -306,3 +306,20 @@ Outputs:
     let e = Template::parse_any("Parameters:\n  L: {Type: CommaDelimitedList}\nResources:\n  Fn::ForEach::X:\n    - N\n    - !Ref L\n    - T${N}: {Type: AWS::SNS::Topic}\n").unwrap_err();
     assert!(e.to_string().contains("the collection is the parameter L, which has no default: it is known only at deploy time"), "{e}");
 }
+
+#[test]
+fn yaml_leading_zero_reads_as_cloudformation_reads_it() {
+    // CloudFormation reads YAML 1.1 integers: `000400` is octal, deployed as 256 (a
+    // cfn-init file mode written unquoted gets the wrong permissions); found on the diff
+    // corpus (quickstart-linux-bastion), where quoting was removed.
+    let t = Template::parse_any(
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: '000550'\n      TopicName: 000550\n      Account: 012345678901\n      Zero: 0\n",
+    )
+    .unwrap();
+    let p = |n: &str| perimeter::diff::display(prop(&t, "T", n));
+    assert_eq!(p("DisplayName"), "000550");
+    assert_eq!(p("TopicName"), "360");
+    assert!(prop(&t, "T", "TopicName").as_str().is_none());
+    assert_eq!(prop(&t, "T", "Account").as_str(), Some("012345678901"));
+    assert_eq!(p("Zero"), "0");
+}

@@ -52,9 +52,29 @@ def run_perimeter(binary, d):
     return meta, res
 
 
-def category(p, c, rtype, reasons):
+def load_cfn(d, side):
+    try:
+        return json.load(open(os.path.join(d, f"{side}.cfn.json"))).get("Resources", {})
+    except (OSError, ValueError):
+        return {}
+
+
+def refers_to(value, ids):
+    """Whether a value refers (Ref, GetAtt, Sub) to one of the logical ids."""
+    text = json.dumps(value)
+    return any(f'"Ref": "{i}"' in text or f'"{i}.' in text or f'["{i}",' in text or "${" + i in text for i in ids)
+
+
+def category(p, c, rtype, reasons, d=None, rid=None, cdk=None):
     """What distinguishes a disagreement, in a few words."""
     why = " ".join(reasons)
+    if p == "none" and d is not None:
+        old, new = load_cfn(d, "old"), load_cfn(d, "new")
+        if rid in old and old.get(rid) == new.get(rid):
+            sam_replaced = [i for i, imp in cdk.items() if imp in ("replace", "may replace") and new.get(i, {}).get("Type", "").startswith("AWS::Serverless::")]
+            if c in ("replace", "may replace") and refers_to(new.get(rid), sam_replaced):
+                return "unchanged, refers to a SAM resource the CDK replaces"
+            return "unchanged resource"
     if p == "unknown":
         return "no schema facts for the type"
     if rtype.startswith("AWS::Serverless::"):
@@ -108,7 +128,7 @@ def main():
             ci = c["resources"].get(rid, "none")
             if pi != ci:
                 same = False
-                cats[(pi, ci, category(pi, ci, rtype, reasons))].append((d, rid, rtype, reasons))
+                cats[(pi, ci, category(pi, ci, rtype, reasons, d, rid, c["resources"]))].append((d, rid, rtype, reasons))
         if p["broadens"] != c["broadens"]:
             same = False
             broad[(p["broadens"], c["broadens"])].append(d)

@@ -280,9 +280,10 @@ fn scalar(
     Ok(Node { pos: p, kind })
 }
 
-/// YAML 1.2 core-schema resolution of a plain scalar, with one CloudFormation rule: a
-/// number written with a leading zero (an account id, `0755`) stays a string, because
-/// reading it as a number would change its value.
+/// YAML 1.2 core-schema resolution of a plain scalar, with CloudFormation's YAML 1.1
+/// reading of a leading zero: octal digits after it are an octal number (`000400` is
+/// 256: a cfn-init file mode written so is deployed as 256, as users have found), and
+/// other digits (an account id such as `012345678901`) stay a string.
 fn resolve_plain(v: String) -> NodeKind {
     match v.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
@@ -301,6 +302,12 @@ fn resolve_plain(v: String) -> NodeKind {
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'))
         && digits.bytes().any(|b| b.is_ascii_digit());
+    if leading_zero && digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        let negative = v.starts_with('-');
+        if let Ok(n) = i64::from_str_radix(digits, 8) {
+            return NodeKind::Number(if negative { -n } else { n }.into());
+        }
+    }
     if numeric
         && !leading_zero
         && let Some(n) = parse_number(&v)
