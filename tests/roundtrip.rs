@@ -323,3 +323,15 @@ fn yaml_leading_zero_reads_as_cloudformation_reads_it() {
     assert_eq!(prop(&t, "T", "Account").as_str(), Some("012345678901"));
     assert_eq!(p("Zero"), "0");
 }
+
+#[test]
+fn yaml_bare_pair_with_a_flow_value_inside_a_flow_sequence() {
+    // Found on the diff corpus (aws-samples/serverless-patterns): `!Sub [text, Var: value]`
+    // whose value is itself a flow collection.
+    let text = "Resources:\n  Fn:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Sub [\n          \"hook-${ID}\",\n          ID: !Select [2, !Split [\"/\", !Ref AWS::StackId]],\n        ]\n";
+    let t = Template::parse_any(text).unwrap();
+    assert_eq!(
+        perimeter::diff::to_json(prop(&t, "Fn", "TopicName")).to_string(),
+        r#"{"Fn::Sub":["hook-${ID}",{"ID":{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}}]}"#
+    );
+}

@@ -32,11 +32,12 @@ enum Frame {
 }
 
 /// Reads YAML as CloudFormation does: strictly first, then, when that fails on
-/// indentation, with the leniencies of [`super::yaml_lenient`].
+/// indentation or a flow sequence, with the leniencies of [`super::yaml_lenient`].
 pub fn parse(text: &str) -> Result<Node, ParseError> {
+    use super::yaml_lenient::{reindent, wrap_flow_pairs};
     match parse_strict(text) {
-        Err(e) if e.message.contains("indentation") => {
-            let lenient = super::yaml_lenient::reindent(text);
+        Err(e) if e.message.contains("indentation") || e.message.contains("flow sequence") => {
+            let lenient = wrap_flow_pairs(&reindent(text));
             if lenient == text {
                 return Err(e);
             }

@@ -191,6 +191,149 @@ fn scan(line: &str, indent: usize, key_col: usize, mut state: State) -> State {
     state
 }
 
+/// A single-pair mapping written bare inside a flow sequence (`[x, Key: !Select [1, y]]`,
+/// as in `!Sub [text, Var: value]`), which the strict reader refuses when the value is a
+/// flow collection, wrapped in braces (`[x, {Key: !Select [1, y]}]`), which YAML defines
+/// as the same value. Quoted scalars and comments are left alone.
+pub fn wrap_flow_pairs(text: &str) -> String {
+    // Open flow collections: their bracket, and whether a wrapped pair is open in them.
+    let mut stack: Vec<(u8, bool)> = Vec::new();
+    let mut out = String::with_capacity(text.len() + 16);
+    let b = text.as_bytes();
+    let mut i = 0;
+    // Whether the next token starts an item of the innermost sequence.
+    let mut item_start = false;
+    while i < b.len() {
+        let c = b[i];
+        if stack.is_empty() {
+            // Block context: a flow collection starts after `: `, `- `, a tag, or at the
+            // start of a line's content.
+            if c == b'#' && (i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\n') {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                out.push_str(&text[i..end]);
+                i = end;
+                continue;
+            }
+            if c == b'[' || c == b'{' {
+                let before = text[..i].trim_end_matches(' ');
+                let last_word = before.rsplit([' ', '\n']).next().unwrap_or("");
+                let starts = before.is_empty()
+                    || before.ends_with(['\n', ':', '-'])
+                    || last_word.starts_with('!');
+                if starts {
+                    stack.push((c, false));
+                    item_start = c == b'[';
+                }
+            } else if c == b'"' || c == b'\'' {
+                let before = text[..i].trim_end_matches(' ');
+                if before.is_empty() || before.ends_with(['\n', ':', '-']) {
+                    let end = quoted_end(text, i);
+                    out.push_str(&text[i..end]);
+                    i = end;
+                    continue;
+                }
+            }
+            let ch = text[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+            continue;
+        }
+        match c {
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            b'#' if i > 0 && matches!(b[i - 1], b' ' | b'\n' | b'\t') => {
+                let end = text[i..].find('\n').map_or(b.len(), |n| i + n);
+                out.push_str(&text[i..end]);
+                i = end;
+                continue;
+            }
+            b'"' | b'\'' => {
+                let end = quoted_end(text, i);
+                out.push_str(&text[i..end]);
+                i = end;
+                item_start = false;
+                continue;
+            }
+            b'[' | b'{' => {
+                stack.push((c, false));
+                item_start = c == b'[';
+                out.push(c as char);
+                i += 1;
+                continue;
+            }
+            b']' | b'}' => {
+                if let Some((_, true)) = stack.last() {
+                    out.push('}');
+                }
+                stack.pop();
+                item_start = false;
+                out.push(c as char);
+                i += 1;
+                continue;
+            }
+            b',' => {
+                if let Some(top) = stack.last_mut()
+                    && top.1
+                {
+                    out.push('}');
+                    top.1 = false;
+                }
+                item_start = matches!(stack.last(), Some((b'[', _)));
+                out.push(',');
+                i += 1;
+                continue;
+            }
+            _ => {
+                if item_start
+                    && matches!(stack.last(), Some((b'[', false)))
+                    && bare_pair_at(&text[i..])
+                {
+                    out.push('{');
+                    if let Some(top) = stack.last_mut() {
+                        top.1 = true;
+                    }
+                }
+                item_start = false;
+            }
+        }
+        let ch = text[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Whether a flow-sequence item starts with a bare `key: ` (a plain key and a colon
+/// followed by white space).
+fn bare_pair_at(rest: &str) -> bool {
+    let key_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/'))
+        .count();
+    key_len > 0 && rest[key_len..].starts_with(':') && rest[key_len + 1..].starts_with([' ', '\n'])
+}
+
+/// The end (exclusive) of the quoted scalar that starts at `start`.
+fn quoted_end(text: &str, start: usize) -> usize {
+    let b = text.as_bytes();
+    let q = b[start];
+    let mut i = start + 1;
+    while i < b.len() {
+        if q == b'"' && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    b.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::reindent;
@@ -209,5 +352,14 @@ mod tests {
         // Block scalars, comments and apostrophes inside plain scalars are left alone.
         let other = "a: |\n  it's \"x\n  [\nb: it's # a [ comment\nc: 'x'\n";
         assert_eq!(reindent(other), other);
+    }
+
+    #[test]
+    fn bare_pairs_in_flow_sequences_get_braces() {
+        let t = "n: !Sub [\n    \"x-${ID}\",\n    ID: !Select [2, !Split [\"/\", !Ref AWS::StackId]],\n  ] # c: [a: b]\nm: [a, 'k: v', {k: v}]\n";
+        assert_eq!(
+            super::wrap_flow_pairs(t),
+            "n: !Sub [\n    \"x-${ID}\",\n    {ID: !Select [2, !Split [\"/\", !Ref AWS::StackId]]},\n  ] # c: [a: b]\nm: [a, 'k: v', {k: v}]\n"
+        );
     }
 }
