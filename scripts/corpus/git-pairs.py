@@ -13,11 +13,12 @@ Deterministic: commits in git's order, files sorted, the first MAX_PER_REPO pair
 Nothing it writes is committed.
 """
 
-import json
 import os
 import re
 import subprocess
 import sys
+
+import pairdir
 
 EXTS = (".yaml", ".yml", ".json", ".template")
 TOP = re.compile(r'^(Resources\s*:|"Resources"\s*:)|"Resources"\s*:\s*\{', re.M)
@@ -29,18 +30,6 @@ def git(repo, *args, check=True):
 
 def is_template(text):
     return bool(TOP.search(text)) and ("AWSTemplateFormatVersion" in text or "Type: AWS::" in text or '"Type": "AWS::' in text or "Transform" in text)
-
-
-def decode(text, path):
-    """The template as cfn-lint reads it, or None."""
-    from cfnlint.decode import decode_str
-    try:
-        template, matches = decode_str(text)
-    except Exception:
-        return None
-    if matches or not isinstance(template, dict):
-        return None
-    return json.loads(json.dumps(template, default=str))
 
 
 def main():
@@ -72,18 +61,7 @@ def main():
             if old == new or not is_template(old) or not is_template(new) or len(old) > 1_000_000 or len(new) > 1_000_000:
                 continue
             d = os.path.join(out, name, f"{count:05}")
-            os.makedirs(d, exist_ok=True)
-            ext = os.path.splitext(path)[1]
-            open(os.path.join(d, "old" + ext), "w").write(old)
-            open(os.path.join(d, "new" + ext), "w").write(new)
-            meta = {"repo": name, "commit": commit, "path": path, "ext": ext}
-            for side, text in (("old", old), ("new", new)):
-                t = decode(text, path)
-                if t is None:
-                    meta[f"{side}_cfn_lint_unreadable"] = True
-                else:
-                    json.dump(t, open(os.path.join(d, f"{side}.cfn.json"), "w"))
-            json.dump(meta, open(os.path.join(d, "meta.json"), "w"))
+            pairdir.write(d, old, new, os.path.splitext(path)[1], {"repo": name, "commit": commit, "path": path})
             count += 1
         print(f"{name}: {count} pairs", file=sys.stderr)
         total += count
