@@ -78,7 +78,13 @@ impl Template {
             Format::Json => parse_json::parse(text)?,
             Format::Yaml => parse_yaml::parse(text)?,
         };
-        decode::template(foreach::expand(node)?)
+        // Most templates have no loop: a text search spares walking their tree.
+        let node = if text.contains("Fn::ForEach::") {
+            foreach::expand(node)?
+        } else {
+            node
+        };
+        decode::template(node)
     }
 
     /// Parses a template, JSON or YAML: a text that starts with `{` is read as JSON and,
