@@ -102,6 +102,19 @@ struct Place<'a> {
     location: &'a str,
 }
 
+impl<'a> Place<'a> {
+    /// A policy that is its own holder (a trust policy, a resource's policy): it names
+    /// no identity of the template.
+    fn own(location: &'a str, when: &'a str) -> Place<'a> {
+        Place {
+            holder: location,
+            when,
+            identities: &[],
+            location,
+        }
+    }
+}
+
 /// The statements of a policy document, in each branch of any `Fn::If` around the
 /// document, its statement list or a statement.
 fn statements(at: &Place, doc: &Value, out: &mut Vec<Row>) {
@@ -187,13 +200,7 @@ fn resource_rows(
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(doc) = p.get("AssumeRolePolicyDocument") {
                 let trust = format!("{id} trust policy");
-                let at = Place {
-                    holder: &trust,
-                    when,
-                    identities: &[],
-                    location: &trust,
-                };
-                statements(&at, doc, out);
+                statements(&Place::own(&trust, when), doc, out);
             }
             for (label, pol) in elements(p.get("Policies")) {
                 if let Some(pm) = pol.as_map() {
@@ -306,13 +313,7 @@ fn resource_rows(
                 && let Some(doc) = p.get(k)
             {
                 let location = format!("{id} {what}");
-                let at = Place {
-                    holder: &location,
-                    when,
-                    identities: &[],
-                    location: &location,
-                };
-                statements(&at, doc, out);
+                statements(&Place::own(&location, when), doc, out);
             }
         }
     }

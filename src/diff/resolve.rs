@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::template::sub::{SubPart, sub_parts};
+use crate::template::sub::substitute;
 use crate::template::{Intrinsic, Template, Value};
 
 /// A value resolved for one choice of the pseudo-parameter keys.
@@ -74,27 +74,18 @@ impl Env<'_> {
                     template,
                     variables,
                 } => {
-                    let mut out = String::new();
-                    for part in sub_parts(template) {
-                        match part {
-                            SubPart::Text(t) => out.push_str(t),
-                            SubPart::Escaped(e) => {
-                                out.push_str("${");
-                                out.push_str(e);
-                                out.push('}');
+                    let text = substitute(template, |name| {
+                        let by_name;
+                        let v = match variables.as_ref().and_then(|m| m.get(name)) {
+                            Some(v) => v,
+                            None => {
+                                by_name = Value::Fn(Box::new(Intrinsic::Ref(name.to_string())));
+                                &by_name
                             }
-                            SubPart::Var(name) => {
-                                let v = match variables.as_ref().and_then(|m| m.get(name)) {
-                                    Some(v) => self.string(v)?,
-                                    None => self.string(&Value::Fn(Box::new(Intrinsic::Ref(
-                                        name.to_string(),
-                                    ))))?,
-                                };
-                                out.push_str(&v);
-                            }
-                        }
-                    }
-                    Some(Value::String(out))
+                        };
+                        self.string(v)
+                    })?;
+                    Some(Value::String(text))
                 }
                 _ => None,
             },

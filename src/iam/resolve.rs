@@ -62,26 +62,9 @@ impl Bindings {
     }
 
     fn sub(&self, template: &str, vars: Option<&BTreeMap<String, Value>>) -> Option<String> {
-        use crate::template::sub::{SubPart, sub_parts};
-        let mut out = String::new();
-        for part in sub_parts(template) {
-            match part {
-                SubPart::Text(t) => out.push_str(t),
-                // `${!Literal}` writes `${Literal}`.
-                SubPart::Escaped(lit) => {
-                    out.push_str("${");
-                    out.push_str(lit);
-                    out.push('}');
-                }
-                SubPart::Var(name) => {
-                    let val = match vars.and_then(|v| v.get(name)) {
-                        Some(v) => self.resolve(v)?,
-                        None => self.values.get(name).cloned()?,
-                    };
-                    out.push_str(&val);
-                }
-            }
-        }
-        Some(out)
+        crate::template::sub::substitute(template, |name| match vars.and_then(|v| v.get(name)) {
+            Some(v) => self.resolve(v),
+            None => self.values.get(name).cloned(),
+        })
     }
 }

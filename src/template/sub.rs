@@ -52,3 +52,27 @@ pub fn sub_vars(template: &str) -> impl Iterator<Item = &str> {
         _ => None,
     })
 }
+
+/// The text of an `Fn::Sub` string with each variable's value from `var` (escapes written
+/// out as `${X}`); `None` when a variable has none.
+///
+/// ```
+/// use perimeter::template::sub::substitute;
+/// let v = substitute("${A}-${!B}", |name| (name == "A").then(|| "x".to_string()));
+/// assert_eq!(v.as_deref(), Some("x-${B}"));
+/// ```
+pub fn substitute(template: &str, mut var: impl FnMut(&str) -> Option<String>) -> Option<String> {
+    let mut out = String::with_capacity(template.len());
+    for part in sub_parts(template) {
+        match part {
+            SubPart::Text(t) => out.push_str(t),
+            SubPart::Escaped(e) => {
+                out.push_str("${");
+                out.push_str(e);
+                out.push('}');
+            }
+            SubPart::Var(name) => out.push_str(&var(name)?),
+        }
+    }
+    Some(out)
+}
