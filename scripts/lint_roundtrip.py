@@ -8,6 +8,11 @@ import collections
 import subprocess
 import sys
 
+# Findings a re-emission may add, and why. perimeter expands Fn::ForEach loops when it
+# reads a template: a mapping that only a loop's collection read (Fn::FindInMap in the
+# collection) is unused in the expansion, which CloudFormation accepts (W7001 warns).
+EXPECTED = {"W7001": "Fn::ForEach"}
+
 
 def findings(files):
     """Rule ids cfn-lint reports, per file (one cfn-lint run for all files)."""
@@ -32,6 +37,8 @@ def main(index):
     for orig, *emitted in rows:
         for e in emitted:
             new = ours.get(e, set()) - originals.get(orig, set())
+            source = open(orig).read()
+            new = {r for r in new if not (r in EXPECTED and EXPECTED[r] in source)}
             if new:
                 bad += 1
                 print(f"{e}: cfn-lint finds {sorted(new)}, not found in {orig}")
