@@ -527,3 +527,25 @@ fn a_public_corporate_network_declared_in_the_blueprint_is_known() {
             .contains("198.51.100.0/24 is not a private network")
     );
 }
+
+#[test]
+fn booleans_written_as_strings_in_any_spelling_cloudformation_reads() {
+    for spelling in ["true", "True", "TRUE", "false", "False", "FALSE"] {
+        let text = format!(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n      EnableDnsSupport: '{spelling}'\n"
+        );
+        let r = check_text("t.yaml", &text, &Context::default());
+        assert!(
+            r.findings.iter().all(|f| f.rule.id != "S104"),
+            "{spelling}: {:#?}",
+            r.findings
+        );
+    }
+    let text = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n      EnableDnsSupport: 'yes'\n";
+    let r = check_text("t.yaml", text, &Context::default());
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "S104"),
+        "{:#?}",
+        r.findings
+    );
+}

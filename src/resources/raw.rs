@@ -371,7 +371,7 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
         ("number", Value::Number(_)) => true,
         ("number", Value::String(s)) => s.parse::<f64>().is_ok(),
         ("boolean", Value::Bool(_)) => true,
-        ("boolean", Value::String(s)) => s == "true" || s == "false",
+        ("boolean", Value::String(s)) => bool_text(s).is_some(),
         ("array", Value::List(_)) | ("object", Value::Map(_)) => true,
         _ => false,
     };
@@ -420,13 +420,23 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
 
 /// An enum value against a literal; CloudFormation passes scalars as strings, so `"30"`
 /// matches `30`.
+/// A boolean written as a string, in the spellings CloudFormation reads (as cfn-lint
+/// accepts them): `true`, `True`, `TRUE` and likewise `false`.
+fn bool_text(s: &str) -> Option<bool> {
+    match s {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
 fn enum_match(allowed: &serde_json::Value, v: &Value) -> bool {
     match (allowed, v) {
         (serde_json::Value::String(a), Value::String(s)) => a == s,
         (serde_json::Value::Number(a), Value::Number(n)) => a.as_f64() == n.as_f64(),
         (serde_json::Value::Number(a), Value::String(s)) => s.parse::<f64>().ok() == a.as_f64(),
         (serde_json::Value::Bool(a), Value::Bool(b)) => a == b,
-        (serde_json::Value::Bool(a), Value::String(s)) => s == &a.to_string(),
+        (serde_json::Value::Bool(a), Value::String(s)) => bool_text(s) == Some(*a),
         (serde_json::Value::String(a), Value::Number(n)) => *a == n.to_string(),
         _ => false,
     }
