@@ -549,3 +549,22 @@ fn booleans_written_as_strings_in_any_spelling_cloudformation_reads() {
         r.findings
     );
 }
+
+#[test]
+fn open_ingress_follows_a_parameter_default() {
+    let text = "Parameters:\n  SSHLocation: {Type: String, Default: 0.0.0.0/0}\n  Office: {Type: String, Default: 10.1.0.0/16}\n  NoDefault: {Type: String}\nResources:\n  Bastion:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: ssh\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref SSHLocation}\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref Office}\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: !Ref NoDefault}\n";
+    let r = check_text("t.yaml", text, &Context::default());
+    let open: Vec<_> = r.findings.iter().filter(|f| f.rule.id == "N403").collect();
+    assert_eq!(open.len(), 1, "{:#?}", r.findings);
+    assert_eq!(
+        open[0].path,
+        "Resources.Bastion.Properties.SecurityGroupIngress[0].CidrIp"
+    );
+    assert!(
+        open[0].message.ends_with(
+            "(the default of parameter SSHLocation; a deployment may pass another value)"
+        ),
+        "{}",
+        open[0].message
+    );
+}

@@ -94,6 +94,21 @@ fn cidr(v: Option<&Value>) -> Option<IpNet> {
         .and_then(|s| s.trim().parse().ok())
 }
 
+/// A CIDR written as a literal, or the default of the parameter a `Ref` names (the
+/// commonest way templates open SSH to the world: `CidrIp: !Ref SSHLocation`, default
+/// 0.0.0.0/0), with that parameter's name.
+fn cidr_or_default<'t>(t: &'t Template, v: Option<&Value>) -> Option<(IpNet, Option<&'t str>)> {
+    if let Some(n) = cidr(v) {
+        return Some((n, None));
+    }
+    let Some(Value::Fn(f)) = v else { return None };
+    let crate::template::Intrinsic::Ref(name) = &**f else {
+        return None;
+    };
+    let (key, p) = t.parameters.get_key_value(name.as_str())?;
+    cidr(p.default.as_ref()).map(|n| (n, Some(key.as_str())))
+}
+
 /// Private address space: RFC 1918, shared CGN space, IPv6 unique-local.
 fn is_private(n: &IpNet) -> bool {
     const PRIVATE: &[&str] = &[
@@ -123,14 +138,24 @@ fn ingress(t: &Template, ctx: &Context, eps: &[Endpoint<'_>], out: &mut Vec<Find
         let r = rule.rule;
         let open = [("CidrIp", r.get("CidrIp")), ("CidrIpv6", r.get("CidrIpv6"))]
             .into_iter()
-            .find_map(|(k, v)| cidr(v).filter(|n| n.prefix_len() == 0).map(|n| (k, n)));
-        if let Some((key, net)) = open {
+            .find_map(|(k, v)| {
+                cidr_or_default(t, v)
+                    .filter(|(n, _)| n.prefix_len() == 0)
+                    .map(|(n, p)| (k, n, p))
+            });
+        if let Some((key, net, param)) = open {
+            let via = match param {
+                Some(p) => {
+                    format!(" (the default of parameter {p}; a deployment may pass another value)")
+                }
+                None => String::new(),
+            };
             out.push(Finding::on(
                 rules::OPEN_INGRESS,
                 rule.resource,
                 &format!("{}.{key}", rule.path),
                 format!(
-                    "ingress from {net} (anywhere){} into {}",
+                    "ingress from {net} (anywhere){} into {}{via}",
                     ports(r),
                     rule.group.unwrap_or("a security group")
                 ),
