@@ -18,32 +18,25 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# cfn-lint rule -> the check rules that report the same problem.
-CORRESPONDING = {
-    "E0000": {"T001"},  # template syntax
-    "E1010": {"R201", "R202"},  # Fn::GetAtt
-    "E1019": {"R201", "R202"},  # Fn::Sub
-    "E1020": {"R201"},  # Ref
-    "E1028": {"R204"},  # Fn::If condition
-    "E2001": {"Q306"},  # names
-    "E3001": {"S101", "S102"},
-    "E3002": {"S102", "S107"},  # additional properties
-    "E3003": {"S103"},  # required
-    "E3004": {"R205"},  # cycles
-    "E3005": {"R203"},  # DependsOn
-    "E3006": {"S101"},  # resource type
-    "E3012": {"S104"},  # type
-    "E3014": {"S106"},  # requiredXor / oneOf
-    "E3015": {"R204"},  # resource Condition
-    "E3017": {"S106"},
-    "E3018": {"S106"},
-    "E3020": {"S106"},
-    "E3030": {"S105"},  # enum
-    "E3510": {"I504"},  # identity policy grammar
-    "E3530": {"I504"},  # trust policy grammar
-    "E6005": {"R204"},  # output Condition
-    "E6101": {"R201", "R202"},  # output value references
-}
+# cfn-lint rule -> the check rules that report the same problem: the table in
+# src/check/rules.rs (CFN_LINT), read from `perimeter check --rules`.
+CORRESPONDING = {}
+
+
+def correspondences(binary):
+    out = subprocess.run([binary, "check", "--rules"], capture_output=True, text=True, check=True).stdout
+    table = {}
+    ours = None
+    for line in out.splitlines():
+        if line and not line.startswith(" "):
+            ours = line.split()[0]
+        elif line.strip().startswith("cfn-lint:"):
+            for theirs in line.split(":", 1)[1].split(","):
+                table.setdefault(theirs.strip(), set()).add(ours)
+    if not table:
+        sys.exit("perimeter check --rules lists no cfn-lint correspondences")
+    return table
+
 
 # cfn-lint rules check does not cover, and why. Empty: every error is covered.
 NOT_COVERED = {}
@@ -93,6 +86,7 @@ def covered(err, findings):
 
 def main():
     binary = sys.argv[1]
+    CORRESPONDING.update(correspondences(binary))
     files = sorted(glob.glob(os.path.join(ROOT, "tests/fixtures/check/broken/*"))) + sorted(
         glob.glob(os.path.join(ROOT, "tests/fixtures/check/rules/*.bad.yaml")))
     lint = cfn_lint(files)

@@ -568,3 +568,181 @@ fn open_ingress_follows_a_parameter_default() {
         open[0].message
     );
 }
+
+// ---- rules a team can tune (issue 14) ----
+
+/// A web tier: an internet gateway, SSH from anywhere, and a wildcard grant.
+const WEB: &str = "Resources:\n  Gateway:\n    Type: AWS::EC2::InternetGateway\n  Web:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: web\n      SecurityGroupIngress:\n        - {IpProtocol: tcp, FromPort: 22, ToPort: 22, CidrIp: 0.0.0.0/0}\n  Admin:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      PolicyDocument: {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}\n";
+
+fn rule_ids(dir: &Path, args: &[&str]) -> (i32, Vec<String>, String) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = perimeter(dir, &all);
+    if code == 2 {
+        return (code, vec![], err);
+    }
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut ids: Vec<String> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    (code, ids, err)
+}
+
+#[test]
+fn profiles_only_and_ignore_choose_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("web.yaml"), WEB).unwrap();
+    let (_, all, _) = rule_ids(dir.path(), &["web.yaml"]);
+    // `*` grants Bedrock too, outside any endpoint: I502.
+    assert_eq!(all, ["I502", "I503", "N401", "N403"]);
+    let (_, baseline, _) = rule_ids(dir.path(), &["web.yaml", "--profile", "baseline"]);
+    assert_eq!(baseline, ["I503"]);
+    let (_, network, _) = rule_ids(dir.path(), &["web.yaml", "--only", "network"]);
+    assert_eq!(network, ["N401", "N403"]);
+    let (code, ignored, _) = rule_ids(
+        dir.path(),
+        &[
+            "web.yaml",
+            "--ignore",
+            "I502,I503,internet-path",
+            "--ignore",
+            "N403",
+        ],
+    );
+    assert_eq!((code, ignored), (0, vec![]));
+    // A project's .perimeter.yaml sets the defaults; flags add to or override them.
+    std::fs::write(
+        dir.path().join(".perimeter.yaml"),
+        "check:\n  profile: baseline\n",
+    )
+    .unwrap();
+    let (_, from_config, _) = rule_ids(dir.path(), &["web.yaml"]);
+    assert_eq!(from_config, ["I503"]);
+    let (_, overridden, _) = rule_ids(dir.path(), &["web.yaml", "--profile", "private"]);
+    assert_eq!(overridden, ["I502", "I503", "N401", "N403"]);
+    // Mistakes name the place.
+    std::fs::write(
+        dir.path().join(".perimeter.yaml"),
+        "check:\n  profiel: baseline\n",
+    )
+    .unwrap();
+    let (code, _, err) = rule_ids(dir.path(), &["web.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(".perimeter.yaml:2:3: check: unknown field `profiel`"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join(".perimeter.yaml")).unwrap();
+    for (args, expected) in [
+        (
+            vec!["web.yaml", "--profile", "open"],
+            "unknown profile \"open\"",
+        ),
+        (
+            vec!["web.yaml", "--only", "firewall"],
+            "unknown family \"firewall\"",
+        ),
+        (
+            vec!["web.yaml", "--ignore", "X999"],
+            "unknown rule \"X999\"",
+        ),
+    ] {
+        let (code, _, err) = rule_ids(dir.path(), &args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_template_suppresses_findings_in_its_metadata_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "Metadata:\n  perimeter:\n    suppress:\n      - {{rule: internet-path, resources: [Gateway], reason: the public web tier}}\n      - {{rule: D603, reason: nothing here keeps logs}}\n      - {{rule: N999, reason: typo}}\n{}",
+        WEB.replace(
+            "    Type: AWS::EC2::SecurityGroup\n",
+            "    Type: AWS::EC2::SecurityGroup\n    Metadata:\n      perimeter: {suppress: [{rule: N403, reason: a bastion reached from anywhere}]}\n",
+        )
+        .replace(
+            "  Admin:\n    Type: AWS::IAM::ManagedPolicy\n",
+            "  Admin:\n    Type: AWS::IAM::ManagedPolicy\n    Metadata: {cfn-lint: {config: {ignore_checks: [E3012, W3011]}}}\n",
+        )
+    );
+    std::fs::write(dir.path().join("web.yaml"), text).unwrap();
+    let (code, out, _) = perimeter(dir.path(), &["check", "web.yaml", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let file = &doc["files"][0];
+    let suppressed: Vec<(String, String)> = file["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["finding"]["rule"].as_str().unwrap().into(),
+                s["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suppressed,
+        [
+            ("N401".to_string(), "the public web tier".to_string()),
+            (
+                "N403".to_string(),
+                "a bastion reached from anywhere".to_string()
+            )
+        ]
+    );
+    // The grant outside the Bedrock endpoint stands too.
+    // The wildcard grant stands (cfn-lint's E3012 is another rule); the unused and the
+    // unknown suppression are warnings at their place.
+    let findings: Vec<(String, String)> = file["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                "I502".to_string(),
+                "Resources.Admin.Properties.PolicyDocument.Statement[0]".to_string()
+            ),
+            (
+                "I503".to_string(),
+                "Resources.Admin.Properties.PolicyDocument.Statement[0]".to_string()
+            ),
+            (
+                "C801".to_string(),
+                "Metadata.perimeter.suppress[1]".to_string()
+            ),
+            (
+                "C801".to_string(),
+                "Metadata.perimeter.suppress[2]".to_string()
+            ),
+        ],
+        "{out}"
+    );
+    assert_eq!(code, 1);
+    // SARIF keeps suppressed findings with their justification.
+    let (_, sarif, _) = perimeter(dir.path(), &["check", "web.yaml", "--format", "sarif"]);
+    assert!(
+        sarif.contains("\"justification\": \"the public web tier\""),
+        "{sarif}"
+    );
+    // cfn-lint's ignore_checks suppress the rules that correspond.
+    let typed = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Metadata: {cfn-lint: {config: {ignore_checks: [E3012]}}}\n    Properties: {CidrBlock: 10.0.0.0/16, EnableDnsSupport: 'yes'}\n";
+    std::fs::write(dir.path().join("typed.yaml"), typed).unwrap();
+    let (code, ids, _) = rule_ids(dir.path(), &["typed.yaml"]);
+    assert_eq!((code, ids), (0, vec![]));
+}

@@ -24,7 +24,9 @@ pub mod render;
 pub mod rules;
 pub mod run;
 mod schema;
+pub mod select;
 pub mod suppress;
+mod template_suppress;
 
 use serde::Serialize;
 

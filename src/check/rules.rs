@@ -162,6 +162,51 @@ pub fn by_id(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
 }
 
+/// cfn-lint's rules and the rules of check that report the same problem: a template's
+/// cfn-lint `ignore_checks` (in its Metadata) are honoured through it, `check --rules`
+/// prints it, and scripts/compare_cfn_lint.py holds check to it.
+pub const CFN_LINT: &[(&str, &[&str])] = &[
+    ("E0000", &["T001"]),
+    ("E1010", &["R201", "R202"]),
+    ("E1019", &["R201", "R202"]),
+    ("E1020", &["R201"]),
+    ("E1028", &["R204"]),
+    ("E2001", &["Q306"]),
+    ("E3001", &["S101", "S102"]),
+    ("E3002", &["S102", "S107"]),
+    ("E3003", &["S103"]),
+    ("E3004", &["R205"]),
+    ("E3005", &["R203"]),
+    ("E3006", &["S101"]),
+    ("E3012", &["S104"]),
+    ("E3014", &["S106"]),
+    ("E3015", &["R204"]),
+    ("E3017", &["S106"]),
+    ("E3018", &["S106"]),
+    ("E3020", &["S106"]),
+    ("E3030", &["S105"]),
+    ("E3510", &["I504"]),
+    ("E3530", &["I504"]),
+    ("E6005", &["R204"]),
+    ("E6101", &["R201", "R202"]),
+];
+
+/// The cfn-lint rules that correspond to a rule of check.
+pub fn cfn_lint_of(id: &str) -> Vec<&'static str> {
+    CFN_LINT
+        .iter()
+        .filter(|(_, ours)| ours.contains(&id))
+        .map(|(theirs, _)| *theirs)
+        .collect()
+}
+
+/// A rule by id (`N401`) or name (`internet-path`).
+pub fn find(id_or_name: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.id == id_or_name || r.name == id_or_name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

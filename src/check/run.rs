@@ -23,7 +23,9 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
         match Template::parse_any(text) {
             Ok(t) => {
                 let r = check(&t, text, ctx);
-                report.findings = r.findings;
+                let (findings, suppressed) = super::template_suppress::apply(&t, r.findings);
+                report.findings = findings;
+                report.suppressed = suppressed;
                 report.access = r.access;
                 if report.findings.is_empty() {
                     return;

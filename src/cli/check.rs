@@ -10,6 +10,9 @@ use perimeter::check::{Context, rules};
 use perimeter::synth::Options;
 use perimeter::template::Format as TemplateFormat;
 
+use perimeter::check::select::{Profile, Selection};
+
+use super::config;
 use super::diff::Color;
 use super::inputs;
 use super::output::{out, outln};
@@ -57,6 +60,33 @@ pub struct Args {
     /// Print the rules and exit.
     #[arg(long)]
     rules: bool,
+    /// The rules to run: baseline (template, schema, references, quotas, IAM hygiene)
+    /// or private (everything, the data perimeter and the access simulation). Default:
+    /// `.perimeter.yaml`'s, else private.
+    #[arg(long, value_name = "PROFILE")]
+    profile: Option<String>,
+    /// Only these families (template, schema, references, quotas, network, iam, data,
+    /// access, configuration; or their letters), comma-separated or repeated.
+    #[arg(long, value_name = "FAMILY", value_delimiter = ',')]
+    only: Vec<String>,
+    /// Leave out these rules (id or name), comma-separated or repeated.
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// The project configuration.
+    #[arg(long, value_name = "FILE", default_value = config::FILE)]
+    config: PathBuf,
+}
+
+/// The rules to report: flags over `.perimeter.yaml` over the default.
+fn selection(a: &Args) -> Result<Selection, String> {
+    let c = config::load(&a.config)?.check;
+    let profile = match a.profile.as_ref().or(c.profile.as_ref()) {
+        Some(p) => p.parse::<Profile>().map_err(|e| format!("profile: {e}"))?,
+        None => Profile::default(),
+    };
+    let only = if a.only.is_empty() { &c.only } else { &a.only };
+    let ignore: Vec<String> = c.ignore.iter().chain(&a.ignore).cloned().collect();
+    Selection::new(profile, only, &ignore)
 }
 
 /// A blueprint has a top-level `solution:` key, which no template section is named (a
@@ -70,6 +100,10 @@ fn print_rules() -> i32 {
     for r in rules::ALL {
         outln!("{} {:<26} {:<7} {}", r.id, r.name, r.severity, r.summary);
         outln!("     fix: {}", r.fix);
+        let theirs = rules::cfn_lint_of(r.id);
+        if !theirs.is_empty() {
+            outln!("     cfn-lint: {}", theirs.join(", "));
+        }
     }
     EXIT_OK
 }
@@ -78,6 +112,10 @@ pub fn run(a: &Args) -> i32 {
     if a.rules {
         return print_rules();
     }
+    let selection = match selection(a) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
     let region: Region = match a.region.parse() {
         Ok(r) => r,
         Err(e) => return fail(&format!("--region: {e}")),
@@ -136,6 +174,13 @@ pub fn run(a: &Args) -> i32 {
     };
     for (file, text) in &templates {
         reports.push(check_text(file, text, &ctx));
+    }
+    for r in &mut reports {
+        r.findings.retain(|f| selection.allows(f.rule));
+        r.suppressed.retain(|s| selection.allows(s.finding.rule));
+        if !selection.allows_access() {
+            r.access.clear();
+        }
     }
     let color = a.color.enabled();
     let text = match a.format {

@@ -7,6 +7,7 @@
 //! 3 `diff --fail-on` found changes of the named kinds.
 
 mod check;
+mod config;
 mod diff;
 mod init;
 mod inputs;
