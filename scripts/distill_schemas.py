@@ -2,6 +2,7 @@
 """Distills the CloudFormation resource provider schemas that ship inside the cfn-lint
 package into the data and code perimeter builds on:
 
+  data/lambda-runtimes.json    Lambda runtimes' deprecation and block dates
   data/schema-facts.jsonl      one line per resource type: required, createOnly,
                                conditionalCreateOnly, readOnly, getAtt (the GetAtt
                                attributes cfn-lint accepts),
@@ -411,6 +412,12 @@ def main():
                      if f.endswith(".py") and f != "__init__.py" and f != "all.py")
     with open(os.path.join(ROOT, "data", "regions.txt"), "w") as f:
         f.write("\n".join(regions) + "\n")
+    # Lambda runtimes' lifecycle (deprecation, then creation and update blocked), as
+    # cfn-lint's E2531/E2533/W2531 read it.
+    lifecycle = json.load(open(os.path.join(os.path.dirname(cfnlint.__file__), "data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")))
+    with open(os.path.join(ROOT, "data", "lambda-runtimes.json"), "w") as f:
+        json.dump(lifecycle, f, sort_keys=True, indent=1)
+        f.write("\n")
     generate(schemas)
     print(f"distilled {len(schemas)} resource types; generated L1 for {len(L1_TYPES)}")
 

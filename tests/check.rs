@@ -746,3 +746,53 @@ fn a_template_suppresses_findings_in_its_metadata_with_reasons() {
     let (code, ids, _) = rule_ids(dir.path(), &["typed.yaml"]);
     assert_eq!((code, ids), (0, vec![]));
 }
+
+#[test]
+fn deprecated_runtimes_in_functions_and_sam_globals_by_their_lifecycle() {
+    let ctx = Context {
+        today: "2026-11-25".into(),
+        ..Context::default()
+    };
+    let text = "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function: {Runtime: nodejs12.x}\nResources:\n  Old:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: index.handler, CodeUri: src/}\n  Net:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: a::b::c, CodeUri: src/, Runtime: dotnet8}\n  Fresh:\n    Type: AWS::Serverless::Function\n    Properties: {Handler: index.handler, CodeUri: src/, Runtime: python3.14}\n";
+    let r = check_text("t.yaml", text, &ctx);
+    let found: Vec<(&str, &str, Severity, &str)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "S108")
+        .map(|f| {
+            (
+                f.resource.as_deref().unwrap(),
+                f.path.as_str(),
+                f.severity,
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{:#?}", r.findings);
+    // Creation and updates of nodejs12.x are blocked: an error, at the Globals line.
+    assert_eq!(
+        (found[0].0, found[0].1, found[0].2),
+        ("Old", "Globals.Function.Runtime", Severity::Error)
+    );
+    assert!(
+        found[0]
+            .3
+            .starts_with("runtime nodejs12.x was deprecated on "),
+        "{}",
+        found[0].3
+    );
+    assert_eq!(
+        r.findings
+            .iter()
+            .find(|f| f.rule.id == "S108")
+            .unwrap()
+            .line,
+        Some(3)
+    );
+    // dotnet8 is deprecated, still creatable: a warning saying when that ends.
+    assert_eq!((found[1].0, found[1].2), ("Net", Severity::Warning));
+    assert_eq!(
+        found[1].3,
+        "runtime dotnet8 was deprecated on 2026-11-10; creation is blocked from 2026-12-10, updates from 2027-01-11: move to dotnet9"
+    );
+}

@@ -23,6 +23,7 @@ mod references;
 pub mod render;
 pub mod rules;
 pub mod run;
+mod runtime;
 mod schema;
 pub mod select;
 pub mod suppress;
@@ -121,6 +122,9 @@ pub struct Context {
     /// Networks the blueprint declares (the corporate network): an endpoint may admit
     /// them even when their addresses are public.
     pub known_cidrs: Vec<ipnet::IpNet>,
+    /// The date rules that depend on it (Lambda runtime deprecation) judge at,
+    /// `YYYY-MM-DD`: today, unless a test fixes it.
+    pub today: String,
 }
 
 impl Default for Context {
@@ -132,6 +136,7 @@ impl Default for Context {
             intended_effect: None,
             expectations: vec![],
             known_cidrs: vec![],
+            today: runtime::today(),
         }
     }
 }
@@ -154,6 +159,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     network::check(t, ctx, &inv, &mut findings);
     iam::check(t, &inv, &mut findings);
     data::check(t, &mut findings);
+    runtime::check(t, &ctx.today, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

@@ -71,6 +71,9 @@ rules! {
     READ_ONLY = "S107" "read-only-property" Error,
         "A read-only property (an attribute) is set.",
         "Remove it; read it with Fn::GetAtt instead.";
+    DEPRECATED_RUNTIME = "S108" "deprecated-runtime" Error,
+        "A Lambda runtime past its deprecation: an error once creating or updating functions with it is blocked, a warning before.",
+        "Move to the successor runtime the message names.";
     UNKNOWN_TARGET = "R201" "unknown-reference" Error,
         "Ref, Fn::GetAtt or Fn::Sub names nothing in the template.",
         "Name a resource, parameter or pseudo parameter of this template.";
@@ -172,6 +175,8 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E1020", &["R201"]),
     ("E1028", &["R204"]),
     ("E2001", &["Q306"]),
+    ("E2531", &["S108"]),
+    ("E2533", &["S108"]),
     ("E3001", &["S101", "S102"]),
     ("E3002", &["S102", "S107"]),
     ("E3003", &["S103"]),

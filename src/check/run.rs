@@ -79,6 +79,7 @@ fn context(b: &Blueprint, target: &Target, region: &Region) -> Context {
             .filter(|e| e.targets.is_empty() || e.targets.iter().any(|t| t == target.name.as_str()))
             .cloned()
             .collect(),
+        ..Context::default()
     }
 }
 
