@@ -32,7 +32,7 @@ fn blueprint_text() -> impl Strategy<Value = String> {
         prop::sample::select(vec![20u8, 24, 26, 28]),
     );
     let function = (
-        prop::sample::select(vec!["python3.11", "python3.12", "python3.13"]),
+        prop::sample::select(vec!["python3.12", "python3.13", "python3.14"]),
         128u32..=10240,
         1u32..=900,
         prop::sample::select(vec![1u32, 7, 30, 365, 3653]),

@@ -62,23 +62,24 @@ settings!(
     }
 );
 
-/// The Lambda runtimes the handler supports.
+/// The Lambda runtimes the handler supports that Lambda still creates functions with
+/// (python3.11: creation blocked since 2026-07-31, updates since 2026-08-31).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Runtime {
-    #[serde(rename = "python3.11")]
-    Python311,
     #[serde(rename = "python3.12")]
     Python312,
     #[serde(rename = "python3.13")]
     Python313,
+    #[serde(rename = "python3.14")]
+    Python314,
 }
 
 impl Runtime {
     pub fn as_str(self) -> &'static str {
         match self {
-            Runtime::Python311 => "python3.11",
             Runtime::Python312 => "python3.12",
             Runtime::Python313 => "python3.13",
+            Runtime::Python314 => "python3.14",
         }
     }
 }

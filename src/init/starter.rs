@@ -42,7 +42,7 @@ settings:
     endpoint_policy_effect: Allow  # Deny proves that calls through the endpoint are refused
     list_foundation_models: true   # adds the `bedrock` control-plane endpoint
   function:
-    runtime: python3.12            # python3.11, python3.12 or python3.13
+    runtime: python3.12            # python3.12, python3.13 or python3.14
     memory_mb: 256                 # 128 to 10240
     timeout_seconds: 30            # 1 to 900
     log_retention_days: 30         # a CloudWatch Logs retention value
