@@ -796,3 +796,23 @@ fn deprecated_runtimes_in_functions_and_sam_globals_by_their_lifecycle() {
         "runtime dotnet8 was deprecated on 2026-11-10; creation is blocked from 2026-12-10, updates from 2027-01-11: move to dotnet9"
     );
 }
+
+#[test]
+fn an_endpoint_policy_scoped_to_named_resources_may_admit_any_principal() {
+    let policy = |resource: &str| {
+        format!(
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties: {{CidrBlock: 10.0.0.0/16}}\n  Bucket:\n    Type: AWS::S3::Bucket\n  S3:\n    Type: AWS::EC2::VPCEndpoint\n    Properties:\n      VpcId: !Ref Vpc\n      ServiceName: !Sub com.amazonaws.${{AWS::Region}}.s3\n      VpcEndpointType: Gateway\n      PolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: '*', Action: ['s3:GetObject'], Resource: {resource}}}\n"
+        )
+    };
+    let i501 = |resource: &str| {
+        check_text("t.yaml", &policy(resource), &Context::default())
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == "I501")
+            .count()
+    };
+    assert_eq!(i501("!Sub '${Bucket.Arn}/*'"), 0);
+    assert_eq!(i501("['arn:aws:s3:::reports/*']"), 0);
+    assert_eq!(i501("'*'"), 1);
+    assert_eq!(i501("'arn:aws:s3:::*'"), 1);
+}

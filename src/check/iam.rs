@@ -104,6 +104,12 @@ fn anyone(s: &Statement, p: &PolicyAt<'_>, at: &str, label: &str, out: &mut Vec<
     if !(everyone || not_principal) || confined_by(s, CONFINING_KEYS) {
         return;
     }
+    // An endpoint policy's `Principal: "*"` with named resources is how an endpoint is
+    // scoped to what may be reached through it (a bucket, a table): the identity
+    // policies decide who; only every resource through it would be open.
+    if p.usage == PolicyUse::Endpoint && !not_principal && scoped(s) {
+        return;
+    }
     let what = if not_principal {
         "allows every principal but those under NotPrincipal"
     } else {
@@ -115,6 +121,22 @@ fn anyone(s: &Statement, p: &PolicyAt<'_>, at: &str, label: &str, out: &mut Vec<
         at,
         format!("{label} {what} with no condition on aws:PrincipalOrgID or aws:PrincipalAccount"),
     ));
+}
+
+/// Whether a statement names its resources: listed, none `"*"` nor every resource of a
+/// service (`arn:aws:s3:::*`).
+fn scoped(s: &Statement) -> bool {
+    let Some(r) = &s.resource else { return false };
+    !r.is_negated()
+        && !r.inner().is_empty()
+        && r.inner().iter().all(|e| match e {
+            crate::iam::ResourceEntry::Arn(a) => {
+                let text = a.as_str();
+                text != "*" && !text.ends_with(":*") && !text.ends_with(":::*")
+            }
+            // A reference (`!Sub arn:...:${Bucket}/*`) names the template's resource.
+            crate::iam::ResourceEntry::Expr(_) => true,
+        })
 }
 
 /// `*` or `service:*` on every resource.
