@@ -816,3 +816,40 @@ fn an_endpoint_policy_scoped_to_named_resources_may_admit_any_principal() {
     assert_eq!(i501("'*'"), 1);
     assert_eq!(i501("'arn:aws:s3:::*'"), 1);
 }
+
+#[test]
+fn sam_templates_are_checked_against_the_sam_specification() {
+    // A misspelled SAM property, a missing required one, a reference to nothing; names
+    // SAM generates (<Function>Role) are known.
+    let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: index.handler\n      Runtime: python3.12\n      CodeUri: src/\n      MemmorySize: 256\n      Environment:\n        Variables:\n          TABLE: !Ref OrdersTabel\n          ROLE: !GetAtt ApiRole.Arn\n          ORDERS: !Ref Orders\n  Orders:\n    Type: AWS::Serverless::SimpleTable\n  Layer:\n    Type: AWS::Serverless::LayerVersion\n    Properties: {LayerName: x}\n";
+    let r = check_text("t.yaml", text, &Context::default());
+    let found: Vec<(&str, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.id, f.path.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "R201",
+                "Resources.Api.Properties.Environment.Variables.TABLE"
+            ),
+            ("S102", "Resources.Api.Properties.MemmorySize"),
+            ("S103", "Resources.Layer.Properties"),
+        ],
+        "{:#?}",
+        r.findings
+    );
+    // Another macro may make anything: references are not judged.
+    let macro_text = text.replace(
+        "AWS::Serverless-2016-10-31",
+        "[AWS::Serverless-2016-10-31, MyMacro]",
+    );
+    let r = check_text("t.yaml", &macro_text, &Context::default());
+    assert!(
+        r.findings.iter().all(|f| f.rule.id != "R201"),
+        "{:#?}",
+        r.findings
+    );
+}

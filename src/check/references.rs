@@ -79,10 +79,86 @@ pub fn sub_names(template: &str) -> Vec<&str> {
     crate::template::sub::sub_vars(template).collect()
 }
 
+/// Resources a template's transforms may add that it does not show.
+enum Unseen<'a> {
+    /// No transform (or only AWS::LanguageExtensions, whose loops are expanded).
+    None,
+    /// Only the SAM transform: what it generates is named after the SAM resource
+    /// (`<Function>Role`, `<Function>Version`, `<Api>Stage`) or is one of its implicit
+    /// APIs, so a reference to any other name is a mistake. (id, type) of each SAM
+    /// resource.
+    Sam(Vec<(&'a str, &'a str)>),
+    /// A macro, a module, AWS::Include: anything.
+    Any,
+}
+
+impl<'a> Unseen<'a> {
+    fn of(t: &'a Template) -> Unseen<'a> {
+        let names: Vec<&str> = match &t.transform {
+            None => return Unseen::None,
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::List(items)) => match items.iter().map(Value::as_str).collect() {
+                Some(v) => v,
+                None => return Unseen::Any,
+            },
+            Some(_) => return Unseen::Any,
+        };
+        if names.iter().all(|n| *n == "AWS::LanguageExtensions") {
+            return Unseen::None;
+        }
+        if names
+            .iter()
+            .all(|n| matches!(*n, "AWS::Serverless-2016-10-31" | "AWS::LanguageExtensions"))
+        {
+            let sam = t
+                .resources
+                .iter()
+                .filter(|(_, r)| r.resource_type.as_str().starts_with("AWS::Serverless::"))
+                .map(|(id, r)| (id.as_str(), r.resource_type.as_str()))
+                .collect();
+            return Unseen::Sam(sam);
+        }
+        Unseen::Any
+    }
+
+    /// Whether a transform may make a resource of this name.
+    fn may_make(&self, name: &str) -> bool {
+        match self {
+            Unseen::None => false,
+            Unseen::Any => true,
+            Unseen::Sam(ids) => {
+                ids.iter().any(|(id, ty)| {
+                    let Some(rest) = name.strip_prefix(id) else {
+                        return false;
+                    };
+                    match *ty {
+                        // A table or a nested application is the one resource it names.
+                        "AWS::Serverless::SimpleTable" | "AWS::Serverless::Application" => {
+                            rest.is_empty()
+                        }
+                        // A layer version is named with a hash of its content.
+                        "AWS::Serverless::LayerVersion" => {
+                            rest.len() == 10 && rest.bytes().all(|b| b.is_ascii_hexdigit())
+                        }
+                        // Roles, versions, aliases, permissions, stages, deployments.
+                        _ => true,
+                    }
+                }) || [
+                    "ServerlessRestApi",
+                    "ServerlessHttpApi",
+                    "ServerlessWebSocketApi",
+                ]
+                .iter()
+                .any(|p| name.starts_with(p))
+            }
+        }
+    }
+}
+
 struct Scope<'a> {
     t: &'a Template,
-    /// A macro (SAM, AWS::Include) adds resources the template does not show.
-    transformed: bool,
+    /// Resources transforms may add that the template does not show.
+    unseen: Unseen<'a>,
     graph: BTreeMap<&'a str, BTreeSet<&'a str>>,
 }
 
@@ -91,7 +167,7 @@ impl<'a> Scope<'a> {
     /// become edges of the dependency graph. Paths are written out only for findings.
     fn visit(&mut self, owner: Option<&'a str>, v: &'a Value, base: &str, out: &mut Vec<Finding>) {
         let t = self.t;
-        let transformed = self.transformed;
+        let unseen = &self.unseen;
         let graph = &mut self.graph;
         let mut path = base.to_string();
         each_reference(v, &mut path, &mut |r, path| {
@@ -108,7 +184,7 @@ impl<'a> Scope<'a> {
                     let known = is_resource(name)
                         || t.parameters.contains_key(name)
                         || Pseudo::from_name(name).is_some();
-                    if !known && !transformed {
+                    if !known && !unseen.may_make(name) {
                         out.push(finding(
                             rules::UNKNOWN_TARGET,
                             format!("{name:?} is not a resource, parameter or pseudo parameter of this template"),
@@ -117,7 +193,7 @@ impl<'a> Scope<'a> {
                 }
                 Reference::GetAtt(res, att) => {
                     let Some(target) = t.resources.get(res) else {
-                        if !transformed {
+                        if !unseen.may_make(res) {
                             out.push(finding(
                                 rules::UNKNOWN_TARGET,
                                 format!("Fn::GetAtt names {res:?}, which is not a resource of this template"),
@@ -158,10 +234,9 @@ impl<'a> Scope<'a> {
 }
 
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
-    let transformed = t.transform.is_some();
     let mut scope = Scope {
         t,
-        transformed,
+        unseen: Unseen::of(t),
         graph: BTreeMap::new(),
     };
     for (id, r) in &t.resources {
@@ -184,7 +259,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                     .entry(id.as_str())
                     .or_default()
                     .insert(d.as_str());
-            } else if !transformed {
+            } else if !scope.unseen.may_make(d.as_str()) {
                 out.push(Finding::on(
                     rules::UNKNOWN_DEPENDENCY,
                     id.as_str(),
@@ -251,6 +326,16 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 )),
                 _ => {}
             }
+        }
+    }
+    // The SAM transform rewrites what its resources refer to (an API's definition, a
+    // function's events become resources of their own): cycles through them are the
+    // transform's to resolve, and are not judged here.
+    if let Unseen::Sam(sam) = &scope.unseen {
+        let is_sam = |n: &str| sam.iter().any(|(id, _)| *id == n);
+        scope.graph.retain(|n, _| !is_sam(n));
+        for targets in scope.graph.values_mut() {
+            targets.retain(|n| !is_sam(n));
         }
     }
     for cycle in cycles(&scope.graph) {

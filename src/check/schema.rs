@@ -22,6 +22,10 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 ));
             }
         }
+        if transformed && let Some(sam) = facts::lookup_sam(ty) {
+            sam_properties(id.as_str(), ty, &sam.facts, &r.properties, out);
+            continue;
+        }
         let Some(f) = facts::lookup(ty) else {
             // Custom resources and macro-expanded types (AWS::Serverless::*) have no
             // provider schema; registry types may be private to an account.
@@ -84,4 +88,41 @@ fn packaged(
 ) -> bool {
     PACKAGED.iter().any(|(t, p)| *t == ty && *p == path)
         && props.get(path).is_some_and(|v| v.as_str().is_some())
+}
+
+/// A SAM resource against the SAM specification: its property names and the required
+/// ones (SAM's own shapes differ from the resources it generates, so values are left to
+/// the transform).
+fn sam_properties(
+    id: &str,
+    ty: &str,
+    f: &crate::resources::TypeFacts,
+    props: &std::collections::BTreeMap<String, crate::template::Value>,
+    out: &mut Vec<Finding>,
+) {
+    for name in props.keys() {
+        if !f.props.contains_key(name) {
+            let mut known: Vec<&str> = f.props.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            out.push(Finding::on(
+                rules::UNKNOWN_PROPERTY,
+                id,
+                &format!("Properties.{name}"),
+                format!(
+                    "{ty} has no property {name:?} (the SAM specification's are {})",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    for name in &f.required {
+        if !props.contains_key(name) {
+            out.push(Finding::on(
+                rules::MISSING_PROPERTY,
+                id,
+                "Properties",
+                format!("{ty} requires {name}"),
+            ));
+        }
+    }
 }
