@@ -160,11 +160,6 @@ rules! {
         "Remove the suppression.";
 }
 
-/// The rule with this id.
-pub fn by_id(id: &str) -> Option<&'static Rule> {
-    ALL.iter().copied().find(|r| r.id == id)
-}
-
 /// cfn-lint's rules and the rules of check that report the same problem: a template's
 /// cfn-lint `ignore_checks` (in its Metadata) are honoured through it, `check --rules`
 /// prints it, and scripts/compare_cfn_lint.py holds check to it.
@@ -226,6 +221,7 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ALL.len());
-        assert_eq!(by_id("N401").unwrap().name, "internet-path");
+        assert_eq!(find("N401").unwrap().name, "internet-path");
+        assert_eq!(find("internet-path").unwrap().id, "N401");
     }
 }

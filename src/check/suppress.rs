@@ -32,10 +32,7 @@ impl Suppression {
     /// Problems with the suppression itself (unknown rule, empty reason).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        if rules::ALL
-            .iter()
-            .all(|r| r.id != self.rule && r.name != self.rule)
-        {
+        if rules::find(&self.rule).is_none() {
             out.push((
                 "rule",
                 format!(
