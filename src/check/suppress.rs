@@ -76,16 +76,29 @@ pub fn apply(
     target: &str,
     used: &mut [bool],
 ) -> (Vec<Finding>, Vec<Suppressed>) {
+    split(findings, used, |f| {
+        suppressions
+            .iter()
+            .position(|s| s.matches(f, target))
+            .map(|i| (i, suppressions[i].reason.clone()))
+    })
+}
+
+/// Splits findings by which suppression (index, reason) `accepts` each, if any, setting
+/// `used` for those that accepted something: one loop for blueprints' suppressions and
+/// templates' own.
+pub fn split(
+    findings: Vec<Finding>,
+    used: &mut [bool],
+    accepts: impl Fn(&Finding) -> Option<(usize, String)>,
+) -> (Vec<Finding>, Vec<Suppressed>) {
     let mut kept = Vec::new();
     let mut suppressed = Vec::new();
     for f in findings {
-        match suppressions.iter().position(|s| s.matches(&f, target)) {
-            Some(i) => {
+        match accepts(&f) {
+            Some((i, reason)) => {
                 used[i] = true;
-                suppressed.push(Suppressed {
-                    reason: suppressions[i].reason.clone(),
-                    finding: f,
-                });
+                suppressed.push(Suppressed { reason, finding: f });
             }
             None => kept.push(f),
         }

@@ -149,25 +149,15 @@ pub fn apply(t: &Template, findings: Vec<Finding>) -> (Vec<Finding>, Vec<Suppres
         return (findings, vec![]);
     }
     let mut used = vec![false; all.len()];
-    let mut kept = Vec::new();
-    let mut suppressed = Vec::new();
-    for f in findings {
-        let hit = all.iter().position(|s| {
-            s.ids.contains(&f.rule.id)
-                && (s.resources.is_empty()
-                    || f.resource.as_ref().is_some_and(|r| s.resources.contains(r)))
-        });
-        match hit {
-            Some(i) => {
-                used[i] = true;
-                suppressed.push(Suppressed {
-                    reason: all[i].reason.clone(),
-                    finding: f,
-                });
-            }
-            None => kept.push(f),
-        }
-    }
+    let (mut kept, suppressed) = super::suppress::split(findings, &mut used, |f| {
+        all.iter()
+            .position(|s| {
+                s.ids.contains(&f.rule.id)
+                    && (s.resources.is_empty()
+                        || f.resource.as_ref().is_some_and(|r| s.resources.contains(r)))
+            })
+            .map(|i| (i, all[i].reason.clone()))
+    });
     for (s, used) in all.iter().zip(used) {
         if let (false, Some(path)) = (used, &s.path) {
             kept.push(warning(
