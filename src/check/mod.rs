@@ -192,9 +192,22 @@ pub fn place(findings: &mut [Finding], l: &crate::template::Locator) {
 
 /// The finding for a file that does not parse as a template.
 pub fn syntax_error(e: &crate::template::ParseError) -> Finding {
+    read_error(rules::SYNTAX, e)
+}
+
+/// The finding for what a recovering read found wrong and read past.
+pub fn read_issue(issue: &crate::template::Issue) -> Finding {
+    let rule = match issue.kind {
+        crate::template::IssueKind::Function => rules::FUNCTION_ARGUMENTS,
+        crate::template::IssueKind::Structure => rules::TEMPLATE_STRUCTURE,
+    };
+    read_error(rule, &issue.error)
+}
+
+fn read_error(rule: &'static rules::Rule, e: &crate::template::ParseError) -> Finding {
     let resource = e
         .path
         .strip_prefix("Resources.")
         .map(|r| r.split(['.', '[']).next().unwrap_or(r));
-    Finding::new(rules::SYNTAX, resource, e.path.clone(), e.message.clone()).at(e.pos)
+    Finding::new(rule, resource, e.path.clone(), e.message.clone()).at(e.pos)
 }

@@ -20,9 +20,11 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
     let parallel = text.len() >= 64 * 1024;
     std::thread::scope(|scope| {
         let locator = parallel.then(|| scope.spawn(|| template::Locator::new(text)));
-        match Template::parse_any(text) {
-            Ok(t) => {
-                let r = check(&t, text, ctx);
+        match Template::parse_recovering(text) {
+            Ok((t, issues)) => {
+                let mut r = check(&t, text, ctx);
+                r.findings
+                    .splice(0..0, issues.iter().map(super::read_issue));
                 let (findings, suppressed) = super::template_suppress::apply(&t, r.findings);
                 report.findings = findings;
                 report.suppressed = suppressed;

@@ -94,6 +94,65 @@ fn err(pos: Pos, path: &Path, msg: impl Into<String>) -> ParseError {
 
 type Entries = Vec<(String, Pos, Node)>;
 
+/// Something a recovering read found wrong and read past.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub kind: IssueKind,
+    pub error: ParseError,
+}
+
+/// Where an [`Issue`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueKind {
+    /// An intrinsic function with arguments of the wrong shape, or an unknown one.
+    Function,
+    /// A section, resource, parameter or output entry of the wrong shape.
+    Structure,
+}
+
+/// A read in one of two modes: strict (the first error ends it, for synth and diff) or
+/// recovering (errors below the document's root are recorded and the read goes on past
+/// them, so `check` can report them all and run its other rules on the rest).
+pub(crate) struct Decoder {
+    recover: bool,
+    pub issues: Vec<Issue>,
+}
+
+impl Decoder {
+    pub fn strict() -> Self {
+        Decoder {
+            recover: false,
+            issues: Vec::new(),
+        }
+    }
+
+    pub fn recovering() -> Self {
+        Decoder {
+            recover: true,
+            issues: Vec::new(),
+        }
+    }
+
+    /// `Some(v)` for `Ok(v)`; for an error, `None` when recovering (the error recorded),
+    /// else the error.
+    fn soft<T>(
+        &mut self,
+        kind: IssueKind,
+        r: Result<T, ParseError>,
+    ) -> Result<Option<T>, ParseError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if self.recover => {
+                self.issues.push(Issue { kind, error: e });
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+use IssueKind::{Function, Structure};
+
 fn map(n: Node, path: &Path) -> Result<Entries, ParseError> {
     match n.kind {
         NodeKind::Map(e) => Ok(e),
@@ -126,80 +185,103 @@ fn take(entries: &mut Entries, key: &str) -> Option<(Pos, Node)> {
     Some((p, n))
 }
 
-/// Decodes a whole template.
-pub fn template(root: Node) -> Result<Template, ParseError> {
+/// Decodes a whole template. Only a root that is not a map ends a recovering read.
+pub fn template(d: &mut Decoder, root: Node) -> Result<Template, ParseError> {
     let mut t = Template::default();
     let top = Path::ROOT;
     for (key, kpos, n) in map(root, &top)? {
         let path = top.key(&key);
         match key.as_str() {
-            "AWSTemplateFormatVersion" => t.format_version = Some(string(n, &path)?),
-            "Description" => t.description = Some(string(n, &path)?),
-            "Metadata" => t.metadata = value_map(n, &path, Ctx::Plain)?,
-            "Transform" => t.transform = Some(value(n, &path, Ctx::Plain)?),
+            "AWSTemplateFormatVersion" => t.format_version = d.soft(Structure, string(n, &path))?,
+            "Description" => t.description = d.soft(Structure, string(n, &path))?,
+            "Metadata" => t.metadata = value_map(d, n, &path, Ctx::Plain)?,
+            "Transform" => t.transform = Some(value(d, n, &path, Ctx::Plain)?),
             "Parameters" => {
-                for (name, _, p) in map(n, &path)? {
-                    let param = parameter(p, &path.key(&name))?;
-                    t.parameters.insert(name, param);
+                for (name, _, p) in d.soft(Structure, map(n, &path))?.unwrap_or_default() {
+                    if let Some(param) = parameter(d, p, &path.key(&name))? {
+                        t.parameters.insert(name, param);
+                    }
                 }
             }
-            "Rules" => t.rules = value_map(n, &path, Ctx::Rule)?,
-            "Mappings" => t.mappings = value_map(n, &path, Ctx::Plain)?,
-            "Conditions" => t.conditions = value_map(n, &path, Ctx::Condition)?,
+            "Rules" => t.rules = value_map(d, n, &path, Ctx::Rule)?,
+            "Mappings" => t.mappings = value_map(d, n, &path, Ctx::Plain)?,
+            "Conditions" => t.conditions = value_map(d, n, &path, Ctx::Condition)?,
             "Resources" => {
-                for (name, npos, r) in map(n, &path)? {
+                for (name, npos, r) in d.soft(Structure, map(n, &path))?.unwrap_or_default() {
                     let p = path.key(&name);
-                    let id: LogicalId = name.parse().map_err(|e: String| err(npos, &p, e))?;
-                    let res = resource(r, &p)?;
-                    t.resources.insert(id, res);
+                    let id = name
+                        .parse::<LogicalId>()
+                        .map_err(|e: String| err(npos, &p, e));
+                    // A resource whose id or shape is wrong is left out; its references
+                    // then name nothing, as they would for CloudFormation.
+                    if let (Some(id), Some(res)) = (d.soft(Structure, id)?, resource(d, r, &p)?) {
+                        t.resources.insert(id, res);
+                    }
                 }
             }
             "Outputs" => {
-                for (name, _, o) in map(n, &path)? {
-                    let out = output(o, &path.key(&name))?;
-                    t.outputs.insert(name, out);
+                for (name, _, o) in d.soft(Structure, map(n, &path))?.unwrap_or_default() {
+                    if let Some(out) = output(d, o, &path.key(&name))? {
+                        t.outputs.insert(name, out);
+                    }
                 }
             }
-            "Hooks" => t.hooks = value_map(n, &path, Ctx::Plain)?,
-            "Globals" => t.globals = value_map(n, &path, Ctx::Plain)?,
+            "Hooks" => t.hooks = value_map(d, n, &path, Ctx::Plain)?,
+            "Globals" => t.globals = value_map(d, n, &path, Ctx::Plain)?,
             other => {
-                return Err(ParseError::at(
-                    kpos,
-                    "",
-                    format!(
-                        "unknown top-level section {other:?}: expected AWSTemplateFormatVersion, Description, Metadata, Transform, Parameters, Rules, Mappings, Conditions, Resources, Outputs, Hooks or Globals (SAM)"
-                    ),
-                ));
+                d.soft::<()>(
+                    Structure,
+                    Err(ParseError::at(
+                        kpos,
+                        "",
+                        format!(
+                            "unknown top-level section {other:?}: expected AWSTemplateFormatVersion, Description, Metadata, Transform, Parameters, Rules, Mappings, Conditions, Resources, Outputs, Hooks or Globals (SAM)"
+                        ),
+                    )),
+                )?;
             }
         }
     }
     Ok(t)
 }
 
-fn value_map(n: Node, path: &Path, ctx: Ctx) -> Result<BTreeMap<String, Value>, ParseError> {
+fn value_map(
+    d: &mut Decoder,
+    n: Node,
+    path: &Path,
+    ctx: Ctx,
+) -> Result<BTreeMap<String, Value>, ParseError> {
     let mut out = BTreeMap::new();
-    for (k, _, v) in map(n, path)? {
-        let val = value(v, &path.key(&k), ctx)?;
+    for (k, _, v) in d.soft(Structure, map(n, path))?.unwrap_or_default() {
+        let val = value(d, v, &path.key(&k), ctx)?;
         out.insert(k, val);
     }
     Ok(out)
 }
 
-fn resource(n: Node, path: &Path) -> Result<Resource, ParseError> {
+/// A resource, or `None` (the error recorded) when its shape or type is wrong.
+fn resource(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Resource>, ParseError> {
     let pos = n.pos;
-    let mut entries = map(n, path)?;
-    let (_, type_node) =
-        take(&mut entries, "Type").ok_or_else(|| err(pos, path, "a resource needs a Type"))?;
-    let tpath = path.key("Type");
-    let tpos = type_node.pos;
-    let rtype: ResourceType = string(type_node, &tpath)?
-        .parse()
-        .map_err(|e: String| err(tpos, &tpath, e))?;
+    let Some(mut entries) = d.soft(Structure, map(n, path))? else {
+        return Ok(None);
+    };
+    let rtype = take(&mut entries, "Type")
+        .ok_or_else(|| err(pos, path, "a resource needs a Type"))
+        .and_then(|(_, type_node)| {
+            let tpath = path.key("Type");
+            let tpos = type_node.pos;
+            string(type_node, &tpath)?
+                .parse::<ResourceType>()
+                .map_err(|e: String| err(tpos, &tpath, e))
+        });
+    let Some(rtype) = d.soft(Structure, rtype)? else {
+        return Ok(None);
+    };
     let mut r = Resource::new(rtype);
     for (key, _, v) in entries {
         let p = path.key(&key);
         match key.as_str() {
-            "Properties" => r.properties = value_map(v, &p, Ctx::Plain)?,
+            "Properties" => r.properties = value_map(d, v, &p, Ctx::Plain)?,
             "DependsOn" => {
                 let names = match v.kind {
                     NodeKind::Seq(items) => items,
@@ -208,70 +290,87 @@ fn resource(n: Node, path: &Path) -> Result<Resource, ParseError> {
                 let mut set = BTreeSet::new();
                 for item in names {
                     let ipos = item.pos;
-                    let s = string(item, &p)?;
-                    set.insert(s.parse().map_err(|e: String| err(ipos, &p, e))?);
+                    let id = string(item, &p)
+                        .and_then(|s| s.parse().map_err(|e: String| err(ipos, &p, e)));
+                    set.extend(d.soft(Structure, id)?);
                 }
                 r.depends_on = set;
             }
-            "Condition" => r.condition = Some(string(v, &p)?),
-            "DeletionPolicy" => r.deletion_policy = Some(value(v, &p, Ctx::Plain)?),
-            "UpdateReplacePolicy" => r.update_replace_policy = Some(value(v, &p, Ctx::Plain)?),
-            "CreationPolicy" => r.creation_policy = Some(value(v, &p, Ctx::Plain)?),
-            "UpdatePolicy" => r.update_policy = Some(value(v, &p, Ctx::Plain)?),
-            "Metadata" => r.metadata = Some(value(v, &p, Ctx::Plain)?),
-            "Version" => r.version = Some(value(v, &p, Ctx::Plain)?),
+            "Condition" => r.condition = d.soft(Structure, string(v, &p))?,
+            "DeletionPolicy" => r.deletion_policy = Some(value(d, v, &p, Ctx::Plain)?),
+            "UpdateReplacePolicy" => r.update_replace_policy = Some(value(d, v, &p, Ctx::Plain)?),
+            "CreationPolicy" => r.creation_policy = Some(value(d, v, &p, Ctx::Plain)?),
+            "UpdatePolicy" => r.update_policy = Some(value(d, v, &p, Ctx::Plain)?),
+            "Metadata" => r.metadata = Some(value(d, v, &p, Ctx::Plain)?),
+            "Version" => r.version = Some(value(d, v, &p, Ctx::Plain)?),
             _ => {
-                let val = value(v, &p, Ctx::Plain)?;
+                let val = value(d, v, &p, Ctx::Plain)?;
                 r.other.insert(key, val);
             }
         }
     }
-    Ok(r)
+    Ok(Some(r))
 }
 
-fn parameter(n: Node, path: &Path) -> Result<Parameter, ParseError> {
+/// A parameter, or `None` (the error recorded) when it is not a map. A wrong or missing
+/// Type reads as String when recovering, so references to the parameter still resolve.
+fn parameter(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Parameter>, ParseError> {
     let pos = n.pos;
-    let mut entries = map(n, path)?;
-    let (_, tn) =
-        take(&mut entries, "Type").ok_or_else(|| err(pos, path, "a parameter needs a Type"))?;
-    let tpath = path.key("Type");
-    let tpos = tn.pos;
-    let ptype: ParameterType = string(tn, &tpath)?
-        .parse()
-        .map_err(|e: String| err(tpos, &tpath, e))?;
+    let Some(mut entries) = d.soft(Structure, map(n, path))? else {
+        return Ok(None);
+    };
+    let ptype = take(&mut entries, "Type")
+        .ok_or_else(|| err(pos, path, "a parameter needs a Type"))
+        .and_then(|(_, tn)| {
+            let tpath = path.key("Type");
+            let tpos = tn.pos;
+            string(tn, &tpath)?
+                .parse::<ParameterType>()
+                .map_err(|e: String| err(tpos, &tpath, e))
+        });
+    let ptype = d.soft(Structure, ptype)?.unwrap_or(ParameterType::String);
     let mut p = Parameter::new(ptype);
     for (key, kpos, v) in entries {
         let fp = path.key(&key);
         let vpos = v.pos;
         match key.as_str() {
-            "Description" => p.description = Some(string(v, &fp)?),
-            "Default" => p.default = Some(value(v, &fp, Ctx::Plain)?),
-            "AllowedValues" => match value(v, &fp, Ctx::Plain)? {
-                Value::List(items) => p.allowed_values = Some(items),
-                _ => return Err(err(vpos, &fp, "expected a list of allowed values")),
-            },
-            "AllowedPattern" => p.allowed_pattern = Some(string(v, &fp)?),
-            "ConstraintDescription" => p.constraint_description = Some(string(v, &fp)?),
-            "MinLength" => p.min_length = Some(value(v, &fp, Ctx::Plain)?),
-            "MaxLength" => p.max_length = Some(value(v, &fp, Ctx::Plain)?),
-            "MinValue" => p.min_value = Some(value(v, &fp, Ctx::Plain)?),
-            "MaxValue" => p.max_value = Some(value(v, &fp, Ctx::Plain)?),
-            "NoEcho" => p.no_echo = Some(value(v, &fp, Ctx::Plain)?),
+            "Description" => p.description = d.soft(Structure, string(v, &fp))?,
+            "Default" => p.default = Some(value(d, v, &fp, Ctx::Plain)?),
+            "AllowedValues" => {
+                let items = match value(d, v, &fp, Ctx::Plain)? {
+                    Value::List(items) => Ok(items),
+                    _ => Err(err(vpos, &fp, "expected a list of allowed values")),
+                };
+                p.allowed_values = d.soft(Structure, items)?;
+            }
+            "AllowedPattern" => p.allowed_pattern = d.soft(Structure, string(v, &fp))?,
+            "ConstraintDescription" => {
+                p.constraint_description = d.soft(Structure, string(v, &fp))?
+            }
+            "MinLength" => p.min_length = Some(value(d, v, &fp, Ctx::Plain)?),
+            "MaxLength" => p.max_length = Some(value(d, v, &fp, Ctx::Plain)?),
+            "MinValue" => p.min_value = Some(value(d, v, &fp, Ctx::Plain)?),
+            "MaxValue" => p.max_value = Some(value(d, v, &fp, Ctx::Plain)?),
+            "NoEcho" => p.no_echo = Some(value(d, v, &fp, Ctx::Plain)?),
             other => {
-                return Err(err(
-                    kpos,
-                    path,
-                    format!(
-                        "unknown parameter attribute {other:?}: expected Type, Description, Default, AllowedValues, AllowedPattern, ConstraintDescription, MinLength, MaxLength, MinValue, MaxValue or NoEcho"
-                    ),
-                ));
+                d.soft::<()>(
+                    Structure,
+                    Err(err(
+                        kpos,
+                        path,
+                        format!(
+                            "unknown parameter attribute {other:?}: expected Type, Description, Default, AllowedValues, AllowedPattern, ConstraintDescription, MinLength, MaxLength, MinValue, MaxValue or NoEcho"
+                        ),
+                    )),
+                )?;
             }
         }
     }
-    Ok(p)
+    Ok(Some(p))
 }
 
-fn output(n: Node, path: &Path) -> Result<Output, ParseError> {
+/// An output, or `None` (the error recorded) when it is not a map.
+fn output(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Output>, ParseError> {
     let pos = n.pos;
     let mut o = Output {
         description: None,
@@ -280,49 +379,57 @@ fn output(n: Node, path: &Path) -> Result<Output, ParseError> {
         condition: None,
     };
     let mut seen_value = false;
-    for (key, kpos, v) in map(n, path)? {
+    for (key, kpos, v) in d.soft(Structure, map(n, path))?.unwrap_or_default() {
         let fp = path.key(&key);
         match key.as_str() {
             "Value" => {
-                o.value = value(v, &fp, Ctx::Plain)?;
+                o.value = value(d, v, &fp, Ctx::Plain)?;
                 seen_value = true;
             }
-            "Description" => o.description = Some(value(v, &fp, Ctx::Plain)?),
-            "Condition" => o.condition = Some(string(v, &fp)?),
+            "Description" => o.description = Some(value(d, v, &fp, Ctx::Plain)?),
+            "Condition" => o.condition = d.soft(Structure, string(v, &fp))?,
             "Export" => {
                 let vpos = v.pos;
-                let mut e = map(v, &fp)?;
+                let mut e = d.soft(Structure, map(v, &fp))?.unwrap_or_default();
                 match (take(&mut e, "Name"), e.is_empty()) {
                     (Some((_, name)), true) => {
-                        o.export_name = Some(value(name, &fp.key("Name"), Ctx::Plain)?)
+                        o.export_name = Some(value(d, name, &fp.key("Name"), Ctx::Plain)?)
                     }
-                    _ => return Err(err(vpos, &fp, "Export takes exactly one key, Name")),
+                    _ => d
+                        .soft::<()>(
+                            Structure,
+                            Err(err(vpos, &fp, "Export takes exactly one key, Name")),
+                        )?
+                        .unwrap_or_default(),
                 }
             }
             other => {
-                return Err(err(
-                    kpos,
-                    path,
-                    format!(
-                        "unknown output attribute {other:?}: expected Value, Description, Export or Condition"
-                    ),
-                ));
+                d.soft::<()>(
+                    Structure,
+                    Err(err(
+                        kpos,
+                        path,
+                        format!(
+                            "unknown output attribute {other:?}: expected Value, Description, Export or Condition"
+                        ),
+                    )),
+                )?;
             }
         }
     }
     if !seen_value {
-        return Err(err(pos, path, "an output needs a Value"));
+        d.soft::<()>(Structure, Err(err(pos, path, "an output needs a Value")))?;
     }
-    Ok(o)
+    Ok(Some(o))
 }
 
 /// Decodes a free-standing value (a policy held in a string, say).
 pub(crate) fn plain_value(n: Node) -> Result<Value, ParseError> {
-    value(n, &Path::ROOT, Ctx::Plain)
+    value(&mut Decoder::strict(), n, &Path::ROOT, Ctx::Plain)
 }
 
 /// Decodes any value, recognizing intrinsic functions in long and short form.
-fn value(n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
+fn value(d: &mut Decoder, n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
     let pos = n.pos;
     Ok(match n.kind {
         NodeKind::Null => Value::Null,
@@ -333,7 +440,7 @@ fn value(n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, v)| value(v, &path.index(i), ctx))
+                .map(|(i, v)| value(d, v, &path.index(i), ctx))
                 .collect::<Result<_, _>>()?,
         ),
         NodeKind::Tagged(tag, arg) => {
@@ -342,16 +449,17 @@ fn value(n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
                 t => format!("Fn::{t}"),
             };
             if !is_function(&name, ctx) {
-                return Err(err(
+                let e = err(
                     pos,
                     path,
                     format!(
                         "unknown short-form tag !{tag}: expected one of {}",
                         short_list()
                     ),
-                ));
+                );
+                return unknown_function(d, e, name, *arg, path, ctx);
             }
-            Value::Fn(Box::new(intrinsic(&name, *arg, path, ctx, true)?))
+            function(d, &name, *arg, path, ctx, true)?
         }
         NodeKind::Map(mut entries) => {
             if entries.len() == 1 {
@@ -363,32 +471,65 @@ fn value(n: Node, path: &Path, ctx: Ctx) -> Result<Value, ParseError> {
                 if fn_like || cond_ref {
                     let (key, kpos, arg) = entries.pop().expect("one entry");
                     if !is_function(&key, ctx) {
-                        return Err(err(
+                        let e = err(
                             kpos,
                             path,
                             format!(
                                 "unknown function {key:?}: expected one of {}",
                                 FUNCTION_NAMES.join(", ")
                             ),
-                        ));
+                        );
+                        return unknown_function(d, e, key.clone(), arg, &path.key(&key), ctx);
                     }
-                    return Ok(Value::Fn(Box::new(intrinsic(
-                        &key,
-                        arg,
-                        &path.key(&key),
-                        ctx,
-                        false,
-                    )?)));
+                    return function(d, &key, arg, &path.key(&key), ctx, false);
                 }
             }
             let mut m = BTreeMap::new();
             for (k, _, v) in entries {
-                let val = value(v, &path.key(&k), ctx)?;
+                let val = value(d, v, &path.key(&k), ctx)?;
                 m.insert(k, val);
             }
             Value::Map(m)
         }
     })
+}
+
+/// A function call; when recovering, one whose arguments have the wrong shape is
+/// recorded and kept as an opaque call of its arguments read as values.
+fn function(
+    d: &mut Decoder,
+    name: &str,
+    arg: Node,
+    path: &Path,
+    ctx: Ctx,
+    short: bool,
+) -> Result<Value, ParseError> {
+    // Only a recovering read pays for the copy it may fall back to.
+    let backup = d.recover.then(|| arg.clone());
+    let recorded = d.issues.len();
+    match (intrinsic(d, name, arg, path, ctx, short), backup) {
+        (Ok(f), _) => Ok(Value::Fn(Box::new(f))),
+        (Err(e), None) => Err(e),
+        (Err(e), Some(arg)) => {
+            // What the failed attempt recorded below is recorded again by the re-read.
+            d.issues.truncate(recorded);
+            unknown_function(d, e, name.to_string(), arg, path, ctx)
+        }
+    }
+}
+
+/// Records `e` (or returns it when strict) and keeps the call opaque.
+fn unknown_function(
+    d: &mut Decoder,
+    e: ParseError,
+    name: String,
+    arg: Node,
+    path: &Path,
+    ctx: Ctx,
+) -> Result<Value, ParseError> {
+    d.soft::<()>(Function, Err(e))?;
+    let args = value(d, arg, path, ctx)?;
+    Ok(Value::Fn(Box::new(Intrinsic::Other { name, args })))
 }
 
 fn is_function(name: &str, ctx: Ctx) -> bool {
@@ -431,6 +572,7 @@ fn args(
 }
 
 fn intrinsic(
+    d: &mut Decoder,
     name: &str,
     arg: Node,
     path: &Path,
@@ -443,7 +585,7 @@ fn intrinsic(
     } else {
         ctx
     };
-    let v = |n: Node, i: usize| value(n, &path.index(i), ctx);
+    let mut v = |n: Node, i: usize| value(d, n, &path.index(i), ctx);
     let apos = arg.pos;
     Ok(match name {
         "Ref" => Intrinsic::Ref(string(arg, path)?),
@@ -491,7 +633,7 @@ fn intrinsic(
             },
             // A macro that yields the string: kept as written.
             kind @ (NodeKind::Map(_) | NodeKind::Tagged(..)) => {
-                match value(Node { pos: apos, kind }, path, ctx)? {
+                match value(d, Node { pos: apos, kind }, path, ctx)? {
                     f @ Value::Fn(_) => Intrinsic::Other {
                         name: name.to_string(),
                         args: f,
@@ -553,7 +695,7 @@ fn intrinsic(
         }
         "Fn::GetAZs" => match arg.kind {
             NodeKind::Null => Intrinsic::GetAZs(Value::String(String::new())),
-            kind => Intrinsic::GetAZs(value(Node { pos: apos, kind }, path, ctx)?),
+            kind => Intrinsic::GetAZs(value(d, Node { pos: apos, kind }, path, ctx)?),
         },
         "Fn::If" => {
             let mut a = args(
@@ -588,7 +730,7 @@ fn intrinsic(
             let items = a
                 .into_iter()
                 .enumerate()
-                .map(|(i, n)| value(n, &path.index(i), cctx))
+                .map(|(i, n)| value(d, n, &path.index(i), cctx))
                 .collect::<Result<Vec<_>, _>>()?;
             if name == "Fn::And" {
                 Intrinsic::And(items)
@@ -598,10 +740,10 @@ fn intrinsic(
         }
         "Fn::Not" => {
             let a = args(arg, path, name, "[condition]", &[1])?;
-            Intrinsic::Not(value(a.into_iter().next().expect("1 arg"), path, cctx)?)
+            Intrinsic::Not(value(d, a.into_iter().next().expect("1 arg"), path, cctx)?)
         }
-        "Fn::ImportValue" => Intrinsic::ImportValue(value(arg, path, ctx)?),
-        "Fn::Base64" => Intrinsic::Base64(value(arg, path, ctx)?),
+        "Fn::ImportValue" => Intrinsic::ImportValue(value(d, arg, path, ctx)?),
+        "Fn::Base64" => Intrinsic::Base64(value(d, arg, path, ctx)?),
         "Fn::Cidr" => {
             let mut a = args(arg, path, name, "[ipBlock, count, cidrBits]", &[3])?.into_iter();
             let ip_block = v(a.next().expect("3 args"), 0)?;
@@ -649,16 +791,16 @@ fn intrinsic(
                 default,
             }
         }
-        "Fn::Transform" => Intrinsic::Transform(value(arg, path, ctx)?),
-        "Fn::Length" => Intrinsic::Length(value(arg, path, ctx)?),
-        "Fn::ToJsonString" => Intrinsic::ToJsonString(value(arg, path, ctx)?),
+        "Fn::Transform" => Intrinsic::Transform(value(d, arg, path, ctx)?),
+        "Fn::Length" => Intrinsic::Length(value(d, arg, path, ctx)?),
+        "Fn::ToJsonString" => Intrinsic::ToJsonString(value(d, arg, path, ctx)?),
         "Fn::GetStackOutput" => Intrinsic::Other {
             name: name.to_string(),
-            args: value(arg, path, ctx)?,
+            args: value(d, arg, path, ctx)?,
         },
         rule if RULE_FUNCTIONS.contains(&rule) => Intrinsic::Other {
             name: rule.to_string(),
-            args: value(arg, path, ctx)?,
+            args: value(d, arg, path, ctx)?,
         },
         other => return Err(err(apos, path, format!("unknown function {other:?}"))),
     })

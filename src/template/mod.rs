@@ -24,6 +24,7 @@ pub mod typed;
 mod value;
 mod yaml_lenient;
 
+pub use decode::{Issue, IssueKind};
 pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
 pub use locate::{Locator, locate};
@@ -73,6 +74,34 @@ pub fn parse_value(text: &str) -> Result<Value, ParseError> {
 impl Template {
     /// Parses a template in the given format.
     pub fn parse(text: &str, format: Format) -> Result<Template, ParseError> {
+        Template::decode(text, format, &mut decode::Decoder::strict())
+    }
+
+    /// Parses a template as [`Template::parse_any`] does, but reads past what is wrong
+    /// below the document's root (a function's arguments, an unknown section, a
+    /// parameter's attribute, a resource without a Type), returning it as issues: so a
+    /// check reports each and judges the rest. A function call of the wrong shape is kept
+    /// as [`Intrinsic::Other`], a resource of the wrong shape left out.
+    ///
+    /// ```
+    /// use perimeter::template::{IssueKind, Template};
+    /// let (t, issues) = Template::parse_recovering(
+    ///     "Resources:\n  A:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Join [a, b, c]\n").unwrap();
+    /// assert_eq!(t.resources.len(), 1);
+    /// assert_eq!(issues[0].kind, IssueKind::Function);
+    /// ```
+    pub fn parse_recovering(text: &str) -> Result<(Template, Vec<Issue>), ParseError> {
+        let read = |format| {
+            let mut d = decode::Decoder::recovering();
+            Template::decode(text, format, &mut d).map(|t| (t, d.issues))
+        };
+        match Format::detect(text) {
+            Format::Json => read(Format::Json).or_else(|e| read(Format::Yaml).map_err(|_| e)),
+            Format::Yaml => read(Format::Yaml),
+        }
+    }
+
+    fn decode(text: &str, format: Format, d: &mut decode::Decoder) -> Result<Template, ParseError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let node = match format {
             Format::Json => parse_json::parse(text)?,
@@ -84,7 +113,7 @@ impl Template {
         } else {
             node
         };
-        decode::template(node)
+        decode::template(d, node)
     }
 
     /// Parses a template, JSON or YAML: a text that starts with `{` is read as JSON and,
