@@ -7,6 +7,10 @@ package into the data and code perimeter builds on:
                                conditionalCreateOnly, readOnly, getAtt (the GetAtt
                                attributes cfn-lint accepts),
                                and the property tree (types, enums, set-like lists)
+  data/service-rules.json      cfn-lint's service rules written as JSON-schema extensions
+                               (ports a protocol needs, RDS engine versions, S3 ACLs and
+                               ownership, ...): rule id, description, where they apply
+                               and the schema, for the keywords check evaluates
   src/resources/l1/<svc>.rs    typed L1 property structs for the types in L1_TYPES
 
 Reproducible: the output depends only on the pinned cfn-lint version, which this
@@ -133,7 +137,7 @@ def get_atts(name):
 
 
 def facts(name, s):
-    return {
+    out = {
         "type": name,
         "required": s.get("required", []),
         "createOnly": [pointer_to_name(p) for p in s.get("createOnlyProperties", [])],
@@ -144,6 +148,79 @@ def facts(name, s):
         "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
         "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
     }
+    # cfn-lint's patch: the service shut down, sunsetting or in maintenance, and since when.
+    if "lifecycle" in s:
+        out["lifecycle"] = s["lifecycle"]
+    return out
+
+
+# ---------- service rules ----------
+
+# The JSON-schema keywords check's evaluator knows (src/check/service_rules.rs). A rule
+# whose schema uses another (cfn-lint's own `cfnGather`, `$data`, regional tables) is
+# left out: better no verdict than a wrong one.
+KNOWN_KEYWORDS = {"properties", "patternProperties", "additionalProperties", "propertyNames", "type",
+                  "const", "enum", "required", "if", "then", "else", "pattern", "allOf", "anyOf",
+                  "oneOf", "not", "items", "contains", "minimum", "maximum", "exclusiveMinimum",
+                  "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "minLength", "maxLength",
+                  "minProperties", "maxProperties", "dependentRequired", "dependentExcluded",
+                  "description", "$ref", "definitions", "format"}
+# Rules whose cfn-lint code lowercases a property before the schema sees it.
+LOWERCASED = {"E3691": ["Engine"]}
+# A schema this large (E3062's instance classes per engine and version: 3 MB) would
+# double the binary's data for one rule.
+MAX_SCHEMA_BYTES = 100_000
+MAPS = ("properties", "patternProperties", "definitions", "dependentRequired", "dependentExcluded")
+LEAVES = ("enum", "const", "required", "description", "$ref", "pattern", "type", "format")
+
+
+def schema_keywords(x, out):
+    """The keywords a schema uses (the names under maps of subschemas are not keywords)."""
+    if isinstance(x, dict):
+        for k, v in x.items():
+            out.add(k)
+            if k in MAPS and isinstance(v, dict):
+                for sub in v.values():
+                    schema_keywords(sub, out)
+            elif k not in LEAVES:
+                schema_keywords(v, out)
+    elif isinstance(x, list):
+        for v in x:
+            schema_keywords(v, out)
+    return out
+
+
+def service_rules():
+    """cfn-lint's error rules that are a JSON schema applied at resource paths."""
+    import importlib
+    import pkgutil
+    import cfnlint.rules
+    from cfnlint.rules.jsonschema.CfnLintJsonSchema import CfnLintJsonSchema
+    found = {}
+    for mod in pkgutil.walk_packages(cfnlint.rules.__path__, "cfnlint.rules."):
+        module = importlib.import_module(mod.name)
+        for obj in vars(module).values():
+            if not (isinstance(obj, type) and issubclass(obj, CfnLintJsonSchema) and obj is not CfnLintJsonSchema):
+                continue
+            try:
+                rule = obj()
+            except TypeError:
+                continue
+            if not rule.id.startswith("E") or not rule.schema or rule.id in found:
+                continue
+            keywords = [k for k in rule.keywords if k.startswith("Resources/") and "/Properties" in k]
+            if not keywords or not schema_keywords(rule.schema, set()) <= KNOWN_KEYWORDS:
+                continue
+            if len(json.dumps(rule.schema)) > MAX_SCHEMA_BYTES:
+                continue
+            found[rule.id] = {
+                "id": rule.id,
+                "description": rule.description.strip(),
+                "at": keywords,
+                "schema": rule.schema,
+                "lowercase": LOWERCASED.get(rule.id, []),
+            }
+    return [found[k] for k in sorted(found)]
 
 
 # ---------- L1 code ----------
@@ -418,7 +495,12 @@ def main():
     with open(os.path.join(ROOT, "data", "lambda-runtimes.json"), "w") as f:
         json.dump(lifecycle, f, sort_keys=True, indent=1)
         f.write("\n")
+    rules = service_rules()
+    with open(os.path.join(ROOT, "data", "service-rules.json"), "w") as f:
+        json.dump(rules, f, sort_keys=True, indent=1)
+        f.write("\n")
     generate(schemas)
+    print(f"distilled {len(rules)} service rules")
     print(f"distilled {len(schemas)} resource types; generated L1 for {len(L1_TYPES)}")
 
 

@@ -39,8 +39,8 @@ EXTS = (".yaml", ".yml", ".json", ".template")
 FIXTURES = os.path.join(ROOT, "target/cfn-lint-fixtures")
 FETCHED = os.path.join(ROOT, "target/corpus/templates")
 CACHE = os.path.join(ROOT, "target/corpus/cfn-lint-cache.json")
-# Check's own families that cfn-lint has no counterpart for: the data-perimeter rules.
-PERIMETER_FAMILIES = ("N", "I", "S")
+# Check's own families that cfn-lint has no counterpart for: network, IAM, data, access.
+PERIMETER_FAMILIES = ("N", "I", "D", "A")
 
 
 def templates(dirs):

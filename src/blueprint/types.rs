@@ -10,12 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::constructs::RETENTION_DAYS;
 
-static REGIONS: &str = include_str!("../../data/regions.txt");
-
-/// Every region the pinned CloudFormation schemas know.
-pub fn regions() -> impl Iterator<Item = &'static str> {
-    REGIONS.lines().filter(|l| !l.is_empty())
-}
+pub use crate::resources::regions;
 
 macro_rules! string_type {
     ($(#[$doc:meta])* $name:ident, $schema:expr) => {

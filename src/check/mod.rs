@@ -15,6 +15,7 @@
 
 pub mod access;
 mod data;
+mod functions;
 mod iam;
 pub mod inventory;
 mod network;
@@ -26,6 +27,7 @@ pub mod run;
 mod runtime;
 mod schema;
 pub mod select;
+pub mod service_rules;
 pub mod suppress;
 mod template_suppress;
 
@@ -154,12 +156,14 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();
     schema::check(t, &mut findings);
     references::check(t, &mut findings);
+    functions::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
     let inv = inventory::Inventory::of(t);
     network::check(t, ctx, &inv, &mut findings);
     iam::check(t, &inv, &mut findings);
     data::check(t, &mut findings);
     runtime::check(t, &ctx.today, &mut findings);
+    service_rules::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

@@ -108,16 +108,26 @@ pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
         ("Conditions", t.conditions.keys().collect()),
     ];
     for (section, names) in sections {
+        // Condition names may also hold `&` and `_`: the AWS Quick Start VPC template,
+        // deployed in countless accounts, names conditions `A&B`, and cfn-lint's
+        // template schema admits both.
+        let (extra, shown) = if section == "Conditions" {
+            ("&_", "ASCII letters, digits, & and _")
+        } else {
+            ("", "ASCII letters and digits")
+        };
         for name in names {
             let ok = !name.is_empty()
                 && name.len() <= MAX_NAME
-                && name.bytes().all(|b| b.is_ascii_alphanumeric());
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || extra.as_bytes().contains(&b));
             if !ok {
                 out.push(Finding::new(
                     rules::NAME,
                     None,
                     format!("{section}.{name}"),
-                    format!("{name:?} must be 1 to {MAX_NAME} ASCII letters and digits"),
+                    format!("{name:?} must be 1 to {MAX_NAME} {shown}"),
                 ));
             }
         }

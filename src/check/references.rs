@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::{Finding, rules};
 use crate::resources::facts;
-use crate::template::{Intrinsic, Pseudo, Template, Value};
+use crate::template::{Intrinsic, Pseudo, Template, Transforms, Value};
 
 /// One reference found in a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,31 +94,17 @@ enum Unseen<'a> {
 
 impl<'a> Unseen<'a> {
     fn of(t: &'a Template) -> Unseen<'a> {
-        let names: Vec<&str> = match &t.transform {
-            None => return Unseen::None,
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::List(items)) => match items.iter().map(Value::as_str).collect() {
-                Some(v) => v,
-                None => return Unseen::Any,
-            },
-            Some(_) => return Unseen::Any,
-        };
-        if names.iter().all(|n| *n == "AWS::LanguageExtensions") {
-            return Unseen::None;
+        match t.transforms() {
+            Transforms::None => Unseen::None,
+            Transforms::Macros => Unseen::Any,
+            Transforms::Sam => Unseen::Sam(
+                t.resources
+                    .iter()
+                    .filter(|(_, r)| r.resource_type.as_str().starts_with("AWS::Serverless::"))
+                    .map(|(id, r)| (id.as_str(), r.resource_type.as_str()))
+                    .collect(),
+            ),
         }
-        if names
-            .iter()
-            .all(|n| matches!(*n, "AWS::Serverless-2016-10-31" | "AWS::LanguageExtensions"))
-        {
-            let sam = t
-                .resources
-                .iter()
-                .filter(|(_, r)| r.resource_type.as_str().starts_with("AWS::Serverless::"))
-                .map(|(id, r)| (id.as_str(), r.resource_type.as_str()))
-                .collect();
-            return Unseen::Sam(sam);
-        }
-        Unseen::Any
     }
 
     /// Whether a transform may make a resource of this name.

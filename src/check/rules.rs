@@ -57,7 +57,7 @@ rules! {
         "A section, parameter, output or resource entry of a shape CloudFormation does not accept.",
         "Fix the entry as the message says; it was left out, and the rest of the template checked.";
     UNKNOWN_TYPE = "S101" "unknown-resource-type" Error,
-        "No CloudFormation schema knows the resource type.",
+        "No CloudFormation schema knows the resource type, or its service is shut down (a warning while it is sunsetting).",
         "Correct the type name (AWS::Service::Resource); see the CloudFormation resource reference.";
     UNKNOWN_PROPERTY = "S102" "unknown-property" Error,
         "A property the resource type does not have.",
@@ -80,6 +80,9 @@ rules! {
     DEPRECATED_RUNTIME = "S108" "deprecated-runtime" Error,
         "A Lambda runtime past its deprecation: an error once creating or updating functions with it is blocked, a warning before.",
         "Move to the successor runtime the message names.";
+    SERVICE_RULE = "S109" "service-rule" Error,
+        "A combination of values the service refuses though each is valid alone (cfn-lint's service rules: ports a protocol needs, an engine's versions, ACLs without object ownership, ...).",
+        "Change the values as the message says; it names cfn-lint's rule.";
     UNKNOWN_TARGET = "R201" "unknown-reference" Error,
         "Ref, Fn::GetAtt or Fn::Sub names nothing in the template.",
         "Name a resource, parameter or pseudo parameter of this template.";
@@ -95,6 +98,9 @@ rules! {
     CYCLE = "R205" "dependency-cycle" Error,
         "Resources depend on each other in a circle; CloudFormation cannot order them.",
         "Break the cycle, e.g. move a rule or policy into its own resource.";
+    SUB_NEEDED = "R206" "sub-needed" Error,
+        "A string names a parameter, resource or attribute as ${Name} outside Fn::Sub, where it stays literal text.",
+        "Wrap the string in Fn::Sub, or write ${!Name} for a literal ${Name}.";
     RESOURCES = "Q301" "resource-quota" Error,
         "More than 500 resources (a warning from 400).",
         "Split the solution into nested or separate stacks.";
@@ -185,9 +191,12 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E1022", &["T002"]),
     ("E1024", &["T002"]),
     ("E1028", &["R204", "T002"]),
+    ("E1029", &["R206"]),
     ("E1030", &["T002"]),
     ("E1031", &["T002"]),
     ("E2001", &["Q306", "T003"]),
+    ("E7001", &["Q306"]),
+    ("E8001", &["Q306"]),
     ("E2002", &["T003"]),
     ("E2531", &["S108"]),
     ("E2533", &["S108"]),
@@ -197,6 +206,8 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3004", &["R205"]),
     ("E3005", &["R203", "T003"]),
     ("E3006", &["S101"]),
+    ("E3038", &["S101"]),
+    ("E3710", &["S101"]),
     ("E3012", &["S104"]),
     ("E3014", &["S106"]),
     ("E3015", &["R204"]),
@@ -217,13 +228,18 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E8007", &["T002"]),
 ];
 
-/// The cfn-lint rules that correspond to a rule of check.
+/// The cfn-lint rules that correspond to a rule of check: the table, and for S109 the
+/// service rules distilled from cfn-lint.
 pub fn cfn_lint_of(id: &str) -> Vec<&'static str> {
-    CFN_LINT
+    let mut out: Vec<&str> = CFN_LINT
         .iter()
         .filter(|(_, ours)| ours.contains(&id))
         .map(|(theirs, _)| *theirs)
-        .collect()
+        .collect();
+    if id == SERVICE_RULE.id {
+        out.extend(super::service_rules::cfn_lint_ids());
+    }
+    out
 }
 
 /// A rule by id (`N401`) or name (`internet-path`).

@@ -94,6 +94,17 @@ fn verdict(runtime: &str, today: &str) -> Option<(Severity, String)> {
     ))
 }
 
+/// The runtimes the Lambda schema admits.
+fn lambda_runtimes() -> Option<Vec<String>> {
+    let f = crate::resources::facts::lookup("AWS::Lambda::Function")?;
+    let e = f.property("Runtime")?.e.as_ref()?;
+    Some(
+        e.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
 pub fn check(t: &Template, today: &str, out: &mut Vec<Finding>) {
     let global = t
         .globals
@@ -101,6 +112,7 @@ pub fn check(t: &Template, today: &str, out: &mut Vec<Finding>) {
         .and_then(Value::as_map)
         .and_then(|m| m.get("Runtime"))
         .and_then(Value::as_str);
+    let known = lambda_runtimes().unwrap_or_default();
     for (id, r) in &t.resources {
         let sam = match r.resource_type.as_str() {
             "AWS::Lambda::Function" => false,
@@ -114,13 +126,25 @@ pub fn check(t: &Template, today: &str, out: &mut Vec<Finding>) {
                 _ => continue,
             },
         };
-        if let Some((severity, message)) = verdict(runtime, today) {
-            let f = if path.starts_with("Globals") {
-                Finding::new(rules::DEPRECATED_RUNTIME, Some(id.as_str()), path, message)
+        // A Lambda function's runtime is judged against the schema with its other
+        // properties; SAM passes its own functions' runtimes through unchecked.
+        let at = |rule, message| {
+            if path.starts_with("Globals") {
+                Finding::new(rule, Some(id.as_str()), path.clone(), message)
             } else {
-                Finding::on(rules::DEPRECATED_RUNTIME, id.as_str(), &path, message)
-            };
-            out.push(f.severity(severity));
+                Finding::on(rule, id.as_str(), &path, message)
+            }
+        };
+        if sam && !known.is_empty() && !known.iter().any(|k| k == runtime) {
+            let message = format!(
+                "runtime {runtime:?} is not one Lambda knows: {}",
+                known.join(", ")
+            );
+            out.push(at(rules::NOT_ALLOWED, message));
+            continue;
+        }
+        if let Some((severity, message)) = verdict(runtime, today) {
+            out.push(at(rules::DEPRECATED_RUNTIME, message).severity(severity));
         }
     }
 }

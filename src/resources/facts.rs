@@ -77,6 +77,18 @@ pub struct TypeFacts {
     pub get_att: Vec<String>,
     pub props: BTreeMap<String, PropNode>,
     pub defs: BTreeMap<String, PropNode>,
+    /// Where the type's service stands when it is leaving (cfn-lint's lifecycle data).
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// A service's way out: `shutdown` (gone), `sunset` (going on the date) or
+/// `maintenance` (no new features since the date).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Lifecycle {
+    pub status: String,
+    #[serde(default)]
+    pub date: Option<String>,
 }
 
 impl TypeFacts {

@@ -13,6 +13,14 @@
 //! ```
 
 pub mod facts;
+
+static REGIONS: &str = include_str!("../../data/regions.txt");
+
+/// Every region the pinned CloudFormation schemas know.
+pub fn regions() -> impl Iterator<Item = &'static str> {
+    REGIONS.lines().filter(|l| !l.is_empty())
+}
+
 mod facts_index;
 mod handle;
 mod l1;

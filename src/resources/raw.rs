@@ -125,7 +125,10 @@ pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<
         x: None,
     };
     for name in props.keys() {
-        if f.read_only.iter().any(|p| p == name) && name != "Fn::If" {
+        // A property the schema calls both read-only and create-only or write-only
+        // (SageMaker's EndpointName) is settable: CloudFormation's reference lists it.
+        let settable = f.create_only.iter().chain(&f.write_only).any(|p| p == name);
+        if f.read_only.iter().any(|p| p == name) && !settable && name != "Fn::If" {
             out.push(
                 ProblemKind::ReadOnly,
                 name,

@@ -28,7 +28,9 @@ pub use decode::{Issue, IssueKind};
 pub use emit_json::value_to_json;
 pub use intrinsic::{Intrinsic, Pseudo};
 pub use locate::{Locator, locate};
-pub use model::{LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template};
+pub use model::{
+    LogicalId, Output, Parameter, ParameterType, Resource, ResourceType, Template, Transforms,
+};
 pub use node::{ParseError, Pos};
 pub use value::Value;
 

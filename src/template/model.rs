@@ -109,6 +109,48 @@ pub struct Template {
     pub globals: BTreeMap<String, Value>,
 }
 
+/// The transforms a template declares, by what they may do to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transforms {
+    /// None, or only `AWS::LanguageExtensions` (its loops are expanded when read).
+    None,
+    /// The SAM transform (with language extensions or not): what it generates is known.
+    Sam,
+    /// A macro, a module or `AWS::Include`: anything may change.
+    Macros,
+}
+
+impl Template {
+    /// What the template's `Transform` may do to it.
+    ///
+    /// ```
+    /// use perimeter::template::{Template, Transforms};
+    /// let t = Template::parse_any("Transform: AWS::Serverless-2016-10-31\nResources: {}\n").unwrap();
+    /// assert_eq!(t.transforms(), Transforms::Sam);
+    /// ```
+    pub fn transforms(&self) -> Transforms {
+        let names: Vec<&str> = match &self.transform {
+            None => return Transforms::None,
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::List(items)) => match items.iter().map(Value::as_str).collect() {
+                Some(v) => v,
+                None => return Transforms::Macros,
+            },
+            Some(_) => return Transforms::Macros,
+        };
+        if names.iter().all(|n| *n == "AWS::LanguageExtensions") {
+            Transforms::None
+        } else if names
+            .iter()
+            .all(|n| matches!(*n, "AWS::Serverless-2016-10-31" | "AWS::LanguageExtensions"))
+        {
+            Transforms::Sam
+        } else {
+            Transforms::Macros
+        }
+    }
+}
+
 /// One resource and its attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {

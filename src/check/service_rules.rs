@@ -1,0 +1,820 @@
+//! Service rules: what a service refuses although each value is valid on its own (the
+//! ports a protocol needs, an RDS engine's versions, an S3 ACL without object ownership).
+//! cfn-lint writes these rules as JSON-schema extensions; `scripts/distill_schemas.py`
+//! copies the ones whose keywords this evaluator knows into `data/service-rules.json`.
+//!
+//! The evaluation has three outcomes: a value that is an intrinsic function (a `Ref` to a
+//! parameter, an `Fn::If` whose branches disagree) is unknown until deployment, and an
+//! unknown never becomes a finding.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::{Finding, rules};
+use crate::template::{Intrinsic, Template, Value};
+
+/// One distilled rule.
+#[derive(Debug, Deserialize)]
+pub struct ServiceRule {
+    /// cfn-lint's id, e.g. `E3687`.
+    pub id: String,
+    pub description: String,
+    /// Where it applies: `Resources/<type>/Properties[/<name>|/*]...`.
+    pub at: Vec<String>,
+    pub schema: Json,
+    /// Properties compared in lower case (cfn-lint's code lowercases them first).
+    #[serde(default)]
+    pub lowercase: Vec<String>,
+}
+
+/// Every distilled rule, read once.
+pub fn all() -> &'static [ServiceRule] {
+    static RULES: OnceLock<Vec<ServiceRule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        serde_json::from_str(include_str!("../../data/service-rules.json"))
+            .expect("data/service-rules.json is written by scripts/distill_schemas.py")
+    })
+}
+
+/// A rule and the path below Properties where it applies.
+type Placed = (&'static ServiceRule, Vec<&'static str>);
+
+/// The rules by resource type.
+fn by_type() -> &'static HashMap<&'static str, Vec<Placed>> {
+    static INDEX: OnceLock<HashMap<&str, Vec<Placed>>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index: HashMap<&str, Vec<_>> = HashMap::new();
+        for rule in all() {
+            for at in &rule.at {
+                let mut parts = at.split('/');
+                let (Some("Resources"), Some(ty), Some("Properties")) =
+                    (parts.next(), parts.next(), parts.next())
+                else {
+                    continue;
+                };
+                index.entry(ty).or_default().push((rule, parts.collect()));
+            }
+        }
+        index
+    })
+}
+
+pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    let index = by_type();
+    for (id, r) in &t.resources {
+        let Some(rules_here) = index.get(r.resource_type.as_str()) else {
+            continue;
+        };
+        let props = Value::Map(r.properties.clone());
+        for (rule, below) in rules_here {
+            let mut places = Vec::new();
+            select(&props, below, "Properties".to_string(), &mut places);
+            for (path, value) in places {
+                let value = lowered(value, &rule.lowercase);
+                let ev = Eval { root: &rule.schema };
+                if let Verdict::Fail(why) = ev.eval(&rule.schema, &value, &path) {
+                    out.push(Finding::on(
+                        rules::SERVICE_RULE,
+                        id.as_str(),
+                        &path,
+                        format!(
+                            "{why} (cfn-lint {}: {})",
+                            rule.id,
+                            rule.description
+                                .split_whitespace()
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The values at a path below a resource's properties (`*`: each item of a list).
+fn select<'a>(v: &'a Value, below: &[&str], path: String, out: &mut Vec<(String, &'a Value)>) {
+    let Some((first, rest)) = below.split_first() else {
+        out.push((path, v));
+        return;
+    };
+    match (*first, v) {
+        ("*", Value::List(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                select(item, rest, format!("{path}[{i}]"), out);
+            }
+        }
+        (name, Value::Map(m)) => {
+            if let Some(next) = m.get(name) {
+                select(next, rest, format!("{path}.{name}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn lowered(v: &Value, names: &[String]) -> Value {
+    let mut v = v.clone();
+    if let Value::Map(m) = &mut v {
+        for n in names {
+            if let Some(Value::String(s)) = m.get_mut(n) {
+                *s = s.to_lowercase();
+            }
+        }
+    }
+    v
+}
+
+/// The outcome of a schema on a value.
+#[derive(Debug)]
+enum Verdict {
+    Pass,
+    /// Why it fails, in words.
+    Fail(String),
+    /// Known only at deployment.
+    Unknown,
+}
+
+use Verdict::{Fail, Pass, Unknown};
+
+struct Eval<'a> {
+    root: &'a Json,
+}
+
+/// A value as it is known before deployment: an intrinsic function is not.
+fn known(v: &Value) -> Option<&Value> {
+    match v {
+        Value::Fn(_) => None,
+        other => Some(other),
+    }
+}
+
+/// `Fn::If`'s branches, or `None` for another value.
+fn branches(v: &Value) -> Option<[&Value; 2]> {
+    match v.as_fn()? {
+        Intrinsic::If {
+            then, otherwise, ..
+        } => Some([then, otherwise]),
+        _ => None,
+    }
+}
+
+fn no_value(v: &Value) -> bool {
+    matches!(v.as_fn(), Some(Intrinsic::Ref(r)) if r == "AWS::NoValue")
+}
+
+impl Eval<'_> {
+    fn eval(&self, schema: &Json, v: &Value, path: &str) -> Verdict {
+        // A value chosen by a condition is judged on each branch: it fails only if both do.
+        if let Some([a, b]) = branches(v) {
+            return match (self.eval(schema, a, path), self.eval(schema, b, path)) {
+                (Pass, Pass) => Pass,
+                (Fail(why), Fail(_)) => Fail(why),
+                _ => Unknown,
+            };
+        }
+        let Json::Object(s) = schema else {
+            return match schema {
+                Json::Bool(false) => Fail(format!("{path} is not allowed")),
+                _ => Pass,
+            };
+        };
+        let mut unknown = false;
+        for (key, arg) in s {
+            let verdict = match key.as_str() {
+                "$ref" => match arg.as_str().and_then(|r| self.resolve(r)) {
+                    Some(target) => self.eval(target, v, path),
+                    None => Unknown,
+                },
+                "allOf" => self.all_of(arg, v, path),
+                "anyOf" => self.any_of(arg, v, path),
+                "oneOf" => self.one_of(arg, v, path),
+                "not" => match self.eval(arg, v, path) {
+                    Pass => Fail(describe_not(arg, path)),
+                    Fail(_) => Pass,
+                    Unknown => Unknown,
+                },
+                "if" => self.if_then(s, arg, v, path),
+                "then" | "else" | "description" | "definitions" => Pass,
+                "additionalProperties" | "patternProperties" | "propertyNames" => match known(v) {
+                    Some(v) => self.object_keys(s, key, arg, v, path),
+                    None => Unknown,
+                },
+                _ => self.keyword(key, arg, v, path),
+            };
+            match verdict {
+                Pass => {}
+                Unknown => unknown = true,
+                fail => return fail,
+            }
+        }
+        if unknown { Unknown } else { Pass }
+    }
+
+    fn resolve(&self, r: &str) -> Option<&Json> {
+        let mut node = self.root;
+        for part in r.strip_prefix("#/")?.split('/') {
+            node = node.get(part)?;
+        }
+        Some(node)
+    }
+
+    fn all_of(&self, arg: &Json, v: &Value, path: &str) -> Verdict {
+        let mut unknown = false;
+        for sub in arg.as_array().into_iter().flatten() {
+            match self.eval(sub, v, path) {
+                Pass => {}
+                Unknown => unknown = true,
+                fail => return fail,
+            }
+        }
+        if unknown { Unknown } else { Pass }
+    }
+
+    fn any_of(&self, arg: &Json, v: &Value, path: &str) -> Verdict {
+        let mut first = None;
+        let mut unknown = false;
+        for sub in arg.as_array().into_iter().flatten() {
+            match self.eval(sub, v, path) {
+                Pass => return Pass,
+                Unknown => unknown = true,
+                Fail(why) => first = first.or(Some(why)),
+            }
+        }
+        match (unknown, first) {
+            (true, _) => Unknown,
+            (false, Some(why)) => Fail(why),
+            (false, None) => Pass,
+        }
+    }
+
+    fn one_of(&self, arg: &Json, v: &Value, path: &str) -> Verdict {
+        let mut passes = 0;
+        let mut first = None;
+        for sub in arg.as_array().into_iter().flatten() {
+            match self.eval(sub, v, path) {
+                Pass => passes += 1,
+                Unknown => return Unknown,
+                Fail(why) => first = first.or(Some(why)),
+            }
+        }
+        match passes {
+            1 => Pass,
+            0 => Fail(first.unwrap_or_else(|| format!("{path} matches none of the forms"))),
+            _ => Fail(format!("{path} matches more than one of the forms")),
+        }
+    }
+
+    fn if_then(
+        &self,
+        s: &serde_json::Map<String, Json>,
+        cond: &Json,
+        v: &Value,
+        path: &str,
+    ) -> Verdict {
+        let then = s.get("then");
+        let otherwise = s.get("else");
+        let run = |branch: Option<&Json>| branch.map_or(Pass, |b| self.eval(b, v, path));
+        match self.eval(cond, v, path) {
+            Pass => match run(then) {
+                Fail(why) => Fail(format!("when {}: {why}", describe_if(cond, v))),
+                other => other,
+            },
+            Fail(_) => run(otherwise),
+            Unknown => match (run(then), run(otherwise)) {
+                (Pass, Pass) => Pass,
+                _ => Unknown,
+            },
+        }
+    }
+
+    /// A keyword that judges the value itself.
+    fn keyword(&self, key: &str, arg: &Json, v: &Value, path: &str) -> Verdict {
+        let Some(v) = known(v) else {
+            return Unknown;
+        };
+        match key {
+            "type" => {
+                let types: Vec<&str> = match arg {
+                    Json::String(t) => vec![t],
+                    Json::Array(ts) => ts.iter().filter_map(Json::as_str).collect(),
+                    _ => return Pass,
+                };
+                if types.iter().any(|t| is_type(v, t)) {
+                    Pass
+                } else {
+                    Fail(format!("{path} must be of type {}", types.join(" or ")))
+                }
+            }
+            "const" => match equal(v, arg) {
+                Some(true) => Pass,
+                Some(false) => Fail(format!("{path} must be {arg}, not {}", show(v))),
+                None => Unknown,
+            },
+            "enum" => {
+                let options = arg.as_array().map(Vec::as_slice).unwrap_or_default();
+                let mut unknown = false;
+                for o in options {
+                    match equal(v, o) {
+                        Some(true) => return Pass,
+                        None => unknown = true,
+                        Some(false) => {}
+                    }
+                }
+                if unknown {
+                    Unknown
+                } else {
+                    Fail(format!(
+                        "{path} is {}, not one of {}",
+                        show(v),
+                        list(options)
+                    ))
+                }
+            }
+            "required" => {
+                let Value::Map(m) = v else { return Pass };
+                let mut unknown = false;
+                for name in arg
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Json::as_str)
+                {
+                    match m.get(name) {
+                        None => return Fail(format!("{path}.{name} is required")),
+                        Some(x) if no_value(x) => {
+                            return Fail(format!("{path}.{name} is required"));
+                        }
+                        Some(x) if branches(x).is_some_and(|b| b.iter().any(|y| no_value(y))) => {
+                            unknown = true
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if unknown { Unknown } else { Pass }
+            }
+            "properties" => {
+                let (Value::Map(m), Json::Object(props)) = (v, arg) else {
+                    return Pass;
+                };
+                let mut unknown = false;
+                for (name, sub) in props {
+                    let Some(x) = m.get(name).filter(|x| !no_value(x)) else {
+                        continue;
+                    };
+                    match self.eval(sub, x, &format!("{path}.{name}")) {
+                        Pass => {}
+                        Unknown => unknown = true,
+                        fail => return fail,
+                    }
+                }
+                if unknown { Unknown } else { Pass }
+            }
+            "dependentRequired" | "dependentExcluded" => {
+                let (Value::Map(m), Json::Object(deps)) = (v, arg) else {
+                    return Pass;
+                };
+                for (name, others) in deps {
+                    if !m.contains_key(name) {
+                        continue;
+                    }
+                    for other in others
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Json::as_str)
+                    {
+                        let present = m.contains_key(other);
+                        if key == "dependentRequired" && !present {
+                            return Fail(format!("{path}.{name} requires {other}"));
+                        }
+                        if key == "dependentExcluded" && present {
+                            return Fail(format!("{path}.{name} and {other} cannot both be set"));
+                        }
+                    }
+                }
+                Pass
+            }
+            "items" | "contains" | "minItems" | "maxItems" => self.list(key, arg, v, path),
+            "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
+                let (Some(x), Some(bound)) = (number(v), arg.as_f64()) else {
+                    return if matches!(v, Value::Map(_) | Value::List(_)) {
+                        Pass
+                    } else {
+                        Unknown
+                    };
+                };
+                let ok = match key {
+                    "minimum" => x >= bound,
+                    "maximum" => x <= bound,
+                    "exclusiveMinimum" => x > bound,
+                    "exclusiveMaximum" => x < bound,
+                    _ => bound == 0.0 || (x / bound).fract() == 0.0,
+                };
+                let word = match key {
+                    "minimum" => "at least",
+                    "maximum" => "at most",
+                    "exclusiveMinimum" => "more than",
+                    "exclusiveMaximum" => "less than",
+                    _ => "a multiple of",
+                };
+                if ok {
+                    Pass
+                } else {
+                    Fail(format!("{path} is {x}; it must be {word} {bound}"))
+                }
+            }
+            "minLength" | "maxLength" => {
+                let (Value::String(s), Some(n)) = (v, arg.as_u64()) else {
+                    return Pass;
+                };
+                let len = s.chars().count() as u64;
+                match key {
+                    "minLength" if len < n => {
+                        Fail(format!("{path} is shorter than {n} characters"))
+                    }
+                    "maxLength" if len > n => Fail(format!("{path} is longer than {n} characters")),
+                    _ => Pass,
+                }
+            }
+            "pattern" => {
+                let (Some(s), Some(p)) = (scalar_text(v), arg.as_str()) else {
+                    return Pass;
+                };
+                match matches(p, &s) {
+                    Some(true) => Pass,
+                    Some(false) => Fail(format!("{path} is {}, which does not match {p}", show(v))),
+                    None => Unknown,
+                }
+            }
+            "format" => {
+                let (Value::String(s), Some(f)) = (v, arg.as_str()) else {
+                    return Pass;
+                };
+                let ok = match f {
+                    "ipv4" => s.parse::<std::net::Ipv4Addr>().is_ok(),
+                    "ipv6" => s.parse::<std::net::Ipv6Addr>().is_ok(),
+                    "ipv4-network" => s.parse::<ipnet::Ipv4Net>().is_ok(),
+                    "ipv6-network" => s.parse::<ipnet::Ipv6Net>().is_ok(),
+                    // Formats cfn-lint defines in code: not judged here.
+                    _ => return Pass,
+                };
+                if ok {
+                    Pass
+                } else {
+                    Fail(format!("{path} is {s:?}, not a valid {f}"))
+                }
+            }
+            _ => Pass,
+        }
+    }
+
+    /// The keywords that judge an object's keys: `propertyNames`, `patternProperties`
+    /// (the values under keys that match) and `additionalProperties` (keys that neither
+    /// `properties` nor `patternProperties` of the same schema name).
+    fn object_keys(
+        &self,
+        s: &serde_json::Map<String, Json>,
+        key: &str,
+        arg: &Json,
+        v: &Value,
+        path: &str,
+    ) -> Verdict {
+        let Value::Map(m) = v else { return Pass };
+        let patterns: Vec<(&String, &Json)> = s
+            .get("patternProperties")
+            .and_then(Json::as_object)
+            .map(|p| p.iter().collect())
+            .unwrap_or_default();
+        let mut unknown = false;
+        for (name, x) in m {
+            let verdict = match key {
+                "propertyNames" => self.eval(
+                    arg,
+                    &Value::String(name.clone()),
+                    &format!("{path} key {name:?}"),
+                ),
+                "patternProperties" => {
+                    let mut out = Pass;
+                    for (p, sub) in &patterns {
+                        match matches(p, name) {
+                            Some(true) => {
+                                out = self.eval(sub, x, &format!("{path}.{name}"));
+                                if !matches!(out, Pass) {
+                                    break;
+                                }
+                            }
+                            Some(false) => {}
+                            None => out = Unknown,
+                        }
+                    }
+                    out
+                }
+                _ => {
+                    let named = s
+                        .get("properties")
+                        .and_then(Json::as_object)
+                        .is_some_and(|p| p.contains_key(name));
+                    let patterned = patterns.iter().map(|(p, _)| matches(p, name));
+                    if named || patterned.clone().any(|m| m == Some(true)) {
+                        Pass
+                    } else if patterned.into_iter().any(|m| m.is_none()) {
+                        Unknown
+                    } else if arg == &Json::Bool(false) {
+                        Fail(format!("{path}.{name} is not allowed here"))
+                    } else {
+                        self.eval(arg, x, &format!("{path}.{name}"))
+                    }
+                }
+            };
+            match verdict {
+                Pass => {}
+                Unknown => unknown = true,
+                fail => return fail,
+            }
+        }
+        if unknown { Unknown } else { Pass }
+    }
+
+    fn list(&self, key: &str, arg: &Json, v: &Value, path: &str) -> Verdict {
+        let Value::List(items) = v else { return Pass };
+        match key {
+            "items" => {
+                let mut unknown = false;
+                for (i, item) in items.iter().enumerate() {
+                    match self.eval(arg, item, &format!("{path}[{i}]")) {
+                        Pass => {}
+                        Unknown => unknown = true,
+                        fail => return fail,
+                    }
+                }
+                if unknown { Unknown } else { Pass }
+            }
+            "contains" => {
+                let mut unknown = false;
+                for (i, item) in items.iter().enumerate() {
+                    match self.eval(arg, item, &format!("{path}[{i}]")) {
+                        Pass => return Pass,
+                        Unknown => unknown = true,
+                        Fail(_) => {}
+                    }
+                }
+                if unknown {
+                    Unknown
+                } else {
+                    Fail(format!("{path} has no item of the form required"))
+                }
+            }
+            _ => {
+                let n = arg.as_u64().unwrap_or(0) as usize;
+                // An item that is a function may stand for any number of items.
+                if items.iter().any(|i| matches!(i, Value::Fn(_))) {
+                    return Unknown;
+                }
+                match key {
+                    "minItems" if items.len() < n => {
+                        Fail(format!("{path} needs at least {n} items"))
+                    }
+                    "maxItems" if items.len() > n => {
+                        Fail(format!("{path} takes at most {n} items"))
+                    }
+                    _ => Pass,
+                }
+            }
+        }
+    }
+}
+
+/// Whether a value is of a JSON-schema type, as CloudFormation reads scalars: a number or
+/// boolean may be written as a string, and a string may be given as a number.
+fn is_type(v: &Value, t: &str) -> bool {
+    match (t, v) {
+        ("object", Value::Map(_)) | ("array", Value::List(_)) | ("null", Value::Null) => true,
+        ("string", Value::String(_) | Value::Number(_) | Value::Bool(_)) => true,
+        ("boolean", Value::Bool(_)) => true,
+        ("boolean", Value::String(s)) => {
+            s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")
+        }
+        ("number", x) => number(x).is_some(),
+        ("integer", x) => number(x).is_some_and(|n| n.fract() == 0.0),
+        _ => false,
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Equality as CloudFormation reads scalars (`"6"` is 6, `"True"` is true); `None` for
+/// values that are not comparable before deployment.
+fn equal(v: &Value, j: &Json) -> Option<bool> {
+    Some(match (v, j) {
+        (Value::String(a), Json::String(b)) => a == b,
+        (Value::Bool(a), Json::Bool(b)) => a == b,
+        (Value::String(a), Json::Bool(b)) => a.eq_ignore_ascii_case(&b.to_string()),
+        (Value::Bool(a), Json::String(b)) => b.eq_ignore_ascii_case(&a.to_string()),
+        (Value::Number(_) | Value::String(_), Json::Number(b)) => {
+            number(v).zip(b.as_f64()).is_some_and(|(x, y)| x == y)
+        }
+        (Value::Number(a), Json::String(b)) => b.trim().parse::<f64>().ok() == a.as_f64(),
+        (Value::Null, Json::Null) => true,
+        (Value::Fn(_), _) => return None,
+        (Value::List(a), Json::Array(b)) => {
+            if a.len() != b.len() {
+                return Some(false);
+            }
+            for (x, y) in a.iter().zip(b) {
+                if !equal(x, y)? {
+                    return Some(false);
+                }
+            }
+            true
+        }
+        (Value::Map(a), Json::Object(b)) => {
+            if a.len() != b.len() {
+                return Some(false);
+            }
+            for (k, x) in a {
+                match b.get(k) {
+                    Some(y) if equal(x, y)? => {}
+                    _ => return Some(false),
+                }
+            }
+            true
+        }
+        _ => false,
+    })
+}
+
+/// Whether `text` matches an ECMA-262 pattern; `None` for a pattern Rust's regex engine
+/// does not read (lookaround): no verdict then.
+fn matches(pattern: &str, text: &str) -> Option<bool> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<regex::Regex>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        let re = c
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).ok());
+        re.as_ref().map(|re| re.is_match(text))
+    })
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        other => scalar_text(other).unwrap_or_else(|| "a structure".to_string()),
+    }
+}
+
+fn list(options: &[Json]) -> String {
+    const SHOWN: usize = 12;
+    let mut out: Vec<String> = options.iter().take(SHOWN).map(Json::to_string).collect();
+    if options.len() > SHOWN {
+        out.push(format!("... ({} in all)", options.len()));
+    }
+    out.join(", ")
+}
+
+/// "IpProtocol is \"tcp\"": the values an `if` looked at.
+fn describe_if(cond: &Json, v: &Value) -> String {
+    let Value::Map(m) = v else {
+        return "this value".to_string();
+    };
+    let mut names: Vec<&str> = Vec::new();
+    if let Some(Json::Object(props)) = cond.get("properties") {
+        names.extend(props.keys().map(String::as_str));
+    }
+    for r in cond
+        .get("required")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(r) = r.as_str().filter(|r| !names.contains(r)) {
+            names.push(r);
+        }
+    }
+    let parts: Vec<String> = names
+        .iter()
+        .map(|n| match m.get(*n) {
+            Some(x) => format!("{n} is {}", show(x)),
+            None => format!("{n} is absent"),
+        })
+        .collect();
+    if parts.is_empty() {
+        "this combination".to_string()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+fn describe_not(arg: &Json, path: &str) -> String {
+    if let Some(names) = arg.get("required").and_then(Json::as_array)
+        && arg.as_object().is_some_and(|o| o.len() == 1)
+    {
+        let names: Vec<&str> = names.iter().filter_map(Json::as_str).collect();
+        return format!("{path} must not set {}", names.join(" and "));
+    }
+    format!("{path} has a form that is not allowed")
+}
+
+/// The cfn-lint rules the distilled data holds, sorted.
+pub fn cfn_lint_ids() -> Vec<&'static str> {
+    let ids: std::collections::BTreeSet<&str> = all().iter().map(|r| r.id.as_str()).collect();
+    ids.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(yaml: &str) -> Vec<Finding> {
+        let t = Template::parse_any(yaml).unwrap();
+        let mut out = Vec::new();
+        check(&t, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_protocol_with_ports_needs_both_ports() {
+        let f = findings(
+            "Resources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          CidrIp: 10.0.0.0/8\n        - IpProtocol: tcp\n          FromPort: 443\n          ToPort: 443\n          CidrIp: 10.0.0.0/8\n",
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].path, "Resources.G.Properties.SecurityGroupIngress[0]");
+        assert!(
+            f[0].message.contains("when IpProtocol is \"tcp\""),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("E3687"));
+    }
+
+    #[test]
+    fn a_value_from_a_parameter_is_not_judged() {
+        let f = findings(
+            "Parameters:\n  P:\n    Type: String\nResources:\n  G:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: g\n      SecurityGroupIngress:\n        - IpProtocol: !Ref P\n          CidrIp: 10.0.0.0/8\n",
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn a_condition_fails_only_when_both_branches_fail() {
+        let bucket = |acl: &str| {
+            format!(
+                "Conditions:\n  C: !Equals [a, b]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: {acl}\n"
+            )
+        };
+        assert_eq!(findings(&bucket("PublicRead")).len(), 1);
+        assert_eq!(
+            findings(&bucket("!If [C, PublicRead, LogDeliveryWrite]")).len(),
+            1
+        );
+        assert!(findings(&bucket("!If [C, PublicRead, Private]")).is_empty());
+        assert!(findings(&bucket("Private")).is_empty());
+    }
+
+    #[test]
+    fn rds_engine_versions_are_checked_and_engines_lowercased() {
+        let db = |engine: &str, version: &str| {
+            format!(
+                "Resources:\n  D:\n    Type: AWS::RDS::DBInstance\n    Properties:\n      DBInstanceClass: db.t3.micro\n      Engine: {engine}\n      EngineVersion: '{version}'\n"
+            )
+        };
+        let f = findings(&db("mysql", "5.6.19"));
+        assert!(f.iter().any(|f| f.message.contains("E3691")), "{f:?}");
+        assert!(
+            findings(&db("MySQL", "8.0.35"))
+                .iter()
+                .all(|f| !f.message.contains("E3691"))
+        );
+    }
+
+    #[test]
+    fn every_distilled_rule_reads_and_applies_somewhere() {
+        assert!(all().len() >= 40);
+        for r in all() {
+            assert!(r.id.starts_with('E'), "{}", r.id);
+            assert!(r.at.iter().all(|a| a.starts_with("Resources/")), "{}", r.id);
+        }
+    }
+}
