@@ -74,9 +74,14 @@ def covered(err, findings):
     if rule == "E0000" or len(path) < 2:
         return any(f["rule"] in wanted for f in findings)
     section, name = path[0], str(path[1])
+    line = err["Location"]["Start"]["LineNumber"]
     for f in findings:
         if f["rule"] not in wanted:
             continue
+        # The same line: cfn-lint names what a transform (SAM) generated, such as
+        # <Function>Role, but points at the line of the template that gave rise to it.
+        if f.get("line") == line:
+            return True
         if section == "Resources" and (f.get("resource") == name or name in f.get("related", [])):
             return True
         if f["path"] == f"{section}.{name}" or f["path"].startswith(f"{section}.{name}."):

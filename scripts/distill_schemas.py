@@ -104,6 +104,17 @@ def fact_node(node):
         n["m"] = fact_node(node["additionalProperties"])
     if node.get("required"):
         n["r"] = node["required"]
+    # Formats: the node's own, or alternatives each naming one (a KMS key as an ARN, an id
+    # or an alias): a value must have one of them.
+    if isinstance(node.get("format"), str):
+        n["f"] = [node["format"]]
+    else:
+        alts = node.get("anyOf") or node.get("oneOf") or []
+        formats = [a.get("format") for a in alts if isinstance(a, dict)]
+        if formats and all(isinstance(f, str) for f in formats):
+            n["f"] = formats
+    if isinstance(node.get("minItems"), int) and node["minItems"] > 0:
+        n["k"] = node["minItems"]
     x = {}
     for k in EXCLUSIVE_KEYS:
         if k in node:
@@ -151,6 +162,25 @@ def facts(name, s):
     # cfn-lint's patch: the service shut down, sunsetting or in maintenance, and since when.
     if "lifecycle" in s:
         out["lifecycle"] = s["lifecycle"]
+    return out
+
+
+# ---------- formats ----------
+
+def formats():
+    """cfn-lint's format keywords (an AMI id, a KMS key ARN, ...): its rule and pattern."""
+    import importlib
+    import pkgutil
+    import cfnlint.rules.formats
+    from cfnlint.rules.formats.FormatKeyword import FormatKeyword
+    out = {}
+    for mod in pkgutil.iter_modules(cfnlint.rules.formats.__path__, "cfnlint.rules.formats."):
+        module = importlib.import_module(mod.name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, FormatKeyword) and obj is not FormatKeyword:
+                rule = obj()
+                if rule.pattern:
+                    out[rule.format_keyword] = {"rule": rule.id, "pattern": rule.pattern}
     return out
 
 
@@ -494,6 +524,9 @@ def main():
     lifecycle = json.load(open(os.path.join(os.path.dirname(cfnlint.__file__), "data", "AdditionalSpecs", "LmbdRuntimeLifecycle.json")))
     with open(os.path.join(ROOT, "data", "lambda-runtimes.json"), "w") as f:
         json.dump(lifecycle, f, sort_keys=True, indent=1)
+        f.write("\n")
+    with open(os.path.join(ROOT, "data", "formats.json"), "w") as f:
+        json.dump(formats(), f, sort_keys=True, indent=1)
         f.write("\n")
     rules = service_rules()
     with open(os.path.join(ROOT, "data", "service-rules.json"), "w") as f:

@@ -14,10 +14,19 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
             Err(e) => {
                 // A policy built with Fn::If is judged per branch at deploy time.
                 if !matches!(p.doc, Value::Fn(_)) && !has_if(p.doc) {
+                    // The grammar's errors start with where in the document they are
+                    // (`Statement[2].Resource[0]: ...`): the finding points there.
+                    let inner = e.split_once(": ").map(|(at, _)| at).filter(|at| {
+                        at.starts_with("Statement") && !matches!(p.doc, Value::String(_))
+                    });
+                    let path = match inner {
+                        Some(at) => format!("{}.{at}", p.path),
+                        None => p.path.clone(),
+                    };
                     out.push(Finding::on(
                         rules::INVALID_POLICY,
                         p.resource,
-                        &p.path,
+                        &path,
                         format!("{}: {e}", p.name),
                     ));
                 }

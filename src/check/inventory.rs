@@ -346,6 +346,30 @@ pub fn policies<'a>(t: &'a Template) -> Vec<PolicyAt<'a>> {
                     );
                 }
             }
+            // SAM's inline policy documents (its other entries name managed policies or
+            // SAM policy templates); SAM gives the function a role of its own.
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
+                let docs: Vec<(String, &Value)> = match p.get("Policies") {
+                    Some(Value::List(list)) => list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (format!("Properties.Policies[{i}]"), v))
+                        .collect(),
+                    Some(v) => vec![("Properties.Policies".to_string(), v)],
+                    None => vec![],
+                };
+                for (path, doc) in docs {
+                    if doc.as_map().is_some_and(|m| m.contains_key("Statement")) {
+                        add(
+                            path,
+                            format!("{id} inline policy"),
+                            PolicyUse::Identity,
+                            vec![],
+                            doc,
+                        );
+                    }
+                }
+            }
             other => {
                 let found = match other {
                     "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", PolicyUse::Endpoint)),

@@ -14,9 +14,12 @@
 //! ```
 
 pub mod access;
+mod conditions;
 mod data;
+mod elasticache;
 mod functions;
 mod iam;
+mod interface;
 pub mod inventory;
 mod network;
 pub mod quotas;
@@ -25,6 +28,7 @@ pub mod render;
 pub mod rules;
 pub mod run;
 mod runtime;
+pub mod schedule;
 mod schema;
 pub mod select;
 pub mod service_rules;
@@ -164,6 +168,9 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     data::check(t, &mut findings);
     runtime::check(t, &ctx.today, &mut findings);
     service_rules::check(t, &mut findings);
+    elasticache::check(t, &mut findings);
+    schedule::check(t, &mut findings);
+    interface::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

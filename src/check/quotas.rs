@@ -101,8 +101,9 @@ pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
     }
     // Resource ids are checked by the parser (a LogicalId cannot be invalid); the other
     // sections' names are plain keys.
-    let sections: [(&str, Vec<&String>); 4] = [
+    let sections: [(&str, Vec<&String>); 5] = [
         ("Parameters", t.parameters.keys().collect()),
+        ("Rules", t.rules.keys().collect()),
         ("Outputs", t.outputs.keys().collect()),
         ("Mappings", t.mappings.keys().collect()),
         ("Conditions", t.conditions.keys().collect()),

@@ -79,6 +79,43 @@ pub fn sub_names(template: &str) -> Vec<&str> {
     crate::template::sub::sub_vars(template).collect()
 }
 
+/// The type SAM generates under a SAM resource's own logical id, whose attributes
+/// `Fn::GetAtt` on the SAM resource reads.
+fn sam_generated(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "AWS::Serverless::Function" => "AWS::Lambda::Function",
+        "AWS::Serverless::SimpleTable" => "AWS::DynamoDB::Table",
+        "AWS::Serverless::Api" => "AWS::ApiGateway::RestApi",
+        "AWS::Serverless::HttpApi" => "AWS::ApiGatewayV2::Api",
+        "AWS::Serverless::StateMachine" => "AWS::StepFunctions::StateMachine",
+        "AWS::Serverless::LayerVersion" => "AWS::Lambda::LayerVersion",
+        "AWS::Serverless::Application" => "AWS::CloudFormation::Stack",
+        _ => return None,
+    })
+}
+
+/// SAM's property references (`MyFunction.Alias`, `MyApi.Stage`): the resources SAM
+/// generates beside a SAM resource, which Ref and Fn::GetAtt may name through it.
+fn sam_referable(ty: &str, att: &str) -> bool {
+    let first = att.split('.').next().unwrap_or(att);
+    let names: &[&str] = match ty {
+        "AWS::Serverless::Function" => {
+            &["Alias", "Version", "DestinationTopic", "DestinationQueue"]
+        }
+        "AWS::Serverless::Api" => &[
+            "Stage",
+            "Deployment",
+            "DomainName",
+            "UsagePlan",
+            "UsagePlanKey",
+            "ApiKey",
+        ],
+        "AWS::Serverless::HttpApi" => &["Stage", "DomainName"],
+        _ => &[],
+    };
+    names.contains(&first)
+}
+
 /// Resources a template's transforms may add that it does not show.
 enum Unseen<'a> {
     /// No transform (or only AWS::LanguageExtensions, whose loops are expanded).
@@ -191,8 +228,9 @@ impl<'a> Scope<'a> {
                         graph.entry(o).or_default().insert(res);
                     }
                     let ty = target.resource_type.as_str();
-                    if let Some(f) = facts::lookup(ty)
+                    if let Some(f) = facts::lookup(sam_generated(ty).unwrap_or(ty))
                         && !f.has_attribute(att)
+                        && !sam_referable(ty, att)
                     {
                         let atts = f.attributes();
                         let listed = if atts.is_empty() {
@@ -239,12 +277,31 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
             }
         }
         for d in &r.depends_on {
-            if t.resources.contains_key(d) {
+            if let Some(target) = t.resources.get(d) {
                 scope
                     .graph
                     .entry(id.as_str())
                     .or_default()
                     .insert(d.as_str());
+                // CloudFormation refuses a dependency on a resource its condition leaves
+                // out: "Unresolved resource dependencies".
+                if let Some(c) = &target.condition
+                    && t.conditions.contains_key(c)
+                    && super::conditions::implies(t, r.condition.as_deref(), c) == Some(false)
+                {
+                    out.push(Finding::on(
+                        rules::UNKNOWN_DEPENDENCY,
+                        id.as_str(),
+                        "DependsOn",
+                        format!(
+                            "DependsOn names \"{d}\", which does not exist when its condition {c} is false{}",
+                            match &r.condition {
+                                Some(own) => format!(" while {id}'s condition {own} is true"),
+                                None => String::new(),
+                            }
+                        ),
+                    ));
+                }
             } else if !scope.unseen.may_make(d.as_str()) {
                 out.push(Finding::on(
                     rules::UNKNOWN_DEPENDENCY,

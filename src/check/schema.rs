@@ -14,7 +14,7 @@ fn is_custom(ty: &str) -> bool {
 
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
     let transforms = t.transforms();
-    if transforms != Transforms::Sam && !t.globals.is_empty() {
+    if !t.declares_sam() && !t.globals.is_empty() {
         out.push(Finding::new(
             rules::TEMPLATE_STRUCTURE,
             None,
@@ -102,6 +102,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 ProblemKind::NotAllowed => rules::NOT_ALLOWED,
                 ProblemKind::Exclusive => rules::EXCLUSIVE,
                 ProblemKind::ReadOnly => rules::READ_ONLY,
+                ProblemKind::Format => rules::VALUE_FORMAT,
             };
             let path = if p.path.is_empty() {
                 "Properties".to_string()

@@ -149,6 +149,7 @@ struct Eval<'a> {
 fn known(v: &Value) -> Option<&Value> {
     match v {
         Value::Fn(_) => None,
+        dynamic if dynamic.is_dynamic_reference() => None,
         other => Some(other),
     }
 }

@@ -42,6 +42,12 @@ pub struct PropNode {
     /// Exclusivity constraints (requiredXor, oneOf required sets, dependentExcluded, ...).
     #[serde(default)]
     pub x: Option<serde_json::Value>,
+    /// Formats, any one of which a string value must have (see [`super::formats`]).
+    #[serde(default)]
+    pub f: Vec<String>,
+    /// The fewest items a list takes.
+    #[serde(default)]
+    pub k: Option<usize>,
 }
 
 impl PropNode {

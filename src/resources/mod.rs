@@ -13,6 +13,7 @@
 //! ```
 
 pub mod facts;
+pub mod formats;
 
 static REGIONS: &str = include_str!("../../data/regions.txt");
 

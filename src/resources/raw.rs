@@ -87,6 +87,8 @@ pub enum ProblemKind {
     Exclusive,
     /// A read-only property (an attribute) was set.
     ReadOnly,
+    /// A string not of the format the schema names (an AMI id, a network CIDR).
+    Format,
 }
 
 /// One problem with a resource's properties: its kind, the dotted property path
@@ -352,6 +354,9 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
 
 fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut Problems) {
     let node = f.resolve(node);
+    if v.is_dynamic_reference() {
+        return;
+    }
     if let Value::Fn(i) = v {
         // Each branch of a condition must fit on its own; other functions yield their
         // value at deploy time.
@@ -402,6 +407,53 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
             ProblemKind::NotAllowed,
             path,
             format!("{shown} is not one of {}", list.join(", ")),
+        );
+    }
+    if let Value::String(text) = v
+        && !node.f.is_empty()
+    {
+        let verdicts: Vec<Option<bool>> = node
+            .f
+            .iter()
+            .map(|f| super::formats::matches(f, text))
+            .collect();
+        if verdicts.iter().all(|m| *m == Some(false)) {
+            let rules: Vec<&str> = node
+                .f
+                .iter()
+                .filter_map(|f| super::formats::cfn_lint_rule(f))
+                .collect();
+            out.push(
+                ProblemKind::Format,
+                path,
+                format!(
+                    "{text:?} is not {}{}",
+                    node.f
+                        .iter()
+                        .map(|f| format!("a {f}"))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    if rules.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (cfn-lint {})", rules.join(", "))
+                    }
+                ),
+            );
+        }
+    }
+    if let (Value::List(items), Some(min)) = (v, node.k)
+        && items.len() < min
+        && !items.iter().any(|i| matches!(i, Value::Fn(_)))
+    {
+        out.push(
+            ProblemKind::NotAllowed,
+            path,
+            format!(
+                "needs at least {min} item{}, found {}",
+                if min == 1 { "" } else { "s" },
+                items.len()
+            ),
         );
     }
     match v {

@@ -178,6 +178,21 @@ fn string(n: Node, path: &Path) -> Result<String, ParseError> {
     }
 }
 
+/// A function's first argument, which must be a string: the error names the function.
+fn argument(n: Node, path: &Path, function: &str, what: &str) -> Result<String, ParseError> {
+    let pos = n.pos;
+    string(n, path).map_err(|e| {
+        err(
+            pos,
+            path,
+            format!(
+                "{function} takes {what} first; {}",
+                e.message.replace("expected a string, found", "found")
+            ),
+        )
+    })
+}
+
 /// Takes the entry named `key` out of a map's entries.
 fn take(entries: &mut Entries, key: &str) -> Option<(Pos, Node)> {
     let i = entries.iter().position(|(k, _, _)| k == key)?;
@@ -619,7 +634,12 @@ fn intrinsic(
                     &[2],
                 )?
                 .into_iter();
-                let res = string(a.next().expect("2 args"), path)?;
+                let res = argument(
+                    a.next().expect("2 args"),
+                    path,
+                    "Fn::GetAtt",
+                    "a resource name",
+                )?;
                 Intrinsic::GetAtt {
                     resource: res,
                     attribute: v(a.next().expect("2 args"), 1)?,
@@ -656,7 +676,12 @@ fn intrinsic(
                     &[2],
                 )?
                 .into_iter();
-                let template = string(a.next().expect("2 args"), path)?;
+                let template = argument(
+                    a.next().expect("2 args"),
+                    path,
+                    "Fn::Sub",
+                    "a string to substitute",
+                )?;
                 let vars_node = a.next().expect("2 args");
                 let vpos = vars_node.pos;
                 let vars = match v(vars_node, 1)? {
@@ -671,7 +696,12 @@ fn intrinsic(
         },
         "Fn::Join" => {
             let mut a = args(arg, path, name, "[delimiter, [values]]", &[2])?.into_iter();
-            let delimiter = string(a.next().expect("2 args"), path)?;
+            let delimiter = argument(
+                a.next().expect("2 args"),
+                path,
+                "Fn::Join",
+                "a delimiter string",
+            )?;
             Intrinsic::Join {
                 delimiter,
                 values: v(a.next().expect("2 args"), 1)?,
@@ -687,7 +717,12 @@ fn intrinsic(
         }
         "Fn::Split" => {
             let mut a = args(arg, path, name, "[delimiter, string]", &[2])?.into_iter();
-            let delimiter = string(a.next().expect("2 args"), path)?;
+            let delimiter = argument(
+                a.next().expect("2 args"),
+                path,
+                "Fn::Split",
+                "a delimiter string",
+            )?;
             Intrinsic::Split {
                 delimiter,
                 source: v(a.next().expect("2 args"), 1)?,
@@ -706,7 +741,12 @@ fn intrinsic(
                 &[3],
             )?
             .into_iter();
-            let condition = string(a.next().expect("3 args"), path)?;
+            let condition = argument(
+                a.next().expect("3 args"),
+                path,
+                "Fn::If",
+                "a condition name",
+            )?;
             let then = v(a.next().expect("3 args"), 1)?;
             Intrinsic::If {
                 condition,

@@ -151,6 +151,19 @@ impl Template {
     }
 }
 
+impl Template {
+    /// Whether the template declares the SAM transform (alone or with others).
+    pub fn declares_sam(&self) -> bool {
+        match &self.transform {
+            Some(Value::String(s)) => s == "AWS::Serverless-2016-10-31",
+            Some(Value::List(items)) => items
+                .iter()
+                .any(|i| i.as_str() == Some("AWS::Serverless-2016-10-31")),
+            _ => false,
+        }
+    }
+}
+
 /// One resource and its attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {

@@ -30,6 +30,12 @@ impl Value {
     }
 
     /// The map inside, if this is a literal map.
+    /// Whether the value is a string holding a dynamic reference (`{{resolve:ssm:...}}`),
+    /// which CloudFormation replaces at deployment: what it stands for is not known before.
+    pub fn is_dynamic_reference(&self) -> bool {
+        matches!(self, Value::String(s) if s.contains("{{resolve:"))
+    }
+
     pub fn as_map(&self) -> Option<&BTreeMap<String, Value>> {
         match self {
             Value::Map(m) => Some(m),
