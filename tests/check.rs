@@ -130,6 +130,23 @@ fn an_attribute_cloudformation_does_not_define_is_a_finding_unless_a_transform_r
         "{:#?}",
         r.findings
     );
+    // What the macro leaves unjudged is said once, as a note, not as a finding.
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(r.notes[0].starts_with("the template calls Count:"));
+    // The SAM transform passes other resources' attributes through: CloudFormation
+    // refuses them, so they are findings; SAM drops those of its own resources.
+    let sam = format!(
+        "Transform: AWS::Serverless-2016-10-31\n{text}  Fn:\n    Type: AWS::Serverless::Function\n    Description: dropped by SAM\n    Properties:\n      Runtime: python3.13\n      Handler: a.b\n      InlineCode: x\n"
+    );
+    let r = check_text("t.yaml", &sam, &Context::default());
+    let f: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "S102")
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(f, ["Resources.Topic.Deletionpolicy"], "{:#?}", r.findings);
+    assert!(r.notes.is_empty());
 }
 
 /// A template of `n` topics (and parameters, outputs, mappings as asked).

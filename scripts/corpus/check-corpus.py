@@ -142,7 +142,7 @@ def at(finding):
     if finding.get("resource"):
         return ("Resources", finding["resource"])
     parts = finding.get("path", "").split(".")
-    return (parts[0], parts[1]) if len(parts) >= 2 else None
+    return (parts[0], parts[1].split("[")[0]) if len(parts) >= 2 else None
 
 
 def main():

@@ -32,6 +32,7 @@ pub mod schedule;
 mod schema;
 pub mod select;
 pub mod service_rules;
+mod structure;
 pub mod suppress;
 mod template_suppress;
 
@@ -159,6 +160,7 @@ pub struct Report {
 pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();
     schema::check(t, &mut findings);
+    structure::check(t, &mut findings);
     references::check(t, &mut findings);
     functions::check(t, &mut findings);
     quotas::check(t, body, &mut findings);

@@ -120,27 +120,34 @@ fn sam_referable(ty: &str, att: &str) -> bool {
 enum Unseen<'a> {
     /// No transform (or only AWS::LanguageExtensions, whose loops are expanded).
     None,
-    /// Only the SAM transform: what it generates is named after the SAM resource
-    /// (`<Function>Role`, `<Function>Version`, `<Api>Stage`) or is one of its implicit
-    /// APIs, so a reference to any other name is a mistake. (id, type) of each SAM
-    /// resource.
-    Sam(Vec<(&'a str, &'a str)>),
-    /// A macro, a module, AWS::Include: anything.
+    /// The SAM transform or modules: what they generate is named after the resource
+    /// that asks for it (`<Function>Role`, `<Api>Stage`, `<Module><Resource>`) or is one
+    /// of SAM's implicit APIs, so a reference to any other name is a mistake. (id,
+    /// type) of each such resource.
+    Named(Vec<(&'a str, &'a str)>),
+    /// A macro, AWS::Include: anything.
     Any,
 }
 
 impl<'a> Unseen<'a> {
     fn of(t: &'a Template) -> Unseen<'a> {
+        let makers = |sam: bool| {
+            t.resources
+                .iter()
+                .filter(|(_, r)| {
+                    let ty = r.resource_type.as_str();
+                    ty.ends_with("::MODULE") || sam && ty.starts_with("AWS::Serverless::")
+                })
+                .map(|(id, r)| (id.as_str(), r.resource_type.as_str()))
+                .collect::<Vec<_>>()
+        };
         match t.transforms() {
-            Transforms::None => Unseen::None,
             Transforms::Macros => Unseen::Any,
-            Transforms::Sam => Unseen::Sam(
-                t.resources
-                    .iter()
-                    .filter(|(_, r)| r.resource_type.as_str().starts_with("AWS::Serverless::"))
-                    .map(|(id, r)| (id.as_str(), r.resource_type.as_str()))
-                    .collect(),
-            ),
+            Transforms::Sam => Unseen::Named(makers(true)),
+            Transforms::None => match makers(false) {
+                m if m.is_empty() => Unseen::None,
+                m => Unseen::Named(m),
+            },
         }
     }
 
@@ -149,7 +156,7 @@ impl<'a> Unseen<'a> {
         match self {
             Unseen::None => false,
             Unseen::Any => true,
-            Unseen::Sam(ids) => {
+            Unseen::Named(ids) => {
                 ids.iter().any(|(id, ty)| {
                     let Some(rest) = name.strip_prefix(id) else {
                         return false;
@@ -163,16 +170,18 @@ impl<'a> Unseen<'a> {
                         "AWS::Serverless::LayerVersion" => {
                             rest.len() == 10 && rest.bytes().all(|b| b.is_ascii_hexdigit())
                         }
-                        // Roles, versions, aliases, permissions, stages, deployments.
+                        // Roles, versions, aliases, permissions, stages, deployments; a
+                        // module's resources.
                         _ => true,
                     }
-                }) || [
-                    "ServerlessRestApi",
-                    "ServerlessHttpApi",
-                    "ServerlessWebSocketApi",
-                ]
-                .iter()
-                .any(|p| name.starts_with(p))
+                }) || matches!(self, Unseen::Named(ids) if ids.iter().any(|(_, ty)| ty.starts_with("AWS::Serverless::")))
+                    && [
+                        "ServerlessRestApi",
+                        "ServerlessHttpApi",
+                        "ServerlessWebSocketApi",
+                    ]
+                    .iter()
+                    .any(|p| name.starts_with(p))
             }
         }
     }
@@ -374,7 +383,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     // The SAM transform rewrites what its resources refer to (an API's definition, a
     // function's events become resources of their own): cycles through them are the
     // transform's to resolve, and are not judged here.
-    if let Unseen::Sam(sam) = &scope.unseen {
+    if let Unseen::Named(sam) = &scope.unseen {
         let is_sam = |n: &str| sam.iter().any(|(id, _)| *id == n);
         scope.graph.retain(|n, _| !is_sam(n));
         for targets in scope.graph.values_mut() {

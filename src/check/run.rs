@@ -22,6 +22,7 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
         let locator = parallel.then(|| scope.spawn(|| template::Locator::new(text)));
         match Template::parse_recovering(text) {
             Ok((t, issues)) => {
+                report.notes = unjudged(&t);
                 let mut r = check(&t, text, ctx);
                 r.findings
                     .splice(0..0, issues.iter().map(super::read_issue));
@@ -44,6 +45,41 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
         }
     });
     report
+}
+
+/// What a template's macros and modules leave unjudged, in words.
+fn unjudged(t: &Template) -> Vec<String> {
+    let mut notes = Vec::new();
+    if t.transforms() == crate::template::Transforms::Macros {
+        let names: Vec<String> = match &t.transform {
+            Some(template::Value::List(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map_or_else(|| "a macro call".to_string(), str::to_string)
+                })
+                .collect(),
+            Some(template::Value::String(s)) => vec![s.clone()],
+            _ => vec!["a macro call".to_string()],
+        };
+        notes.push(format!(
+            "the template calls {}: what a macro adds, changes or removes is not judged, and references to names it may create are accepted",
+            names.join(", ")
+        ));
+    }
+    let modules: Vec<&str> = t
+        .resources
+        .iter()
+        .filter(|(_, r)| r.resource_type.as_str().ends_with("::MODULE"))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !modules.is_empty() {
+        notes.push(format!(
+            "modules ({}) expand into resources this check does not see; references to them are accepted",
+            modules.join(", ")
+        ));
+    }
+    notes
 }
 
 /// The partition a region belongs to.
@@ -129,6 +165,7 @@ pub fn check_blueprints(
             findings,
             suppressed,
             access: r.access,
+            notes: Vec::new(),
         });
         Ok(())
     })?;

@@ -30,6 +30,9 @@ pub struct FileReport {
     pub suppressed: Vec<Suppressed>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub access: Vec<AccessRow>,
+    /// What the check could not judge, said once per file (a macro's effect).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Totals over a run.

@@ -78,6 +78,9 @@ pub fn to_terminal(files: &[FileReport], style: Style, verbose: bool) -> String 
             let _ = write!(title, " (target {t}, {d})");
         }
         let _ = writeln!(out, "{}", style.paint("1", &title));
+        for n in &f.notes {
+            let _ = writeln!(out, "  {}: {n}", style.paint("36", "note"));
+        }
         for x in &f.findings {
             finding(&mut out, x, &f.file, style, None);
         }

@@ -1,0 +1,300 @@
+//! The template's own grammar beyond what the reader needs to build the model:
+//! parameters' attributes and whether their defaults meet their constraints, conditions
+//! built from condition functions, and the values resource policies take.
+
+use super::{Finding, rules};
+use crate::template::{Intrinsic, Parameter, ParameterType, Template, Value};
+
+pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    for (name, p) in &t.parameters {
+        parameter(name, p, out);
+    }
+    for (name, c) in &t.conditions {
+        condition(c, &format!("Conditions.{name}"), out);
+    }
+    for (id, r) in &t.resources {
+        for (attr, v, allowed) in [
+            (
+                "DeletionPolicy",
+                &r.deletion_policy,
+                &["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"][..],
+            ),
+            (
+                "UpdateReplacePolicy",
+                &r.update_replace_policy,
+                &["Delete", "Retain", "Snapshot"][..],
+            ),
+        ] {
+            match v {
+                Some(Value::String(s)) if !allowed.contains(&s.as_str()) => out.push(Finding::on(
+                    rules::TEMPLATE_STRUCTURE,
+                    id.as_str(),
+                    attr,
+                    format!("{attr} {s:?} is not one of {}", allowed.join(", ")),
+                )),
+                Some(Value::String(_) | Value::Fn(_)) | None => {}
+                Some(_) => out.push(Finding::on(
+                    rules::TEMPLATE_STRUCTURE,
+                    id.as_str(),
+                    attr,
+                    format!("{attr} takes one of {}", allowed.join(", ")),
+                )),
+            }
+        }
+    }
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    scalar(v)?.trim().parse().ok()
+}
+
+fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
+    let at = |attr: &str| format!("Parameters.{name}.{attr}");
+    let mut report = |attr: &str, message: String| {
+        out.push(Finding::new(
+            rules::TEMPLATE_STRUCTURE,
+            None,
+            at(attr),
+            message,
+        ));
+    };
+    let numeric = matches!(
+        p.parameter_type,
+        ParameterType::Number | ParameterType::NumberList
+    );
+    for (attr, v, integer) in [
+        ("MinLength", &p.min_length, true),
+        ("MaxLength", &p.max_length, true),
+        ("MinValue", &p.min_value, false),
+        ("MaxValue", &p.max_value, false),
+    ] {
+        let Some(v) = v else { continue };
+        match number(v) {
+            Some(n) if !integer || n.fract() == 0.0 => {}
+            _ => report(
+                attr,
+                format!(
+                    "{attr} takes a {}",
+                    if integer { "whole number" } else { "number" }
+                ),
+            ),
+        }
+        let length = attr.ends_with("Length");
+        if length && numeric {
+            report(
+                attr,
+                format!("{attr} applies to String parameters; this one is a number"),
+            );
+        }
+    }
+    if let Some(v) = &p.no_echo
+        && !matches!(v, Value::Bool(_))
+        && !scalar(v)
+            .is_some_and(|s| s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
+    {
+        report("NoEcho", "NoEcho takes true or false".to_string());
+    }
+    let Some(default) = &p.default else { return };
+    let Some(text) = scalar(default) else {
+        if !matches!(default, Value::List(_))
+            || !matches!(
+                p.parameter_type,
+                ParameterType::CommaDelimitedList
+                    | ParameterType::StringList
+                    | ParameterType::NumberList
+                    | ParameterType::AwsList(_)
+            )
+        {
+            report("Default", "Default takes a string or a number".to_string());
+        }
+        return;
+    };
+    // A default CloudFormation would refuse when the stack is created without a value.
+    let values: Vec<String> = match p.parameter_type {
+        ParameterType::CommaDelimitedList
+        | ParameterType::NumberList
+        | ParameterType::StringList
+        | ParameterType::AwsList(_) => text.split(',').map(|s| s.trim().to_string()).collect(),
+        _ => vec![text.clone()],
+    };
+    if let Some(allowed) = &p.allowed_values {
+        let listed: Vec<String> = allowed.iter().filter_map(scalar).collect();
+        // A list's default may be allowed whole ("a,b" listed) or item by item.
+        let whole = listed.contains(&text);
+        if listed.len() == allowed.len() && !whole {
+            for v in values.iter().filter(|v| !listed.contains(v)) {
+                report(
+                    "Default",
+                    format!("Default {v:?} is not one of its AllowedValues"),
+                );
+            }
+        }
+    }
+    for v in &values {
+        if let Some(pattern) = &p.allowed_pattern
+            && let Ok(re) = regex::Regex::new(&format!("^(?:{pattern})$"))
+            && !re.is_match(v)
+        {
+            report(
+                "Default",
+                format!("Default {v:?} does not match its AllowedPattern {pattern}"),
+            );
+        }
+        let len = v.chars().count() as f64;
+        if let Some(min) = p.min_length.as_ref().and_then(number)
+            && len < min
+        {
+            report(
+                "Default",
+                format!("Default {v:?} is shorter than its MinLength {min}"),
+            );
+        }
+        if let Some(max) = p.max_length.as_ref().and_then(number)
+            && len > max
+        {
+            report(
+                "Default",
+                format!("Default {v:?} is longer than its MaxLength {max}"),
+            );
+        }
+        if numeric {
+            match v.parse::<f64>() {
+                Err(_) => report("Default", format!("Default {v:?} is not a number")),
+                Ok(n) => {
+                    if let Some(min) = p.min_value.as_ref().and_then(number)
+                        && n < min
+                    {
+                        report(
+                            "Default",
+                            format!("Default {n} is below its MinValue {min}"),
+                        );
+                    }
+                    if let Some(max) = p.max_value.as_ref().and_then(number)
+                        && n > max
+                    {
+                        report(
+                            "Default",
+                            format!("Default {n} is above its MaxValue {max}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A condition is a condition function; its Fn::Equals compares values that can be
+/// strings, and Fn::And, Fn::Or and Fn::Not take conditions.
+fn condition(v: &Value, path: &str, out: &mut Vec<Finding>) {
+    let mut report = |message: String| {
+        out.push(Finding::new(
+            rules::FUNCTION_ARGUMENTS,
+            None,
+            path.to_string(),
+            message,
+        ));
+    };
+    let Some(f) = v.as_fn() else {
+        report(
+            "a condition is Fn::Equals, Fn::And, Fn::Or, Fn::Not or {Condition: name}".to_string(),
+        );
+        return;
+    };
+    match f {
+        Intrinsic::Equals(a, b) => {
+            for x in [a, b] {
+                let ok = match x {
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) => true,
+                    Value::Fn(g) => !matches!(
+                        **g,
+                        Intrinsic::Equals(..)
+                            | Intrinsic::And(_)
+                            | Intrinsic::Or(_)
+                            | Intrinsic::Not(_)
+                            | Intrinsic::ImportValue(_)
+                    ),
+                    _ => false,
+                };
+                if !ok {
+                    report(format!(
+                        "Fn::Equals compares two values that are strings (or functions that give one); {} is not",
+                        match x {
+                            Value::Fn(g) if matches!(**g, Intrinsic::ImportValue(_)) =>
+                                "Fn::ImportValue, which conditions cannot use,".to_string(),
+                            Value::List(_) => "a list".to_string(),
+                            Value::Map(_) => "a map".to_string(),
+                            Value::Null => "null".to_string(),
+                            _ => "a condition".to_string(),
+                        }
+                    ));
+                    return;
+                }
+            }
+        }
+        Intrinsic::And(items) | Intrinsic::Or(items) => {
+            for (i, x) in items.iter().enumerate() {
+                condition(x, &format!("{path}[{i}]"), out);
+            }
+        }
+        Intrinsic::Not(x) => condition(x, path, out),
+        Intrinsic::Condition(_) | Intrinsic::Other { .. } => {}
+        other => report(format!(
+            "a condition is Fn::Equals, Fn::And, Fn::Or, Fn::Not or {{Condition: name}}, not {}",
+            other.name()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(yaml: &str) -> Vec<String> {
+        let t = Template::parse_any(yaml).unwrap();
+        let mut out = Vec::new();
+        check(&t, &mut out);
+        out.into_iter()
+            .map(|f| format!("{}: {}", f.path, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_meet_their_constraints() {
+        let m = messages(
+            "Parameters:\n  Env:\n    Type: String\n    Default: qa\n    AllowedValues: [dev, prod]\n  Size:\n    Type: Number\n    Default: 50\n    MaxValue: 10\n  Name:\n    Type: String\n    Default: Abc\n    AllowedPattern: '[a-z]+'\n  Ok:\n    Type: String\n    Default: dev\n    AllowedValues: [dev, prod]\nResources: {}\n",
+        );
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(
+            m.iter()
+                .any(|x| x.starts_with("Parameters.Env.Default") && x.contains("AllowedValues"))
+        );
+        assert!(m.iter().any(|x| x.contains("above its MaxValue 10")));
+        assert!(m.iter().any(|x| x.contains("AllowedPattern")));
+    }
+
+    #[test]
+    fn conditions_and_policies() {
+        let m = messages(
+            "Conditions:\n  A: !Equals [!Ref AWS::Region, us-east-1]\n  B: !And [!Condition A, !Equals [[x], y]]\n  C: !Equals [!ImportValue v, y]\nResources:\n  T:\n    Type: AWS::SNS::Topic\n    DeletionPolicy: CopyRegion\n",
+        );
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m.iter().any(|x| x.starts_with("Conditions.B[1]")));
+        assert!(
+            m.iter()
+                .any(|x| x.starts_with("Conditions.C") && x.contains("ImportValue"))
+        );
+        assert!(
+            m.iter()
+                .any(|x| x.starts_with("Resources.T.DeletionPolicy"))
+        );
+    }
+}
