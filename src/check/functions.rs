@@ -106,7 +106,7 @@ impl Walk<'_, '_> {
                 resource,
                 format!(
                     "Fn::GetAZs takes a region name, \"\" or Ref AWS::Region, not {}",
-                    kind(other)
+                    other.kind()
                 ),
             ),
             Intrinsic::Select { index, .. } => {
@@ -123,7 +123,7 @@ impl Walk<'_, '_> {
                         resource,
                         format!(
                             "Fn::Select takes an index (a whole number from 0), not {}",
-                            kind(index)
+                            index.kind()
                         ),
                     );
                 }
@@ -135,7 +135,7 @@ impl Walk<'_, '_> {
                     resource,
                     format!(
                         "Fn::Join takes a list of values to join, not {}",
-                        kind(values)
+                        values.kind()
                     ),
                 );
             }
@@ -206,18 +206,6 @@ impl Walk<'_, '_> {
                     .and_then(Value::as_map)
                     .is_some_and(|m| m.contains_key(name))
         })
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Map(_) => "a map",
-        Value::Fn(_) => "a function",
     }
 }
 

@@ -388,7 +388,7 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
         out.push(
             ProblemKind::WrongType,
             path,
-            format!("expected {}, found {}", types.join(" or "), describe(v)),
+            format!("expected {}, found {}", types.join(" or "), v.kind()),
         );
         return;
     }
@@ -494,17 +494,5 @@ fn enum_match(allowed: &serde_json::Value, v: &Value) -> bool {
         (serde_json::Value::Bool(a), Value::String(s)) => bool_text(s) == Some(*a),
         (serde_json::Value::String(a), Value::Number(n)) => *a == n.to_string(),
         _ => false,
-    }
-}
-
-fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Map(_) => "a map",
-        Value::Fn(_) => "an intrinsic function",
     }
 }

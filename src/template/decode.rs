@@ -274,21 +274,28 @@ fn value_map(
     Ok(out)
 }
 
+/// Takes the `Type` entry out of a resource's or parameter's entries and reads it.
+fn type_of<T: std::str::FromStr<Err = String>>(
+    entries: &mut Entries,
+    pos: Pos,
+    path: &Path,
+    missing: &str,
+) -> Result<T, ParseError> {
+    let (_, node) = take(entries, "Type").ok_or_else(|| err(pos, path, missing))?;
+    let tpath = path.key("Type");
+    let tpos = node.pos;
+    string(node, &tpath)?
+        .parse::<T>()
+        .map_err(|e: String| err(tpos, &tpath, e))
+}
+
 /// A resource, or `None` (the error recorded) when its shape or type is wrong.
 fn resource(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Resource>, ParseError> {
     let pos = n.pos;
     let Some(mut entries) = d.soft(Structure, map(n, path))? else {
         return Ok(None);
     };
-    let rtype = take(&mut entries, "Type")
-        .ok_or_else(|| err(pos, path, "a resource needs a Type"))
-        .and_then(|(_, type_node)| {
-            let tpath = path.key("Type");
-            let tpos = type_node.pos;
-            string(type_node, &tpath)?
-                .parse::<ResourceType>()
-                .map_err(|e: String| err(tpos, &tpath, e))
-        });
+    let rtype = type_of::<ResourceType>(&mut entries, pos, path, "a resource needs a Type");
     let Some(rtype) = d.soft(Structure, rtype)? else {
         return Ok(None);
     };
@@ -334,15 +341,7 @@ fn parameter(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Parameter>,
     let Some(mut entries) = d.soft(Structure, map(n, path))? else {
         return Ok(None);
     };
-    let ptype = take(&mut entries, "Type")
-        .ok_or_else(|| err(pos, path, "a parameter needs a Type"))
-        .and_then(|(_, tn)| {
-            let tpath = path.key("Type");
-            let tpos = tn.pos;
-            string(tn, &tpath)?
-                .parse::<ParameterType>()
-                .map_err(|e: String| err(tpos, &tpath, e))
-        });
+    let ptype = type_of::<ParameterType>(&mut entries, pos, path, "a parameter needs a Type");
     let ptype = d.soft(Structure, ptype)?.unwrap_or(ParameterType::String);
     let mut p = Parameter::new(ptype);
     for (key, kpos, v) in entries {

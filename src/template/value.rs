@@ -30,6 +30,19 @@ impl Value {
     }
 
     /// The map inside, if this is a literal map.
+    /// What kind of value this is, in words: "a string", "a map", "a function".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Map(_) => "a map",
+            Value::Fn(_) => "an intrinsic function",
+        }
+    }
+
     /// Whether the value is a string holding a dynamic reference (`{{resolve:ssm:...}}`),
     /// which CloudFormation replaces at deployment: what it stands for is not known before.
     pub fn is_dynamic_reference(&self) -> bool {
