@@ -7,6 +7,8 @@
 pub mod blueprint;
 pub mod check;
 pub mod constructs;
+#[cfg(feature = "deploy")]
+pub mod deploy;
 pub mod diff;
 pub mod iam;
 pub mod init;

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::settings::{Settings, SettingsPatch};
-use super::types::{AccountId, AzSetting, Name, Region};
+use super::types::{AccountId, AzSetting, Name, Region, RoleArn, StackName};
 use crate::check::{Expectation, Suppression};
 use crate::constructs::ModelId;
 use crate::constructs::{
@@ -39,6 +39,27 @@ pub struct Target {
     /// Settings that differ for this target.
     #[serde(default, skip_serializing_if = "is_default")]
     pub overrides: SettingsPatch,
+    /// Deploy: the stack's name; default `<blueprint>-<target>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<StackName>,
+    /// Deploy: the AWS profile (of ~/.aws/config) whose credentials deploy this target;
+    /// default the standard chain (environment, profile, instance role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Deploy: a role in the target's account to assume (with the profile's or the
+    /// default credentials) for this target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<RoleArn>,
+}
+
+impl Target {
+    /// The stack this target deploys to.
+    pub fn stack(&self, blueprint: &str) -> String {
+        match &self.stack_name {
+            Some(s) => s.to_string(),
+            None => format!("{blueprint}-{}", self.name),
+        }
+    }
 }
 
 fn is_default(p: &SettingsPatch) -> bool {
@@ -185,11 +206,34 @@ impl Blueprint {
             ));
         }
         let mut names = BTreeSet::new();
+        let mut stacks = BTreeSet::new();
         for (i, t) in spec.targets.iter().enumerate() {
             if !names.insert(t.name.as_str()) {
                 errors.push(at(
                     &format!("targets[{i}].name"),
                     format!("target name {} is used twice", t.name),
+                ));
+            }
+            let stack = t.stack(name.as_str());
+            if !stacks.insert((t.account.to_string(), t.region.to_string(), stack.clone())) {
+                errors.push(at(
+                    &format!("targets[{i}].stack_name"),
+                    format!(
+                        "stack {stack} in {} {} is deployed by two targets",
+                        t.account, t.region
+                    ),
+                ));
+            }
+            if let Some(role) = &t.role_arn
+                && role.account() != t.account.as_str()
+            {
+                errors.push(at(
+                    &format!("targets[{i}].role_arn"),
+                    format!(
+                        "the role is in account {}, the target in {}: a target is deployed by a role of its own account",
+                        role.account(),
+                        t.account
+                    ),
                 ));
             }
         }

@@ -228,3 +228,62 @@ impl JsonSchema for AzSetting {
         })
     }
 }
+
+string_type!(
+    /// A CloudFormation stack name: a letter, then letters, digits and '-', up to 128.
+    StackName,
+    json_schema!({"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,127}$"})
+);
+
+impl FromStr for StackName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let ok = (1..=128).contains(&s.len())
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if ok {
+            Ok(StackName(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} is not a stack name: a letter, then up to 127 letters, digits or '-'"
+            ))
+        }
+    }
+}
+
+string_type!(
+    /// An IAM role to assume for a target: `arn:<partition>:iam::<account>:role/<name>`.
+    RoleArn,
+    json_schema!({"type": "string", "pattern": "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"})
+);
+
+impl FromStr for RoleArn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let ok = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "iam"
+            && parts[3].is_empty()
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && parts[5]
+                .strip_prefix("role/")
+                .is_some_and(|n| !n.is_empty());
+        if ok {
+            Ok(RoleArn(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} is not a role ARN: expected arn:aws:iam::<12-digit account>:role/<name>"
+            ))
+        }
+    }
+}
+
+impl RoleArn {
+    /// The account the role is in.
+    pub fn account(&self) -> &str {
+        self.0.split(':').nth(4).unwrap_or_default()
+    }
+}

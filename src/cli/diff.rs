@@ -65,6 +65,15 @@ pub struct Args {
     /// Compare against the out folder as it is at this git revision (e.g. origin/main).
     #[arg(long, value_name = "REV", conflicts_with = "templates")]
     against: Option<String>,
+    /// Compare against the stacks as they are deployed (CloudFormation GetTemplate, with
+    /// each target's credentials); a stack that does not exist shows as created.
+    #[cfg(feature = "deploy")]
+    #[arg(long, conflicts_with_all = ["templates", "against"])]
+    deployed: bool,
+    /// With --deployed: only these targets (repeatable).
+    #[cfg(feature = "deploy")]
+    #[arg(long = "target", value_name = "NAME", requires = "deployed")]
+    targets: Vec<String>,
     /// The blueprint folder.
     #[arg(long, value_name = "DIR", default_value = "blueprints")]
     blueprints: PathBuf,
@@ -220,7 +229,72 @@ fn git(args: &[&str]) -> Result<String, i32> {
     Ok(String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
+/// The blueprints, synthesized in memory, against the stacks as deployed.
+#[cfg(feature = "deploy")]
+fn deployed(a: &Args) -> Result<Report, i32> {
+    let sources = super::Sources {
+        files: vec![],
+        blueprints: a.blueprints.clone(),
+    };
+    let blueprints = sources.load()?;
+    let live = perimeter::deploy::deployed_templates(&blueprints, &a.targets)
+        .map_err(|e| fail(&e.to_string()))?;
+    let mut live: BTreeMap<(String, String), Option<String>> = live
+        .into_iter()
+        .map(|(r, t)| ((r.blueprint, r.target), t))
+        .collect();
+    let opts = Options {
+        out_dir: a.out.clone(),
+        format: TemplateFormat::Json,
+        targets: a.targets.clone(),
+        complete: false,
+    };
+    let mut files = Vec::new();
+    let mut result = Ok(());
+    synth::each_artifact(&blueprints, &opts, |art| {
+        let b = blueprints
+            .iter()
+            .find(|b| b.name.as_str() == art.entry.blueprint);
+        let stack = b
+            .and_then(|b| {
+                b.spec
+                    .targets
+                    .iter()
+                    .find(|t| t.name.as_str() == art.entry.target)
+            })
+            .map(|t| t.stack(&art.entry.blueprint))
+            .unwrap_or_default();
+        let path = format!(
+            "{stack} ({} {}, target {})",
+            art.entry.account, art.entry.region, art.entry.target
+        );
+        let key = (art.entry.blueprint.clone(), art.entry.target.clone());
+        let (status, old_t) = match live.remove(&key).flatten() {
+            Some(text) if !text.is_empty() => match Template::parse_any(&text) {
+                Ok(t) => (FileStatus::Modified, t),
+                Err(e) => {
+                    result = Err(fail(&format!("the deployed template of {stack}: {e}")));
+                    return Ok(());
+                }
+            },
+            _ => (FileStatus::Added, Template::default()),
+        };
+        let diff = perimeter::diff::diff(&old_t, &art.template);
+        if !diff.is_empty() || status == FileStatus::Added {
+            files.push(FileDiff { path, status, diff });
+        }
+        Ok(())
+    })
+    .map_err(|e| fail(&e.to_string()))?;
+    result?;
+    Ok(Report { files })
+}
+
 fn report(a: &Args) -> Result<Report, i32> {
+    #[cfg(feature = "deploy")]
+    if a.deployed {
+        return deployed(a);
+    }
     if !a.templates.is_empty() {
         if a.templates.len() != 2 {
             return Err(fail(

@@ -8,6 +8,8 @@
 
 mod check;
 mod config;
+#[cfg(feature = "deploy")]
+mod deploy;
 mod diff;
 mod init;
 mod inputs;
@@ -31,7 +33,7 @@ pub const EXIT_ERROR: i32 = 2;
     about = "Typed infrastructure-as-code for CloudFormation: synthesize, review, check."
 )]
 #[command(
-    after_help = "Exit codes: 0 success; 1 synth --check found out/ stale, diff --fail found changes, or check found errors (warnings with --deny-warnings); 2 error (nothing written); 3 diff --fail-on found changes of the named kinds."
+    after_help = "Exit codes: 0 success; 1 synth --check found out/ stale, diff --fail found changes, check found errors (warnings with --deny-warnings), or a deploy target was refused, declined or failed; 2 error (nothing written, nothing deployed); 3 diff --fail-on found changes of the named kinds."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -60,6 +62,17 @@ enum Command {
     /// Start a project: a blueprint, its schema, .gitignore, README, pre-commit and CI
     /// configuration, and the synthesized out/.
     Init(init::Args),
+    /// Deploy targets to CloudFormation: checked, account verified, a change set with
+    /// perimeter's diff beside it, approval, then execution followed to the end.
+    #[cfg(feature = "deploy")]
+    Deploy(deploy::Args),
+    /// Create the asset bucket stack (perimeter-bootstrap) in each account and region the
+    /// targets deploy to.
+    #[cfg(feature = "deploy")]
+    Bootstrap(deploy::BootstrapArgs),
+    /// Remove a target's stack (asks first unless --yes; lists what is retained).
+    #[cfg(feature = "deploy")]
+    Destroy(deploy::DestroyArgs),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -137,6 +150,12 @@ pub fn run() -> i32 {
             EXIT_OK
         }
         Command::Init(a) => init::run(&a),
+        #[cfg(feature = "deploy")]
+        Command::Deploy(a) => deploy::run(&a),
+        #[cfg(feature = "deploy")]
+        Command::Bootstrap(a) => deploy::bootstrap(&a),
+        #[cfg(feature = "deploy")]
+        Command::Destroy(a) => deploy::destroy(&a),
     }
 }
 

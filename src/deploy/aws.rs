@@ -1,0 +1,59 @@
+//! The AWS side of a target: its credentials (the standard chain, a named profile, or a
+//! role assumed with either), its region, and the account those credentials are in.
+//! The standard environment variables apply, `AWS_ENDPOINT_URL` included, so a
+//! CloudFormation API on this machine (moto's server) stands in for AWS in tests.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use super::DeployError;
+
+/// Where and as whom a target is deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    pub account: String,
+    pub region: String,
+    pub profile: Option<String>,
+    pub role_arn: Option<String>,
+}
+
+/// The SDK configuration for a target.
+pub async fn config(id: &Identity) -> SdkConfig {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).region(Region::new(id.region.clone()));
+    if let Some(p) = &id.profile {
+        loader = loader.profile_name(p);
+    }
+    let base = loader.load().await;
+    let Some(role) = &id.role_arn else {
+        return base;
+    };
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role)
+        .session_name("perimeter-deploy")
+        .configure(&base)
+        .build()
+        .await;
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(id.region.clone()))
+        .credentials_provider(provider);
+    if let Some(p) = &id.profile {
+        loader = loader.profile_name(p);
+    }
+    loader.load().await
+}
+
+/// The account the configuration's credentials belong to (STS GetCallerIdentity).
+pub async fn caller_account(conf: &SdkConfig) -> Result<String, DeployError> {
+    let out = aws_sdk_sts::Client::new(conf)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            DeployError::Aws(format!(
+                "who am I (STS GetCallerIdentity): {}",
+                super::sdk_error(&e)
+            ))
+        })?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| DeployError::Aws("STS GetCallerIdentity named no account".into()))
+}
