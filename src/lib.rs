@@ -4,6 +4,7 @@
 //! (L1 typed resource properties and schema facts), [`iam`] (policy types and
 //! evaluator), [`constructs`] (L2/L3), [`blueprint`], [`synth`].
 
+pub mod assets;
 pub mod blueprint;
 pub mod check;
 pub mod constructs;

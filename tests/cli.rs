@@ -427,3 +427,88 @@ fn committed_out_is_current() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_manifest() {
+    let ws = Workspace::new();
+    ws.write_blueprint(
+        "bedrock-private-access.yaml",
+        &SHIPPED.replacen(
+            "    memory_mb: 256\n",
+            "    memory_mb: 256\n    asset: ../code\n",
+            1,
+        ),
+    );
+    std::fs::create_dir_all(ws.path().join("code")).unwrap();
+    std::fs::write(
+        ws.path().join("code/index.py"),
+        "def handler(event, context):\n    return 1\n",
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let synth = || {
+        Command::new(env!("CARGO_BIN_EXE_perimeter"))
+            .arg("synth")
+            .current_dir(ws.path())
+            .env("PERIMETER_CACHE", cache.path())
+            .output()
+            .unwrap()
+    };
+    let o = synth();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.path().join("out/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let entry = &manifest["artifacts"][0];
+    let asset = &entry["assets"][0];
+    let sha = asset["sha256"].as_str().unwrap();
+    assert_eq!(asset["source"], "../code");
+    assert_eq!(asset["key"], format!("assets/{sha}.zip"));
+    // The zip in the cache is what the manifest says.
+    let zips: Vec<PathBuf> = std::fs::read_dir(cache.path().join("assets"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+        .collect();
+    assert_eq!(zips.len(), 1);
+    let bytes = std::fs::read(&zips[0]).unwrap();
+    assert_eq!(format!("{:x}", Sha256::digest(&bytes)), sha);
+    assert_eq!(asset["bytes"], bytes.len() as u64);
+    // The template names the bootstrap bucket of its own account and region, and the key.
+    let path = ws.path().join("out").join(entry["path"].as_str().unwrap());
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let code = &t["Resources"]["Function"]["Properties"]["Code"];
+    assert_eq!(code["S3Key"], format!("assets/{sha}.zip"));
+    assert_eq!(
+        code["S3Bucket"]["Fn::Sub"],
+        "perimeter-assets-${AWS::AccountId}-${AWS::Region}"
+    );
+    assert!(code.get("ZipFile").is_none());
+    // Nothing changed: out is up to date. A changed handler: another key.
+    let o = synth();
+    assert!(
+        text(&o.stdout).contains("out is up to date"),
+        "{}",
+        text(&o.stdout)
+    );
+    std::fs::write(
+        ws.path().join("code/index.py"),
+        "def handler(event, context):\n    return 2\n",
+    )
+    .unwrap();
+    let o = synth();
+    assert!(text(&o.stdout).contains("updated"), "{}", text(&o.stdout));
+    // A folder without the handler is a located error, and out/ is untouched.
+    let before = ws.snapshot();
+    std::fs::remove_file(ws.path().join("code/index.py")).unwrap();
+    let o = synth();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("holds no index.py"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(ws.snapshot(), before);
+}

@@ -370,3 +370,93 @@ fn ten_targets_deploy_concurrently_and_each_is_reported() {
         sequential.as_secs_f64()
     );
 }
+
+#[test]
+#[ignore = "needs moto's server: scripts/venv installs it (scripts/test runs this)"]
+fn function_code_from_a_folder_is_uploaded_once_and_named_by_its_hash() {
+    let moto = Moto::start();
+    let (dir, blueprint) = project(&target("dev", ACCOUNT, "us-east-1"));
+    let root = dir.path();
+    let b = std::fs::read_to_string(&blueprint).unwrap();
+    std::fs::write(
+        &blueprint,
+        b.replacen(
+            "    memory_mb: 256\n",
+            "    memory_mb: 256\n    asset: ../code\n",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("code")).unwrap();
+    std::fs::write(
+        root.join("code/index.py"),
+        "def handler(event, context):\n    return {'ok': True}\n",
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        moto.command(env!("CARGO_BIN_EXE_perimeter"), root)
+            .env("PERIMETER_CACHE", cache.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+
+    // Without the bootstrap bucket there is nowhere to put the code: refused, nothing made.
+    let o = run(&["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        stdout(&o).contains("run perimeter bootstrap first"),
+        "{}",
+        text(&o)
+    );
+    assert!(moto.stacks("us-east-1").is_empty());
+
+    assert!(run(&["bootstrap"]).status.success());
+    let o = run(&["deploy", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    let key = out
+        .split_whitespace()
+        .find(|w| w.starts_with("assets/") && w.ends_with(".zip"))
+        .unwrap_or_else(|| panic!("no asset uploaded: {out}"))
+        .to_string();
+    assert!(out.contains(&format!("uploaded asset {key}")), "{out}");
+    let size = moto.python(&format!(
+        "s3 = boto3.client('s3', endpoint_url=URL)\nprint(s3.head_object(Bucket='perimeter-assets-{ACCOUNT}-us-east-1', Key={key:?})['ContentLength'])"
+    ));
+    assert!(size.parse::<u64>().unwrap() > 0);
+    // The deployed function's code is that object.
+    let location = moto.python(
+        "cf = boto3.client('cloudformation', endpoint_url=URL)\nt = cf.get_template(StackName='app-dev')['TemplateBody']\nt = t if isinstance(t, dict) else json.loads(t)\nprint(json.dumps(t['Resources']['Function']['Properties']['Code'], sort_keys=True))",
+    );
+    assert!(
+        location.contains(&key)
+            && location.contains("perimeter-assets-${AWS::AccountId}-${AWS::Region}"),
+        "{location}"
+    );
+
+    // Unchanged: no change set, nothing uploaded.
+    let o = run(&["deploy", "--yes"]);
+    assert!(
+        stdout(&o).contains("no changes") && !stdout(&o).contains("uploaded"),
+        "{}",
+        text(&o)
+    );
+
+    // Changed code: a new key, uploaded, and the stack updated to it.
+    std::fs::write(
+        root.join("code/index.py"),
+        "def handler(event, context):\n    return {'ok': 2}\n",
+    )
+    .unwrap();
+    let o = run(&["deploy", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("uploaded asset assets/") && !out.contains(&format!("uploaded asset {key}")),
+        "{out}"
+    );
+    assert!(out.contains("UPDATE_COMPLETE"), "{out}");
+}

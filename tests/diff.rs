@@ -27,6 +27,7 @@ fn base() -> BedrockPrivateAccessProps {
             timeout_seconds: 30,
             log_retention_days: 30,
             s3_code: None,
+            asset: None,
         },
         database: Some(DatabaseProps {
             name_tag: "golden".into(),

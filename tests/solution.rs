@@ -33,6 +33,7 @@ fn base() -> BedrockPrivateAccessProps {
             timeout_seconds: 30,
             log_retention_days: 30,
             s3_code: None,
+            asset: None,
         },
         database: None,
     }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::settings::{Settings, SettingsPatch};
 use super::types::{AccountId, AzSetting, Name, Region, RoleArn, StackName};
 use crate::check::{Expectation, Suppression};
+use crate::constructs::AssetCode;
 use crate::constructs::ModelId;
 use crate::constructs::{
     Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
@@ -364,6 +365,12 @@ fn resolve(
 ) -> Result<BedrockPrivateAccessProps, Problems> {
     let mut p: Problems = Vec::new();
     let mut bad = |path: &str, m: String| p.push((path.to_string(), m));
+    if s.function.code.is_some() && s.function.asset.is_some() {
+        bad(
+            "function.asset",
+            "the function's code comes from code (S3) or from asset (a folder), not both".into(),
+        );
+    }
     let n = &s.network;
     if !(16..=28).contains(&n.vpc_cidr.prefix_len()) {
         bad(
@@ -566,6 +573,10 @@ fn resolve(
             timeout_seconds: f.timeout_seconds,
             log_retention_days: f.log_retention_days.0,
             s3_code: f.code.as_ref().map(|c| (c.bucket.clone(), c.key.clone())),
+            asset: f.asset.as_ref().map(|dir| AssetCode {
+                dir: dir.into(),
+                key: None,
+            }),
         },
         database,
     })

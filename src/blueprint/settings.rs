@@ -101,8 +101,13 @@ settings!(
         /// 1 to 900.
         timeout_seconds: u32 = 30,
         log_retention_days: RetentionDays = RetentionDays(30),
-        /// Code in S3; without it the inline handler is used.
+        /// Code in S3; without it (and without asset) the inline handler is used.
         code: Option<S3Code> = None,
+        /// A folder, relative to the blueprint file, holding the handler (`index.py`,
+        /// `handler(event, context)`) and optionally a `requirements.txt` of pinned
+        /// packages: packaged by synth into a zip in the bootstrap bucket
+        /// (`perimeter bootstrap`), uploaded by deploy.
+        asset: Option<String> = None,
     }
 );
 

@@ -133,6 +133,17 @@ pub struct FunctionSettings {
     pub log_retention_days: u32,
     /// Code in S3 instead of the inline handler.
     pub s3_code: Option<(String, String)>,
+    /// Code packaged from a folder into the bootstrap bucket (see [`crate::assets`]).
+    pub asset: Option<AssetCode>,
+}
+
+/// A function's code from a folder: synth builds it and fills in the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetCode {
+    /// The folder, as the blueprint names it (relative to the blueprint's folder).
+    pub dir: std::path::PathBuf,
+    /// `assets/<sha256>.zip` once built.
+    pub key: Option<String>,
 }
 
 /// Everything the solution is built from.
@@ -191,7 +202,7 @@ impl BedrockPrivateAccess {
     ///     endpoint_policy_effect: Effect::Allow,
     ///     list_foundation_models: true,
     ///     corporate_access: None,
-    ///     function: FunctionSettings { runtime: "python3.12".into(), memory_mb: 256, timeout_seconds: 30, log_retention_days: 30, s3_code: None },
+    ///     function: FunctionSettings { runtime: "python3.12".into(), memory_mb: 256, timeout_seconds: 30, log_retention_days: 30, s3_code: None, asset: None },
     ///     database: None,
     /// };
     /// let template = BedrockPrivateAccess::template(&props).unwrap();
@@ -282,12 +293,19 @@ impl BedrockPrivateAccess {
             env.insert("DB_PORT".into(), Str::from(PORT.to_string()));
             env.insert("DB_NAME".into(), Str::from(d.database_name.as_str()));
         }
-        let code = match &p.function.s3_code {
-            Some((bucket, key)) => Code::S3 {
+        let code = match (&p.function.asset, &p.function.s3_code) {
+            (Some(AssetCode { key: Some(key), .. }), _) => Code::Asset { key: key.clone() },
+            (Some(AssetCode { dir, key: None }), _) => {
+                return Err(ConstructError::Invalid(format!(
+                    "the function's asset {} has not been built (synth builds it)",
+                    dir.display()
+                )));
+            }
+            (None, Some((bucket, key))) => Code::S3 {
                 bucket: bucket.clone(),
                 key: key.clone(),
             },
-            None => Code::Inline(HANDLER_SOURCE.to_string()),
+            (None, None) => Code::Inline(HANDLER_SOURCE.to_string()),
         };
         let function = VpcFunction::build(
             stack,

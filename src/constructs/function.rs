@@ -30,7 +30,12 @@ pub enum Code {
     Inline(String),
     /// A zip in S3.
     S3 { bucket: String, key: String },
+    /// An asset in the account's and region's bootstrap bucket (`perimeter bootstrap`).
+    Asset { key: String },
 }
+
+/// The bootstrap bucket of the stack's account and region, as a template names it.
+pub const ASSET_BUCKET: &str = "perimeter-assets-${AWS::AccountId}-${AWS::Region}";
 
 /// What a VpcFunction needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +132,9 @@ impl VpcFunction {
             Code::Inline(src) => function::Code::new().zip_file(src.as_str()),
             Code::S3 { bucket, key } => function::Code::new()
                 .s3_bucket(bucket.as_str())
+                .s3_key(key.as_str()),
+            Code::Asset { key } => function::Code::new()
+                .s3_bucket(crate::template::typed::fns::sub(ASSET_BUCKET))
                 .s3_key(key.as_str()),
         };
         let mut f = Function::new(code, role.arn())

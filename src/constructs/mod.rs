@@ -12,7 +12,7 @@ mod security_group;
 mod stack;
 
 pub use bedrock::{
-    BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings,
+    AssetCode, BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings,
     HANDLER_SOURCE, ModelId,
 };
 pub use cidr::Cidr;

@@ -16,6 +16,7 @@
 pub mod aws;
 pub mod bootstrap;
 pub mod stack;
+pub mod upload;
 
 use std::collections::BTreeMap;
 
@@ -65,6 +66,8 @@ pub enum DeployError {
     Aws(String),
     /// CloudFormation could not make a change set, and why.
     ChangeSet(String),
+    /// A target cannot be deployed as things are, and why (nothing was changed).
+    Refused(String),
 }
 
 impl std::fmt::Display for DeployError {
@@ -73,6 +76,7 @@ impl std::fmt::Display for DeployError {
             DeployError::Synth(e) => e.fmt(f),
             DeployError::Aws(m) => f.write_str(m),
             DeployError::ChangeSet(m) => write!(f, "CloudFormation made no change set: {m}"),
+            DeployError::Refused(m) => f.write_str(m),
         }
     }
 }
@@ -156,6 +160,8 @@ struct Unit {
     template: Template,
     /// check's errors, when there are any: the target is refused.
     check_errors: Vec<String>,
+    /// The function code the template names, uploaded before the change set is made.
+    assets: Vec<crate::assets::Built>,
 }
 
 /// A target after the prepare phase.
@@ -221,6 +227,7 @@ fn units(blueprints: &[Blueprint], targets: &[String]) -> Result<Vec<Unit>, Depl
                 .unwrap_or_default(),
             body: a.body,
             template: a.template,
+            assets: a.assets,
         });
         Ok(())
     })
@@ -272,6 +279,7 @@ pub fn bootstrap(
             body: body.clone(),
             template: template.clone(),
             check_errors: bootstrap::check_errors(&template, &body),
+            assets: Vec::new(),
         });
     }
     run(out, opts, ui)
@@ -429,6 +437,16 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
     let diff = crate::diff::diff(&old, &u.template);
     if !create && diff.is_empty() {
         return done(u, Outcome::NoChanges);
+    }
+    let bucket = upload::bucket(&u.identity.account, &u.identity.region);
+    match upload::upload(&conf, &bucket, &u.assets).await {
+        Ok(said) => {
+            for line in said {
+                ui.say(&u.target, &line);
+            }
+        }
+        Err(DeployError::Refused(why)) => return done(u, Outcome::Refused(why)),
+        Err(e) => return done(u, Outcome::Error(e.to_string())),
     }
     ui.say(&u.target, &format!("creating a change set for {}", u.stack));
     let change_set = match stack::change_set(&client, &u.stack, &u.body, create).await {

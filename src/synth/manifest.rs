@@ -21,6 +21,21 @@ pub struct Entry {
     pub path: String,
     /// Of the file's bytes, hex.
     pub sha256: String,
+    /// The function code assets the template names (deploy uploads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<AssetEntry>,
+}
+
+/// An asset a template names: its key in the bootstrap bucket, hash and size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetEntry {
+    /// The folder it was built from, as the blueprint names it.
+    pub source: String,
+    /// `assets/<sha256>.zip`.
+    pub key: String,
+    pub sha256: String,
+    pub bytes: u64,
 }
 
 /// The manifest: entries sorted by path.

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use manifest::{Entry, MANIFEST_FILE, Manifest};
+pub use manifest::{AssetEntry, Entry, MANIFEST_FILE, Manifest};
 pub use staging::{Change, LEFTOVER_PATTERNS, list_files};
 
 use crate::blueprint::Blueprint;
@@ -78,6 +78,8 @@ pub struct Artifact {
     pub body: String,
     /// The template the body was emitted from, for callers that compare it (diff).
     pub template: Template,
+    /// The assets the template names, built (zips in the asset cache).
+    pub assets: Vec<crate::assets::Built>,
 }
 
 /// Builds each selected target's template in memory, one at a time, handing each to `sink`.
@@ -108,8 +110,10 @@ pub fn each_artifact(
                 target: target.name.to_string(),
                 message,
             };
+            let (props, built) =
+                with_assets(b, props).map_err(|e| build_err(format!("function.asset: {e}")))?;
             let template =
-                BedrockPrivateAccess::template(props).map_err(|e| build_err(e.to_string()))?;
+                BedrockPrivateAccess::template(&props).map_err(|e| build_err(e.to_string()))?;
             let body = template.emit(opts.format);
             // A template CloudFormation would refuse is not written.
             let mut found = Vec::new();
@@ -136,15 +140,59 @@ pub fn each_artifact(
                 stage: target.stage.to_string(),
                 path,
                 sha256: hex(&Sha256::digest(body.as_bytes())),
+                assets: built
+                    .iter()
+                    .map(|(source, a)| AssetEntry {
+                        source: source.clone(),
+                        key: a.key(),
+                        sha256: a.sha256.clone(),
+                        bytes: a.bytes,
+                    })
+                    .collect(),
             };
             sink(Artifact {
                 entry,
                 body,
                 template,
+                assets: built.into_iter().map(|(_, a)| a).collect(),
             })?;
         }
     }
     Ok(())
+}
+
+/// The props with the function's asset built and its key filled in, and the asset with
+/// the folder as the blueprint names it. A cold build (pip) says on standard error what
+/// it downloads; a warm one is a cache hit.
+fn with_assets(
+    b: &Blueprint,
+    props: &crate::constructs::BedrockPrivateAccessProps,
+) -> Result<
+    (
+        crate::constructs::BedrockPrivateAccessProps,
+        Vec<(String, crate::assets::Built)>,
+    ),
+    crate::assets::AssetError,
+> {
+    let mut props = props.clone();
+    let mut built = Vec::new();
+    if let Some(asset) = &mut props.function.asset
+        && asset.key.is_none()
+    {
+        let base = std::path::Path::new(&b.file)
+            .parent()
+            .unwrap_or(std::path::Path::new("."));
+        let src = crate::assets::Source {
+            dir: base.join(&asset.dir),
+            runtime: props.function.runtime.clone(),
+            platform: crate::assets::platform("x86_64").into(),
+            entry: "index.py".into(),
+        };
+        let a = crate::assets::build(&src, &crate::assets::cache_dir(), &mut |m| eprintln!("{m}"))?;
+        asset.key = Some(a.key());
+        built.push((asset.dir.display().to_string(), a));
+    }
+    Ok((props, built))
 }
 
 fn hex(bytes: &[u8]) -> String {
