@@ -512,3 +512,33 @@ fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_
     );
     assert_eq!(ws.snapshot(), before);
 }
+
+#[test]
+fn deploy_settings_of_a_target_are_checked_where_they_are_written() {
+    let ws = Workspace::new();
+    let bad = SHIPPED.replacen(
+        "    stage: dev\n",
+        "    stage: dev\n    role_arn: arn:aws:iam::999999999999:role/deployer\n    stack_name: 9lives\n",
+        1,
+    );
+    ws.write_blueprint("bedrock-private-access.yaml", &bad);
+    let o = ws.run(&["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("targets[0].stack_name") && err.contains("\"9lives\" is not a stack name"),
+        "{err}"
+    );
+    let fixed = bad.replace("stack_name: 9lives", "stack_name: lives9");
+    ws.write_blueprint("bedrock-private-access.yaml", &fixed);
+    let o = ws.run(&["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "targets[0].role_arn: the role is in account 999999999999, the target in 111111111111"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("bedrock-private-access.yaml:"), "{err}");
+}

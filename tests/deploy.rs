@@ -460,3 +460,28 @@ fn function_code_from_a_folder_is_uploaded_once_and_named_by_its_hash() {
     );
     assert!(out.contains("UPDATE_COMPLETE"), "{out}");
 }
+
+#[test]
+#[ignore = "needs moto's server: scripts/venv installs it (scripts/test runs this)"]
+fn targets_in_two_accounts_deploy_through_roles_assumed_in_each() {
+    let moto = Moto::start();
+    let targets = format!(
+        "{}    role_arn: arn:aws:iam::{ACCOUNT}:role/deployer\n{}    role_arn: arn:aws:iam::210987654321:role/deployer\n",
+        target("home", ACCOUNT, "us-east-1"),
+        target("other", "210987654321", "us-east-1"),
+    );
+    let (dir, _) = project(&targets);
+    let o = moto.perimeter(dir.path(), &["deploy", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    for (t, account) in [("home", ACCOUNT), ("other", "210987654321")] {
+        assert!(
+            out.lines().any(|l| l.trim_start().starts_with(t)
+                && l.contains(account)
+                && l.contains("CREATE_COMPLETE")),
+            "{t}: {out}"
+        );
+    }
+    // The other account's stack is in that account: not among the caller's own.
+    assert_eq!(moto.stacks("us-east-1"), ["app-home"]);
+}
