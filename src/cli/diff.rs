@@ -249,9 +249,7 @@ fn deployed(a: &Args) -> Result<Report, i32> {
         targets: a.targets.clone(),
         complete: false,
     };
-    let mut files = Vec::new();
-    let mut result = Ok(());
-    synth::each_artifact(&blueprints, &opts, |art| {
+    let files = against(&blueprints, &opts, |art| {
         let b = blueprints
             .iter()
             .find(|b| b.name.as_str() == art.entry.blueprint);
@@ -269,15 +267,36 @@ fn deployed(a: &Args) -> Result<Report, i32> {
             art.entry.account, art.entry.region, art.entry.target
         );
         let key = (art.entry.blueprint.clone(), art.entry.target.clone());
-        let (status, old_t) = match live.remove(&key).flatten() {
-            Some(text) if !text.is_empty() => match Template::parse_any(&text) {
+        let old = live
+            .remove(&key)
+            .flatten()
+            .filter(|t| !t.is_empty())
+            .map(|t| (format!("the deployed template of {stack}"), t));
+        (path, old)
+    })?;
+    Ok(Report { files })
+}
+
+/// Each artifact of the blueprints against its old template: `old` gives the path to
+/// show and the old template's label and text (`None`: it is created).
+fn against(
+    blueprints: &[perimeter::blueprint::Blueprint],
+    opts: &Options,
+    mut old: impl FnMut(&synth::Artifact) -> (String, Option<(String, String)>),
+) -> Result<Vec<FileDiff>, i32> {
+    let mut files = Vec::new();
+    let mut result = Ok(());
+    synth::each_artifact(blueprints, opts, |art| {
+        let (path, old_text) = old(&art);
+        let (status, old_t) = match old_text {
+            Some((label, text)) => match Template::parse_any(&text) {
                 Ok(t) => (FileStatus::Modified, t),
                 Err(e) => {
-                    result = Err(fail(&format!("the deployed template of {stack}: {e}")));
+                    result = Err(fail(&format!("{label}: {e}")));
                     return Ok(());
                 }
             },
-            _ => (FileStatus::Added, Template::default()),
+            None => (FileStatus::Added, Template::default()),
         };
         let diff = perimeter::diff::diff(&old_t, &art.template);
         if !diff.is_empty() || status == FileStatus::Added {
@@ -287,7 +306,7 @@ fn deployed(a: &Args) -> Result<Report, i32> {
     })
     .map_err(|e| fail(&e.to_string()))?;
     result?;
-    Ok(Report { files })
+    Ok(files)
 }
 
 fn report(a: &Args) -> Result<Report, i32> {
@@ -347,30 +366,15 @@ fn report(a: &Args) -> Result<Report, i32> {
         targets: vec![],
         complete: true,
     };
-    let mut files = Vec::new();
-    let mut result = Ok(());
-    synth::each_artifact(&blueprints, &opts, |art| {
+    let mut files = against(&blueprints, &opts, |art| {
         let path = format!("{}/{}", a.out.display(), art.entry.path);
         // A snapshot written as YAML is the same template.
         let yaml = art.entry.path.replace(".template.json", ".template.yaml");
-        let (status, old_t) = match old.remove(&art.entry.path).or_else(|| old.remove(&yaml)) {
-            Some((label, text)) => match Template::parse_any(&text) {
-                Ok(t) => (FileStatus::Modified, t),
-                Err(e) => {
-                    result = Err(fail(&format!("{label}: {e}")));
-                    return Ok(());
-                }
-            },
-            None => (FileStatus::Added, Template::default()),
-        };
-        let diff = perimeter::diff::diff(&old_t, &art.template);
-        if !diff.is_empty() || status == FileStatus::Added {
-            files.push(FileDiff { path, status, diff });
-        }
-        Ok(())
-    })
-    .map_err(|e| fail(&e.to_string()))?;
-    result?;
+        (
+            path,
+            old.remove(&art.entry.path).or_else(|| old.remove(&yaml)),
+        )
+    })?;
     for (rel, (label, text)) in old {
         let t = parse(&label, &text)?;
         files.push(FileDiff {
