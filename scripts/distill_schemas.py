@@ -41,6 +41,7 @@ L1_TYPES = [
     "AWS::EC2::VPNGateway",
     "AWS::EC2::VPCGatewayAttachment",
     "AWS::EC2::VPNGatewayRoutePropagation",
+    "AWS::EC2::FlowLog",
     "AWS::IAM::Role",
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",

@@ -542,3 +542,48 @@ fn deploy_settings_of_a_target_are_checked_where_they_are_written() {
     );
     assert!(err.contains("bedrock-private-access.yaml:"), "{err}");
 }
+
+#[test]
+fn flow_logs_are_on_by_default_and_a_target_can_turn_them_off() {
+    let ws = Workspace::new();
+    let text = SHIPPED.replacen(
+        "    stage: dev\n",
+        "    stage: dev\n    overrides:\n      network: {flow_logs: false}\n",
+        1,
+    );
+    ws.write_blueprint("bedrock-private-access.yaml", &text);
+    let o = ws.run(&["synth"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    let read = |t: &str| {
+        std::fs::read_to_string(
+            ws.path()
+                .join(format!("out/bedrock-private-access/{t}.template.json")),
+        )
+        .unwrap()
+    };
+    assert!(!read("dev").contains("AWS::EC2::FlowLog"));
+    assert!(read("prod").contains("AWS::EC2::FlowLog"));
+    // A retention CloudWatch Logs does not offer: located, nothing written.
+    let before = ws.snapshot();
+    ws.write_blueprint(
+        "bedrock-private-access.yaml",
+        &text.replace("{flow_logs: false}", "{flow_logs: {retention_days: 8}}"),
+    );
+    let o = ws.run(&["synth"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("bedrock-private-access.yaml:")
+            && err.contains("8 days is not a CloudWatch Logs retention"),
+        "{err}"
+    );
+    assert_eq!(ws.snapshot(), before);
+}
+
+fn text_of(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}

@@ -29,6 +29,7 @@ fn base() -> BedrockPrivateAccessProps {
             s3_code: None,
             asset: None,
         },
+        flow_log_retention_days: None,
         database: Some(DatabaseProps {
             name_tag: "golden".into(),
             instance_class: "db.t4g.micro".into(),
@@ -281,6 +282,7 @@ fn database_replaced_without_snapshot_is_flagged() {
 #[test]
 fn inline_code_edit_is_a_line_diff() {
     let old = template(&BedrockPrivateAccessProps {
+        flow_log_retention_days: None,
         database: None,
         ..base()
     });

@@ -35,6 +35,7 @@ fn base() -> BedrockPrivateAccessProps {
             s3_code: None,
             asset: None,
         },
+        flow_log_retention_days: None,
         database: None,
     }
 }
@@ -632,4 +633,78 @@ fn bad_settings_are_construct_errors() {
         stack.add("not-an-id", perimeter::resources::ec2::Vpc::new()),
         Err(ConstructError::InvalidId(_))
     ));
+}
+
+#[test]
+fn flow_logs_record_every_flow_through_a_role_that_writes_only_their_log_group() {
+    let t = synth(
+        "flow-logs",
+        &BedrockPrivateAccessProps {
+            flow_log_retention_days: Some(365),
+            ..base()
+        },
+    );
+    // The flow log: the VPC, every flow, to its own log group, delivered by its own role.
+    assert_eq!(of_type(&t, "AWS::EC2::FlowLog").len(), 1);
+    assert_eq!(prop(&t, "VpcFlowLogs", "ResourceId"), &reference("Vpc"));
+    assert_eq!(prop(&t, "VpcFlowLogs", "ResourceType"), &Value::from("VPC"));
+    assert_eq!(prop(&t, "VpcFlowLogs", "TrafficType"), &Value::from("ALL"));
+    assert_eq!(
+        prop(&t, "VpcFlowLogs", "LogDestinationType"),
+        &Value::from("cloud-watch-logs")
+    );
+    assert_eq!(
+        prop(&t, "VpcFlowLogs", "LogGroupName"),
+        &reference("VpcFlowLogsLogGroup")
+    );
+    assert_eq!(
+        prop(&t, "VpcFlowLogs", "DeliverLogsPermissionArn"),
+        &getatt("VpcFlowLogsRole", "Arn")
+    );
+    assert_eq!(
+        prop(&t, "VpcFlowLogsLogGroup", "RetentionInDays"),
+        &Value::Number(365.into())
+    );
+    // Only the flow-logs service, for this account's flow logs, assumes the role.
+    let trust = PolicyDocument::from_value(prop(&t, "VpcFlowLogsRole", "AssumeRolePolicyDocument"))
+        .unwrap();
+    let trust_text =
+        perimeter::template::value_to_json(prop(&t, "VpcFlowLogsRole", "AssumeRolePolicyDocument"));
+    assert_eq!(trust.statements.len(), 1);
+    assert!(
+        trust_text.contains("vpc-flow-logs.amazonaws.com"),
+        "{trust_text}"
+    );
+    assert!(
+        trust_text.contains("aws:SourceAccount") && trust_text.contains("aws:SourceArn"),
+        "{trust_text}"
+    );
+    // Its one policy writes to that log group and nothing else.
+    let policies = prop(&t, "VpcFlowLogsRole", "Policies").as_list().unwrap();
+    assert_eq!(policies.len(), 1);
+    let doc = PolicyDocument::from_value(&policies[0].as_map().unwrap()["PolicyDocument"]).unwrap();
+    assert_eq!(doc.statements.len(), 1);
+    let text = perimeter::template::value_to_json(&policies[0]);
+    assert!(
+        text.contains("VpcFlowLogsLogGroup") && !text.contains("\"*\""),
+        "{text}"
+    );
+    // Off: none of it.
+    let off = synth("flow-logs-off", &base());
+    assert!(of_type(&off, "AWS::EC2::FlowLog").is_empty());
+    assert!(
+        !off.resources
+            .keys()
+            .any(|id| id.as_str().starts_with("VpcFlowLogs"))
+    );
+    // A retention CloudWatch Logs does not offer is refused.
+    let bad = BedrockPrivateAccess::template(&BedrockPrivateAccessProps {
+        flow_log_retention_days: Some(8),
+        ..base()
+    });
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("flow log retention 8 days")
+    );
 }

@@ -578,6 +578,7 @@ fn resolve(
                 key: None,
             }),
         },
+        flow_log_retention_days: n.flow_logs.retention_days.map(|d| d.0),
         database,
     })
 }

@@ -5,7 +5,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::types::{AzSetting, RetentionDays};
+use super::types::{AzSetting, FlowLogsSetting, RetentionDays};
 use crate::constructs::{Cidr, ModelId};
 use crate::iam::Effect;
 
@@ -47,6 +47,10 @@ settings!(
         subnet_prefix_length: u8 = 24,
         /// Explicit subnet blocks, one per zone, instead of carving.
         subnets: Option<Vec<Cidr>> = None,
+        /// VPC flow logs to CloudWatch Logs (every flow, accepted and rejected), through a
+        /// role that may write to their log group only: `false`, `true` (365 days) or
+        /// `{retention_days: N}`.
+        flow_logs: FlowLogsSetting = FlowLogsSetting::default(),
     }
 );
 

@@ -229,6 +229,91 @@ impl JsonSchema for AzSetting {
     }
 }
 
+/// VPC flow logs: `false` (off), `true` (on, kept 365 days) or `{retention_days: N}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowLogsSetting {
+    /// Days the flow logs are kept; `None`: off.
+    pub retention_days: Option<RetentionDays>,
+}
+
+impl Default for FlowLogsSetting {
+    fn default() -> Self {
+        FlowLogsSetting {
+            retention_days: Some(RetentionDays(365)),
+        }
+    }
+}
+
+impl Serialize for FlowLogsSetting {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.retention_days {
+            None => s.serialize_bool(false),
+            Some(d) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("retention_days", &d)?;
+                m.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FlowLogsSetting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FlowLogsSetting;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("false, true, or {retention_days: N}")
+            }
+            fn visit_bool<E: de::Error>(self, on: bool) -> Result<FlowLogsSetting, E> {
+                Ok(if on {
+                    FlowLogsSetting::default()
+                } else {
+                    FlowLogsSetting {
+                        retention_days: None,
+                    }
+                })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FlowLogsSetting, A::Error> {
+                let mut days = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "retention_days" => days = Some(map.next_value::<RetentionDays>()?),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown field `{other}`, expected `retention_days`"
+                            )));
+                        }
+                    }
+                }
+                Ok(FlowLogsSetting {
+                    retention_days: Some(days.unwrap_or(RetentionDays(365))),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for FlowLogsSetting {
+    fn schema_name() -> Cow<'static, str> {
+        "FlowLogsSetting".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "VPC flow logs to CloudWatch Logs: false (off), true (kept 365 days) or {retention_days: N}",
+            "oneOf": [
+                {"type": "boolean"},
+                {"type": "object", "additionalProperties": false, "properties": {"retention_days": {"type": "integer", "enum": RETENTION_DAYS}}}
+            ]
+        })
+    }
+}
+
 string_type!(
     /// A CloudFormation stack name: a letter, then letters, digits and '-', up to 128.
     StackName,

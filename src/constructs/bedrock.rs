@@ -13,6 +13,7 @@ use std::str::FromStr;
 use super::cidr::Cidr;
 use super::database::{Database, DatabaseProps, PORT};
 use super::endpoint::interface_endpoint;
+use super::flow_logs::FlowLogs;
 use super::function::{Code, VpcFunction, VpcFunctionProps};
 use super::network::{Azs, PrivateVpc, PrivateVpcProps};
 use super::security_group::{Group, Port};
@@ -161,6 +162,8 @@ pub struct BedrockPrivateAccessProps {
     pub corporate_access: Option<CorporateAccess>,
     pub function: FunctionSettings,
     pub database: Option<DatabaseProps>,
+    /// VPC flow logs to CloudWatch Logs, kept this many days; `None`: off.
+    pub flow_log_retention_days: Option<u32>,
 }
 
 /// Handles to what the solution built, for composing further.
@@ -168,6 +171,8 @@ pub struct BedrockPrivateAccessProps {
 pub struct BedrockPrivateAccess {
     pub vpc: PrivateVpc,
     pub function: VpcFunction,
+    /// The VPC's flow logs, when they are on.
+    pub flow_logs: Option<FlowLogs>,
 }
 
 fn stmt<'a>(
@@ -203,6 +208,7 @@ impl BedrockPrivateAccess {
     ///     list_foundation_models: true,
     ///     corporate_access: None,
     ///     function: FunctionSettings { runtime: "python3.12".into(), memory_mb: 256, timeout_seconds: 30, log_retention_days: 30, s3_code: None, asset: None },
+    ///     flow_log_retention_days: None,
     ///     database: None,
     /// };
     /// let template = BedrockPrivateAccess::template(&props).unwrap();
@@ -245,6 +251,10 @@ impl BedrockPrivateAccess {
                 subnets: p.subnets.clone(),
             },
         )?;
+        let flow_logs = match p.flow_log_retention_days {
+            Some(days) => Some(FlowLogs::build(stack, "VpcFlowLogs", &vpc, days, &p.name)?),
+            None => None,
+        };
 
         // Security groups: the workload reaches the endpoints on 443 and nothing else.
         let workload = Group::build(
@@ -449,7 +459,11 @@ impl BedrockPrivateAccess {
                 true,
             )?;
         }
-        Ok(BedrockPrivateAccess { vpc, function })
+        Ok(BedrockPrivateAccess {
+            vpc,
+            function,
+            flow_logs,
+        })
     }
 }
 

@@ -6,6 +6,7 @@ mod bedrock;
 mod cidr;
 mod database;
 mod endpoint;
+mod flow_logs;
 mod function;
 mod network;
 mod security_group;
@@ -18,6 +19,7 @@ pub use bedrock::{
 pub use cidr::Cidr;
 pub use database::{Database, DatabaseProps};
 pub use endpoint::interface_endpoint;
+pub use flow_logs::FlowLogs;
 pub use function::{Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps};
 pub use network::{Azs, PrivateVpc, PrivateVpcProps};
 pub use security_group::{Group, Port, Protocol};

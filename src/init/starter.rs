@@ -36,6 +36,7 @@ settings:
     availability_zones: 2          # at least 2: a count, or names such as [us-east-1a, us-east-1b]
     subnet_prefix_length: 24       # one subnet per zone carved from the block (10.0.0.0/24, ...)
     # subnets: [10.0.0.0/24, 10.0.1.0/24]   # or give them yourself
+    flow_logs: {retention_days: 365} # every flow to CloudWatch Logs; false turns them off
   bedrock:
     models:                        # the models the function may invoke; the first is its default
       - anthropic.claude-instant-v1
@@ -46,6 +47,7 @@ settings:
     memory_mb: 256                 # 128 to 10240
     timeout_seconds: 30            # 1 to 900
     log_retention_days: 30         # a CloudWatch Logs retention value
+    # asset: ../functions/app      # code from a folder (index.py, requirements.txt) instead of the inline handler
   # corporate_access:              # Direct Connect / VPN through a virtual private gateway
   #   cidr: 172.16.0.0/12          # admitted on 443 to the endpoints; must not overlap the VPC
   #   amazon_side_asn: 64512

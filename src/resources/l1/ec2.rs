@@ -1782,6 +1782,229 @@ pub mod vpn_gateway_route_propagation {
     }
 }
 
+/// `AWS::EC2::FlowLog`
+pub mod flow_log {
+    #[allow(unused_imports)]
+    use crate::resources::{Handle, ResourceProps};
+    use crate::template::Value;
+    #[allow(unused_imports)]
+    use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};
+    use std::collections::BTreeMap;
+
+    /// FlowLog
+    ///
+    /// Properties of `AWS::EC2::FlowLog`. Required properties are the arguments of `new`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct FlowLog {
+        pub deliver_cross_account_role: Option<Str>,
+        pub deliver_logs_permission_arn: Option<Str>,
+        pub destination_options: Option<DestinationOptions>,
+        pub log_destination: Option<Str>,
+        pub log_destination_type: Option<Str>,
+        pub log_format: Option<Str>,
+        pub log_group_name: Option<Str>,
+        pub max_aggregation_interval: Option<Int>,
+        pub resource_id: Str,
+        pub resource_type: Str,
+        pub tags: Option<List<Tag>>,
+        pub traffic_type: Option<Str>,
+    }
+
+    impl FlowLog {
+        /// Required properties here; set the others with the builder methods.
+        pub fn new(resource_id: impl Into<Str>, resource_type: impl Into<Str>) -> Self {
+            FlowLog {
+                deliver_cross_account_role: None,
+                deliver_logs_permission_arn: None,
+                destination_options: None,
+                log_destination: None,
+                log_destination_type: None,
+                log_format: None,
+                log_group_name: None,
+                max_aggregation_interval: None,
+                resource_id: resource_id.into(),
+                resource_type: resource_type.into(),
+                tags: None,
+                traffic_type: None,
+            }
+        }
+
+        /// Sets `DeliverCrossAccountRole`.
+        pub fn deliver_cross_account_role(mut self, v: impl Into<Str>) -> Self {
+            self.deliver_cross_account_role = Some(v.into());
+            self
+        }
+
+        /// Sets `DeliverLogsPermissionArn`.
+        pub fn deliver_logs_permission_arn(mut self, v: impl Into<Str>) -> Self {
+            self.deliver_logs_permission_arn = Some(v.into());
+            self
+        }
+
+        /// Sets `DestinationOptions`.
+        pub fn destination_options(mut self, v: impl Into<DestinationOptions>) -> Self {
+            self.destination_options = Some(v.into());
+            self
+        }
+
+        /// Sets `LogDestination`.
+        pub fn log_destination(mut self, v: impl Into<Str>) -> Self {
+            self.log_destination = Some(v.into());
+            self
+        }
+
+        /// Sets `LogDestinationType`.
+        pub fn log_destination_type(mut self, v: impl Into<Str>) -> Self {
+            self.log_destination_type = Some(v.into());
+            self
+        }
+
+        /// Sets `LogFormat`.
+        pub fn log_format(mut self, v: impl Into<Str>) -> Self {
+            self.log_format = Some(v.into());
+            self
+        }
+
+        /// Sets `LogGroupName`.
+        pub fn log_group_name(mut self, v: impl Into<Str>) -> Self {
+            self.log_group_name = Some(v.into());
+            self
+        }
+
+        /// Sets `MaxAggregationInterval`.
+        pub fn max_aggregation_interval(mut self, v: impl Into<Int>) -> Self {
+            self.max_aggregation_interval = Some(v.into());
+            self
+        }
+
+        /// Sets `Tags`.
+        pub fn tags(mut self, v: impl Into<List<Tag>>) -> Self {
+            self.tags = Some(v.into());
+            self
+        }
+
+        /// Sets `TrafficType`.
+        pub fn traffic_type(mut self, v: impl Into<Str>) -> Self {
+            self.traffic_type = Some(v.into());
+            self
+        }
+    }
+
+    impl ToValue for FlowLog {
+        fn to_value(&self) -> Value {
+            let mut m = BTreeMap::new();
+            if let Some(v) = &self.deliver_cross_account_role {
+                m.insert("DeliverCrossAccountRole".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.deliver_logs_permission_arn {
+                m.insert("DeliverLogsPermissionArn".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.destination_options {
+                m.insert("DestinationOptions".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.log_destination {
+                m.insert("LogDestination".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.log_destination_type {
+                m.insert("LogDestinationType".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.log_format {
+                m.insert("LogFormat".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.log_group_name {
+                m.insert("LogGroupName".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.max_aggregation_interval {
+                m.insert("MaxAggregationInterval".to_string(), v.to_value());
+            }
+            m.insert("ResourceId".to_string(), self.resource_id.to_value());
+            m.insert("ResourceType".to_string(), self.resource_type.to_value());
+            if let Some(v) = &self.tags {
+                m.insert("Tags".to_string(), v.to_value());
+            }
+            if let Some(v) = &self.traffic_type {
+                m.insert("TrafficType".to_string(), v.to_value());
+            }
+            Value::Map(m)
+        }
+    }
+    /// DestinationOptions
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct DestinationOptions {
+        pub file_format: Str,
+        pub hive_compatible_partitions: Bool,
+        pub per_hour_partition: Bool,
+    }
+
+    impl DestinationOptions {
+        /// Required properties here; set the others with the builder methods.
+        pub fn new(
+            file_format: impl Into<Str>,
+            hive_compatible_partitions: impl Into<Bool>,
+            per_hour_partition: impl Into<Bool>,
+        ) -> Self {
+            DestinationOptions {
+                file_format: file_format.into(),
+                hive_compatible_partitions: hive_compatible_partitions.into(),
+                per_hour_partition: per_hour_partition.into(),
+            }
+        }
+    }
+
+    impl ToValue for DestinationOptions {
+        fn to_value(&self) -> Value {
+            let mut m = BTreeMap::new();
+            m.insert("FileFormat".to_string(), self.file_format.to_value());
+            m.insert(
+                "HiveCompatiblePartitions".to_string(),
+                self.hive_compatible_partitions.to_value(),
+            );
+            m.insert(
+                "PerHourPartition".to_string(),
+                self.per_hour_partition.to_value(),
+            );
+            Value::Map(m)
+        }
+    }
+    /// Tag
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Tag {
+        pub key: Str,
+        pub value: Str,
+    }
+
+    impl Tag {
+        /// Required properties here; set the others with the builder methods.
+        pub fn new(key: impl Into<Str>, value: impl Into<Str>) -> Self {
+            Tag {
+                key: key.into(),
+                value: value.into(),
+            }
+        }
+    }
+
+    impl ToValue for Tag {
+        fn to_value(&self) -> Value {
+            let mut m = BTreeMap::new();
+            m.insert("Key".to_string(), self.key.to_value());
+            m.insert("Value".to_string(), self.value.to_value());
+            Value::Map(m)
+        }
+    }
+    impl ResourceProps for FlowLog {
+        const TYPE: &'static str = "AWS::EC2::FlowLog";
+    }
+
+    /// The GetAtt attributes of `AWS::EC2::FlowLog`.
+    impl Handle<FlowLog> {
+        /// `Fn::GetAtt` `Id`.
+        pub fn id(&self) -> Str {
+            self.get_att("Id")
+        }
+    }
+}
+
+pub use flow_log::FlowLog;
 pub use route_table::RouteTable;
 pub use security_group::SecurityGroup;
 pub use security_group_egress::SecurityGroupEgress;
