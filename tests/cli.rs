@@ -587,3 +587,25 @@ fn text_of(o: &Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     )
 }
+
+#[test]
+fn a_direct_connect_gateway_id_is_checked_where_it_is_written() {
+    let ws = Workspace::new();
+    let text = SHIPPED.replacen(
+        "        amazon_side_asn: 64512\n",
+        "        amazon_side_asn: 64512\n        direct_connect_gateway_id: dxgw-123\n",
+        1,
+    );
+    assert_ne!(
+        text, SHIPPED,
+        "the shipped prod target sets amazon_side_asn: 64512"
+    );
+    ws.write_blueprint("bedrock-private-access.yaml", &text);
+    let o = ws.run(&["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        err.contains("corporate_access.direct_connect_gateway_id: \"dxgw-123\" is not a Direct Connect gateway id"),
+        "{err}"
+    );
+}

@@ -200,6 +200,8 @@ fn reordered_rules_and_statements_are_no_change() {
         corporate_access: Some(CorporateAccess {
             cidr: "172.16.0.0/12".parse().unwrap(),
             amazon_side_asn: None,
+            direct_connect_gateway_id: None,
+            dns: false,
         }),
         ..base()
     });
@@ -410,6 +412,8 @@ mod props {
                 corporate_access: Some(CorporateAccess {
                     cidr: "172.16.0.0/12".parse().unwrap(),
                     amazon_side_asn: None,
+                    direct_connect_gateway_id: None,
+                    dns: false,
                 }),
                 ..base()
             }),

@@ -397,6 +397,8 @@ fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
         corporate_access: Some(CorporateAccess {
             cidr: "172.16.0.0/12".parse().unwrap(),
             amazon_side_asn: Some(64512),
+            direct_connect_gateway_id: None,
+            dns: false,
         }),
         ..base()
     };
@@ -488,6 +490,8 @@ fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
             corporate_access: Some(CorporateAccess {
                 cidr: "172.16.0.0/12".parse().unwrap(),
                 amazon_side_asn: None,
+                direct_connect_gateway_id: None,
+                dns: false,
             }),
             ..base()
         },
@@ -606,7 +610,9 @@ fn bad_settings_are_construct_errors() {
         err(BedrockPrivateAccessProps {
             corporate_access: Some(CorporateAccess {
                 cidr: "10.0.0.0/8".parse().unwrap(),
-                amazon_side_asn: None
+                amazon_side_asn: None,
+                direct_connect_gateway_id: None,
+                dns: false,
             }),
             ..base()
         })
@@ -706,5 +712,100 @@ fn flow_logs_record_every_flow_through_a_role_that_writes_only_their_log_group()
         bad.unwrap_err()
             .to_string()
             .contains("flow log retention 8 days")
+    );
+}
+
+#[test]
+fn corporate_callers_get_a_direct_connect_gateway_and_dns_for_the_endpoints_private_names() {
+    let corporate = |existing: Option<&str>, dns: bool| BedrockPrivateAccessProps {
+        corporate_access: Some(CorporateAccess {
+            cidr: "172.16.0.0/12".parse().unwrap(),
+            amazon_side_asn: Some(64512),
+            direct_connect_gateway_id: existing.map(str::to_string),
+            dns,
+        }),
+        ..base()
+    };
+    let t = synth("corporate-dns", &corporate(None, true));
+    // A Direct Connect gateway, associated with the virtual private gateway, advertising
+    // the VPC's block.
+    assert_eq!(
+        of_type(&t, "AWS::DirectConnect::DirectConnectGateway").len(),
+        1
+    );
+    assert_eq!(
+        prop(&t, "DirectConnectGatewayAssociation", "AssociatedGatewayId"),
+        &reference("VpnGateway")
+    );
+    assert_eq!(
+        prop(
+            &t,
+            "DirectConnectGatewayAssociation",
+            "DirectConnectGatewayId"
+        ),
+        &getatt("DirectConnectGateway", "DirectConnectGatewayId")
+    );
+    assert_eq!(
+        prop(
+            &t,
+            "DirectConnectGatewayAssociation",
+            "AllowedPrefixesToDirectConnectGateway"
+        ),
+        &Value::List(vec![Value::from("10.0.0.0/16")])
+    );
+    // An inbound resolver on fixed addresses in each private subnet, DNS from the
+    // corporate block only (UDP and TCP 53), and the addresses and names as outputs.
+    let ips: Vec<String> = prop(&t, "ResolverInboundEndpoint", "IpAddresses")
+        .as_list()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_map().unwrap()["Ip"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ips, ["10.0.0.10", "10.0.1.10"]);
+    assert_eq!(
+        prop(&t, "ResolverInboundEndpoint", "Direction"),
+        &Value::from("INBOUND")
+    );
+    let ingress = prop(&t, "ResolverSecurityGroup", "SecurityGroupIngress")
+        .as_list()
+        .unwrap();
+    let rules: BTreeSet<(String, String, String)> = ingress
+        .iter()
+        .map(|r| {
+            let m = r.as_map().unwrap();
+            let s = |k: &str| perimeter::template::value_to_json(&m[k]);
+            (s("IpProtocol"), s("FromPort"), s("CidrIp"))
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from([
+            ("\"tcp\"".into(), "53".into(), "\"172.16.0.0/12\"".into()),
+            ("\"udp\"".into(), "53".into(), "\"172.16.0.0/12\"".into()),
+        ])
+    );
+    assert_eq!(
+        t.outputs["ResolverInboundAddresses"].value,
+        Value::from("10.0.0.10,10.0.1.10")
+    );
+    assert!(t.outputs.contains_key("BedrockRuntimeDnsNames"));
+
+    // An existing gateway is associated, not created; without DNS, no resolver.
+    let id = "5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40";
+    let t = synth("corporate-existing-gateway", &corporate(Some(id), false));
+    assert!(of_type(&t, "AWS::DirectConnect::DirectConnectGateway").is_empty());
+    assert_eq!(
+        prop(
+            &t,
+            "DirectConnectGatewayAssociation",
+            "DirectConnectGatewayId"
+        ),
+        &Value::from(id)
+    );
+    assert!(of_type(&t, "AWS::Route53Resolver::ResolverEndpoint").is_empty());
+    assert!(!t.outputs.contains_key("ResolverInboundAddresses"));
+    assert_eq!(
+        resolver_address("10.1.16.0/20".parse().unwrap()).to_string(),
+        "10.1.16.10"
     );
 }

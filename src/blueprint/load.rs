@@ -356,6 +356,16 @@ fn clean_message(m: &str) -> String {
 
 type Problems = Vec<(String, String)>;
 
+/// `8-4-4-4-12` lowercase hex digits, as Direct Connect writes gateway ids.
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
 /// Checks a target's settings and turns them into the solution's properties. Problems
 /// carry paths relative to the settings (`network.subnets[1]`).
 fn resolve(
@@ -522,9 +532,21 @@ fn resolve(
                         ),
                     );
                 }
+                if let Some(id) = &c.direct_connect_gateway_id
+                    && !is_uuid(id)
+                {
+                    bad(
+                        "corporate_access.direct_connect_gateway_id",
+                        format!(
+                            "{id:?} is not a Direct Connect gateway id (a UUID such as 5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40)"
+                        ),
+                    );
+                }
                 Some(CorporateAccess {
                     cidr,
                     amazon_side_asn: c.amazon_side_asn,
+                    direct_connect_gateway_id: c.direct_connect_gateway_id.clone(),
+                    dns: c.dns,
                 })
             }
         },

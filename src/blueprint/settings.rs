@@ -122,6 +122,13 @@ settings!(
         cidr: Option<Cidr> = None,
         /// The gateway's Amazon-side BGP ASN.
         amazon_side_asn: Option<u32> = None,
+        /// An existing Direct Connect gateway (its id) to associate with the virtual
+        /// private gateway; without it one is created.
+        direct_connect_gateway_id: Option<String> = None,
+        /// A Route 53 Resolver inbound endpoint in the private subnets, so on-premises
+        /// resolvers can forward the endpoints' private names to it (DNS from the corporate
+        /// block only).
+        dns: bool = true,
     }
 );
 

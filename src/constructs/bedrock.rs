@@ -11,6 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::cidr::Cidr;
+use super::corporate::{CorporateNetwork, CorporateNetworkProps};
 use super::database::{Database, DatabaseProps, PORT};
 use super::endpoint::interface_endpoint;
 use super::flow_logs::FlowLogs;
@@ -123,6 +124,10 @@ impl schemars::JsonSchema for ModelId {
 pub struct CorporateAccess {
     pub cidr: Cidr,
     pub amazon_side_asn: Option<u32>,
+    /// An existing Direct Connect gateway to associate; `None`: one is created.
+    pub direct_connect_gateway_id: Option<String>,
+    /// A Route 53 Resolver inbound endpoint for on-premises DNS.
+    pub dns: bool,
 }
 
 /// The function's settings.
@@ -423,6 +428,34 @@ impl BedrockPrivateAccess {
                     depends_on: vec![attachment.logical_id().clone()],
                     ..Attributes::default()
                 },
+            )?;
+            let net = CorporateNetwork::build(
+                stack,
+                &vpc,
+                &gw,
+                &CorporateNetworkProps {
+                    vpc_cidr: p.vpc_cidr,
+                    subnets: &p.subnets,
+                    corporate: c.cidr,
+                    existing_gateway: c.direct_connect_gateway_id.as_deref(),
+                    dns: c.dns,
+                    name: &p.name,
+                },
+            )?;
+            if let Some((_, addresses)) = &net.resolver {
+                let list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+                stack.output(
+                    "ResolverInboundAddresses",
+                    "Forward the endpoints' names from the corporate resolvers to these addresses",
+                    Str::from(list.join(",")),
+                    false,
+                )?;
+            }
+            stack.output(
+                "BedrockRuntimeDnsNames",
+                "The bedrock-runtime endpoint's private DNS names (hosted zone id:name)",
+                fns::join(",", runtime_endpoint.dns_entries()),
+                false,
             )?;
         }
 

@@ -4,6 +4,7 @@
 
 mod bedrock;
 mod cidr;
+mod corporate;
 mod database;
 mod endpoint;
 mod flow_logs;
@@ -17,6 +18,7 @@ pub use bedrock::{
     HANDLER_SOURCE, ModelId,
 };
 pub use cidr::Cidr;
+pub use corporate::{CorporateNetwork, CorporateNetworkProps, resolver_address};
 pub use database::{Database, DatabaseProps};
 pub use endpoint::interface_endpoint;
 pub use flow_logs::FlowLogs;
