@@ -226,9 +226,11 @@ fn the_shipped_blueprint_passes_with_no_findings_and_its_access_table_holds() {
     for r in &reports {
         assert!(r.findings.is_empty(), "{}: {:#?}", r.file, r.findings);
         assert!(r.suppressed.is_empty());
+        // The corporate rows (prod only) have their own test.
         let rows: Vec<(&str, Decision, bool)> = r
             .access
             .iter()
+            .filter(|a| !a.scenario.starts_with("corporate"))
             .map(|a| (a.scenario.as_str(), a.decision, a.holds))
             .collect();
         assert_eq!(
@@ -868,5 +870,62 @@ fn sam_templates_are_checked_against_the_sam_specification() {
         r.findings.iter().all(|f| f.rule.id != "R201"),
         "{:#?}",
         r.findings
+    );
+}
+
+#[test]
+fn corporate_callers_are_simulated_listed_ones_admitted_on_listed_models_only() {
+    let reports = check_blueprints(&[blueprint(SHIPPED)], &common::all_targets()).unwrap();
+    let prod = reports
+        .iter()
+        .find(|r| r.target.as_deref() == Some("prod"))
+        .unwrap();
+    let row = |prefix: &str| {
+        prod.access
+            .iter()
+            .find(|r| r.scenario.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no row {prefix}: {:#?}", prod.access))
+    };
+    let listed = row("corporate corporate-analysts: listed model");
+    assert_eq!(listed.decision, Decision::Allow);
+    assert!(listed.holds);
+    let unlisted = row("corporate corporate-analysts: unlisted model");
+    assert_ne!(unlisted.decision, Decision::Allow);
+    assert!(unlisted.holds);
+    let stranger = row("corporate caller not listed");
+    assert_ne!(stranger.decision, Decision::Allow);
+    assert!(stranger.holds);
+    // An organization instead: its members are admitted, through the endpoint only.
+    let org = SHIPPED.replace(
+        "- arn:aws:iam::222222222222:role/corporate-analysts",
+        "- o-a1b2c3d4e5",
+    );
+    assert_ne!(org, SHIPPED);
+    let reports = check_blueprints(&[blueprint(&org)], &common::all_targets()).unwrap();
+    let prod = reports
+        .iter()
+        .find(|r| r.target.as_deref() == Some("prod"))
+        .unwrap();
+    assert!(prod.findings.is_empty(), "{:#?}", prod.findings);
+    let member = prod
+        .access
+        .iter()
+        .find(|r| {
+            r.scenario
+                .starts_with("a role of organization o-a1b2c3d4e5: listed model")
+        })
+        .unwrap();
+    assert_eq!(member.decision, Decision::Allow);
+    assert!(prod.access.iter().all(|r| r.holds), "{:#?}", prod.access);
+    // Anything but a role ARN or an organization id is refused where it is written.
+    let bad = SHIPPED.replace(
+        "- arn:aws:iam::222222222222:role/corporate-analysts",
+        "- corporate-analysts",
+    );
+    let e =
+        Blueprint::parse("bp".parse::<Name>().unwrap(), "blueprints/bp.yaml", &bad).unwrap_err();
+    assert!(
+        format!("{e:?}").contains("corporate_access.principals[0]"),
+        "{e:?}"
     );
 }

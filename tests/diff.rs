@@ -202,6 +202,7 @@ fn reordered_rules_and_statements_are_no_change() {
             amazon_side_asn: None,
             direct_connect_gateway_id: None,
             dns: false,
+            principals: vec![],
         }),
         ..base()
     });
@@ -414,6 +415,7 @@ mod props {
                     amazon_side_asn: None,
                     direct_connect_gateway_id: None,
                     dns: false,
+                    principals: vec![],
                 }),
                 ..base()
             }),

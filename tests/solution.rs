@@ -399,6 +399,7 @@ fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
             amazon_side_asn: Some(64512),
             direct_connect_gateway_id: None,
             dns: false,
+            principals: vec![],
         }),
         ..base()
     };
@@ -492,6 +493,7 @@ fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
                 amazon_side_asn: None,
                 direct_connect_gateway_id: None,
                 dns: false,
+                principals: vec![],
             }),
             ..base()
         },
@@ -613,6 +615,7 @@ fn bad_settings_are_construct_errors() {
                 amazon_side_asn: None,
                 direct_connect_gateway_id: None,
                 dns: false,
+                principals: vec![],
             }),
             ..base()
         })
@@ -723,6 +726,7 @@ fn corporate_callers_get_a_direct_connect_gateway_and_dns_for_the_endpoints_priv
             amazon_side_asn: Some(64512),
             direct_connect_gateway_id: existing.map(str::to_string),
             dns,
+            principals: vec![],
         }),
         ..base()
     };
@@ -807,5 +811,57 @@ fn corporate_callers_get_a_direct_connect_gateway_and_dns_for_the_endpoints_priv
     assert_eq!(
         resolver_address("10.1.16.0/20".parse().unwrap()).to_string(),
         "10.1.16.10"
+    );
+}
+
+#[test]
+fn corporate_principals_are_admitted_by_the_endpoint_for_the_listed_models_only() {
+    let roles = "arn:aws:iam::111111111111:role/corporate-analysts";
+    let org = "o-a1b2c3d4e5";
+    let t = synth(
+        "corporate-principals",
+        &BedrockPrivateAccessProps {
+            corporate_access: Some(CorporateAccess {
+                cidr: "172.16.0.0/12".parse().unwrap(),
+                amazon_side_asn: None,
+                direct_connect_gateway_id: None,
+                dns: false,
+                principals: vec![roles.parse().unwrap(), org.parse().unwrap()],
+            }),
+            ..base()
+        },
+    );
+    let policy = endpoint_policy(&t, "BedrockRuntimeEndpoint");
+    let text =
+        perimeter::template::value_to_json(prop(&t, "BedrockRuntimeEndpoint", "PolicyDocument"));
+    assert_eq!(policy.statements.len(), 3, "{text}");
+    // Every statement: InvokeModel (only) on the listed model (only).
+    for s in &policy.statements {
+        assert!(s.names_action("bedrock:InvokeModel"), "{text}");
+    }
+    let statements = prop(&t, "BedrockRuntimeEndpoint", "PolicyDocument")
+        .as_map()
+        .unwrap()["Statement"]
+        .as_list()
+        .unwrap();
+    for s in statements {
+        let m = s.as_map().unwrap();
+        assert_eq!(m["Action"], Value::from("bedrock:InvokeModel"), "{text}");
+        assert!(
+            perimeter::template::value_to_json(&m["Resource"])
+                .contains("foundation-model/anthropic.claude-instant-v1"),
+            "{text}"
+        );
+    }
+    assert!(text.contains(roles), "{text}");
+    assert!(
+        text.contains("aws:PrincipalOrgID") && text.contains(org),
+        "{text}"
+    );
+    assert!("o-short".parse::<CorporatePrincipal>().is_err());
+    assert!(
+        "arn:aws:iam::111111111111:user/x"
+            .parse::<CorporatePrincipal>()
+            .is_err()
     );
 }

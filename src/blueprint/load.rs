@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::settings::{Settings, SettingsPatch};
 use super::types::{AccountId, AzSetting, Name, Region, RoleArn, StackName};
 use crate::check::{Expectation, Suppression};
-use crate::constructs::AssetCode;
 use crate::constructs::ModelId;
+use crate::constructs::{AssetCode, CorporatePrincipal};
 use crate::constructs::{
     Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
 };
@@ -542,11 +542,19 @@ fn resolve(
                         ),
                     );
                 }
+                let mut principals = Vec::new();
+                for (i, who) in c.principals.iter().enumerate() {
+                    match who.parse::<CorporatePrincipal>() {
+                        Ok(p) => principals.push(p),
+                        Err(m) => bad(&format!("corporate_access.principals[{i}]"), m),
+                    }
+                }
                 Some(CorporateAccess {
                     cidr,
                     amazon_side_asn: c.amazon_side_asn,
                     direct_connect_gateway_id: c.direct_connect_gateway_id.clone(),
                     dns: c.dns,
+                    principals,
                 })
             }
         },

@@ -122,6 +122,10 @@ settings!(
         cidr: Option<Cidr> = None,
         /// The gateway's Amazon-side BGP ASN.
         amazon_side_asn: Option<u32> = None,
+        /// Who on the corporate network may call Bedrock through the endpoint: role ARNs,
+        /// or an organization id (`o-...`). They are admitted by the endpoint policy for
+        /// bedrock:InvokeModel on the listed models only.
+        principals: Vec<String> = Vec::new(),
         /// An existing Direct Connect gateway (its id) to associate with the virtual
         /// private gateway; without it one is created.
         direct_connect_gateway_id: Option<String> = None,

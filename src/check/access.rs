@@ -302,9 +302,19 @@ fn listed_model(w: &World<'_>, role: &str) -> Option<String> {
         })
 }
 
+/// Who calls in a scenario.
+enum Who<'a> {
+    /// A role of the template, by logical id.
+    Role(&'a str),
+    /// A role of no policy here, with an allow-all identity policy of its own.
+    Other,
+    /// A principal outside the template (a corporate caller): its ARN and organization.
+    External { arn: String, org: Option<String> },
+}
+
 struct Call<'a> {
     scenario: String,
-    caller: Option<&'a str>,
+    caller: Who<'a>,
     action: String,
     resource: String,
     via: Via,
@@ -316,8 +326,25 @@ struct Call<'a> {
 
 fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
     let endpoint = w.endpoint_for(&c.action);
+    let allow_all = || {
+        PolicyDocument::new(vec![
+            crate::iam::Statement::new(Effect::Allow, ["*"])
+                .expect("valid action")
+                .resource("*".parse::<crate::iam::Arn>().expect("valid ARN")),
+        ])
+    };
+    let mut org = None;
     let (caller_name, principal, mut set) = match c.caller {
-        Some(role) => (
+        Who::External { arn, org: o } => {
+            org = o;
+            let name = arn.rsplit('/').next().unwrap_or(&arn).to_string();
+            (
+                name,
+                arn,
+                PolicySet::default().identity("its own allow-all policy", allow_all()),
+            )
+        }
+        Who::Role(role) => (
             role.to_string(),
             w.role_arn(role),
             w.identity
@@ -326,21 +353,22 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
                 .flatten()
                 .fold(PolicySet::default(), |s, (n, d)| s.identity(n, d.clone())),
         ),
-        None => {
-            let everything = PolicyDocument::new(vec![
-                crate::iam::Statement::new(Effect::Allow, ["*"])
-                    .expect("valid action")
-                    .resource("*".parse::<crate::iam::Arn>().expect("valid ARN")),
-            ]);
-            (
-                "another role".to_string(),
-                w.role_arn("PerimeterCheckOtherRole"),
-                PolicySet::default().identity("its own allow-all policy", everything),
-            )
-        }
+        Who::Other => (
+            "another role".to_string(),
+            w.role_arn("PerimeterCheckOtherRole"),
+            PolicySet::default().identity("its own allow-all policy", allow_all()),
+        ),
     };
-    let mut req = Request::new(&principal, &c.action, &c.resource)
-        .with("aws:PrincipalAccount", &w.ctx.account);
+    let account = principal
+        .split(':')
+        .nth(4)
+        .unwrap_or(&w.ctx.account)
+        .to_string();
+    let mut req =
+        Request::new(&principal, &c.action, &c.resource).with("aws:PrincipalAccount", &account);
+    if let Some(o) = &org {
+        req = req.with("aws:PrincipalOrgID", o);
+    }
     let via = match (c.via, endpoint) {
         (Via::Endpoint, Some((id, _, policy))) => {
             req = req.with("aws:sourceVpce", &w.vpce(id));
@@ -406,7 +434,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
     let scenarios = [
         call(
             "listed model through the endpoint",
-            Some(role),
+            Who::Role(role),
             &model,
             Via::Endpoint,
             false,
@@ -414,7 +442,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         ),
         call(
             "listed model without the endpoint",
-            Some(role),
+            Who::Role(role),
             &model,
             Via::NoEndpoint,
             false,
@@ -422,7 +450,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         ),
         call(
             "listed model through another endpoint",
-            Some(role),
+            Who::Role(role),
             &model,
             Via::OtherEndpoint,
             false,
@@ -430,7 +458,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         ),
         call(
             "unlisted model through the endpoint",
-            Some(role),
+            Who::Role(role),
             &unlisted,
             Via::Endpoint,
             false,
@@ -438,7 +466,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         ),
         call(
             "endpoint policy flipped to Deny",
-            Some(role),
+            Who::Role(role),
             &model,
             Via::Endpoint,
             true,
@@ -446,7 +474,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         ),
         call(
             "another role through the endpoint",
-            None,
+            Who::Other,
             &model,
             Via::Endpoint,
             false,
@@ -455,6 +483,57 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
     ];
     for c in scenarios {
         rows.push(run(w, c));
+    }
+    // Corporate callers the blueprint lists: admitted through the endpoint on a listed
+    // model, refused on another; a caller it does not list is refused.
+    for who in &w.ctx.corporate_principals {
+        let (label, arn, org) = match who.strip_prefix("o-") {
+            Some(_) => (
+                format!("a role of organization {who}"),
+                w.role_arn("CorporateOrgMember"),
+                Some(who.clone()),
+            ),
+            None => (
+                format!("corporate {}", who.rsplit('/').next().unwrap_or(who)),
+                who.clone(),
+                None,
+            ),
+        };
+        for (what, resource, expected) in [
+            ("listed model", &model, intended),
+            ("unlisted model", &unlisted, Outcome::Deny),
+        ] {
+            rows.push(run(
+                w,
+                call(
+                    &format!("{label}: {what} through the endpoint"),
+                    Who::External {
+                        arn: arn.clone(),
+                        org: org.clone(),
+                    },
+                    resource,
+                    Via::Endpoint,
+                    false,
+                    expected,
+                ),
+            ));
+        }
+    }
+    if !w.ctx.corporate_principals.is_empty() {
+        rows.push(run(
+            w,
+            call(
+                "corporate caller not listed: listed model through the endpoint",
+                Who::External {
+                    arn: w.role_arn("CorporateNotListed"),
+                    org: None,
+                },
+                &model,
+                Via::Endpoint,
+                false,
+                Outcome::Deny,
+            ),
+        ));
     }
 }
 
@@ -484,7 +563,11 @@ fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow,
         w,
         Call {
             scenario: name,
-            caller: (e.caller == Caller::Function).then_some(role),
+            caller: if e.caller == Caller::Function {
+                Who::Role(role)
+            } else {
+                Who::Other
+            },
             action: e.action.clone(),
             resource,
             via: e.via,

@@ -129,6 +129,9 @@ pub struct Context {
     /// Networks the blueprint declares (the corporate network): an endpoint may admit
     /// them even when their addresses are public.
     pub known_cidrs: Vec<ipnet::IpNet>,
+    /// Corporate callers the blueprint admits through the endpoint (role ARNs or
+    /// organization ids), for the access simulation's corporate rows.
+    pub corporate_principals: Vec<String>,
     /// The date rules that depend on it (Lambda runtime deprecation) judge at,
     /// `YYYY-MM-DD`: today, unless a test fixes it.
     pub today: String,
@@ -143,6 +146,7 @@ impl Default for Context {
             intended_effect: None,
             expectations: vec![],
             known_cidrs: vec![],
+            corporate_principals: vec![],
             today: runtime::today(),
         }
     }

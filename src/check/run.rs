@@ -117,6 +117,18 @@ fn context(b: &Blueprint, target: &Target, region: &Region) -> Context {
             .filter(|e| e.targets.is_empty() || e.targets.iter().any(|t| t == target.name.as_str()))
             .cloned()
             .collect(),
+        corporate_principals: props
+            .and_then(|p| p.corporate_access.as_ref())
+            .map(|c| {
+                c.principals
+                    .iter()
+                    .map(|p| match p {
+                        crate::constructs::CorporatePrincipal::Role(s)
+                        | crate::constructs::CorporatePrincipal::Organization(s) => s.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         ..Context::default()
     }
 }

@@ -20,15 +20,16 @@ use super::network::{Azs, PrivateVpc, PrivateVpcProps};
 use super::security_group::{Group, Port};
 use super::stack::{Attributes, ConstructError, Stack};
 use crate::iam::{
-    ConditionOperator, Effect, Op, PolicyDocument, Principal, ResourceEntry, Statement,
+    ConditionOperator, Effect, Op, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
+    Statement,
 };
 use crate::resources::Handle;
 use crate::resources::ec2::{
     VpcEndpoint, VpcGatewayAttachment, VpnGateway, VpnGatewayRoutePropagation, vpn_gateway,
 };
 use crate::resources::iam::Policy;
-use crate::template::Template;
 use crate::template::typed::{List, Str, fns};
+use crate::template::{Template, Value};
 
 /// The handler the function runs unless S3 code is given.
 pub const HANDLER_SOURCE: &str = include_str!("handler.py");
@@ -128,6 +129,53 @@ pub struct CorporateAccess {
     pub direct_connect_gateway_id: Option<String>,
     /// A Route 53 Resolver inbound endpoint for on-premises DNS.
     pub dns: bool,
+    /// Corporate callers the runtime endpoint admits (InvokeModel on the listed models).
+    pub principals: Vec<CorporatePrincipal>,
+}
+
+/// A corporate caller the endpoint policy admits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorporatePrincipal {
+    /// A role, `arn:aws:iam::<account>:role/<name>`.
+    Role(String),
+    /// Every principal of an organization, `o-...` (aws:PrincipalOrgID).
+    Organization(String),
+}
+
+impl std::str::FromStr for CorporatePrincipal {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(id) = s.strip_prefix("o-") {
+            let ok = (10..=32).contains(&id.len())
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            return if ok {
+                Ok(CorporatePrincipal::Organization(s.to_string()))
+            } else {
+                Err(format!(
+                    "{s:?} is not an organization id (o- and 10 to 32 lowercase letters or digits)"
+                ))
+            };
+        }
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        let ok = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "iam"
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && parts[5]
+                .strip_prefix("role/")
+                .is_some_and(|n| !n.is_empty() && !n.contains('*'));
+        if ok {
+            Ok(CorporatePrincipal::Role(s.to_string()))
+        } else {
+            Err(format!(
+                "{s:?} is neither a role ARN (arn:aws:iam::<account>:role/<name>) nor an organization id (o-...)"
+            ))
+        }
+    }
 }
 
 /// The function's settings.
@@ -362,6 +410,10 @@ impl BedrockPrivateAccess {
                 endpoint_effect: p.endpoint_policy_effect,
                 endpoint_sid: "InvokeListedModelsOnly",
                 identity_sid: "InvokeModelThroughEndpoint",
+                corporate: p
+                    .corporate_access
+                    .as_ref()
+                    .map_or(&[][..], |c| c.principals.as_slice()),
             },
         )?;
         // The role's grants are a separate policy resource: the endpoint policy names
@@ -379,6 +431,7 @@ impl BedrockPrivateAccess {
                     endpoint_effect: Effect::Allow,
                     endpoint_sid: "ListModelsThroughEndpoint",
                     identity_sid: "ListModelsThroughEndpoint",
+                    corporate: &[],
                 },
             )?;
             identity.push(list);
@@ -394,6 +447,7 @@ impl BedrockPrivateAccess {
                     endpoint_effect: Effect::Allow,
                     endpoint_sid: "ReadDatabaseSecret",
                     identity_sid: "ReadDatabaseSecretThroughEndpoint",
+                    corporate: &[],
                 },
             )?;
             identity.push(read);
@@ -509,6 +563,8 @@ struct Grant<'a> {
     endpoint_effect: Effect,
     endpoint_sid: &'a str,
     identity_sid: &'a str,
+    /// Corporate callers the endpoint admits too, for the same action and resources.
+    corporate: &'a [CorporatePrincipal],
 }
 
 /// What every grant shares: the VPC, the endpoints' group, the role, the name prefix.
@@ -535,13 +591,53 @@ impl GrantContext<'_> {
             endpoint_stmt = endpoint_stmt.resource(r.clone());
             identity_stmt = identity_stmt.resource(r.clone());
         }
+        let mut statements = vec![endpoint_stmt];
+        let roles: Vec<Value> = g
+            .corporate
+            .iter()
+            .filter_map(|c| match c {
+                CorporatePrincipal::Role(arn) => Some(Value::from(arn.as_str())),
+                CorporatePrincipal::Organization(_) => None,
+            })
+            .collect();
+        let with_resources = |mut st: Statement| {
+            for r in &g.resources {
+                st = st.resource(r.clone());
+            }
+            st
+        };
+        if !roles.is_empty() {
+            statements.push(with_resources(
+                stmt(g.endpoint_effect, [g.action])?
+                    .sid("CorporateRoles")
+                    .principal(Principal::Ids(BTreeMap::from([(
+                        PrincipalKind::Aws,
+                        roles,
+                    )]))),
+            ));
+        }
+        for c in g.corporate {
+            if let CorporatePrincipal::Organization(org) = c {
+                // Anyone of the organization, and no one else (I501 accepts "*" so limited).
+                statements.push(with_resources(
+                    stmt(g.endpoint_effect, [g.action])?
+                        .sid("CorporateOrganization")
+                        .principal(Principal::Any)
+                        .condition(
+                            ConditionOperator::new(Op::StringEquals),
+                            "aws:PrincipalOrgID",
+                            vec![Str::from(org.as_str())],
+                        ),
+                ));
+            }
+        }
         let endpoint = interface_endpoint(
             stack,
             g.endpoint_id,
             g.service,
             self.vpc,
             self.group,
-            Some(PolicyDocument::new(vec![endpoint_stmt])),
+            Some(PolicyDocument::new(statements)),
             &format!("{}-{}", self.name, g.service),
         )?;
         let identity_stmt = through(identity_stmt, &endpoint);

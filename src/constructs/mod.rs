@@ -14,8 +14,8 @@ mod security_group;
 mod stack;
 
 pub use bedrock::{
-    AssetCode, BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess, FunctionSettings,
-    HANDLER_SOURCE, ModelId,
+    AssetCode, BedrockPrivateAccess, BedrockPrivateAccessProps, CorporateAccess,
+    CorporatePrincipal, FunctionSettings, HANDLER_SOURCE, ModelId,
 };
 pub use cidr::Cidr;
 pub use corporate::{CorporateNetwork, CorporateNetworkProps, resolver_address};

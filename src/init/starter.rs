@@ -51,6 +51,7 @@ settings:
   # corporate_access:              # Direct Connect / VPN through a virtual private gateway
   #   cidr: 172.16.0.0/12          # admitted on 443 to the endpoints; must not overlap the VPC
   #   amazon_side_asn: 64512
+  #   principals: [arn:aws:iam::123456789012:role/analysts]  # or an organization id, o-...
   #   direct_connect_gateway_id: 5f1a0c4e-...  # an existing Direct Connect gateway; else one is created
   #   dns: true                    # a Route 53 Resolver inbound endpoint for on-premises DNS
   # database:                      # product data in PostgreSQL, in the private subnets
