@@ -145,6 +145,17 @@ def at(finding):
     return (parts[0], parts[1].split("[")[0]) if len(parts) >= 2 else None
 
 
+def groups(title, by_rule, examples):
+    """Prints findings grouped by rule, the largest group first, with a few examples."""
+    if not by_rule:
+        return
+    print(title)
+    for rule, items in sorted(by_rule.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        print(f"  {rule}: {len(items)}")
+        for item in items[:examples]:
+            print(f"    {item}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -199,18 +210,8 @@ def main():
         print(f"  T001 {os.path.relpath(p, ROOT)}")
     recall = 100.0 * matched / errors if errors else 100.0
     print(f"cfn-lint errors: {errors}; check reports {matched} at the same place: recall {recall:.1f}%")
-    if misses:
-        print("misses by cfn-lint rule:")
-        for rule, items in sorted(misses.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            print(f"  {rule}: {len(items)}")
-            for item in items[: args.examples]:
-                print(f"    {item}")
-    if extra:
-        print("check errors where cfn-lint reports no error at that place, by rule:")
-        for rule, items in sorted(extra.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            print(f"  {rule}: {len(items)}")
-            for item in items[: args.examples]:
-                print(f"    {item}")
+    groups("misses by cfn-lint rule:", misses, args.examples)
+    groups("check errors where cfn-lint reports no error at that place, by rule:", extra, args.examples)
     for profile in ("baseline", "private"):
         counted, _ = check(binary, read, "--profile", profile)
         by = collections.Counter(f["rule"] for fs in counted.values() for f in fs if f["rule"].startswith(PERIMETER_FAMILIES))
