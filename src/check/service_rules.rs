@@ -402,7 +402,7 @@ impl Eval<'_> {
             }
             "items" | "contains" | "minItems" | "maxItems" => self.list(key, arg, v, path),
             "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
-                let (Some(x), Some(bound)) = (number(v), arg.as_f64()) else {
+                let (Some(x), Some(bound)) = (v.as_number(), arg.as_f64()) else {
                     return if matches!(v, Value::Map(_) | Value::List(_)) {
                         Pass
                     } else {
@@ -443,7 +443,7 @@ impl Eval<'_> {
                 }
             }
             "pattern" => {
-                let (Some(s), Some(p)) = (scalar_text(v), arg.as_str()) else {
+                let (Some(s), Some(p)) = (v.scalar_text(), arg.as_str()) else {
                     return Pass;
                 };
                 match matches(p, &s) {
@@ -600,26 +600,9 @@ fn is_type(v: &Value, t: &str) -> bool {
         ("boolean", Value::String(s)) => {
             s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false")
         }
-        ("number", x) => number(x).is_some(),
-        ("integer", x) => number(x).is_some_and(|n| n.fract() == 0.0),
+        ("number", x) => x.as_number().is_some(),
+        ("integer", x) => x.as_number().is_some_and(|n| n.fract() == 0.0),
         _ => false,
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
     }
 }
 
@@ -632,7 +615,7 @@ fn equal(v: &Value, j: &Json) -> Option<bool> {
         (Value::String(a), Json::Bool(b)) => a.eq_ignore_ascii_case(&b.to_string()),
         (Value::Bool(a), Json::String(b)) => b.eq_ignore_ascii_case(&a.to_string()),
         (Value::Number(_) | Value::String(_), Json::Number(b)) => {
-            number(v).zip(b.as_f64()).is_some_and(|(x, y)| x == y)
+            v.as_number().zip(b.as_f64()).is_some_and(|(x, y)| x == y)
         }
         (Value::Number(a), Json::String(b)) => b.trim().parse::<f64>().ok() == a.as_f64(),
         (Value::Null, Json::Null) => true,
@@ -682,7 +665,9 @@ fn matches(pattern: &str, text: &str) -> Option<bool> {
 fn show(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
-        other => scalar_text(other).unwrap_or_else(|| "a structure".to_string()),
+        other => other
+            .scalar_text()
+            .unwrap_or_else(|| "a structure".to_string()),
     }
 }
 

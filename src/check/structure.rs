@@ -44,19 +44,6 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     }
 }
 
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    scalar(v)?.trim().parse().ok()
-}
-
 fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
     let at = |attr: &str| format!("Parameters.{name}.{attr}");
     let mut report = |attr: &str, message: String| {
@@ -78,7 +65,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
         ("MaxValue", &p.max_value, false),
     ] {
         let Some(v) = v else { continue };
-        match number(v) {
+        match v.as_number() {
             Some(n) if !integer || n.fract() == 0.0 => {}
             _ => report(
                 attr,
@@ -98,13 +85,14 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
     }
     if let Some(v) = &p.no_echo
         && !matches!(v, Value::Bool(_))
-        && !scalar(v)
+        && !v
+            .scalar_text()
             .is_some_and(|s| s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
     {
         report("NoEcho", "NoEcho takes true or false".to_string());
     }
     let Some(default) = &p.default else { return };
-    let Some(text) = scalar(default) else {
+    let Some(text) = default.scalar_text() else {
         if !matches!(default, Value::List(_))
             || !matches!(
                 p.parameter_type,
@@ -127,7 +115,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
         _ => vec![text.clone()],
     };
     if let Some(allowed) = &p.allowed_values {
-        let listed: Vec<String> = allowed.iter().filter_map(scalar).collect();
+        let listed: Vec<String> = allowed.iter().filter_map(Value::scalar_text).collect();
         // A list's default may be allowed whole ("a,b" listed) or item by item.
         let whole = listed.contains(&text);
         if listed.len() == allowed.len() && !whole {
@@ -150,7 +138,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
             );
         }
         let len = v.chars().count() as f64;
-        if let Some(min) = p.min_length.as_ref().and_then(number)
+        if let Some(min) = p.min_length.as_ref().and_then(Value::as_number)
             && len < min
         {
             report(
@@ -158,7 +146,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
                 format!("Default {v:?} is shorter than its MinLength {min}"),
             );
         }
-        if let Some(max) = p.max_length.as_ref().and_then(number)
+        if let Some(max) = p.max_length.as_ref().and_then(Value::as_number)
             && len > max
         {
             report(
@@ -170,7 +158,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
             match v.parse::<f64>() {
                 Err(_) => report("Default", format!("Default {v:?} is not a number")),
                 Ok(n) => {
-                    if let Some(min) = p.min_value.as_ref().and_then(number)
+                    if let Some(min) = p.min_value.as_ref().and_then(Value::as_number)
                         && n < min
                     {
                         report(
@@ -178,7 +166,7 @@ fn parameter(name: &str, p: &Parameter, out: &mut Vec<Finding>) {
                             format!("Default {n} is below its MinValue {min}"),
                         );
                     }
-                    if let Some(max) = p.max_value.as_ref().and_then(number)
+                    if let Some(max) = p.max_value.as_ref().and_then(Value::as_number)
                         && n > max
                     {
                         report(

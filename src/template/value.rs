@@ -30,6 +30,26 @@ impl Value {
     }
 
     /// The map inside, if this is a literal map.
+    /// A scalar as the text CloudFormation reads it (`5`, `true`, `"a"`); `None` for
+    /// lists, maps, functions and null.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A number, or a string CloudFormation reads as one (`"30"`).
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
     /// What kind of value this is, in words: "a string", "a map", "a function".
     pub fn kind(&self) -> &'static str {
         match self {
