@@ -57,3 +57,17 @@ pub async fn caller_account(conf: &SdkConfig) -> Result<String, DeployError> {
         .map(str::to_string)
         .ok_or_else(|| DeployError::Aws("STS GetCallerIdentity named no account".into()))
 }
+
+/// The configuration for a target once its credentials are known to be in the target's
+/// account: a mismatch is [`DeployError::Refused`], before anything is touched.
+pub async fn verified_config(id: &Identity) -> Result<SdkConfig, DeployError> {
+    let conf = config(id).await;
+    let account = caller_account(&conf).await?;
+    if account != id.account {
+        return Err(DeployError::Refused(format!(
+            "the credentials are for account {account}, the target is in {}: nothing was done",
+            id.account
+        )));
+    }
+    Ok(conf)
+}

@@ -392,18 +392,10 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
             )),
         );
     }
-    let conf = aws::config(&u.identity).await;
-    let account = match aws::caller_account(&conf).await {
-        Ok(a) => a,
+    let conf = match aws::verified_config(&u.identity).await {
+        Ok(c) => c,
         Err(e) => return done(u, Outcome::Refused(e.to_string())),
     };
-    if account != u.identity.account {
-        let msg = format!(
-            "the credentials are for account {account}, the target is in {}: nothing was done",
-            u.identity.account
-        );
-        return done(u, Outcome::Refused(msg));
-    }
     let client = Client::new(&conf);
     let deployed = match stack::deployed(&client, &u.stack).await {
         Ok(d) => d,
@@ -545,15 +537,11 @@ pub fn destroy(
         return Err(DeployError::Aws(format!("no target named {target}")));
     };
     runtime()?.block_on(async {
-        let conf = aws::config(&u.identity).await;
-        let account = aws::caller_account(&conf).await?;
-        if account != u.identity.account {
-            let msg = format!(
-                "the credentials are for account {account}, the target is in {}: nothing was done",
-                u.identity.account
-            );
-            return Ok(result(&u, Outcome::Refused(msg)));
-        }
+        let conf = match aws::verified_config(&u.identity).await {
+            Ok(c) => c,
+            Err(DeployError::Refused(why)) => return Ok(result(&u, Outcome::Refused(why))),
+            Err(e) => return Err(e),
+        };
         let client = Client::new(&conf);
         let Some(d) = stack::deployed(&client, &u.stack).await? else {
             ui.say(
