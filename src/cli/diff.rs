@@ -237,12 +237,8 @@ fn deployed(a: &Args) -> Result<Report, i32> {
         blueprints: a.blueprints.clone(),
     };
     let blueprints = sources.load()?;
-    let live = perimeter::deploy::deployed_templates(&blueprints, &a.targets)
+    let mut live = perimeter::deploy::deployed_templates(&blueprints, &a.targets)
         .map_err(|e| fail(&e.to_string()))?;
-    let mut live: BTreeMap<(String, String), Option<String>> = live
-        .into_iter()
-        .map(|(r, t)| ((r.blueprint, r.target), t))
-        .collect();
     let opts = Options {
         out_dir: a.out.clone(),
         format: TemplateFormat::Json,

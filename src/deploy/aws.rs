@@ -16,6 +16,18 @@ pub struct Identity {
     pub role_arn: Option<String>,
 }
 
+impl Identity {
+    /// Where and as whom a blueprint's target is deployed.
+    pub fn of(t: &crate::blueprint::Target) -> Identity {
+        Identity {
+            account: t.account.to_string(),
+            region: t.region.to_string(),
+            profile: t.profile.clone(),
+            role_arn: t.role_arn.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 /// The SDK configuration for a target.
 pub async fn config(id: &Identity) -> SdkConfig {
     let mut loader =

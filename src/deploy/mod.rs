@@ -216,12 +216,7 @@ fn units(blueprints: &[Blueprint], targets: &[String]) -> Result<Vec<Unit>, Depl
             blueprint: b.name.to_string(),
             target: t.name.to_string(),
             stack: t.stack(b.name.as_str()),
-            identity: Identity {
-                account: t.account.to_string(),
-                region: t.region.to_string(),
-                profile: t.profile.clone(),
-                role_arn: t.role_arn.as_ref().map(ToString::to_string),
-            },
+            identity: Identity::of(t),
             check_errors: errors
                 .remove(&(a.entry.blueprint.clone(), a.entry.target.clone()))
                 .unwrap_or_default(),
@@ -499,27 +494,31 @@ fn show_plan(u: &Unit, cs: &stack::ChangeSet, diff: &Report, ui: &dyn Ui) {
     }
 }
 
-/// The deployed templates of the selected targets, by target: `None` for a stack that
-/// does not exist. For `perimeter diff --deployed`.
+/// The deployed templates of the selected targets (empty: all), by (blueprint, target):
+/// `None` for a stack that does not exist. For `perimeter diff --deployed`, which
+/// synthesizes the new side itself: nothing is synthesized or checked here.
 pub fn deployed_templates(
     blueprints: &[Blueprint],
     targets: &[String],
-) -> Result<Vec<(TargetResult, Option<String>)>, DeployError> {
-    let units = units(blueprints, targets)?;
+) -> Result<BTreeMap<(String, String), Option<String>>, DeployError> {
+    let wanted: Vec<((String, String), Identity, String)> = blueprints
+        .iter()
+        .flat_map(|b| b.spec.targets.iter().map(move |t| (b, t)))
+        .filter(|(_, t)| targets.is_empty() || targets.iter().any(|n| n == t.name.as_str()))
+        .map(|(b, t)| {
+            let key = (b.name.to_string(), t.name.to_string());
+            (key, Identity::of(t), t.stack(b.name.as_str()))
+        })
+        .collect();
     runtime()?.block_on(async {
-        let found = bounded(units, 8, |u| async move {
-            let conf = aws::config(&u.identity).await;
-            let client = Client::new(&conf);
-            let d = stack::deployed(&client, &u.stack).await;
-            (u, d)
+        let found = bounded(wanted, 8, |(key, id, stack)| async move {
+            let client = Client::new(&aws::config(&id).await);
+            (key, stack::deployed(&client, &stack).await)
         })
         .await;
         found
             .into_iter()
-            .map(|(u, d)| {
-                let d = d?;
-                Ok((result(&u, Outcome::NoChanges), d.map(|d| d.template)))
-            })
+            .map(|(key, d)| Ok((key, d?.map(|d| d.template))))
             .collect()
     })
 }
