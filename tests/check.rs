@@ -379,7 +379,7 @@ fn bad_suppressions_and_expectations_are_blueprint_errors() {
       targets: [staging]
 "
     );
-    let errors = Blueprint::parse("bp".parse().unwrap(), "bp.yaml", &text).unwrap_err();
+    let errors = Blueprint::parse("bp".parse().unwrap(), "blueprints/bp.yaml", &text).unwrap_err();
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         paths,

@@ -20,12 +20,7 @@ struct Workspace {
 impl Workspace {
     fn new() -> Workspace {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("blueprints")).unwrap();
-        std::fs::write(
-            dir.path().join("blueprints/bedrock-private-access.yaml"),
-            SHIPPED,
-        )
-        .unwrap();
+        common::write_shipped(dir.path(), SHIPPED);
         Workspace { dir }
     }
 
@@ -429,7 +424,7 @@ fn committed_out_is_current() {
 }
 
 #[test]
-fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_manifest() {
+fn a_function_asset_is_named_by_its_inputs_and_listed_in_the_manifest_without_a_build() {
     let ws = Workspace::new();
     ws.write_blueprint(
         "bedrock-private-access.yaml",
@@ -445,14 +440,30 @@ fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_
         "def handler(event, context):\n    return 1\n",
     )
     .unwrap();
+    std::fs::write(ws.path().join("code/requirements.txt"), "pg8000==1.31.6\n").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let synth = || {
         Command::new(env!("CARGO_BIN_EXE_perimeter"))
             .arg("synth")
             .current_dir(ws.path())
             .env("PERIMETER_CACHE", cache.path())
+            // Synth names assets without pip: a build would fail here.
+            .env("PERIMETER_PYTHON", "/nonexistent/python")
             .output()
             .unwrap()
+    };
+    let key_of = || {
+        perimeter::assets::Source::from_dir(
+            "../code",
+            &ws.path().join("code"),
+            "python3.12",
+            perimeter::assets::platform("x86_64"),
+            "index.py",
+        )
+        .unwrap()
+        .plan()
+        .unwrap()
+        .key
     };
     let o = synth();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -462,25 +473,17 @@ fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_
     .unwrap();
     let entry = &manifest["artifacts"][0];
     let asset = &entry["assets"][0];
-    let sha = asset["sha256"].as_str().unwrap();
     assert_eq!(asset["source"], "../code");
-    assert_eq!(asset["key"], format!("assets/{sha}.zip"));
-    // The zip in the cache is what the manifest says.
-    let zips: Vec<PathBuf> = std::fs::read_dir(cache.path().join("assets"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "zip"))
-        .collect();
-    assert_eq!(zips.len(), 1);
-    let bytes = std::fs::read(&zips[0]).unwrap();
-    assert_eq!(format!("{:x}", Sha256::digest(&bytes)), sha);
-    assert_eq!(asset["bytes"], bytes.len() as u64);
+    assert_eq!(asset["key"], key_of().as_str());
+    assert_eq!(asset["requirements"], serde_json::json!(["pg8000==1.31.6"]));
+    // Nothing was built: deploy builds what it uploads.
+    assert!(!cache.path().join("assets").exists());
     // The template names the bootstrap bucket of its own account and region, and the key.
     let path = ws.path().join("out").join(entry["path"].as_str().unwrap());
     let t: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let code = &t["Resources"]["Function"]["Properties"]["Code"];
-    assert_eq!(code["S3Key"], format!("assets/{sha}.zip"));
+    assert_eq!(code["S3Key"], key_of().as_str());
     assert_eq!(
         code["S3Bucket"]["Fn::Sub"],
         "perimeter-assets-${AWS::AccountId}-${AWS::Region}"
@@ -493,15 +496,27 @@ fn a_function_asset_is_built_into_the_cache_named_by_its_hash_and_listed_in_the_
         "{}",
         text(&o.stdout)
     );
+    let first = key_of();
     std::fs::write(
         ws.path().join("code/index.py"),
         "def handler(event, context):\n    return 2\n",
     )
     .unwrap();
+    assert_ne!(key_of(), first);
     let o = synth();
     assert!(text(&o.stdout).contains("updated"), "{}", text(&o.stdout));
-    // A folder without the handler is a located error, and out/ is untouched.
+    // An unpinned requirement, or a folder without the handler, is an error, and out/
+    // is untouched.
     let before = ws.snapshot();
+    std::fs::write(ws.path().join("code/requirements.txt"), "pg8000\n").unwrap();
+    let o = synth();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr)
+            .contains("asset ../code: requirements.txt line 1: \"pg8000\" is not pinned"),
+        "{}",
+        text(&o.stderr)
+    );
     std::fs::remove_file(ws.path().join("code/index.py")).unwrap();
     let o = synth();
     assert_eq!(o.status.code(), Some(2));
@@ -607,5 +622,34 @@ fn a_direct_connect_gateway_id_is_checked_where_it_is_written() {
     assert!(
         err.contains("corporate_access.direct_connect_gateway_id: \"dxgw-123\" is not a Direct Connect gateway id"),
         "{err}"
+    );
+}
+
+#[test]
+fn bad_blueprint_missing_schema_file() {
+    bad_blueprint(
+        "schema: sql/products.sql",
+        "schema: sql/product.sql",
+        line_of("schema: sql/products.sql"),
+        "targets[1].overrides.database.schema",
+        "cannot read blueprints/sql/product.sql (relative to the blueprint's folder)",
+    );
+}
+
+#[test]
+fn bad_blueprint_database_without_its_s3_prefix_list() {
+    bad_blueprint(
+        "        s3_prefix_list_id: pl-63a5400a",
+        "        # s3_prefix_list_id: pl-63a5400a",
+        line_of("instance_class: db.t4g.small"),
+        "targets[1].overrides.database.s3_prefix_list_id",
+        "S3's prefix list id in us-east-1 is required",
+    );
+    bad_blueprint(
+        "s3_prefix_list_id: pl-63a5400a",
+        "s3_prefix_list_id: pl-63a540",
+        line_of("s3_prefix_list_id: pl-63a5400a"),
+        "targets[1].overrides.database.s3_prefix_list_id",
+        "\"pl-63a540\" is not a prefix list id such as pl-63a5400a",
     );
 }

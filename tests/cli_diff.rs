@@ -24,12 +24,7 @@ fn text(b: &[u8]) -> String {
 /// A workspace with the shipped blueprint synthesized into out/.
 fn workspace() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    std::fs::create_dir(d.path().join("blueprints")).unwrap();
-    std::fs::write(
-        d.path().join("blueprints/bedrock-private-access.yaml"),
-        SHIPPED,
-    )
-    .unwrap();
+    common::write_shipped(d.path(), SHIPPED);
     assert_eq!(run(d.path(), &["synth"]).status.code(), Some(0));
     d
 }

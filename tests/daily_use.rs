@@ -20,12 +20,7 @@ fn text(b: &[u8]) -> String {
 /// A folder with the shipped blueprint, synthesized into out/.
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("blueprints")).unwrap();
-    std::fs::write(
-        dir.path().join("blueprints/bedrock-private-access.yaml"),
-        SHIPPED,
-    )
-    .unwrap();
+    common::write_shipped(dir.path(), SHIPPED);
     let o = run(dir.path(), &["synth", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     dir
@@ -256,12 +251,7 @@ fn a_running_synths_folders_are_not_touched() {
 #[test]
 fn synth_reports_created_updated_removed_and_unchanged_files() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("blueprints")).unwrap();
-    std::fs::write(
-        dir.path().join("blueprints/bedrock-private-access.yaml"),
-        SHIPPED,
-    )
-    .unwrap();
+    common::write_shipped(dir.path(), SHIPPED);
     let o = run(dir.path(), &["synth"]);
     let lines: Vec<String> = text(&o.stdout).lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 5, "{lines:?}");

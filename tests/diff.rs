@@ -39,6 +39,13 @@ fn base() -> BedrockPrivateAccessProps {
             multi_az: false,
             backup_retention_days: 7,
             deletion_protection: true,
+            schema: SchemaSql {
+                schema:
+                    "CREATE TABLE IF NOT EXISTS products (name text PRIMARY KEY, description text);"
+                        .into(),
+                seed: String::new(),
+            },
+            s3_prefix_list: "pl-63a5400a".parse().unwrap(),
         }),
     }
 }

@@ -50,6 +50,14 @@ fn with_database(mut p: BedrockPrivateAccessProps) -> BedrockPrivateAccessProps 
         multi_az: false,
         backup_retention_days: 7,
         deletion_protection: true,
+        schema: SchemaSql {
+            schema:
+                "CREATE TABLE IF NOT EXISTS products (name text PRIMARY KEY, description text);"
+                    .into(),
+            seed: "INSERT INTO products VALUES ('Trail 2', 'A tent') ON CONFLICT DO NOTHING;"
+                .into(),
+        },
+        s3_prefix_list: "pl-63a5400a".parse().unwrap(),
     });
     p
 }
@@ -484,6 +492,99 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
 }
 
 #[test]
+fn the_schema_is_applied_by_the_function_whose_answer_leaves_through_s3_only() {
+    let p = with_database(base());
+    let stack = BedrockPrivateAccess::stack(&p).unwrap();
+    let (t, assets) = stack.into_parts();
+    // The code is the handler's files with the driver, named by their hash.
+    let expected = perimeter::assets::Source::from_files(
+        HANDLER_ASSET,
+        HANDLER_FILES,
+        "python3.12",
+        perimeter::assets::platform("x86_64"),
+        "index.py",
+    )
+    .plan()
+    .unwrap();
+    assert_eq!(assets.len(), 1);
+    assert_eq!(assets[0].key, expected.key);
+    assert!(
+        assets[0]
+            .requirements
+            .iter()
+            .any(|r| r.starts_with("pg8000=="))
+    );
+    let code = prop(&t, "Function", "Code").as_map().unwrap();
+    assert_eq!(code["S3Key"], Value::from(expected.key.as_str()));
+    assert!(!code.contains_key("ZipFile"));
+    assert_eq!(
+        prop(&t, "Database", "CACertificateIdentifier"),
+        &Value::from("rds-ca-rsa2048-g1")
+    );
+    // The custom resource: the function, the SQL, a bounded wait, after what it needs.
+    let schema = &t.resources["DatabaseSchema"];
+    assert_eq!(schema.resource_type.as_str(), "Custom::DatabaseSchema");
+    assert_eq!(schema.properties["ServiceToken"], getatt("Function", "Arn"));
+    assert_eq!(
+        schema.properties["Schema"],
+        Value::from(p.database.as_ref().unwrap().schema.schema.as_str())
+    );
+    assert_eq!(schema.properties["ServiceTimeout"], Value::from(90));
+    for needed in [
+        "FunctionBedrockAccess",
+        "S3Endpoint",
+        "WorkloadEgressToS3Tcp443",
+        "WorkloadEgressToDatabaseTcp5432",
+        "DatabaseIngressFromWorkloadTcp5432",
+    ] {
+        assert!(schema.depends_on.contains(needed), "{needed}");
+    }
+    // The S3 gateway endpoint: on the private route tables, writes to CloudFormation's
+    // response buckets only.
+    assert_eq!(
+        prop(&t, "S3Endpoint", "VpcEndpointType"),
+        &Value::from("Gateway")
+    );
+    assert_eq!(
+        prop(&t, "S3Endpoint", "RouteTableIds"),
+        &Value::List(vec![
+            reference("VpcPrivateSubnet1RouteTable"),
+            reference("VpcPrivateSubnet2RouteTable")
+        ])
+    );
+    let policy = PolicyDocument::from_value(prop(&t, "S3Endpoint", "PolicyDocument")).unwrap();
+    assert_eq!(policy.statements.len(), 1);
+    let json = perimeter::template::value_to_json(prop(&t, "S3Endpoint", "PolicyDocument"));
+    assert!(json.contains("\"Action\": \"s3:PutObject\""), "{json}");
+    assert!(
+        json.contains("s3:::cloudformation-custom-resource-response-*/*"),
+        "{json}"
+    );
+    // The workload reaches S3 by its prefix list on 443, nothing wider.
+    let egress = &t.resources["WorkloadEgressToS3Tcp443"].properties;
+    assert_eq!(
+        egress["DestinationPrefixListId"],
+        Value::from("pl-63a5400a")
+    );
+    assert_eq!(egress["FromPort"], Value::from(443));
+    assert!(!egress.contains_key("CidrIp"));
+    synth("database-schema", &p);
+}
+
+#[test]
+fn without_a_database_the_handler_stays_inline_and_there_is_no_s3_path() {
+    let (t, assets) = BedrockPrivateAccess::stack(&base()).unwrap().into_parts();
+    assert!(assets.is_empty());
+    assert_eq!(
+        prop(&t, "Function", "Code").as_map().unwrap()["ZipFile"],
+        Value::from(HANDLER_SOURCE)
+    );
+    for id in ["S3Endpoint", "DatabaseSchema", "WorkloadEgressToS3Tcp443"] {
+        assert!(!t.resources.contains_key(id), "{id}");
+    }
+}
+
+#[test]
 fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
     let t = synth(
         "corporate",
@@ -863,5 +964,53 @@ fn corporate_principals_are_admitted_by_the_endpoint_for_the_listed_models_only(
         "arn:aws:iam::111111111111:user/x"
             .parse::<CorporatePrincipal>()
             .is_err()
+    );
+}
+
+#[test]
+#[ignore = "downloads the handler's pinned packages from PyPI with pip (scripts/test runs this)"]
+fn the_handler_asset_holds_the_driver_its_dependencies_and_the_rds_roots() {
+    let src = perimeter::assets::Source::from_files(
+        HANDLER_ASSET,
+        HANDLER_FILES,
+        "python3.12",
+        perimeter::assets::platform("x86_64"),
+        "index.py",
+    );
+    let planned = src.plan().unwrap();
+    let (c1, c2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = perimeter::assets::build(&planned, c1.path(), &mut |_| {}).unwrap();
+    let b = perimeter::assets::build(&planned, c2.path(), &mut |_| {}).unwrap();
+    assert_eq!(a.sha256, b.sha256, "two cold builds differ");
+    for f in [
+        "index.py",
+        "database.py",
+        "rds-ca.pem",
+        "pg8000/native.py",
+        "scramp/core.py",
+        "asn1crypto/x509.py",
+        "dateutil/parser/_parser.py",
+        "six.py",
+    ] {
+        assert!(a.files.iter().any(|x| x == f), "{f} missing: {:?}", a.files);
+    }
+    // The runtime's botocore needs python-dateutil below 3.
+    assert!(
+        a.files
+            .iter()
+            .any(|f| f == "python_dateutil-2.9.0.post0.dist-info/METADATA")
+    );
+    let top: std::collections::BTreeSet<&str> = a
+        .files
+        .iter()
+        .map(|f| f.split('/').next().unwrap())
+        .collect();
+    eprintln!(
+        "handler asset {}: zip sha256 {}, {} bytes, {} files; top level: {}",
+        a.key,
+        a.sha256,
+        a.bytes,
+        a.files.len(),
+        top.into_iter().collect::<Vec<_>>().join(" ")
     );
 }

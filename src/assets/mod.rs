@@ -1,14 +1,16 @@
 //! Function code assets: a folder (the handler, and a `requirements.txt` of pinned
-//! Python packages) packaged into a zip whose sha256 names its S3 key, so a template can
-//! name it (`assets/<sha256>.zip` in the bootstrap bucket) and `out/` stays a
-//! deterministic snapshot.
+//! Python packages) packaged into a zip kept in the bootstrap bucket under
+//! `assets/<hash>.zip`, where the hash is of the asset's inputs: its files, runtime and
+//! platform (the AWS CDK's default, a source hash).
 //!
-//! Packaging is deterministic: the folder's files and pip's installed packages are
-//! zipped sorted by path with fixed timestamps and modes ([`zip`]). Packages are installed
+//! So synth names an asset without building it: it stays offline and fast, and `out/`
+//! stays a deterministic snapshot; deploy builds it (or takes it from the cache) and
+//! uploads it. The same inputs must then give the same zip wherever it is built, which
+//! holds because every package is pinned, the whole closure of them (a package pip adds
+//! that requirements.txt does not pin is refused), and packaging is deterministic: files
+//! zipped sorted by path with fixed timestamps and modes ([`zip`]), packages installed
 //! with pip for the function's runtime (its Python version, a manylinux platform, wheels
-//! only), never the machine's. A build is cached under the hash of its inputs (files,
-//! requirements, runtime, platform), so a synth that changes nothing stays offline and
-//! fast; a cold build says what it downloads.
+//! only), never the machine's. A build is cached under the same hash.
 
 pub mod zip;
 
@@ -27,22 +29,46 @@ pub fn platform(architecture: &str) -> &'static str {
     }
 }
 
-/// What goes into an asset.
+/// What goes into an asset: its files, read when it is made.
+///
+/// ```
+/// use perimeter::assets::{Source, platform};
+/// let files = [("index.py", &b"def handler(e, c):\n    return 1\n"[..])];
+/// let src = Source::from_files("hello", &files, "python3.13", platform("x86_64"), "index.py");
+/// let planned = src.plan().unwrap();
+/// assert!(planned.key.starts_with("assets/") && planned.key.ends_with(".zip"));
+/// assert_eq!(planned.key, src.plan().unwrap().key); // the inputs name it
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// The folder with the handler (and optionally requirements.txt).
-    pub dir: PathBuf,
+    /// What a message calls it: the folder as the blueprint names it, or a built-in name.
+    pub label: String,
+    /// The files by `/`-separated path.
+    pub files: BTreeMap<String, Vec<u8>>,
     /// A Lambda runtime, e.g. `python3.13`.
     pub runtime: String,
     /// A pip platform tag, see [`platform`].
     pub platform: String,
-    /// A file the folder must contain (the handler's module), e.g. `index.py`.
+    /// A file the asset must contain (the handler's module), e.g. `index.py`.
     pub entry: String,
+}
+
+/// An asset named by its inputs, not built yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub source: Source,
+    /// `assets/<hash>.zip`.
+    pub key: String,
+    /// The pinned requirements, `name==version`.
+    pub requirements: Vec<String>,
+    hash: String,
 }
 
 /// A built asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Built {
+    /// The key it is stored under, `assets/<hash of the inputs>.zip`.
+    pub key: String,
     /// sha256 of the zip's bytes, hex.
     pub sha256: String,
     /// The zip, in the cache.
@@ -52,27 +78,110 @@ pub struct Built {
     pub files: Vec<String>,
 }
 
-impl Built {
-    /// The S3 key the zip is stored under.
-    pub fn key(&self) -> String {
-        format!("assets/{}.zip", self.sha256)
-    }
-}
-
-/// Why an asset could not be built.
+/// Why an asset could not be planned or built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetError {
-    pub dir: PathBuf,
+    /// The asset's label.
+    pub asset: String,
     pub message: String,
 }
 
 impl fmt::Display for AssetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "asset {}: {}", self.dir.display(), self.message)
+        write!(f, "asset {}: {}", self.asset, self.message)
     }
 }
 
 impl std::error::Error for AssetError {}
+
+impl Source {
+    /// The files of a folder (hidden files and `__pycache__` left out).
+    pub fn from_dir(
+        label: &str,
+        dir: &Path,
+        runtime: &str,
+        platform: &str,
+        entry: &str,
+    ) -> Result<Source, AssetError> {
+        let fail = |message: String| AssetError {
+            asset: label.to_string(),
+            message,
+        };
+        if !dir.is_dir() {
+            return Err(fail(format!("{} is not a folder", dir.display())));
+        }
+        Ok(Source {
+            label: label.to_string(),
+            files: files(dir).map_err(fail)?,
+            runtime: runtime.to_string(),
+            platform: platform.to_string(),
+            entry: entry.to_string(),
+        })
+    }
+
+    /// Files given in memory (code compiled into a program, as the built-in handler).
+    pub fn from_files(
+        label: &str,
+        files: &[(&str, &[u8])],
+        runtime: &str,
+        platform: &str,
+        entry: &str,
+    ) -> Source {
+        Source {
+            label: label.to_string(),
+            files: files
+                .iter()
+                .map(|(n, b)| (n.to_string(), b.to_vec()))
+                .collect(),
+            runtime: runtime.to_string(),
+            platform: platform.to_string(),
+            entry: entry.to_string(),
+        }
+    }
+
+    fn fail(&self, message: String) -> AssetError {
+        AssetError {
+            asset: self.label.clone(),
+            message,
+        }
+    }
+
+    /// Names the asset by its inputs, offline: the handler must be there and every
+    /// requirement pinned.
+    pub fn plan(&self) -> Result<Planned, AssetError> {
+        if !self.files.contains_key(&self.entry) {
+            return Err(self.fail(format!("holds no {} (the function's handler)", self.entry)));
+        }
+        let requirements = match self.files.get("requirements.txt") {
+            Some(text) => requirements(&String::from_utf8_lossy(text)).map_err(|m| self.fail(m))?,
+            None => Vec::new(),
+        };
+        if !requirements.is_empty() && python_version(&self.runtime).is_none() {
+            return Err(self.fail(format!(
+                "requirements.txt needs a Python runtime, and the function's is {}",
+                self.runtime
+            )));
+        }
+        let mut h = Sha256::new();
+        h.update(format!(
+            "perimeter-asset-2\n{}\n{}\n",
+            self.runtime, self.platform
+        ));
+        for (name, bytes) in &self.files {
+            h.update(name.as_bytes());
+            h.update([0]);
+            h.update((bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        }
+        let hash = hex(&h.finalize());
+        Ok(Planned {
+            source: self.clone(),
+            key: format!("assets/{hash}.zip"),
+            requirements,
+            hash,
+        })
+    }
+}
 
 /// Where built assets are kept: `$PERIMETER_CACHE`, else `$XDG_CACHE_HOME/perimeter`,
 /// else `~/.cache/perimeter`; assets under `assets/`.
@@ -138,59 +247,46 @@ fn requirements(text: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// A distribution name as pip compares them (PEP 503): lowercase, runs of `-_.` as `-`.
+fn normalized(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
 /// The Python version of a runtime: `python3.13` -> `3.13`.
 fn python_version(runtime: &str) -> Option<&str> {
     runtime.strip_prefix("python")
 }
 
-/// Builds an asset, or takes it from the cache. `say` is told what a cold build
+/// Builds a planned asset, or takes it from the cache. `say` is told what a cold build
 /// downloads.
-pub fn build(src: &Source, cache: &Path, say: &mut dyn FnMut(&str)) -> Result<Built, AssetError> {
-    let fail = |message: String| AssetError {
-        dir: src.dir.clone(),
-        message,
-    };
-    if !src.dir.is_dir() {
-        return Err(fail("is not a folder".into()));
-    }
-    let own = files(&src.dir).map_err(fail)?;
-    if !own.contains_key(&src.entry) {
-        return Err(fail(format!(
-            "holds no {} (the function's handler)",
-            src.entry
-        )));
-    }
-    let reqs = match own.get("requirements.txt") {
-        Some(text) => requirements(&String::from_utf8_lossy(text)).map_err(fail)?,
-        None => Vec::new(),
-    };
-    let mut h = Sha256::new();
-    h.update(format!(
-        "perimeter-asset-1\n{}\n{}\n",
-        src.runtime, src.platform
-    ));
-    for (name, bytes) in &own {
-        h.update(name.as_bytes());
-        h.update([0]);
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
-    }
-    let inputs = hex(&h.finalize());
-    let cached = cache.join(format!("{inputs}.zip"));
+pub fn build(
+    planned: &Planned,
+    cache: &Path,
+    say: &mut dyn FnMut(&str),
+) -> Result<Built, AssetError> {
+    let src = &planned.source;
+    let fail = |message: String| src.fail(message);
+    let cached = cache.join(format!("{}.zip", planned.hash));
     if let Ok(bytes) = std::fs::read(&cached) {
-        return Ok(described(cached, &bytes));
+        return Ok(described(planned, cached, &bytes));
     }
-    let mut entries: BTreeMap<String, Vec<u8>> = own;
+    let mut entries: BTreeMap<String, Vec<u8>> = src.files.clone();
+    let reqs = &planned.requirements;
     if !reqs.is_empty() {
-        let version = python_version(&src.runtime).ok_or_else(|| {
-            fail(format!(
-                "requirements.txt needs a Python runtime, and the function's is {}",
-                src.runtime
-            ))
-        })?;
+        let version = python_version(&src.runtime).expect("plan checked the runtime");
         say(&format!(
             "asset {}: downloading {} for {} on {} (pip, wheels only)",
-            src.dir.display(),
+            src.label,
             reqs.join(", "),
             src.runtime,
             src.platform
@@ -215,7 +311,7 @@ pub fn build(src: &Source, cache: &Path, say: &mut dyn FnMut(&str)) -> Result<Bu
             .args(["--platform", &src.platform, "--python-version", version])
             .arg("--target")
             .arg(&dir.0)
-            .args(&reqs)
+            .args(reqs)
             .output()
             .map_err(|e| fail(format!("cannot run {python} -m pip: {e}")))?;
         if !out.status.success() {
@@ -226,6 +322,7 @@ pub fn build(src: &Source, cache: &Path, say: &mut dyn FnMut(&str)) -> Result<Bu
             )));
         }
         let installed = files(&dir.0).map_err(fail)?;
+        unpinned(&installed, reqs).map_err(fail)?;
         for (name, bytes) in installed {
             // Scripts carry the building machine's interpreter path, and RECORD their
             // hashes: neither is needed to import a package.
@@ -240,15 +337,48 @@ pub fn build(src: &Source, cache: &Path, say: &mut dyn FnMut(&str)) -> Result<Bu
     std::fs::create_dir_all(cache)
         .map_err(|e| fail(format!("cannot make {}: {e}", cache.display())))?;
     // Written beside and renamed: a cache entry is whole or absent.
-    let tmp = cache.join(format!(".{inputs}.{}.tmp", std::process::id()));
+    let tmp = cache.join(format!(".{}.{}.tmp", planned.hash, std::process::id()));
     std::fs::write(&tmp, &bytes)
         .and_then(|_| std::fs::rename(&tmp, &cached))
         .map_err(|e| fail(format!("cannot write {}: {e}", cached.display())))?;
-    Ok(described(cached, &bytes))
+    Ok(described(planned, cached, &bytes))
 }
 
-fn described(path: PathBuf, bytes: &[u8]) -> Built {
+/// Refuses packages pip installed that the requirements do not pin: their versions
+/// would be whatever was newest on the day of the build.
+fn unpinned(installed: &BTreeMap<String, Vec<u8>>, reqs: &[String]) -> Result<(), String> {
+    let pinned: Vec<String> = reqs
+        .iter()
+        .map(|r| normalized(r.split("==").next().unwrap_or(r).trim()))
+        .collect();
+    let mut extra = Vec::new();
+    for path in installed.keys() {
+        let Some(dist) = path
+            .strip_suffix("/METADATA")
+            .and_then(|d| d.strip_suffix(".dist-info"))
+        else {
+            continue;
+        };
+        // `name-version`: the name is everything before the last `-`.
+        if let Some((name, version)) = dist.rsplit_once('-')
+            && !pinned.contains(&normalized(name))
+        {
+            extra.push(format!("{name}=={version}"));
+        }
+    }
+    if extra.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "pip also installed {}, which requirements.txt does not pin: add each (name==version) so every build of this asset holds the same packages",
+            extra.join(", ")
+        ))
+    }
+}
+
+fn described(planned: &Planned, path: PathBuf, bytes: &[u8]) -> Built {
     Built {
+        key: planned.key.clone(),
         sha256: hex(&Sha256::digest(bytes)),
         path,
         bytes: bytes.len() as u64,
@@ -307,13 +437,8 @@ impl Drop for TempDir {
 mod tests {
     use super::*;
 
-    fn source(dir: &Path) -> Source {
-        Source {
-            dir: dir.to_path_buf(),
-            runtime: "python3.13".into(),
-            platform: platform("x86_64").into(),
-            entry: "index.py".into(),
-        }
+    fn plan(dir: &Path) -> Result<Planned, AssetError> {
+        Source::from_dir("code", dir, "python3.13", platform("x86_64"), "index.py")?.plan()
     }
 
     #[test]
@@ -328,26 +453,40 @@ mod tests {
         std::fs::write(code.path().join("lib/util.py"), "X = 1\n").unwrap();
         std::fs::write(code.path().join(".env"), "secret").unwrap();
         let (c1, c2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let a = build(&source(code.path()), c1.path(), &mut |_| {}).unwrap();
-        let b = build(&source(code.path()), c2.path(), &mut |_| {}).unwrap();
+        let p = plan(code.path()).unwrap();
+        let a = build(&p, c1.path(), &mut |_| {}).unwrap();
+        let b = build(&p, c2.path(), &mut |_| {}).unwrap();
         assert_eq!(a.sha256, b.sha256);
         assert_eq!(
             std::fs::read(&a.path).unwrap(),
             std::fs::read(&b.path).unwrap()
         );
         assert_eq!(a.files, ["index.py", "lib/util.py"]);
-        assert_eq!(a.key(), format!("assets/{}.zip", a.sha256));
-        // A changed file is another asset.
+        assert_eq!(a.key, p.key);
+        // A changed file is another asset, named before it is built.
         std::fs::write(code.path().join("lib/util.py"), "X = 2\n").unwrap();
-        let c = build(&source(code.path()), c1.path(), &mut |_| {}).unwrap();
+        let q = plan(code.path()).unwrap();
+        assert_ne!(q.key, p.key);
+        let c = build(&q, c1.path(), &mut |_| {}).unwrap();
         assert_ne!(a.sha256, c.sha256);
+        // Another runtime too.
+        let r = Source::from_dir(
+            "code",
+            code.path(),
+            "python3.12",
+            platform("x86_64"),
+            "index.py",
+        )
+        .unwrap()
+        .plan()
+        .unwrap();
+        assert_ne!(r.key, q.key);
     }
 
     #[test]
     fn unpinned_requirements_and_a_missing_handler_are_refused() {
         let code = tempfile::tempdir().unwrap();
-        let cache = tempfile::tempdir().unwrap();
-        let e = build(&source(code.path()), cache.path(), &mut |_| {}).unwrap_err();
+        let e = plan(code.path()).unwrap_err();
         assert!(e.message.contains("holds no index.py"), "{e}");
         std::fs::write(code.path().join("index.py"), "").unwrap();
         std::fs::write(
@@ -355,12 +494,43 @@ mod tests {
             "# driver\npg8000>=1.30\n",
         )
         .unwrap();
-        let e = build(&source(code.path()), cache.path(), &mut |_| {}).unwrap_err();
+        let e = plan(code.path()).unwrap_err();
         assert!(
             e.to_string()
                 .contains("line 2: \"pg8000>=1.30\" is not pinned"),
             "{e}"
         );
+        let e = Source::from_dir(
+            "x",
+            &code.path().join("nowhere"),
+            "python3.13",
+            "p",
+            "index.py",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("is not a folder"), "{e}");
+    }
+
+    #[test]
+    fn packages_pip_adds_must_be_pinned() {
+        let installed: BTreeMap<String, Vec<u8>> = [
+            "pg8000-1.31.6.dist-info/METADATA",
+            "pg8000/__init__.py",
+            "scramp-1.5.0.dist-info/METADATA",
+            "python_dateutil-2.9.0.post0.dist-info/METADATA",
+        ]
+        .into_iter()
+        .map(|p| (p.to_string(), Vec::new()))
+        .collect();
+        let reqs = [
+            "pg8000==1.31.6".to_string(),
+            "Python-Dateutil==2.9.0.post0".into(),
+        ];
+        let e = unpinned(&installed, &reqs).unwrap_err();
+        assert!(e.starts_with("pip also installed scramp==1.5.0,"), "{e}");
+        let mut all = reqs.to_vec();
+        all.push("scramp==1.5.0".into());
+        assert_eq!(unpinned(&installed, &all), Ok(()));
     }
 
     #[test]
@@ -368,16 +538,18 @@ mod tests {
     fn packages_from_pip_give_the_same_zip_from_two_cold_caches() {
         let code = tempfile::tempdir().unwrap();
         std::fs::write(code.path().join("index.py"), "import pg8000\n").unwrap();
-        std::fs::write(code.path().join("requirements.txt"), "pg8000==1.31.2\n").unwrap();
-        let (c1, c2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let mut said = Vec::new();
-        let a = build(&source(code.path()), c1.path(), &mut |s| {
-            said.push(s.to_string())
-        })
+        std::fs::write(
+            code.path().join("requirements.txt"),
+            "pg8000==1.31.6\nscramp==1.5.0\nasn1crypto==1.5.1\npython-dateutil==2.9.0.post0\nsix==1.17.0\n",
+        )
         .unwrap();
-        let b = build(&source(code.path()), c2.path(), &mut |_| {}).unwrap();
+        let (c1, c2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let p = plan(code.path()).unwrap();
+        let mut said = Vec::new();
+        let a = build(&p, c1.path(), &mut |s| said.push(s.to_string())).unwrap();
+        let b = build(&p, c2.path(), &mut |_| {}).unwrap();
         assert_eq!(a.sha256, b.sha256, "two cold builds differ");
-        assert!(said[0].contains("downloading pg8000==1.31.2"), "{said:?}");
+        assert!(said[0].contains("downloading pg8000==1.31.6"), "{said:?}");
         assert!(
             a.files.iter().any(|f| f == "pg8000/__init__.py"),
             "{:?}",
@@ -390,12 +562,16 @@ mod tests {
         );
         // From the cache: nothing said, the same asset.
         let mut again = Vec::new();
-        let c = build(&source(code.path()), c1.path(), &mut |s| {
-            again.push(s.to_string())
-        })
-        .unwrap();
+        let c = build(&p, c1.path(), &mut |s| again.push(s.to_string())).unwrap();
         assert_eq!(c.sha256, a.sha256);
         assert!(again.is_empty());
+        // Without its dependencies pinned, the build is refused.
+        std::fs::write(code.path().join("requirements.txt"), "pg8000==1.31.6\n").unwrap();
+        let e = build(&plan(code.path()).unwrap(), c1.path(), &mut |_| {}).unwrap_err();
+        assert!(
+            e.message.contains("which requirements.txt does not pin"),
+            "{e}"
+        );
         eprintln!(
             "pg8000 asset: sha256 {} ({} bytes, {} files), equal across two clean builds",
             a.sha256,

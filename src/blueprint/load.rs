@@ -15,6 +15,7 @@ use crate::constructs::ModelId;
 use crate::constructs::{AssetCode, CorporatePrincipal};
 use crate::constructs::{
     Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
+    PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql,
 };
 use crate::iam::Action;
 use crate::template::{Pos, locate};
@@ -240,12 +241,15 @@ impl Blueprint {
         }
         check_settings(&spec, &mut |path, m| errors.push(at(&path, m)));
         let mut resolved = Vec::new();
+        // Files a blueprint names are relative to its folder.
+        let base = Path::new(file).parent().unwrap_or(Path::new(""));
+        let shared_settings = serde_json::to_value(&spec.settings).unwrap_or_default();
         // A shared setting that fails for several targets is one error naming them all.
         let mut shared: Vec<((String, String), Vec<String>)> = Vec::new();
         for (i, t) in spec.targets.iter().enumerate() {
             let settings = spec.settings.with(&t.overrides);
             let overridden = serde_json::to_value(&t.overrides).unwrap_or_default();
-            match resolve(&name, t, &settings) {
+            match resolve(&name, base, t, &settings) {
                 Ok(p) => resolved.push((t.clone(), p)),
                 Err(problems) => {
                     for (rel, msg) in problems {
@@ -253,9 +257,13 @@ impl Blueprint {
                         let mut parts = rel.split(['.', '[']);
                         let (section, field) =
                             (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                        let from_override = overridden
-                            .get(section)
-                            .is_some_and(|s| field.is_empty() || s.get(field).is_some());
+                        // A field the target's section lacks is the target's when the
+                        // shared settings lack the section (a database only prod has).
+                        let from_override = overridden.get(section).is_some_and(|s| {
+                            field.is_empty()
+                                || s.get(field).is_some()
+                                || shared_settings.get(section).is_none()
+                        });
                         if from_override {
                             errors.push(at(&format!("targets[{i}].overrides.{rel}"), msg));
                             continue;
@@ -370,6 +378,7 @@ fn is_uuid(s: &str) -> bool {
 /// carry paths relative to the settings (`network.subnets[1]`).
 fn resolve(
     blueprint: &Name,
+    base: &Path,
     t: &Target,
     s: &Settings,
 ) -> Result<BedrockPrivateAccessProps, Problems> {
@@ -560,7 +569,7 @@ fn resolve(
         },
     };
     let name_tag = format!("{blueprint}-{}", t.name);
-    let database = s.database.as_ref().map(|d| {
+    let database = s.database.as_ref().and_then(|d| {
         if !d.instance_class.starts_with("db.") {
             bad("database.instance_class", format!("{:?} is not an RDS instance class such as db.t4g.micro", d.instance_class));
         }
@@ -574,7 +583,35 @@ fn resolve(
         if d.backup_retention_days > 35 {
             bad("database.backup_retention_days", format!("{} days: RDS keeps backups 0 to 35 days", d.backup_retention_days));
         }
-        DatabaseProps {
+        let mut read = |field: &str, file: &Option<String>, required: bool| match file {
+            None if required => {
+                bad(&format!("database.{field}"), "a file of SQL that makes the products table is required, relative to the blueprint (e.g. sql/products.sql)".into());
+                String::new()
+            }
+            None => String::new(),
+            Some(f) => match std::fs::read_to_string(base.join(f)) {
+                Ok(text) => text,
+                Err(e) => {
+                    bad(&format!("database.{field}"), format!("cannot read {} (relative to the blueprint's folder): {e}", base.join(f).display()));
+                    String::new()
+                }
+            },
+        };
+        let schema = SchemaSql {
+            schema: read("schema", &d.schema, true),
+            seed: read("seed", &d.seed, false),
+        };
+        if schema.schema.len() + schema.seed.len() > SCHEMA_SQL_LIMIT {
+            bad("database.schema", format!("the schema and seed SQL are {} bytes; the template carries at most {SCHEMA_SQL_LIMIT}: load bulk data another way", schema.schema.len() + schema.seed.len()));
+        }
+        let s3_prefix_list = match &d.s3_prefix_list_id {
+            None => {
+                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
+                None
+            }
+            Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m)).ok(),
+        };
+        s3_prefix_list.map(|s3_prefix_list| DatabaseProps {
             name_tag: name_tag.clone(),
             instance_class: d.instance_class.clone(),
             engine_version: d.engine_version.clone(),
@@ -583,7 +620,9 @@ fn resolve(
             multi_az: d.multi_az,
             backup_retention_days: d.backup_retention_days,
             deletion_protection: d.deletion_protection,
-        }
+            schema,
+            s3_prefix_list,
+        })
     });
     if !p.is_empty() {
         return Err(p);
@@ -604,8 +643,8 @@ fn resolve(
             log_retention_days: f.log_retention_days.0,
             s3_code: f.code.as_ref().map(|c| (c.bucket.clone(), c.key.clone())),
             asset: f.asset.as_ref().map(|dir| AssetCode {
-                dir: dir.into(),
-                key: None,
+                label: dir.clone(),
+                dir: base.join(dir),
             }),
         },
         flow_log_retention_days: n.flow_logs.retention_days.map(|d| d.0),

@@ -108,9 +108,9 @@ settings!(
         /// Code in S3; without it (and without asset) the inline handler is used.
         code: Option<S3Code> = None,
         /// A folder, relative to the blueprint file, holding the handler (`index.py`,
-        /// `handler(event, context)`) and optionally a `requirements.txt` of pinned
-        /// packages: packaged by synth into a zip in the bootstrap bucket
-        /// (`perimeter bootstrap`), uploaded by deploy.
+        /// `handler(event, context)`) and optionally a `requirements.txt` pinning every
+        /// package: named by synth by the hash of its files, packaged and uploaded by
+        /// deploy into the bootstrap bucket (`perimeter bootstrap`).
         asset: Option<String> = None,
     }
 );
@@ -147,6 +147,18 @@ settings!(
         multi_az: bool = false,
         backup_retention_days: u32 = 7,
         deletion_protection: bool = true,
+        /// A file of SQL, relative to the blueprint, that makes the `products` table
+        /// (required). The function applies it, then `seed`, when the stack is created
+        /// or updated: in one transaction, once per content, so write it to be safe on a
+        /// database that has it already (`CREATE TABLE IF NOT EXISTS`).
+        schema: Option<String> = None,
+        /// A file of SQL with starting rows (`INSERT ... ON CONFLICT DO NOTHING`).
+        seed: Option<String> = None,
+        /// S3's managed prefix list in the target's region (required): the function's
+        /// answer to CloudFormation leaves through the S3 gateway endpoint, and its
+        /// security group admits only this list. `aws ec2 describe-managed-prefix-lists
+        /// --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
+        s3_prefix_list_id: Option<String> = None,
     }
 );
 

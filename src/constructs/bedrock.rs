@@ -13,12 +13,13 @@ use std::str::FromStr;
 use super::cidr::Cidr;
 use super::corporate::{CorporateNetwork, CorporateNetworkProps};
 use super::database::{Database, DatabaseProps, PORT};
-use super::endpoint::interface_endpoint;
+use super::endpoint::{gateway_endpoint, interface_endpoint};
 use super::flow_logs::FlowLogs;
 use super::function::{Code, VpcFunction, VpcFunctionProps};
 use super::network::{Azs, PrivateVpc, PrivateVpcProps};
 use super::security_group::{Group, Port};
 use super::stack::{Attributes, ConstructError, Stack};
+use crate::assets::Source;
 use crate::iam::{
     ConditionOperator, Effect, Op, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
     Statement,
@@ -29,10 +30,33 @@ use crate::resources::ec2::{
 };
 use crate::resources::iam::Policy;
 use crate::template::typed::{List, Str, fns};
-use crate::template::{Template, Value};
+use crate::template::{LogicalId, Template, Value};
 
-/// The handler the function runs unless S3 code is given.
-pub const HANDLER_SOURCE: &str = include_str!("handler.py");
+/// The handler the function runs inline when there is no database (`index.py` alone).
+pub const HANDLER_SOURCE: &str =
+    include_str!("../solutions/bedrock_private_access/handler/index.py");
+
+/// The handler's files as an asset, with the PostgreSQL driver pinned and the RDS
+/// roots it verifies the database against: the function's code when there is a
+/// database.
+pub const HANDLER_FILES: &[(&str, &[u8])] = &[
+    ("index.py", HANDLER_SOURCE.as_bytes()),
+    (
+        "database.py",
+        include_bytes!("../solutions/bedrock_private_access/handler/database.py"),
+    ),
+    (
+        "rds-ca.pem",
+        include_bytes!("../solutions/bedrock_private_access/handler/rds-ca.pem"),
+    ),
+    (
+        "requirements.txt",
+        include_bytes!("../solutions/bedrock_private_access/handler/requirements.txt"),
+    ),
+];
+
+/// What the built-in handler's asset is called in messages and the manifest.
+pub const HANDLER_ASSET: &str = "bedrock-private-access handler";
 
 /// A Bedrock foundation model id, `provider.model[:version]`.
 ///
@@ -191,13 +215,13 @@ pub struct FunctionSettings {
     pub asset: Option<AssetCode>,
 }
 
-/// A function's code from a folder: synth builds it and fills in the key.
+/// A function's code from a folder, packaged as an asset (see [`crate::assets`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssetCode {
-    /// The folder, as the blueprint names it (relative to the blueprint's folder).
+    /// What messages and the manifest call it: the folder as the blueprint names it.
+    pub label: String,
+    /// The folder.
     pub dir: std::path::PathBuf,
-    /// `assets/<sha256>.zip` once built.
-    pub key: Option<String>,
 }
 
 /// Everything the solution is built from.
@@ -268,12 +292,17 @@ impl BedrockPrivateAccess {
     /// assert!(template.resources.contains_key("BedrockRuntimeEndpoint"));
     /// ```
     pub fn template(p: &BedrockPrivateAccessProps) -> Result<Template, ConstructError> {
+        Ok(Self::stack(p)?.into_template())
+    }
+
+    /// The whole solution as a stack: its template and the assets it names.
+    pub fn stack(p: &BedrockPrivateAccessProps) -> Result<Stack, ConstructError> {
         let mut stack = Stack::new(&format!(
             "Private access to Amazon Bedrock over AWS PrivateLink ({})",
             p.name
         ));
         Self::build(&mut stack, p)?;
-        Ok(stack.into_template())
+        Ok(stack)
     }
 
     /// Adds the solution to a stack.
@@ -356,19 +385,34 @@ impl BedrockPrivateAccess {
             env.insert("DB_PORT".into(), Str::from(PORT.to_string()));
             env.insert("DB_NAME".into(), Str::from(d.database_name.as_str()));
         }
-        let code = match (&p.function.asset, &p.function.s3_code) {
-            (Some(AssetCode { key: Some(key), .. }), _) => Code::Asset { key: key.clone() },
-            (Some(AssetCode { dir, key: None }), _) => {
-                return Err(ConstructError::Invalid(format!(
-                    "the function's asset {} has not been built (synth builds it)",
-                    dir.display()
-                )));
-            }
-            (None, Some((bucket, key))) => Code::S3 {
+        let asset = |stack: &mut Stack, src: Result<Source, crate::assets::AssetError>| {
+            let src = src.map_err(|e| ConstructError::Invalid(e.to_string()))?;
+            Ok::<_, ConstructError>(Code::Asset {
+                key: stack.asset(&src)?,
+            })
+        };
+        let platform = crate::assets::platform("x86_64");
+        let code = match (&p.function.asset, &p.function.s3_code, &p.database) {
+            (Some(a), _, _) => asset(
+                stack,
+                Source::from_dir(&a.label, &a.dir, &p.function.runtime, platform, "index.py"),
+            )?,
+            (None, Some((bucket, key)), _) => Code::S3 {
                 bucket: bucket.clone(),
                 key: key.clone(),
             },
-            (None, None) => Code::Inline(HANDLER_SOURCE.to_string()),
+            // The database path needs the driver: the handler's files as an asset.
+            (None, None, Some(_)) => asset(
+                stack,
+                Ok(Source::from_files(
+                    HANDLER_ASSET,
+                    HANDLER_FILES,
+                    &p.function.runtime,
+                    platform,
+                    "index.py",
+                )),
+            )?,
+            (None, None, None) => Code::Inline(HANDLER_SOURCE.to_string()),
         };
         let function = VpcFunction::build(
             stack,
@@ -452,11 +496,14 @@ impl BedrockPrivateAccess {
             )?;
             identity.push(read);
         }
-        stack.add(
+        let access = stack.add(
             "FunctionBedrockAccess",
             Policy::new(PolicyDocument::new(identity), "BedrockThroughPrivateLink")
                 .roles(List::Items(vec![function.role.reference()])),
         )?;
+        if let (Some(db), Some(d)) = (&database, &p.database) {
+            schema_path(stack, &vpc, &workload, db, d, &function, &access, p)?;
+        }
 
         if let Some(c) = &p.corporate_access {
             let mut gw = VpnGateway::new("ipsec.1").tags(vec![vpn_gateway::Tag::new(
@@ -552,6 +599,63 @@ impl BedrockPrivateAccess {
             flow_logs,
         })
     }
+}
+
+/// The database's schema, applied by the function answering CloudFormation's
+/// custom-resource events: its answer leaves the VPC through an S3 gateway endpoint
+/// whose policy admits only writes to CloudFormation's response buckets.
+#[allow(clippy::too_many_arguments)]
+fn schema_path(
+    stack: &mut Stack,
+    vpc: &PrivateVpc,
+    workload: &Group,
+    db: &Database,
+    d: &DatabaseProps,
+    function: &VpcFunction,
+    access: &Handle<Policy>,
+    p: &BedrockPrivateAccessProps,
+) -> Result<(), ConstructError> {
+    let responses = ResourceEntry::from(fns::sub(
+        "arn:${AWS::Partition}:s3:::cloudformation-custom-resource-response-*/*",
+    ));
+    let reply = PolicyDocument::new(vec![
+        stmt(Effect::Allow, ["s3:PutObject"])?
+            .sid("CloudFormationResponsesOnly")
+            // The pre-signed URL is CloudFormation's, signed by it: no principal of this
+            // account to name; the buckets are what is limited.
+            .principal(Principal::Any)
+            .resource(responses),
+    ]);
+    let s3 = gateway_endpoint(stack, "S3Endpoint", "s3", vpc, reply)?;
+    workload.egress_to_prefix_list(
+        stack,
+        "S3",
+        &d.s3_prefix_list,
+        Port::tcp(443),
+        "HTTPS to S3 through the gateway endpoint (CloudFormation's responses)",
+    )?;
+    // Everything the function needs to reach the database and answer, in place first.
+    let needs = [
+        access.logical_id().as_str(),
+        s3.logical_id().as_str(),
+        "WorkloadEgressToS3Tcp443",
+        "WorkloadEgressToEndpointTcp443",
+        "WorkloadEgressToDatabaseTcp5432",
+        "DatabaseIngressFromWorkloadTcp5432",
+    ];
+    let depends_on = needs
+        .iter()
+        .map(|id| id.parse().map_err(ConstructError::InvalidId))
+        .collect::<Result<Vec<LogicalId>, _>>()?;
+    db.schema(
+        stack,
+        "DatabaseSchema",
+        function.function.arn(),
+        &d.schema,
+        p.function.timeout_seconds + 60,
+        depends_on,
+    )?;
+    Ok(())
 }
 
 /// One action on named resources, granted to the function's role through an endpoint.

@@ -1,13 +1,15 @@
 //! Database: PostgreSQL on RDS in the private subnets; not publicly accessible,
 //! encrypted, master password kept by Secrets Manager, reachable only from the
-//! workload security group.
+//! workload security group; its schema applied by a custom resource when the stack is
+//! created or updated.
 
 use super::network::PrivateVpc;
-use super::security_group::{Group, Port};
+use super::security_group::{Group, Port, PrefixListId};
 use super::stack::{Attributes, ConstructError, Stack};
-use crate::resources::Handle;
 use crate::resources::rds::{DbInstance, DbSubnetGroup, db_instance, db_subnet_group};
-use crate::template::typed::{List, Str};
+use crate::resources::{Handle, Raw, RawResource};
+use crate::template::typed::{List, Str, ToValue};
+use crate::template::{LogicalId, Value};
 
 /// What a Database needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +22,32 @@ pub struct DatabaseProps {
     pub multi_az: bool,
     pub backup_retention_days: u32,
     pub deletion_protection: bool,
+    /// The SQL that makes the schema, applied on every create and update.
+    pub schema: SchemaSql,
+    /// S3's managed prefix list in the target's region: the function answers
+    /// CloudFormation through the S3 gateway endpoint, and its security group admits
+    /// only what it names.
+    pub s3_prefix_list: PrefixListId,
 }
+
+/// SQL applied to the database by the function when the stack is created or updated:
+/// in one transaction, once per content (the function keeps a ledger of what it
+/// applied), so it must be safe to run on a database that already has it
+/// (`CREATE TABLE IF NOT EXISTS`, `ON CONFLICT DO NOTHING`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SchemaSql {
+    pub schema: String,
+    /// Rows to start with; may be empty.
+    pub seed: String,
+}
+
+/// The most SQL a template carries: the custom resource's properties are in the
+/// template, which CloudFormation takes up to 51,200 bytes inline.
+pub const SCHEMA_SQL_LIMIT: usize = 16 * 1024;
+
+/// The certificate authority of the instance: the handler verifies the server against
+/// the roots it ships (rds-ca.pem), which this one chains to.
+pub const CA_CERTIFICATE: &str = "rds-ca-rsa2048-g1";
 
 /// The PostgreSQL port.
 pub const PORT: u16 = 5432;
@@ -109,6 +136,7 @@ impl Database {
             .backup_retention_period(p.backup_retention_days)
             .deletion_protection(p.deletion_protection)
             .copy_tags_to_snapshot(true)
+            .ca_certificate_identifier(CA_CERTIFICATE)
             .tags(vec![
                 db_instance::Tag::new("Name").value(p.name_tag.as_str()),
             ]);
@@ -125,5 +153,52 @@ impl Database {
             },
         )?;
         Ok(Database { instance, group })
+    }
+}
+
+impl Database {
+    /// Adds `<id>` (`Custom::DatabaseSchema`): CloudFormation sends it to `service_token`
+    /// (the function, which applies `sql`) on create and update, and waits at most
+    /// `timeout_seconds` for the answer. Changing the SQL is an update, never a
+    /// replacement: the physical id stays.
+    pub fn schema(
+        &self,
+        stack: &mut Stack,
+        id: &str,
+        service_token: Str,
+        sql: &SchemaSql,
+        timeout_seconds: u32,
+        depends_on: Vec<LogicalId>,
+    ) -> Result<Handle<Raw>, ConstructError> {
+        if sql.schema.trim().is_empty() {
+            return Err(ConstructError::Invalid(
+                "the database schema SQL is empty".into(),
+            ));
+        }
+        let size = sql.schema.len() + sql.seed.len();
+        if size > SCHEMA_SQL_LIMIT {
+            return Err(ConstructError::Invalid(format!(
+                "the schema and seed SQL are {size} bytes; a template carries at most {SCHEMA_SQL_LIMIT}: load bulk data another way"
+            )));
+        }
+        if !(1..=3600).contains(&timeout_seconds) {
+            return Err(ConstructError::Invalid(format!(
+                "a custom resource waits 1 to 3600 seconds, not {timeout_seconds}"
+            )));
+        }
+        let raw = RawResource::new("Custom::DatabaseSchema")
+            .map_err(ConstructError::Invalid)?
+            .set("ServiceToken", service_token.to_value())
+            .set("ServiceTimeout", Value::from(timeout_seconds as i64))
+            .set("Schema", Value::from(sql.schema.as_str()))
+            .set("Seed", Value::from(sql.seed.as_str()));
+        stack.add_raw_with(
+            id,
+            raw,
+            Attributes {
+                depends_on,
+                ..Attributes::default()
+            },
+        )
     }
 }

@@ -1,4 +1,5 @@
-//! Interface VPC endpoints for any AWS service, with private DNS and a policy.
+//! VPC endpoints: interface endpoints for any AWS service, with private DNS and a policy;
+//! gateway endpoints (S3, DynamoDB) on the private route tables.
 
 use super::network::PrivateVpc;
 use super::security_group::Group;
@@ -13,15 +14,7 @@ use crate::template::typed::{List, fns};
 ///
 /// The service name is built from the stack's region, so one template serves every
 /// region it is deployed to.
-pub fn interface_endpoint(
-    stack: &mut Stack,
-    id: &str,
-    service: &str,
-    vpc: &PrivateVpc,
-    group: &Group,
-    policy: Option<PolicyDocument>,
-    name_tag: &str,
-) -> Result<Handle<VpcEndpoint>, ConstructError> {
+fn check_service(service: &str) -> Result<(), ConstructError> {
     if service.is_empty()
         || !service
             .bytes()
@@ -31,6 +24,19 @@ pub fn interface_endpoint(
             "{service:?} is not an AWS service name such as bedrock-runtime"
         )));
     }
+    Ok(())
+}
+
+pub fn interface_endpoint(
+    stack: &mut Stack,
+    id: &str,
+    service: &str,
+    vpc: &PrivateVpc,
+    group: &Group,
+    policy: Option<PolicyDocument>,
+    name_tag: &str,
+) -> Result<Handle<VpcEndpoint>, ConstructError> {
+    check_service(service)?;
     let mut e = VpcEndpoint::new(vpc.vpc.reference())
         .service_name(fns::sub(&format!(
             "com.amazonaws.${{AWS::Region}}.{service}"
@@ -44,4 +50,33 @@ pub fn interface_endpoint(
         e = e.policy_document(p);
     }
     stack.add(id, e)
+}
+
+/// Adds a gateway endpoint for `service` (`s3` or `dynamodb`) on every private route
+/// table, with a policy. Traffic reaches it by route, so a security group that limits
+/// egress must admit the service's prefix list ([`super::Group::egress_to_prefix_list`]).
+pub fn gateway_endpoint(
+    stack: &mut Stack,
+    id: &str,
+    service: &str,
+    vpc: &PrivateVpc,
+    policy: PolicyDocument,
+) -> Result<Handle<VpcEndpoint>, ConstructError> {
+    if !matches!(service, "s3" | "dynamodb") {
+        return Err(ConstructError::Invalid(format!(
+            "{service:?} has no gateway endpoint: only s3 and dynamodb do"
+        )));
+    }
+    stack.add(
+        id,
+        VpcEndpoint::new(vpc.vpc.reference())
+            .service_name(fns::sub(&format!(
+                "com.amazonaws.${{AWS::Region}}.{service}"
+            )))
+            .vpc_endpoint_type("Gateway")
+            .route_table_ids(List::Items(
+                vpc.route_tables.iter().map(Handle::reference).collect(),
+            ))
+            .policy_document(policy),
+    )
 }

@@ -141,4 +141,63 @@ impl Group {
         )?;
         Ok(())
     }
+
+    /// Lets `self` reach a managed prefix list (a gateway endpoint's service) on `port`:
+    /// `<From>EgressTo<label><Port>`.
+    pub fn egress_to_prefix_list(
+        &self,
+        stack: &mut Stack,
+        label: &str,
+        prefix_list: &PrefixListId,
+        port: Port,
+        description: &str,
+    ) -> Result<(), ConstructError> {
+        stack.add(
+            &format!("{}EgressTo{label}{port}", self.name),
+            SecurityGroupEgress::new(self.group_id(), port.protocol_name())
+                .destination_prefix_list_id(prefix_list.as_str())
+                .from_port(port.from)
+                .to_port(port.to)
+                .description(description),
+        )?;
+        Ok(())
+    }
+}
+
+/// A managed prefix list id, `pl-` and 8 to 17 hex digits.
+///
+/// ```
+/// use perimeter::constructs::PrefixListId;
+/// assert!("pl-63a5400a".parse::<PrefixListId>().is_ok());
+/// assert!("pl-xyz".parse::<PrefixListId>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefixListId(String);
+
+impl PrefixListId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for PrefixListId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.strip_prefix("pl-") {
+            Some(h)
+                if (8..=17).contains(&h.len())
+                    && h.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
+            {
+                Ok(PrefixListId(s.to_string()))
+            }
+            _ => Err(format!("{s:?} is not a prefix list id such as pl-63a5400a")),
+        }
+    }
+}
+
+impl fmt::Display for PrefixListId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::assets::{Planned, Source};
 use crate::resources::{Handle, Raw, RawResource, ResourceProps};
 use crate::template::typed::{Str, ToValue};
 use crate::template::{LogicalId, Output, Resource, ResourceType, Template, Value};
@@ -60,6 +61,8 @@ pub struct Attributes {
 #[derive(Debug, Clone)]
 pub struct Stack {
     template: Template,
+    /// Function code the template names by key, for deploy to build and upload.
+    assets: Vec<Planned>,
 }
 
 impl Stack {
@@ -70,7 +73,21 @@ impl Stack {
                 description: Some(description.to_string()),
                 ..Template::default()
             },
+            assets: Vec::new(),
         }
+    }
+
+    /// Names an asset (see [`crate::assets`]) in the stack; returns its S3 key in the
+    /// bootstrap bucket. The same asset twice is kept once.
+    pub fn asset(&mut self, source: &Source) -> Result<String, ConstructError> {
+        let planned = source
+            .plan()
+            .map_err(|e| ConstructError::Invalid(e.to_string()))?;
+        let key = planned.key.clone();
+        if !self.assets.iter().any(|a| a.key == key) {
+            self.assets.push(planned);
+        }
+        Ok(key)
     }
 
     fn new_id(&self, id: &str) -> Result<LogicalId, ConstructError> {
@@ -118,6 +135,16 @@ impl Stack {
 
     /// Adds a resource of any type, checked against the schema facts.
     pub fn add_raw(&mut self, id: &str, raw: RawResource) -> Result<Handle<Raw>, ConstructError> {
+        self.add_raw_with(id, raw, Attributes::default())
+    }
+
+    /// Adds a resource of any type with attributes.
+    pub fn add_raw_with(
+        &mut self,
+        id: &str,
+        raw: RawResource,
+        attrs: Attributes,
+    ) -> Result<Handle<Raw>, ConstructError> {
         let problems = raw.validate();
         if !problems.is_empty() {
             return Err(ConstructError::Schema {
@@ -127,12 +154,7 @@ impl Stack {
         }
         let lid = self.new_id(id)?;
         let type_name = raw.resource_type.to_string();
-        self.insert(
-            lid.clone(),
-            &type_name,
-            Value::Map(raw.properties),
-            Attributes::default(),
-        );
+        self.insert(lid.clone(), &type_name, Value::Map(raw.properties), attrs);
         Ok(Handle::new(lid))
     }
 
@@ -170,5 +192,10 @@ impl Stack {
 
     pub fn into_template(self) -> Template {
         self.template
+    }
+
+    /// The template and the assets it names.
+    pub fn into_parts(self) -> (Template, Vec<Planned>) {
+        (self.template, self.assets)
     }
 }

@@ -160,8 +160,9 @@ struct Unit {
     template: Template,
     /// check's errors, when there are any: the target is refused.
     check_errors: Vec<String>,
-    /// The function code the template names, uploaded before the change set is made.
-    assets: Vec<crate::assets::Built>,
+    /// The function code the template names, built and uploaded before the change set
+    /// is made.
+    assets: Vec<crate::assets::Planned>,
 }
 
 /// A target after the prepare phase.

@@ -1,12 +1,13 @@
 //! Assets into the bootstrap bucket of a target's account and region: an asset already
-//! there (its key is its hash) is not uploaded again.
+//! there (its key is the hash of its inputs) is neither built nor uploaded again; one
+//! that is not is built (or taken from the cache) and uploaded.
 
 use aws_config::SdkConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 
 use super::{DeployError, sdk_error};
-use crate::assets::Built;
+use crate::assets::Planned;
 
 /// The bootstrap bucket of an account and region.
 pub fn bucket(account: &str, region: &str) -> String {
@@ -28,7 +29,7 @@ fn client(conf: &SdkConfig) -> Client {
 pub async fn upload(
     conf: &SdkConfig,
     bucket: &str,
-    assets: &[Built],
+    assets: &[Planned],
 ) -> Result<Vec<String>, DeployError> {
     if assets.is_empty() {
         return Ok(Vec::new());
@@ -41,8 +42,8 @@ pub async fn upload(
         )));
     }
     let mut said = Vec::new();
-    for a in assets {
-        let key = a.key();
+    for planned in assets {
+        let key = planned.key.clone();
         if s3
             .head_object()
             .bucket(bucket)
@@ -54,6 +55,19 @@ pub async fn upload(
             said.push(format!("asset {key} is already in {bucket}"));
             continue;
         }
+        // pip runs for seconds: off the runtime's threads.
+        let p = planned.clone();
+        let (built, downloads) = tokio::task::spawn_blocking(move || {
+            let mut said = Vec::new();
+            let built = crate::assets::build(&p, &crate::assets::cache_dir(), &mut |m| {
+                said.push(m.to_string())
+            });
+            (built, said)
+        })
+        .await
+        .map_err(|e| DeployError::Aws(format!("building {key}: {e}")))?;
+        said.extend(downloads);
+        let a = built.map_err(|e| DeployError::Refused(e.to_string()))?;
         let body = ByteStream::from_path(&a.path)
             .await
             .map_err(|e| DeployError::Aws(format!("cannot read {}: {e}", a.path.display())))?;
@@ -67,8 +81,11 @@ pub async fn upload(
                 DeployError::Aws(format!("upload {key} to {bucket}: {}", sdk_error(&e)))
             })?;
         said.push(format!(
-            "uploaded asset {key} ({} bytes) to {bucket}",
-            a.bytes
+            "uploaded asset {key} ({}, {} bytes, {} files, zip sha256 {}) to {bucket}",
+            planned.source.label,
+            a.bytes,
+            a.files.len(),
+            a.sha256
         ));
     }
     Ok(said)

@@ -59,6 +59,9 @@ settings:
   #   allocated_storage_gb: 20
   #   multi_az: false
   #   deletion_protection: true
+  #   schema: sql/products.sql     # SQL that makes the products table, applied by the function on deploy
+  #   seed: sql/products-seed.sql  # optional starting rows
+  #   s3_prefix_list_id: pl-63a5400a  # S3's prefix list in the region (the function answers CloudFormation through S3)
 
 targets:
   - name: dev                      # names the template: out/<blueprint>/dev.template.json

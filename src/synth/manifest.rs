@@ -26,16 +26,18 @@ pub struct Entry {
     pub assets: Vec<AssetEntry>,
 }
 
-/// An asset a template names: its key in the bootstrap bucket, hash and size.
+/// An asset a template names: its key in the bootstrap bucket (the hash of its
+/// inputs) and the packages it pins.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetEntry {
-    /// The folder it was built from, as the blueprint names it.
+    /// The folder it is made from, as the blueprint names it, or a built-in name.
     pub source: String,
-    /// `assets/<sha256>.zip`.
+    /// `assets/<hash>.zip`.
     pub key: String,
-    pub sha256: String,
-    pub bytes: u64,
+    /// Its requirements.txt, `name==version` each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<String>,
 }
 
 /// The manifest: entries sorted by path.

@@ -78,8 +78,8 @@ pub struct Artifact {
     pub body: String,
     /// The template the body was emitted from, for callers that compare it (diff).
     pub template: Template,
-    /// The assets the template names, built (zips in the asset cache).
-    pub assets: Vec<crate::assets::Built>,
+    /// The assets the template names, by key; deploy builds and uploads them.
+    pub assets: Vec<crate::assets::Planned>,
 }
 
 /// Builds each selected target's template in memory, one at a time, handing each to `sink`.
@@ -110,10 +110,9 @@ pub fn each_artifact(
                 target: target.name.to_string(),
                 message,
             };
-            let (props, built) =
-                with_assets(b, props).map_err(|e| build_err(format!("function.asset: {e}")))?;
-            let template =
-                BedrockPrivateAccess::template(&props).map_err(|e| build_err(e.to_string()))?;
+            let (template, assets) = BedrockPrivateAccess::stack(props)
+                .map_err(|e| build_err(e.to_string()))?
+                .into_parts();
             let body = template.emit(opts.format);
             // A template CloudFormation would refuse is not written.
             let mut found = Vec::new();
@@ -140,13 +139,12 @@ pub fn each_artifact(
                 stage: target.stage.to_string(),
                 path,
                 sha256: hex(&Sha256::digest(body.as_bytes())),
-                assets: built
+                assets: assets
                     .iter()
-                    .map(|(source, a)| AssetEntry {
-                        source: source.clone(),
-                        key: a.key(),
-                        sha256: a.sha256.clone(),
-                        bytes: a.bytes,
+                    .map(|a| AssetEntry {
+                        source: a.source.label.clone(),
+                        key: a.key.clone(),
+                        requirements: a.requirements.clone(),
                     })
                     .collect(),
             };
@@ -154,45 +152,11 @@ pub fn each_artifact(
                 entry,
                 body,
                 template,
-                assets: built.into_iter().map(|(_, a)| a).collect(),
+                assets,
             })?;
         }
     }
     Ok(())
-}
-
-/// The props with the function's asset built and its key filled in, and the asset with
-/// the folder as the blueprint names it. A cold build (pip) says on standard error what
-/// it downloads; a warm one is a cache hit.
-fn with_assets(
-    b: &Blueprint,
-    props: &crate::constructs::BedrockPrivateAccessProps,
-) -> Result<
-    (
-        crate::constructs::BedrockPrivateAccessProps,
-        Vec<(String, crate::assets::Built)>,
-    ),
-    crate::assets::AssetError,
-> {
-    let mut props = props.clone();
-    let mut built = Vec::new();
-    if let Some(asset) = &mut props.function.asset
-        && asset.key.is_none()
-    {
-        let base = std::path::Path::new(&b.file)
-            .parent()
-            .unwrap_or(std::path::Path::new("."));
-        let src = crate::assets::Source {
-            dir: base.join(&asset.dir),
-            runtime: props.function.runtime.clone(),
-            platform: crate::assets::platform("x86_64").into(),
-            entry: "index.py".into(),
-        };
-        let a = crate::assets::build(&src, &crate::assets::cache_dir(), &mut |m| eprintln!("{m}"))?;
-        asset.key = Some(a.key());
-        built.push((asset.dir.display().to_string(), a));
-    }
-    Ok((props, built))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -9,6 +9,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Writes the shipped blueprint (`text`: it, or an edit of it) into `dir/blueprints/`,
+/// with the SQL files it names beside it.
+pub fn write_shipped(dir: &Path, text: &str) {
+    let blueprints = dir.join("blueprints");
+    std::fs::create_dir_all(blueprints.join("sql")).unwrap();
+    std::fs::write(blueprints.join("bedrock-private-access.yaml"), text).unwrap();
+    for f in ["products.sql", "products-seed.sql"] {
+        std::fs::copy(
+            root().join("blueprints/sql").join(f),
+            blueprints.join("sql").join(f),
+        )
+        .unwrap();
+    }
+}
+
 /// A folder under target/lint/ whose templates `scripts/test` runs cfn-lint on.
 pub fn lint_dir(name: &str) -> PathBuf {
     let d = root().join("target").join("lint").join(name);

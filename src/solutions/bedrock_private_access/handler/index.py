@@ -1,38 +1,16 @@
 """Answers a question about products with a Bedrock model reached over PrivateLink.
 
 Event: {"question": "...", "products": [{"name": "...", "description": "..."}]}
-With a database configured, products come from its `products` table instead (the
-pg8000 driver comes from a Lambda layer; the secret is read through the Secrets
-Manager interface endpoint).
+With a database configured (DB_SECRET_ARN), products come from its `products` table
+instead, and the function also answers CloudFormation's custom-resource events by
+applying the schema (database.py, shipped with the driver as an asset).
 """
-import json
 import os
 
 import boto3
 
 MODEL_ID = os.environ["MODEL_ID"]
 bedrock = boto3.client("bedrock-runtime")
-
-
-def products_from_db():
-    import pg8000.native
-
-    arn = os.environ["DB_SECRET_ARN"]
-    sm = boto3.client("secretsmanager")
-    secret = json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
-    conn = pg8000.native.Connection(
-        secret["username"],
-        password=secret["password"],
-        host=os.environ["DB_HOST"],
-        port=int(os.environ["DB_PORT"]),
-        database=os.environ["DB_NAME"],
-        ssl_context=True,
-    )
-    try:
-        rows = conn.run("SELECT name, description FROM products ORDER BY name LIMIT 50")
-    finally:
-        conn.close()
-    return [{"name": n, "description": d} for n, d in rows]
 
 
 def build_prompt(question, products):
@@ -44,11 +22,17 @@ def build_prompt(question, products):
 
 
 def handler(event, context):
+    if "RequestType" in event and "ResponseURL" in event:
+        import database
+
+        return database.on_cloudformation(event, context)
     question = event.get("question")
     if not question:
         return {"statusCode": 400, "error": "the event needs a question"}
     if os.environ.get("DB_SECRET_ARN"):
-        products = products_from_db()
+        import database
+
+        products = database.read_products()
     else:
         products = event.get("products", [])
     # Converse works across model families; IAM authorizes it as bedrock:InvokeModel.
