@@ -7,8 +7,15 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use perimeter::blueprint::Blueprint;
-use perimeter::constructs::BedrockPrivateAccess;
+use perimeter::solutions::bedrock_private_access::BedrockPrivateAccess;
 use perimeter::template::{Format, Template};
+
+/// The Bedrock solution's props of a resolved target.
+fn bedrock(
+    r: &std::sync::Arc<dyn perimeter::solution::Resolved>,
+) -> &perimeter::solutions::bedrock_private_access::BedrockPrivateAccessProps {
+    r.props_of().expect("a bedrock-private-access target")
+}
 
 const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
 
@@ -35,10 +42,21 @@ pub fn many_targets(n: usize) -> String {
 }
 
 fn synth_all(text: &str) -> usize {
-    let b = Blueprint::parse("bench".parse().unwrap(), "bench.yaml", text).unwrap();
+    let b = Blueprint::parse(
+        "bench".parse().unwrap(),
+        "blueprints/bench.yaml",
+        text,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap();
     b.resolved
         .iter()
-        .map(|(_, p)| BedrockPrivateAccess::template(p).unwrap().to_json().len())
+        .map(|(_, p)| {
+            BedrockPrivateAccess::template(bedrock(p))
+                .unwrap()
+                .to_json()
+                .len()
+        })
         .sum()
 }
 
@@ -47,8 +65,9 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             Blueprint::parse(
                 "bedrock-private-access".parse().unwrap(),
-                "x.yaml",
+                "blueprints/x.yaml",
                 black_box(SHIPPED),
+                &perimeter::solutions::builtin(),
             )
             .unwrap()
         })
@@ -65,8 +84,14 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let b = Blueprint::parse("x".parse().unwrap(), "x.yaml", SHIPPED).unwrap();
-    let prod = BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let b = Blueprint::parse(
+        "x".parse().unwrap(),
+        "blueprints/x.yaml",
+        SHIPPED,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap();
+    let prod = BedrockPrivateAccess::template(bedrock(&b.resolved[1].1)).unwrap();
     let json = prod.to_json();
     let yaml = prod.to_yaml();
     c.bench_function("template: parse JSON (prod, 40 resources)", |b| {
@@ -84,10 +109,10 @@ fn benches(c: &mut Criterion) {
 
     // Diff: the VPC CIDR changed, which replaces along references.
     let cidr: perimeter::constructs::Cidr = "10.9.0.0/16".parse().unwrap();
-    let moved = perimeter::constructs::BedrockPrivateAccessProps {
+    let moved = perimeter::solutions::bedrock_private_access::BedrockPrivateAccessProps {
         vpc_cidr: cidr,
         subnets: cidr.carve(2, 24).unwrap(),
-        ..b.resolved[1].1.clone()
+        ..bedrock(&b.resolved[1].1).clone()
     };
     let moved = BedrockPrivateAccess::template(&moved).unwrap();
     c.bench_function(
@@ -129,8 +154,14 @@ fn large_pair(prod_json: &str) -> (String, String) {
 }
 
 fn large(c: &mut Criterion) {
-    let b = Blueprint::parse("x".parse().unwrap(), "x.yaml", SHIPPED).unwrap();
-    let prod = BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let b = Blueprint::parse(
+        "x".parse().unwrap(),
+        "blueprints/x.yaml",
+        SHIPPED,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap();
+    let prod = BedrockPrivateAccess::template(bedrock(&b.resolved[1].1)).unwrap();
     let (old_json, new_json) = large_pair(&prod.to_json());
     let old = Template::parse(&old_json, Format::Json).unwrap();
     let new = Template::parse(&new_json, Format::Json).unwrap();
@@ -157,7 +188,7 @@ fn large(c: &mut Criterion) {
     });
     g.bench_function("check: parse, check, locate findings", |b| {
         b.iter(|| {
-            perimeter::check::run::check_text(
+            perimeter::check::check_text(
                 "old500.json",
                 black_box(&old_json),
                 &perimeter::check::Context::default(),

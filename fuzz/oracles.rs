@@ -3,13 +3,21 @@
 #![allow(dead_code)]
 
 use perimeter::blueprint::Blueprint;
+use perimeter::check::check_text;
 use perimeter::check::render::{self as check_render, Style};
-use perimeter::check::run::{check_blueprints, check_text};
 use perimeter::check::{Context, Severity};
-use perimeter::constructs::BedrockPrivateAccess;
 use perimeter::diff::{diff as diff_templates, render as diff_render};
+use perimeter::project::check_blueprints;
+use perimeter::solutions::bedrock_private_access::BedrockPrivateAccess;
 use perimeter::synth::Options;
 use perimeter::template::{Format, Template};
+
+/// The Bedrock solution's props of a resolved target.
+fn bedrock(
+    r: &std::sync::Arc<dyn perimeter::solution::Resolved>,
+) -> &perimeter::solutions::bedrock_private_access::BedrockPrivateAccessProps {
+    r.props_of().expect("a bedrock-private-access target")
+}
 
 /// Template parsing, JSON and YAML (short-form tags included): never a panic, a hang or
 /// unbounded memory; a template that parses is emitted in both formats and read back to
@@ -46,14 +54,19 @@ pub fn blueprint(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(b) = Blueprint::parse("fuzz".parse().unwrap(), "fuzz.yaml", text) else {
+    let Ok(b) = Blueprint::parse(
+        "fuzz".parse().unwrap(),
+        "fuzz.yaml",
+        text,
+        &perimeter::solutions::builtin(),
+    ) else {
         return;
     };
     for (target, props) in &b.resolved {
-        let Ok(t) = BedrockPrivateAccess::template(props) else {
+        let Ok(t) = BedrockPrivateAccess::template(bedrock(props)) else {
             continue;
         };
-        let again = BedrockPrivateAccess::template(props).unwrap();
+        let again = BedrockPrivateAccess::template(bedrock(props)).unwrap();
         assert_eq!(
             t.to_json(),
             again.to_json(),

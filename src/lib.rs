@@ -1,12 +1,19 @@
 //! perimeter: a typed infrastructure-as-code synthesizer for CloudFormation.
 //!
-//! Layers, bottom up: [`template`] (L0 document model, parse and emit), [`resources`]
-//! (L1 typed resource properties and schema facts), [`iam`] (policy types and
-//! evaluator), [`constructs`] (L2/L3), [`blueprint`], [`synth`].
+//! Layers, bottom up, each using only those below it: [`template`] (L0 document model,
+//! parse and emit), [`resources`] (L1 typed resource properties and schema facts),
+//! [`iam`] (policy types and evaluator), [`assets`], [`constructs`] (L2), [`diff`] and
+//! [`check`] (on templates, knowing nothing of blueprints), [`solution`] (the trait a
+//! solution implements), [`blueprint`] (files instantiating a solution for targets),
+//! [`solutions`] (the built-in ones), [`synth`] (blueprints into `out/`), [`project`]
+//! (blueprints against `out/`, a git revision or the checks), [`deploy`], and [`app`]
+//! with its command line [`cli`].
 
+pub mod app;
 pub mod assets;
 pub mod blueprint;
 pub mod check;
+pub mod cli;
 pub mod constructs;
 #[cfg(feature = "deploy")]
 pub mod deploy;
@@ -14,7 +21,10 @@ pub mod diff;
 pub mod iam;
 pub mod init;
 pub mod io_error;
+pub mod project;
 pub mod resources;
+pub mod solution;
+pub mod solutions;
 pub mod synth;
 pub mod template;
 

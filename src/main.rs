@@ -1,12 +1,10 @@
-//! The `perimeter` command line: argument parsing and printing only; the work is done by
-//! the library.
-
-mod cli;
+//! The `perimeter` command line: the app with the built-in solutions (see
+//! [`perimeter::app::App`]; a team's own program is the same with its solutions added).
 
 // Templates are trees of many small, short-lived allocations.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(cli::run());
+    std::process::exit(perimeter::app::App::builtin().run());
 }

@@ -10,10 +10,18 @@ use std::path::Path;
 use std::process::Command;
 
 use perimeter::blueprint::{Blueprint, Name};
-use perimeter::check::run::{check_blueprints, check_text};
+use perimeter::check::check_text;
 use perimeter::check::{Context, Severity, check, rules};
 use perimeter::iam::Decision;
+use perimeter::project::check_blueprints;
 use perimeter::template::{Format, Template};
+
+/// The Bedrock solution's props of a resolved target.
+fn bedrock(
+    r: &std::sync::Arc<dyn perimeter::solution::Resolved>,
+) -> &perimeter::solutions::bedrock_private_access::BedrockPrivateAccessProps {
+    r.props_of().expect("a bedrock-private-access target")
+}
 
 const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
 
@@ -214,8 +222,13 @@ fn quotas_are_errors_over_the_limit_and_warnings_from_80_percent() {
 }
 
 fn blueprint(text: &str) -> Blueprint {
-    Blueprint::parse("bp".parse::<Name>().unwrap(), "blueprints/bp.yaml", text)
-        .unwrap_or_else(|e| panic!("{e:?}"))
+    Blueprint::parse(
+        "bp".parse::<Name>().unwrap(),
+        "blueprints/bp.yaml",
+        text,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 #[test]
@@ -379,7 +392,13 @@ fn bad_suppressions_and_expectations_are_blueprint_errors() {
       targets: [staging]
 "
     );
-    let errors = Blueprint::parse("bp".parse().unwrap(), "blueprints/bp.yaml", &text).unwrap_err();
+    let errors = Blueprint::parse(
+        "bp".parse().unwrap(),
+        "blueprints/bp.yaml",
+        &text,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap_err();
     let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -536,7 +555,10 @@ fn a_public_corporate_network_declared_in_the_blueprint_is_known() {
         "{:#?}",
         reports[1].findings
     );
-    let prod = perimeter::constructs::BedrockPrivateAccess::template(&b.resolved[1].1).unwrap();
+    let prod = perimeter::solutions::bedrock_private_access::BedrockPrivateAccess::template(
+        bedrock(&b.resolved[1].1),
+    )
+    .unwrap();
     let alone = check(&prod, &prod.to_json(), &Context::default());
     let rules: Vec<&str> = alone.findings.iter().map(|f| f.rule.id).collect();
     assert_eq!(rules, vec!["N404"]);
@@ -922,8 +944,13 @@ fn corporate_callers_are_simulated_listed_ones_admitted_on_listed_models_only() 
         "- arn:aws:iam::222222222222:role/corporate-analysts",
         "- corporate-analysts",
     );
-    let e =
-        Blueprint::parse("bp".parse::<Name>().unwrap(), "blueprints/bp.yaml", &bad).unwrap_err();
+    let e = Blueprint::parse(
+        "bp".parse::<Name>().unwrap(),
+        "blueprints/bp.yaml",
+        &bad,
+        &perimeter::solutions::builtin(),
+    )
+    .unwrap_err();
     assert!(
         format!("{e:?}").contains("corporate_access.principals[0]"),
         "{e:?}"

@@ -8,6 +8,7 @@ use perimeter::constructs::*;
 use perimeter::diff::render::{self, Report};
 use perimeter::diff::{ChangeKind, Impact, TemplateDiff, diff};
 use perimeter::iam::Effect;
+use perimeter::solutions::bedrock_private_access::*;
 use perimeter::template::{Template, Value};
 
 fn base() -> BedrockPrivateAccessProps {

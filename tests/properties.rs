@@ -7,11 +7,18 @@ mod common;
 use common::arb::template;
 use perimeter::blueprint::Blueprint;
 use perimeter::check::Severity;
-use perimeter::check::run::check_blueprints;
-use perimeter::constructs::BedrockPrivateAccess;
+use perimeter::project::check_blueprints;
+use perimeter::solutions::bedrock_private_access::BedrockPrivateAccess;
 use perimeter::template::{Format, Template};
 use proptest::prelude::*;
 use serde_json::json;
+
+/// The Bedrock solution's props of a resolved target.
+fn bedrock(
+    r: &std::sync::Arc<dyn perimeter::solution::Resolved>,
+) -> &perimeter::solutions::bedrock_private_access::BedrockPrivateAccessProps {
+    r.props_of().expect("a bedrock-private-access target")
+}
 
 /// A blueprint as the validator sees it: mostly valid, sometimes not (a corporate block
 /// that overlaps the VPC, 10.200.0.0/16), so both paths are taken; public corporate
@@ -150,12 +157,12 @@ proptest! {
 
     #[test]
     fn accepted_blueprints_synthesize_deterministically_into_templates_that_pass_check(text in blueprint_text()) {
-        let Ok(b) = Blueprint::parse("gen".parse().unwrap(), "gen.yaml", &text) else {
+        let Ok(b) = Blueprint::parse("gen".parse().unwrap(), "gen.yaml", &text, &perimeter::solutions::builtin()) else {
             return Ok(());
         };
         for (target, props) in &b.resolved {
-            let Ok(t) = BedrockPrivateAccess::template(props) else { continue };
-            let again = BedrockPrivateAccess::template(props).unwrap();
+            let Ok(t) = BedrockPrivateAccess::template(bedrock(props)) else { continue };
+            let again = BedrockPrivateAccess::template(bedrock(props)).unwrap();
             prop_assert_eq!(t.to_json(), again.to_json(), "{}", target.name);
             prop_assert_eq!(t.to_yaml(), again.to_yaml(), "{}", target.name);
         }
@@ -178,7 +185,14 @@ fn the_blueprint_generator_mostly_makes_valid_blueprints() {
     let mut accepted = 0;
     for _ in 0..100 {
         let text = strategy.new_tree(&mut runner).unwrap().current();
-        if Blueprint::parse("gen".parse().unwrap(), "gen.yaml", &text).is_ok() {
+        if Blueprint::parse(
+            "gen".parse().unwrap(),
+            "gen.yaml",
+            &text,
+            &perimeter::solutions::builtin(),
+        )
+        .is_ok()
+        {
             accepted += 1;
         }
     }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use perimeter::constructs::*;
 use perimeter::iam::{Bindings, Decision, Effect, PolicyDocument, PolicyKind, PolicySet, Request};
+use perimeter::solutions::bedrock_private_access::*;
 use perimeter::template::{Intrinsic, Pseudo, Template, Value};
 
 const ROLE_ARN: &str = "arn:aws:iam::111111111111:role/stack-FunctionRole-ABC";

@@ -4,29 +4,18 @@
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::settings::{Settings, SettingsPatch};
-use super::types::{AccountId, AzSetting, Name, Region, RoleArn, StackName};
+use super::merge::merge;
+use super::types::{AccountId, Name, Region, RoleArn, StackName};
 use crate::check::{Expectation, Suppression};
 use crate::constructs::ModelId;
-use crate::constructs::{AssetCode, CorporatePrincipal};
-use crate::constructs::{
-    Azs, BedrockPrivateAccessProps, Cidr, CorporateAccess, DatabaseProps, FunctionSettings,
-    PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql,
-};
 use crate::iam::Action;
+use crate::solution::{Resolved, Solutions, TargetInfo};
 use crate::template::{Pos, locate};
-
-/// The solutions a blueprint can instantiate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Solution {
-    /// Private access to Amazon Bedrock over AWS PrivateLink.
-    BedrockPrivateAccess,
-}
 
 /// One deployment of the solution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -38,9 +27,12 @@ pub struct Target {
     pub region: Region,
     /// e.g. dev, staging, prod.
     pub stage: Name,
-    /// Settings that differ for this target.
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub overrides: SettingsPatch,
+    /// Settings that differ for this target, merged into the shared ones field by field
+    /// (a mapping merges key by key at any depth; any other value, a list included,
+    /// replaces; `null` takes a field back to its default).
+    #[serde(default, skip_serializing_if = "serde_yaml::Value::is_null")]
+    #[schemars(with = "serde_json::Value")]
+    pub overrides: serde_yaml::Value,
     /// Deploy: the stack's name; default `<blueprint>-<target>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_name: Option<StackName>,
@@ -64,19 +56,18 @@ impl Target {
     }
 }
 
-fn is_default(p: &SettingsPatch) -> bool {
-    *p == SettingsPatch::default()
-}
-
 /// A blueprint file: a solution, its settings, and the targets it is deployed to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BlueprintFile {
-    pub solution: Solution,
+    /// The solution instantiated: one the program knows (`perimeter list --solutions`).
+    pub solution: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default)]
-    pub settings: Settings,
+    /// The solution's settings, shared by every target.
+    #[serde(default, skip_serializing_if = "serde_yaml::Value::is_null")]
+    #[schemars(with = "serde_json::Value")]
+    pub settings: serde_yaml::Value,
     pub targets: Vec<Target>,
     /// What `perimeter check` accepts (suppressions) and expects (access outcomes).
     #[serde(default, skip_serializing_if = "CheckSettings::is_empty")]
@@ -133,13 +124,13 @@ pub struct Blueprint {
     pub name: Name,
     pub file: String,
     pub spec: BlueprintFile,
-    /// Per target, in file order: the target and what the solution is built from.
-    pub resolved: Vec<(Target, BedrockPrivateAccessProps)>,
+    /// Per target, in file order: the target and its settings resolved by the solution.
+    pub resolved: Vec<(Target, Arc<dyn Resolved>)>,
 }
 
 impl Blueprint {
-    /// Reads and validates a blueprint file.
-    pub fn load(path: &Path) -> Result<Blueprint, Vec<BlueprintError>> {
+    /// Reads and validates a blueprint file of one of `solutions`.
+    pub fn load(path: &Path, solutions: &Solutions) -> Result<Blueprint, Vec<BlueprintError>> {
         let file = path.display().to_string();
         let err = |m: String| {
             vec![BlueprintError {
@@ -163,11 +154,17 @@ impl Blueprint {
         let name: Name = stem
             .parse()
             .map_err(|e| err(format!("the file name is the blueprint's name: {e}")))?;
-        Blueprint::parse(name, &file, &text)
+        Blueprint::parse(name, &file, &text, solutions)
     }
 
-    /// Parses and validates blueprint text; `file` labels errors.
-    pub fn parse(name: Name, file: &str, text: &str) -> Result<Blueprint, Vec<BlueprintError>> {
+    /// Parses and validates blueprint text; `file` labels errors, and files the settings
+    /// name are relative to its folder.
+    pub fn parse(
+        name: Name,
+        file: &str,
+        text: &str,
+        solutions: &Solutions,
+    ) -> Result<Blueprint, Vec<BlueprintError>> {
         let at = |path: &str, message: String| BlueprintError {
             file: file.to_string(),
             pos: locate(text, path),
@@ -201,6 +198,16 @@ impl Blueprint {
                 }
             };
         let mut errors = Vec::new();
+        let Some(solution) = solutions.get(&spec.solution) else {
+            return Err(vec![at(
+                "solution",
+                format!(
+                    "unknown solution {:?}; this program knows: {}",
+                    spec.solution,
+                    solutions.names().join(", ")
+                ),
+            )]);
+        };
         if spec.targets.is_empty() {
             errors.push(at(
                 "targets",
@@ -244,15 +251,29 @@ impl Blueprint {
         // Files a blueprint names are relative to its folder.
         let base = Path::new(file).parent().unwrap_or(Path::new(""));
         let shared_settings = serde_json::to_value(&spec.settings).unwrap_or_default();
+        let shared_settings = if shared_settings.is_null() {
+            serde_json::Value::Object(Default::default())
+        } else {
+            shared_settings
+        };
         // A shared setting that fails for several targets is one error naming them all.
         let mut shared: Vec<((String, String), Vec<String>)> = Vec::new();
         for (i, t) in spec.targets.iter().enumerate() {
-            let settings = spec.settings.with(&t.overrides);
+            let settings = merge(spec.settings.clone(), t.overrides.clone());
             let overridden = serde_json::to_value(&t.overrides).unwrap_or_default();
-            match resolve(&name, base, t, &settings) {
-                Ok(p) => resolved.push((t.clone(), p)),
+            let info = TargetInfo {
+                blueprint: name.to_string(),
+                target: t.name.to_string(),
+                account: t.account.to_string(),
+                region: t.region.to_string(),
+                stage: t.stage.to_string(),
+                base: base.to_path_buf(),
+            };
+            match solution.resolve(settings, &info) {
+                Ok(r) => resolved.push((t.clone(), r)),
                 Err(problems) => {
-                    for (rel, msg) in problems {
+                    for crate::solution::Problem { path: rel, message } in problems {
+                        let msg = clean_message(&message);
                         // Point at the override when the target set the field, else at the shared setting.
                         let mut parts = rel.split(['.', '[']);
                         let (section, field) =
@@ -268,7 +289,12 @@ impl Blueprint {
                             errors.push(at(&format!("targets[{i}].overrides.{rel}"), msg));
                             continue;
                         }
-                        let key = (format!("settings.{rel}"), msg);
+                        let path = if rel.is_empty() {
+                            "settings".to_string()
+                        } else {
+                            format!("settings.{rel}")
+                        };
+                        let key = (path, msg);
                         match shared.iter_mut().find(|(k, _)| *k == key) {
                             Some((_, targets)) => targets.push(t.name.to_string()),
                             None => shared.push((key, vec![t.name.to_string()])),
@@ -360,294 +386,4 @@ fn clean_message(m: &str) -> String {
         Some((prefix, rest)) if !prefix.contains(' ') => rest.to_string(),
         _ => m.to_string(),
     }
-}
-
-type Problems = Vec<(String, String)>;
-
-/// `8-4-4-4-12` lowercase hex digits, as Direct Connect writes gateway ids.
-fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
-        && parts.iter().all(|p| {
-            p.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
-}
-
-/// Checks a target's settings and turns them into the solution's properties. Problems
-/// carry paths relative to the settings (`network.subnets[1]`).
-fn resolve(
-    blueprint: &Name,
-    base: &Path,
-    t: &Target,
-    s: &Settings,
-) -> Result<BedrockPrivateAccessProps, Problems> {
-    let mut p: Problems = Vec::new();
-    let mut bad = |path: &str, m: String| p.push((path.to_string(), m));
-    if s.function.code.is_some() && s.function.asset.is_some() {
-        bad(
-            "function.asset",
-            "the function's code comes from code (S3) or from asset (a folder), not both".into(),
-        );
-    }
-    let n = &s.network;
-    if !(16..=28).contains(&n.vpc_cidr.prefix_len()) {
-        bad(
-            "network.vpc_cidr",
-            format!("VPC block {} must be /16 to /28", n.vpc_cidr),
-        );
-    }
-    let azs = match &n.availability_zones {
-        AzSetting::Count(c) => {
-            if *c < 2 {
-                bad(
-                    "network.availability_zones",
-                    format!(
-                        "at least 2 Availability Zones are needed for a highly available endpoint, found {c}"
-                    ),
-                );
-            } else if *c > 6 {
-                bad(
-                    "network.availability_zones",
-                    format!("{c} zones: no region has more than 6"),
-                );
-            }
-            Azs::Count(*c as usize)
-        }
-        AzSetting::Names(names) => {
-            if names.len() < 2 {
-                bad(
-                    "network.availability_zones",
-                    format!(
-                        "at least 2 Availability Zones are needed, found {}",
-                        names.len()
-                    ),
-                );
-            }
-            for (i, z) in names.iter().enumerate() {
-                let ok = z.strip_prefix(t.region.as_str()).is_some_and(|rest| {
-                    rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
-                });
-                if !ok {
-                    bad(
-                        &format!("network.availability_zones[{i}]"),
-                        format!("{z:?} is not a zone of {} (e.g. {}a)", t.region, t.region),
-                    );
-                }
-                if names[..i].contains(z) {
-                    bad(
-                        &format!("network.availability_zones[{i}]"),
-                        format!("zone {z} is listed twice"),
-                    );
-                }
-            }
-            Azs::Named(names.clone())
-        }
-    };
-    let zones = azs.len();
-    let subnets: Vec<Cidr> = match &n.subnets {
-        Some(list) => {
-            if list.len() != zones {
-                bad(
-                    "network.subnets",
-                    format!(
-                        "{} subnets for {zones} Availability Zones: give one subnet per zone",
-                        list.len()
-                    ),
-                );
-            }
-            for (i, c) in list.iter().enumerate() {
-                let path = format!("network.subnets[{i}]");
-                if !n.vpc_cidr.contains(c) {
-                    bad(
-                        &path,
-                        format!("subnet {c} is outside the VPC block {}", n.vpc_cidr),
-                    );
-                } else if c.prefix_len() > 28 {
-                    bad(
-                        &path,
-                        format!("subnet {c} is smaller than /28, the smallest AWS allows"),
-                    );
-                }
-                if let Some(o) = list[..i].iter().find(|o| o.overlaps(c)) {
-                    bad(&path, format!("subnet {c} overlaps subnet {o}"));
-                }
-            }
-            list.clone()
-        }
-        None => {
-            let len = n.subnet_prefix_length;
-            if len > 28 || len < n.vpc_cidr.prefix_len() {
-                bad(
-                    "network.subnet_prefix_length",
-                    format!(
-                        "/{len} subnets do not fit: between /{} (the VPC) and /28",
-                        n.vpc_cidr.prefix_len()
-                    ),
-                );
-                vec![]
-            } else {
-                n.vpc_cidr.carve(zones, len).unwrap_or_else(|e| {
-                    bad("network.subnet_prefix_length", e);
-                    vec![]
-                })
-            }
-        }
-    };
-    if s.bedrock.models.is_empty() {
-        bad(
-            "bedrock.models",
-            "at least one model is needed, e.g. [anthropic.claude-instant-v1]".into(),
-        );
-    }
-    for (i, m) in s.bedrock.models.iter().enumerate() {
-        if s.bedrock.models[..i].contains(m) {
-            bad(
-                &format!("bedrock.models[{i}]"),
-                format!("model {m} is listed twice"),
-            );
-        }
-    }
-    let f = &s.function;
-    if !(128..=10240).contains(&f.memory_mb) {
-        bad(
-            "function.memory_mb",
-            format!("{} MB: Lambda takes 128 to 10240", f.memory_mb),
-        );
-    }
-    if !(1..=900).contains(&f.timeout_seconds) {
-        bad(
-            "function.timeout_seconds",
-            format!("{} s: Lambda takes 1 to 900", f.timeout_seconds),
-        );
-    }
-    let corporate = match &s.corporate_access {
-        None => None,
-        Some(c) => match c.cidr {
-            None => {
-                bad(
-                    "corporate_access.cidr",
-                    "the corporate CIDR block is required".into(),
-                );
-                None
-            }
-            Some(cidr) => {
-                if cidr.overlaps(&n.vpc_cidr) {
-                    bad(
-                        "corporate_access.cidr",
-                        format!(
-                            "corporate block {cidr} overlaps the VPC block {}",
-                            n.vpc_cidr
-                        ),
-                    );
-                }
-                if let Some(id) = &c.direct_connect_gateway_id
-                    && !is_uuid(id)
-                {
-                    bad(
-                        "corporate_access.direct_connect_gateway_id",
-                        format!(
-                            "{id:?} is not a Direct Connect gateway id (a UUID such as 5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40)"
-                        ),
-                    );
-                }
-                let mut principals = Vec::new();
-                for (i, who) in c.principals.iter().enumerate() {
-                    match who.parse::<CorporatePrincipal>() {
-                        Ok(p) => principals.push(p),
-                        Err(m) => bad(&format!("corporate_access.principals[{i}]"), m),
-                    }
-                }
-                Some(CorporateAccess {
-                    cidr,
-                    amazon_side_asn: c.amazon_side_asn,
-                    direct_connect_gateway_id: c.direct_connect_gateway_id.clone(),
-                    dns: c.dns,
-                    principals,
-                })
-            }
-        },
-    };
-    let name_tag = format!("{blueprint}-{}", t.name);
-    let database = s.database.as_ref().and_then(|d| {
-        if !d.instance_class.starts_with("db.") {
-            bad("database.instance_class", format!("{:?} is not an RDS instance class such as db.t4g.micro", d.instance_class));
-        }
-        if !(20..=65536).contains(&d.allocated_storage_gb) {
-            bad("database.allocated_storage_gb", format!("{} GB: gp3 storage takes 20 to 65536", d.allocated_storage_gb));
-        }
-        let dn = &d.database_name;
-        if dn.len() > 63 || !dn.starts_with(|c: char| c.is_ascii_alphabetic()) || !dn.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            bad("database.database_name", format!("{dn:?} must start with a letter and hold only letters, digits and _ (at most 63)"));
-        }
-        if d.backup_retention_days > 35 {
-            bad("database.backup_retention_days", format!("{} days: RDS keeps backups 0 to 35 days", d.backup_retention_days));
-        }
-        let mut read = |field: &str, file: &Option<String>, required: bool| match file {
-            None if required => {
-                bad(&format!("database.{field}"), "a file of SQL that makes the products table is required, relative to the blueprint (e.g. sql/products.sql)".into());
-                String::new()
-            }
-            None => String::new(),
-            Some(f) => match std::fs::read_to_string(base.join(f)) {
-                Ok(text) => text,
-                Err(e) => {
-                    bad(&format!("database.{field}"), format!("cannot read {} (relative to the blueprint's folder): {e}", base.join(f).display()));
-                    String::new()
-                }
-            },
-        };
-        let schema = SchemaSql {
-            schema: read("schema", &d.schema, true),
-            seed: read("seed", &d.seed, false),
-        };
-        if schema.schema.len() + schema.seed.len() > SCHEMA_SQL_LIMIT {
-            bad("database.schema", format!("the schema and seed SQL are {} bytes; the template carries at most {SCHEMA_SQL_LIMIT}: load bulk data another way", schema.schema.len() + schema.seed.len()));
-        }
-        let s3_prefix_list = match &d.s3_prefix_list_id {
-            None => {
-                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
-                None
-            }
-            Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m)).ok(),
-        };
-        s3_prefix_list.map(|s3_prefix_list| DatabaseProps {
-            name_tag: name_tag.clone(),
-            instance_class: d.instance_class.clone(),
-            engine_version: d.engine_version.clone(),
-            allocated_storage_gb: d.allocated_storage_gb,
-            database_name: d.database_name.clone(),
-            multi_az: d.multi_az,
-            backup_retention_days: d.backup_retention_days,
-            deletion_protection: d.deletion_protection,
-            schema,
-            s3_prefix_list,
-        })
-    });
-    if !p.is_empty() {
-        return Err(p);
-    }
-    Ok(BedrockPrivateAccessProps {
-        name: name_tag,
-        vpc_cidr: n.vpc_cidr,
-        azs,
-        subnets,
-        models: s.bedrock.models.clone(),
-        endpoint_policy_effect: s.bedrock.endpoint_policy_effect,
-        list_foundation_models: s.bedrock.list_foundation_models,
-        corporate_access: corporate,
-        function: FunctionSettings {
-            runtime: f.runtime.as_str().to_string(),
-            memory_mb: f.memory_mb,
-            timeout_seconds: f.timeout_seconds,
-            log_retention_days: f.log_retention_days.0,
-            s3_code: f.code.as_ref().map(|c| (c.bucket.clone(), c.key.clone())),
-            asset: f.asset.as_ref().map(|dir| AssetCode {
-                label: dir.clone(),
-                dir: base.join(dir),
-            }),
-        },
-        flow_log_retention_days: n.flow_logs.retention_days.map(|d| d.0),
-        database,
-    })
 }

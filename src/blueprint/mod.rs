@@ -1,23 +1,20 @@
 //! Blueprints: YAML files in `blueprints/` that instantiate a solution for targets
-//! (account, region, stage) with their own values, validated against types whose JSON
-//! Schema `perimeter schema` prints.
+//! (account, region, stage) with their own values. The file's shape is the same for
+//! every solution; its `settings` (and each target's `overrides`, merged in field by
+//! field) are read into the solution's own settings type, and `perimeter schema` prints
+//! the JSON Schema of all of it for the solutions a program knows.
 
 mod load;
-mod settings;
+mod merge;
+mod schema;
 mod types;
 
-pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Solution, Target};
-pub use settings::*;
-pub use types::{AccountId, AzSetting, Name, Region, RetentionDays, regions};
-
-/// The JSON Schema of blueprint files, pretty-printed with a trailing newline.
-pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(BlueprintFile);
-    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
+pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Target};
+pub use merge::merge;
+pub use schema::json_schema;
+pub use types::{
+    AccountId, AzSetting, FlowLogsSetting, Name, Region, RetentionDays, RoleArn, StackName, regions,
+};
 /// The blueprint files (`*.yaml`, `*.yml`) directly in `dir`, sorted by name.
 pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
     let entries = std::fs::read_dir(dir)

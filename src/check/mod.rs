@@ -26,7 +26,6 @@ pub mod quotas;
 mod references;
 pub mod render;
 pub mod rules;
-pub mod run;
 mod runtime;
 pub mod schedule;
 mod schema;
@@ -35,12 +34,14 @@ pub mod service_rules;
 mod structure;
 pub mod suppress;
 mod template_suppress;
+mod text;
 
 use serde::Serialize;
 
 pub use access::{AccessRow, Expectation, Outcome, Via};
 pub use rules::{Rule, Severity};
 pub use suppress::Suppression;
+pub use text::{check_text, partition};
 
 use crate::iam::Effect;
 use crate::template::{Pos, Template};

@@ -2,15 +2,15 @@
 
 use std::path::PathBuf;
 
+use crate::blueprint::{Blueprint, Region};
+use crate::check::render::{self, FileReport, Style};
+use crate::check::{Context, check_text, partition, rules};
+use crate::project::check_blueprints;
+use crate::synth::Options;
+use crate::template::Format as TemplateFormat;
 use clap::ValueEnum;
-use perimeter::blueprint::{Blueprint, Region};
-use perimeter::check::render::{self, FileReport, Style};
-use perimeter::check::run::{check_blueprints, check_text, partition};
-use perimeter::check::{Context, rules};
-use perimeter::synth::Options;
-use perimeter::template::Format as TemplateFormat;
 
-use perimeter::check::select::{Profile, Selection};
+use crate::check::select::{Profile, Selection};
 
 use super::config;
 use super::diff::Color;
@@ -108,7 +108,7 @@ fn print_rules() -> i32 {
     EXIT_OK
 }
 
-pub fn run(a: &Args) -> i32 {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
     if a.rules {
         return print_rules();
     }
@@ -149,7 +149,7 @@ pub fn run(a: &Args) -> i32 {
             files: blueprint_files,
             blueprints: a.blueprints.clone(),
         };
-        let blueprints: Vec<Blueprint> = match sources.load() {
+        let blueprints: Vec<Blueprint> = match sources.load(app) {
             Ok(b) => b,
             Err(code) => return code,
         };

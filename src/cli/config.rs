@@ -37,7 +37,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-        Err(e) => return Err(perimeter::io_error::IoError::new("read", path, e).to_string()),
+        Err(e) => return Err(crate::io_error::IoError::new("read", path, e).to_string()),
     };
     serde_yaml::from_str(&text).map_err(|e| match e.location() {
         Some(l) => format!("{}:{}:{}: {e}", path.display(), l.line(), l.column()),

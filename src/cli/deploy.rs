@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Mutex;
 
+use crate::deploy::{self, Approval, Event, Options, Outcome, TargetResult, Ui};
 use clap::ValueEnum;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use perimeter::deploy::{self, Approval, Event, Options, Outcome, TargetResult, Ui};
 
 use super::output::outln;
 use super::{EXIT_DIFFERENT, EXIT_OK, Sources, fail};
@@ -198,8 +198,8 @@ fn summary(ui: &Terminal, results: &[TargetResult]) -> i32 {
     }
 }
 
-pub fn run(a: &Args) -> i32 {
-    let blueprints = match a.sources.load() {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
+    let blueprints = match a.sources.load(app) {
         Ok(b) => b,
         Err(code) => return code,
     };
@@ -221,12 +221,12 @@ pub fn run(a: &Args) -> i32 {
     }
 }
 
-pub fn bootstrap(a: &BootstrapArgs) -> i32 {
+pub fn bootstrap(a: &BootstrapArgs, app: &crate::app::App) -> i32 {
     if a.show_template {
         outln!("{}", deploy::bootstrap::template().0.trim_end());
         return EXIT_OK;
     }
-    let blueprints = match a.sources.load() {
+    let blueprints = match a.sources.load(app) {
         Ok(b) => b,
         Err(code) => return code,
     };
@@ -244,8 +244,8 @@ pub fn bootstrap(a: &BootstrapArgs) -> i32 {
     }
 }
 
-pub fn destroy(a: &DestroyArgs) -> i32 {
-    let blueprints = match a.sources.load() {
+pub fn destroy(a: &DestroyArgs, app: &crate::app::App) -> i32 {
+    let blueprints = match a.sources.load(app) {
         Ok(b) => b,
         Err(code) => return code,
     };

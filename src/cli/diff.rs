@@ -4,12 +4,14 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::diff::render::{self, FileDiff, FileStatus, Report};
+#[cfg(feature = "deploy")]
+use crate::synth::Options;
+#[cfg(feature = "deploy")]
+use crate::template::Format as TemplateFormat;
+use crate::template::Template;
 use clap::ValueEnum;
-use perimeter::diff::render::{self, FileDiff, FileStatus, Report};
-use perimeter::synth::{self, Options};
-use perimeter::template::{Format as TemplateFormat, Template};
 
 use super::output::out;
 use super::{EXIT_DIFFERENT, EXIT_ERROR, EXIT_OK, fail, inputs};
@@ -115,7 +117,7 @@ fn read_warm(path: &Path) -> Result<Template, i32> {
 
 fn warm(t: &Template) {
     for r in t.resources.values() {
-        let _ = perimeter::resources::facts::lookup(r.resource_type.as_str());
+        let _ = crate::resources::facts::lookup(r.resource_type.as_str());
     }
 }
 
@@ -141,7 +143,7 @@ fn folders(old_dir: &Path, new_dir: &Path) -> Result<Report, i32> {
             FileStatus::Removed => old_dir.join(rel),
             _ => new_dir.join(rel),
         };
-        let diff = perimeter::diff::diff(&o.unwrap_or_default(), &n.unwrap_or_default());
+        let diff = crate::diff::diff(&o.unwrap_or_default(), &n.unwrap_or_default());
         if !diff.is_empty() || status != FileStatus::Modified {
             files.push(FileDiff {
                 path: path.display().to_string(),
@@ -153,91 +155,15 @@ fn folders(old_dir: &Path, new_dir: &Path) -> Result<Report, i32> {
     Ok(Report { files })
 }
 
-/// The old templates: files under `out/`, now or at a revision, by path relative to it.
-fn old_templates(a: &Args) -> Result<BTreeMap<String, (String, String)>, i32> {
-    let mut out = BTreeMap::new();
-    let is_template = |p: &str| p.contains(".template.");
-    match &a.against {
-        None => {
-            if a.out.is_dir() {
-                for rel in synth::list_files(&a.out).map_err(|e| fail(&e.to_string()))? {
-                    if is_template(&rel) {
-                        let p = a.out.join(&rel);
-                        let text = inputs::read_file(&p)?;
-                        out.insert(rel, (p.display().to_string(), text));
-                    }
-                }
-            }
-        }
-        Some(rev) => {
-            // git names paths from the repository root; an absolute --out is made
-            // relative to the current folder first.
-            let out_dir = match a.out.is_absolute() {
-                false => a.out.clone(),
-                true => {
-                    let cwd = std::env::current_dir()
-                        .map_err(|e| fail(&format!("current folder: {e}")))?;
-                    a.out
-                        .strip_prefix(&cwd)
-                        .map(Path::to_path_buf)
-                        .map_err(|_| {
-                            fail(&format!(
-                                "--against needs --out inside the current folder, found {}",
-                                a.out.display()
-                            ))
-                        })?
-                }
-            };
-            let dir = format!("./{}", out_dir.display());
-            let names = git(&[
-                "ls-tree",
-                "-r",
-                "--name-only",
-                "--full-name",
-                rev,
-                "--",
-                &dir,
-            ])?;
-            let prefix = git(&["rev-parse", "--show-prefix"])?;
-            let base = format!(
-                "{}{}/",
-                prefix.trim(),
-                out_dir.display().to_string().trim_end_matches('/')
-            );
-            for full in names.lines().filter(|l| is_template(l)) {
-                let rel = full.strip_prefix(&base).unwrap_or(full).to_string();
-                let text = git(&["show", &format!("{rev}:{full}")])?;
-                out.insert(rel, (format!("{rev}:{full}"), text));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn git(args: &[&str]) -> Result<String, i32> {
-    let o = Command::new("git")
-        .args(args)
-        .output()
-        .map_err(|e| fail(&format!("git: {e}")))?;
-    if !o.status.success() {
-        return Err(fail(&format!(
-            "git {}: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&o.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
 /// The blueprints, synthesized in memory, against the stacks as deployed.
 #[cfg(feature = "deploy")]
-fn deployed(a: &Args) -> Result<Report, i32> {
+fn deployed(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
     let sources = super::Sources {
         files: vec![],
         blueprints: a.blueprints.clone(),
     };
-    let blueprints = sources.load()?;
-    let mut live = perimeter::deploy::deployed_templates(&blueprints, &a.targets)
+    let blueprints = sources.load(app)?;
+    let mut live = crate::deploy::deployed_templates(&blueprints, &a.targets)
         .map_err(|e| fail(&e.to_string()))?;
     let opts = Options {
         out_dir: a.out.clone(),
@@ -245,7 +171,7 @@ fn deployed(a: &Args) -> Result<Report, i32> {
         targets: a.targets.clone(),
         complete: false,
     };
-    let files = against(&blueprints, &opts, |art| {
+    let files = crate::project::diff_artifacts(&blueprints, &opts, |art| {
         let b = blueprints
             .iter()
             .find(|b| b.name.as_str() == art.entry.blueprint);
@@ -267,48 +193,20 @@ fn deployed(a: &Args) -> Result<Report, i32> {
             .remove(&key)
             .flatten()
             .filter(|t| !t.is_empty())
-            .map(|t| (format!("the deployed template of {stack}"), t));
+            .map(|text| crate::project::OldTemplate {
+                label: format!("the deployed template of {stack}"),
+                text,
+            });
         (path, old)
-    })?;
+    })
+    .map_err(|e| fail(&e.to_string()))?;
     Ok(Report { files })
 }
 
-/// Each artifact of the blueprints against its old template: `old` gives the path to
-/// show and the old template's label and text (`None`: it is created).
-fn against(
-    blueprints: &[perimeter::blueprint::Blueprint],
-    opts: &Options,
-    mut old: impl FnMut(&synth::Artifact) -> (String, Option<(String, String)>),
-) -> Result<Vec<FileDiff>, i32> {
-    let mut files = Vec::new();
-    let mut result = Ok(());
-    synth::each_artifact(blueprints, opts, |art| {
-        let (path, old_text) = old(&art);
-        let (status, old_t) = match old_text {
-            Some((label, text)) => match Template::parse_any(&text) {
-                Ok(t) => (FileStatus::Modified, t),
-                Err(e) => {
-                    result = Err(fail(&format!("{label}: {e}")));
-                    return Ok(());
-                }
-            },
-            None => (FileStatus::Added, Template::default()),
-        };
-        let diff = perimeter::diff::diff(&old_t, &art.template);
-        if !diff.is_empty() || status == FileStatus::Added {
-            files.push(FileDiff { path, status, diff });
-        }
-        Ok(())
-    })
-    .map_err(|e| fail(&e.to_string()))?;
-    result?;
-    Ok(files)
-}
-
-fn report(a: &Args) -> Result<Report, i32> {
+fn report(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
     #[cfg(feature = "deploy")]
     if a.deployed {
-        return deployed(a);
+        return deployed(a, app);
     }
     if !a.templates.is_empty() {
         if a.templates.len() != 2 {
@@ -344,7 +242,7 @@ fn report(a: &Args) -> Result<Report, i32> {
         } else {
             n.display().to_string()
         };
-        let report = Report::single(&new_label, perimeter::diff::diff(&old, &new));
+        let report = Report::single(&new_label, crate::diff::diff(&old, &new));
         // The process ends after printing: freeing two large trees node by node would
         // cost more than the diff itself.
         std::mem::forget((old, new));
@@ -354,37 +252,13 @@ fn report(a: &Args) -> Result<Report, i32> {
         files: vec![],
         blueprints: a.blueprints.clone(),
     };
-    let blueprints = sources.load()?;
-    let mut old = old_templates(a)?;
-    let opts = Options {
-        out_dir: a.out.clone(),
-        format: TemplateFormat::Json,
-        targets: vec![],
-        complete: true,
-    };
-    let mut files = against(&blueprints, &opts, |art| {
-        let path = format!("{}/{}", a.out.display(), art.entry.path);
-        // A snapshot written as YAML is the same template.
-        let yaml = art.entry.path.replace(".template.json", ".template.yaml");
-        (
-            path,
-            old.remove(&art.entry.path).or_else(|| old.remove(&yaml)),
-        )
-    })?;
-    for (rel, (label, text)) in old {
-        let t = parse(&label, &text)?;
-        files.push(FileDiff {
-            path: format!("{}/{rel}", a.out.display()),
-            status: FileStatus::Removed,
-            diff: perimeter::diff::diff(&t, &Template::default()),
-        });
-    }
-    files.sort_by(|x, y| x.path.cmp(&y.path));
-    Ok(Report { files })
+    let blueprints = sources.load(app)?;
+    crate::project::diff_against_out(&blueprints, &a.out, a.against.as_deref())
+        .map_err(|e| fail(&e.to_string()))
 }
 
-pub fn run(a: &Args) -> i32 {
-    let report = match report(a) {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
+    let report = match report(a, app) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -399,7 +273,7 @@ pub fn run(a: &Args) -> i32 {
         None => out!("{text}"),
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
-                return fail(&perimeter::io_error::IoError::new("write", path, e).to_string());
+                return fail(&crate::io_error::IoError::new("write", path, e).to_string());
             }
         }
     }

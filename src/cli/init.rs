@@ -2,27 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::ValueEnum;
-use perimeter::blueprint::Solution;
-use perimeter::init::{self, Options};
+use crate::init::{self, Options};
 
 use super::output::outln;
 use super::{EXIT_OK, fail};
-
-/// The solutions `init` can start a project with.
-#[derive(Clone, Copy, ValueEnum)]
-pub enum SolutionArg {
-    /// Private access to Amazon Bedrock over AWS PrivateLink.
-    BedrockPrivateAccess,
-}
-
-impl From<SolutionArg> for Solution {
-    fn from(s: SolutionArg) -> Solution {
-        match s {
-            SolutionArg::BedrockPrivateAccess => Solution::BedrockPrivateAccess,
-        }
-    }
-}
 
 /// The GitHub Action of this release: the project's repository at this version's tag.
 fn default_action() -> String {
@@ -35,9 +18,10 @@ pub struct Args {
     /// The project folder (created when missing).
     #[arg(value_name = "DIR", default_value = ".")]
     dir: PathBuf,
-    /// The solution the blueprint instantiates.
-    #[arg(long, value_enum, default_value = "bedrock-private-access")]
-    solution: SolutionArg,
+    /// The solution the blueprint instantiates (`list --solutions` names them); default:
+    /// the program's first.
+    #[arg(long, value_name = "NAME")]
+    solution: Option<String>,
     /// The blueprint's name (its file name). Default: the solution's name.
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
@@ -52,16 +36,23 @@ pub struct Args {
     action: String,
 }
 
-pub fn run(a: &Args) -> i32 {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
+    let Some(solution) = a
+        .solution
+        .clone()
+        .or_else(|| app.solutions.names().first().map(|s| s.to_string()))
+    else {
+        return fail("this program knows no solution to start a project with");
+    };
     let opts = Options {
         dir: a.dir.clone(),
-        solution: a.solution.into(),
+        solution,
         name: a.name.clone(),
         account: a.account.clone(),
         region: a.region.clone(),
         action: a.action.clone(),
     };
-    match init::init(&opts) {
+    match init::init(&opts, &app.solutions) {
         Err(e) => fail(&e.to_string()),
         Ok(files) => {
             let dir = a.dir.display();

@@ -4,8 +4,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use perimeter::io_error::IoError;
-use perimeter::template::files;
+use crate::io_error::IoError;
+use crate::template::files;
 
 use super::fail;
 

@@ -12,8 +12,8 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(a: &Args) -> i32 {
-    let blueprints = match a.sources.load() {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
+    let blueprints = match a.sources.load(app) {
         Ok(b) => b,
         Err(code) => return code,
     };

@@ -19,8 +19,10 @@ mod synth;
 
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
-use perimeter::blueprint::{self, Blueprint};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::app::App;
+use crate::blueprint::{self, Blueprint};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_DIFFERENT: i32 = 1;
@@ -88,7 +90,7 @@ pub struct Sources {
 
 impl Sources {
     /// Loads and validates every blueprint, printing every error found.
-    pub fn load(&self) -> Result<Vec<Blueprint>, i32> {
+    pub fn load(&self, app: &App) -> Result<Vec<Blueprint>, i32> {
         let files = if self.files.is_empty() {
             if !self.blueprints.exists() {
                 return Err(fail(&format!(
@@ -112,7 +114,7 @@ impl Sources {
         let mut loaded = Vec::new();
         let mut failed = false;
         for f in &files {
-            match Blueprint::load(f) {
+            match Blueprint::load(f, &app.solutions) {
                 Ok(b) => loaded.push(b),
                 Err(errors) => {
                     failed = true;
@@ -138,32 +140,46 @@ pub fn display(p: &Path) -> String {
     p.display().to_string()
 }
 
-pub fn run() -> i32 {
-    let cli = Cli::parse();
+/// Parses `args` (the first is the program's name) and runs the command for `app`;
+/// returns the exit code.
+pub fn run<I, T>(app: &App, args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let name: &'static str = Box::leak(app.name.clone().into_boxed_str());
+    let matches = Cli::command()
+        .name(name)
+        .bin_name(name)
+        .get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     match cli.command {
-        Command::Synth(a) => synth::run(&a),
-        Command::Diff(a) => diff::run(&a),
-        Command::Check(a) => check::run(&a),
-        Command::List(a) => list::run(&a),
+        Command::Synth(a) => synth::run(&a, app),
+        Command::Diff(a) => diff::run(&a, app),
+        Command::Check(a) => check::run(&a, app),
+        Command::List(a) => list::run(&a, app),
         Command::Schema => {
-            output::out!("{}", blueprint::json_schema());
+            output::out!("{}", blueprint::json_schema(&app.solutions));
             EXIT_OK
         }
-        Command::Init(a) => init::run(&a),
+        Command::Init(a) => init::run(&a, app),
         #[cfg(feature = "deploy")]
-        Command::Deploy(a) => deploy::run(&a),
+        Command::Deploy(a) => deploy::run(&a, app),
         #[cfg(feature = "deploy")]
-        Command::Bootstrap(a) => deploy::bootstrap(&a),
+        Command::Bootstrap(a) => deploy::bootstrap(&a, app),
         #[cfg(feature = "deploy")]
-        Command::Destroy(a) => deploy::destroy(&a),
+        Command::Destroy(a) => deploy::destroy(&a, app),
     }
 }
 
-impl From<Format> for perimeter::template::Format {
+impl From<Format> for crate::template::Format {
     fn from(f: Format) -> Self {
         match f {
-            Format::Json => perimeter::template::Format::Json,
-            Format::Yaml => perimeter::template::Format::Yaml,
+            Format::Json => crate::template::Format::Json,
+            Format::Yaml => crate::template::Format::Yaml,
         }
     }
 }

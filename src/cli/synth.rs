@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use perimeter::synth::{self, Change, Options};
+use crate::synth::{self, Change, Options};
 
 use super::output::outln;
 use super::{EXIT_DIFFERENT, EXIT_OK, Format, Sources, display, fail};
@@ -29,8 +29,8 @@ pub struct Args {
     quiet: bool,
 }
 
-pub fn run(a: &Args) -> i32 {
-    let blueprints = match a.sources.load() {
+pub fn run(a: &Args, app: &crate::app::App) -> i32 {
+    let blueprints = match a.sources.load(app) {
         Ok(b) => b,
         Err(code) => return code,
     };
@@ -47,7 +47,7 @@ pub fn run(a: &Args) -> i32 {
     }
 }
 
-fn check(a: &Args, blueprints: &[perimeter::blueprint::Blueprint], opts: &Options) -> i32 {
+fn check(a: &Args, blueprints: &[crate::blueprint::Blueprint], opts: &Options) -> i32 {
     let out = display(&a.out);
     let r = match synth::check(blueprints, opts) {
         Err(e) => return fail(&e.to_string()),
@@ -77,7 +77,7 @@ fn check(a: &Args, blueprints: &[perimeter::blueprint::Blueprint], opts: &Option
     EXIT_DIFFERENT
 }
 
-fn write(a: &Args, blueprints: &[perimeter::blueprint::Blueprint], opts: &Options) -> i32 {
+fn write(a: &Args, blueprints: &[crate::blueprint::Blueprint], opts: &Options) -> i32 {
     let out = display(&a.out);
     let r = match synth::synth(blueprints, opts) {
         Err(e) => return fail(&e.to_string()),

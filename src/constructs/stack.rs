@@ -1,41 +1,27 @@
 //! A stack under construction: resources keyed by logical id (a collision is an error),
 //! outputs and the description; it becomes a [`Template`].
 
-use std::fmt;
-
 use crate::assets::{Planned, Source};
 use crate::resources::{Handle, Raw, RawResource, ResourceProps};
 use crate::template::typed::{Str, ToValue};
 use crate::template::{LogicalId, Output, Resource, ResourceType, Template, Value};
 
 /// Why a construct could not be built.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConstructError {
     /// Two resources or outputs got the same logical id.
+    #[error("logical id {0} is used twice; logical ids must be unique")]
     DuplicateId(String),
     /// A logical id is not 1-255 letters and digits.
+    #[error("{0}")]
     InvalidId(String),
     /// A raw resource failed the schema facts.
+    #[error("{id}: {}", .problems.join("; "))]
     Schema { id: String, problems: Vec<String> },
     /// Settings that cannot be built (CIDRs that do not fit, too few AZs...).
+    #[error("{0}")]
     Invalid(String),
 }
-
-impl fmt::Display for ConstructError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConstructError::DuplicateId(id) => write!(
-                f,
-                "logical id {id} is used twice; logical ids must be unique"
-            ),
-            ConstructError::InvalidId(e) => f.write_str(e),
-            ConstructError::Schema { id, problems } => write!(f, "{id}: {}", problems.join("; ")),
-            ConstructError::Invalid(e) => f.write_str(e),
-        }
-    }
-}
-
-impl std::error::Error for ConstructError {}
 
 /// Resource attributes besides the properties.
 #[derive(Debug, Clone, Default)]

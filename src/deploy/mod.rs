@@ -189,7 +189,7 @@ fn units(blueprints: &[Blueprint], targets: &[String]) -> Result<Vec<Unit>, Depl
         complete: false,
     };
     let reports =
-        crate::check::run::check_blueprints(blueprints, &opts).map_err(DeployError::Synth)?;
+        crate::project::check_blueprints(blueprints, &opts).map_err(DeployError::Synth)?;
     let mut errors: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for r in &reports {
         if let (Some(b), Some(t)) = (&r.blueprint, &r.target) {

@@ -8,15 +8,13 @@
 //! blueprint does not validate: a refused init leaves the folder as it was.
 
 mod files;
-mod starter;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use starter::StarterTarget;
-
-use crate::blueprint::{AccountId, Blueprint, BlueprintError, Name, Region, Solution};
+use crate::blueprint::{AccountId, Blueprint, BlueprintError, Name, Region};
 use crate::io_error::IoError;
+use crate::solution::Solutions;
 use crate::synth::{self, SynthError};
 use crate::template::Format;
 
@@ -25,7 +23,8 @@ use crate::template::Format;
 pub struct Options {
     /// The project folder (created when missing).
     pub dir: PathBuf,
-    pub solution: Solution,
+    /// The solution's name, one of those the program knows.
+    pub solution: String,
     /// The blueprint's name (its file name); default: the solution's name.
     pub name: Option<String>,
     pub account: String,
@@ -75,23 +74,22 @@ impl fmt::Display for InitError {
 
 impl std::error::Error for InitError {}
 
-/// The solution's name as blueprints write it (`bedrock-private-access`).
-pub fn solution_name(s: Solution) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 /// The files of a new project, relative to its folder, with their text.
-pub fn plan(opts: &Options) -> Result<Vec<(String, String)>, InitError> {
+pub fn plan(opts: &Options, solutions: &Solutions) -> Result<Vec<(String, String)>, InitError> {
     let invalid = |flag, message| InitError::Invalid { flag, message };
+    let solution = solutions.get(&opts.solution).ok_or_else(|| {
+        invalid(
+            "--solution",
+            format!(
+                "unknown solution {:?}; this program knows: {}",
+                opts.solution,
+                solutions.names().join(", ")
+            ),
+        )
+    })?;
     let account: AccountId = opts.account.parse().map_err(|m| invalid("--account", m))?;
     let region: Region = opts.region.parse().map_err(|m| invalid("--region", m))?;
-    let name_text = opts
-        .name
-        .clone()
-        .unwrap_or_else(|| solution_name(opts.solution));
+    let name_text = opts.name.clone().unwrap_or_else(|| opts.solution.clone());
     let name: Name = name_text.parse().map_err(|m| invalid("--name", m))?;
     if !opts.action.contains('/') || !opts.action.contains('@') {
         return Err(invalid(
@@ -100,25 +98,23 @@ pub fn plan(opts: &Options) -> Result<Vec<(String, String)>, InitError> {
         ));
     }
     let blueprint_file = format!("blueprints/{name}.yaml");
-    let blueprint_text = starter::blueprint(
-        opts.solution,
-        &StarterTarget {
-            account: account.to_string(),
-            region: region.to_string(),
-        },
-    );
+    let blueprint_text = solution
+        .starter()
+        .replace("{ACCOUNT}", account.as_str())
+        .replace("{REGION}", region.as_str());
     // The starter must be a valid blueprint for these flags, or nothing is written.
-    Blueprint::parse(name, &blueprint_file, &blueprint_text).map_err(InitError::Blueprint)?;
+    Blueprint::parse(name, &blueprint_file, &blueprint_text, solutions)
+        .map_err(InitError::Blueprint)?;
     Ok(vec![
         (blueprint_file, blueprint_text),
         (
             "schema/blueprint.schema.json".into(),
-            crate::blueprint::json_schema(),
+            crate::blueprint::json_schema(solutions),
         ),
         (".gitignore".into(), files::gitignore()),
         (
             "README.md".into(),
-            files::readme(&solution_name(opts.solution), &opts.action),
+            files::readme(&opts.solution, &opts.action),
         ),
         (
             ".pre-commit-config.yaml".into(),
@@ -133,8 +129,8 @@ pub fn plan(opts: &Options) -> Result<Vec<(String, String)>, InitError> {
 
 /// Creates the project: its files, then `out/` synthesized from the blueprint. Returns
 /// the paths written, relative to the folder.
-pub fn init(opts: &Options) -> Result<Vec<String>, InitError> {
-    let files = plan(opts)?;
+pub fn init(opts: &Options, solutions: &Solutions) -> Result<Vec<String>, InitError> {
+    let files = plan(opts, solutions)?;
     let taken: Vec<PathBuf> = files
         .iter()
         .map(|(rel, _)| opts.dir.join(rel))
@@ -145,7 +141,7 @@ pub fn init(opts: &Options) -> Result<Vec<String>, InitError> {
         return Err(InitError::Exists(taken));
     }
     let mut made = Made::default();
-    if let Err(e) = write_all(&opts.dir, &files, &mut made) {
+    if let Err(e) = write_all(&opts.dir, &files, &mut made, solutions) {
         // A refused init leaves the folder as it was: its files go, then the folders it
         // made (only those, and only when empty).
         for rel in made.files.iter().rev() {
@@ -183,7 +179,12 @@ impl Made {
     }
 }
 
-fn write_all(dir: &Path, files: &[(String, String)], made: &mut Made) -> Result<(), InitError> {
+fn write_all(
+    dir: &Path,
+    files: &[(String, String)],
+    made: &mut Made,
+    solutions: &Solutions,
+) -> Result<(), InitError> {
     made.dir(dir)?;
     for (rel, text) in files {
         let path = dir.join(rel);
@@ -196,7 +197,7 @@ fn write_all(dir: &Path, files: &[(String, String)], made: &mut Made) -> Result<
     let blueprints: Vec<Blueprint> = files
         .iter()
         .filter(|(rel, _)| rel.starts_with("blueprints/"))
-        .map(|(rel, _)| Blueprint::load(&dir.join(rel)).map_err(InitError::Blueprint))
+        .map(|(rel, _)| Blueprint::load(&dir.join(rel), solutions).map_err(InitError::Blueprint))
         .collect::<Result<_, _>>()?;
     let report = synth::synth(
         &blueprints,

@@ -7,7 +7,6 @@ mod manifest;
 mod staging;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
@@ -17,7 +16,7 @@ pub use staging::{Change, LEFTOVER_PATTERNS, list_files};
 
 use crate::blueprint::Blueprint;
 use crate::check::{Severity, quotas};
-use crate::constructs::BedrockPrivateAccess;
+use crate::constructs::ConstructError;
 use crate::diff::render::Report as DiffReport;
 use crate::io_error::IoError;
 use crate::template::{Format, Template};
@@ -35,40 +34,31 @@ pub struct Options {
 }
 
 /// Why synth stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     /// A target could not be built.
+    #[error("{blueprint}, target {target}: {source}")]
     Build {
         blueprint: String,
         target: String,
-        message: String,
+        #[source]
+        source: ConstructError,
+    },
+    /// A target's template is one CloudFormation would refuse (its quotas).
+    #[error("{blueprint}, target {target}: {}", .problems.join("; "))]
+    OverQuota {
+        blueprint: String,
+        target: String,
+        problems: Vec<String>,
     },
     /// A `--target` names no target.
-    UnknownTarget(String, Vec<String>),
-    Io(IoError),
+    #[error("no target named {name:?}; the targets are: {}", .known.join(", "))]
+    UnknownTarget { name: String, known: Vec<String> },
+    #[error(transparent)]
+    Io(#[from] IoError),
+    #[error("{0}")]
     Manifest(String),
 }
-
-impl fmt::Display for SynthError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SynthError::Build {
-                blueprint,
-                target,
-                message,
-            } => write!(f, "{blueprint}, target {target}: {message}"),
-            SynthError::UnknownTarget(t, known) => write!(
-                f,
-                "no target named {t:?}; the targets are: {}",
-                known.join(", ")
-            ),
-            SynthError::Io(e) => e.fmt(f),
-            SynthError::Manifest(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for SynthError {}
 
 /// One synthesized template.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +87,10 @@ pub fn each_artifact(
                 .iter()
                 .flat_map(|b| b.spec.targets.iter().map(|t| t.name.to_string()))
                 .collect();
-            return Err(SynthError::UnknownTarget(wanted.clone(), known));
+            return Err(SynthError::UnknownTarget {
+                name: wanted.clone(),
+                known,
+            });
         }
     }
     for b in blueprints {
@@ -105,14 +98,12 @@ pub fn each_artifact(
             if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t == target.name.as_str()) {
                 continue;
             }
-            let build_err = |message: String| SynthError::Build {
+            let build_err = |source: ConstructError| SynthError::Build {
                 blueprint: b.file.clone(),
                 target: target.name.to_string(),
-                message,
+                source,
             };
-            let (template, assets) = BedrockPrivateAccess::stack(props)
-                .map_err(|e| build_err(e.to_string()))?
-                .into_parts();
+            let (template, assets) = props.build().map_err(build_err)?.into_parts();
             let body = template.emit(opts.format);
             // A template CloudFormation would refuse is not written.
             let mut found = Vec::new();
@@ -123,7 +114,11 @@ pub fn each_artifact(
                 .map(|f| f.message)
                 .collect();
             if !over.is_empty() {
-                return Err(build_err(over.join("; ")));
+                return Err(SynthError::OverQuota {
+                    blueprint: b.file.clone(),
+                    target: target.name.to_string(),
+                    problems: over,
+                });
             }
             let path = format!(
                 "{}/{}.template.{}",

@@ -1,26 +1,63 @@
-//! The starter blueprint of each solution: every setting shown with its default and what
-//! it does, one target, so a new project reads as its own documentation.
+//! Private access to Amazon Bedrock over AWS PrivateLink (the AWS reference
+//! architecture), as one solution: its construct ([`construct`]), its settings
+//! ([`settings`]) and their checks ([`resolve`]), the Lambda handler (`handler/`), and
+//! what `perimeter check` expects of every target (the endpoint policy's intended effect,
+//! the corporate network and callers, for the access simulation's rows).
 
-use crate::blueprint::Solution;
+mod construct;
+mod resolve;
+pub mod settings;
 
-/// The values a new project's first target takes.
-#[derive(Debug, Clone)]
-pub struct StarterTarget {
-    pub account: String,
-    pub region: String,
+pub use construct::*;
+
+use crate::check::Context;
+use crate::constructs::{ConstructError, Stack};
+use crate::solution::{Problem, Solution, TargetInfo};
+
+/// The solution `bedrock-private-access`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BedrockPrivateAccessSolution;
+
+impl Solution for BedrockPrivateAccessSolution {
+    type Settings = settings::Settings;
+    type Props = BedrockPrivateAccessProps;
+    const NAME: &'static str = "bedrock-private-access";
+    const ABOUT: &'static str = "Private access to Amazon Bedrock over AWS PrivateLink.";
+
+    fn resolve(
+        &self,
+        settings: &settings::Settings,
+        target: &TargetInfo,
+    ) -> Result<BedrockPrivateAccessProps, Vec<Problem>> {
+        resolve::resolve(settings, target)
+    }
+
+    fn build(
+        &self,
+        props: &BedrockPrivateAccessProps,
+        _target: &TargetInfo,
+    ) -> Result<Stack, ConstructError> {
+        BedrockPrivateAccess::stack(props)
+    }
+
+    fn check_context(&self, props: &BedrockPrivateAccessProps, _: &TargetInfo, ctx: &mut Context) {
+        ctx.intended_effect = Some(props.endpoint_policy_effect);
+        if let Some(c) = &props.corporate_access {
+            ctx.known_cidrs.push(ipnet::IpNet::V4(c.cidr.net()));
+            ctx.corporate_principals
+                .extend(c.principals.iter().map(|p| match p {
+                    CorporatePrincipal::Role(s) | CorporatePrincipal::Organization(s) => s.clone(),
+                }));
+        }
+    }
+
+    fn starter(&self) -> String {
+        STARTER.to_string()
+    }
 }
 
-/// The blueprint text for a solution. Every solution has one: the match is exhaustive,
-/// so adding a solution without a starter does not compile.
-pub fn blueprint(solution: Solution, target: &StarterTarget) -> String {
-    let body = match solution {
-        Solution::BedrockPrivateAccess => BEDROCK,
-    };
-    body.replace("{ACCOUNT}", &target.account)
-        .replace("{REGION}", &target.region)
-}
-
-const BEDROCK: &str = r#"# yaml-language-server: $schema=../schema/blueprint.schema.json
+/// The starter blueprint: every setting shown with its default and what it does.
+const STARTER: &str = r#"# yaml-language-server: $schema=../schema/blueprint.schema.json
 #
 # Private access to Amazon Bedrock over AWS PrivateLink: a Lambda function in isolated
 # subnets calls bedrock-runtime through an interface endpoint. Its role may call Bedrock

@@ -5,21 +5,15 @@
 //! (`aws:sourceVpce`), and the endpoint lets only that role invoke only the listed models.
 //! The endpoint policy's effect is a switch: `Deny` proves calls are refused.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
-use super::cidr::Cidr;
-use super::corporate::{CorporateNetwork, CorporateNetworkProps};
-use super::database::{Database, DatabaseProps, PORT};
-use super::endpoint::{gateway_endpoint, interface_endpoint};
-use super::flow_logs::FlowLogs;
-use super::function::{Code, VpcFunction, VpcFunctionProps};
-use super::network::{Azs, PrivateVpc, PrivateVpcProps};
-use super::security_group::{Group, Port};
-use super::stack::{Attributes, ConstructError, Stack};
 use crate::assets::Source;
+use crate::constructs::database::PORT;
+use crate::constructs::{
+    Attributes, Azs, Cidr, Code, ConstructError, CorporateNetwork, CorporateNetworkProps, Database,
+    DatabaseProps, FlowLogs, Group, ModelId, Port, PrivateVpc, PrivateVpcProps, Stack, VpcFunction,
+    VpcFunctionProps, gateway_endpoint, interface_endpoint,
+};
 use crate::iam::{
     ConditionOperator, Effect, Op, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
     Statement,
@@ -33,116 +27,23 @@ use crate::template::typed::{List, Str, fns};
 use crate::template::{LogicalId, Template, Value};
 
 /// The handler the function runs inline when there is no database (`index.py` alone).
-pub const HANDLER_SOURCE: &str =
-    include_str!("../solutions/bedrock_private_access/handler/index.py");
+pub const HANDLER_SOURCE: &str = include_str!("handler/index.py");
 
 /// The handler's files as an asset, with the PostgreSQL driver pinned and the RDS
 /// roots it verifies the database against: the function's code when there is a
 /// database.
 pub const HANDLER_FILES: &[(&str, &[u8])] = &[
     ("index.py", HANDLER_SOURCE.as_bytes()),
-    (
-        "database.py",
-        include_bytes!("../solutions/bedrock_private_access/handler/database.py"),
-    ),
-    (
-        "rds-ca.pem",
-        include_bytes!("../solutions/bedrock_private_access/handler/rds-ca.pem"),
-    ),
+    ("database.py", include_bytes!("handler/database.py")),
+    ("rds-ca.pem", include_bytes!("handler/rds-ca.pem")),
     (
         "requirements.txt",
-        include_bytes!("../solutions/bedrock_private_access/handler/requirements.txt"),
+        include_bytes!("handler/requirements.txt"),
     ),
 ];
 
 /// What the built-in handler's asset is called in messages and the manifest.
 pub const HANDLER_ASSET: &str = "bedrock-private-access handler";
-
-/// A Bedrock foundation model id, `provider.model[:version]`.
-///
-/// ```
-/// use perimeter::constructs::ModelId;
-/// assert!("anthropic.claude-instant-v1".parse::<ModelId>().is_ok());
-/// assert!("anthropic.claude-3-5-sonnet-20240620-v1:0".parse::<ModelId>().is_ok());
-/// assert!("claude".parse::<ModelId>().is_err());
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ModelId(String);
-
-impl ModelId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The foundation-model ARN in any region of the stack's partition.
-    pub fn arn(&self) -> Str {
-        fns::sub(&format!(
-            "arn:${{AWS::Partition}}:bedrock:*::foundation-model/{}",
-            self.0
-        ))
-    }
-}
-
-impl FromStr for ModelId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok = s.len() <= 128
-            && s.split_once('.').is_some_and(|(provider, model)| {
-                !provider.is_empty()
-                    && provider
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && model
-                        .bytes()
-                        .next()
-                        .is_some_and(|b| b.is_ascii_alphanumeric())
-                    && model
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
-            });
-        if ok {
-            Ok(ModelId(s.to_string()))
-        } else {
-            Err(format!(
-                "{s:?} is not a Bedrock model id such as anthropic.claude-instant-v1 (provider.model[:version])"
-            ))
-        }
-    }
-}
-
-impl fmt::Display for ModelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl serde::Serialize for ModelId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ModelId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-impl schemars::JsonSchema for ModelId {
-    fn schema_name() -> Cow<'static, str> {
-        "ModelId".into()
-    }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "description": "A Bedrock foundation model id, provider.model[:version]",
-            "pattern": r"^[a-z0-9-]+\.[A-Za-z0-9][A-Za-z0-9.:-]*$",
-            "examples": ["anthropic.claude-instant-v1"]
-        })
-    }
-}
 
 /// Corporate network access over AWS Direct Connect / VPN through a virtual private gateway.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,6 +175,7 @@ impl BedrockPrivateAccess {
     /// ```
     /// use perimeter::constructs::*;
     /// use perimeter::iam::Effect;
+    /// use perimeter::solutions::bedrock_private_access::*;
     /// let cidr: Cidr = "10.0.0.0/16".parse().unwrap();
     /// let props = BedrockPrivateAccessProps {
     ///     name: "bedrock-dev".into(),

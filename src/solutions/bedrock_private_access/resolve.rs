@@ -1,0 +1,298 @@
+//! The Bedrock solution's settings checked across fields and turned into the
+//! construct's properties; files the settings name (SQL, an asset folder) are read
+//! relative to the blueprint.
+
+use super::construct::{
+    AssetCode, BedrockPrivateAccessProps, CorporateAccess, CorporatePrincipal, FunctionSettings,
+};
+use super::settings::Settings;
+use crate::blueprint::AzSetting;
+use crate::constructs::{Azs, Cidr, DatabaseProps, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql};
+use crate::solution::{Problem, TargetInfo};
+
+/// `8-4-4-4-12` lowercase hex digits, as Direct Connect writes gateway ids.
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
+}
+
+/// Checks a target's settings and turns them into the solution's properties. Problems
+/// carry paths relative to the settings (`network.subnets[1]`).
+pub(super) fn resolve(
+    s: &Settings,
+    t: &TargetInfo,
+) -> Result<BedrockPrivateAccessProps, Vec<Problem>> {
+    let base = t.base.as_path();
+    let mut p: Vec<Problem> = Vec::new();
+    let mut bad = |path: &str, m: String| p.push(Problem::new(path, m));
+    if s.function.code.is_some() && s.function.asset.is_some() {
+        bad(
+            "function.asset",
+            "the function's code comes from code (S3) or from asset (a folder), not both".into(),
+        );
+    }
+    let n = &s.network;
+    if !(16..=28).contains(&n.vpc_cidr.prefix_len()) {
+        bad(
+            "network.vpc_cidr",
+            format!("VPC block {} must be /16 to /28", n.vpc_cidr),
+        );
+    }
+    let azs = match &n.availability_zones {
+        AzSetting::Count(c) => {
+            if *c < 2 {
+                bad(
+                    "network.availability_zones",
+                    format!(
+                        "at least 2 Availability Zones are needed for a highly available endpoint, found {c}"
+                    ),
+                );
+            } else if *c > 6 {
+                bad(
+                    "network.availability_zones",
+                    format!("{c} zones: no region has more than 6"),
+                );
+            }
+            Azs::Count(*c as usize)
+        }
+        AzSetting::Names(names) => {
+            if names.len() < 2 {
+                bad(
+                    "network.availability_zones",
+                    format!(
+                        "at least 2 Availability Zones are needed, found {}",
+                        names.len()
+                    ),
+                );
+            }
+            for (i, z) in names.iter().enumerate() {
+                let ok = z.strip_prefix(t.region.as_str()).is_some_and(|rest| {
+                    rest.len() == 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
+                });
+                if !ok {
+                    bad(
+                        &format!("network.availability_zones[{i}]"),
+                        format!("{z:?} is not a zone of {} (e.g. {}a)", t.region, t.region),
+                    );
+                }
+                if names[..i].contains(z) {
+                    bad(
+                        &format!("network.availability_zones[{i}]"),
+                        format!("zone {z} is listed twice"),
+                    );
+                }
+            }
+            Azs::Named(names.clone())
+        }
+    };
+    let zones = azs.len();
+    let subnets: Vec<Cidr> = match &n.subnets {
+        Some(list) => {
+            if list.len() != zones {
+                bad(
+                    "network.subnets",
+                    format!(
+                        "{} subnets for {zones} Availability Zones: give one subnet per zone",
+                        list.len()
+                    ),
+                );
+            }
+            for (i, c) in list.iter().enumerate() {
+                let path = format!("network.subnets[{i}]");
+                if !n.vpc_cidr.contains(c) {
+                    bad(
+                        &path,
+                        format!("subnet {c} is outside the VPC block {}", n.vpc_cidr),
+                    );
+                } else if c.prefix_len() > 28 {
+                    bad(
+                        &path,
+                        format!("subnet {c} is smaller than /28, the smallest AWS allows"),
+                    );
+                }
+                if let Some(o) = list[..i].iter().find(|o| o.overlaps(c)) {
+                    bad(&path, format!("subnet {c} overlaps subnet {o}"));
+                }
+            }
+            list.clone()
+        }
+        None => {
+            let len = n.subnet_prefix_length;
+            if len > 28 || len < n.vpc_cidr.prefix_len() {
+                bad(
+                    "network.subnet_prefix_length",
+                    format!(
+                        "/{len} subnets do not fit: between /{} (the VPC) and /28",
+                        n.vpc_cidr.prefix_len()
+                    ),
+                );
+                vec![]
+            } else {
+                n.vpc_cidr.carve(zones, len).unwrap_or_else(|e| {
+                    bad("network.subnet_prefix_length", e);
+                    vec![]
+                })
+            }
+        }
+    };
+    if s.bedrock.models.is_empty() {
+        bad(
+            "bedrock.models",
+            "at least one model is needed, e.g. [anthropic.claude-instant-v1]".into(),
+        );
+    }
+    for (i, m) in s.bedrock.models.iter().enumerate() {
+        if s.bedrock.models[..i].contains(m) {
+            bad(
+                &format!("bedrock.models[{i}]"),
+                format!("model {m} is listed twice"),
+            );
+        }
+    }
+    let f = &s.function;
+    if !(128..=10240).contains(&f.memory_mb) {
+        bad(
+            "function.memory_mb",
+            format!("{} MB: Lambda takes 128 to 10240", f.memory_mb),
+        );
+    }
+    if !(1..=900).contains(&f.timeout_seconds) {
+        bad(
+            "function.timeout_seconds",
+            format!("{} s: Lambda takes 1 to 900", f.timeout_seconds),
+        );
+    }
+    let corporate = match &s.corporate_access {
+        None => None,
+        Some(c) => match c.cidr {
+            None => {
+                bad(
+                    "corporate_access.cidr",
+                    "the corporate CIDR block is required".into(),
+                );
+                None
+            }
+            Some(cidr) => {
+                if cidr.overlaps(&n.vpc_cidr) {
+                    bad(
+                        "corporate_access.cidr",
+                        format!(
+                            "corporate block {cidr} overlaps the VPC block {}",
+                            n.vpc_cidr
+                        ),
+                    );
+                }
+                if let Some(id) = &c.direct_connect_gateway_id
+                    && !is_uuid(id)
+                {
+                    bad(
+                        "corporate_access.direct_connect_gateway_id",
+                        format!(
+                            "{id:?} is not a Direct Connect gateway id (a UUID such as 5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40)"
+                        ),
+                    );
+                }
+                let mut principals = Vec::new();
+                for (i, who) in c.principals.iter().enumerate() {
+                    match who.parse::<CorporatePrincipal>() {
+                        Ok(p) => principals.push(p),
+                        Err(m) => bad(&format!("corporate_access.principals[{i}]"), m),
+                    }
+                }
+                Some(CorporateAccess {
+                    cidr,
+                    amazon_side_asn: c.amazon_side_asn,
+                    direct_connect_gateway_id: c.direct_connect_gateway_id.clone(),
+                    dns: c.dns,
+                    principals,
+                })
+            }
+        },
+    };
+    let name_tag = t.name();
+    let database = s.database.as_ref().and_then(|d| {
+        if !d.instance_class.starts_with("db.") {
+            bad("database.instance_class", format!("{:?} is not an RDS instance class such as db.t4g.micro", d.instance_class));
+        }
+        if !(20..=65536).contains(&d.allocated_storage_gb) {
+            bad("database.allocated_storage_gb", format!("{} GB: gp3 storage takes 20 to 65536", d.allocated_storage_gb));
+        }
+        let dn = &d.database_name;
+        if dn.len() > 63 || !dn.starts_with(|c: char| c.is_ascii_alphabetic()) || !dn.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            bad("database.database_name", format!("{dn:?} must start with a letter and hold only letters, digits and _ (at most 63)"));
+        }
+        if d.backup_retention_days > 35 {
+            bad("database.backup_retention_days", format!("{} days: RDS keeps backups 0 to 35 days", d.backup_retention_days));
+        }
+        let mut read = |field: &str, file: &Option<String>, required: bool| match file {
+            None if required => {
+                bad(&format!("database.{field}"), "a file of SQL that makes the products table is required, relative to the blueprint (e.g. sql/products.sql)".into());
+                String::new()
+            }
+            None => String::new(),
+            Some(f) => match std::fs::read_to_string(base.join(f)) {
+                Ok(text) => text,
+                Err(e) => {
+                    bad(&format!("database.{field}"), format!("cannot read {} (relative to the blueprint's folder): {e}", base.join(f).display()));
+                    String::new()
+                }
+            },
+        };
+        let schema = SchemaSql {
+            schema: read("schema", &d.schema, true),
+            seed: read("seed", &d.seed, false),
+        };
+        if schema.schema.len() + schema.seed.len() > SCHEMA_SQL_LIMIT {
+            bad("database.schema", format!("the schema and seed SQL are {} bytes; the template carries at most {SCHEMA_SQL_LIMIT}: load bulk data another way", schema.schema.len() + schema.seed.len()));
+        }
+        let s3_prefix_list = match &d.s3_prefix_list_id {
+            None => {
+                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
+                None
+            }
+            Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m)).ok(),
+        };
+        s3_prefix_list.map(|s3_prefix_list| DatabaseProps {
+            name_tag: name_tag.clone(),
+            instance_class: d.instance_class.clone(),
+            engine_version: d.engine_version.clone(),
+            allocated_storage_gb: d.allocated_storage_gb,
+            database_name: d.database_name.clone(),
+            multi_az: d.multi_az,
+            backup_retention_days: d.backup_retention_days,
+            deletion_protection: d.deletion_protection,
+            schema,
+            s3_prefix_list,
+        })
+    });
+    if !p.is_empty() {
+        return Err(p);
+    }
+    Ok(BedrockPrivateAccessProps {
+        name: name_tag,
+        vpc_cidr: n.vpc_cidr,
+        azs,
+        subnets,
+        models: s.bedrock.models.clone(),
+        endpoint_policy_effect: s.bedrock.endpoint_policy_effect,
+        list_foundation_models: s.bedrock.list_foundation_models,
+        corporate_access: corporate,
+        function: FunctionSettings {
+            runtime: f.runtime.as_str().to_string(),
+            memory_mb: f.memory_mb,
+            timeout_seconds: f.timeout_seconds,
+            log_retention_days: f.log_retention_days.0,
+            s3_code: f.code.as_ref().map(|c| (c.bucket.clone(), c.key.clone())),
+            asset: f.asset.as_ref().map(|dir| AssetCode {
+                label: dir.clone(),
+                dir: base.join(dir),
+            }),
+        },
+        flow_log_retention_days: n.flow_logs.retention_days.map(|d| d.0),
+        database,
+    })
+}
