@@ -11,7 +11,8 @@ package into the data and code perimeter builds on:
                                (ports a protocol needs, RDS engine versions, S3 ACLs and
                                ownership, ...): rule id, description, where they apply
                                and the schema, for the keywords check evaluates
-  src/resources/l1/<svc>.rs    typed L1 property structs for the types in L1_TYPES
+  src/resources/l1/<svc>.rs    typed L1 property structs for every type (L1_TYPES always
+                               built, the others behind the cargo feature l1-<svc>)
 
 Reproducible: the output depends only on the pinned cfn-lint version, which this
 script checks. Run: python3 scripts/distill_schemas.py
@@ -270,13 +271,24 @@ def snake(name):
     s = name.replace("IPv6", "Ipv6").replace("IPv4", "Ipv4").replace(".", "_")
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    s = s.lower()
+    s = re.sub(r"[^a-z0-9_]", "_", s.lower())
+    s = re.sub(r"_+", "_", s).strip("_") or "field"
+    if s[0].isdigit():
+        s = "n" + s
     return s + "_" if s in KEYWORDS else s
+
+
+# Names the generated modules import or Rust's prelude holds: a struct of one of these
+# names gets a suffix.
+RESERVED_TYPES = {"Bool", "Int", "Num", "Str", "Json", "List", "Map", "Value", "ToValue",
+                  "Handle", "ResourceProps", "BTreeMap", "Option", "Some", "None", "Vec",
+                  "String", "Box", "Self", "Result", "Ok", "Err"}
 
 
 def pascal(name):
     """Rust type name: acronym runs become words (VPCEndpoint -> VpcEndpoint)."""
-    return "".join(w.capitalize() for w in snake(name).rstrip("_").split("_") if w)
+    p = "".join(w.capitalize() for w in snake(name).rstrip("_").split("_") if w)
+    return p + "Type" if p in RESERVED_TYPES else p
 
 
 def doc_line(text):
@@ -299,25 +311,34 @@ class Module:
         self.defs = schema.get("definitions", {})
         self.structs = {}  # name -> (schema node, doc)
         self.order = []
+        self.res_name = pascal(type_name.split("::")[-1])
 
     def struct_for(self, name, node, doc=None):
         name = pascal(name)
         if name not in self.structs:
-            self.structs[name] = None  # reserve against recursion
-            self.structs[name] = (node, doc)
+            self.structs[name] = None  # in progress: a field naming it again is untyped
             self.order.append(name)
-            # register nested structs
+            self.types = getattr(self, "types", {})
             for pname, pnode in node.get("properties", {}).items():
-                self.rust_type(pname, pnode)
+                self.types[(name, pname)] = self.rust_type(pname, pnode)
+            self.structs[name] = (node, doc)
         return name
 
-    def rust_type(self, pname, node):
+    def rust_type(self, pname, node, boxed=False):
         if "$ref" in node:
             d = ref_name(node["$ref"])
             target = self.defs.get(d, {})
             if target.get("type") == "object" and "properties" in target:
-                return self.struct_for(d, target, target.get("description"))
-            return self.rust_type(pname, target)
+                name = pascal(d)
+                if name == self.res_name:
+                    name += "Definition"
+                if name in self.structs and self.structs[name] is None and not boxed:
+                    # A definition that contains itself: its value stays untyped there.
+                    return "Json"
+                return self.struct_for(name, target, target.get("description"))
+            if "$ref" in target:
+                return "Json"  # a definition that is only another reference
+            return self.rust_type(pname, target, boxed)
         t = node.get("type")
         if t == "string":
             return "Str"
@@ -328,7 +349,8 @@ class Module:
         if t == "boolean":
             return "Bool"
         if t == "array" and "items" in node:
-            return f"List<{self.rust_type(pname, node['items'])}>"
+            # A list holds its items on the heap: a definition may recur through it.
+            return f"List<{self.rust_type(pname, node['items'], True)}>"
         if t == "object" and node.get("properties"):
             name = pname if pascal(pname) not in self.structs or self.structs[pascal(pname)] and self.structs[pascal(pname)][0] is node else pname + "Object"
             return self.struct_for(name, node, node.get("description"))
@@ -345,10 +367,16 @@ class Module:
         required = set(node.get("required", []))
         read_only = {pointer_to_name(p) for p in self.schema.get("readOnlyProperties", [])} if is_resource else set()
         fields = []
+        seen = set()
         for pname, pnode in sorted(node.get("properties", {}).items()):
             if pname in read_only:
                 continue
-            fields.append((pname, snake(pname), self.rust_type(pname, pnode), pname in required, doc_line(pnode.get("description"))))
+            fname = snake(pname)
+            while fname in seen or fname in ("new", "to_value"):
+                fname += "_"
+            seen.add(fname)
+            rtype = self.types.get((name, pname)) or self.rust_type(pname, pnode)
+            fields.append((pname, fname, rtype, pname in required, doc_line(pnode.get("description"))))
         lines = []
         lines.append(f"/// {doc or name}")
         if is_resource:
@@ -405,7 +433,7 @@ class Module:
 
     def render(self):
         s = self.schema
-        res_name = pascal(self.type_name.split("::")[-1])
+        res_name = self.res_name
         self.struct_for(res_name, {"properties": s.get("properties", {}), "required": s.get("required", [])}, doc_line(s.get("description")))
         # the resource struct must not mark read-only props, others are plain
         out = []
@@ -431,40 +459,71 @@ class Module:
             if cur and cur.get("type") == "object":
                 continue  # GetAtt reaches the leaves (Endpoint.Address), not the object
             attrs.append((name, "List<Str>" if cur and cur.get("type") == "array" else "Str"))
+        # Handle's own methods keep their names.
+        taken = {"reference", "get_att", "logical_id", "new"}
         if attrs:
             out.append("")
             out.append(f"/// The GetAtt attributes of `{self.type_name}`.")
             out.append(f"impl Handle<{res_name}> {{")
+            used = set()
             for name, rt in sorted(attrs):
+                method = snake(name).rstrip("_")
+                while method in taken or method in used or method in KEYWORDS:
+                    method += "_attr"
+                used.add(method)
                 out.append(f"    /// `Fn::GetAtt` `{name}`.")
-                out.append(f"    pub fn {snake(name).rstrip('_')}(&self) -> {rt} {{")
+                out.append(f"    pub fn {method}(&self) -> {rt} {{")
                 out.append(f"        self.get_att(\"{name}\")")
                 out.append("    }")
             out.append("}")
         return res_name, "\n".join(out)
 
 
+def service_of(type_name):
+    """The L1 module (and cargo feature `l1-<module>`) a type is in: `AWS::EC2::VPC` ->
+    `ec2`; another vendor's types get its name first (`Alexa::ASK::Skill` -> `alexa_ask`)."""
+    vendor, svc = type_name.split("::")[:2]
+    name = svc.lower() if vendor == "AWS" else f"{vendor}_{svc}".lower()
+    return re.sub(r"[^a-z0-9_]", "_", name)
+
+
 def generate(schemas):
+    """Typed L1 for every resource type of the schemas, a module per service. The types
+    the built-in solutions use (L1_TYPES) are always built; every other type is behind
+    its service's cargo feature `l1-<service>` (`full`: all of them), so a default build
+    compiles only what it uses."""
     by_service = {}
-    for t in L1_TYPES:
-        svc = t.split("::")[1].lower()
-        by_service.setdefault(svc, []).append(t)
+    # `Module` (a registry module's placeholder) is no resource type of its own.
+    for t in sorted(t for t in schemas if t.count("::") == 2):
+        by_service.setdefault(service_of(t), []).append(t)
     l1_dir = os.path.join(ROOT, "src", "resources", "l1")
     os.makedirs(l1_dir, exist_ok=True)
+    for old in os.listdir(l1_dir):
+        if old.endswith(".rs"):
+            os.remove(os.path.join(l1_dir, old))
+    core = {service_of(t) for t in L1_TYPES}
     mods = []
     for svc, types in sorted(by_service.items()):
+        feature = f"l1-{svc.replace('_', '-')}"
         parts = [
             f"//! Generated by scripts/distill_schemas.py from the cfn-lint {CFN_LINT_VERSION} resource",
             f"//! provider schemas. Do not edit: change the script and run it again.",
-            "#![allow(clippy::all, clippy::pedantic)]",
+            "#![allow(clippy::all, clippy::pedantic, unused_mut)]",
             "",
         ]
         reexports = []
+        used_mods = set()
         for t in types:
             mod_name = snake(t.split("::")[-1])
+            while mod_name in used_mods:
+                mod_name += "_"
+            used_mods.add(mod_name)
             res_name, code = Module(t, schemas[t]).render()
-            reexports.append((mod_name, res_name))
+            gate = "" if t in L1_TYPES else f'#[cfg(feature = "{feature}")]'
+            reexports.append((mod_name, res_name, gate))
             parts.append(f"/// `{t}`")
+            if gate:
+                parts.append(gate)
             parts.append(f"pub mod {mod_name} {{")
             parts.append("    #[allow(unused_imports)]")
             parts.append("    use crate::resources::{Handle, ResourceProps};")
@@ -476,18 +535,42 @@ def generate(schemas):
             parts.append("\n".join(("    " + l) if l else "" for l in code.split("\n")))
             parts.append("}")
             parts.append("")
-        for mod_name, res_name in reexports:
+        names = {}
+        for mod_name, res_name, gate in reexports:
+            names[res_name] = names.get(res_name, 0) + 1
+        for mod_name, res_name, gate in reexports:
+            if names[res_name] > 1:
+                continue  # two types of one name: reached through their modules
+            if gate:
+                parts.append(gate)
             parts.append(f"pub use {mod_name}::{res_name};")
         with open(os.path.join(l1_dir, svc + ".rs"), "w") as f:
             f.write("\n".join(parts) + "\n")
-        mods.append(svc)
+        mods.append((svc, None if svc in core else feature))
     # rustfmt the generated code so `cargo fmt --check` holds for it as for the rest.
-    subprocess.run(["rustfmt", "--edition", "2024", *[os.path.join(l1_dir, m + ".rs") for m in mods]], check=True)
+    subprocess.run(["rustfmt", "--edition", "2024", *[os.path.join(l1_dir, m + ".rs") for m, _ in mods]], check=True)
     with open(os.path.join(l1_dir, "mod.rs"), "w") as f:
-        f.write("//! L1: typed properties for the resource types the constructs use, generated by\n")
-        f.write("//! scripts/distill_schemas.py from the CloudFormation resource provider schemas.\n\n")
-        for m in mods:
+        f.write("//! L1: typed properties for every resource type of the CloudFormation resource provider\n")
+        f.write("//! schemas, generated by scripts/distill_schemas.py. The types the built-in solutions use\n")
+        f.write("//! are always built; the others are behind their service's cargo feature (`l1-<service>`,\n")
+        f.write("//! or `full` for all).\n\n")
+        for m, feature in mods:
+            if feature:
+                f.write(f'#[cfg(feature = "{feature}")]\n')
             f.write(f"pub mod {m};\n")
+    # The features, between markers in Cargo.toml.
+    cargo = os.path.join(ROOT, "Cargo.toml")
+    text = open(cargo).read()
+    start, end = "# l1-features:start (scripts/distill_schemas.py)\n", "# l1-features:end\n"
+    features = sorted({feat for _, feat in mods if feat} | {f"l1-{svc.replace('_', '-')}" for svc in core})
+    block = start + "".join(f"{feat} = []\n" for feat in features)
+    block += "full = [\n" + "".join(f'    "{feat}",\n' for feat in features) + "]\n" + end
+    if start in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.replace("[dependencies]\n", block + "\n[dependencies]\n", 1)
+    open(cargo, "w").write(text)
+    return sum(len(v) for v in by_service.values())
 
 
 def main():
@@ -536,9 +619,10 @@ def main():
     with open(os.path.join(ROOT, "data", "service-rules.json"), "w") as f:
         json.dump(rules, f, sort_keys=True, indent=1)
         f.write("\n")
-    generate(schemas)
+    generated = generate(schemas)
     print(f"distilled {len(rules)} service rules")
-    print(f"distilled {len(schemas)} resource types; generated L1 for {len(L1_TYPES)}")
+    print(f"distilled {len(schemas)} resource types; generated L1 for {generated} "
+          f"({len(L1_TYPES)} always built, the rest behind their services' features)")
 
 
 if __name__ == "__main__":
