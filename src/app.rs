@@ -45,6 +45,12 @@ impl App {
         }
     }
 
+    /// The program's name in help and messages.
+    pub fn named(mut self, name: &str) -> App {
+        self.name = name.to_string();
+        self
+    }
+
     /// Adds a solution.
     pub fn solution<S: Solution>(mut self, s: S) -> App {
         self.solutions = self.solutions.with(s);

@@ -956,3 +956,19 @@ fn corporate_callers_are_simulated_listed_ones_admitted_on_listed_models_only() 
         "{e:?}"
     );
 }
+
+#[test]
+fn the_readmes_rule_table_is_the_rule_list() {
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- rules:start")
+        .expect("the README marks its rule table");
+    let body = &readme[readme[start..].find('\n').unwrap() + start + 1..];
+    let table = &body[..body.find("<!-- rules:end -->").unwrap()];
+    assert_eq!(
+        table,
+        rules::markdown_table(),
+        "the README's rule table is stale: put the output of `perimeter check --rules --format markdown` between its markers"
+    );
+    assert_eq!(table.lines().count(), rules::ALL.len() + 2);
+}

@@ -1,7 +1,7 @@
 //! Reading a blueprint file: YAML into types (unknown keys are errors), then the checks
 //! that span fields, each error naming the file, line, column and field path.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -33,6 +33,10 @@ pub struct Target {
     #[serde(default, skip_serializing_if = "serde_yaml::Value::is_null")]
     #[schemars(with = "serde_json::Value")]
     pub overrides: serde_yaml::Value,
+    /// Tags for every resource of this target's stack that takes tags (beside the
+    /// blueprint's `tags`; these win on the same key).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// Deploy: the stack's name; default `<blueprint>-<target>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stack_name: Option<StackName>,
@@ -47,6 +51,13 @@ pub struct Target {
 }
 
 impl Target {
+    /// The tags of this target's resources: the blueprint's, then its own.
+    pub fn all_tags(&self, blueprint: &BlueprintFile) -> BTreeMap<String, String> {
+        let mut t = blueprint.tags.clone();
+        t.extend(self.tags.clone());
+        t
+    }
+
     /// The stack this target deploys to.
     pub fn stack(&self, blueprint: &str) -> String {
         match &self.stack_name {
@@ -64,6 +75,10 @@ pub struct BlueprintFile {
     pub solution: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Tags for every resource of every target that takes tags (a target's `tags` add
+    /// to them).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// The solution's settings, shared by every target.
     #[serde(default, skip_serializing_if = "serde_yaml::Value::is_null")]
     #[schemars(with = "serde_json::Value")]

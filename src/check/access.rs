@@ -118,6 +118,59 @@ pub struct AccessRow {
     pub declared: bool,
 }
 
+/// An access scenario a solution declares for its targets (see
+/// [`crate::solution::Solution::check_context`]): one caller making one call, how it
+/// reaches the service, and the outcome expected. It runs against the template with the
+/// IAM evaluator, beside the Bedrock rows.
+///
+/// ```
+/// use perimeter::check::{Outcome, Scenario, ScenarioCaller, Via};
+/// let s = Scenario {
+///     name: "the app reads its secret through the endpoint".into(),
+///     caller: ScenarioCaller::Role("AppRole".into()),
+///     action: "secretsmanager:GetSecretValue".into(),
+///     resource: Scenario::reference("AppSecret"),
+///     via: Via::Endpoint,
+///     endpoint: Some("SecretsManagerEndpoint".into()),
+///     expected: Outcome::Allow,
+/// };
+/// assert_eq!(s.resource, "${AppSecret}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    pub name: String,
+    pub caller: ScenarioCaller,
+    /// One action, `service:Name`.
+    pub action: String,
+    /// The resource's ARN; `${Id}` and `${Id.Attr}` name what a template resource's Ref
+    /// and GetAtt resolve to, `${AWS::Region}` and the other pseudo parameters the
+    /// target's.
+    pub resource: String,
+    pub via: Via,
+    /// The endpoint the call goes through (its logical id), for `Via::Endpoint`; default:
+    /// the template's endpoint of the action's service.
+    pub endpoint: Option<String>,
+    pub expected: Outcome,
+}
+
+impl Scenario {
+    /// `${Id}`: what the template resource `Id`'s Ref resolves to.
+    pub fn reference(id: &str) -> String {
+        format!("${{{id}}}")
+    }
+}
+
+/// Who calls in a declared scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioCaller {
+    /// A role of the template, by logical id, with its policies.
+    Role(String),
+    /// Another role of the account, allowed everything by its own policies.
+    OtherRole,
+    /// A principal outside the template (its ARN), allowed everything by its own policies.
+    Principal(String),
+}
+
 /// What the simulation runs against: the roles and endpoints of the template.
 struct World<'a> {
     ctx: &'a Context,
@@ -141,14 +194,15 @@ impl World<'_> {
             self.ctx.partition, self.ctx.region
         )
     }
+    /// The template's endpoint serving `action`: Bedrock's runtime calls go to
+    /// bedrock-runtime, other services to the endpoint named after their prefix.
     fn endpoint_for(&self, action: &str) -> Option<&(&str, String, Option<PolicyDocument>)> {
-        let runtime = action
-            .split_once(':')
-            .is_some_and(|(_, n)| n.starts_with("Invoke") || n.starts_with("Converse"));
-        let wanted = if runtime {
-            "bedrock-runtime"
-        } else {
-            "bedrock"
+        let (prefix, name) = action.split_once(':')?;
+        let wanted = match prefix {
+            "bedrock" if name.starts_with("Invoke") || name.starts_with("Converse") => {
+                "bedrock-runtime"
+            }
+            other => other,
         };
         self.endpoints.iter().find(|(_, s, _)| s == wanted)
     }
@@ -185,6 +239,18 @@ fn bindings(t: &Template, ctx: &Context) -> Bindings {
                 let arn = role_arn(ctx, id);
                 b = b.bind(id, id).bind(&format!("{id}.Arn"), &arn);
             }
+            "AWS::SecretsManager::Secret" => {
+                let arn = format!(
+                    "arn:{}:secretsmanager:{}:{}:secret:{id}-AbCdEf",
+                    ctx.partition, ctx.region, ctx.account
+                );
+                b = b.bind(id, &arn).bind(&format!("{id}.Id"), &arn);
+            }
+            "AWS::S3::Bucket" => {
+                let name = format!("{}-bucket", id.to_ascii_lowercase());
+                let arn = format!("arn:{}:s3:::{name}", ctx.partition);
+                b = b.bind(id, &name).bind(&format!("{id}.Arn"), &arn);
+            }
             _ => b = b.bind(id, id),
         }
     }
@@ -215,13 +281,7 @@ pub fn simulate(
     let eps = inv
         .endpoints
         .iter()
-        .filter_map(|e| {
-            let service = e
-                .service
-                .clone()
-                .filter(|s| s == "bedrock" || s.starts_with("bedrock-"))?;
-            Some((e.id, service, inv.endpoint_policy(e.id).cloned()))
-        })
+        .filter_map(|e| Some((e.id, e.service.clone()?, inv.endpoint_policy(e.id).cloned())))
         .collect();
     let world = World {
         ctx,
@@ -246,7 +306,22 @@ pub fn simulate(
         .filter_map(|r| r.properties.get("Role").and_then(target))
         .find(|r| granted(r));
     let role = function_role.or_else(|| world.identity.keys().copied().find(|r| granted(r)));
-    let mut rows = Vec::new();
+    let mut rows: Vec<AccessRow> = ctx
+        .scenarios
+        .iter()
+        .map(|s| scenario_row(&world, s))
+        .collect();
+    for r in rows.iter().filter(|r| !r.holds) {
+        out.push(Finding::new(
+            rules::ACCESS,
+            None,
+            String::new(),
+            format!(
+                "{}: {} {} on {} via {}: expected {}, got {} ({})",
+                r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
+            ),
+        ));
+    }
     let Some(role) = role else {
         for e in &ctx.expectations {
             out.push(Finding::new(
@@ -270,7 +345,7 @@ pub fn simulate(
             Err(m) => out.push(Finding::on(rules::ACCESS, role, "", m)),
         }
     }
-    for r in rows.iter().filter(|r| !r.holds) {
+    for r in rows.iter().skip(ctx.scenarios.len()).filter(|r| !r.holds) {
         out.push(Finding::on(
             rules::ACCESS,
             role,
@@ -318,6 +393,8 @@ struct Call<'a> {
     action: String,
     resource: String,
     via: Via,
+    /// The endpoint by logical id, instead of the one serving the action.
+    endpoint: Option<&'a str>,
     /// Replace the endpoint policy's Allow statements by Deny.
     flip: bool,
     expected: Outcome,
@@ -325,7 +402,10 @@ struct Call<'a> {
 }
 
 fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
-    let endpoint = w.endpoint_for(&c.action);
+    let endpoint = match c.endpoint {
+        Some(id) => w.endpoints.iter().find(|(e, _, _)| *e == id),
+        None => w.endpoint_for(&c.action),
+    };
     let allow_all = || {
         PolicyDocument::new(vec![
             crate::iam::Statement::new(Effect::Allow, ["*"])
@@ -427,6 +507,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         action: INVOKE.into(),
         resource: resource.into(),
         via,
+        endpoint: None,
         flip,
         expected,
         declared: false,
@@ -571,9 +652,45 @@ fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow,
             action: e.action.clone(),
             resource,
             via: e.via,
+            endpoint: None,
             flip: false,
             expected: e.outcome,
             declared: true,
         },
     ))
+}
+
+/// A solution's own scenario as a row.
+fn scenario_row(w: &World<'_>, s: &Scenario) -> AccessRow {
+    let resource = w
+        .bindings
+        .resolve(&crate::template::Value::Fn(Box::new(
+            crate::template::Intrinsic::Sub {
+                template: s.resource.clone(),
+                variables: None,
+            },
+        )))
+        .unwrap_or_else(|| s.resource.clone());
+    let caller = match &s.caller {
+        ScenarioCaller::Role(id) => Who::Role(id),
+        ScenarioCaller::OtherRole => Who::Other,
+        ScenarioCaller::Principal(arn) => Who::External {
+            arn: arn.clone(),
+            org: None,
+        },
+    };
+    run(
+        w,
+        Call {
+            scenario: s.name.clone(),
+            caller,
+            action: s.action.clone(),
+            resource,
+            via: s.via,
+            endpoint: s.endpoint.as_deref(),
+            flip: false,
+            expected: s.expected,
+            declared: true,
+        },
+    )
 }

@@ -38,7 +38,7 @@ mod text;
 
 use serde::Serialize;
 
-pub use access::{AccessRow, Expectation, Outcome, Via};
+pub use access::{AccessRow, Expectation, Outcome, Scenario, ScenarioCaller, Via};
 pub use rules::{Rule, Severity};
 pub use suppress::Suppression;
 pub use text::{check_text, partition};
@@ -133,6 +133,8 @@ pub struct Context {
     /// Corporate callers the blueprint admits through the endpoint (role ARNs or
     /// organization ids), for the access simulation's corporate rows.
     pub corporate_principals: Vec<String>,
+    /// Access scenarios of the target's solution, run beside the Bedrock rows.
+    pub scenarios: Vec<Scenario>,
     /// The date rules that depend on it (Lambda runtime deprecation) judge at,
     /// `YYYY-MM-DD`: today, unless a test fixes it.
     pub today: String,
@@ -148,6 +150,7 @@ impl Default for Context {
             expectations: vec![],
             known_cidrs: vec![],
             corporate_principals: vec![],
+            scenarios: vec![],
             today: runtime::today(),
         }
     }

@@ -276,6 +276,47 @@ pub fn find(id_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.id == id_or_name || r.name == id_or_name)
 }
 
+/// The family of a rule, by its id's letter.
+pub fn family(id: &str) -> &'static str {
+    match id.as_bytes().first() {
+        Some(b'T') => "template",
+        Some(b'S') => "schema",
+        Some(b'R') => "references",
+        Some(b'Q') => "quotas",
+        Some(b'N') => "network",
+        Some(b'I') => "IAM",
+        Some(b'D') => "data",
+        Some(b'A') => "access",
+        Some(b'C') => "configuration",
+        _ => "other",
+    }
+}
+
+/// The rule table of the README, made from [`ALL`] so the two cannot drift
+/// (`perimeter check --rules --format markdown` prints it; a test compares).
+pub fn markdown_table() -> String {
+    let mut s = String::from(
+        "| rule | name | family | severity | guards against | cfn-lint |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for r in ALL {
+        let theirs = cfn_lint_of(r.id);
+        s.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {} | {} |\n",
+            r.id,
+            r.name,
+            family(r.id),
+            r.severity,
+            r.summary.replace('|', "\\|"),
+            if theirs.is_empty() {
+                String::new()
+            } else {
+                theirs.join(", ")
+            }
+        ));
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

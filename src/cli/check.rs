@@ -18,11 +18,13 @@ use super::inputs;
 use super::output::{out, outln};
 use super::{EXIT_DIFFERENT, EXIT_OK, Sources, fail};
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 pub enum Output {
     Terminal,
     Json,
     Sarif,
+    /// With --rules: the rule table as Markdown.
+    Markdown,
 }
 
 #[derive(clap::Args)]
@@ -96,7 +98,11 @@ fn is_blueprint(text: &str) -> bool {
         && text.lines().any(|l| l.starts_with("solution:"))
 }
 
-fn print_rules() -> i32 {
+fn print_rules(format: Output) -> i32 {
+    if format == Output::Markdown {
+        out!("{}", rules::markdown_table());
+        return EXIT_OK;
+    }
     for r in rules::ALL {
         outln!("{} {:<26} {:<7} {}", r.id, r.name, r.severity, r.summary);
         outln!("     fix: {}", r.fix);
@@ -110,7 +116,7 @@ fn print_rules() -> i32 {
 
 pub fn run(a: &Args, app: &crate::app::App) -> i32 {
     if a.rules {
-        return print_rules();
+        return print_rules(a.format);
     }
     let selection = match selection(a) {
         Ok(s) => s,
@@ -187,6 +193,9 @@ pub fn run(a: &Args, app: &crate::app::App) -> i32 {
         Output::Terminal => render::to_terminal(&reports, Style { color }, a.verbose),
         Output::Json => render::to_json(&reports),
         Output::Sarif => render::to_sarif(&reports),
+        Output::Markdown => {
+            return fail("--format markdown prints the rule table: use it with --rules");
+        }
     };
     out!("{text}");
     let s = render::summary(&reports);

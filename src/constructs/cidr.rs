@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+use super::stack::ConstructError;
 use ipnet::Ipv4Net;
 
 /// A canonical IPv4 CIDR block such as `10.0.0.0/16`.
@@ -40,25 +41,25 @@ impl Cidr {
     }
 
     /// The first `count` blocks of length `prefix` inside this one, in address order.
-    pub fn carve(&self, count: usize, prefix: u8) -> Result<Vec<Cidr>, String> {
+    pub fn carve(&self, count: usize, prefix: u8) -> Result<Vec<Cidr>, ConstructError> {
         if prefix < self.prefix_len() || prefix > 32 {
-            return Err(format!(
+            return Err(ConstructError::Invalid(format!(
                 "cannot carve /{prefix} subnets from {self}: the prefix length must be between {} and 32",
                 self.prefix_len()
-            ));
+            )));
         }
         let subnets: Vec<Cidr> = self
             .0
             .subnets(prefix)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ConstructError::Invalid(e.to_string()))?
             .take(count)
             .map(Cidr)
             .collect();
         if subnets.len() < count {
-            return Err(format!(
+            return Err(ConstructError::Invalid(format!(
                 "{self} holds only {} /{prefix} subnets, {count} needed",
                 subnets.len()
-            ));
+            )));
         }
         Ok(subnets)
     }

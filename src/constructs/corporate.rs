@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use super::cidr::Cidr;
 use super::network::PrivateVpc;
-use super::security_group::{Group, Port, Protocol};
+use super::security_group::{Group, GroupProps, Port, Protocol};
 use super::stack::{ConstructError, Stack};
 use crate::resources::Handle;
 use crate::resources::directconnect::{
@@ -101,10 +101,12 @@ impl CorporateNetwork {
             let group = Group::build(
                 stack,
                 "Resolver",
-                vpc.vpc.reference(),
-                "DNS queries from the corporate network to the inbound resolver",
-                &format!("{name}-resolver"),
-                &rules,
+                GroupProps {
+                    vpc_id: vpc.vpc.reference(),
+                    description: "DNS queries from the corporate network to the inbound resolver",
+                    name_tag: &format!("{name}-resolver"),
+                    ingress: rules,
+                },
             )?;
             let addresses: Vec<Ipv4Addr> = subnets.iter().map(|s| resolver_address(*s)).collect();
             let requests = vpc

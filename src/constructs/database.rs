@@ -4,7 +4,7 @@
 //! created or updated.
 
 use super::network::PrivateVpc;
-use super::security_group::{Group, Port, PrefixListId};
+use super::security_group::{Group, GroupProps, Port, PrefixListId};
 use super::stack::{Attributes, ConstructError, Stack};
 use crate::resources::rds::{DbInstance, DbSubnetGroup, db_instance, db_subnet_group};
 use crate::resources::{Handle, Raw, RawResource};
@@ -108,10 +108,12 @@ impl Database {
         let group = Group::build(
             stack,
             id,
-            vpc.vpc.reference(),
-            "Database: PostgreSQL from the workload only",
-            &format!("{}-db", p.name_tag),
-            &[],
+            GroupProps {
+                vpc_id: vpc.vpc.reference(),
+                description: "Database: PostgreSQL from the workload only",
+                name_tag: &format!("{}-db", p.name_tag),
+                ingress: vec![],
+            },
         )?;
         client.connect(
             stack,

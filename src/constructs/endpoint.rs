@@ -9,11 +9,6 @@ use crate::resources::Handle;
 use crate::resources::ec2::{VpcEndpoint, vpc_endpoint};
 use crate::template::typed::{List, fns};
 
-/// Adds an interface endpoint for `service` (`bedrock-runtime`, `secretsmanager`, ...)
-/// in every subnet of the VPC, behind `group`, with private DNS on.
-///
-/// The service name is built from the stack's region, so one template serves every
-/// region it is deployed to.
 fn check_service(service: &str) -> Result<(), ConstructError> {
     if service.is_empty()
         || !service
@@ -27,17 +22,37 @@ fn check_service(service: &str) -> Result<(), ConstructError> {
     Ok(())
 }
 
+/// An interface endpoint's service, group, policy and Name tag.
+#[derive(Debug, Clone)]
+pub struct InterfaceEndpoint<'a> {
+    /// The service's short name: `bedrock-runtime`, `secretsmanager`, `ssm`...
+    pub service: &'a str,
+    /// The security group in front of the endpoint.
+    pub group: &'a Group,
+    /// Who may do what through it; `None`: the default full-access policy.
+    pub policy: Option<PolicyDocument>,
+    pub name_tag: &'a str,
+}
+
+/// Adds an interface endpoint for `service` (`bedrock-runtime`, `secretsmanager`, ...)
+/// in every subnet of the VPC, behind `group`, with private DNS on.
+///
+/// The service name is built from the stack's region, so one template serves every
+/// region it is deployed to.
 pub fn interface_endpoint(
     stack: &mut Stack,
     id: &str,
-    service: &str,
     vpc: &PrivateVpc,
-    group: &Group,
-    policy: Option<PolicyDocument>,
-    name_tag: &str,
+    e: InterfaceEndpoint<'_>,
 ) -> Result<Handle<VpcEndpoint>, ConstructError> {
+    let InterfaceEndpoint {
+        service,
+        group,
+        policy,
+        name_tag,
+    } = e;
     check_service(service)?;
-    let mut e = VpcEndpoint::new(vpc.vpc.reference())
+    let mut endpoint = VpcEndpoint::new(vpc.vpc.reference())
         .service_name(fns::sub(&format!(
             "com.amazonaws.${{AWS::Region}}.{service}"
         )))
@@ -47,9 +62,9 @@ pub fn interface_endpoint(
         .security_group_ids(List::Items(vec![group.group_id()]))
         .tags(vec![vpc_endpoint::Tag::new("Name", name_tag)]);
     if let Some(p) = policy {
-        e = e.policy_document(p);
+        endpoint = endpoint.policy_document(p);
     }
-    stack.add(id, e)
+    stack.add(id, endpoint)
 }
 
 /// Adds a gateway endpoint for `service` (`s3` or `dynamodb`) on every private route

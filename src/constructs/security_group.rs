@@ -59,6 +59,18 @@ impl fmt::Display for Port {
     }
 }
 
+/// What a security group is built from.
+#[derive(Debug, Clone)]
+pub struct GroupProps<'a> {
+    pub vpc_id: Str,
+    /// The group's description (it cannot change without replacing the group).
+    pub description: &'a str,
+    /// Its Name tag.
+    pub name_tag: &'a str,
+    /// Inbound rules from CIDR blocks: block, port and the rule's description.
+    pub ingress: Vec<(Cidr, Port, String)>,
+}
+
 /// A security group in a stack, known by a short name (`Workload`, `Endpoint`).
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -76,14 +88,29 @@ impl Group {
     /// CloudFormation gives a group without egress rules an allow-all egress rule; a
     /// rule that matches nothing (ICMP type 252 code 86 to 255.255.255.255/32, as the
     /// CDK writes it) removes it.
+    ///
+    /// ```
+    /// use perimeter::constructs::{Group, GroupProps, Port, Stack};
+    /// let mut stack = Stack::new("demo");
+    /// let app = Group::build(&mut stack, "App", GroupProps {
+    ///     vpc_id: "vpc-0123456789abcdef0".into(),
+    ///     description: "The application",
+    ///     name_tag: "demo-app",
+    ///     ingress: vec![("10.0.0.0/16".parse().unwrap(), Port::tcp(443), "HTTPS from the VPC".into())],
+    /// }).unwrap();
+    /// assert_eq!(app.handle.logical_id().as_str(), "AppSecurityGroup");
+    /// ```
     pub fn build(
         stack: &mut Stack,
         name: &str,
-        vpc_id: Str,
-        description: &str,
-        tag: &str,
-        cidr_ingress: &[(Cidr, Port, String)],
+        p: GroupProps<'_>,
     ) -> Result<Group, ConstructError> {
+        let GroupProps {
+            vpc_id,
+            description,
+            name_tag: tag,
+            ingress: cidr_ingress,
+        } = p;
         let ingress: Vec<security_group::Ingress> = cidr_ingress
             .iter()
             .map(|(cidr, port, desc)| {

@@ -3,8 +3,10 @@
 
 use crate::assets::{Planned, Source};
 use crate::resources::{Handle, Raw, RawResource, ResourceProps};
-use crate::template::typed::{Str, ToValue};
-use crate::template::{LogicalId, Output, Resource, ResourceType, Template, Value};
+use std::collections::BTreeMap;
+
+use crate::template::typed::{Cond, Str, ToValue};
+use crate::template::{LogicalId, Output, Parameter, Resource, ResourceType, Template, Value};
 
 /// Why a construct could not be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -27,6 +29,8 @@ pub enum ConstructError {
 #[derive(Debug, Clone, Default)]
 pub struct Attributes {
     pub depends_on: Vec<LogicalId>,
+    /// A condition of the stack ([`Stack::condition`]) the resource exists under.
+    pub condition: Option<String>,
     pub deletion_policy: Option<&'static str>,
     pub update_replace_policy: Option<&'static str>,
     pub metadata: Option<Value>,
@@ -49,6 +53,8 @@ pub struct Stack {
     template: Template,
     /// Function code the template names by key, for deploy to build and upload.
     assets: Vec<Planned>,
+    /// Tags every resource that takes tags gets, by key.
+    tags: BTreeMap<String, String>,
 }
 
 impl Stack {
@@ -60,6 +66,106 @@ impl Stack {
                 ..Template::default()
             },
             assets: Vec::new(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a parameter; returns its `Ref`.
+    ///
+    /// ```
+    /// use perimeter::constructs::Stack;
+    /// use perimeter::template::{Parameter, ParameterType};
+    /// let mut stack = Stack::new("demo");
+    /// let env = stack.parameter("Environment", Parameter::new(ParameterType::String)).unwrap();
+    /// assert!(stack.parameter("Environment", Parameter::new(ParameterType::String)).is_err());
+    /// # let _ = env;
+    /// ```
+    pub fn parameter(&mut self, id: &str, p: Parameter) -> Result<Str, ConstructError> {
+        let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        if self.template.parameters.contains_key(id) {
+            return Err(ConstructError::DuplicateId(id.to_string()));
+        }
+        self.template.parameters.insert(id.to_string(), p);
+        Ok(Str::reference(id))
+    }
+
+    /// Adds a condition (`Fn::Equals`, `Fn::And`, ...); returns its name, for a
+    /// resource's [`Attributes::condition`] or `Fn::If`.
+    pub fn condition(&mut self, id: &str, expression: Cond) -> Result<String, ConstructError> {
+        let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        if self.template.conditions.contains_key(id) {
+            return Err(ConstructError::DuplicateId(id.to_string()));
+        }
+        self.template
+            .conditions
+            .insert(id.to_string(), expression.to_value());
+        Ok(id.to_string())
+    }
+
+    /// Tags every resource of the stack whose type takes tags (its schema has a `Tags`
+    /// property, a list of Key/Value or a map), when the template is made; a resource's
+    /// own tag of the same key wins.
+    ///
+    /// ```
+    /// use perimeter::constructs::Stack;
+    /// use perimeter::resources::{ec2::Vpc, logs::LogGroup};
+    /// let mut stack = Stack::new("demo");
+    /// stack.add("Vpc", Vpc::new().cidr_block("10.0.0.0/16")).unwrap();
+    /// stack.add("Logs", LogGroup::new()).unwrap();
+    /// stack.tag("stage", "prod");
+    /// let t = stack.into_template();
+    /// assert!(t.to_json().contains(r#""Key": "stage""#));
+    /// ```
+    pub fn tag(&mut self, key: &str, value: &str) {
+        self.tags.insert(key.to_string(), value.to_string());
+    }
+
+    /// The stack's tags onto every resource that takes them.
+    fn apply_tags(&mut self) {
+        if self.tags.is_empty() {
+            return;
+        }
+        for r in self.template.resources.values_mut() {
+            let Some(facts) = crate::resources::facts::lookup(r.resource_type.as_str()) else {
+                continue;
+            };
+            let Some(node) = facts.property("Tags") else {
+                continue;
+            };
+            let is_list = node.t.as_ref().and_then(|t| t.as_str()) == Some("array");
+            match r.properties.get_mut("Tags") {
+                Some(Value::List(items)) if is_list => {
+                    let own: Vec<String> = items
+                        .iter()
+                        .filter_map(|i| i.as_map()?.get("Key")?.as_str().map(str::to_string))
+                        .collect();
+                    for (k, v) in &self.tags {
+                        if !own.contains(k) {
+                            items.push(tag_entry(k, v));
+                        }
+                    }
+                }
+                Some(Value::Map(m)) if !is_list => {
+                    for (k, v) in &self.tags {
+                        m.entry(k.clone())
+                            .or_insert_with(|| Value::from(v.as_str()));
+                    }
+                }
+                // Tags written by a function (Fn::If, ...) are the resource's own.
+                Some(_) => {}
+                None if is_list => {
+                    let items = self.tags.iter().map(|(k, v)| tag_entry(k, v)).collect();
+                    r.properties.insert("Tags".into(), Value::List(items));
+                }
+                None => {
+                    let m = self
+                        .tags
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+                        .collect();
+                    r.properties.insert("Tags".into(), Value::Map(m));
+                }
+            }
         }
     }
 
@@ -92,6 +198,7 @@ impl Stack {
             r.properties = m;
         }
         r.depends_on = attrs.depends_on.into_iter().collect();
+        r.condition = attrs.condition;
         r.deletion_policy = attrs.deletion_policy.map(Value::from);
         r.update_replace_policy = attrs.update_replace_policy.map(Value::from);
         r.metadata = attrs.metadata;
@@ -177,11 +284,19 @@ impl Stack {
     }
 
     pub fn into_template(self) -> Template {
-        self.template
+        self.into_parts().0
     }
 
     /// The template and the assets it names.
-    pub fn into_parts(self) -> (Template, Vec<Planned>) {
+    pub fn into_parts(mut self) -> (Template, Vec<Planned>) {
+        self.apply_tags();
         (self.template, self.assets)
     }
+}
+
+fn tag_entry(key: &str, value: &str) -> Value {
+    Value::Map(BTreeMap::from([
+        ("Key".to_string(), Value::from(key)),
+        ("Value".to_string(), Value::from(value)),
+    ]))
 }

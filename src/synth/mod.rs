@@ -103,7 +103,11 @@ pub fn each_artifact(
                 target: target.name.to_string(),
                 source,
             };
-            let (template, assets) = props.build().map_err(build_err)?.into_parts();
+            let mut stack = props.build().map_err(build_err)?;
+            for (k, v) in target.all_tags(&b.spec) {
+                stack.tag(&k, &v);
+            }
+            let (template, assets) = stack.into_parts();
             let body = template.emit(opts.format);
             // A template CloudFormation would refuse is not written.
             let mut found = Vec::new();

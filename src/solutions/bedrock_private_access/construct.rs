@@ -11,8 +11,8 @@ use crate::assets::Source;
 use crate::constructs::database::PORT;
 use crate::constructs::{
     Attributes, Azs, Cidr, Code, ConstructError, CorporateNetwork, CorporateNetworkProps, Database,
-    DatabaseProps, FlowLogs, Group, ModelId, Port, PrivateVpc, PrivateVpcProps, Stack, VpcFunction,
-    VpcFunctionProps, gateway_endpoint, interface_endpoint,
+    DatabaseProps, FlowLogs, Group, GroupProps, InterfaceEndpoint, ModelId, Port, PrivateVpc,
+    PrivateVpcProps, Stack, VpcFunction, VpcFunctionProps, gateway_endpoint, interface_endpoint,
 };
 use crate::iam::{
     ConditionOperator, Effect, Op, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
@@ -244,10 +244,12 @@ impl BedrockPrivateAccess {
         let workload = Group::build(
             stack,
             "Workload",
-            vpc.vpc.reference(),
-            "Workload (Lambda function)",
-            &format!("{}-workload", p.name),
-            &[],
+            GroupProps {
+                vpc_id: vpc.vpc.reference(),
+                description: "Workload (Lambda function)",
+                name_tag: &format!("{}-workload", p.name),
+                ingress: vec![],
+            },
         )?;
         let corporate: Vec<(Cidr, Port, String)> = p
             .corporate_access
@@ -263,10 +265,12 @@ impl BedrockPrivateAccess {
         let endpoint_sg = Group::build(
             stack,
             "Endpoint",
-            vpc.vpc.reference(),
-            "Allow TLS for VPC Endpoint",
-            &format!("{}-endpoints", p.name),
-            &corporate,
+            GroupProps {
+                vpc_id: vpc.vpc.reference(),
+                description: "Allow TLS for VPC Endpoint",
+                name_tag: &format!("{}-endpoints", p.name),
+                ingress: corporate,
+            },
         )?;
         workload.connect(
             stack,
@@ -640,11 +644,13 @@ impl GrantContext<'_> {
         let endpoint = interface_endpoint(
             stack,
             g.endpoint_id,
-            g.service,
             self.vpc,
-            self.group,
-            Some(PolicyDocument::new(statements)),
-            &format!("{}-{}", self.name, g.service),
+            InterfaceEndpoint {
+                service: g.service,
+                group: self.group,
+                policy: Some(PolicyDocument::new(statements)),
+                name_tag: &format!("{}-{}", self.name, g.service),
+            },
         )?;
         let identity_stmt = through(identity_stmt, &endpoint);
         Ok((endpoint, identity_stmt))

@@ -133,7 +133,7 @@ pub(super) fn resolve(
                 vec![]
             } else {
                 n.vpc_cidr.carve(zones, len).unwrap_or_else(|e| {
-                    bad("network.subnet_prefix_length", e);
+                    bad("network.subnet_prefix_length", e.to_string());
                     vec![]
                 })
             }
