@@ -18,6 +18,7 @@ pub mod constructs;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diff;
+pub mod error;
 pub mod iam;
 pub mod init;
 pub mod io_error;

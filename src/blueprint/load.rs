@@ -363,7 +363,7 @@ fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
     for (i, e) in spec.check.expect.iter().enumerate() {
         let path = format!("check.expect[{i}]");
         if let Err(m) = e.action.parse::<Action>() {
-            bad(format!("{path}.action"), m);
+            bad(format!("{path}.action"), m.to_string());
         } else if e.action.contains(['*', '?']) {
             bad(
                 format!("{path}.action"),
@@ -376,7 +376,7 @@ fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
         if let Some(m) = &e.model
             && let Err(msg) = m.parse::<ModelId>()
         {
-            bad(format!("{path}.model"), msg);
+            bad(format!("{path}.model"), msg.to_string());
         }
         targets(&path, &e.targets, bad);
     }

@@ -16,7 +16,7 @@ pub use types::{
     AccountId, AzSetting, FlowLogsSetting, Name, Region, RetentionDays, RoleArn, StackName, regions,
 };
 /// The blueprint files (`*.yaml`, `*.yml`) directly in `dir`, sorted by name.
-pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, crate::error::Invalid> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| crate::io_error::IoError::new("list", dir, e).to_string())?;
     let mut files: Vec<std::path::PathBuf> = entries
@@ -34,7 +34,8 @@ pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String
             return Err(format!(
                 "{}: two blueprint files are named {stem}; names must be unique",
                 dir.display()
-            ));
+            )
+            .into());
         }
     }
     Ok(files)

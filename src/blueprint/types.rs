@@ -57,7 +57,7 @@ macro_rules! string_type {
 /// unquoted digits as a number and drops leading zeros).
 struct StrVisitor<T>(std::marker::PhantomData<T>);
 
-impl<T: FromStr<Err = String>> Visitor<'_> for StrVisitor<T> {
+impl<T: FromStr<Err = crate::error::Invalid>> Visitor<'_> for StrVisitor<T> {
     type Value = T;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string")
@@ -82,19 +82,22 @@ string_type!(
 );
 
 impl FromStr for Name {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok = (1..=63).contains(&s.len())
-            && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(Name(s.to_string()))
-        } else {
-            Err(format!(
-                "{s:?} must be 1-63 lowercase letters, digits or '-', starting with a letter"
-            ))
-        }
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        let r: Result<Self, String> = {
+            let ok = (1..=63).contains(&s.len())
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if ok {
+                Ok(Name(s.to_string()))
+            } else {
+                Err(format!(
+                    "{s:?} must be 1-63 lowercase letters, digits or '-', starting with a letter"
+                ))
+            }
+        };
+        r.map_err(crate::error::Invalid::from)
     }
 }
 
@@ -105,16 +108,22 @@ string_type!(
 );
 
 impl FromStr for AccountId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
-            Ok(AccountId(s.to_string()))
-        } else {
-            Err(format!(
-                "expected a 12-digit AWS account id, found {s:?} ({} characters)",
-                s.chars().count()
-            ))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        {
+            let r: Result<Self, String> = {
+                if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+                    Ok(AccountId(s.to_string()))
+                } else {
+                    Err(format!(
+                        "expected a 12-digit AWS account id, found {s:?} ({} characters)",
+                        s.chars().count()
+                    ))
+                }
+            };
+            r
         }
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -125,20 +134,23 @@ string_type!(
 );
 
 impl FromStr for Region {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if regions().any(|r| r == s) {
-            return Ok(Region(s.to_string()));
-        }
-        // Suggest the closest known names by shared prefix.
-        let stem = s.rsplit_once('-').map_or(s, |(a, _)| a);
-        let near: Vec<&str> = regions().filter(|r| r.starts_with(stem)).take(4).collect();
-        let hint = if near.is_empty() {
-            String::new()
-        } else {
-            format!("; did you mean {}?", near.join(", "))
-        };
-        Err(format!("unknown AWS region {s:?}{hint}"))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
+            if regions().any(|r| r == s) {
+                return Ok(Region(s.to_string()));
+            }
+            // Suggest the closest known names by shared prefix.
+            let stem = s.rsplit_once('-').map_or(s, |(a, _)| a);
+            let near: Vec<&str> = regions().filter(|r| r.starts_with(stem)).take(4).collect();
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", near.join(", "))
+            };
+            Err(format!("unknown AWS region {s:?}{hint}"))
+        })()
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -321,18 +333,24 @@ string_type!(
 );
 
 impl FromStr for StackName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok = (1..=128).contains(&s.len())
-            && s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if ok {
-            Ok(StackName(s.to_string()))
-        } else {
-            Err(format!(
-                "{s:?} is not a stack name: a letter, then up to 127 letters, digits or '-'"
-            ))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        {
+            let r: Result<Self, String> = {
+                let ok = (1..=128).contains(&s.len())
+                    && s.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                if ok {
+                    Ok(StackName(s.to_string()))
+                } else {
+                    Err(format!(
+                        "{s:?} is not a stack name: a letter, then up to 127 letters, digits or '-'"
+                    ))
+                }
+            };
+            r
         }
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -343,26 +361,29 @@ string_type!(
 );
 
 impl FromStr for RoleArn {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = s.splitn(6, ':').collect();
-        let ok = parts.len() == 6
-            && parts[0] == "arn"
-            && parts[1].starts_with("aws")
-            && parts[2] == "iam"
-            && parts[3].is_empty()
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|b| b.is_ascii_digit())
-            && parts[5]
-                .strip_prefix("role/")
-                .is_some_and(|n| !n.is_empty());
-        if ok {
-            Ok(RoleArn(s.to_string()))
-        } else {
-            Err(format!(
-                "{s:?} is not a role ARN: expected arn:aws:iam::<12-digit account>:role/<name>"
-            ))
-        }
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        let r: Result<Self, String> = {
+            let parts: Vec<&str> = s.splitn(6, ':').collect();
+            let ok = parts.len() == 6
+                && parts[0] == "arn"
+                && parts[1].starts_with("aws")
+                && parts[2] == "iam"
+                && parts[3].is_empty()
+                && parts[4].len() == 12
+                && parts[4].bytes().all(|b| b.is_ascii_digit())
+                && parts[5]
+                    .strip_prefix("role/")
+                    .is_some_and(|n| !n.is_empty());
+            if ok {
+                Ok(RoleArn(s.to_string()))
+            } else {
+                Err(format!(
+                    "{s:?} is not a role ARN: expected arn:aws:iam::<12-digit account>:role/<name>"
+                ))
+            }
+        };
+        r.map_err(crate::error::Invalid::from)
     }
 }
 

@@ -16,7 +16,7 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
                 if !matches!(p.doc, Value::Fn(_)) && !has_if(p.doc) {
                     // The grammar's errors start with where in the document they are
                     // (`Statement[2].Resource[0]: ...`): the finding points there.
-                    let inner = e.split_once(": ").map(|(at, _)| at).filter(|at| {
+                    let inner = e.message().split_once(": ").map(|(at, _)| at).filter(|at| {
                         at.starts_with("Statement") && !matches!(p.doc, Value::String(_))
                     });
                     let path = match inner {

@@ -253,7 +253,7 @@ pub struct PolicyAt<'a> {
     pub roles: Vec<&'a str>,
     pub doc: &'a Value,
     /// The document read as a policy, or why it is none.
-    pub parsed: Result<PolicyDocument, String>,
+    pub parsed: Result<PolicyDocument, crate::error::Invalid>,
 }
 
 /// What the rules and the simulation read, collected once per check.

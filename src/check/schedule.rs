@@ -32,7 +32,11 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
 /// assert!(expression("cron(0 12 * * ? *)").is_ok());
 /// assert!(expression("cron(0 12 1 * MON *)").is_err());
 /// ```
-pub fn expression(e: &str) -> Result<(), String> {
+pub fn expression(e: &str) -> Result<(), crate::error::Invalid> {
+    read(e).map_err(crate::error::Invalid::from)
+}
+
+fn read(e: &str) -> Result<(), String> {
     if let Some(body) = e.strip_prefix("rate(").and_then(|b| b.strip_suffix(')')) {
         let parts: Vec<&str> = body.split(' ').collect();
         let [value, unit] = parts.as_slice() else {

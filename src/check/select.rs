@@ -16,15 +16,21 @@ pub enum Profile {
 }
 
 impl std::str::FromStr for Profile {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Profile, String> {
-        match s {
-            "baseline" => Ok(Profile::Baseline),
-            "private" => Ok(Profile::Private),
-            other => Err(format!(
-                "unknown profile {other:?}: expected baseline or private"
-            )),
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Profile, crate::error::Invalid> {
+        {
+            let r: Result<Profile, String> = {
+                match s {
+                    "baseline" => Ok(Profile::Baseline),
+                    "private" => Ok(Profile::Private),
+                    other => Err(format!(
+                        "unknown profile {other:?}: expected baseline or private"
+                    )),
+                }
+            };
+            r
         }
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -60,7 +66,15 @@ pub struct Selection {
 
 impl Selection {
     /// A selection from a profile, family names (or letters) and rule ids (or names).
-    pub fn new(profile: Profile, only: &[String], ignore: &[String]) -> Result<Selection, String> {
+    pub fn new(
+        profile: Profile,
+        only: &[String],
+        ignore: &[String],
+    ) -> Result<Selection, crate::error::Invalid> {
+        Selection::read(profile, only, ignore).map_err(crate::error::Invalid::from)
+    }
+
+    fn read(profile: Profile, only: &[String], ignore: &[String]) -> Result<Selection, String> {
         let only = only
             .iter()
             .map(|f| {

@@ -88,7 +88,7 @@ fn selection(a: &Args) -> Result<Selection, String> {
     };
     let only = if a.only.is_empty() { &c.only } else { &a.only };
     let ignore: Vec<String> = c.ignore.iter().chain(&a.ignore).cloned().collect();
-    Selection::new(profile, only, &ignore)
+    Selection::new(profile, only, &ignore).map_err(String::from)
 }
 
 /// A blueprint has a top-level `solution:` key, which no template section is named (a

@@ -101,7 +101,7 @@ impl Sources {
                         .unwrap_or_else(|_| ".".into())
                 )));
             }
-            blueprint::discover(&self.blueprints).map_err(|e| fail(&e))?
+            blueprint::discover(&self.blueprints).map_err(|e| fail(&e.to_string()))?
         } else {
             self.files.clone()
         };

@@ -66,18 +66,21 @@ impl Cidr {
 }
 
 impl FromStr for Cidr {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let net: Ipv4Net = s
-            .parse()
-            .map_err(|_| format!("{s:?} is not an IPv4 CIDR block such as 10.0.0.0/16"))?;
-        if net.addr() != net.network() {
-            return Err(format!(
-                "{s:?} has host bits set; did you mean {}?",
-                net.trunc()
-            ));
-        }
-        Ok(Cidr(net))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
+            let net: Ipv4Net = s
+                .parse()
+                .map_err(|_| format!("{s:?} is not an IPv4 CIDR block such as 10.0.0.0/16"))?;
+            if net.addr() != net.network() {
+                return Err(format!(
+                    "{s:?} has host bits set; did you mean {}?",
+                    net.trunc()
+                ));
+            }
+            Ok(Cidr(net))
+        })()
+        .map_err(crate::error::Invalid::from)
     }
 }
 

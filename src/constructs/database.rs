@@ -189,7 +189,7 @@ impl Database {
             )));
         }
         let raw = RawResource::new("Custom::DatabaseSchema")
-            .map_err(ConstructError::Invalid)?
+            .map_err(ConstructError::from)?
             .set("ServiceToken", service_token.to_value())
             .set("ServiceTimeout", Value::from(timeout_seconds as i64))
             .set("Schema", Value::from(sql.schema.as_str()))

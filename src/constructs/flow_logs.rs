@@ -43,7 +43,7 @@ impl FlowLogs {
         // this account.
         let trust = PolicyDocument::new(vec![
             Statement::new(Effect::Allow, ["sts:AssumeRole"])
-                .map_err(ConstructError::Invalid)?
+                .map_err(ConstructError::from)?
                 .principal(Principal::service("vpc-flow-logs.amazonaws.com"))
                 .condition(
                     ConditionOperator::new(Op::StringEquals),
@@ -67,7 +67,7 @@ impl FlowLogs {
                     "logs:DescribeLogStreams",
                 ],
             )
-            .map_err(ConstructError::Invalid)?
+            .map_err(ConstructError::from)?
             .sid("WriteFlowLogGroup")
             .resource(log_group.arn()),
         ]);

@@ -92,10 +92,10 @@ impl VpcFunction {
 
         let trust = PolicyDocument::new(vec![
             Statement::new(Effect::Allow, ["sts:AssumeRole"])
-                .map_err(ConstructError::Invalid)?
+                .map_err(ConstructError::from)?
                 .principal(Principal::service("lambda.amazonaws.com")),
         ]);
-        let any: Arn = "*".parse().map_err(ConstructError::Invalid)?;
+        let any: Arn = "*".parse().map_err(ConstructError::from)?;
         let eni = PolicyDocument::new(vec![
             // These actions take no resource-level permissions: Resource must be "*".
             Statement::new(
@@ -108,13 +108,13 @@ impl VpcFunction {
                     "ec2:UnassignPrivateIpAddresses",
                 ],
             )
-            .map_err(ConstructError::Invalid)?
+            .map_err(ConstructError::from)?
             .sid("VpcNetworkInterfaces")
             .resource(any),
         ]);
         let logs = PolicyDocument::new(vec![
             Statement::new(Effect::Allow, ["logs:CreateLogStream", "logs:PutLogEvents"])
-                .map_err(ConstructError::Invalid)?
+                .map_err(ConstructError::from)?
                 .sid("WriteOwnLogGroup")
                 .resource(log_group.arn()),
         ]);

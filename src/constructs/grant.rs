@@ -25,7 +25,7 @@ impl Grant<'_> {
     /// The grant as an identity policy's statement.
     pub fn statement(&self) -> Result<Statement, ConstructError> {
         let mut s = Statement::new(Effect::Allow, self.actions.iter().copied())
-            .map_err(ConstructError::Invalid)?
+            .map_err(ConstructError::from)?
             .sid(self.sid);
         if self.resources.is_empty() {
             return Err(ConstructError::Invalid(format!(
@@ -92,7 +92,7 @@ pub fn admit(
     resources: Vec<ResourceEntry>,
 ) -> Result<Statement, ConstructError> {
     let mut s = Statement::new(Effect::Allow, actions.iter().copied())
-        .map_err(ConstructError::Invalid)?
+        .map_err(ConstructError::from)?
         .sid(sid)
         .principal(Principal::aws(principal));
     for r in resources {

@@ -32,8 +32,8 @@ impl ModelId {
 }
 
 impl FromStr for ModelId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
         let ok = s.len() <= 128
             && s.split_once('.').is_some_and(|(provider, model)| {
                 !provider.is_empty()
@@ -53,7 +53,8 @@ impl FromStr for ModelId {
         } else {
             Err(format!(
                 "{s:?} is not a Bedrock model id such as anthropic.claude-instant-v1 (provider.model[:version])"
-            ))
+            )
+            .into())
         }
     }
 }

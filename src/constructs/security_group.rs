@@ -208,18 +208,24 @@ impl PrefixListId {
 }
 
 impl std::str::FromStr for PrefixListId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.strip_prefix("pl-") {
-            Some(h)
-                if (8..=17).contains(&h.len())
-                    && h.bytes()
-                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
-            {
-                Ok(PrefixListId(s.to_string()))
-            }
-            _ => Err(format!("{s:?} is not a prefix list id such as pl-63a5400a")),
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        {
+            let r: Result<Self, String> = {
+                match s.strip_prefix("pl-") {
+                    Some(h)
+                        if (8..=17).contains(&h.len())
+                            && h.bytes()
+                                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
+                    {
+                        Ok(PrefixListId(s.to_string()))
+                    }
+                    _ => Err(format!("{s:?} is not a prefix list id such as pl-63a5400a")),
+                }
+            };
+            r
         }
+        .map_err(crate::error::Invalid::from)
     }
 }
 

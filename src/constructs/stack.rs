@@ -25,6 +25,12 @@ pub enum ConstructError {
     Invalid(String),
 }
 
+impl From<crate::error::Invalid> for ConstructError {
+    fn from(e: crate::error::Invalid) -> ConstructError {
+        ConstructError::Invalid(e.into())
+    }
+}
+
 /// Resource attributes besides the properties.
 #[derive(Debug, Clone, Default)]
 pub struct Attributes {
@@ -81,7 +87,9 @@ impl Stack {
     /// # let _ = env;
     /// ```
     pub fn parameter(&mut self, id: &str, p: Parameter) -> Result<Str, ConstructError> {
-        let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        let _: LogicalId = id
+            .parse()
+            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
         if self.template.parameters.contains_key(id) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }
@@ -92,7 +100,9 @@ impl Stack {
     /// Adds a condition (`Fn::Equals`, `Fn::And`, ...); returns its name, for a
     /// resource's [`Attributes::condition`] or `Fn::If`.
     pub fn condition(&mut self, id: &str, expression: Cond) -> Result<String, ConstructError> {
-        let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        let _: LogicalId = id
+            .parse()
+            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
         if self.template.conditions.contains_key(id) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }
@@ -183,7 +193,9 @@ impl Stack {
     }
 
     fn new_id(&self, id: &str) -> Result<LogicalId, ConstructError> {
-        let lid: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        let lid: LogicalId = id
+            .parse()
+            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
         if self.template.resources.contains_key(&lid) || self.template.outputs.contains_key(id) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }
@@ -259,7 +271,9 @@ impl Stack {
         value: Str,
         export: bool,
     ) -> Result<(), ConstructError> {
-        let _: LogicalId = id.parse().map_err(ConstructError::InvalidId)?;
+        let _: LogicalId = id
+            .parse()
+            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
         if self.template.outputs.contains_key(id) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }

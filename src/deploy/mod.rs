@@ -58,30 +58,21 @@ pub struct Options {
 }
 
 /// Why a deploy could not even start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum DeployError {
     /// The blueprints could not be synthesized.
-    Synth(synth::SynthError),
-    /// An AWS API call failed.
+    #[error(transparent)]
+    Synth(#[from] synth::SynthError),
+    /// An AWS API call failed (the SDK's error in one line, see [`sdk_error`]).
+    #[error("{0}")]
     Aws(String),
     /// CloudFormation could not make a change set, and why.
+    #[error("CloudFormation made no change set: {0}")]
     ChangeSet(String),
     /// A target cannot be deployed as things are, and why (nothing was changed).
+    #[error("{0}")]
     Refused(String),
 }
-
-impl std::fmt::Display for DeployError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DeployError::Synth(e) => e.fmt(f),
-            DeployError::Aws(m) => f.write_str(m),
-            DeployError::ChangeSet(m) => write!(f, "CloudFormation made no change set: {m}"),
-            DeployError::Refused(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for DeployError {}
 
 /// An SDK error in one line: the service's code and message when it answered, else the
 /// error with its causes (no connection, no credentials).

@@ -40,8 +40,9 @@ impl Action {
 }
 
 impl FromStr for Action {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
         if s == "*" {
             return Ok(Action(s.to_string()));
         }
@@ -60,6 +61,7 @@ impl FromStr for Action {
                 "action {s:?} is not of the form service:ActionName (wildcards * and ? allowed) or *"
             ))
         }
+    })().map_err(crate::error::Invalid::from)
     }
 }
 

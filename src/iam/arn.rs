@@ -60,8 +60,9 @@ pub fn arn_like(pattern: &str, arn: &str) -> bool {
 }
 
 impl FromStr for Arn {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
         if s == "*" {
             return Ok(Arn(s.to_string()));
         }
@@ -78,6 +79,7 @@ impl FromStr for Arn {
                 "{s:?} is not an ARN: expected arn:partition:service:region:account:resource or *"
             )),
         }
+    })().map_err(crate::error::Invalid::from)
     }
 }
 

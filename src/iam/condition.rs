@@ -250,30 +250,33 @@ impl ConditionOperator {
 }
 
 impl FromStr for ConditionOperator {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (set, rest) = if let Some(r) = s.strip_prefix("ForAnyValue:") {
-            (Some(SetQualifier::ForAnyValue), r)
-        } else if let Some(r) = s.strip_prefix("ForAllValues:") {
-            (Some(SetQualifier::ForAllValues), r)
-        } else {
-            (None, s)
-        };
-        let (base, if_exists) = match rest.strip_suffix("IfExists") {
-            Some(b) => (b, true),
-            None => (rest, false),
-        };
-        let op = OPS
-            .iter()
-            .find(|(n, _)| *n == base)
-            .map(|(_, o)| *o)
-            .ok_or_else(|| format!("unknown condition operator {s:?}"))?;
-        if op == Op::Null && (if_exists || set.is_some()) {
-            return Err(format!(
-                "condition operator {s:?}: Null takes no qualifier or IfExists"
-            ));
-        }
-        Ok(ConditionOperator { set, op, if_exists })
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
+            let (set, rest) = if let Some(r) = s.strip_prefix("ForAnyValue:") {
+                (Some(SetQualifier::ForAnyValue), r)
+            } else if let Some(r) = s.strip_prefix("ForAllValues:") {
+                (Some(SetQualifier::ForAllValues), r)
+            } else {
+                (None, s)
+            };
+            let (base, if_exists) = match rest.strip_suffix("IfExists") {
+                Some(b) => (b, true),
+                None => (rest, false),
+            };
+            let op = OPS
+                .iter()
+                .find(|(n, _)| *n == base)
+                .map(|(_, o)| *o)
+                .ok_or_else(|| format!("unknown condition operator {s:?}"))?;
+            if op == Op::Null && (if_exists || set.is_some()) {
+                return Err(format!(
+                    "condition operator {s:?}: Null takes no qualifier or IfExists"
+                ));
+            }
+            Ok(ConditionOperator { set, op, if_exists })
+        })()
+        .map_err(crate::error::Invalid::from)
     }
 }
 

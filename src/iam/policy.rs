@@ -179,7 +179,7 @@ impl Statement {
     pub fn new<'a>(
         effect: Effect,
         actions: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Statement, String> {
+    ) -> Result<Statement, crate::error::Invalid> {
         let action = actions
             .into_iter()
             .map(str::parse)
@@ -327,7 +327,14 @@ impl PolicyDocument {
 
     /// Reads a policy from a template value: a map, or a string holding JSON. Errors name
     /// the path (`Statement[0].Action[1]`).
-    pub fn from_value(v: &Value) -> Result<PolicyDocument, String> {
+    pub fn from_value(v: &Value) -> Result<PolicyDocument, crate::error::Invalid> {
+        document(v).map_err(crate::error::Invalid::from)
+    }
+}
+
+/// [`PolicyDocument::from_value`], its message a string.
+fn document(v: &Value) -> Result<PolicyDocument, String> {
+    {
         if let Value::String(s) = v {
             let parsed = crate::template::parse_value(s)
                 .map_err(|e| format!("policy string is not JSON: {e}"))?;
@@ -336,7 +343,7 @@ impl PolicyDocument {
             if !matches!(parsed, Value::Map(_)) {
                 return Err("a policy string must hold a JSON object".into());
             }
-            return PolicyDocument::from_value(&parsed);
+            return document(&parsed);
         }
         let m = v.as_map().ok_or("a policy document must be a map")?;
         for k in m.keys() {

@@ -9,7 +9,6 @@
 
 mod files;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::blueprint::{AccountId, Blueprint, BlueprintError, Name, Region};
@@ -34,45 +33,22 @@ pub struct Options {
 }
 
 /// Why init refused.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum InitError {
     /// A flag's value is invalid.
-    Invalid {
-        flag: &'static str,
-        message: String,
-    },
+    #[error("{flag}: {message}")]
+    Invalid { flag: &'static str, message: String },
     /// Files init would create are already there.
+    #[error("{} already there: init writes only into a new project, and changed nothing", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     Exists(Vec<PathBuf>),
     /// The generated blueprint does not validate (a bug, or a flag it did not catch).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Blueprint(Vec<BlueprintError>),
-    Synth(SynthError),
-    Io(IoError),
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
-
-impl fmt::Display for InitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitError::Invalid { flag, message } => write!(f, "{flag}: {message}"),
-            InitError::Exists(paths) => write!(
-                f,
-                "{} already there: init writes only into a new project, and changed nothing",
-                paths
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            InitError::Blueprint(errors) => {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                f.write_str(&lines.join("\n"))
-            }
-            InitError::Synth(e) => e.fmt(f),
-            InitError::Io(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for InitError {}
 
 /// The files of a new project, relative to its folder, with their text.
 pub fn plan(opts: &Options, solutions: &Solutions) -> Result<Vec<(String, String)>, InitError> {
@@ -87,10 +63,18 @@ pub fn plan(opts: &Options, solutions: &Solutions) -> Result<Vec<(String, String
             ),
         )
     })?;
-    let account: AccountId = opts.account.parse().map_err(|m| invalid("--account", m))?;
-    let region: Region = opts.region.parse().map_err(|m| invalid("--region", m))?;
+    let account: AccountId = opts
+        .account
+        .parse()
+        .map_err(|m: crate::error::Invalid| invalid("--account", m.into()))?;
+    let region: Region = opts
+        .region
+        .parse()
+        .map_err(|m: crate::error::Invalid| invalid("--region", m.into()))?;
     let name_text = opts.name.clone().unwrap_or_else(|| opts.solution.clone());
-    let name: Name = name_text.parse().map_err(|m| invalid("--name", m))?;
+    let name: Name = name_text
+        .parse()
+        .map_err(|m: crate::error::Invalid| invalid("--name", m.into()))?;
     if !opts.action.contains('/') || !opts.action.contains('@') {
         return Err(invalid(
             "--action",

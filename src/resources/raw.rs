@@ -29,12 +29,12 @@ pub struct RawResource {
 
 impl RawResource {
     /// A raw resource of a type the schema facts know (or a `Custom::` type).
-    pub fn new(type_name: &str) -> Result<RawResource, String> {
+    pub fn new(type_name: &str) -> Result<RawResource, crate::error::Invalid> {
         let resource_type: ResourceType = type_name.parse()?;
         if !type_name.starts_with("Custom::") && facts::lookup(type_name).is_none() {
-            return Err(format!(
-                "no CloudFormation schema knows the resource type {type_name:?}"
-            ));
+            return Err(
+                format!("no CloudFormation schema knows the resource type {type_name:?}").into(),
+            );
         }
         Ok(RawResource {
             resource_type,
@@ -59,11 +59,11 @@ impl RawResource {
 
 impl Handle<Raw> {
     /// `Fn::GetAtt`, checked against the type's read-only properties.
-    pub fn attribute(&self, type_name: &str, name: &str) -> Result<Str, String> {
+    pub fn attribute(&self, type_name: &str, name: &str) -> Result<Str, crate::error::Invalid> {
         let known = type_name.starts_with("Custom::")
             || facts::lookup(type_name).is_some_and(|f| f.has_attribute(name));
         if !known {
-            return Err(format!("{type_name} has no attribute {name:?}"));
+            return Err(format!("{type_name} has no attribute {name:?}").into());
         }
         Ok(Str::from_expr(Value::Fn(Box::new(Intrinsic::GetAtt {
             resource: self.logical_id().to_string(),

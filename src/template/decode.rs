@@ -226,7 +226,7 @@ pub fn template(d: &mut Decoder, root: Node) -> Result<Template, ParseError> {
                     let p = path.key(&name);
                     let id = name
                         .parse::<LogicalId>()
-                        .map_err(|e: String| err(npos, &p, e));
+                        .map_err(|e: crate::error::Invalid| err(npos, &p, e));
                     // A resource whose id or shape is wrong is left out; its references
                     // then name nothing, as they would for CloudFormation.
                     if let (Some(id), Some(res)) = (d.soft(Structure, id)?, resource(d, r, &p)?) {
@@ -275,7 +275,7 @@ fn value_map(
 }
 
 /// Takes the `Type` entry out of a resource's or parameter's entries and reads it.
-fn type_of<T: std::str::FromStr<Err = String>>(
+fn type_of<T: std::str::FromStr<Err = crate::error::Invalid>>(
     entries: &mut Entries,
     pos: Pos,
     path: &Path,
@@ -286,7 +286,7 @@ fn type_of<T: std::str::FromStr<Err = String>>(
     let tpos = node.pos;
     string(node, &tpath)?
         .parse::<T>()
-        .map_err(|e: String| err(tpos, &tpath, e))
+        .map_err(|e: crate::error::Invalid| err(tpos, &tpath, e.to_string()))
 }
 
 /// A resource, or `None` (the error recorded) when its shape or type is wrong.
@@ -312,8 +312,10 @@ fn resource(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Resource>, P
                 let mut set = BTreeSet::new();
                 for item in names {
                     let ipos = item.pos;
-                    let id = string(item, &p)
-                        .and_then(|s| s.parse().map_err(|e: String| err(ipos, &p, e)));
+                    let id = string(item, &p).and_then(|s| {
+                        s.parse()
+                            .map_err(|e: crate::error::Invalid| err(ipos, &p, e))
+                    });
                     set.extend(d.soft(Structure, id)?);
                 }
                 r.depends_on = set;

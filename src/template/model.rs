@@ -31,14 +31,17 @@ impl std::borrow::Borrow<str> for LogicalId {
 }
 
 impl FromStr for LogicalId {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(format!(
-                "logical id {s:?} must be 1 to 255 ASCII letters and digits"
-            ));
-        }
-        Ok(LogicalId(s.to_string()))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
+            if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!(
+                    "logical id {s:?} must be 1 to 255 ASCII letters and digits"
+                ));
+            }
+            Ok(LogicalId(s.to_string()))
+        })()
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -60,26 +63,33 @@ impl ResourceType {
 }
 
 impl FromStr for ResourceType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = s.split("::").collect();
-        let part_ok = |p: &&str| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@')
-        };
-        let ok = match parts.as_slice() {
-            ["Custom", name] => part_ok(name),
-            [_, _, _] | [_, _, _, _] => parts.iter().all(part_ok),
-            _ => false,
-        };
-        if ok {
-            Ok(ResourceType(s.to_string()))
-        } else {
-            Err(format!(
-                "resource type {s:?} is not of the form Org::Service::Type or Custom::Name"
-            ))
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        {
+            let r: Result<Self, String> = {
+                let parts: Vec<&str> = s.split("::").collect();
+                let part_ok = |p: &&str| {
+                    !p.is_empty()
+                        && p.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@'
+                        })
+                };
+                let ok = match parts.as_slice() {
+                    ["Custom", name] => part_ok(name),
+                    [_, _, _] | [_, _, _, _] => parts.iter().all(part_ok),
+                    _ => false,
+                };
+                if ok {
+                    Ok(ResourceType(s.to_string()))
+                } else {
+                    Err(format!(
+                        "resource type {s:?} is not of the form Org::Service::Type or Custom::Name"
+                    ))
+                }
+            };
+            r
         }
+        .map_err(crate::error::Invalid::from)
     }
 }
 
@@ -220,8 +230,9 @@ pub enum ParameterType {
 }
 
 impl FromStr for ParameterType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
         let aws_name = |t: &str| {
             t.starts_with("AWS::")
                 && t.split("::").count() >= 3
@@ -248,6 +259,7 @@ impl FromStr for ParameterType {
                 ));
             }
         })
+    })().map_err(crate::error::Invalid::from)
     }
 }
 

@@ -270,3 +270,32 @@ fn diff_shows_what_a_blueprint_edit_does() {
     );
     assert!(!out.contains("dev.template.json"), "{out}");
 }
+
+#[test]
+fn init_starts_a_project_of_this_solution_that_passes_its_own_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("svc");
+    let o = run(
+        dir.path(),
+        &[
+            "init",
+            "svc",
+            "--solution",
+            "private-secrets",
+            "--account",
+            "555555555555",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(project.join("blueprints/private-secrets.yaml")).unwrap();
+    assert!(text.contains("solution: private-secrets") && text.contains("\"555555555555\""));
+    assert!(
+        project
+            .join("out/private-secrets/dev.template.json")
+            .is_file()
+    );
+    let o = run(&project, &["check", "--deny-warnings"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+}

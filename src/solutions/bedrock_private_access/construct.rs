@@ -68,8 +68,9 @@ pub enum CorporatePrincipal {
 }
 
 impl std::str::FromStr for CorporatePrincipal {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        (|| -> Result<Self, String> {
         if let Some(id) = s.strip_prefix("o-") {
             let ok = (10..=32).contains(&id.len())
                 && id
@@ -100,6 +101,7 @@ impl std::str::FromStr for CorporatePrincipal {
                 "{s:?} is neither a role ARN (arn:aws:iam::<account>:role/<name>) nor an organization id (o-...)"
             ))
         }
+    })().map_err(crate::error::Invalid::from)
     }
 }
 
@@ -157,7 +159,7 @@ fn stmt<'a>(
     effect: Effect,
     actions: impl IntoIterator<Item = &'a str>,
 ) -> Result<Statement, ConstructError> {
-    Statement::new(effect, actions).map_err(ConstructError::Invalid)
+    Statement::new(effect, actions).map_err(ConstructError::from)
 }
 
 /// `ForAnyValue:StringEquals aws:sourceVpce = <endpoint>`.
@@ -551,7 +553,10 @@ fn schema_path(
     ];
     let depends_on = needs
         .iter()
-        .map(|id| id.parse().map_err(ConstructError::InvalidId))
+        .map(|id| {
+            id.parse()
+                .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))
+        })
         .collect::<Result<Vec<LogicalId>, _>>()?;
     db.schema(
         stack,
@@ -659,6 +664,6 @@ impl GrantContext<'_> {
 
 fn any() -> Result<ResourceEntry, ConstructError> {
     Ok(ResourceEntry::Arn(
-        "*".parse().map_err(ConstructError::Invalid)?,
+        "*".parse().map_err(ConstructError::from)?,
     ))
 }

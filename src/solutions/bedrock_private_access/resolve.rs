@@ -200,7 +200,7 @@ pub(super) fn resolve(
                 for (i, who) in c.principals.iter().enumerate() {
                     match who.parse::<CorporatePrincipal>() {
                         Ok(p) => principals.push(p),
-                        Err(m) => bad(&format!("corporate_access.principals[{i}]"), m),
+                        Err(m) => bad(&format!("corporate_access.principals[{i}]"), m.into()),
                     }
                 }
                 Some(CorporateAccess {
@@ -254,7 +254,7 @@ pub(super) fn resolve(
                 bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
                 None
             }
-            Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m)).ok(),
+            Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
         };
         s3_prefix_list.map(|s3_prefix_list| DatabaseProps {
             name_tag: name_tag.clone(),

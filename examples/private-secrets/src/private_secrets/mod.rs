@@ -54,7 +54,7 @@ impl Solution for PrivateSecrets {
             }
             Some(id) => id
                 .parse::<PrefixListId>()
-                .map_err(|m| bad("network.s3_prefix_list_id", m))
+                .map_err(|m| bad("network.s3_prefix_list_id", m.into()))
                 .ok(),
         };
         if !(8..=4096).contains(&s.secret.length) {
@@ -121,6 +121,11 @@ impl Solution for PrivateSecrets {
             }),
             _ => Err(problems),
         }
+    }
+
+    /// What `private-secrets init` writes: every setting, one target.
+    fn starter(&self) -> String {
+        include_str!("starter.yaml").to_string()
     }
 
     fn build(&self, p: &Props, _: &TargetInfo) -> Result<Stack, ConstructError> {
