@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::network::PrivateVpc;
 use super::security_group::Group;
 use super::stack::{ConstructError, Stack};
+use crate::error::Invalid;
 use crate::iam::{Arn, Effect, PolicyDocument, Principal, Statement};
 use crate::resources::Handle;
 use crate::resources::iam::{Role, role};
@@ -22,6 +23,29 @@ pub const RETENTION_DAYS: &[u32] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+
+/// Lambda's memory: 128 to 10240 MB.
+///
+/// ```
+/// assert!(perimeter::constructs::function_memory(256).is_ok());
+/// assert_eq!(perimeter::constructs::function_memory(64).unwrap_err().to_string(), "64 MB: Lambda takes 128 to 10240");
+/// ```
+pub fn function_memory(mb: u32) -> Result<(), Invalid> {
+    if (128..=10240).contains(&mb) {
+        Ok(())
+    } else {
+        Err(format!("{mb} MB: Lambda takes 128 to 10240").into())
+    }
+}
+
+/// Lambda's timeout: 1 to 900 seconds.
+pub fn function_timeout(seconds: u32) -> Result<(), Invalid> {
+    if (1..=900).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(format!("{seconds} s: Lambda takes 1 to 900").into())
+    }
+}
 
 /// Where the code comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,9 +106,8 @@ impl VpcFunction {
                 p.log_retention_days
             ));
         }
-        if !(128..=10240).contains(&p.memory_mb) || !(1..=900).contains(&p.timeout_seconds) {
-            return bad("memory must be 128-10240 MB and timeout 1-900 seconds".into());
-        }
+        function_memory(p.memory_mb)?;
+        function_timeout(p.timeout_seconds)?;
         let log_group = stack.add(
             &format!("{id}LogGroup"),
             LogGroup::new().retention_in_days(p.log_retention_days),

@@ -20,7 +20,10 @@ pub use corporate::{CorporateNetwork, CorporateNetworkProps, resolver_address};
 pub use database::{CA_CERTIFICATE, Database, DatabaseProps, SCHEMA_SQL_LIMIT, SchemaSql};
 pub use endpoint::{InterfaceEndpoint, gateway_endpoint, interface_endpoint};
 pub use flow_logs::FlowLogs;
-pub use function::{ASSET_BUCKET, Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps};
+pub use function::{
+    ASSET_BUCKET, Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps, function_memory,
+    function_timeout,
+};
 pub use grant::{Grant, admit, grant};
 pub use model_id::ModelId;
 pub use network::{Azs, PrivateVpc, PrivateVpcProps};

@@ -7,7 +7,10 @@ use super::construct::{
 };
 use super::settings::Settings;
 use crate::blueprint::AzSetting;
-use crate::constructs::{Azs, Cidr, DatabaseProps, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql};
+use crate::constructs::{
+    Azs, Cidr, DatabaseProps, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql, function_memory,
+    function_timeout,
+};
 use crate::solution::{Problem, TargetInfo};
 
 /// `8-4-4-4-12` lowercase hex digits, as Direct Connect writes gateway ids.
@@ -154,17 +157,11 @@ pub(super) fn resolve(
         }
     }
     let f = &s.function;
-    if !(128..=10240).contains(&f.memory_mb) {
-        bad(
-            "function.memory_mb",
-            format!("{} MB: Lambda takes 128 to 10240", f.memory_mb),
-        );
+    if let Err(e) = function_memory(f.memory_mb) {
+        bad("function.memory_mb", e.into());
     }
-    if !(1..=900).contains(&f.timeout_seconds) {
-        bad(
-            "function.timeout_seconds",
-            format!("{} s: Lambda takes 1 to 900", f.timeout_seconds),
-        );
+    if let Err(e) = function_timeout(f.timeout_seconds) {
+        bad("function.timeout_seconds", e.into());
     }
     let corporate = match &s.corporate_access {
         None => None,

@@ -8,7 +8,9 @@ pub mod settings;
 pub use construct::Props;
 
 use perimeter::check::{Context, Outcome, Scenario, ScenarioCaller, Via};
-use perimeter::constructs::{ConstructError, PrefixListId, RETENTION_DAYS, Stack};
+use perimeter::constructs::{
+    ConstructError, PrefixListId, RETENTION_DAYS, Stack, function_memory, function_timeout,
+};
 use perimeter::solution::{Problem, Solution, TargetInfo};
 
 /// The solution.
@@ -91,17 +93,11 @@ impl Solution for PrivateSecrets {
             }
         }
         let f = &s.function;
-        if !(128..=10240).contains(&f.memory_mb) {
-            bad(
-                "function.memory_mb",
-                format!("{} MB: Lambda takes 128 to 10240", f.memory_mb),
-            );
+        if let Err(e) = function_memory(f.memory_mb) {
+            bad("function.memory_mb", e.into());
         }
-        if !(1..=900).contains(&f.timeout_seconds) {
-            bad(
-                "function.timeout_seconds",
-                format!("{} s: Lambda takes 1 to 900", f.timeout_seconds),
-            );
+        if let Err(e) = function_timeout(f.timeout_seconds) {
+            bad("function.timeout_seconds", e.into());
         }
         debug_assert!(RETENTION_DAYS.contains(&f.log_retention_days.0));
         match s3_prefix_list {
