@@ -653,3 +653,62 @@ fn bad_blueprint_database_without_its_s3_prefix_list() {
         "\"pl-63a540\" is not a prefix list id such as pl-63a5400a",
     );
 }
+
+#[test]
+fn tags_of_the_blueprint_and_of_a_target_reach_every_resource_that_takes_tags() {
+    let ws = Workspace::new();
+    ws.write_blueprint(
+        "bedrock-private-access.yaml",
+        &SHIPPED
+            .replacen(
+                "description: Private Bedrock access for the product assistant\n",
+                "description: Private Bedrock access for the product assistant\ntags:\n  stage: \"{stage}\"\n  owner: platform\n",
+                1,
+            )
+            .replacen(
+                "    stage: prod\n    overrides:",
+                "    stage: prod\n    tags: {owner: ml-team}\n    overrides:",
+                1,
+            ),
+    );
+    let o = ws.run(&["synth"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let read = |target: &str| -> serde_json::Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(
+                ws.path()
+                    .join(format!("out/bedrock-private-access/{target}.template.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    };
+    let tag = |t: &serde_json::Value, id: &str, key: &str| -> Option<String> {
+        match &t["Resources"][id]["Properties"]["Tags"] {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .find(|i| i["Key"] == key)
+                .and_then(|i| i["Value"].as_str().map(str::to_string)),
+            serde_json::Value::Object(m) => m.get(key).and_then(|v| v.as_str().map(str::to_string)),
+            _ => None,
+        }
+    };
+    let (dev, prod) = (read("dev"), read("prod"));
+    for id in [
+        "Vpc",
+        "FunctionRole",
+        "FunctionLogGroup",
+        "BedrockRuntimeEndpoint",
+    ] {
+        assert_eq!(tag(&dev, id, "stage").as_deref(), Some("dev"), "{id}");
+        assert_eq!(tag(&dev, id, "owner").as_deref(), Some("platform"), "{id}");
+        assert_eq!(tag(&prod, id, "stage").as_deref(), Some("prod"), "{id}");
+        assert_eq!(tag(&prod, id, "owner").as_deref(), Some("ml-team"), "{id}");
+    }
+    // A resource's own tag of the same key wins; types without Tags get none.
+    assert_eq!(
+        tag(&dev, "Vpc", "Name").as_deref(),
+        Some("bedrock-private-access-dev-vpc")
+    );
+    assert!(dev["Resources"]["FunctionBedrockAccess"]["Properties"]["Tags"].is_null());
+}

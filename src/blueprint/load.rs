@@ -52,10 +52,22 @@ pub struct Target {
 
 impl Target {
     /// The tags of this target's resources: the blueprint's, then its own.
+    ///
+    /// A value may name the target's `{target}`, `{stage}`, `{account}` and `{region}`,
+    /// so one line in the blueprint tags every target with its own stage.
     pub fn all_tags(&self, blueprint: &BlueprintFile) -> BTreeMap<String, String> {
         let mut t = blueprint.tags.clone();
         t.extend(self.tags.clone());
-        t
+        t.into_iter()
+            .map(|(k, v)| {
+                let v = v
+                    .replace("{target}", self.name.as_str())
+                    .replace("{stage}", self.stage.as_str())
+                    .replace("{account}", self.account.as_str())
+                    .replace("{region}", self.region.as_str());
+                (k, v)
+            })
+            .collect()
     }
 
     /// The stack this target deploys to.
@@ -76,7 +88,7 @@ pub struct BlueprintFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Tags for every resource of every target that takes tags (a target's `tags` add
-    /// to them).
+    /// to them); values may name `{target}`, `{stage}`, `{account}`, `{region}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
     /// The solution's settings, shared by every target.
