@@ -306,22 +306,16 @@ pub fn simulate(
         .filter_map(|r| r.properties.get("Role").and_then(target))
         .find(|r| granted(r));
     let role = function_role.or_else(|| world.identity.keys().copied().find(|r| granted(r)));
+    // A solution's own scenarios name their callers: their findings are on no one role.
     let mut rows: Vec<AccessRow> = ctx
         .scenarios
         .iter()
         .map(|s| scenario_row(&world, s))
         .collect();
     for r in rows.iter().filter(|r| !r.holds) {
-        out.push(Finding::new(
-            rules::ACCESS,
-            None,
-            String::new(),
-            format!(
-                "{}: {} {} on {} via {}: expected {}, got {} ({})",
-                r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
-            ),
-        ));
+        out.push(Finding::new(rules::ACCESS, None, String::new(), failure(r)));
     }
+    let own = rows.len();
     let Some(role) = role else {
         for e in &ctx.expectations {
             out.push(Finding::new(
@@ -345,18 +339,18 @@ pub fn simulate(
             Err(m) => out.push(Finding::on(rules::ACCESS, role, "", m)),
         }
     }
-    for r in rows.iter().skip(ctx.scenarios.len()).filter(|r| !r.holds) {
-        out.push(Finding::on(
-            rules::ACCESS,
-            role,
-            "",
-            format!(
-                "{}: {} {} on {} via {}: expected {}, got {} ({})",
-                r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
-            ),
-        ));
+    for r in rows[own..].iter().filter(|r| !r.holds) {
+        out.push(Finding::on(rules::ACCESS, role, "", failure(r)));
     }
     rows
+}
+
+/// What a row that does not hold says.
+fn failure(r: &AccessRow) -> String {
+    format!(
+        "{}: {} {} on {} via {}: expected {}, got {} ({})",
+        r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
+    )
 }
 
 /// A model ARN the role's grant lists, made concrete for the target's region.

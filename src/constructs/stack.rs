@@ -87,12 +87,7 @@ impl Stack {
     /// # let _ = env;
     /// ```
     pub fn parameter(&mut self, id: &str, p: Parameter) -> Result<Str, ConstructError> {
-        let _: LogicalId = id
-            .parse()
-            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
-        if self.template.parameters.contains_key(id) {
-            return Err(ConstructError::DuplicateId(id.to_string()));
-        }
+        name(id, self.template.parameters.contains_key(id))?;
         self.template.parameters.insert(id.to_string(), p);
         Ok(Str::reference(id))
     }
@@ -100,12 +95,7 @@ impl Stack {
     /// Adds a condition (`Fn::Equals`, `Fn::And`, ...); returns its name, for a
     /// resource's [`Attributes::condition`] or `Fn::If`.
     pub fn condition(&mut self, id: &str, expression: Cond) -> Result<String, ConstructError> {
-        let _: LogicalId = id
-            .parse()
-            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
-        if self.template.conditions.contains_key(id) {
-            return Err(ConstructError::DuplicateId(id.to_string()));
-        }
+        name(id, self.template.conditions.contains_key(id))?;
         self.template
             .conditions
             .insert(id.to_string(), expression.to_value());
@@ -193,10 +183,8 @@ impl Stack {
     }
 
     fn new_id(&self, id: &str) -> Result<LogicalId, ConstructError> {
-        let lid: LogicalId = id
-            .parse()
-            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
-        if self.template.resources.contains_key(&lid) || self.template.outputs.contains_key(id) {
+        let lid = name(id, self.template.outputs.contains_key(id))?;
+        if self.template.resources.contains_key(&lid) {
             return Err(ConstructError::DuplicateId(id.to_string()));
         }
         Ok(lid)
@@ -271,12 +259,7 @@ impl Stack {
         value: Str,
         export: bool,
     ) -> Result<(), ConstructError> {
-        let _: LogicalId = id
-            .parse()
-            .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
-        if self.template.outputs.contains_key(id) {
-            return Err(ConstructError::DuplicateId(id.to_string()));
-        }
+        name(id, self.template.outputs.contains_key(id))?;
         let export_name = export.then(|| {
             crate::template::typed::fns::sub(&format!("${{AWS::StackName}}-{id}")).to_value()
         });
@@ -306,6 +289,17 @@ impl Stack {
         self.apply_tags();
         (self.template, self.assets)
     }
+}
+
+/// A new name of a template section: a valid logical id, not `taken` already.
+fn name(id: &str, taken: bool) -> Result<LogicalId, ConstructError> {
+    let lid: LogicalId = id
+        .parse()
+        .map_err(|e: crate::error::Invalid| ConstructError::InvalidId(e.into()))?;
+    if taken {
+        return Err(ConstructError::DuplicateId(id.to_string()));
+    }
+    Ok(lid)
 }
 
 fn tag_entry(key: &str, value: &str) -> Value {
