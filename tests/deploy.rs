@@ -285,18 +285,22 @@ fn a_template_check_refuses_is_not_deployed() {
 
 #[test]
 #[ignore = "needs moto's server: scripts/venv installs it (scripts/test runs this)"]
-fn a_resource_the_api_rejects_fails_the_target_with_its_reason() {
+fn the_bootstrap_does_not_adopt_a_bucket_it_did_not_make() {
     let moto = Moto::start();
     let (dir, _) = project(&target("dev", ACCOUNT, "us-east-1"));
-    // The asset bucket's name is taken: creating the bootstrap stack fails.
+    // A bucket of the bootstrap's name, made by hand: not taken over, nothing created.
     moto.python(&format!(
         "boto3.client('s3', endpoint_url=URL).create_bucket(Bucket='perimeter-assets-{ACCOUNT}-us-east-1')"
     ));
     let o = moto.perimeter(dir.path(), &["bootstrap"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let out = stdout(&o);
-    assert!(out.contains("FAILED"), "{out}");
-    assert!(out.contains("BucketAlreadyExists"), "{out}");
+    assert!(
+        out.contains("refused: the bucket perimeter-assets-123456789012-us-east-1 exists but no perimeter-bootstrap stack made it"),
+        "{out}"
+    );
+    assert!(out.contains("aws s3 rb"), "{out}");
+    assert!(moto.stacks("us-east-1").is_empty());
 }
 
 #[test]
@@ -484,4 +488,543 @@ fn targets_in_two_accounts_deploy_through_roles_assumed_in_each() {
     }
     // The other account's stack is in that account: not among the caller's own.
     assert_eq!(moto.stacks("us-east-1"), ["app-home"]);
+}
+
+// ---------------------------------------------------------------------------------
+// Against a stub of the S3, CloudFormation and STS APIs (tests/common/stub.rs), for what
+// moto does not model: bucket ownership, template URLs, throttling, paged events, the
+// checksum of an object already there. These need no moto and run with cargo test.
+
+use common::stub::{Request, Response, Stub};
+use std::sync::Mutex;
+
+const BUCKET: &str = "perimeter-assets-123456789012-us-east-1";
+
+/// One target's AWS as the stub plays it: a bootstrap stack of the current version and
+/// its bucket (owned by `owner`), no stack `app-dev` until a change set creates it,
+/// then its creation, followed through paged events.
+struct Aws {
+    /// The account that owns the bootstrap bucket.
+    owner: &'static str,
+    /// What HeadObject says of an asset key: its SHA-256 checksum (base64), or 404.
+    asset_checksum: Option<String>,
+    /// The first read of each polling loop is throttled.
+    throttle: bool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    created: bool,
+    executed: bool,
+    complete: bool,
+    status_reads: u32,
+    throttled: std::collections::BTreeSet<String>,
+}
+
+/// The stack's events, oldest first: one of an earlier operation (before the change
+/// set), those of the creation, and the last two only once the stack is complete.
+fn events(complete: bool) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    let mut e = vec![
+        (
+            "e0",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2019-12-31T23:00:00Z",
+        ),
+        (
+            "e1",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2020-01-01T00:00:01Z",
+        ),
+        (
+            "e2",
+            "Function",
+            "AWS::Lambda::Function",
+            "2020-01-01T00:00:02Z",
+        ),
+        ("e3", "Role", "AWS::IAM::Role", "2020-01-01T00:00:03Z"),
+        ("e4", "Role", "AWS::IAM::Role", "2020-01-01T00:00:04Z"),
+    ];
+    if complete {
+        e.push((
+            "e5",
+            "Function",
+            "AWS::Lambda::Function",
+            "2020-01-01T00:00:05Z",
+        ));
+        e.push((
+            "e6",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2020-01-01T00:00:06Z",
+        ));
+    }
+    e
+}
+
+fn event_status(id: &str) -> &'static str {
+    match id {
+        "e0" => "REVIEW_IN_PROGRESS",
+        "e1" | "e2" | "e3" => "CREATE_IN_PROGRESS",
+        _ => "CREATE_COMPLETE",
+    }
+}
+
+impl Aws {
+    fn new(owner: &'static str) -> Aws {
+        Aws {
+            owner,
+            asset_checksum: None,
+            throttle: false,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Throttles the first call of `action` when the scenario throttles.
+    fn throttled_once(&self, action: &str) -> bool {
+        self.throttle
+            && self
+                .state
+                .lock()
+                .unwrap()
+                .throttled
+                .insert(action.to_string())
+    }
+
+    fn answer(&self, r: &Request) -> Response {
+        match r.action() {
+            Some(a) => self.query(a, r),
+            None => self.s3(r),
+        }
+    }
+
+    fn s3(&self, r: &Request) -> Response {
+        if r.header("x-amz-expected-bucket-owner")
+            .is_some_and(|o| o != self.owner)
+        {
+            return Response::error(403, "AccessDenied", "Access Denied");
+        }
+        let path = r.path.trim_start_matches('/');
+        let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
+        if bucket != BUCKET {
+            return Response::empty(404);
+        }
+        match (r.method.as_str(), key) {
+            ("HEAD", "") => Response::empty(200),
+            ("HEAD", k) => match &self.asset_checksum {
+                Some(c) if k.starts_with("assets/") => {
+                    Response::empty(200).with_header("x-amz-checksum-sha256", c)
+                }
+                _ => Response::empty(404),
+            },
+            ("PUT", _) => Response::empty(200).with_header("etag", "\"stub\""),
+            _ => Response::empty(405),
+        }
+    }
+
+    fn query(&self, action: &str, r: &Request) -> Response {
+        let stack = r.form.get("StackName").map(String::as_str).unwrap_or("");
+        let stack_xml = |status: &str, outputs: &str| {
+            format!(
+                "<Stacks><member><StackName>{stack}</StackName><StackId>arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{stack}/1</StackId><CreationTime>2020-01-01T00:00:00Z</CreationTime><StackStatus>{status}</StackStatus><Outputs>{outputs}</Outputs></member></Stacks>"
+            )
+        };
+        let missing = || {
+            Response::error(
+                400,
+                "ValidationError",
+                &format!("Stack with id {stack} does not exist"),
+            )
+        };
+        match action {
+            "GetCallerIdentity" => Response::result(
+                action,
+                &format!(
+                    "<Arn>arn:aws:iam::{ACCOUNT}:user/dev</Arn><UserId>AIDA</UserId><Account>{ACCOUNT}</Account>"
+                ),
+            ),
+            "DescribeStacks" if stack == "perimeter-bootstrap" => Response::result(
+                action,
+                &stack_xml(
+                    "UPDATE_COMPLETE",
+                    &format!(
+                        "<member><OutputKey>AssetBucket</OutputKey><OutputValue>{BUCKET}</OutputValue></member><member><OutputKey>BootstrapVersion</OutputKey><OutputValue>2</OutputValue></member>"
+                    ),
+                ),
+            ),
+            "GetTemplate" => Response::result(action, "<TemplateBody>{}</TemplateBody>"),
+            "DescribeStacks" => {
+                let s = self.state.lock().unwrap();
+                if !s.created {
+                    return missing();
+                }
+                if !s.executed {
+                    return Response::result(action, &stack_xml("REVIEW_IN_PROGRESS", ""));
+                }
+                drop(s);
+                if self.throttled_once(action) {
+                    return Response::error(400, "Throttling", "Rate exceeded");
+                }
+                let mut s = self.state.lock().unwrap();
+                s.status_reads += 1;
+                let status = if s.status_reads < 3 {
+                    "CREATE_IN_PROGRESS"
+                } else {
+                    s.complete = true;
+                    "CREATE_COMPLETE"
+                };
+                Response::result(action, &stack_xml(status, ""))
+            }
+            "ListChangeSets" => Response::result(action, "<Summaries/>"),
+            "CreateChangeSet" => {
+                self.state.lock().unwrap().created = true;
+                Response::result(
+                    action,
+                    &format!(
+                        "<Id>arn:aws:cloudformation:us-east-1:{ACCOUNT}:changeSet/perimeter-deploy/1</Id><StackId>arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/app-dev/1</StackId>"
+                    ),
+                )
+            }
+            "DescribeChangeSet" => {
+                if self.throttled_once(action) {
+                    return Response::error(400, "Throttling", "Rate exceeded");
+                }
+                // Two pages of changes.
+                let (change, next) = match r.form.get("NextToken") {
+                    None => ("Function", "<NextToken>page-2</NextToken>"),
+                    Some(_) => ("Role", ""),
+                };
+                Response::result(
+                    action,
+                    &format!(
+                        "<ChangeSetName>perimeter-deploy</ChangeSetName><ChangeSetId>arn:aws:cloudformation:us-east-1:{ACCOUNT}:changeSet/perimeter-deploy/1</ChangeSetId><StackName>app-dev</StackName><Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><CreationTime>2020-01-01T00:00:00Z</CreationTime><Changes><member><Type>Resource</Type><ResourceChange><Action>Add</Action><LogicalResourceId>{change}</LogicalResourceId><ResourceType>AWS::Test::{change}</ResourceType></ResourceChange></member></Changes>{next}"
+                    ),
+                )
+            }
+            "ExecuteChangeSet" => {
+                self.state.lock().unwrap().executed = true;
+                Response::result(action, "")
+            }
+            "DescribeStackEvents" => {
+                if self.throttled_once(action) {
+                    return Response::error(400, "Throttling", "Rate exceeded");
+                }
+                let complete = self.state.lock().unwrap().complete;
+                let mut all = events(complete);
+                all.reverse();
+                // Two events a page, newest first.
+                let start: usize = r.form.get("NextToken").map_or(0, |t| t.parse().unwrap());
+                let page: String = all
+                    .iter()
+                    .skip(start)
+                    .take(2)
+                    .map(|(id, logical, kind, at)| {
+                        format!(
+                            "<member><EventId>{id}</EventId><StackId>s</StackId><StackName>app-dev</StackName><LogicalResourceId>{logical}</LogicalResourceId><ResourceType>{kind}</ResourceType><Timestamp>{at}</Timestamp><ResourceStatus>{}</ResourceStatus></member>",
+                            event_status(id)
+                        )
+                    })
+                    .collect();
+                let next = if start + 2 < all.len() {
+                    format!("<NextToken>{}</NextToken>", start + 2)
+                } else {
+                    String::new()
+                };
+                Response::result(action, &format!("<StackEvents>{page}</StackEvents>{next}"))
+            }
+            other => Response::error(
+                400,
+                "InvalidAction",
+                &format!("the stub does not answer {other}"),
+            ),
+        }
+    }
+}
+
+/// A project whose target `dev` deploys to the stub's account, its function's code
+/// from a folder (no packages: nothing is downloaded).
+fn stub_project(extra_tags: usize) -> (tempfile::TempDir, tempfile::TempDir) {
+    let (dir, blueprint) = project(&target("dev", ACCOUNT, "us-east-1"));
+    let mut b = std::fs::read_to_string(&blueprint).unwrap();
+    b = b.replacen(
+        "    memory_mb: 256\n",
+        "    memory_mb: 256\n    asset: ../code\n",
+        1,
+    );
+    if extra_tags > 0 {
+        // Tags on every resource that takes them: a template as large as a solution of
+        // many more resources.
+        let tags: String = (0..extra_tags)
+            .map(|i| format!("  cost-allocation-{i}: {}\n", "x".repeat(200)))
+            .collect();
+        b = b.replacen("\ntargets:", &format!("\ntags:\n{tags}targets:"), 1);
+    }
+    std::fs::write(&blueprint, b).unwrap();
+    std::fs::create_dir_all(dir.path().join("code")).unwrap();
+    std::fs::write(
+        dir.path().join("code/index.py"),
+        "def handler(event, context):\n    return {'ok': True}\n",
+    )
+    .unwrap();
+    (dir, tempfile::tempdir().unwrap())
+}
+
+/// Runs perimeter against the stub.
+fn against(stub: &Stub, dir: &Path, cache: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .current_dir(dir)
+        .env("AWS_ENDPOINT_URL", &stub.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        // A throttled read reaches perimeter's wait loop at once, not after the SDK's
+        // retries.
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("PERIMETER_CACHE", cache)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("perimeter runs")
+}
+
+fn s3_calls(stub: &Stub) -> Vec<Request> {
+    stub.requests()
+        .into_iter()
+        .filter(|r| r.action().is_none())
+        .collect()
+}
+
+fn sha256_base64(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in d.chunks(3) {
+        let n = c
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= c.len() {
+                A[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn an_asset_bucket_of_another_account_is_refused_and_nothing_is_uploaded_or_created() {
+    let stub = Stub::start({
+        let aws = Aws::new("999999999999");
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let o = against(&stub, dir.path(), cache.path(), &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "refused: the bucket {BUCKET} answers 403 Forbidden"
+        )) && out.contains("belongs to another account"),
+        "{out}"
+    );
+    let s3 = s3_calls(&stub);
+    assert!(!s3.is_empty());
+    for r in &s3 {
+        assert_eq!(
+            r.header("x-amz-expected-bucket-owner"),
+            Some(ACCOUNT),
+            "{} {}",
+            r.method,
+            r.path
+        );
+        assert_eq!(
+            r.method, "HEAD",
+            "only asked, never written: {} {}",
+            r.method, r.path
+        );
+    }
+    assert!(stub.calls("CreateChangeSet").is_empty());
+}
+
+#[test]
+fn an_object_at_the_asset_key_is_trusted_only_when_its_checksum_is_the_built_zips() {
+    // A torn (or planted) object at the key: its checksum is not the zip's.
+    let torn = sha256_base64(b"PK\x03\x04 cut short");
+    let stub = Stub::start({
+        let mut aws = Aws::new(ACCOUNT);
+        aws.asset_checksum = Some(torn.clone());
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let o = against(
+        &stub,
+        dir.path(),
+        cache.path(),
+        &["deploy", "--yes", "--no-execute"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(stdout(&o).contains("uploaded again"), "{}", text(&o));
+    let puts: Vec<Request> = s3_calls(&stub)
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 1, "{puts:?}");
+    let put = &puts[0];
+    assert!(
+        put.path.starts_with(&format!("/{BUCKET}/assets/")),
+        "{}",
+        put.path
+    );
+    assert_eq!(put.header("x-amz-expected-bucket-owner"), Some(ACCOUNT));
+    // The upload carries the checksum of exactly its bytes, and those are a whole zip.
+    let zip = put.body.clone();
+    assert!(
+        perimeter::assets::zip::is_whole(&zip),
+        "{} bytes",
+        zip.len()
+    );
+    let good = sha256_base64(&zip);
+    assert_eq!(put.header("x-amz-checksum-sha256"), Some(good.as_str()));
+    drop(stub);
+
+    // The same object with the zip's own checksum is trusted: nothing uploaded.
+    let stub = Stub::start({
+        let mut aws = Aws::new(ACCOUNT);
+        aws.asset_checksum = Some(good);
+        move |r| aws.answer(r)
+    });
+    let o = against(
+        &stub,
+        dir.path(),
+        cache.path(),
+        &["deploy", "--yes", "--no-execute"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(stdout(&o).contains("is already in"), "{}", text(&o));
+    assert!(s3_calls(&stub).iter().all(|r| r.method == "HEAD"));
+}
+
+#[test]
+fn a_template_over_51200_bytes_reaches_create_change_set_as_a_template_url() {
+    let stub = Stub::start({
+        let aws = Aws::new(ACCOUNT);
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(20);
+    let o = against(
+        &stub,
+        dir.path(),
+        cache.path(),
+        &["deploy", "--yes", "--no-execute"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let create = stub.calls("CreateChangeSet");
+    assert_eq!(create.len(), 1);
+    let form = &create[0].form;
+    assert!(
+        !form.contains_key("TemplateBody"),
+        "{:?}",
+        form.keys().collect::<Vec<_>>()
+    );
+    let url = form.get("TemplateURL").expect("a TemplateURL");
+    let key = url
+        .strip_prefix(&format!("https://{BUCKET}.s3.us-east-1.amazonaws.com/"))
+        .unwrap_or_else(|| panic!("{url}"));
+    // The object uploaded at that key: the minified template, named by its sha256.
+    let put = s3_calls(&stub)
+        .into_iter()
+        .find(|r| r.method == "PUT" && r.path == format!("/{BUCKET}/{key}"))
+        .unwrap_or_else(|| panic!("no upload of {key}"));
+    let body = String::from_utf8(put.body.clone()).unwrap();
+    assert!(
+        body.len() > 51_200 && body.len() < 1_000_000,
+        "{}",
+        body.len()
+    );
+    assert!(!body.contains("\n "), "minified");
+    let t: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(t["Resources"]["Function"].is_object());
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(key, format!("templates/{hex}.json"));
+    assert_eq!(
+        put.header("x-amz-checksum-sha256"),
+        Some(sha256_base64(body.as_bytes()).as_str())
+    );
+    assert_eq!(put.header("x-amz-expected-bucket-owner"), Some(ACCOUNT));
+    // Both pages of the change set's changes are shown.
+    let out = stdout(&o);
+    assert!(
+        out.contains("CloudFormation's change set (2 changes)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn throttling_in_the_wait_is_waited_out_and_every_page_of_events_is_read() {
+    let stub = Stub::start({
+        let mut aws = Aws::new(ACCOUNT);
+        aws.throttle = true;
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let o = against(&stub, dir.path(), cache.path(), &["deploy", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    // Each polling loop was throttled once and went on.
+    for action in ["DescribeChangeSet", "DescribeStackEvents"] {
+        assert!(stub.calls(action).len() >= 2, "{action}");
+    }
+    // Every event of the creation, oldest first, from every page, once; the last ones
+    // written after the final status too; none from before the change set.
+    let shown: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("dev: "))
+        .filter(|l| l.contains("_IN_PROGRESS") || l.contains("_COMPLETE"))
+        .filter(|l| l.contains(" AWS::"))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            "app-dev AWS::CloudFormation::Stack CREATE_IN_PROGRESS",
+            "Function AWS::Lambda::Function CREATE_IN_PROGRESS",
+            "Role AWS::IAM::Role CREATE_IN_PROGRESS",
+            "Role AWS::IAM::Role CREATE_COMPLETE",
+            "Function AWS::Lambda::Function CREATE_COMPLETE",
+            "app-dev AWS::CloudFormation::Stack CREATE_COMPLETE",
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("REVIEW_IN_PROGRESS"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("dev ") && l.contains("CREATE_COMPLETE")),
+        "{out}"
+    );
+    // Each call that changes something carries an idempotency token.
+    let create = &stub.calls("CreateChangeSet")[0];
+    assert!(create.form.contains_key("ClientToken"), "{:?}", create.form);
+    assert_eq!(
+        create.form.get("ChangeSetName").map(String::as_str),
+        Some("perimeter-deploy")
+    );
+    let execute = &stub.calls("ExecuteChangeSet")[0];
+    assert!(
+        execute.form.contains_key("ClientRequestToken"),
+        "{:?}",
+        execute.form
+    );
 }

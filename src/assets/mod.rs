@@ -277,8 +277,15 @@ pub fn build(
     let src = &planned.source;
     let fail = |message: String| src.fail(message);
     let cached = cache.join(format!("{}.zip", planned.hash));
-    if let Ok(bytes) = std::fs::read(&cached) {
-        return Ok(described(planned, cached, &bytes));
+    match std::fs::read(&cached) {
+        Ok(bytes) if zip::is_whole(&bytes) => return Ok(described(planned, cached, &bytes)),
+        // Torn (an interrupted write of an older version) or garbled: built again.
+        Ok(_) => say(&format!(
+            "asset {}: the cached {} is not a whole zip: building it again",
+            src.label,
+            cached.display()
+        )),
+        Err(_) => {}
     }
     let mut entries: BTreeMap<String, Vec<u8>> = src.files.clone();
     let reqs = &planned.requirements;
@@ -336,8 +343,10 @@ pub fn build(
     let bytes = zip::zip(&list).map_err(|e| fail(format!("cannot zip: {e}")))?;
     std::fs::create_dir_all(cache)
         .map_err(|e| fail(format!("cannot make {}: {e}", cache.display())))?;
-    // Written beside and renamed: a cache entry is whole or absent.
-    let tmp = cache.join(format!(".{}.{}.tmp", planned.hash, std::process::id()));
+    // Written beside under a name no other build uses (two targets may build the same
+    // asset at once, in one process or two) and renamed: a cache entry is whole or
+    // absent, and the last of two identical builds wins.
+    let tmp = cache.join(format!(".{}.{}.tmp", planned.hash, unique()));
     std::fs::write(&tmp, &bytes)
         .and_then(|_| std::fs::rename(&tmp, &cached))
         .map_err(|e| fail(format!("cannot write {}: {e}", cached.display())))?;
@@ -410,18 +419,23 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A name part no other build in this process or another uses: the process id, and a
+/// counter within it.
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// A temporary folder inside the cache, removed when dropped.
 struct TempDir(PathBuf);
 
 fn tempdir(cache: &Path) -> std::io::Result<TempDir> {
-    let dir = cache.join(
-        format!(
-            ".build-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        )
-        .replace(['(', ')'], ""),
-    );
+    let dir = cache.join(format!(".build-{}", unique()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(TempDir(dir))
@@ -481,6 +495,62 @@ mod tests {
         .plan()
         .unwrap();
         assert_ne!(r.key, q.key);
+    }
+
+    #[test]
+    fn a_torn_cache_entry_is_built_again_and_concurrent_builds_of_one_asset_agree() {
+        let code = tempfile::tempdir().unwrap();
+        // Incompressible, so the zip is large enough for the writes to overlap.
+        let mut noise = Vec::new();
+        let mut x: u32 = 1;
+        for _ in 0..400_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            noise.push((x >> 24) as u8);
+        }
+        std::fs::write(
+            code.path().join("index.py"),
+            "def handler(e, c):\n    return 1\n",
+        )
+        .unwrap();
+        std::fs::write(code.path().join("blob.bin"), &noise).unwrap();
+        let p = plan(code.path()).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let whole = build(&p, cache.path(), &mut |_| {}).unwrap();
+        let bytes = std::fs::read(&whole.path).unwrap();
+
+        // A cache entry cut short (a write interrupted) is not taken: it is built again.
+        std::fs::write(&whole.path, &bytes[..bytes.len() / 2]).unwrap();
+        let mut said = Vec::new();
+        let again = build(&p, cache.path(), &mut |m| said.push(m.to_string())).unwrap();
+        assert_eq!(again.sha256, whole.sha256);
+        assert_eq!(std::fs::read(&again.path).unwrap(), bytes);
+        assert!(
+            said.iter().any(|m| m.contains("not a whole zip")),
+            "{said:?}"
+        );
+
+        // Eight builds of one asset at once on a cold cache: each whole, all the same.
+        let cold = tempfile::tempdir().unwrap();
+        let shas: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| build(&p, cold.path(), &mut |_| {}).map(|b| b.sha256)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap().unwrap())
+                .collect()
+        });
+        assert!(shas.iter().all(|s| *s == whole.sha256), "{shas:?}");
+        assert_eq!(
+            std::fs::read(cold.path().join(format!("{}.zip", p.hash))).unwrap(),
+            bytes
+        );
+        // No temporary file is left behind.
+        let left: Vec<_> = std::fs::read_dir(cold.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, [format!("{}.zip", p.hash)]);
     }
 
     #[test]

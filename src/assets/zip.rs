@@ -85,6 +85,52 @@ pub fn zip(entries: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Whether `bytes` are a whole zip as [`zip`] writes them: the end record where it
+/// belongs, the central directory it names, and every entry's data inflating to its
+/// size and CRC. A file cut short (torn) or garbled is not.
+pub fn is_whole(bytes: &[u8]) -> bool {
+    whole(bytes).is_some()
+}
+
+fn whole(bytes: &[u8]) -> Option<()> {
+    use std::io::Read;
+    let u16_at = |i: usize| Some(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+    let u32_at = |i: usize| Some(u32::from_le_bytes(bytes.get(i..i + 4)?.try_into().ok()?));
+    let end = bytes.len().checked_sub(22)?;
+    if u32_at(end)? != 0x0605_4b50 {
+        return None;
+    }
+    let count = u16_at(end + 10)? as usize;
+    let (cd_size, cd_offset) = (u32_at(end + 12)? as usize, u32_at(end + 16)? as usize);
+    if cd_offset.checked_add(cd_size)? != end {
+        return None;
+    }
+    let mut at = cd_offset;
+    for _ in 0..count {
+        if u32_at(at)? != 0x0201_4b50 {
+            return None;
+        }
+        let (crc, csize, size) = (u32_at(at + 16)?, u32_at(at + 20)?, u32_at(at + 24)?);
+        let name = u16_at(at + 28)? as usize;
+        let skip = name + u16_at(at + 30)? as usize + u16_at(at + 32)? as usize;
+        let local = u32_at(at + 42)? as usize;
+        if u32_at(local)? != 0x0403_4b50 {
+            return None;
+        }
+        let data = local + 30 + u16_at(local + 26)? as usize + u16_at(local + 28)? as usize;
+        let packed = bytes.get(data..data.checked_add(csize as usize)?)?;
+        let mut plain = Vec::with_capacity(size as usize);
+        flate2::read::DeflateDecoder::new(packed)
+            .read_to_end(&mut plain)
+            .ok()?;
+        if plain.len() != size as usize || crc32fast::hash(&plain) != crc {
+            return None;
+        }
+        at += 46 + skip;
+    }
+    (at == end).then_some(())
+}
+
 fn u32_of(n: usize) -> std::io::Result<u32> {
     u32::try_from(n).map_err(|_| std::io::Error::other("a zip over 4 GiB"))
 }
@@ -100,6 +146,26 @@ fn put32(out: &mut Vec<u8>, v: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zip_cut_short_or_garbled_is_not_whole() {
+        let entries = vec![
+            (
+                "index.py".to_string(),
+                b"def handler(e, c):\n    return 1\n".to_vec(),
+            ),
+            ("pkg/data.txt".to_string(), vec![b'x'; 5_000]),
+        ];
+        let bytes = zip(&entries).unwrap();
+        assert!(is_whole(&bytes));
+        for cut in [1, 22, bytes.len() / 2, bytes.len() - 1] {
+            assert!(!is_whole(&bytes[..bytes.len() - cut]), "cut {cut}");
+        }
+        let mut garbled = bytes.clone();
+        garbled[40] ^= 0xff;
+        assert!(!is_whole(&garbled));
+        assert!(!is_whole(b""));
+    }
 
     #[test]
     #[ignore = "reads the zip back with Python's zipfile: scripts/test, which needs Python, runs it"]

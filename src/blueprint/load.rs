@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::merge::merge;
-use super::types::{AccountId, Name, Region, RoleArn, StackName};
+use super::types::{AccountId, ExternalId, Name, Region, RoleArn, SessionName, StackName};
 use crate::check::{Expectation, Suppression};
 use crate::constructs::ModelId;
 use crate::iam::Action;
@@ -48,6 +48,18 @@ pub struct Target {
     /// default credentials) for this target.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<RoleArn>,
+    /// Deploy: the session name of the assumed `role_arn`, as CloudTrail shows who
+    /// deployed; default `perimeter-<user>` (the local user name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_session_name: Option<SessionName>,
+    /// Deploy: the external id the trust policy of `role_arn` asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalId>,
+    /// Deploy: a CloudFormation service role (in the target's account) that
+    /// CloudFormation assumes to change the stack's resources; the deploying identity
+    /// then needs only `iam:PassRole` on it beside CloudFormation and the asset bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudformation_role_arn: Option<RoleArn>,
 }
 
 impl Target {
@@ -259,6 +271,31 @@ impl Blueprint {
                         t.account, t.region
                     ),
                 ));
+            }
+            if let Some(role) = &t.cloudformation_role_arn
+                && role.account() != t.account.as_str()
+            {
+                errors.push(at(
+                    &format!("targets[{i}].cloudformation_role_arn"),
+                    format!(
+                        "the service role is in account {}, the target in {}: CloudFormation assumes a role of the stack's account",
+                        role.account(),
+                        t.account
+                    ),
+                ));
+            }
+            if t.role_arn.is_none() {
+                for (field, set) in [
+                    ("role_session_name", t.role_session_name.is_some()),
+                    ("external_id", t.external_id.is_some()),
+                ] {
+                    if set {
+                        errors.push(at(
+                            &format!("targets[{i}].{field}"),
+                            format!("{field} applies to the role assumed: set role_arn too"),
+                        ));
+                    }
+                }
             }
             if let Some(role) = &t.role_arn
                 && role.account() != t.account.as_str()

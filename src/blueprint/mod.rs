@@ -13,7 +13,8 @@ pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Target};
 pub use merge::merge;
 pub use schema::json_schema;
 pub use types::{
-    AccountId, AzSetting, FlowLogsSetting, Name, Region, RetentionDays, RoleArn, StackName, regions,
+    AccountId, AzSetting, ExternalId, FlowLogsSetting, Name, Region, RetentionDays, RoleArn,
+    SessionName, StackName, regions,
 };
 /// The blueprint files (`*.yaml`, `*.yml`) directly in `dir`, sorted by name.
 pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, crate::error::Invalid> {

@@ -393,3 +393,49 @@ impl RoleArn {
         self.0.split(':').nth(4).unwrap_or_default()
     }
 }
+
+/// Whether every character of `s` is a letter, a digit or one of `extra`.
+fn word_or(s: &str, extra: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(c))
+}
+
+string_type!(
+    /// The session name of an assumed role, as CloudTrail shows who deployed: 2 to 64
+    /// letters, digits or `_+=,.@-`.
+    SessionName,
+    json_schema!({"type": "string", "pattern": "^[A-Za-z0-9_+=,.@-]{2,64}$"})
+);
+
+impl FromStr for SessionName {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        if (2..=64).contains(&s.len()) && word_or(s, "+=,.@-") {
+            Ok(SessionName(s.to_string()))
+        } else {
+            Err(crate::error::Invalid::from(format!(
+                "{s:?} is not a role session name: 2 to 64 letters, digits or _+=,.@-"
+            )))
+        }
+    }
+}
+
+string_type!(
+    /// The external id a role's trust policy asks of whoever assumes it: 2 to 1224
+    /// letters, digits or `_+=,.@:/-`.
+    ExternalId,
+    json_schema!({"type": "string", "pattern": "^[A-Za-z0-9_+=,.@:/-]{2,1224}$"})
+);
+
+impl FromStr for ExternalId {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        if (2..=1224).contains(&s.len()) && word_or(s, "+=,.@:/-") {
+            Ok(ExternalId(s.to_string()))
+        } else {
+            Err(crate::error::Invalid::from(format!(
+                "{s:?} is not an external id: 2 to 1224 letters, digits or _+=,.@:/-"
+            )))
+        }
+    }
+}

@@ -1,12 +1,38 @@
 //! The bootstrap stack of an account and region: the bucket that holds deploy assets
-//! (function code), encrypted, versioned, closed to the public and to plain HTTP, with
-//! old versions expired.
+//! (function code) and templates too large to send inline, encrypted, versioned, closed
+//! to the public and to plain HTTP. Only noncurrent versions expire: a current object
+//! may be the code a stack rolls back to, however old it is.
 
 use crate::check::{Context, Severity};
 use crate::template::{Format, Template};
 
 /// The bootstrap stack's name, one per account and region.
 pub const STACK: &str = "perimeter-bootstrap";
+
+/// The version of the bootstrap template, in its `BootstrapVersion` output; deploy
+/// needs at least this one (a stack without the output is version 1: its lifecycle
+/// expired current assets).
+pub const VERSION: u32 = 2;
+
+/// The bootstrap version of a deployed stack: its `BootstrapVersion` output, else the
+/// same output in its deployed template (an API that reports no outputs of a stack made
+/// by a change set, moto's, still gives the template); 1 when neither has one.
+pub fn version_of(outputs: &std::collections::BTreeMap<String, String>, template: &str) -> u32 {
+    let from_template = || {
+        let t = Template::parse_any(template).ok()?;
+        t.outputs
+            .get("BootstrapVersion")?
+            .value
+            .as_str()?
+            .parse()
+            .ok()
+    };
+    outputs
+        .get("BootstrapVersion")
+        .and_then(|v| v.parse().ok())
+        .or_else(from_template)
+        .unwrap_or(1)
+}
 
 /// The template, as written (YAML, for reading) and the model it reads as.
 const TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
@@ -35,9 +61,10 @@ Resources:
         RestrictPublicBuckets: true
       LifecycleConfiguration:
         Rules:
-          - Id: expire-old-assets
+          # Only replaced versions expire: a current asset may be what a stack rolls
+          # back to, however long it has been unchanged.
+          - Id: expire-replaced-versions
             Status: Enabled
-            ExpirationInDays: 365
             NoncurrentVersionExpiration:
               NoncurrentDays: 30
             AbortIncompleteMultipartUpload:
@@ -63,6 +90,9 @@ Outputs:
   AssetBucket:
     Description: The bucket perimeter deploy uploads assets to
     Value: !Ref AssetBucket
+  BootstrapVersion:
+    Description: The version of the bootstrap template; perimeter deploy checks it
+    Value: '2'
 "#;
 
 /// The bootstrap template: its body (JSON, as deployed) and model.
@@ -119,5 +149,19 @@ mod tests {
                 .all(|v| *v == crate::template::Value::Bool(true))
         );
         assert!(body.contains("aws:SecureTransport"));
+        // Only noncurrent versions expire: never the asset a live stack names.
+        let rules = p["LifecycleConfiguration"].as_map().unwrap()["Rules"]
+            .as_list()
+            .unwrap();
+        for r in rules {
+            let r = r.as_map().unwrap();
+            assert!(
+                !r.contains_key("ExpirationInDays") && !r.contains_key("ExpirationDate"),
+                "{r:?}"
+            );
+            assert!(r.contains_key("NoncurrentVersionExpiration"));
+        }
+        let version = t.outputs["BootstrapVersion"].value.as_str().unwrap();
+        assert_eq!(version, VERSION.to_string());
     }
 }

@@ -2,10 +2,14 @@
 //!
 //! Three phases, so nothing changes before every target has been judged:
 //! 1. **prepare** (targets concurrently): the template is synthesized in memory and
-//!    refused if `check` finds errors; the credentials' account (STS) must be the
-//!    target's; a target whose deployed template is the same is skipped with no change
-//!    set; otherwise a change set is created and perimeter's diff of the deployed template
-//!    against the new one is computed beside it.
+//!    refused if `check` finds errors, if it is over 1 MB (minified) or declares a
+//!    parameter it cannot be given; the credentials' account (STS) must be the target's;
+//!    a stack in a failed state is refused with the command that recovers it; a target
+//!    whose deployed template is the same is skipped with no change set; the bootstrap
+//!    bucket, when the target needs it (assets, or a template over 51,200 bytes), must be
+//!    the account's own (`ExpectedBucketOwner`) and of a recent enough bootstrap; then a
+//!    change set is created and perimeter's diff of the deployed template against the
+//!    new one is computed beside it.
 //! 2. **approve** (one target after the other): each plan is shown and, as
 //!    [`Approval`] asks, approved (`--yes`, or a question on the terminal) or declined,
 //!    its change set then discarded.
@@ -24,6 +28,7 @@ use aws_sdk_cloudformation::Client;
 
 use crate::blueprint::Blueprint;
 use crate::check::Severity;
+use crate::check::quotas::{MAX_BODY_BYTES, MAX_DIRECT_BODY_BYTES};
 use crate::diff::render::{FileDiff, FileStatus, Report};
 use crate::synth::{self, Options as SynthOptions};
 use crate::template::{Format, Template};
@@ -154,6 +159,8 @@ struct Unit {
     /// The function code the template names, built and uploaded before the change set
     /// is made.
     assets: Vec<crate::assets::Planned>,
+    /// This is the bootstrap stack (which makes the bucket rather than using it).
+    bootstrap: bool,
 }
 
 /// A target after the prepare phase.
@@ -168,6 +175,8 @@ enum State {
         client: Client,
         change_set: stack::ChangeSet,
         diff: Report,
+        /// The change set creates the stack.
+        create: bool,
     },
 }
 
@@ -215,6 +224,7 @@ fn units(blueprints: &[Blueprint], targets: &[String]) -> Result<Vec<Unit>, Depl
             body: a.body,
             template: a.template,
             assets: a.assets,
+            bootstrap: false,
         });
         Ok(())
     })
@@ -267,6 +277,7 @@ pub fn bootstrap(
             template: template.clone(),
             check_errors: bootstrap::check_errors(&template, &body),
             assets: Vec::new(),
+            bootstrap: true,
         });
     }
     run(out, opts, ui)
@@ -280,7 +291,7 @@ fn run(units: Vec<Unit>, opts: &Options, ui: &dyn Ui) -> Result<Vec<TargetResult
         let mut results: Vec<Option<TargetResult>> = Vec::new();
         // Approval, one target at a time, in order.
         for p in prepared {
-            let (client, change_set, diff) = match p.state {
+            let (client, change_set, diff, create) = match p.state {
                 State::Done(o) => {
                     results.push(Some(result(&p.unit, o)));
                     continue;
@@ -289,7 +300,8 @@ fn run(units: Vec<Unit>, opts: &Options, ui: &dyn Ui) -> Result<Vec<TargetResult
                     client,
                     change_set,
                     diff,
-                } => (client, change_set, diff),
+                    create,
+                } => (client, change_set, diff, create),
             };
             show_plan(&p.unit, &change_set, &diff, ui);
             let needed = match opts.approval {
@@ -310,7 +322,11 @@ fn run(units: Vec<Unit>, opts: &Options, ui: &dyn Ui) -> Result<Vec<TargetResult
                     ),
                 );
             if !approved {
-                stack::discard(&client, &p.unit.stack, &change_set.id).await;
+                if let Some(w) =
+                    stack::discard(&client, &p.unit.stack, &change_set.id, create).await
+                {
+                    ui.say(&p.unit.target, &format!("warning: {w}"));
+                }
                 results.push(Some(result(&p.unit, Outcome::Declined)));
                 continue;
             }
@@ -324,8 +340,21 @@ fn run(units: Vec<Unit>, opts: &Options, ui: &dyn Ui) -> Result<Vec<TargetResult
         }
         let executed = bounded(ready, opts.concurrency, |(i, u, client, cs)| async move {
             let on_event = |e: &Event| ui.event(&u.target, e);
-            let outcome = match stack::execute(&client, &u.stack, &cs.id, &on_event).await {
-                Ok(f) if f.succeeded() => Outcome::Deployed { status: f.status },
+            let outcome = match stack::execute(&client, &u.stack, &cs, &on_event).await {
+                Ok(f) if f.succeeded() => {
+                    for w in &f.warnings {
+                        ui.say(
+                            &u.target,
+                            &format!(
+                                "warning: the update stands, but cleaning up the old {} ({}) failed: {}; it is left in the account, remove it by hand",
+                                w.logical_id,
+                                w.resource_type,
+                                w.reason.as_deref().unwrap_or("no reason given")
+                            ),
+                        );
+                    }
+                    Outcome::Deployed { status: f.status }
+                }
                 Ok(f) => Outcome::Failed {
                     status: f.status,
                     failures: f.failures,
@@ -362,6 +391,87 @@ where
         .await
 }
 
+/// The template as sent: JSON without whitespace (CloudFormation's limits count bytes).
+fn minified(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| body.to_string())
+}
+
+/// What a stack in a state CloudFormation will not make a change set for needs first.
+fn recovery(u: &Unit, status: &str) -> Option<String> {
+    let region = &u.identity.region;
+    let stack = &u.stack;
+    let remove = format!(
+        "remove it (perimeter destroy --target {}; a resource that cannot be deleted can be kept with aws cloudformation delete-stack --stack-name {stack} --region {region} --retain-resources <LogicalId>) and deploy again",
+        u.target
+    );
+    Some(match status {
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" => {
+            format!(
+                "stack {stack} is in {status} after a failed creation and cannot be updated: {remove}"
+            )
+        }
+        "DELETE_FAILED" => {
+            format!("stack {stack} is in DELETE_FAILED: a deletion did not finish; {remove}")
+        }
+        "UPDATE_ROLLBACK_FAILED" => format!(
+            "stack {stack} is in UPDATE_ROLLBACK_FAILED: a failed update could not roll back. Fix the cause in its events, then run aws cloudformation continue-update-rollback --stack-name {stack} --region {region} (--resources-to-skip <LogicalId> for a resource that cannot roll back) and deploy again"
+        ),
+        "IMPORT_ROLLBACK_FAILED" => format!(
+            "stack {stack} is in IMPORT_ROLLBACK_FAILED: a resource import could not roll back. Fix the cause in its events, then {remove}"
+        ),
+        _ => return None,
+    })
+}
+
+/// The parameters a change set passes: a parameter without a default keeps the value
+/// the deployed stack has (`UsePreviousValue`: it was given outside the template, e.g.
+/// a secret set once); one with a default takes the template's (the template is the
+/// truth). A parameter without a default that the stack does not have yet is refused:
+/// perimeter has no value to give it.
+fn parameters(t: &Template, deployed: &[String], stack: &str) -> Result<Vec<String>, String> {
+    let mut keep = Vec::new();
+    for (name, p) in &t.parameters {
+        if p.default.is_some() {
+            continue;
+        }
+        if deployed.iter().any(|d| d == name) {
+            keep.push(name.clone());
+        } else {
+            return Err(format!(
+                "the template's parameter {name} has no Default and stack {stack} has no value for it: perimeter passes no parameter values, give it a Default"
+            ));
+        }
+    }
+    Ok(keep)
+}
+
+/// The bootstrap bucket a target uses, once the bootstrap stack is recent enough and
+/// the bucket answers as the account's own.
+async fn bootstrap_bucket(
+    client: &Client,
+    conf: &aws_config::SdkConfig,
+    id: &Identity,
+) -> Result<upload::Bucket, DeployError> {
+    let (account, region) = (&id.account, &id.region);
+    let Some(b) = stack::deployed(client, bootstrap::STACK).await? else {
+        return Err(DeployError::Refused(format!(
+            "there is no {} stack in {account} {region}, whose bucket holds the assets and large templates: run perimeter bootstrap first",
+            bootstrap::STACK
+        )));
+    };
+    let version = bootstrap::version_of(&b.outputs, &b.template);
+    if version < bootstrap::VERSION {
+        return Err(DeployError::Refused(format!(
+            "the {} stack in {account} {region} is version {version}, this perimeter needs version {} (its bucket expired assets live stacks use): run perimeter bootstrap to update it, then deploy again",
+            bootstrap::STACK,
+            bootstrap::VERSION
+        )));
+    }
+    upload::Bucket::open(conf, account, region).await
+}
+
 /// The prepare phase for one target: nothing is created unless every check passes.
 async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
     let done = |u: Unit, o: Outcome| Prepared {
@@ -378,6 +488,14 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
                 if n == 1 { "" } else { "s" }
             )),
         );
+    }
+    let body = minified(&u.body);
+    if body.len() > MAX_BODY_BYTES {
+        let msg = format!(
+            "the template is {} bytes minified, over CloudFormation's {MAX_BODY_BYTES} (by S3): split the solution into more stacks",
+            body.len()
+        );
+        return done(u, Outcome::Refused(msg));
     }
     let conf = match aws::verified_config(&u.identity).await {
         Ok(c) => c,
@@ -398,37 +516,89 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
             );
             return done(u, Outcome::Refused(msg));
         }
-        Some(d) if d.status == "ROLLBACK_COMPLETE" || d.status == "ROLLBACK_FAILED" => {
-            let msg = format!(
-                "stack {} is in {} after a failed creation and cannot be updated: remove it (perimeter destroy --target {}) and deploy again",
-                u.stack, d.status, u.target
-            );
-            return done(u, Outcome::Refused(msg));
-        }
-        Some(d) => match Template::parse_any(&d.template) {
-            Ok(t) => (false, t),
-            Err(e) => {
-                let msg = format!("the deployed template of {} does not read: {e}", u.stack);
-                return done(u, Outcome::Error(msg));
+        Some(d) => {
+            if let Some(msg) = recovery(&u, &d.status) {
+                return done(u, Outcome::Refused(msg));
             }
-        },
+            match Template::parse_any(&d.template) {
+                Ok(t) => (false, t),
+                Err(e) => {
+                    let msg = format!("the deployed template of {} does not read: {e}", u.stack);
+                    return done(u, Outcome::Error(msg));
+                }
+            }
+        }
+    };
+    let had: &[String] = deployed.as_ref().map_or(&[], |d| &d.parameters);
+    let previous_parameters = match parameters(&u.template, had, &u.stack) {
+        Ok(p) => p,
+        Err(msg) => return done(u, Outcome::Refused(msg)),
     };
     let diff = crate::diff::diff(&old, &u.template);
     if !create && diff.is_empty() {
         return done(u, Outcome::NoChanges);
     }
-    let bucket = upload::bucket(&u.identity.account, &u.identity.region);
-    match upload::upload(&conf, &bucket, &u.assets).await {
-        Ok(said) => {
-            for line in said {
-                ui.say(&u.target, &line);
+    if u.bootstrap && create {
+        // CloudFormation would fail on a bucket of that name; an existing one was not
+        // made by this stack and is not taken over.
+        let why = match upload::Bucket::exists(&conf, &u.identity.account, &u.identity.region).await
+        {
+            Ok(None) => None,
+            Ok(Some(true)) => Some(format!(
+                "the bucket {} exists but no {} stack made it: perimeter does not adopt a bucket whose policy, versioning and contents it did not set. Empty and delete it (aws s3 rb s3://{} --force), then run perimeter bootstrap again",
+                upload::bucket(&u.identity.account, &u.identity.region),
+                bootstrap::STACK,
+                upload::bucket(&u.identity.account, &u.identity.region),
+            )),
+            Ok(Some(false)) => Some(format!(
+                "the bucket {} belongs to another account (403 to a request expecting owner {}): its name is perimeter's for this account and region, so this account cannot be bootstrapped while it exists; find out who made it",
+                upload::bucket(&u.identity.account, &u.identity.region),
+                u.identity.account
+            )),
+            Err(e) => return done(u, Outcome::Error(e.to_string())),
+        };
+        if let Some(why) = why {
+            return done(u, Outcome::Refused(why));
+        }
+    }
+    let needs_bucket = !u.assets.is_empty() || body.len() > MAX_DIRECT_BODY_BYTES;
+    let mut template = stack::Body::Inline(body.clone());
+    if needs_bucket {
+        let bucket = match bootstrap_bucket(&client, &conf, &u.identity).await {
+            Ok(b) => b,
+            Err(DeployError::Refused(why)) => return done(u, Outcome::Refused(why)),
+            Err(e) => return done(u, Outcome::Error(e.to_string())),
+        };
+        let mut said = match bucket.assets(&u.assets).await {
+            Ok(said) => said,
+            Err(DeployError::Refused(why)) => return done(u, Outcome::Refused(why)),
+            Err(e) => return done(u, Outcome::Error(e.to_string())),
+        };
+        if body.len() > MAX_DIRECT_BODY_BYTES {
+            match bucket.template(&body).await {
+                Ok((url, lines)) => {
+                    said.extend(lines);
+                    template = stack::Body::Url(url);
+                }
+                Err(DeployError::Refused(why)) => return done(u, Outcome::Refused(why)),
+                Err(e) => return done(u, Outcome::Error(e.to_string())),
             }
         }
-        Err(DeployError::Refused(why)) => return done(u, Outcome::Refused(why)),
-        Err(e) => return done(u, Outcome::Error(e.to_string())),
+        for line in said {
+            ui.say(&u.target, &line);
+        }
     }
     ui.say(&u.target, &format!("creating a change set for {}", u.stack));
-    let change_set = match stack::change_set(&client, &u.stack, &u.body, create).await {
+    let request = stack::Request {
+        stack: u.stack.clone(),
+        body: template,
+        create,
+        exists: deployed.is_some(),
+        auto_expand: u.template.transform.is_some(),
+        previous_parameters,
+        role_arn: u.identity.cloudformation_role_arn.clone(),
+    };
+    let change_set = match stack::change_set(&client, &request).await {
         Ok(cs) => cs,
         Err(DeployError::ChangeSet(reason))
             if reason.contains("didn't contain changes") || reason.contains("No updates") =>
@@ -454,6 +624,7 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
             client,
             change_set,
             diff: report,
+            create,
         },
     }
 }
@@ -504,8 +675,13 @@ pub fn deployed_templates(
         .collect();
     runtime()?.block_on(async {
         let found = bounded(wanted, 8, |(key, id, stack)| async move {
-            let client = Client::new(&aws::config(&id).await);
-            (key, stack::deployed(&client, &stack).await)
+            // The same check as deploy's: a same-named stack of another account is not
+            // what this target deploys to.
+            let conf = match aws::verified_config(&id).await {
+                Ok(c) => c,
+                Err(e) => return (key, Err(e)),
+            };
+            (key, stack::deployed(&Client::new(&conf), &stack).await)
         })
         .await;
         found
@@ -567,7 +743,8 @@ pub fn destroy(
             return Ok(result(&u, Outcome::Declined));
         }
         let on_event = |e: &Event| ui.event(&u.target, e);
-        let outcome = match stack::delete(&client, &u.stack, &on_event).await {
+        let role = u.identity.cloudformation_role_arn.as_deref();
+        let outcome = match stack::delete(&client, &u.stack, role, &on_event).await {
             Ok(f) if f.failures.is_empty() && f.status == "DELETE_COMPLETE" => {
                 Outcome::Deployed { status: f.status }
             }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod arb;
+pub mod stub;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
