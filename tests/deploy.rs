@@ -257,6 +257,30 @@ fn a_target_in_another_account_is_refused_and_nothing_is_created() {
     );
     assert!(!out.contains("change set"), "{out}");
     assert!(moto.stacks("us-east-1").is_empty());
+    // diff --deployed checks the account too: another account's same-named stack is
+    // not what this target deploys to.
+    let o = moto.perimeter(dir.path(), &["diff", "--deployed"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains(
+            "the credentials are for account 123456789012, the target is in 111111111111"
+        ),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+#[ignore = "needs moto's server: scripts/venv installs it (scripts/test runs this)"]
+fn a_declined_creation_leaves_no_stack_and_no_change_set() {
+    let moto = Moto::start();
+    let (dir, _) = project(&target("dev", ACCOUNT, "us-east-1"));
+    // Approval asked for any change, and no terminal to give it: declined.
+    let o = moto.perimeter(dir.path(), &["deploy", "--require-approval", "any"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(stdout(&o).contains("not approved"), "{}", text(&o));
+    // The change set created the stack (REVIEW_IN_PROGRESS); both are gone.
+    assert!(moto.stacks("us-east-1").is_empty());
 }
 
 #[test]
@@ -510,6 +534,10 @@ struct Aws {
     asset_checksum: Option<String>,
     /// The first read of each polling loop is throttled.
     throttle: bool,
+    /// The status of a stack `app-dev` already there (its template has no resources):
+    /// the change set updates it, and the update's cleanup fails to delete an old
+    /// resource. `None`: no stack, the change set creates it.
+    existing: Option<&'static str>,
     state: Mutex<State>,
 }
 
@@ -564,8 +592,47 @@ fn events(complete: bool) -> Vec<(&'static str, &'static str, &'static str, &'st
     e
 }
 
+/// The events of an update whose cleanup fails to delete the replaced resource.
+fn update_events(complete: bool) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    let mut e = vec![
+        (
+            "u1",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2020-01-01T00:00:01Z",
+        ),
+        (
+            "u2",
+            "Function",
+            "AWS::Lambda::Function",
+            "2020-01-01T00:00:02Z",
+        ),
+        (
+            "u3",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2020-01-01T00:00:03Z",
+        ),
+        ("u4", "OldBucket", "AWS::S3::Bucket", "2020-01-01T00:00:04Z"),
+    ];
+    if complete {
+        e.push((
+            "u5",
+            "app-dev",
+            "AWS::CloudFormation::Stack",
+            "2020-01-01T00:00:05Z",
+        ));
+    }
+    e
+}
+
 fn event_status(id: &str) -> &'static str {
     match id {
+        "u1" => "UPDATE_IN_PROGRESS",
+        "u2" => "UPDATE_COMPLETE",
+        "u3" => "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "u4" => "DELETE_FAILED",
+        "u5" => "UPDATE_COMPLETE",
         "e0" => "REVIEW_IN_PROGRESS",
         "e1" | "e2" | "e3" => "CREATE_IN_PROGRESS",
         _ => "CREATE_COMPLETE",
@@ -578,6 +645,7 @@ impl Aws {
             owner,
             asset_checksum: None,
             throttle: false,
+            existing: None,
             state: Mutex::new(State::default()),
         }
     }
@@ -654,14 +722,26 @@ impl Aws {
                     ),
                 ),
             ),
-            "GetTemplate" => Response::result(action, "<TemplateBody>{}</TemplateBody>"),
+            "GetTemplate" => {
+                Response::result(action, "<TemplateBody>{\"Resources\": {}}</TemplateBody>")
+            }
+            "AssumeRole" => Response::result(
+                action,
+                &format!(
+                    "<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::{ACCOUNT}:assumed-role/deployer/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>"
+                ),
+            ),
             "DescribeStacks" => {
                 let s = self.state.lock().unwrap();
-                if !s.created {
-                    return missing();
-                }
-                if !s.executed {
-                    return Response::result(action, &stack_xml("REVIEW_IN_PROGRESS", ""));
+                match (self.existing, s.created, s.executed) {
+                    (None, false, _) => return missing(),
+                    (None, true, false) => {
+                        return Response::result(action, &stack_xml("REVIEW_IN_PROGRESS", ""));
+                    }
+                    (Some(status), _, false) => {
+                        return Response::result(action, &stack_xml(status, ""));
+                    }
+                    _ => {}
                 }
                 drop(s);
                 if self.throttled_once(action) {
@@ -669,12 +749,14 @@ impl Aws {
                 }
                 let mut s = self.state.lock().unwrap();
                 s.status_reads += 1;
-                let status = if s.status_reads < 3 {
-                    "CREATE_IN_PROGRESS"
-                } else {
-                    s.complete = true;
-                    "CREATE_COMPLETE"
+                let update = self.existing.is_some();
+                let status = match (s.status_reads < 3, update) {
+                    (true, false) => "CREATE_IN_PROGRESS",
+                    (true, true) => "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                    (false, false) => "CREATE_COMPLETE",
+                    (false, true) => "UPDATE_COMPLETE",
                 };
+                s.complete = !status.ends_with("_IN_PROGRESS");
                 Response::result(action, &stack_xml(status, ""))
             }
             "ListChangeSets" => Response::result(action, "<Summaries/>"),
@@ -712,7 +794,11 @@ impl Aws {
                     return Response::error(400, "Throttling", "Rate exceeded");
                 }
                 let complete = self.state.lock().unwrap().complete;
-                let mut all = events(complete);
+                let mut all = if self.existing.is_some() {
+                    update_events(complete)
+                } else {
+                    events(complete)
+                };
                 all.reverse();
                 // Two events a page, newest first.
                 let start: usize = r.form.get("NextToken").map_or(0, |t| t.parse().unwrap());
@@ -1026,5 +1112,114 @@ fn throttling_in_the_wait_is_waited_out_and_every_page_of_events_is_read() {
         execute.form.contains_key("ClientRequestToken"),
         "{:?}",
         execute.form
+    );
+}
+
+#[test]
+fn a_failed_update_s_cleanup_is_a_warning_and_the_deploy_stands() {
+    let stub = Stub::start({
+        let mut aws = Aws::new(ACCOUNT);
+        aws.existing = Some("UPDATE_COMPLETE");
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let o = against(&stub, dir.path(), cache.path(), &["deploy", "--yes"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "warning: the update stands, but cleaning up the old OldBucket (AWS::S3::Bucket) failed"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("dev ") && l.ends_with("UPDATE_COMPLETE")),
+        "{out}"
+    );
+    // An update: an earlier change set of perimeter's name was looked for.
+    assert_eq!(stub.calls("ListChangeSets").len(), 1);
+    let create = &stub.calls("CreateChangeSet")[0];
+    assert_eq!(
+        create.form.get("ChangeSetType").map(String::as_str),
+        Some("UPDATE")
+    );
+}
+
+#[test]
+fn a_stack_in_a_failed_state_is_refused_with_the_command_that_recovers_it() {
+    for (status, command) in [
+        (
+            "UPDATE_ROLLBACK_FAILED",
+            "aws cloudformation continue-update-rollback --stack-name app-dev --region us-east-1",
+        ),
+        ("DELETE_FAILED", "perimeter destroy --target dev"),
+        ("IMPORT_ROLLBACK_FAILED", "perimeter destroy --target dev"),
+        ("ROLLBACK_COMPLETE", "perimeter destroy --target dev"),
+    ] {
+        let stub = Stub::start({
+            let mut aws = Aws::new(ACCOUNT);
+            aws.existing = Some(status);
+            move |r| aws.answer(r)
+        });
+        let (dir, cache) = stub_project(0);
+        let o = against(&stub, dir.path(), cache.path(), &["deploy", "--yes"]);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+        let out = stdout(&o);
+        assert!(
+            out.contains(&format!("refused: stack app-dev is in {status}"))
+                && out.contains(command),
+            "{status}: {out}"
+        );
+        assert!(stub.calls("CreateChangeSet").is_empty(), "{status}");
+        assert!(s3_calls(&stub).is_empty(), "{status}: nothing uploaded");
+    }
+}
+
+#[test]
+fn a_target_s_session_name_external_id_and_service_role_reach_sts_and_cloudformation() {
+    let stub = Stub::start({
+        let aws = Aws::new(ACCOUNT);
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let blueprint = dir.path().join("blueprints/app.yaml");
+    let b = std::fs::read_to_string(&blueprint).unwrap();
+    std::fs::write(
+        &blueprint,
+        format!(
+            "{b}    role_arn: arn:aws:iam::{ACCOUNT}:role/deployer\n    role_session_name: alice@example.com\n    external_id: team-42\n    cloudformation_role_arn: arn:aws:iam::{ACCOUNT}:role/cfn-exec\n"
+        ),
+    )
+    .unwrap();
+    let o = against(
+        &stub,
+        dir.path(),
+        cache.path(),
+        &["deploy", "--yes", "--no-execute"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let assume = stub.calls("AssumeRole");
+    assert!(!assume.is_empty());
+    let f = &assume[0].form;
+    assert_eq!(
+        f.get("RoleArn").map(String::as_str),
+        Some(&*format!("arn:aws:iam::{ACCOUNT}:role/deployer"))
+    );
+    assert_eq!(
+        f.get("RoleSessionName").map(String::as_str),
+        Some("alice@example.com")
+    );
+    assert_eq!(f.get("ExternalId").map(String::as_str), Some("team-42"));
+    let create = &stub.calls("CreateChangeSet")[0];
+    assert_eq!(
+        create.form.get("RoleARN").map(String::as_str),
+        Some(&*format!("arn:aws:iam::{ACCOUNT}:role/cfn-exec"))
+    );
+    // A template without transforms is not given CAPABILITY_AUTO_EXPAND.
+    assert!(
+        !create.form.values().any(|v| v == "CAPABILITY_AUTO_EXPAND"),
+        "{:?}",
+        create.form.keys().collect::<Vec<_>>()
     );
 }
