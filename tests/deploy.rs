@@ -538,6 +538,8 @@ struct Aws {
     /// the change set updates it, and the update's cleanup fails to delete an old
     /// resource. `None`: no stack, the change set creates it.
     existing: Option<&'static str>,
+    /// The `BootstrapVersion` output of the bootstrap stack.
+    bootstrap_version: u32,
     state: Mutex<State>,
 }
 
@@ -646,6 +648,7 @@ impl Aws {
             asset_checksum: None,
             throttle: false,
             existing: None,
+            bootstrap_version: 2,
             state: Mutex::new(State::default()),
         }
     }
@@ -718,7 +721,8 @@ impl Aws {
                 &stack_xml(
                     "UPDATE_COMPLETE",
                     &format!(
-                        "<member><OutputKey>AssetBucket</OutputKey><OutputValue>{BUCKET}</OutputValue></member><member><OutputKey>BootstrapVersion</OutputKey><OutputValue>2</OutputValue></member>"
+                        "<member><OutputKey>AssetBucket</OutputKey><OutputValue>{BUCKET}</OutputValue></member><member><OutputKey>BootstrapVersion</OutputKey><OutputValue>{}</OutputValue></member>",
+                        self.bootstrap_version
                     ),
                 ),
             ),
@@ -759,7 +763,13 @@ impl Aws {
                 s.complete = !status.ends_with("_IN_PROGRESS");
                 Response::result(action, &stack_xml(status, ""))
             }
+            // An update finds the change set an earlier deploy left.
+            "ListChangeSets" if self.existing.is_some() => Response::result(
+                action,
+                "<Summaries><member><ChangeSetName>perimeter-deploy</ChangeSetName><Status>CREATE_COMPLETE</Status></member></Summaries>",
+            ),
             "ListChangeSets" => Response::result(action, "<Summaries/>"),
+            "DeleteChangeSet" => Response::result(action, ""),
             "CreateChangeSet" => {
                 self.state.lock().unwrap().created = true;
                 Response::result(
@@ -1137,8 +1147,26 @@ fn a_failed_update_s_cleanup_is_a_warning_and_the_deploy_stands() {
             .any(|l| l.trim_start().starts_with("dev ") && l.ends_with("UPDATE_COMPLETE")),
         "{out}"
     );
-    // An update: an earlier change set of perimeter's name was looked for.
-    assert_eq!(stub.calls("ListChangeSets").len(), 1);
+    // An update: the change set an earlier deploy left under perimeter's name is
+    // replaced (deleted before the new one is made), not left beside it.
+    let order: Vec<String> = stub
+        .requests()
+        .iter()
+        .filter_map(|r| r.action().map(str::to_string))
+        .filter(|a| a.contains("ChangeSet"))
+        .collect();
+    assert_eq!(
+        order[..3],
+        ["ListChangeSets", "DeleteChangeSet", "CreateChangeSet"],
+        "{order:?}"
+    );
+    assert_eq!(
+        stub.calls("DeleteChangeSet")[0]
+            .form
+            .get("ChangeSetName")
+            .map(String::as_str),
+        Some("perimeter-deploy")
+    );
     let create = &stub.calls("CreateChangeSet")[0];
     assert_eq!(
         create.form.get("ChangeSetType").map(String::as_str),
@@ -1222,4 +1250,24 @@ fn a_target_s_session_name_external_id_and_service_role_reach_sts_and_cloudforma
         "{:?}",
         create.form.keys().collect::<Vec<_>>()
     );
+}
+
+#[test]
+fn a_bootstrap_older_than_deploy_needs_is_refused_saying_how_to_update_it() {
+    let stub = Stub::start({
+        let mut aws = Aws::new(ACCOUNT);
+        aws.bootstrap_version = 1;
+        move |r| aws.answer(r)
+    });
+    let (dir, cache) = stub_project(0);
+    let o = against(&stub, dir.path(), cache.path(), &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("refused: the perimeter-bootstrap stack in 123456789012 us-east-1 is version 1, this perimeter needs version 2")
+            && out.contains("run perimeter bootstrap to update it"),
+        "{out}"
+    );
+    assert!(s3_calls(&stub).is_empty(), "nothing uploaded");
+    assert!(stub.calls("CreateChangeSet").is_empty());
 }

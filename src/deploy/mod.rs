@@ -772,3 +772,33 @@ pub fn retained(t: &Template) -> Vec<String> {
         .map(|(id, r)| format!("{id} ({})", r.resource_type))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_without_a_default_keeps_the_deployed_value_or_is_refused() {
+        let t = Template::parse_any(
+            "Parameters:\n  Secret: {Type: String, NoEcho: true}\n  Size: {Type: Number, Default: 2}\nResources: {}\n",
+        )
+        .unwrap();
+        // The stack has it: its value is kept (UsePreviousValue); a default applies as
+        // the template says.
+        let deployed = vec!["Secret".to_string(), "Size".to_string()];
+        assert_eq!(parameters(&t, &deployed, "s").unwrap(), ["Secret"]);
+        // A new stack has no value for it: refused before anything changes.
+        let err = parameters(&t, &[], "s").unwrap_err();
+        assert!(err.contains("parameter Secret has no Default"), "{err}");
+    }
+
+    #[test]
+    fn the_template_is_sent_minified() {
+        let (body, _) = bootstrap::template();
+        let m = minified(&body);
+        assert!(m.len() < body.len() && !m.contains('\n'));
+        let a: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&m).unwrap();
+        assert_eq!(a, b);
+    }
+}

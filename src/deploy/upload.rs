@@ -70,7 +70,7 @@ fn not_ours(bucket: &str, account: &str) -> DeployError {
          it belongs to another account (or this identity may not use it). Its name is the one perimeter \
          uses for this account and region, so whoever made it could serve code to your functions: nothing \
          was read from it or uploaded to it. If the bucket is yours in another account, delete it there; \
-         otherwise find out who made it, and check that the deploying identity may use s3:GetObject and \
+         otherwise find out who made it, and check that the deploying identity may use s3:ListBucket, s3:GetObject and \
          s3:PutObject on it"
     ))
 }
