@@ -556,6 +556,40 @@ fn deploy_settings_of_a_target_are_checked_where_they_are_written() {
         "{err}"
     );
     assert!(err.contains("bedrock-private-access.yaml:"), "{err}");
+
+    // A session name of characters STS refuses; an external id and a session name with
+    // no role to assume them for; a service role in another account.
+    let bad = SHIPPED.replacen(
+        "    stage: dev\n",
+        "    stage: dev\n    role_session_name: \"alice smith\"\n",
+        1,
+    );
+    ws.write_blueprint("bedrock-private-access.yaml", &bad);
+    let err = text(&ws.run(&["list"]).stderr);
+    assert!(
+        err.contains("targets[0].role_session_name")
+            && err.contains("\"alice smith\" is not a role session name"),
+        "{err}"
+    );
+    let bad = SHIPPED.replacen(
+        "    stage: dev\n",
+        "    stage: dev\n    external_id: team-42\n    cloudformation_role_arn: arn:aws:iam::999999999999:role/cfn\n",
+        1,
+    );
+    ws.write_blueprint("bedrock-private-access.yaml", &bad);
+    let o = ws.run(&["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(
+            "targets[0].external_id: external_id applies to the role assumed: set role_arn too"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("targets[0].cloudformation_role_arn: the service role is in account 999999999999, the target in 111111111111"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -296,7 +296,7 @@ pub async fn change_set(client: &Client, r: &Request) -> Result<ChangeSet, Deplo
             Some(ChangeSetStatus::Failed) => {
                 let reason = d.status_reason().unwrap_or("no reason given").to_string();
                 // Nothing will execute it: not left behind.
-                discard(client, stack, &id, false).await;
+                discard(client, stack, &id, r.create).await;
                 return Err(DeployError::ChangeSet(reason));
             }
             _ => pace.answered().await,
