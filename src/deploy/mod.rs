@@ -398,6 +398,19 @@ fn minified(body: &str) -> String {
         .unwrap_or_else(|_| body.to_string())
 }
 
+/// The body sent, minified, or why none can be: over CloudFormation's 1 MB even through
+/// S3.
+fn sendable(body: &str) -> Result<String, String> {
+    let body = minified(body);
+    if body.len() > MAX_BODY_BYTES {
+        return Err(format!(
+            "the template is {} bytes minified, over CloudFormation's {MAX_BODY_BYTES} (by S3): split the solution into more stacks",
+            body.len()
+        ));
+    }
+    Ok(body)
+}
+
 /// What a stack in a state CloudFormation will not make a change set for needs first.
 fn recovery(u: &Unit, status: &str) -> Option<String> {
     let region = &u.identity.region;
@@ -489,14 +502,10 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
             )),
         );
     }
-    let body = minified(&u.body);
-    if body.len() > MAX_BODY_BYTES {
-        let msg = format!(
-            "the template is {} bytes minified, over CloudFormation's {MAX_BODY_BYTES} (by S3): split the solution into more stacks",
-            body.len()
-        );
-        return done(u, Outcome::Refused(msg));
-    }
+    let body = match sendable(&u.body) {
+        Ok(b) => b,
+        Err(msg) => return done(u, Outcome::Refused(msg)),
+    };
     let conf = match aws::verified_config(&u.identity).await {
         Ok(c) => c,
         Err(e) => return done(u, Outcome::Refused(e.to_string())),
@@ -790,6 +799,29 @@ mod tests {
         // A new stack has no value for it: refused before anything changes.
         let err = parameters(&t, &[], "s").unwrap_err();
         assert!(err.contains("parameter Secret has no Default"), "{err}");
+    }
+
+    #[test]
+    fn a_template_over_1_mb_minified_is_refused_one_under_it_is_sent() {
+        let big = |n: usize| {
+            let resources: String = (0..n)
+                .map(|i| {
+                    format!(
+                        "    \"Topic{i}\": {{\n      \"Type\": \"AWS::SNS::Topic\",\n      \"Properties\": {{\"DisplayName\": \"{}\"}}\n    }}",
+                        "x".repeat(90)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",\n");
+            format!("{{\n  \"Resources\": {{\n{resources}\n  }}\n}}\n")
+        };
+        // Pretty over 1 MB, minified under it: sent.
+        let under = big(5_900);
+        assert!(under.len() > MAX_BODY_BYTES);
+        assert!(sendable(&under).unwrap().len() <= MAX_BODY_BYTES);
+        let over = big(9_000);
+        let err = sendable(&over).unwrap_err();
+        assert!(err.contains("over CloudFormation's 1000000"), "{err}");
     }
 
     #[test]
