@@ -347,7 +347,7 @@ fn bad_blueprint_unknown_region() {
 #[test]
 fn bad_blueprint_empty_model_list() {
     bad_blueprint(
-        "    models:\n      - anthropic.claude-instant-v1\n",
+        "    models:\n      - us.anthropic.claude-haiku-5-5\n",
         "    models: []\n",
         line_of("models:"),
         "settings.bedrock.models",
@@ -607,13 +607,13 @@ fn text_of(o: &Output) -> String {
 fn a_direct_connect_gateway_id_is_checked_where_it_is_written() {
     let ws = Workspace::new();
     let text = SHIPPED.replacen(
-        "        amazon_side_asn: 64512\n",
-        "        amazon_side_asn: 64512\n        direct_connect_gateway_id: dxgw-123\n",
+        "        vgw_amazon_side_asn: 64512",
+        "        direct_connect_gateway_id: dxgw-123\n        vgw_amazon_side_asn: 64512",
         1,
     );
     assert_ne!(
         text, SHIPPED,
-        "the shipped prod target sets amazon_side_asn: 64512"
+        "the shipped prod target sets vgw_amazon_side_asn: 64512"
     );
     ws.write_blueprint("bedrock-private-access.yaml", &text);
     let o = ws.run(&["list"]);

@@ -27,6 +27,7 @@ mod references;
 pub mod render;
 pub mod rules;
 mod runtime;
+pub use runtime::today;
 pub mod schedule;
 mod schema;
 pub mod select;
