@@ -618,7 +618,7 @@ fn the_schema_is_applied_by_the_function_whose_answer_leaves_through_s3_only() {
         &Value::from("rds-ca-rsa2048-g1")
     );
     // The custom resource: the function, the SQL, a bounded wait, after what it needs.
-    let schema = &t.resources["DatabaseSchema"];
+    let schema = &t.resources["DatabaseSchemaStep"];
     assert_eq!(schema.resource_type.as_str(), "Custom::DatabaseSchema");
     assert_eq!(
         schema.properties["ServiceToken"],
@@ -694,7 +694,11 @@ fn without_a_database_the_handler_stays_inline_and_there_is_no_s3_path() {
         prop(&t, "Function", "Code").as_map().unwrap()["ZipFile"],
         Value::from(HANDLER_SOURCE)
     );
-    for id in ["S3Endpoint", "DatabaseSchema", "WorkloadEgressToS3Tcp443"] {
+    for id in [
+        "S3Endpoint",
+        "DatabaseSchemaStep",
+        "WorkloadEgressToS3Tcp443",
+    ] {
         assert!(!t.resources.contains_key(id), "{id}");
     }
 }
@@ -1435,7 +1439,7 @@ fn the_shipped_prod_template_holds_the_review_fixes() {
     assert!(text.contains("inference-profile/us.anthropic.claude-haiku-5-5"));
     assert!(!text.contains("cloudformation-custom-resource-response-*"));
     assert_eq!(
-        t.resources["DatabaseSchema"].properties["ServiceToken"],
+        t.resources["DatabaseSchemaStep"].properties["ServiceToken"],
         getatt("SchemaFunction", "Arn")
     );
 }

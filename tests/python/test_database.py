@@ -25,7 +25,7 @@ APP_PASSWORD = "an-application-password-for-tests"
 STACK_ID = "arn:aws:cloudformation:us-east-1:222222222222:stack/bedrock-private-access-prod/1"
 RESPONSE_URL = (
     "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
-    "arn%3Aaws%3Acloudformation%3Aus-east-1%3A222222222222%3Astack/x/1%7CDatabaseSchema%7Cr?X-Amz-Signature=x"
+    "arn%3Aaws%3Acloudformation%3Aus-east-1%3A222222222222%3Astack/x/1%7CDatabaseSchemaStep%7Cr?X-Amz-Signature=x"
 )
 TABLES = ["products"]
 
@@ -151,7 +151,7 @@ def event(kind, url=RESPONSE_URL, **props):
         "ResponseURL": url,
         "StackId": STACK_ID,
         "RequestId": f"request-{kind}",
-        "LogicalResourceId": "DatabaseSchema",
+        "LogicalResourceId": "DatabaseSchemaStep",
         "ResourceType": "Custom::DatabaseSchema",
         "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:222222222222:function:f", **props},
         **({"PhysicalResourceId": "products-schema"} if kind != "Create" else {}),
@@ -245,7 +245,7 @@ class DatabaseTest(unittest.TestCase):
         self.assertEqual(reply["Status"], "SUCCESS")
         self.assertEqual(reply["PhysicalResourceId"], "products-schema")
         self.assertEqual(reply["RequestId"], "request-Create")
-        self.assertEqual(reply["LogicalResourceId"], "DatabaseSchema")
+        self.assertEqual(reply["LogicalResourceId"], "DatabaseSchemaStep")
 
     def test_a_failure_is_reported_to_cloudformation(self):
         schema, env = load_schema()

@@ -856,9 +856,11 @@ impl SchemaFunction {
             .iter()
             .map(|t| Value::from(t.as_str()))
             .collect();
+        // A new logical id, not the blog's DatabaseSchema: CloudFormation refuses to
+        // change a custom resource's ServiceToken, and the step moved to its own function.
         db.schema(
             stack,
-            "DatabaseSchema",
+            "DatabaseSchemaStep",
             self.function.function.arn(),
             &d.schema,
             &[("ReadTables", Value::List(tables))],
