@@ -38,6 +38,8 @@ pub fn geography_regions(geo: &str) -> Vec<String> {
     let commercial =
         |r: &&str| !r.starts_with("cn-") && !r.starts_with("us-gov-") && !r.starts_with("us-iso");
     crate::resources::regions()
+        // The isolated partitions (us-iso-*, eu-isoe-*) are no profile's destination.
+        .filter(|r| !r.contains("-iso"))
         .filter(|r| match geo {
             "us" => r.starts_with("us-east-") || r.starts_with("us-west-"),
             "us-gov" => r.starts_with("us-gov-"),
@@ -165,7 +167,10 @@ mod tests {
         );
         let eu = geography_regions("eu");
         assert!(eu.contains(&"eu-west-1".to_string()));
-        assert!(eu.iter().all(|r| r.starts_with("eu-")));
+        assert!(
+            eu.iter()
+                .all(|r| r.starts_with("eu-") && !r.contains("iso"))
+        );
         assert!(
             !geography_regions("global")
                 .iter()
