@@ -1443,3 +1443,36 @@ fn the_shipped_prod_template_holds_the_review_fixes() {
         getatt("SchemaFunction", "Arn")
     );
 }
+
+#[test]
+fn a_legacy_model_is_a_warning_note_of_check_and_a_current_one_none() {
+    use perimeter::solution::{Solution, TargetInfo};
+    let target = TargetInfo {
+        blueprint: "bedrock-private-access".into(),
+        target: "dev".into(),
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        stage: "dev".into(),
+        base: std::path::PathBuf::from("blueprints"),
+    };
+    let notes = |model: &str| {
+        let props = BedrockPrivateAccessProps {
+            models: vec![model.parse().unwrap()],
+            ..base()
+        };
+        let mut ctx = perimeter::check::Context {
+            today: "2026-12-06".into(),
+            ..Default::default()
+        };
+        perimeter::solutions::bedrock_private_access::BedrockPrivateAccessSolution
+            .check_context(&props, &target, &mut ctx);
+        ctx.notes
+    };
+    let legacy = notes("us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    assert_eq!(legacy.len(), 1, "{legacy:?}");
+    assert!(
+        legacy[0].starts_with("warning: inference profile us.anthropic.claude-sonnet-4-5-20250929-v1:0 is legacy: its end of life is 2027-04-08"),
+        "{legacy:?}"
+    );
+    assert!(notes("us.anthropic.claude-haiku-5-5").is_empty());
+}

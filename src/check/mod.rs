@@ -139,6 +139,9 @@ pub struct Context {
     /// The date rules that depend on it (Lambda runtime deprecation) judge at,
     /// `YYYY-MM-DD`: today, unless a test fixes it.
     pub today: String,
+    /// What the target's solution says of it beyond findings (a legacy model), printed as
+    /// the file's notes.
+    pub notes: Vec<String>,
 }
 
 impl Default for Context {
@@ -153,6 +156,7 @@ impl Default for Context {
             corporate_principals: vec![],
             scenarios: vec![],
             today: runtime::today(),
+            notes: vec![],
         }
     }
 }

@@ -41,8 +41,17 @@ impl Solution for BedrockPrivateAccessSolution {
         BedrockPrivateAccess::stack(props)
     }
 
-    fn check_context(&self, props: &BedrockPrivateAccessProps, _: &TargetInfo, ctx: &mut Context) {
+    fn check_context(&self, props: &BedrockPrivateAccessProps, t: &TargetInfo, ctx: &mut Context) {
         ctx.intended_effect = Some(props.endpoint_policy_effect);
+        // A legacy model still works: said, not refused (resolve refuses the rest).
+        for m in &props.models {
+            let judged = props.sources.get(m).unwrap_or(m);
+            if let models::Verdict::Legacy(why) = models::judge(judged, &t.region, &ctx.today) {
+                ctx.notes.push(format!(
+                    "warning: {why}; move to a current model before then"
+                ));
+            }
+        }
         if let Some(c) = &props.corporate_access {
             ctx.known_cidrs.push(ipnet::IpNet::V4(c.cidr.net()));
             ctx.corporate_principals
