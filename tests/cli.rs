@@ -347,7 +347,7 @@ fn bad_blueprint_unknown_region() {
 #[test]
 fn bad_blueprint_empty_model_list() {
     bad_blueprint(
-        "    models:\n      - anthropic.claude-instant-v1\n",
+        "    models:\n      - us.anthropic.claude-haiku-5-5\n",
         "    models: []\n",
         line_of("models:"),
         "settings.bedrock.models",
@@ -641,13 +641,13 @@ fn text_of(o: &Output) -> String {
 fn a_direct_connect_gateway_id_is_checked_where_it_is_written() {
     let ws = Workspace::new();
     let text = SHIPPED.replacen(
-        "        amazon_side_asn: 64512\n",
-        "        amazon_side_asn: 64512\n        direct_connect_gateway_id: dxgw-123\n",
+        "        vgw_amazon_side_asn: 64512",
+        "        direct_connect_gateway_id: dxgw-123\n        vgw_amazon_side_asn: 64512",
         1,
     );
     assert_ne!(
         text, SHIPPED,
-        "the shipped prod target sets amazon_side_asn: 64512"
+        "the shipped prod target sets vgw_amazon_side_asn: 64512"
     );
     ws.write_blueprint("bedrock-private-access.yaml", &text);
     let o = ws.run(&["list"]);
@@ -745,4 +745,46 @@ fn tags_of_the_blueprint_and_of_a_target_reach_every_resource_that_takes_tags() 
         Some("bedrock-private-access-dev-vpc")
     );
     assert!(dev["Resources"]["FunctionBedrockAccess"]["Properties"]["Tags"].is_null());
+}
+
+// ---- issue 21: refusals at the blueprint line ----
+
+#[test]
+fn bad_blueprint_new_direct_connect_gateway_with_nothing_on_it() {
+    bad_blueprint(
+        "        virtual_interface:         # a private virtual interface on the existing connection\n          connection_id: dxcon-fgs1a2b3\n          vlan: 101\n          customer_asn: 65001\n",
+        "",
+        line_of("cidr: 172.16.0.0/12"),
+        "targets[1].overrides.corporate_access",
+        "add direct_connect_gateway_id (an existing gateway) or virtual_interface: {connection_id: dxcon-..., vlan: N, customer_asn: N}",
+    );
+}
+
+#[test]
+fn bad_blueprint_asset_folder_outside_the_project() {
+    bad_blueprint(
+        "    log_retention_days: 30\n",
+        "    log_retention_days: 30\n    asset: ../..\n",
+        line_of("    log_retention_days: 30") + 1,
+        "settings.function.asset",
+        "\"../..\" leads outside the project",
+    );
+}
+
+#[test]
+fn bad_blueprint_model_at_its_end_of_life_or_outside_its_geography() {
+    bad_blueprint(
+        "      - us.anthropic.claude-haiku-5-5\n",
+        "      - us.anthropic.claude-sonnet-4-20250514-v1:0\n",
+        line_of("      - us.anthropic.claude-haiku-5-5"),
+        "settings.bedrock.models[0]",
+        "reached its end of life on 2026-10-14",
+    );
+    bad_blueprint(
+        "          - eu.anthropic.claude-haiku-5-5\n",
+        "          - us.anthropic.claude-haiku-5-5\n",
+        line_of("          - eu.anthropic.claude-haiku-5-5"),
+        "targets[2].overrides.bedrock.models[0]",
+        "is not offered in eu-west-1",
+    );
 }

@@ -243,8 +243,8 @@ fn against_a_git_revision() {
     ]);
     // The pull request: a second model. out/ in the working tree is not even updated.
     let changed = SHIPPED.replace(
-        "      - anthropic.claude-instant-v1\n",
-        "      - anthropic.claude-instant-v1\n      - anthropic.claude-3-haiku-20240307-v1:0\n",
+        "      - us.anthropic.claude-haiku-5-5\n",
+        "      - us.anthropic.claude-haiku-5-5\n      - us.anthropic.claude-sonnet-4-6\n",
     );
     std::fs::write(
         d.path().join("blueprints/bedrock-private-access.yaml"),
@@ -266,7 +266,7 @@ fn against_a_git_revision() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
     let md = text(&o.stdout);
     assert!(
-        md.contains("broadens permissions") && md.contains("claude-3-haiku"),
+        md.contains("broadens permissions") && md.contains("claude-sonnet-4-6"),
         "{md}"
     );
     // An absolute --out inside the folder works the same.

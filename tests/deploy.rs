@@ -115,7 +115,11 @@ fn project(targets: &str) -> (tempfile::TempDir, PathBuf) {
     let shipped =
         std::fs::read_to_string(common::root().join("blueprints/bedrock-private-access.yaml"))
             .expect("the shipped blueprint");
-    let head = &shipped[..shipped.find("\ntargets:").expect("a targets section")];
+    // Targets in any geography: the global profile is offered in every commercial Region.
+    let head = shipped[..shipped.find("\ntargets:").expect("a targets section")].replace(
+        "      - us.anthropic.claude-haiku-5-5\n",
+        "      - global.anthropic.claude-haiku-5-5\n",
+    );
     let dir = tempfile::tempdir().expect("a temp dir");
     let blueprint = dir.path().join("blueprints/app.yaml");
     std::fs::create_dir_all(blueprint.parent().unwrap()).unwrap();

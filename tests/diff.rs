@@ -19,6 +19,9 @@ fn base() -> BedrockPrivateAccessProps {
         azs: Azs::Count(2),
         subnets: cidr.carve(2, 24).unwrap(),
         models: vec!["anthropic.claude-instant-v1".parse().unwrap()],
+        sources: Default::default(),
+        destinations: Default::default(),
+        application_inference_profile: false,
         endpoint_policy_effect: Effect::Allow,
         list_foundation_models: false,
         corporate_access: None,
@@ -27,6 +30,7 @@ fn base() -> BedrockPrivateAccessProps {
             memory_mb: 256,
             timeout_seconds: 30,
             log_retention_days: 30,
+            retain_logs: false,
             s3_code: None,
             asset: None,
         },
@@ -47,6 +51,7 @@ fn base() -> BedrockPrivateAccessProps {
                 seed: String::new(),
             },
             s3_prefix_list: "pl-63a5400a".parse().unwrap(),
+            read_tables: vec!["products".into()],
         }),
     }
 }
@@ -208,7 +213,9 @@ fn reordered_rules_and_statements_are_no_change() {
         corporate_access: Some(CorporateAccess {
             cidr: "172.16.0.0/12".parse().unwrap(),
             amazon_side_asn: None,
-            direct_connect_gateway_id: None,
+            vgw_amazon_side_asn: None,
+            direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+            virtual_interface: None,
             dns: false,
             principals: vec![],
         }),
@@ -421,7 +428,9 @@ mod props {
                 corporate_access: Some(CorporateAccess {
                     cidr: "172.16.0.0/12".parse().unwrap(),
                     amazon_side_asn: None,
-                    direct_connect_gateway_id: None,
+                    vgw_amazon_side_asn: None,
+                    direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+                    virtual_interface: None,
                     dns: false,
                     principals: vec![],
                 }),

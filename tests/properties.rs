@@ -26,10 +26,10 @@ fn bedrock(
 fn blueprint_text() -> impl Strategy<Value = String> {
     let models = prop::sample::subsequence(
         vec![
-            "anthropic.claude-instant-v1",
-            "anthropic.claude-3-haiku-20240307-v1:0",
-            "amazon.titan-text-express-v1",
-            "meta.llama3-8b-instruct-v1:0",
+            "global.anthropic.claude-haiku-5-5",
+            "global.anthropic.claude-sonnet-4-6",
+            "global.anthropic.claude-opus-4-7",
+            "global.anthropic.claude-sonnet-5",
         ],
         1..=3,
     );
@@ -107,7 +107,9 @@ fn blueprint_text() -> impl Strategy<Value = String> {
                     },
                 });
                 if let Some((cidr, asn)) = corp {
-                    settings["corporate_access"] = json!({"cidr": cidr});
+                    // A new Direct Connect gateway needs a virtual interface.
+                    settings["corporate_access"] = json!({"cidr": cidr, "virtual_interface": {
+                        "connection_id": "dxcon-fgs1a2b3", "vlan": 101, "customer_asn": 65001}});
                     if let Some(a) = asn {
                         settings["corporate_access"]["amazon_side_asn"] = json!(a);
                     }

@@ -25,14 +25,18 @@ fn base() -> BedrockPrivateAccessProps {
         azs: Azs::Count(2),
         subnets: cidr.carve(2, 24).unwrap(),
         models: vec!["anthropic.claude-instant-v1".parse().unwrap()],
+        sources: Default::default(),
+        destinations: Default::default(),
+        application_inference_profile: false,
         endpoint_policy_effect: Effect::Allow,
-        list_foundation_models: true,
+        list_foundation_models: false,
         corporate_access: None,
         function: FunctionSettings {
             runtime: "python3.12".into(),
             memory_mb: 256,
             timeout_seconds: 30,
             log_retention_days: 30,
+            retain_logs: false,
             s3_code: None,
             asset: None,
         },
@@ -59,6 +63,7 @@ fn with_database(mut p: BedrockPrivateAccessProps) -> BedrockPrivateAccessProps 
                 .into(),
         },
         s3_prefix_list: "pl-63a5400a".parse().unwrap(),
+        read_tables: vec!["products".into()],
     });
     p
 }
@@ -244,7 +249,8 @@ fn the_role_reaches_bedrock_only_through_the_endpoints() {
                 .iter()
                 .next()
                 .expect("every bedrock grant is conditioned");
-            assert_eq!(op.to_string(), "ForAnyValue:StringEquals");
+            // aws:sourceVpce is single-valued: plain StringEquals (finding 7).
+            assert_eq!(op.to_string(), "StringEquals");
             let vpce = &keys["aws:sourceVpce"];
             let target = match &vpce[0] {
                 Value::Fn(i) => match &**i {
@@ -260,9 +266,10 @@ fn the_role_reaches_bedrock_only_through_the_endpoints() {
         }
     }
     assert_eq!(
-        bedrock_statements, 2,
-        "InvokeModel and ListFoundationModels"
+        bedrock_statements, 1,
+        "InvokeModel only: the handler lists no models (finding 7)"
     );
+    assert!(!endpoints.contains("BedrockEndpoint"));
     assert_eq!(
         prop(&t, "FunctionBedrockAccess", "Roles"),
         &Value::List(vec![reference("FunctionRole")])
@@ -277,13 +284,18 @@ fn the_role_reaches_bedrock_only_through_the_endpoints() {
         .iter()
         .map(|a| a.as_str())
         .collect();
-    for a in [
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DeleteNetworkInterface",
-    ] {
-        assert!(actions.contains(&a), "{a}");
-    }
+    // What AWS's AWSLambdaVPCAccessExecutionRole grants (finding 7: DescribeSubnets).
+    assert_eq!(
+        actions,
+        [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        ]
+    );
 }
 
 fn policies(t: &Template) -> PolicySet {
@@ -360,8 +372,23 @@ fn access_simulation_matches_the_reference_architecture_tests() {
     let v = set.evaluate(&invoke(MODEL).with("aws:sourceVpce", VPCE), &b);
     assert_eq!(v.decision, Decision::ExplicitDeny);
     assert_eq!(v.decided_by.unwrap().kind, PolicyKind::VpcEndpoint);
-    // ListFoundationModels holds only through the control-plane endpoint.
+    // ListFoundationModels is granted only when asked for, and then only through the
+    // control-plane endpoint.
     let list = Request::new(ROLE_ARN, "bedrock:ListFoundationModels", "*");
+    assert!(!t.resources.contains_key("BedrockEndpoint"));
+    assert_eq!(
+        policies(&t)
+            .evaluate(&list.clone().with("aws:sourceVpce", CONTROL_VPCE), &b)
+            .decision,
+        Decision::ImplicitDeny
+    );
+    let t = synth(
+        "list",
+        &BedrockPrivateAccessProps {
+            list_foundation_models: true,
+            ..base()
+        },
+    );
     let control =
         policies(&t).vpc_endpoint("BedrockEndpoint", endpoint_policy(&t, "BedrockEndpoint"));
     assert_eq!(
@@ -406,7 +433,9 @@ fn every_variant_is_schema_valid_acyclic_and_within_quotas() {
         corporate_access: Some(CorporateAccess {
             cidr: "172.16.0.0/12".parse().unwrap(),
             amazon_side_asn: Some(64512),
-            direct_connect_gateway_id: None,
+            vgw_amazon_side_asn: None,
+            direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+            virtual_interface: None,
             dns: false,
             principals: vec![],
         }),
@@ -473,23 +502,50 @@ fn database_is_private_encrypted_and_reached_from_the_workload_only() {
         getatt("WorkloadSecurityGroup", "GroupId")
     );
     assert_eq!(rule["FromPort"], Value::from(5432));
-    // The secret is read through a Secrets Manager endpoint, and only through it.
+    // Finding 2: the application reads its own secret (a read-only user), through the
+    // Secrets Manager endpoint only; the master secret is the schema step's alone.
     assert!(t.resources.contains_key("SecretsManagerEndpoint"));
     let p =
         PolicyDocument::from_value(prop(&t, "FunctionBedrockAccess", "PolicyDocument")).unwrap();
     let read = p
         .statements
         .iter()
-        .find(|s| s.sid.as_deref() == Some("ReadDatabaseSecretThroughEndpoint"))
+        .find(|s| s.sid.as_deref() == Some("ReadOwnDatabaseSecretThroughEndpoint"))
         .unwrap();
     assert!(format!("{:?}", read.condition).contains("SecretsManagerEndpoint"));
+    let app_json =
+        perimeter::template::value_to_json(prop(&t, "FunctionBedrockAccess", "PolicyDocument"));
+    assert!(!app_json.contains("MasterUserSecret"), "{app_json}");
+    assert!(app_json.contains("DatabaseAppSecret"), "{app_json}");
     let env = prop(&t, "Function", "Environment").as_map().unwrap()["Variables"]
         .as_map()
         .unwrap();
-    assert_eq!(
-        env["DB_SECRET_ARN"],
-        getatt("Database", "MasterUserSecret.SecretArn")
+    assert_eq!(env["DB_SECRET_ARN"], reference("DatabaseAppSecret"));
+    let whole = t.to_json();
+    // The master secret appears where the schema step reads it, and nowhere the
+    // application could: its policy, its environment, its endpoint statement.
+    let sm =
+        perimeter::template::value_to_json(prop(&t, "SecretsManagerEndpoint", "PolicyDocument"));
+    assert!(
+        sm.contains("ApplicationReadsItsSecret") && sm.contains("SchemaStepReadsBothSecrets"),
+        "{sm}"
     );
+    let endpoint = endpoint_policy(&t, "SecretsManagerEndpoint");
+    let app_stmt = endpoint
+        .statements
+        .iter()
+        .find(|s| s.sid.as_deref() == Some("ApplicationReadsItsSecret"))
+        .unwrap();
+    assert!(!format!("{:?}", app_stmt.resource).contains("MasterUserSecret"));
+    assert!(format!("{:?}", app_stmt.principal).contains("FunctionRole"));
+    let secret = &t.resources["DatabaseAppSecret"].properties;
+    let generated = perimeter::template::value_to_json(&secret["GenerateSecretString"]);
+    assert!(
+        generated.contains("app_reader")
+            && generated.contains("\"GenerateStringKey\": \"password\""),
+        "{generated}"
+    );
+    assert!(whole.contains("SchemaFunction"));
 }
 
 #[test]
@@ -515,24 +571,71 @@ fn the_schema_is_applied_by_the_function_whose_answer_leaves_through_s3_only() {
             .iter()
             .any(|r| r.starts_with("pg8000=="))
     );
-    let code = prop(&t, "Function", "Code").as_map().unwrap();
-    assert_eq!(code["S3Key"], Value::from(expected.key.as_str()));
-    assert!(!code.contains_key("ZipFile"));
+    // Both functions run the same files; the schema step another handler, another role.
+    for f in ["Function", "SchemaFunction"] {
+        let code = prop(&t, f, "Code").as_map().unwrap();
+        assert_eq!(code["S3Key"], Value::from(expected.key.as_str()));
+        assert!(!code.contains_key("ZipFile"));
+    }
+    assert_eq!(
+        prop(&t, "SchemaFunction", "Handler"),
+        &Value::from("schema.handler")
+    );
+    assert_eq!(
+        prop(&t, "Function", "Handler"),
+        &Value::from("index.handler")
+    );
+    assert_eq!(
+        prop(&t, "SchemaFunction", "Role"),
+        &getatt("SchemaFunctionRole", "Arn")
+    );
+    let env = prop(&t, "SchemaFunction", "Environment").as_map().unwrap()["Variables"]
+        .as_map()
+        .unwrap();
+    assert_eq!(
+        env["MASTER_SECRET_ARN"],
+        getatt("Database", "MasterUserSecret.SecretArn")
+    );
+    assert_eq!(env["STACK_ID"], reference("AWS::StackId"));
+    let d = p.database.as_ref().unwrap();
+    assert_eq!(
+        env["SCHEMA_SHA256"],
+        Value::from(schema_digest(&d.schema.schema, &d.schema.seed, &d.read_tables).as_str())
+    );
+    // Only the schema step's policy names the master secret.
+    let step =
+        perimeter::template::value_to_json(prop(&t, "SchemaFunctionAccess", "PolicyDocument"));
+    assert!(
+        step.contains("MasterUserSecret") && step.contains("SecretsManagerEndpoint"),
+        "{step}"
+    );
+    assert_eq!(
+        prop(&t, "SchemaFunctionAccess", "Roles"),
+        &Value::List(vec![reference("SchemaFunctionRole")])
+    );
     assert_eq!(
         prop(&t, "Database", "CACertificateIdentifier"),
         &Value::from("rds-ca-rsa2048-g1")
     );
     // The custom resource: the function, the SQL, a bounded wait, after what it needs.
-    let schema = &t.resources["DatabaseSchema"];
+    let schema = &t.resources["DatabaseSchemaStep"];
     assert_eq!(schema.resource_type.as_str(), "Custom::DatabaseSchema");
-    assert_eq!(schema.properties["ServiceToken"], getatt("Function", "Arn"));
+    assert_eq!(
+        schema.properties["ServiceToken"],
+        getatt("SchemaFunction", "Arn")
+    );
+    assert_eq!(
+        schema.properties["ReadTables"],
+        Value::List(vec![Value::from("products")])
+    );
     assert_eq!(
         schema.properties["Schema"],
         Value::from(p.database.as_ref().unwrap().schema.schema.as_str())
     );
-    assert_eq!(schema.properties["ServiceTimeout"], Value::from(90));
+    assert_eq!(schema.properties["ServiceTimeout"], Value::from(180));
     for needed in [
         "FunctionBedrockAccess",
+        "SchemaFunctionAccess",
         "S3Endpoint",
         "WorkloadEgressToS3Tcp443",
         "WorkloadEgressToDatabaseTcp5432",
@@ -541,7 +644,7 @@ fn the_schema_is_applied_by_the_function_whose_answer_leaves_through_s3_only() {
         assert!(schema.depends_on.contains(needed), "{needed}");
     }
     // The S3 gateway endpoint: on the private route tables, writes to CloudFormation's
-    // response buckets only.
+    // response bucket of the stack's Region only, named exactly (finding 3).
     assert_eq!(
         prop(&t, "S3Endpoint", "VpcEndpointType"),
         &Value::from("Gateway")
@@ -557,9 +660,20 @@ fn the_schema_is_applied_by_the_function_whose_answer_leaves_through_s3_only() {
     assert_eq!(policy.statements.len(), 1);
     let json = perimeter::template::value_to_json(prop(&t, "S3Endpoint", "PolicyDocument"));
     assert!(json.contains("\"Action\": \"s3:PutObject\""), "{json}");
-    assert!(
-        json.contains("s3:::cloudformation-custom-resource-response-*/*"),
-        "{json}"
+    assert!(!json.contains("response-*"), "{json}");
+    // The bucket is the Region without its dashes: us-west-2 -> ...-uswest2.
+    let resource = &prop(&t, "S3Endpoint", "PolicyDocument").as_map().unwrap()["Statement"]
+        .as_list()
+        .unwrap()[0]
+        .as_map()
+        .unwrap()["Resource"];
+    let compact: String = perimeter::template::value_to_json(resource)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert_eq!(
+        compact,
+        r#"{"Fn::Sub":["arn:${AWS::Partition}:s3:::cloudformation-custom-resource-response-${Region}/*",{"Region":{"Fn::Join":["",{"Fn::Split":["-",{"Ref":"AWS::Region"}]}]}}]}"#
     );
     // The workload reaches S3 by its prefix list on 443, nothing wider.
     let egress = &t.resources["WorkloadEgressToS3Tcp443"].properties;
@@ -580,7 +694,11 @@ fn without_a_database_the_handler_stays_inline_and_there_is_no_s3_path() {
         prop(&t, "Function", "Code").as_map().unwrap()["ZipFile"],
         Value::from(HANDLER_SOURCE)
     );
-    for id in ["S3Endpoint", "DatabaseSchema", "WorkloadEgressToS3Tcp443"] {
+    for id in [
+        "S3Endpoint",
+        "DatabaseSchemaStep",
+        "WorkloadEgressToS3Tcp443",
+    ] {
         assert!(!t.resources.contains_key(id), "{id}");
     }
 }
@@ -593,7 +711,9 @@ fn corporate_access_adds_a_gateway_and_tls_from_the_corporate_block_only() {
             corporate_access: Some(CorporateAccess {
                 cidr: "172.16.0.0/12".parse().unwrap(),
                 amazon_side_asn: None,
-                direct_connect_gateway_id: None,
+                vgw_amazon_side_asn: None,
+                direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+                virtual_interface: None,
                 dns: false,
                 principals: vec![],
             }),
@@ -715,7 +835,9 @@ fn bad_settings_are_construct_errors() {
             corporate_access: Some(CorporateAccess {
                 cidr: "10.0.0.0/8".parse().unwrap(),
                 amazon_side_asn: None,
-                direct_connect_gateway_id: None,
+                vgw_amazon_side_asn: None,
+                direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+                virtual_interface: None,
                 dns: false,
                 principals: vec![],
             }),
@@ -826,7 +948,13 @@ fn corporate_callers_get_a_direct_connect_gateway_and_dns_for_the_endpoints_priv
         corporate_access: Some(CorporateAccess {
             cidr: "172.16.0.0/12".parse().unwrap(),
             amazon_side_asn: Some(64512),
+            vgw_amazon_side_asn: None,
             direct_connect_gateway_id: existing.map(str::to_string),
+            virtual_interface: existing.is_none().then(|| VirtualInterfaceProps {
+                connection_id: "dxcon-fgs1a2b3".into(),
+                vlan: 101,
+                customer_asn: 65001,
+            }),
             dns,
             principals: vec![],
         }),
@@ -926,7 +1054,9 @@ fn corporate_principals_are_admitted_by_the_endpoint_for_the_listed_models_only(
             corporate_access: Some(CorporateAccess {
                 cidr: "172.16.0.0/12".parse().unwrap(),
                 amazon_side_asn: None,
-                direct_connect_gateway_id: None,
+                vgw_amazon_side_asn: None,
+                direct_connect_gateway_id: Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40".into()),
+                virtual_interface: None,
                 dns: false,
                 principals: vec![roles.parse().unwrap(), org.parse().unwrap()],
             }),
@@ -937,7 +1067,8 @@ fn corporate_principals_are_admitted_by_the_endpoint_for_the_listed_models_only(
     let text =
         perimeter::template::value_to_json(prop(&t, "BedrockRuntimeEndpoint", "PolicyDocument"));
     assert_eq!(policy.statements.len(), 3, "{text}");
-    // Every statement: InvokeModel (only) on the listed model (only).
+    // Every statement: invocation (only) on the listed model (only); the function's role
+    // InvokeModel, the corporate callers streaming too (finding 7).
     for s in &policy.statements {
         assert!(s.names_action("bedrock:InvokeModel"), "{text}");
     }
@@ -948,7 +1079,15 @@ fn corporate_principals_are_admitted_by_the_endpoint_for_the_listed_models_only(
         .unwrap();
     for s in statements {
         let m = s.as_map().unwrap();
-        assert_eq!(m["Action"], Value::from("bedrock:InvokeModel"), "{text}");
+        let expected = if m["Sid"] == Value::from("InvokeListedModelsOnly") {
+            Value::from("bedrock:InvokeModel")
+        } else {
+            Value::List(vec![
+                Value::from("bedrock:InvokeModel"),
+                Value::from("bedrock:InvokeModelWithResponseStream"),
+            ])
+        };
+        assert_eq!(m["Action"], expected, "{text}");
         assert!(
             perimeter::template::value_to_json(&m["Resource"])
                 .contains("foundation-model/anthropic.claude-instant-v1"),
@@ -1014,4 +1153,326 @@ fn the_handler_asset_holds_the_driver_its_dependencies_and_the_rds_roots() {
         a.files.len(),
         top.into_iter().collect::<Vec<_>>().join(" ")
     );
+}
+
+// ---- issue 21: the findings of the security review, each on the template ----
+
+#[test]
+fn a_system_profile_admits_itself_and_its_model_in_every_destination_region_only() {
+    let profile: ModelId = "us.anthropic.claude-haiku-5-5".parse().unwrap();
+    let dest = vec![
+        "us-east-1".to_string(),
+        "us-east-2".to_string(),
+        "us-west-2".to_string(),
+    ];
+    let p = BedrockPrivateAccessProps {
+        models: vec![profile.clone()],
+        destinations: BTreeMap::from([(profile, dest.clone())]),
+        ..base()
+    };
+    let t = synth("profile", &p);
+    let b = bindings().bind(Pseudo::AccountId.name(), "111111111111");
+    let through = policies(&t).vpc_endpoint(
+        "BedrockRuntimeEndpoint",
+        endpoint_policy(&t, "BedrockRuntimeEndpoint"),
+    );
+    let call = |arn: &str| {
+        through
+            .evaluate(
+                &Request::new(ROLE_ARN, "bedrock:InvokeModel", arn).with("aws:sourceVpce", VPCE),
+                &b,
+            )
+            .decision
+    };
+    // The profile in the caller's Region and account, and its model in each destination.
+    let profile_arn =
+        "arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.anthropic.claude-haiku-5-5";
+    assert_eq!(call(profile_arn), Decision::Allow);
+    for r in &dest {
+        let model = format!("arn:aws:bedrock:{r}::foundation-model/anthropic.claude-haiku-5-5");
+        assert_eq!(call(&model), Decision::Allow, "{model}");
+    }
+    // Nothing else: the model outside the destinations, another profile, another model.
+    for denied in [
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-haiku-5-5",
+        "arn:aws:bedrock:us-east-1:111111111111:inference-profile/us.anthropic.claude-sonnet-4-6",
+        "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6",
+    ] {
+        assert_eq!(call(denied), Decision::ImplicitDeny, "{denied}");
+    }
+    let doc = endpoint_policy(&t, "BedrockRuntimeEndpoint");
+    assert_eq!(
+        doc.statements[0].resource.as_ref().unwrap().inner().len(),
+        4
+    );
+}
+
+#[test]
+fn an_application_profile_is_created_and_called_with_what_it_copies() {
+    let source: ModelId = "us.anthropic.claude-haiku-5-5".parse().unwrap();
+    let p = BedrockPrivateAccessProps {
+        models: vec![source.clone()],
+        destinations: BTreeMap::from([(source, vec!["us-east-1".to_string()])]),
+        application_inference_profile: true,
+        ..base()
+    };
+    let t = synth("application-profile", &p);
+    let r = &t.resources["ApplicationInferenceProfile"];
+    assert_eq!(
+        r.resource_type.as_str(),
+        "AWS::Bedrock::ApplicationInferenceProfile"
+    );
+    let copy = perimeter::template::value_to_json(&r.properties["ModelSource"]);
+    assert!(
+        copy.contains("inference-profile/us.anthropic.claude-haiku-5-5"),
+        "{copy}"
+    );
+    let env = prop(&t, "Function", "Environment").as_map().unwrap()["Variables"]
+        .as_map()
+        .unwrap();
+    assert_eq!(
+        env["MODEL_ID"],
+        getatt("ApplicationInferenceProfile", "InferenceProfileArn")
+    );
+    let grant =
+        perimeter::template::value_to_json(prop(&t, "FunctionBedrockAccess", "PolicyDocument"));
+    assert!(
+        grant.contains("InferenceProfileArn")
+            && grant.contains("foundation-model/anthropic.claude-haiku-5-5"),
+        "{grant}"
+    );
+    // An existing application profile without what it copies is refused.
+    let arn: ModelId =
+        "arn:aws:bedrock:us-east-1:111111111111:application-inference-profile/abc123def456"
+            .parse()
+            .unwrap();
+    let bad = BedrockPrivateAccessProps {
+        models: vec![arn],
+        ..base()
+    };
+    assert!(BedrockPrivateAccess::template(&bad).is_err());
+}
+
+fn corporate(
+    existing: Option<&str>,
+    vif: Option<VirtualInterfaceProps>,
+) -> BedrockPrivateAccessProps {
+    BedrockPrivateAccessProps {
+        corporate_access: Some(CorporateAccess {
+            cidr: "172.16.0.0/12".parse().unwrap(),
+            amazon_side_asn: Some(64512),
+            vgw_amazon_side_asn: Some(65000),
+            direct_connect_gateway_id: existing.map(str::to_string),
+            virtual_interface: vif,
+            dns: true,
+            principals: vec![],
+        }),
+        ..with_database(base())
+    }
+}
+
+#[test]
+fn direct_connect_waits_for_the_attachment_and_carries_a_virtual_interface() {
+    let vif = VirtualInterfaceProps {
+        connection_id: "dxcon-fgs1a2b3".into(),
+        vlan: 101,
+        customer_asn: 65001,
+    };
+    let t = synth("direct-connect-vif", &corporate(None, Some(vif)));
+    // The association waits for the VGW's attachment to the VPC (finding 4).
+    assert!(
+        t.resources["DirectConnectGatewayAssociation"]
+            .depends_on
+            .contains("VpnGatewayAttachment")
+    );
+    // The ASN is the Direct Connect gateway's; the VGW keeps its own.
+    assert_eq!(
+        prop(&t, "DirectConnectGateway", "AmazonSideAsn"),
+        &Value::from("64512")
+    );
+    assert_eq!(prop(&t, "VpnGateway", "AmazonSideAsn"), &Value::from(65000));
+    let vif = &t.resources["DirectConnectVirtualInterface"];
+    assert_eq!(
+        vif.resource_type.as_str(),
+        "AWS::DirectConnect::PrivateVirtualInterface"
+    );
+    assert_eq!(
+        vif.properties["ConnectionId"],
+        Value::from("dxcon-fgs1a2b3")
+    );
+    assert_eq!(vif.properties["Vlan"], Value::from(101));
+    assert_eq!(
+        vif.properties["DirectConnectGatewayId"],
+        getatt("DirectConnectGateway", "DirectConnectGatewayId")
+    );
+    // A new gateway with nothing on it is refused; an existing one takes no VIF.
+    assert!(BedrockPrivateAccess::template(&corporate(None, None)).is_err());
+    let existing = synth(
+        "direct-connect-existing",
+        &corporate(Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40"), None),
+    );
+    assert!(!existing.resources.contains_key("DirectConnectGateway"));
+    assert!(
+        !existing
+            .resources
+            .contains_key("DirectConnectVirtualInterface")
+    );
+}
+
+#[test]
+fn the_corporate_network_reaches_the_runtime_endpoint_only() {
+    let t = synth(
+        "group-per-endpoint",
+        &corporate(Some("5f1a0c4e-9d3b-4a57-8e2f-0b6c1d2e3f40"), None),
+    );
+    let group_of =
+        |endpoint: &str| prop(&t, endpoint, "SecurityGroupIds").as_list().unwrap()[0].clone();
+    assert_eq!(
+        group_of("BedrockRuntimeEndpoint"),
+        getatt("EndpointSecurityGroup", "GroupId")
+    );
+    assert_eq!(
+        group_of("SecretsManagerEndpoint"),
+        getatt("ServiceEndpointSecurityGroup", "GroupId")
+    );
+    // Every rule admitting the corporate block, by group: runtime 443, resolver 53.
+    let mut corporate_rules = Vec::new();
+    for (id, sg) in of_type(&t, "AWS::EC2::SecurityGroup") {
+        for r in sg
+            .get("SecurityGroupIngress")
+            .and_then(Value::as_list)
+            .unwrap_or(&[])
+        {
+            let r = r.as_map().unwrap();
+            if r.get("CidrIp") == Some(&Value::from("172.16.0.0/12")) {
+                corporate_rules.push((id.to_string(), r["FromPort"].clone()));
+            }
+        }
+    }
+    corporate_rules.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        corporate_rules,
+        vec![
+            ("EndpointSecurityGroup".to_string(), Value::from(443)),
+            ("ResolverSecurityGroup".to_string(), Value::from(53)),
+            ("ResolverSecurityGroup".to_string(), Value::from(53)),
+        ]
+    );
+    assert!(
+        !prop(&t, "ServiceEndpointSecurityGroup", "GroupDescription")
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !t.resources["ServiceEndpointSecurityGroup"]
+            .properties
+            .contains_key("SecurityGroupIngress")
+    );
+}
+
+#[test]
+fn production_logs_are_kept_and_zone_ids_place_subnets() {
+    let mut p = with_database(base());
+    p.function.retain_logs = true;
+    p.flow_log_retention_days = Some(365);
+    p.azs = Azs::Ids(vec!["use1-az1".into(), "use1-az4".into()]);
+    let t = synth("prod-logs-zone-ids", &p);
+    for id in [
+        "FunctionLogGroup",
+        "SchemaFunctionLogGroup",
+        "VpcFlowLogsLogGroup",
+    ] {
+        assert_eq!(
+            t.resources[id].deletion_policy,
+            Some(Value::from("Retain")),
+            "{id}"
+        );
+        assert_eq!(
+            t.resources[id].update_replace_policy,
+            Some(Value::from("Retain")),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        prop(&t, "VpcPrivateSubnet1", "AvailabilityZoneId"),
+        &Value::from("use1-az1")
+    );
+    assert_eq!(
+        prop(&t, "VpcPrivateSubnet2", "AvailabilityZoneId"),
+        &Value::from("use1-az4")
+    );
+    assert!(
+        !t.resources["VpcPrivateSubnet1"]
+            .properties
+            .contains_key("AvailabilityZone")
+    );
+    let dev = synth("dev-logs", &base());
+    assert_eq!(dev.resources["FunctionLogGroup"].deletion_policy, None);
+}
+
+/// The shipped prod template as committed in out/: what the review found, fixed.
+#[test]
+fn the_shipped_prod_template_holds_the_review_fixes() {
+    let text = std::fs::read_to_string(
+        common::root().join("out/bedrock-private-access/prod.template.json"),
+    )
+    .unwrap();
+    let t = Template::parse(&text, perimeter::template::Format::Json).unwrap();
+    assert_eq!(
+        prop(&t, "Database", "EngineVersion"),
+        &Value::from(perimeter::solutions::bedrock_private_access::settings::ENGINE_VERSION)
+    );
+    assert_eq!(
+        t.resources["FunctionLogGroup"].deletion_policy,
+        Some(Value::from("Retain"))
+    );
+    assert!(
+        t.resources["DirectConnectGatewayAssociation"]
+            .depends_on
+            .contains("VpnGatewayAttachment")
+    );
+    assert!(t.resources.contains_key("DirectConnectVirtualInterface"));
+    assert!(!t.resources.contains_key("BedrockEndpoint"));
+    assert!(!text.contains("ForAnyValue"));
+    assert!(!text.contains("claude-instant"));
+    assert!(text.contains("inference-profile/us.anthropic.claude-haiku-5-5"));
+    assert!(!text.contains("cloudformation-custom-resource-response-*"));
+    assert_eq!(
+        t.resources["DatabaseSchemaStep"].properties["ServiceToken"],
+        getatt("SchemaFunction", "Arn")
+    );
+}
+
+#[test]
+fn a_legacy_model_is_a_warning_note_of_check_and_a_current_one_none() {
+    use perimeter::solution::{Solution, TargetInfo};
+    let target = TargetInfo {
+        blueprint: "bedrock-private-access".into(),
+        target: "dev".into(),
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        stage: "dev".into(),
+        base: std::path::PathBuf::from("blueprints"),
+    };
+    let notes = |model: &str| {
+        let props = BedrockPrivateAccessProps {
+            models: vec![model.parse().unwrap()],
+            ..base()
+        };
+        let mut ctx = perimeter::check::Context {
+            today: "2026-12-06".into(),
+            ..Default::default()
+        };
+        perimeter::solutions::bedrock_private_access::BedrockPrivateAccessSolution
+            .check_context(&props, &target, &mut ctx);
+        ctx.notes
+    };
+    let legacy = notes("us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+    assert_eq!(legacy.len(), 1, "{legacy:?}");
+    assert!(
+        legacy[0].starts_with("warning: inference profile us.anthropic.claude-sonnet-4-5-20250929-v1:0 is legacy: its end of life is 2027-04-08"),
+        "{legacy:?}"
+    );
+    assert!(notes("us.anthropic.claude-haiku-5-5").is_empty());
 }

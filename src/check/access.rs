@@ -353,7 +353,9 @@ fn failure(r: &AccessRow) -> String {
     )
 }
 
-/// A model ARN the role's grant lists, made concrete for the target's region.
+/// The first model ARN the role's grant lists: as written when it is concrete (an
+/// inference profile, a foundation model in a named Region), else a foundation model made
+/// concrete for the target's region.
 fn listed_model(w: &World<'_>, role: &str) -> Option<String> {
     let docs = w.identity.get(role)?;
     docs.iter()
@@ -366,6 +368,9 @@ fn listed_model(w: &World<'_>, role: &str) -> Option<String> {
             ResourceEntry::Expr(v) => w.bindings.resolve(v),
         })
         .find_map(|arn| {
+            if !arn.contains(['*', '?']) && arn.contains(":bedrock:") {
+                return Some(arn);
+            }
             let model = arn.split_once(":foundation-model/")?.1;
             (!model.contains(['*', '?'])).then(|| w.model_arn(model))
         })

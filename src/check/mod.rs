@@ -27,6 +27,7 @@ mod references;
 pub mod render;
 pub mod rules;
 mod runtime;
+pub use runtime::today;
 pub mod schedule;
 mod schema;
 pub mod select;
@@ -138,6 +139,9 @@ pub struct Context {
     /// The date rules that depend on it (Lambda runtime deprecation) judge at,
     /// `YYYY-MM-DD`: today, unless a test fixes it.
     pub today: String,
+    /// What the target's solution says of it beyond findings (a legacy model), printed as
+    /// the file's notes.
+    pub notes: Vec<String>,
 }
 
 impl Default for Context {
@@ -152,6 +156,7 @@ impl Default for Context {
             corporate_principals: vec![],
             scenarios: vec![],
             today: runtime::today(),
+            notes: vec![],
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct DatabaseProps {
     /// CloudFormation through the S3 gateway endpoint, and its security group admits
     /// only what it names.
     pub s3_prefix_list: PrefixListId,
+    /// The tables the application reads (SELECT for its own user, nothing else).
+    pub read_tables: Vec<String>,
 }
 
 /// SQL applied to the database by the function when the stack is created or updated:
@@ -159,16 +161,18 @@ impl Database {
 }
 
 impl Database {
-    /// Adds `<id>` (`Custom::DatabaseSchema`): CloudFormation sends it to `service_token`
-    /// (the function, which applies `sql`) on create and update, and waits at most
+    /// Adds `<id>` (`Custom::DatabaseSchema`, with `extra` properties): CloudFormation
+    /// sends it to `service_token` (the function, which applies `sql`) on create and update, and waits at most
     /// `timeout_seconds` for the answer. Changing the SQL is an update, never a
     /// replacement: the physical id stays.
+    #[allow(clippy::too_many_arguments)]
     pub fn schema(
         &self,
         stack: &mut Stack,
         id: &str,
         service_token: Str,
         sql: &SchemaSql,
+        extra: &[(&str, Value)],
         timeout_seconds: u32,
         depends_on: Vec<LogicalId>,
     ) -> Result<Handle<Raw>, ConstructError> {
@@ -188,12 +192,15 @@ impl Database {
                 "a custom resource waits 1 to 3600 seconds, not {timeout_seconds}"
             )));
         }
-        let raw = RawResource::new("Custom::DatabaseSchema")
+        let mut raw = RawResource::new("Custom::DatabaseSchema")
             .map_err(ConstructError::from)?
             .set("ServiceToken", service_token.to_value())
             .set("ServiceTimeout", Value::from(timeout_seconds as i64))
             .set("Schema", Value::from(sql.schema.as_str()))
             .set("Seed", Value::from(sql.seed.as_str()));
+        for (name, value) in extra {
+            raw = raw.set(name, value.clone());
+        }
         stack.add_raw_with(
             id,
             raw,

@@ -22,22 +22,25 @@ pub struct FlowLogs {
 }
 
 impl FlowLogs {
-    /// Adds `<id>` (the flow log), `<id>LogGroup` and `<id>Role` for the VPC.
+    /// Adds `<id>` (the flow log), `<id>LogGroup` (kept when the stack goes with
+    /// `retain_logs`) and `<id>Role` for the VPC.
     pub fn build(
         stack: &mut Stack,
         id: &str,
         vpc: &PrivateVpc,
         retention_days: u32,
         name: &str,
+        retain_logs: bool,
     ) -> Result<FlowLogs, ConstructError> {
         if !RETENTION_DAYS.contains(&retention_days) {
             return Err(ConstructError::Invalid(format!(
                 "flow log retention {retention_days} days is not one CloudWatch Logs accepts"
             )));
         }
-        let log_group = stack.add(
+        let log_group = stack.add_with(
             &format!("{id}LogGroup"),
             LogGroup::new().retention_in_days(retention_days),
+            super::function::retain(retain_logs),
         )?;
         // Confused-deputy protection: the service assumes the role only for flow logs of
         // this account.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::network::PrivateVpc;
 use super::security_group::Group;
-use super::stack::{ConstructError, Stack};
+use super::stack::{Attributes, ConstructError, Stack};
 use crate::error::Invalid;
 use crate::iam::{Arn, Effect, PolicyDocument, Principal, Statement};
 use crate::resources::Handle;
@@ -47,6 +47,19 @@ pub fn function_timeout(seconds: u32) -> Result<(), Invalid> {
     }
 }
 
+/// `DeletionPolicy` and `UpdateReplacePolicy: Retain` when `keep`, else none.
+pub fn retain(keep: bool) -> Attributes {
+    if keep {
+        Attributes {
+            deletion_policy: Some("Retain"),
+            update_replace_policy: Some("Retain"),
+            ..Attributes::default()
+        }
+    } else {
+        Attributes::default()
+    }
+}
+
 /// Where the code comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Code {
@@ -71,6 +84,9 @@ pub struct VpcFunctionProps {
     pub memory_mb: u32,
     pub timeout_seconds: u32,
     pub log_retention_days: u32,
+    /// Keep the log group when the stack or the group goes (`DeletionPolicy: Retain`):
+    /// a production stage's logs outlive it.
+    pub retain_logs: bool,
     pub environment: BTreeMap<String, Str>,
 }
 
@@ -108,9 +124,10 @@ impl VpcFunction {
         }
         function_memory(p.memory_mb)?;
         function_timeout(p.timeout_seconds)?;
-        let log_group = stack.add(
+        let log_group = stack.add_with(
             &format!("{id}LogGroup"),
             LogGroup::new().retention_in_days(p.log_retention_days),
+            retain(p.retain_logs),
         )?;
 
         let trust = PolicyDocument::new(vec![
@@ -120,12 +137,15 @@ impl VpcFunction {
         ]);
         let any: Arn = "*".parse().map_err(ConstructError::from)?;
         let eni = PolicyDocument::new(vec![
-            // These actions take no resource-level permissions: Resource must be "*".
+            // What AWS's AWSLambdaVPCAccessExecutionRole grants for the function's
+            // network interfaces; the Describe and Create actions take no resource-level
+            // permissions, so Resource is "*" as in the managed policy.
             Statement::new(
                 Effect::Allow,
                 [
                     "ec2:CreateNetworkInterface",
                     "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
                     "ec2:DeleteNetworkInterface",
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",

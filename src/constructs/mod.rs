@@ -16,16 +16,18 @@ mod security_group;
 mod stack;
 
 pub use cidr::Cidr;
-pub use corporate::{CorporateNetwork, CorporateNetworkProps, resolver_address};
+pub use corporate::{
+    CorporateNetwork, CorporateNetworkProps, VirtualInterfaceProps, resolver_address,
+};
 pub use database::{CA_CERTIFICATE, Database, DatabaseProps, SCHEMA_SQL_LIMIT, SchemaSql};
 pub use endpoint::{InterfaceEndpoint, gateway_endpoint, interface_endpoint};
 pub use flow_logs::FlowLogs;
 pub use function::{
     ASSET_BUCKET, Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps, function_memory,
-    function_timeout,
+    function_timeout, retain,
 };
 pub use grant::{Grant, admit, grant};
-pub use model_id::ModelId;
+pub use model_id::{ModelId, ModelKind, PROFILE_GEOGRAPHIES};
 pub use network::{Azs, PrivateVpc, PrivateVpcProps};
 pub use security_group::{Group, GroupProps, Port, PrefixListId, Protocol};
 pub use stack::{Attributes, ConstructError, Stack};

@@ -15,15 +15,18 @@ use crate::template::typed::{List, Str, fns};
 pub enum Azs {
     /// The first N zones of the stack's region (`Fn::GetAZs`), resolved at deploy time.
     Count(usize),
-    /// Named zones, e.g. `us-east-1a`.
+    /// Named zones, e.g. `us-east-1a` (names map to different zones in each account).
     Named(Vec<String>),
+    /// Zone ids, e.g. `use1-az1`: the same physical zone in every account, so subnets
+    /// can be put where an interface endpoint's service is offered.
+    Ids(Vec<String>),
 }
 
 impl Azs {
     pub fn len(&self) -> usize {
         match self {
             Azs::Count(n) => *n,
-            Azs::Named(v) => v.len(),
+            Azs::Named(v) | Azs::Ids(v) => v.len(),
         }
     }
 
@@ -34,7 +37,7 @@ impl Azs {
     /// Named zones are the user's explicit choice: tell cfn-lint its "hard-coded zone"
     /// warning (W3010) does not apply to these subnets.
     fn lint_metadata(&self) -> Option<Value> {
-        matches!(self, Azs::Named(_)).then(|| {
+        matches!(self, Azs::Named(_) | Azs::Ids(_)).then(|| {
             Value::map([(
                 "cfn-lint",
                 Value::map([(
@@ -45,10 +48,12 @@ impl Azs {
         })
     }
 
-    fn zone(&self, i: usize) -> Str {
+    /// Sets subnet `i`'s zone, by name or by id.
+    fn place(&self, i: usize, s: Subnet) -> Subnet {
         match self {
-            Azs::Count(_) => fns::select(i, fns::get_azs(Str::from(""))),
-            Azs::Named(v) => v[i].clone().into(),
+            Azs::Count(_) => s.availability_zone(fns::select(i, fns::get_azs(Str::from("")))),
+            Azs::Named(v) => s.availability_zone(v[i].as_str()),
+            Azs::Ids(v) => s.availability_zone_id(v[i].as_str()),
         }
     }
 }
@@ -100,14 +105,16 @@ impl PrivateVpc {
             let sid = format!("{id}PrivateSubnet{n}");
             let s = stack.add_with(
                 &sid,
-                Subnet::new(vpc.reference())
-                    .cidr_block(*cidr)
-                    .availability_zone(p.azs.zone(i))
-                    .map_public_ip_on_launch(false)
-                    .tags(vec![subnet::Tag::new(
-                        "Name",
-                        format!("{}-private-{n}", p.name),
-                    )]),
+                p.azs.place(
+                    i,
+                    Subnet::new(vpc.reference())
+                        .cidr_block(*cidr)
+                        .map_public_ip_on_launch(false)
+                        .tags(vec![subnet::Tag::new(
+                            "Name",
+                            format!("{}-private-{n}", p.name),
+                        )]),
+                ),
                 Attributes {
                     metadata: p.azs.lint_metadata(),
                     ..Attributes::default()

@@ -73,7 +73,7 @@ pub fn check_blueprints(
             findings,
             suppressed,
             access: r.access,
-            notes: Vec::new(),
+            notes: ctx.notes.clone(),
         });
         Ok(())
     })?;

@@ -1,6 +1,7 @@
 """The handler's database path against a real PostgreSQL (tests/python/postgres.py):
-products read over verified TLS, the schema applied once per content, and
-CloudFormation's custom-resource events answered. Bedrock and Secrets Manager are
+products read over verified TLS as the application's read-only user, the schema applied
+once per content by the schema step (schema.py), which answers CloudFormation's events
+and refuses every other caller before anything runs. Bedrock and Secrets Manager are
 stubbed; pg8000 is the real driver the asset ships."""
 
 import http.server
@@ -19,6 +20,14 @@ HANDLER_DIR = os.path.join(ROOT, "src", "solutions", "bedrock_private_access", "
 SCHEMA = open(os.path.join(ROOT, "blueprints", "sql", "products.sql")).read()
 SEED = open(os.path.join(ROOT, "blueprints", "sql", "products-seed.sql")).read()
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:222222222222:secret:rds!db-1"
+APP_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:222222222222:secret:DatabaseAppSecret-1"
+APP_PASSWORD = "an-application-password-for-tests"
+STACK_ID = "arn:aws:cloudformation:us-east-1:222222222222:stack/bedrock-private-access-prod/1"
+RESPONSE_URL = (
+    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
+    "arn%3Aaws%3Acloudformation%3Aus-east-1%3A222222222222%3Astack/x/1%7CDatabaseSchemaStep%7Cr?X-Amz-Signature=x"
+)
+TABLES = ["products"]
 
 
 class FakeBedrock:
@@ -31,9 +40,35 @@ class FakeBedrock:
 
 
 class FakeSecrets:
+    """The master secret and the application's, as Secrets Manager returns them."""
+
+    read = []
+
     def get_secret_value(self, SecretId):
-        assert SecretId == SECRET_ARN, SecretId
-        return {"SecretString": json.dumps({"username": postgres.USER, "password": postgres.PASSWORD})}
+        FakeSecrets.read.append(SecretId)
+        if SecretId == SECRET_ARN:
+            return {"SecretString": json.dumps({"username": postgres.USER, "password": postgres.PASSWORD})}
+        assert SecretId == APP_SECRET_ARN, SecretId
+        return {"SecretString": json.dumps({"username": "app_reader", "password": APP_PASSWORD})}
+
+
+class AccessDenied(Exception):
+    def __init__(self, code="AccessDeniedException"):
+        super().__init__(code)
+        self.response = {"Error": {"Code": code}}
+
+
+class FlakySecrets(FakeSecrets):
+    """Denies the first `denials` reads, as IAM does while a new role propagates."""
+
+    def __init__(self, denials, code="AccessDeniedException"):
+        self.denials, self.code, self.calls = denials, code, 0
+
+    def get_secret_value(self, SecretId):
+        self.calls += 1
+        if self.calls <= self.denials:
+            raise AccessDenied(self.code)
+        return super().get_secret_value(SecretId)
 
 
 class Replies(http.server.BaseHTTPRequestHandler):
@@ -70,11 +105,11 @@ def load(ca_file=None):
     boto3 = types.ModuleType("boto3")
     boto3.client = lambda name: {"bedrock-runtime": bedrock, "secretsmanager": FakeSecrets()}[name]
     sys.modules["boto3"] = boto3
-    for name in ("index", "database"):
+    for name in ("index", "database", "schema"):
         sys.modules.pop(name, None)
     os.environ.update({
-        "MODEL_ID": "anthropic.claude-instant-v1",
-        "DB_SECRET_ARN": SECRET_ARN,
+        "MODEL_ID": "us.anthropic.claude-haiku-5-5",
+        "DB_SECRET_ARN": APP_SECRET_ARN,
         "DB_HOST": "127.0.0.1",
         "DB_PORT": str(SERVER.port),
         "DB_NAME": "products",
@@ -85,13 +120,38 @@ def load(ca_file=None):
     return importlib.import_module("index"), importlib.import_module("database"), bedrock
 
 
-def event(kind, **props):
+def load_schema():
+    """schema.py with its environment (the template's SQL digest, this stack)."""
+    load()
+    schema = importlib.import_module("schema")
+    env = {
+        "AWS_REGION": "us-east-1",
+        "STACK_ID": STACK_ID,
+        "MASTER_SECRET_ARN": SECRET_ARN,
+        "APP_SECRET_ARN": APP_SECRET_ARN,
+        "SCHEMA_SHA256": schema.digest(SCHEMA, SEED, TABLES),
+    }
+    return schema, env
+
+
+class Sent:
+    """The answers the schema step would PUT to CloudFormation."""
+
+    def __init__(self):
+        self.replies = []
+
+    def __call__(self, event, context, status, reason, data):
+        self.replies.append({"Status": status, "Reason": reason, "Data": data, "URL": event["ResponseURL"]})
+
+
+def event(kind, url=RESPONSE_URL, **props):
+    props.setdefault("ReadTables", TABLES)
     return {
         "RequestType": kind,
-        "ResponseURL": f"http://127.0.0.1:{REPLIES.server_port}/response?signature=x",
-        "StackId": "arn:aws:cloudformation:us-east-1:222222222222:stack/bedrock-private-access-prod/1",
+        "ResponseURL": url,
+        "StackId": STACK_ID,
         "RequestId": f"request-{kind}",
-        "LogicalResourceId": "DatabaseSchema",
+        "LogicalResourceId": "DatabaseSchemaStep",
         "ResourceType": "Custom::DatabaseSchema",
         "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:222222222222:function:f", **props},
         **({"PhysicalResourceId": "products-schema"} if kind != "Create" else {}),
@@ -119,7 +179,7 @@ class DatabaseTest(unittest.TestCase):
 
     def test_the_schema_is_applied_once_per_content(self):
         _, db, _ = load()
-        conn = db.connect()
+        conn = db.connect(SECRET_ARN)
         try:
             self.assertTrue(db.apply_schema(conn, SCHEMA, SEED))
             self.assertFalse(db.apply_schema(conn, SCHEMA, SEED))
@@ -135,7 +195,7 @@ class DatabaseTest(unittest.TestCase):
 
     def test_a_failing_statement_leaves_nothing_applied(self):
         _, db, _ = load()
-        conn = db.connect()
+        conn = db.connect(SECRET_ARN)
         try:
             with self.assertRaises(Exception):
                 db.apply_schema(conn, SCHEMA, SEED + "\nINSERT INTO nowhere VALUES (1);")
@@ -144,41 +204,150 @@ class DatabaseTest(unittest.TestCase):
             conn.close()
         self.assertEqual(tables, [], "the rollback left tables behind")
 
+    def as_app(self):
+        import ssl
+
+        return postgres.pg8000.native.Connection(
+            "app_reader", password=APP_PASSWORD, host="127.0.0.1", port=SERVER.port,
+            database="products", ssl_context=ssl.create_default_context(cafile=SERVER.ca_file), timeout=10,
+        )
+
+    def tables(self):
+        conn = SERVER.connect("products")
+        try:
+            return conn.run("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+        finally:
+            conn.close()
+
     def test_custom_resource_events_are_answered(self):
-        index, _, _ = load()
-        out = index.handler(event("Create", Schema=SCHEMA, Seed=SEED), Context())
+        schema, env = load_schema()
+        sent = Sent()
+        out = schema.handler(event("Create", Schema=SCHEMA, Seed=SEED), Context(), env=env, send=sent)
         self.assertEqual(out["Status"], "SUCCESS", out)
+        self.assertEqual(sent.replies[-1]["Data"], {"Applied": "true"})
+        self.assertEqual(sent.replies[-1]["URL"], RESPONSE_URL)
+        self.assertEqual(len(self.rows()), 3)
+        # An update with the same SQL (another property changed) applies nothing.
+        schema.handler(event("Update", Schema=SCHEMA, Seed=SEED), Context(), env=env, send=sent)
+        self.assertEqual(sent.replies[-1]["Data"], {"Applied": "false"})
+        # Delete keeps the data.
+        schema.handler(event("Delete", Schema=SCHEMA, Seed=SEED), Context(), env=env, send=sent)
+        self.assertEqual(sent.replies[-1]["Status"], "SUCCESS")
+        self.assertEqual(len(self.rows()), 3)
+
+    def test_the_answer_is_a_put_without_content_type(self):
+        schema, _ = load_schema()
+        url = f"http://127.0.0.1:{REPLIES.server_port}/response?signature=x"
+        schema.respond(event("Create", url=url), Context(), "SUCCESS", "", {"Applied": "true"})
         path, content_type, reply = Replies.received[-1]
         self.assertEqual(path, "/response?signature=x")
         self.assertEqual(content_type, "")
         self.assertEqual(reply["Status"], "SUCCESS")
         self.assertEqual(reply["PhysicalResourceId"], "products-schema")
         self.assertEqual(reply["RequestId"], "request-Create")
-        self.assertEqual(reply["LogicalResourceId"], "DatabaseSchema")
-        self.assertEqual(reply["Data"], {"Applied": "true"})
-        self.assertEqual(len(self.rows()), 3)
-        # An update with the same SQL (another property changed) applies nothing.
-        index.handler(event("Update", Schema=SCHEMA, Seed=SEED), Context())
-        self.assertEqual(Replies.received[-1][2]["Data"], {"Applied": "false"})
-        # Delete keeps the data.
-        index.handler(event("Delete", Schema=SCHEMA, Seed=SEED), Context())
-        self.assertEqual(Replies.received[-1][2]["Status"], "SUCCESS")
-        self.assertEqual(len(self.rows()), 3)
+        self.assertEqual(reply["LogicalResourceId"], "DatabaseSchemaStep")
 
     def test_a_failure_is_reported_to_cloudformation(self):
-        index, _, _ = load()
-        out = index.handler(event("Create", Schema="CREATE TABLE products (name text", Seed=""), Context())
+        schema, env = load_schema()
+        bad = "CREATE TABLE products (name text"
+        env["SCHEMA_SHA256"] = schema.digest(bad, "", TABLES)
+        sent = Sent()
+        out = schema.handler(event("Create", Schema=bad, Seed=""), Context(), env=env, send=sent)
         self.assertEqual(out["Status"], "FAILED")
-        reply = Replies.received[-1][2]
+        reply = sent.replies[-1]
         self.assertEqual(reply["Status"], "FAILED")
         self.assertIn("syntax error", reply["Reason"])
         self.assertIn("log stream 2026/11/25/[$LATEST]abc", reply["Reason"])
 
+    def test_the_application_user_reads_products_and_changes_nothing(self):
+        schema, env = load_schema()
+        schema.handler(event("Create", Schema=SCHEMA, Seed=SEED), Context(), env=env, send=Sent())
+        conn = self.as_app()
+        try:
+            names = [n for (n,) in conn.run("SELECT name FROM products ORDER BY name")]
+            self.assertEqual(names, ["Basecamp 6", "Summit", "Trail 2"])
+            for sql in (
+                "CREATE TABLE stolen (x int)",
+                "ALTER TABLE products ADD COLUMN x int",
+                "DROP TABLE products",
+                "INSERT INTO products (name, description) VALUES ('x', 'y')",
+                "UPDATE products SET description = 'x'",
+                "DELETE FROM products",
+                "SELECT * FROM perimeter_schema",
+            ):
+                with self.assertRaises(Exception, msg=sql) as e:
+                    conn.run(sql)
+                self.assertIn("42501", str(e.exception), sql)  # insufficient_privilege
+        finally:
+            conn.close()
+        self.assertEqual(len(self.rows()), 3)
+
+    def test_an_event_from_anyone_else_is_refused_before_anything_runs(self):
+        schema, env = load_schema()
+        FakeSecrets.read.clear()
+        ran = []
+        refused = {
+            "a host outside CloudFormation's bucket": event("Create", url="https://attacker.example.com/x", Schema=SCHEMA, Seed=SEED),
+            "a look-alike bucket": event("Create", url="https://cloudformation-custom-resource-response-useast1.evil.com/x", Schema=SCHEMA, Seed=SEED),
+            "the bucket of another Region": event("Create", url="https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/x", Schema=SCHEMA, Seed=SEED),
+            "plain HTTP": event("Create", url="http://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x", Schema=SCHEMA, Seed=SEED),
+            "credentials in the URL": event("Create", url="https://u:p@cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x", Schema=SCHEMA, Seed=SEED),
+            "another stack": {**event("Create", Schema=SCHEMA, Seed=SEED), "StackId": STACK_ID.replace("/1", "/2")},
+            "SQL not the template's": event("Create", Schema="DROP TABLE products; " + SCHEMA, Seed=SEED),
+            "more tables to read": event("Create", Schema=SCHEMA, Seed=SEED, ReadTables=["products", "pg_authid"]),
+            "a question": {"question": "give me the master secret"},
+        }
+        for why, ev in refused.items():
+            sent = Sent()
+            out = schema.handler(ev, Context(), env=env, send=sent, run=lambda *a: ran.append(a))
+            self.assertEqual(out["Status"], "REFUSED", why)
+            self.assertEqual(sent.replies, [], why)
+        self.assertEqual(ran, [])
+        self.assertEqual(FakeSecrets.read, [], "a secret was read for a refused event")
+        self.assertEqual(self.tables(), [])
+
+    def test_the_response_hosts_are_the_documented_forms(self):
+        schema, _ = load_schema()
+        self.assertEqual(
+            schema.response_hosts("us-west-2"),
+            {
+                "cloudformation-custom-resource-response-uswest2.s3.amazonaws.com",
+                "cloudformation-custom-resource-response-uswest2.s3.us-west-2.amazonaws.com",
+                "cloudformation-custom-resource-response-uswest2.s3-us-west-2.amazonaws.com",
+            },
+        )
+        self.assertIn(
+            "cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn",
+            schema.response_hosts("cn-north-1"),
+        )
+        for url in schema.response_hosts("us-east-1"):
+            schema.check_response_url(f"https://{url}/key?X-Amz-Signature=s", "us-east-1")
+
+    def test_access_denied_is_retried_while_permissions_propagate_and_no_longer(self):
+        _, db, _ = load()
+        waits = []
+        flaky = FlakySecrets(denials=3)
+        secret = db.read_secret(APP_SECRET_ARN, client=flaky, sleep=waits.append)
+        self.assertEqual(secret["username"], "app_reader")
+        self.assertEqual(flaky.calls, 4)
+        self.assertEqual(waits, [1.0, 2.0, 4.0])
+        # Bounded: a role that never gets the grant fails after the last attempt.
+        waits.clear()
+        never = FlakySecrets(denials=100)
+        with self.assertRaises(AccessDenied):
+            db.read_secret(APP_SECRET_ARN, client=never, sleep=waits.append)
+        self.assertEqual(never.calls, db.PROPAGATION_ATTEMPTS)
+        self.assertEqual(len(waits), db.PROPAGATION_ATTEMPTS - 1)
+        # Any other error is not retried.
+        other = FlakySecrets(denials=1, code="ResourceNotFoundException")
+        with self.assertRaises(AccessDenied):
+            db.read_secret(APP_SECRET_ARN, client=other, sleep=waits.append)
+        self.assertEqual(other.calls, 1)
+
     def test_a_question_is_answered_from_the_products_table(self):
+        schema, env = load_schema()
+        schema.handler(event("Create", Schema=SCHEMA, Seed=SEED), Context(), env=env, send=Sent())
         index, db, bedrock = load()
-        conn = db.connect()
-        db.apply_schema(conn, SCHEMA, SEED)
-        conn.close()
         out = index.handler({"question": "Which tent for winter?"}, Context())
         self.assertEqual(out["statusCode"], 200, out)
         prompt = bedrock.calls[0]["messages"][0]["content"][0]["text"]

@@ -5,6 +5,7 @@
 //! the corporate network and callers, for the access simulation's rows).
 
 mod construct;
+pub mod models;
 mod resolve;
 pub mod settings;
 
@@ -40,8 +41,17 @@ impl Solution for BedrockPrivateAccessSolution {
         BedrockPrivateAccess::stack(props)
     }
 
-    fn check_context(&self, props: &BedrockPrivateAccessProps, _: &TargetInfo, ctx: &mut Context) {
+    fn check_context(&self, props: &BedrockPrivateAccessProps, t: &TargetInfo, ctx: &mut Context) {
         ctx.intended_effect = Some(props.endpoint_policy_effect);
+        // A legacy model still works: said, not refused (resolve refuses the rest).
+        for m in &props.models {
+            let judged = props.sources.get(m).unwrap_or(m);
+            if let models::Verdict::Legacy(why) = models::judge(judged, &t.region, &ctx.today) {
+                ctx.notes.push(format!(
+                    "warning: {why}; move to a current model before then"
+                ));
+            }
+        }
         if let Some(c) = &props.corporate_access {
             ctx.known_cidrs.push(ipnet::IpNet::V4(c.cidr.net()));
             ctx.corporate_principals
@@ -71,32 +81,35 @@ settings:
   network:
     vpc_cidr: 10.0.0.0/16          # the VPC's block, /16 to /28
     availability_zones: 2          # at least 2: a count, or names such as [us-east-1a, us-east-1b]
+    # availability_zone_ids: [use1-az1, use1-az2]  # or zone ids: the same zones in every account
     subnet_prefix_length: 24       # one subnet per zone carved from the block (10.0.0.0/24, ...)
     # subnets: [10.0.0.0/24, 10.0.1.0/24]   # or give them yourself
     flow_logs: {retention_days: 365} # every flow to CloudWatch Logs; false turns them off
   bedrock:
-    models:                        # the models the function may invoke; the first is its default
-      - anthropic.claude-instant-v1
+    models:                        # what the function may invoke; the first is what it calls
+      - global.anthropic.claude-haiku-5-5  # or us./eu./apac. to keep requests in one geography
     endpoint_policy_effect: Allow  # Deny proves that calls through the endpoint are refused
-    list_foundation_models: true   # adds the `bedrock` control-plane endpoint
+    # application_inference_profile: true  # an application inference profile for cost tracking
   function:
     runtime: python3.12            # python3.12, python3.13 or python3.14
     memory_mb: 256                 # 128 to 10240
     timeout_seconds: 30            # 1 to 900
     log_retention_days: 30         # a CloudWatch Logs retention value
-    # asset: ../functions/app      # code from a folder (index.py, requirements.txt) instead of the inline handler
+    # asset: ../functions/app      # code from a folder inside the project (index.py, requirements.txt) instead of the inline handler
   # corporate_access:              # Direct Connect / VPN through a virtual private gateway
   #   cidr: 172.16.0.0/12          # admitted on 443 to the endpoints; must not overlap the VPC
-  #   amazon_side_asn: 64512
   #   principals: [arn:aws:iam::123456789012:role/analysts]  # or an organization id, o-...
-  #   direct_connect_gateway_id: 5f1a0c4e-...  # an existing Direct Connect gateway; else one is created
+  #   direct_connect_gateway_id: 5f1a0c4e-...  # an existing Direct Connect gateway, or:
+  #   virtual_interface: {connection_id: dxcon-..., vlan: 101, customer_asn: 65001}  # on a new gateway
+  #   amazon_side_asn: 64512       # the new Direct Connect gateway's ASN
   #   dns: true                    # a Route 53 Resolver inbound endpoint for on-premises DNS
   # database:                      # product data in PostgreSQL, in the private subnets
   #   instance_class: db.t4g.micro
   #   allocated_storage_gb: 20
   #   multi_az: false
   #   deletion_protection: true
-  #   schema: sql/products.sql     # SQL that makes the products table, applied by the function on deploy
+  #   schema: sql/products.sql     # SQL that makes the products table, applied on deploy by the schema function
+  #   read_tables: [products]      # the application's own user may SELECT these, nothing else
   #   seed: sql/products-seed.sql  # optional starting rows
   #   s3_prefix_list_id: pl-63a5400a  # S3's prefix list in the region (the function answers CloudFormation through S3)
 

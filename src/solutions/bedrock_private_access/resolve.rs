@@ -5,13 +5,16 @@
 use super::construct::{
     AssetCode, BedrockPrivateAccessProps, CorporateAccess, CorporatePrincipal, FunctionSettings,
 };
+use super::models::{Verdict, geography_regions, judge};
 use super::settings::Settings;
 use crate::blueprint::AzSetting;
 use crate::constructs::{
-    Azs, Cidr, DatabaseProps, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql, function_memory,
-    function_timeout,
+    Azs, Cidr, DatabaseProps, ModelId, ModelKind, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql,
+    VirtualInterfaceProps, function_memory, function_timeout,
 };
 use crate::solution::{Problem, TargetInfo};
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
 
 /// `8-4-4-4-12` lowercase hex digits, as Direct Connect writes gateway ids.
 fn is_uuid(s: &str) -> bool {
@@ -21,6 +24,49 @@ fn is_uuid(s: &str) -> bool {
             p.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         })
+}
+
+/// `use1-az1`: a zone id (a Region's short name, `-az`, a number).
+fn is_zone_id(s: &str) -> bool {
+    s.rsplit_once("-az").is_some_and(|(region, n)| {
+        !region.is_empty()
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Whether a folder a blueprint names (relative to its folder, `base`) stays inside the
+/// project (the blueprint folder's parent): no absolute path, no `..` climbing out, and,
+/// when it exists, no symbolic link leading out either.
+fn inside_project(base: &Path, dir: &str) -> bool {
+    let rel = Path::new(dir);
+    if rel.is_absolute() || rel.components().any(|c| matches!(c, Component::Prefix(_))) {
+        return false;
+    }
+    // Depth below the project root: the blueprint folder is 1 deep.
+    let mut depth: i64 = 1;
+    for c in rel.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    let root = base.parent().unwrap_or(base);
+    match (
+        std::fs::canonicalize(root),
+        std::fs::canonicalize(base.join(rel)),
+    ) {
+        (Ok(root), Ok(full)) => full.starts_with(root),
+        // A folder that does not exist is reported by the asset step.
+        _ => true,
+    }
 }
 
 /// Checks a target's settings and turns them into the solution's properties. Problems
@@ -38,6 +84,16 @@ pub(super) fn resolve(
             "the function's code comes from code (S3) or from asset (a folder), not both".into(),
         );
     }
+    if let Some(dir) = &s.function.asset
+        && !inside_project(base, dir)
+    {
+        bad(
+            "function.asset",
+            format!(
+                "{dir:?} leads outside the project: synth packages only folders inside it (relative to the blueprint, e.g. ../functions/app)"
+            ),
+        );
+    }
     let n = &s.network;
     if !(16..=28).contains(&n.vpc_cidr.prefix_len()) {
         bad(
@@ -45,8 +101,34 @@ pub(super) fn resolve(
             format!("VPC block {} must be /16 to /28", n.vpc_cidr),
         );
     }
-    let azs = match &n.availability_zones {
-        AzSetting::Count(c) => {
+    let azs = match (&n.availability_zone_ids, &n.availability_zones) {
+        (Some(ids), _) => {
+            if ids.len() < 2 {
+                bad(
+                    "network.availability_zone_ids",
+                    format!(
+                        "at least 2 Availability Zones are needed, found {}",
+                        ids.len()
+                    ),
+                );
+            }
+            for (i, z) in ids.iter().enumerate() {
+                if !is_zone_id(z) {
+                    bad(
+                        &format!("network.availability_zone_ids[{i}]"),
+                        format!("{z:?} is not a zone id such as use1-az1"),
+                    );
+                }
+                if ids[..i].contains(z) {
+                    bad(
+                        &format!("network.availability_zone_ids[{i}]"),
+                        format!("zone {z} is listed twice"),
+                    );
+                }
+            }
+            Azs::Ids(ids.clone())
+        }
+        (None, AzSetting::Count(c)) => {
             if *c < 2 {
                 bad(
                     "network.availability_zones",
@@ -62,7 +144,7 @@ pub(super) fn resolve(
             }
             Azs::Count(*c as usize)
         }
-        AzSetting::Names(names) => {
+        (None, AzSetting::Names(names)) => {
             if names.len() < 2 {
                 bad(
                     "network.availability_zones",
@@ -145,15 +227,58 @@ pub(super) fn resolve(
     if s.bedrock.models.is_empty() {
         bad(
             "bedrock.models",
-            "at least one model is needed, e.g. [anthropic.claude-instant-v1]".into(),
+            "at least one model is needed, e.g. [us.anthropic.claude-haiku-5-5]".into(),
         );
     }
+    let today = crate::check::today();
+    let mut sources: BTreeMap<ModelId, ModelId> = BTreeMap::new();
+    let mut destinations: BTreeMap<ModelId, Vec<String>> = BTreeMap::new();
+    for (key, src) in &s.bedrock.sources {
+        let path = format!("bedrock.sources.{key}");
+        match key.parse::<ModelId>() {
+            Ok(arn) if arn.kind() == ModelKind::ApplicationProfile => {
+                if !s.bedrock.models.contains(&arn) {
+                    bad(&path, format!("{key} is not one of bedrock.models"));
+                }
+                if src.kind() == ModelKind::ApplicationProfile {
+                    bad(&path, "an application profile copies a model or a system profile, not another application profile".into());
+                }
+                sources.insert(arn, src.clone());
+            }
+            _ => bad(
+                &path,
+                format!("{key:?} is not an application inference profile ARN"),
+            ),
+        }
+    }
     for (i, m) in s.bedrock.models.iter().enumerate() {
+        let path = format!("bedrock.models[{i}]");
         if s.bedrock.models[..i].contains(m) {
+            bad(&path, format!("model {m} is listed twice"));
+        }
+        if m.kind() == ModelKind::ApplicationProfile && !sources.contains_key(m) {
             bad(
-                &format!("bedrock.models[{i}]"),
-                format!("model {m} is listed twice"),
+                &path,
+                format!(
+                    "application inference profile {m}: say what it copies in bedrock.sources ({m}: us.anthropic....)"
+                ),
             );
+        }
+        if i == 0
+            && s.bedrock.application_inference_profile
+            && m.kind() == ModelKind::ApplicationProfile
+        {
+            bad(&path, "application_inference_profile copies the first model: a model or a system profile, not an application profile".into());
+        }
+        // What is judged: the id itself, or what an application profile copies.
+        let judged = sources.get(m).unwrap_or(m);
+        if let Verdict::Refused(why) = judge(judged, &t.region, &today) {
+            bad(&path, why);
+        }
+        for id in [m, judged] {
+            if let Some(geo) = id.geography() {
+                destinations.insert(id.clone(), geography_regions(geo));
+            }
         }
     }
     let f = &s.function;
@@ -193,6 +318,47 @@ pub(super) fn resolve(
                         ),
                     );
                 }
+                let virtual_interface = c.virtual_interface.as_ref().and_then(|v| {
+                    let id = &v.connection_id;
+                    let ok = ["dxcon-", "dxlag-"].iter().any(|p| {
+                        id.strip_prefix(p).is_some_and(|rest| {
+                            rest.len() >= 8
+                                && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                        })
+                    });
+                    if !ok {
+                        bad(
+                            "corporate_access.virtual_interface.connection_id",
+                            format!("{id:?} is not a Direct Connect connection id (dxcon-...) or LAG id (dxlag-...)"),
+                        );
+                    }
+                    if !(1..=4094).contains(&v.vlan) {
+                        bad(
+                            "corporate_access.virtual_interface.vlan",
+                            format!("VLAN {} is not 1 to 4094", v.vlan),
+                        );
+                    }
+                    ok.then(|| VirtualInterfaceProps {
+                        connection_id: id.clone(),
+                        vlan: v.vlan,
+                        customer_asn: v.customer_asn,
+                    })
+                });
+                match (&c.direct_connect_gateway_id, &c.virtual_interface) {
+                    (None, None) => bad(
+                        "corporate_access",
+                        "a new Direct Connect gateway with no virtual interface carries nothing: add direct_connect_gateway_id (an existing gateway) or virtual_interface: {connection_id: dxcon-..., vlan: N, customer_asn: N} (a connection to put one on)".into(),
+                    ),
+                    (Some(_), Some(_)) => bad(
+                        "corporate_access.virtual_interface",
+                        "an existing gateway (direct_connect_gateway_id) has its own virtual interfaces: give one of the two".into(),
+                    ),
+                    (Some(_), None) if c.amazon_side_asn.is_some() => bad(
+                        "corporate_access.amazon_side_asn",
+                        "amazon_side_asn is the created gateway's: an existing gateway has its own".into(),
+                    ),
+                    _ => {}
+                }
                 let mut principals = Vec::new();
                 for (i, who) in c.principals.iter().enumerate() {
                     match who.parse::<CorporatePrincipal>() {
@@ -203,7 +369,9 @@ pub(super) fn resolve(
                 Some(CorporateAccess {
                     cidr,
                     amazon_side_asn: c.amazon_side_asn,
+                    vgw_amazon_side_asn: c.vgw_amazon_side_asn,
                     direct_connect_gateway_id: c.direct_connect_gateway_id.clone(),
+                    virtual_interface,
                     dns: c.dns,
                     principals,
                 })
@@ -253,7 +421,16 @@ pub(super) fn resolve(
             }
             Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
         };
+        for (i, table) in d.read_tables.iter().enumerate() {
+            if table.is_empty() || table.len() > 63 || !table.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') || !table.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                bad(&format!("database.read_tables[{i}]"), format!("{table:?} is not a table name (lowercase letters, digits, _)"));
+            }
+        }
+        if d.read_tables.is_empty() {
+            bad("database.read_tables", "the application reads at least one table (products)".into());
+        }
         s3_prefix_list.map(|s3_prefix_list| DatabaseProps {
+            read_tables: d.read_tables.clone(),
             name_tag: name_tag.clone(),
             instance_class: d.instance_class.clone(),
             engine_version: d.engine_version.clone(),
@@ -275,6 +452,9 @@ pub(super) fn resolve(
         azs,
         subnets,
         models: s.bedrock.models.clone(),
+        sources,
+        destinations,
+        application_inference_profile: s.bedrock.application_inference_profile,
         endpoint_policy_effect: s.bedrock.endpoint_policy_effect,
         list_foundation_models: s.bedrock.list_foundation_models,
         corporate_access: corporate,
@@ -283,6 +463,8 @@ pub(super) fn resolve(
             memory_mb: f.memory_mb,
             timeout_seconds: f.timeout_seconds,
             log_retention_days: f.log_retention_days.0,
+            // A production stage's logs outlive the stack.
+            retain_logs: t.stage == "prod",
             s3_code: f.code.as_ref().map(|c| (c.bucket.clone(), c.key.clone())),
             asset: f.asset.as_ref().map(|dir| AssetCode {
                 label: dir.clone(),

@@ -1,6 +1,8 @@
 //! The Bedrock solution's settings: what a blueprint's `settings:` holds (a target's
 //! `overrides` are merged into them field by field by the blueprint loader).
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,10 @@ settings!(
         vpc_cidr: Cidr = "10.0.0.0/16".parse().expect("valid literal"),
         /// A number of zones (at least 2) or zone names of the target's region.
         availability_zones: AzSetting = AzSetting::Count(2),
+        /// Zone ids instead (`use1-az1`, `use1-az2`): the same physical zones in every
+        /// account, where names map to different ones; pick zones that offer the
+        /// endpoints' services. Replaces `availability_zones` when given.
+        availability_zone_ids: Option<Vec<String>> = None,
         /// Prefix length of the subnets carved from the VPC block, one per zone.
         subnet_prefix_length: u8 = 24,
         /// Explicit subnet blocks, one per zone, instead of carving.
@@ -46,12 +52,23 @@ settings!(
 settings!(
     /// Which models, and the endpoint policy.
     BedrockSettings {
-        /// Foundation models the function may invoke (at least one); the first is the default.
+        /// What the function may invoke (at least one; the first is what it calls): a
+        /// foundation model id, a system inference profile id (`us.`, `eu.`, `apac.`,
+        /// `global.`...) or an application inference profile ARN (say in `sources` what
+        /// it copies). Each must be offered in the target's region and not at its end of
+        /// life (data/bedrock-models.json).
         models: Vec<ModelId> = Vec::new(),
+        /// For each application inference profile ARN in `models`: the model or system
+        /// profile it copies, so the role and the endpoint admit its models too.
+        sources: BTreeMap<String, ModelId> = BTreeMap::new(),
+        /// Create an application inference profile copying the first model (for cost
+        /// tracking by tag); the function calls it.
+        application_inference_profile: bool = false,
         /// Effect of the endpoint policy's statement: Deny proves calls are refused.
         endpoint_policy_effect: Effect = Effect::Allow,
-        /// Grant bedrock:ListFoundationModels through a `bedrock` control-plane endpoint.
-        list_foundation_models: bool = true,
+        /// Grant bedrock:ListFoundationModels through a `bedrock` control-plane endpoint
+        /// (the handler does not list models; off unless a caller of yours needs it).
+        list_foundation_models: bool = false,
     }
 );
 
@@ -109,15 +126,22 @@ settings!(
     CorporateAccessSettings {
         /// The corporate block allowed to reach the endpoints on 443 (required).
         cidr: Option<Cidr> = None,
-        /// The gateway's Amazon-side BGP ASN.
+        /// The created Direct Connect gateway's Amazon-side BGP ASN (the ASN the
+        /// corporate routers peer with).
         amazon_side_asn: Option<u32> = None,
+        /// The virtual private gateway's own Amazon-side ASN (unused by BGP over a
+        /// Direct Connect gateway; kept for VPN connections to the gateway).
+        vgw_amazon_side_asn: Option<u32> = None,
         /// Who on the corporate network may call Bedrock through the endpoint: role ARNs,
         /// or an organization id (`o-...`). They are admitted by the endpoint policy for
         /// bedrock:InvokeModel on the listed models only.
         principals: Vec<String> = Vec::new(),
         /// An existing Direct Connect gateway (its id) to associate with the virtual
-        /// private gateway; without it one is created.
+        /// private gateway; without it one is created, and `virtual_interface` is needed.
         direct_connect_gateway_id: Option<String> = None,
+        /// A private virtual interface on an existing Direct Connect connection, to the
+        /// gateway this stack creates.
+        virtual_interface: Option<VirtualInterfaceSettings> = None,
         /// A Route 53 Resolver inbound endpoint in the private subnets, so on-premises
         /// resolvers can forward the endpoints' private names to it (DNS from the corporate
         /// block only).
@@ -125,11 +149,24 @@ settings!(
     }
 );
 
+/// A private virtual interface on an existing connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualInterfaceSettings {
+    /// The connection (`dxcon-...`) or LAG (`dxlag-...`).
+    pub connection_id: String,
+    /// The VLAN the connection's provider assigned, 1 to 4094.
+    pub vlan: u16,
+    /// The corporate routers' BGP ASN.
+    pub customer_asn: u32,
+}
+
 settings!(
     /// An optional PostgreSQL database holding the product data.
     DatabaseSettings {
         instance_class: String = "db.t4g.micro".to_string(),
-        engine_version: Option<String> = None,
+        /// Pinned, so a deploy never picks up a new default major version.
+        engine_version: Option<String> = Some(ENGINE_VERSION.to_string()),
         /// 20 to 65536.
         allocated_storage_gb: u32 = 20,
         database_name: String = "products".to_string(),
@@ -148,8 +185,14 @@ settings!(
         /// security group admits only this list. `aws ec2 describe-managed-prefix-lists
         /// --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
         s3_prefix_list_id: Option<String> = None,
+        /// The tables the application reads: its own database user gets SELECT on
+        /// these and nothing else.
+        read_tables: Vec<String> = vec!["products".to_string()],
     }
 );
+
+/// The PostgreSQL version the database is pinned to unless a blueprint says otherwise.
+pub const ENGINE_VERSION: &str = "17.9";
 
 /// All settings of the Bedrock private-access solution.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]

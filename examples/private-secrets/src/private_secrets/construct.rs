@@ -163,6 +163,7 @@ pub fn build(p: &Props) -> Result<Stack, ConstructError> {
             memory_mb: p.memory_mb,
             timeout_seconds: p.timeout_seconds,
             log_retention_days: p.log_retention_days,
+            retain_logs: false,
             environment: BTreeMap::from([
                 ("SECRET_ARN".to_string(), secret.reference()),
                 (

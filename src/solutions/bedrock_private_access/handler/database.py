@@ -1,6 +1,5 @@
-"""The database path: products read from PostgreSQL, and the schema applied when
-CloudFormation creates or updates the stack (the function answers the custom
-resource's events, inside the VPC: the reply goes out through the S3 gateway endpoint).
+"""The database path: products read from PostgreSQL as the application's read-only
+user, and what the schema step (schema.py) runs: the schema, the seed and that user.
 
 The connection is TLS, verified: RDS certificates chain to Amazon RDS's own roots,
 which are not in the system's store, so they are checked against the bundled
@@ -10,7 +9,7 @@ import hashlib
 import json
 import os
 import ssl
-import urllib.request
+import time
 
 import boto3
 import pg8000.native
@@ -34,10 +33,32 @@ def tls_context():
     return ctx
 
 
-def connect():
-    """A connection as the secret's user, to DB_HOST:DB_PORT/DB_NAME."""
-    sm = boto3.client("secretsmanager")
-    secret = json.loads(sm.get_secret_value(SecretId=os.environ["DB_SECRET_ARN"])["SecretString"])
+# A new role's grants take seconds to reach every endpoint: AccessDenied right after
+# the stack created the role is retried, a bounded number of times.
+PROPAGATION_ATTEMPTS = 6
+PROPAGATION_FIRST_WAIT = 1.0
+
+
+def read_secret(arn, client=None, sleep=time.sleep):
+    """The secret's JSON, retrying AccessDenied while a new role's permissions propagate
+    (PROPAGATION_ATTEMPTS tries, waits doubling from PROPAGATION_FIRST_WAIT seconds)."""
+    sm = client or boto3.client("secretsmanager")
+    wait = PROPAGATION_FIRST_WAIT
+    for attempt in range(PROPAGATION_ATTEMPTS):
+        try:
+            return json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+        except Exception as e:  # noqa: BLE001 - only AccessDenied is retried
+            code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+            if code not in ("AccessDeniedException", "AccessDenied") or attempt == PROPAGATION_ATTEMPTS - 1:
+                raise
+            sleep(wait)
+            wait *= 2
+
+
+def connect(secret_arn=None):
+    """A connection as the secret's user (DB_SECRET_ARN unless named), to
+    DB_HOST:DB_PORT/DB_NAME."""
+    secret = read_secret(secret_arn or os.environ["DB_SECRET_ARN"])
     return pg8000.native.Connection(
         secret["username"],
         password=secret["password"],
@@ -90,46 +111,41 @@ def apply_schema(conn, schema, seed=""):
         raise
 
 
-def respond(event, context, status, reason, data):
-    body = json.dumps(
-        {
-            "Status": status,
-            "Reason": reason,
-            "PhysicalResourceId": event.get("PhysicalResourceId") or PHYSICAL_ID,
-            "StackId": event["StackId"],
-            "RequestId": event["RequestId"],
-            "LogicalResourceId": event["LogicalResourceId"],
-            "Data": data,
-        }
-    ).encode()
-    # The URL is pre-signed for a PUT without a content type.
-    req = urllib.request.Request(
-        event["ResponseURL"],
-        data=body,
-        method="PUT",
-        headers={"Content-Type": "", "Content-Length": str(len(body))},
-    )
-    with urllib.request.urlopen(req, timeout=10) as r:
-        r.read()
+def quote_ident(name):
+    """A PostgreSQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
 
 
-def on_cloudformation(event, context):
-    """Create and Update apply the schema; Delete leaves the data (the instance keeps a
-    snapshot when it goes). CloudFormation always gets an answer: a stack waiting for
-    one would hang for an hour."""
-    status, reason, data = "SUCCESS", "", {}
+def quote_literal(text):
+    """A PostgreSQL string literal (standard_conforming_strings: only ' doubles)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def grant_reader(conn, user, password, tables):
+    """Makes `user` able to log in with `password` and read `tables`, nothing else: no
+    CREATE on the schema, SELECT only on the tables named, no default privileges. Run as
+    the master user, in one transaction."""
+    role = quote_ident(user)
+    conn.run("BEGIN")
     try:
-        if event["RequestType"] in ("Create", "Update"):
-            props = event.get("ResourceProperties", {})
-            conn = connect()
-            try:
-                applied = apply_schema(conn, props.get("Schema", ""), props.get("Seed", ""))
-            finally:
-                conn.close()
-            data = {"Applied": "true" if applied else "false"}
-    except Exception as e:  # noqa: BLE001 - every failure becomes CloudFormation's reason
-        status = "FAILED"
-        where = getattr(context, "log_stream_name", "")
-        reason = f"{type(e).__name__}: {e}"[:800] + (f" (log stream {where})" if where else "")
-    respond(event, context, status, reason, data)
-    return {"Status": status, "Reason": reason, "Data": data}
+        conn.run("SELECT pg_advisory_xact_lock(:k)", k=LOCK_KEY)
+        exists = conn.run("SELECT 1 FROM pg_roles WHERE rolname = :u", u=user)
+        verb = "ALTER" if exists else "CREATE"
+        # Passwords cannot be bound parameters in DDL: a quoted literal.
+        conn.run(
+            f"{verb} ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+            f"NOINHERIT PASSWORD {quote_literal(password)}"
+        )
+        db = conn.run("SELECT current_database()")[0][0]
+        conn.run(f"REVOKE ALL ON DATABASE {quote_ident(db)} FROM PUBLIC")
+        conn.run(f"GRANT CONNECT ON DATABASE {quote_ident(db)} TO {role}")
+        # PostgreSQL before 15 lets PUBLIC create in public: not this user.
+        conn.run("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        conn.run(f"GRANT USAGE ON SCHEMA public TO {role}")
+        conn.run(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}")
+        for t in tables:
+            conn.run(f"GRANT SELECT ON TABLE {quote_ident(t)} TO {role}")
+        conn.run("COMMIT")
+    except Exception:
+        conn.run("ROLLBACK")
+        raise

@@ -1,9 +1,10 @@
 """Answers a question about products with a Bedrock model reached over PrivateLink.
 
 Event: {"question": "...", "products": [{"name": "...", "description": "..."}]}
-With a database configured (DB_SECRET_ARN), products come from its `products` table
-instead, and the function also answers CloudFormation's custom-resource events by
-applying the schema (database.py, shipped with the driver as an asset).
+With a database configured (DB_SECRET_ARN, the application's own read-only user),
+products come from its `products` table instead (database.py, shipped with the driver as
+an asset). The schema is applied by another function (schema.py) with another role: this
+one answers questions only and never holds the master secret.
 """
 import os
 
@@ -22,10 +23,6 @@ def build_prompt(question, products):
 
 
 def handler(event, context):
-    if "RequestType" in event and "ResponseURL" in event:
-        import database
-
-        return database.on_cloudformation(event, context)
     question = event.get("question")
     if not question:
         return {"statusCode": 400, "error": "the event needs a question"}
