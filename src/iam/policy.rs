@@ -436,8 +436,8 @@ fn statement(v: &Value) -> Result<Statement, String> {
                 .enumerate()
                 .map(|(i, a)| {
                     a.as_str()
-                        .ok_or_else(|| format!("Action[{i}]: expected a string"))?
-                        .parse::<Action>()
+                        .ok_or_else(|| "expected a string".to_string())
+                        .and_then(|t| Action::lenient(t).map_err(|e| e.to_string()))
                         .map_err(|e| format!("Action[{i}]: {e}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
