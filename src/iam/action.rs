@@ -47,7 +47,13 @@ impl Action {
     pub fn lenient(s: &str) -> Result<Action, crate::error::Invalid> {
         match s.parse::<Action>() {
             Ok(a) => Ok(a),
-            Err(_) if s.contains(|c: char| c == ',' || c.is_whitespace()) && s.contains(':') => {
+            // Text with a comma or whitespace, or no action name after the colon, is kept
+            // and matches nothing.
+            Err(_)
+                if s.contains(':')
+                    && (s.contains(|c: char| c == ',' || c.is_whitespace())
+                        || s.ends_with(':')) =>
+            {
                 Ok(Action(s.to_string()))
             }
             Err(e) => Err(e),
@@ -56,7 +62,7 @@ impl Action {
 
     /// Whether this is text IAM keeps but that matches no action.
     pub fn is_inert(&self) -> bool {
-        self.0.contains(|c: char| c == ',' || c.is_whitespace())
+        self.0.contains(|c: char| c == ',' || c.is_whitespace()) || self.0.ends_with(':')
     }
 
     /// `*` or `service:*`.

@@ -333,6 +333,10 @@ impl<'a> Eval<'a> {
             PolicyKind::Resource | PolicyKind::VpcEndpoint | PolicyKind::Rcp => {
                 let resolve = |v: &crate::template::Value| self.b.resolve(v);
                 match &s.principal {
+                    // Endpoint policies and RCPs without a Principal (which AWS requires)
+                    // are read as its default, `*`; a resource policy's statement without
+                    // one names no one.
+                    None if kind != PolicyKind::Resource => Naming::Everyone,
                     None => return None,
                     Some(p) if !p.is_negated() => {
                         if !self.known && !matches!(p.inner(), super::Principal::Any) {
@@ -348,7 +352,13 @@ impl<'a> Eval<'a> {
                         // permissions boundary, whatever it lists (IAM User Guide,
                         // "Permissions boundaries for IAM entities").
                         let boundary_trap = s.effect == Effect::Deny && self.has_boundary;
-                        if !boundary_trap && self.caller.excluded_by(p.inner(), &resolve) {
+                        let excluded = if s.effect == Effect::Deny {
+                            self.caller.excluded_by(p.inner(), &resolve)
+                        } else {
+                            // An Allow with NotPrincipal grants no one it names in any way.
+                            self.caller.named_by(p.inner(), &resolve) != Naming::No
+                        };
+                        if !boundary_trap && excluded {
                             return None;
                         }
                         Naming::Everyone
@@ -545,6 +555,10 @@ impl<'a> Eval<'a> {
             return verdict(Decision::ExplicitDeny, denies, reason, why);
         }
 
+        if let Some(why_not) = immutable(&req.action, &req.resource) {
+            why.push(why_not.to_string());
+            return verdict(Decision::ImplicitDeny, vec![], why_not.to_string(), why);
+        }
         let mut decisive = Vec::new();
         // 2. and 3. Organization levels: each must allow.
         for (kind, levels, applies) in [
@@ -853,6 +867,39 @@ fn resource_policy_required(action: &str, resource: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// What AWS refuses whatever the policies say: changing AWS managed policies, roles
+/// reserved for AWS (IAM Identity Center's `aws-reserved/` path) and AWS managed KMS
+/// aliases (`alias/aws/`).
+fn immutable(action: &str, resource: &str) -> Option<&'static str> {
+    let (service, name) = action.split_once(':')?;
+    let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let [_, _, svc, _, account, rest] = parts.as_slice() else {
+        return None;
+    };
+    let reads = ["Get", "List", "Generate", "Simulate"];
+    let is_read = reads
+        .iter()
+        .any(|r| name.len() >= r.len() && name[..r.len()].eq_ignore_ascii_case(r));
+    if service.eq_ignore_ascii_case("iam") && *svc == "iam" && !is_read {
+        if *account == "aws" && rest.starts_with("policy/") {
+            return Some("AWS managed policies cannot be changed");
+        }
+        if rest.starts_with("role/aws-reserved/") {
+            return Some("roles reserved for AWS (path /aws-reserved/) cannot be changed");
+        }
+    }
+    if service.eq_ignore_ascii_case("kms")
+        && *svc == "kms"
+        && rest.starts_with("alias/aws/")
+        && ["CreateAlias", "DeleteAlias", "UpdateAlias"]
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(name))
+    {
+        return Some("AWS managed KMS aliases (alias/aws/) cannot be changed");
+    }
+    None
 }
 
 fn is_trust_action(a: &str) -> bool {

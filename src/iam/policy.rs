@@ -475,6 +475,15 @@ fn statement(v: &Value) -> Result<Statement, String> {
             }
             Some(neg(n, Principal::Ids(ids)))
         }
+        // A lone ARN or account id is read as an AWS principal, as IAM tools accept it.
+        Some((n, v @ Value::String(_))) => Some(neg(
+            n,
+            Principal::Ids(BTreeMap::from([(PrincipalKind::Aws, vec![v.clone()])])),
+        )),
+        Some((n, f @ Value::Fn(_))) => Some(neg(
+            n,
+            Principal::Ids(BTreeMap::from([(PrincipalKind::Aws, vec![f.clone()])])),
+        )),
         Some(_) => return Err("Principal: expected \"*\" or a map of principal kinds".into()),
     };
     let mut condition = ConditionBlock::new();
