@@ -160,7 +160,12 @@ pub fn simulate_template(
         .filter(|p| matches!(p.usage, PolicyUse::Resource | PolicyUse::Trust))
     {
         let targets = policy_targets(t, p.resource, p.usage);
+        let wanted = resource.split(':').nth(2).unwrap_or("");
         for target_id in targets {
+            // A resource of another service cannot be the one asked about.
+            if service_of(t, &target_id).is_some_and(|svc| svc != wanted) {
+                continue;
+            }
             let arn = resource_arn(t, &b, &target_id).ok_or_else(|| {
                 CannotDecide(format!(
                     "the ARN of {target_id} (which {} governs) is not known, so whether it is the resource cannot be told",
@@ -258,6 +263,19 @@ fn policy_targets(t: &Template, holder: &str, usage: PolicyUse) -> Vec<String> {
         .filter(|id| t.resources.contains_key(*id))
         .map(str::to_string)
         .collect()
+}
+
+/// The service in the ARN of a template resource, from its type.
+fn service_of(t: &Template, id: &str) -> Option<&'static str> {
+    Some(match t.resources.get(id)?.resource_type.as_str() {
+        "AWS::S3::Bucket" => "s3",
+        "AWS::SQS::Queue" => "sqs",
+        "AWS::SNS::Topic" => "sns",
+        "AWS::KMS::Key" => "kms",
+        "AWS::SecretsManager::Secret" => "secretsmanager",
+        "AWS::IAM::Role" => "iam",
+        _ => return None,
+    })
 }
 
 /// The ARN of a template resource, as bound.

@@ -351,7 +351,9 @@ impl<'a> Eval<'a> {
                         // A Deny with NotPrincipal denies every caller that has a
                         // permissions boundary, whatever it lists (IAM User Guide,
                         // "Permissions boundaries for IAM entities").
-                        let boundary_trap = s.effect == Effect::Deny && self.has_boundary;
+                        let boundary_trap = kind == PolicyKind::Resource
+                            && s.effect == Effect::Deny
+                            && self.has_boundary;
                         let excluded = if s.effect == Effect::Deny {
                             self.caller.excluded_by(p.inner(), &resolve)
                         } else {
@@ -717,6 +719,11 @@ impl<'a> Eval<'a> {
             verdict(Decision::Allow, std::mem::take(&mut decisive), reason, why)
         };
         if same_account {
+            // A grant the boundary or session policy could be what stops.
+            let granted_somewhere = identity_granted
+                || resource_allow
+                    .as_ref()
+                    .is_some_and(|h| matches!(h.named, Naming::Role | Naming::Account));
             match &resource_allow {
                 Some(h) if matches!(h.named, Naming::Caller | Naming::Everyone) => {
                     let r = format!("allowed by {}", h.d);
@@ -747,9 +754,9 @@ impl<'a> Eval<'a> {
                     what_required(&req.action)
                 ));
                 format!("{} does not allow the request", what_required(&req.action))
-            } else if identity_granted && !boundary_ok {
+            } else if granted_somewhere && !boundary_ok {
                 "the permissions boundary does not allow the request".to_string()
-            } else if identity_granted && !session_ok {
+            } else if granted_somewhere && !session_ok {
                 "the session policy does not allow the request".to_string()
             } else {
                 "no statement allows the request".to_string()
