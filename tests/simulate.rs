@@ -95,6 +95,7 @@ fn the_command_line_decides_every_case_the_same() {
         if r["decision"] == "explicit-deny" {
             let d = &r["decisive"][0];
             assert!(d["kind"].is_string() && d["policy"].is_string() && d["index"].is_u64());
+            assert!(d.get("sid").is_none_or(serde_json::Value::is_string), "{d}");
         }
         if r["decision"] == "implicit-deny" {
             assert_eq!(r["decisive"], serde_json::json!([]));

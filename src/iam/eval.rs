@@ -143,6 +143,7 @@ pub struct Decider {
     pub kind: PolicyKind,
     pub policy: String,
     pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
 
