@@ -32,6 +32,7 @@ pub mod schedule;
 mod schema;
 pub mod select;
 pub mod service_rules;
+pub mod simulate;
 mod structure;
 pub mod suppress;
 mod template_suppress;

@@ -15,6 +15,7 @@ mod init;
 mod inputs;
 mod list;
 mod output;
+mod simulate;
 mod synth;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +60,8 @@ enum Command {
     Check(check::Args),
     /// List blueprints and their targets.
     List(list::Args),
+    /// Decide IAM requests as AWS would: request files, or one call of a template's role.
+    Simulate(simulate::Args),
     /// Print the JSON Schema of blueprint files.
     Schema,
     /// Start a project: a blueprint, its schema, .gitignore, README, pre-commit and CI
@@ -161,6 +164,7 @@ where
         Command::Diff(a) => diff::run(&a, app),
         Command::Check(a) => check::run(&a, app),
         Command::List(a) => list::run(&a, app),
+        Command::Simulate(a) => simulate::run(&a, app),
         Command::Schema => {
             output::out!("{}", blueprint::json_schema(&app.solutions));
             EXIT_OK

@@ -28,9 +28,41 @@ impl Action {
     }
 
     /// Whether this (possibly wildcard) action covers a concrete action; IAM compares
-    /// actions without regard to case.
+    /// actions without regard to case. An action written with a comma or whitespace
+    /// (which IAM accepts in a policy) matches nothing.
     pub fn matches(&self, action: &str) -> bool {
-        glob::matches(&self.0, action, true)
+        !self.is_inert() && glob::matches(&self.0, action, true)
+    }
+
+    /// Reads an action as IAM accepts it in a stored policy: a well-formed action, or
+    /// text holding a comma or whitespace (`"s3:GetObject, s3:PutObject"`), which IAM
+    /// keeps but which matches no action.
+    ///
+    /// ```
+    /// use perimeter::iam::Action;
+    /// let a = Action::lenient("s3:GetObject, s3:PutObject").unwrap();
+    /// assert!(!a.matches("s3:GetObject"));
+    /// assert!(Action::lenient("s3").is_err());
+    /// ```
+    pub fn lenient(s: &str) -> Result<Action, crate::error::Invalid> {
+        match s.parse::<Action>() {
+            Ok(a) => Ok(a),
+            // Text with a comma or whitespace, or no action name after the colon, is kept
+            // and matches nothing.
+            Err(_)
+                if s.contains(':')
+                    && (s.contains(|c: char| c == ',' || c.is_whitespace())
+                        || s.ends_with(':')) =>
+            {
+                Ok(Action(s.to_string()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether this is text IAM keeps but that matches no action.
+    pub fn is_inert(&self) -> bool {
+        self.0.contains(|c: char| c == ',' || c.is_whitespace()) || self.0.ends_with(':')
     }
 
     /// `*` or `service:*`.

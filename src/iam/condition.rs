@@ -96,6 +96,18 @@ impl Op {
     /// this operator.
     fn positive_match(self, request: &str, policy: &str) -> bool {
         use Op::*;
+        // `${*}` and `${?}` stand for the characters: wildcard matchers know them, the
+        // others compare the plain text.
+        let glob_op = matches!(
+            self,
+            StringLike | StringNotLike | ArnEquals | ArnNotEquals | ArnLike | ArnNotLike
+        );
+        let plain = if glob_op {
+            policy.into()
+        } else {
+            super::variables::plain(policy)
+        };
+        let policy: &str = &plain;
         match self {
             StringEquals | StringNotEquals => request == policy,
             StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {

@@ -5,6 +5,12 @@ pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let eq = |a: char, b: char| {
+        // `${*}` and `${?}` stand for the characters themselves.
+        let a = match a {
+            super::variables::LITERAL_STAR => '*',
+            super::variables::LITERAL_QUESTION => '?',
+            a => a,
+        };
         if fold {
             a.eq_ignore_ascii_case(&b)
         } else {

@@ -1,25 +1,32 @@
 //! IAM: policy documents as types and an evaluator that answers "is this request
-//! allowed" under identity, resource-based, VPC endpoint and boundary policies.
+//! allowed" under identity, resource-based, VPC endpoint, boundary, session, SCP and RCP
+//! policies.
 
 mod action;
 mod arn;
+mod caller;
 mod condition;
 mod eval;
 mod glob;
 mod policy;
 mod resolve;
+pub mod simulate;
+mod variables;
 
 pub use action::Action;
 pub use arn::{Arn, arn_like};
+pub use caller::{Caller, Named};
 pub use condition::{ConditionOperator, Op, SetQualifier};
 pub use eval::{
-    Decider, Decision, PolicyKind, PolicySet, Request, Verdict, applies, evaluate_identity,
+    Decider, Decision, NamedPolicy, PolicyKind, PolicySet, Request, Verdict, applies,
+    evaluate_identity,
 };
 pub use policy::{
     ConditionBlock, Effect, Negatable, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
     Statement,
 };
 pub use resolve::Bindings;
+pub use variables::substitute_variables;
 
 #[cfg(test)]
 mod tests;

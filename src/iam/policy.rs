@@ -436,8 +436,8 @@ fn statement(v: &Value) -> Result<Statement, String> {
                 .enumerate()
                 .map(|(i, a)| {
                     a.as_str()
-                        .ok_or_else(|| format!("Action[{i}]: expected a string"))?
-                        .parse::<Action>()
+                        .ok_or_else(|| "expected a string".to_string())
+                        .and_then(|t| Action::lenient(t).map_err(|e| e.to_string()))
                         .map_err(|e| format!("Action[{i}]: {e}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -475,6 +475,15 @@ fn statement(v: &Value) -> Result<Statement, String> {
             }
             Some(neg(n, Principal::Ids(ids)))
         }
+        // A lone ARN or account id is read as an AWS principal, as IAM tools accept it.
+        Some((n, v @ Value::String(_))) => Some(neg(
+            n,
+            Principal::Ids(BTreeMap::from([(PrincipalKind::Aws, vec![v.clone()])])),
+        )),
+        Some((n, f @ Value::Fn(_))) => Some(neg(
+            n,
+            Principal::Ids(BTreeMap::from([(PrincipalKind::Aws, vec![f.clone()])])),
+        )),
         Some(_) => return Err("Principal: expected \"*\" or a map of principal kinds".into()),
     };
     let mut condition = ConditionBlock::new();

@@ -211,7 +211,7 @@ fn bedrock_through_the_endpoint_is_allowed() {
 fn bedrock_without_the_endpoint_is_denied() {
     let req = Request::new(ROLE, "bedrock:InvokeModel", MODEL);
     let set = PolicySet {
-        vpc_endpoint: None,
+        vpc_endpoint: Vec::new(),
         ..bedrock_policies(Effect::Allow)
     };
     assert_eq!(
