@@ -48,6 +48,18 @@ pub struct PropNode {
     /// The fewest items a list takes.
     #[serde(default)]
     pub k: Option<usize>,
+    /// The most items a list takes.
+    #[serde(default, rename = "K")]
+    pub max_items: Option<usize>,
+    /// The pattern a string value matches (JSON Schema `pattern`, searched).
+    #[serde(default, rename = "g")]
+    pub pattern: Option<String>,
+    /// The fewest and most characters of a string value.
+    #[serde(default, rename = "l")]
+    pub length: Option<[Option<u64>; 2]>,
+    /// The least and greatest number a value may be.
+    #[serde(default, rename = "n")]
+    pub range: Option<[Option<f64>; 2]>,
 }
 
 impl PropNode {
