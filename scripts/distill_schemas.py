@@ -165,6 +165,22 @@ def get_atts(name):
         return []
 
 
+def primary_ids(name, s):
+    """The properties whose values identify a resource of the type, when a template sets
+    them all at the root of Properties (none read-only), as cfn-lint's E3019 reads the
+    schema, with its exceptions (CodeBuild projects by Name)."""
+    from cfnlint.rules.resources.PrimaryIdentifiers import PrimaryIdentifiers
+    exceptions = PrimaryIdentifiers().config.get("exceptions", {})
+    ids = exceptions.get(name, s).get("primaryIdentifier", [])
+    read_only = exceptions.get(name, s).get("readOnlyProperties", [])
+    if not ids or any(i in read_only for i in ids):
+        return []
+    ids = [i.replace("/properties/", "") for i in ids]
+    if any("/" in i for i in ids):
+        return []
+    return ids
+
+
 def facts(name, s):
     out = {
         "type": name,
@@ -177,6 +193,9 @@ def facts(name, s):
         "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
         "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
     }
+    ids = primary_ids(name, s)
+    if ids:
+        out["primaryIds"] = ids
     # cfn-lint's patch: the service shut down, sunsetting or in maintenance, and since when.
     if "lifecycle" in s:
         out["lifecycle"] = s["lifecycle"]

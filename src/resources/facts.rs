@@ -95,6 +95,10 @@ pub struct TypeFacts {
     pub get_att: Vec<String>,
     pub props: BTreeMap<String, PropNode>,
     pub defs: BTreeMap<String, PropNode>,
+    /// The properties whose values identify a resource of the type in its account and
+    /// region (the schema's primaryIdentifier, when a template sets them all).
+    #[serde(default)]
+    pub primary_ids: Vec<String>,
     /// Where the type's service stands when it is leaving (cfn-lint's lifecycle data).
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,
