@@ -21,22 +21,50 @@ use regex::Regex;
 /// assert_eq!(search("^(?!aws)[a-z]+$", "abc"), None);
 /// ```
 pub fn search(pattern: &str, text: &str) -> Option<bool> {
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<Regex>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let re = cache
+    let compiled = cache
         .entry(pattern.to_string())
-        .or_insert_with(|| translate(pattern).and_then(|p| Regex::new(&p).ok()));
-    let re = re.as_ref()?;
+        .or_insert_with(|| Compiled {
+            rust: translate(pattern),
+            ascii: None,
+            unicode: None,
+        });
+    let rust = compiled.rust.clone()?;
     // Python's `$` (no MULTILINE) matches at the end and before a final newline.
-    Some(
-        re.is_match(text)
-            || text
-                .strip_suffix('\n')
-                .is_some_and(|shorter| re.is_match(shorter)),
-    )
+    let shorter = text.strip_suffix('\n');
+    if text.is_ascii() {
+        // On ASCII text a pattern's Unicode classes (\w, \d, [^...]) match exactly what
+        // their ASCII forms match, and compile to automata many times smaller: the
+        // schemas' `[\w+=,.@-]{1,64}` in Unicode cost most of check's time.
+        let ascii = compiled.ascii.get_or_insert_with(|| {
+            regex::bytes::RegexBuilder::new(&rust)
+                .unicode(false)
+                .build()
+                .ok()
+        });
+        if let Some(re) = ascii {
+            return Some(
+                re.is_match(text.as_bytes()) || shorter.is_some_and(|s| re.is_match(s.as_bytes())),
+            );
+        }
+    }
+    let re = compiled
+        .unicode
+        .get_or_insert_with(|| Regex::new(&rust).ok())
+        .as_ref()?;
+    Some(re.is_match(text) || shorter.is_some_and(|s| re.is_match(s)))
+}
+
+/// A pattern in Rust's syntax (`None`: no verdict), compiled when first needed: for
+/// ASCII text without Unicode classes, and with them for other text.
+struct Compiled {
+    rust: Option<String>,
+    ascii: Option<Option<regex::bytes::Regex>>,
+    unicode: Option<Option<Regex>>,
 }
 
 /// The pattern in Rust's syntax, or `None` where the engines differ: `\Z` is Rust's `\z`;
@@ -119,5 +147,10 @@ mod tests {
         let sg = "^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$";
         assert_eq!(search(sg, "web (443)"), Some(true));
         assert_eq!(search(sg, "it's"), Some(false));
+        // Unicode classes on text that is not ASCII, ASCII ones otherwise.
+        assert_eq!(search("^\\w+$", "caf\u{e9}"), Some(true));
+        assert_eq!(search("^\\w+$", "cafe"), Some(true));
+        assert_eq!(search("^[^a]$", "\u{e9}"), Some(true));
+        assert_eq!(search("^[\\u0020-\\uFFFF]+$", "a b"), Some(true));
     }
 }
