@@ -86,7 +86,8 @@ def ref_name(ref):
 
 def fact_node(node):
     """A compact property node: t type, e enum, u unordered (set), i items, p properties,
-    m map values, $ definition name, r required, x exclusivity constraints."""
+    m map values, $ definition name, r required, x exclusivity constraints, f formats,
+    k minItems, K maxItems, g pattern, l [minLength, maxLength], n [minimum, maximum]."""
     if not isinstance(node, dict):
         return {}
     if "$ref" in node:
@@ -120,6 +121,18 @@ def fact_node(node):
             n["f"] = formats
     if isinstance(node.get("minItems"), int) and node["minItems"] > 0:
         n["k"] = node["minItems"]
+    # Value constraints cfn-lint judges (E3031 pattern, E3033 length, E3034 range, E3032
+    # maxItems): the library applies each to the values it applies to, as cfn-lint does.
+    if isinstance(node.get("pattern"), str):
+        n["g"] = node["pattern"]
+    length = [node.get("minLength"), node.get("maxLength")]
+    if any(isinstance(v, int) for v in length):
+        n["l"] = [v if isinstance(v, int) else None for v in length]
+    bounds = [node.get("minimum"), node.get("maximum")]
+    if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds):
+        n["n"] = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in bounds]
+    if isinstance(node.get("maxItems"), int):
+        n["K"] = node["maxItems"]
     x = {}
     for k in EXCLUSIVE_KEYS:
         if k in node:
@@ -152,6 +165,22 @@ def get_atts(name):
         return []
 
 
+def primary_ids(name, s):
+    """The properties whose values identify a resource of the type, when a template sets
+    them all at the root of Properties (none read-only), as cfn-lint's E3019 reads the
+    schema, with its exceptions (CodeBuild projects by Name)."""
+    from cfnlint.rules.resources.PrimaryIdentifiers import PrimaryIdentifiers
+    exceptions = PrimaryIdentifiers().config.get("exceptions", {})
+    ids = exceptions.get(name, s).get("primaryIdentifier", [])
+    read_only = exceptions.get(name, s).get("readOnlyProperties", [])
+    if not ids or any(i in read_only for i in ids):
+        return []
+    ids = [i.replace("/properties/", "") for i in ids]
+    if any("/" in i for i in ids):
+        return []
+    return ids
+
+
 def facts(name, s):
     out = {
         "type": name,
@@ -164,6 +193,9 @@ def facts(name, s):
         "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
         "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
     }
+    ids = primary_ids(name, s)
+    if ids:
+        out["primaryIds"] = ids
     # cfn-lint's patch: the service shut down, sunsetting or in maintenance, and since when.
     if "lifecycle" in s:
         out["lifecycle"] = s["lifecycle"]

@@ -19,6 +19,7 @@ mod data;
 mod elasticache;
 mod functions;
 mod iam;
+mod identifiers;
 mod interface;
 pub mod inventory;
 mod network;
@@ -187,6 +188,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     elasticache::check(t, &mut findings);
     schedule::check(t, &mut findings);
     interface::check(t, &mut findings);
+    identifiers::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

@@ -69,7 +69,7 @@ rules! {
         "A value of the wrong JSON type for the property.",
         "Give a value of the type the message names.";
     NOT_ALLOWED = "S105" "value-not-allowed" Error,
-        "A value outside the values the schema allows.",
+        "A value outside the values the schema allows: its enum, pattern, length or range.",
         "Use one of the values the message lists.";
     EXCLUSIVE = "S106" "exclusive-properties" Error,
         "Properties that exclude or require each other (oneOf, requiredXor, dependencies).",
@@ -83,6 +83,9 @@ rules! {
     VALUE_FORMAT = "S110" "value-format" Error,
         "A value not of the form its property takes: an AMI, subnet or security group id, a KMS key, a role ARN, a network CIDR.",
         "Give a value of the form the message names (or a Ref to the resource or parameter that holds it).";
+    DUPLICATE_IDENTIFIER = "S111" "duplicate-identifier" Error,
+        "Two resources of a type given the same identifying name (a role's RoleName, a bucket's BucketName): the second cannot be created.",
+        "Give each resource its own name, or leave the name out and let CloudFormation generate one.";
     SERVICE_RULE = "S109" "service-rule" Error,
         "A combination of values the service refuses though each is valid alone (cfn-lint's service rules: ports a protocol needs, an engine's versions, ACLs without object ownership, ...).",
         "Change the values as the message says; it names cfn-lint's rule.";
@@ -241,6 +244,10 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3035", &["T003"]),
     ("E3036", &["T003"]),
     ("E3032", &["S105"]),
+    ("E3031", &["S105"]),
+    ("E3033", &["S105"]),
+    ("E3034", &["S105"]),
+    ("E3019", &["S111"]),
     ("E3510", &["I504"]),
     ("E3530", &["I504"]),
     ("E4001", &["T003"]),

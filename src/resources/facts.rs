@@ -48,6 +48,18 @@ pub struct PropNode {
     /// The fewest items a list takes.
     #[serde(default)]
     pub k: Option<usize>,
+    /// The most items a list takes.
+    #[serde(default, rename = "K")]
+    pub max_items: Option<usize>,
+    /// The pattern a string value matches (JSON Schema `pattern`, searched).
+    #[serde(default, rename = "g")]
+    pub pattern: Option<String>,
+    /// The fewest and most characters of a string value.
+    #[serde(default, rename = "l")]
+    pub length: Option<[Option<u64>; 2]>,
+    /// The least and greatest number a value may be.
+    #[serde(default, rename = "n")]
+    pub range: Option<[Option<f64>; 2]>,
 }
 
 impl PropNode {
@@ -83,6 +95,10 @@ pub struct TypeFacts {
     pub get_att: Vec<String>,
     pub props: BTreeMap<String, PropNode>,
     pub defs: BTreeMap<String, PropNode>,
+    /// The properties whose values identify a resource of the type in its account and
+    /// region (the schema's primaryIdentifier, when a template sets them all).
+    #[serde(default)]
+    pub primary_ids: Vec<String>,
     /// Where the type's service stands when it is leaving (cfn-lint's lifecycle data).
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,

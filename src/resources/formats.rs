@@ -2,8 +2,8 @@
 //! the standard network ones, and cfn-lint's (an AMI id, a KMS key ARN, ...), whose
 //! patterns `scripts/distill_schemas.py` copies into `data/formats.json`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Mutex, OnceLock};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -45,13 +45,7 @@ pub fn matches(format: &str, text: &str) -> Option<bool> {
         _ => {}
     }
     let f = data().get(format)?;
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
-    let mut cache = CACHE.get_or_init(Default::default).lock().ok()?;
-    let re = cache.entry(format.to_string()).or_insert_with(|| {
-        // Python's end-of-text anchor is `\Z`; Rust's is `\z`.
-        regex::Regex::new(&f.pattern.replace("\\Z", "\\z")).ok()
-    });
-    re.as_ref().map(|re| re.is_match(text))
+    super::patterns::search(&f.pattern, text)
 }
 
 /// cfn-lint's rule for a format, for messages.

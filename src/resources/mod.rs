@@ -14,6 +14,7 @@
 
 pub mod facts;
 pub mod formats;
+pub mod patterns;
 
 static REGIONS: &str = include_str!("../../data/regions.txt");
 

@@ -442,6 +442,7 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
             );
         }
     }
+    constraints(node, v, path, out);
     if let (Value::List(items), Some(min)) = (v, node.k)
         && items.len() < min
         && !items.iter().any(|i| matches!(i, Value::Fn(_)))
@@ -494,5 +495,84 @@ fn enum_match(allowed: &serde_json::Value, v: &Value) -> bool {
         (serde_json::Value::Bool(a), Value::String(s)) => bool_text(s) == Some(*a),
         (serde_json::Value::String(a), Value::Number(n)) => *a == n.to_string(),
         _ => false,
+    }
+}
+
+/// The schema's `pattern`, `minLength`/`maxLength`, `minimum`/`maximum` and `maxItems` on
+/// a literal, applied to the values cfn-lint applies them to (E3031, E3033, E3034,
+/// E3032): a pattern to strings, numbers and booleans as text; lengths (in characters)
+/// to strings; bounds to numbers and numeric strings; a list's length only when no item is
+/// a function (an `Fn::If` item may vanish).
+fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
+    // A dynamic reference written with spaces (`{{ resolve:ssm:... }}`) is resolved too.
+    if matches!(v, Value::String(s) if s.contains("{{") && s.contains("resolve")) {
+        return;
+    }
+    let text = match v {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(std::borrow::Cow::Owned(b.to_string())),
+        _ => None,
+    };
+    if let (Some(pattern), Some(text)) = (&node.pattern, &text)
+        && super::patterns::search(pattern, text) == Some(false)
+    {
+        out.push(
+            ProblemKind::NotAllowed,
+            path,
+            format!("{text:?} does not match the pattern {pattern:?} (cfn-lint E3031)"),
+        );
+    }
+    if let (Some([min, max]), Value::String(s)) = (node.length, v) {
+        let n = s.chars().count() as u64;
+        if let Some(min) = min.filter(|m| n < *m) {
+            out.push(
+                ProblemKind::NotAllowed,
+                path,
+                format!("{n} characters, fewer than the {min} it needs (cfn-lint E3033)"),
+            );
+        }
+        if let Some(max) = max.filter(|m| n > *m) {
+            out.push(
+                ProblemKind::NotAllowed,
+                path,
+                format!("{n} characters, more than the {max} it takes (cfn-lint E3033)"),
+            );
+        }
+    }
+    let number = match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|x| x.is_finite()),
+        _ => None,
+    };
+    if let (Some([min, max]), Some(x)) = (node.range, number) {
+        if let Some(min) = min.filter(|m| x < *m) {
+            out.push(
+                ProblemKind::NotAllowed,
+                path,
+                format!("{x} is less than the minimum of {min} (cfn-lint E3034)"),
+            );
+        }
+        if let Some(max) = max.filter(|m| x > *m) {
+            out.push(
+                ProblemKind::NotAllowed,
+                path,
+                format!("{x} is greater than the maximum of {max} (cfn-lint E3034)"),
+            );
+        }
+    }
+    if let (Value::List(items), Some(max)) = (v, node.max_items)
+        && items.len() > max
+        && !items.iter().any(|i| matches!(i, Value::Fn(_)))
+    {
+        out.push(
+            ProblemKind::NotAllowed,
+            path,
+            format!(
+                "at most {max} item{}, found {} (cfn-lint E3032)",
+                if max == 1 { "" } else { "s" },
+                items.len()
+            ),
+        );
     }
 }

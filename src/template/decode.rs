@@ -400,7 +400,9 @@ fn output(d: &mut Decoder, n: Node, path: &Path) -> Result<Option<Output>, Parse
         match key.as_str() {
             "Value" => {
                 o.value = value(d, v, &fp, Ctx::Plain)?;
-                seen_value = true;
+                // `Value:` left empty in YAML is null, which CloudFormation refuses as it
+                // refuses no Value (cfn-lint E6002).
+                seen_value = o.value != Value::Null;
             }
             "Description" => o.description = Some(value(d, v, &fp, Ctx::Plain)?),
             "Condition" => o.condition = d.soft(Structure, string(v, &fp))?,
