@@ -7,6 +7,7 @@ mod condition;
 mod eval;
 mod glob;
 mod policy;
+pub mod prove;
 mod resolve;
 
 pub use action::Action;
