@@ -5,6 +5,7 @@
 //! errors (or warnings, with `--deny-warnings`);
 //! 2 an error (bad blueprint or template, unknown target, I/O), with nothing written;
 //! 3 `diff --fail-on` found changes of the named kinds.
+//! `prove`: 0 the property holds, 1 it does not or is not decided, 2 bad input.
 
 mod check;
 mod config;
@@ -15,6 +16,7 @@ mod init;
 mod inputs;
 mod list;
 mod output;
+mod prove;
 mod synth;
 
 use std::path::{Path, PathBuf};
@@ -59,6 +61,9 @@ enum Command {
     Check(check::Args),
     /// List blueprints and their targets.
     List(list::Args),
+    /// Prove properties of IAM policies for every request (no new access, access not
+    /// granted, no public access), with a witness request when one fails.
+    Prove(prove::Args),
     /// Print the JSON Schema of blueprint files.
     Schema,
     /// Start a project: a blueprint, its schema, .gitignore, README, pre-commit and CI
@@ -161,6 +166,7 @@ where
         Command::Diff(a) => diff::run(&a, app),
         Command::Check(a) => check::run(&a, app),
         Command::List(a) => list::run(&a, app),
+        Command::Prove(a) => prove::run(&a),
         Command::Schema => {
             output::out!("{}", blueprint::json_schema(&app.solutions));
             EXIT_OK

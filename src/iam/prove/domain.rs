@@ -184,9 +184,11 @@ impl Atoms {
             && !name.contains('/')
             && !partition.contains(':')
         {
-            let head = format!("arn:{partition}:sts:");
+            // The first field of a session's ARN is not compared.
+            let head = format!(":{partition}:sts:");
             let tail = format!(":{account}:assumed-role/{name}");
-            let mut base = Pattern::literal(&head, Fold::None).0;
+            let mut base = vec![super::lang::Elem::Star { colon: false }];
+            base.extend(Pattern::literal(&head, Fold::None).0);
             base.push(super::lang::Elem::Star { colon: false });
             base.extend(Pattern::literal(&tail, Fold::None).0);
             let mut more = base.clone();
@@ -400,7 +402,13 @@ fn numbers(lits: &[String]) -> Result<Vec<String>, String> {
         }
         out.push(x);
         if let Some(&next) = xs.get(i + 1) {
-            let mid = x / 2.0 + next / 2.0;
+            // A number strictly between, when the two are not neighbouring floats.
+            let mid = match (x.is_infinite(), next.is_infinite()) {
+                (true, true) => 0.0,
+                (false, true) => x + (x.abs() + 1.0),
+                (true, false) => next - (next.abs() + 1.0),
+                (false, false) => x / 2.0 + next / 2.0,
+            };
             if mid > x && mid < next {
                 out.push(mid);
             }

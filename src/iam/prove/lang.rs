@@ -101,10 +101,21 @@ impl Pattern {
         vec![Pattern(out)]
     }
 
-    /// The strings whose colon-separated field `n` (`split(':').nth(n)`) is `value`.
+    /// The strings whose colon-separated field `n` is `value`, as
+    /// `split(':').nth(n).unwrap_or("")` reads it: a string of fewer fields has an empty
+    /// field `n`.
     pub fn field(n: usize, value: &str) -> Vec<Pattern> {
         if value.contains(':') {
             return Vec::new();
+        }
+        let mut out = Vec::new();
+        if value.is_empty() {
+            let mut short = vec![Elem::Star { colon: false }];
+            for _ in 0..n {
+                out.push(Pattern(short.clone()));
+                short.push(Elem::Ch(':', Fold::None));
+                short.push(Elem::Star { colon: false });
+            }
         }
         let mut head = Vec::new();
         for _ in 0..n {
@@ -115,7 +126,8 @@ impl Pattern {
         let mut more = head.clone();
         more.push(Elem::Ch(':', Fold::None));
         more.push(Elem::Star { colon: true });
-        vec![Pattern(head), Pattern(more)]
+        out.extend([Pattern(head), Pattern(more)]);
+        out
     }
 
     /// Whether the pattern accepts a string (the automaton, run directly).
@@ -284,6 +296,20 @@ mod tests {
         let acct = &Pattern::arn("arn:aws:iam::*:role/x")[0];
         assert!(!acct.matches("arn:aws:iam::1:2:role/x"));
         assert!(Pattern::arn("arn:aws:s3").is_empty());
+    }
+
+    #[test]
+    fn an_absent_field_reads_as_empty() {
+        let empty = Pattern::field(4, "");
+        let any = |s: &str| empty.iter().any(|p| p.matches(s));
+        for s in ["", "a:b", "arn:aws:s3:::bucket", "a:b:c:d:", "a:b:c:d::e"] {
+            assert_eq!(any(s), s.split(':').nth(4).unwrap_or("").is_empty(), "{s}");
+        }
+        assert!(!any("arn:aws:iam::1:role/x"));
+        let one = Pattern::field(4, "1");
+        assert!(one.iter().any(|p| p.matches("arn:aws:iam::1:role/x")));
+        assert!(one.iter().any(|p| p.matches("a:b:c:d:1")));
+        assert!(!one.iter().any(|p| p.matches("a:b:c:d:12")));
     }
 
     #[test]
