@@ -37,12 +37,15 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from fractions import Fraction
 
 import cvc5
 from cvc5 import Kind
 
 ACCOUNTS = ["111122223333", "444455556666"]
+# The generator compares each key in one value family.
+FAMILY = {"k:n": "num", "aws:sourceip": "ip"}
 
 
 class Gen:
@@ -150,11 +153,11 @@ def listify(v):
 class Smt:
     """The policies' semantics as cvc5 formulas over one symbolic request."""
 
-    def __init__(self, multi_count):
+    def __init__(self, multi_count, structured_principal=False):
         tm = cvc5.TermManager()
         s = cvc5.Solver(tm)
         s.setOption("produce-models", "true")
-        s.setOption("tlimit-per", "20000")
+        s.setOption("tlimit-per", "10000")
         s.setLogic("ALL")
         self.tm, self.s = tm, s
         S = tm.getStringSort()
@@ -162,11 +165,26 @@ class Smt:
         self.resource = tm.mkConst(S, "resource")
         self.principal = tm.mkConst(S, "principal")
         self.keys = {}  # lower-case key -> (present flags, value terms, kind)
+        self.pfields = None
+        if structured_principal:
+            # The principal as six fields (the first five colon-free): the only shape an
+            # outside principal (an ARN with an account) can have.
+            fs = [tm.mkConst(S, f"pfield{i}") for i in range(6)]
+            colon = tm.mkString(":")
+            for f in fs[:5]:
+                s.assertFormula(tm.mkTerm(Kind.NOT, tm.mkTerm(Kind.STRING_CONTAINS, f, colon)))
+            parts = []
+            for f in fs:
+                parts += [f, colon]
+            s.assertFormula(tm.mkTerm(Kind.EQUAL, self.principal, tm.mkTerm(Kind.STRING_CONCAT, *parts[:-1])))
+            self.pfields = fs
         self.multi_count = multi_count
         self.allchar = tm.mkTerm(Kind.REGEXP_ALLCHAR)
         self.all = tm.mkTerm(Kind.REGEXP_ALL)
-        self.nocolon = tm.mkTerm(Kind.REGEXP_INTER, self.allchar,
-                                 tm.mkTerm(Kind.REGEXP_COMPLEMENT, self.lit_re(":")))
+        # Any character but a colon: the two ranges around it.
+        self.nocolon = tm.mkTerm(Kind.REGEXP_UNION,
+                                 tm.mkTerm(Kind.REGEXP_RANGE, tm.mkString("\\u{0}", True), tm.mkString("9")),
+                                 tm.mkTerm(Kind.REGEXP_RANGE, tm.mkString(";"), tm.mkString("\\u{2ffff}", True)))
 
     # -- building blocks
     def t(self, k, *a):
@@ -234,33 +252,69 @@ class Smt:
                 regs.append(self.lit_re(":"))
         return self.in_re(x, self.concat_re(regs))
 
-    def field4(self, x, value):
-        """x.split(':')[4] == value (an absent field reads as empty), by concatenation."""
-        tm, S = self.tm, self.tm.getStringSort()
-        fs = [tm.mkVar(S, f"f{i}") for i in range(4)]
-        rest = tm.mkVar(S, "rest")
-        colon = tm.mkString(":")
-        nocolon = [self.t(Kind.NOT, self.t(Kind.STRING_CONTAINS, f, colon)) for f in fs]
-        body = self.t(Kind.STRING_CONCAT, fs[0], colon, fs[1], colon, fs[2], colon, fs[3], colon, tm.mkString(value), rest)
-        rest_ok = self.t(Kind.OR, self.t(Kind.EQUAL, rest, tm.mkString("")),
-                         self.t(Kind.STRING_PREFIX, colon, rest))
-        ex = self.t(Kind.EXISTS, self.t(Kind.VARIABLE_LIST, *fs, rest),
-                    self.all_(nocolon + [rest_ok, self.t(Kind.EQUAL, x, body)]))
-        if value == "":
-            # Fewer than five fields: at most three colons.
-            return self.t(Kind.OR, ex, self.colons_at_most(x, 3))
-        return ex
-
-    def colons_at_most(self, x, n):
-        """x has at most n colons: searching for the (n+1)-th one finds none."""
+    def colons(self, x):
+        """The indexes of x's first five colons (-1 from the first missing one on)."""
         tm = self.tm
-        colon = tm.mkString(":")
-        prev, conds = tm.mkInteger(0), []
-        for _ in range(n + 1):
-            ik = self.t(Kind.STRING_INDEXOF, x, colon, prev)
-            conds.append(self.t(Kind.EQUAL, ik, tm.mkInteger(-1)))
-            prev = self.t(Kind.ADD, ik, tm.mkInteger(1))
-        return self.any(conds)
+        cache = self.__dict__.setdefault("_colons", {})
+        if x not in cache:
+            colon, minus = tm.mkString(":"), tm.mkInteger(-1)
+            idx = [self.t(Kind.STRING_INDEXOF, x, colon, tm.mkInteger(0))]
+            for _ in range(4):
+                prev = idx[-1]
+                idx.append(self.t(Kind.ITE, self.t(Kind.EQUAL, prev, minus), minus,
+                                  self.t(Kind.STRING_INDEXOF, x, colon, self.t(Kind.ADD, prev, tm.mkInteger(1)))))
+            cache[x] = idx
+        return cache[x]
+
+    def field(self, x, k):
+        """x.split(':')[k] for k < 5, "" when x has fewer fields."""
+        tm = self.tm
+        i, minus = self.colons(x), tm.mkInteger(-1)
+        start = tm.mkInteger(0) if k == 0 else self.t(Kind.ADD, i[k - 1], tm.mkInteger(1))
+        end = self.t(Kind.ITE, self.t(Kind.EQUAL, i[k], minus), self.t(Kind.STRING_LENGTH, x), i[k])
+        text = self.t(Kind.STRING_SUBSTR, x, start, self.t(Kind.SUB, end, start))
+        if k == 0:
+            return text
+        return self.t(Kind.ITE, self.t(Kind.EQUAL, i[k - 1], minus), tm.mkString(""), text)
+
+    def field4(self, x, value):
+        """The account field (x.split(':')[4]) is value."""
+        if x is self.principal and self.pfields:
+            return self.t(Kind.EQUAL, self.pfields[4], self.tm.mkString(value))
+        return self.t(Kind.EQUAL, self.field(x, 4), self.tm.mkString(value))
+
+    def session_role(self, x, role):
+        """x is a session of role: its fields read as sts, assumed-role/NAME[/...], and
+        arn:PARTITION:iam::ACCOUNT:role/NAME is the role."""
+        tm = self.tm
+        if x is self.principal and self.pfields:
+            parts = role.split(":", 5)
+            if not (len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[3] == ""
+                    and parts[5].startswith("role/") and "/" not in parts[5][5:]):
+                return self.false()
+            f = self.pfields
+            head = "assumed-role/" + parts[5][5:]
+            return self.all_([self.t(Kind.EQUAL, f[1], tm.mkString(parts[1])),
+                              self.t(Kind.EQUAL, f[2], tm.mkString("sts")),
+                              self.t(Kind.EQUAL, f[4], tm.mkString(parts[4])),
+                              self.t(Kind.OR, self.t(Kind.EQUAL, f[5], tm.mkString(head)),
+                                     self.t(Kind.STRING_PREFIX, tm.mkString(head + "/"), f[5]))])
+        i = self.colons(x)
+        minus = tm.mkInteger(-1)
+        rest_start = self.t(Kind.ADD, i[4], tm.mkInteger(1))
+        rest = self.t(Kind.STRING_SUBSTR, x, rest_start, self.t(Kind.SUB, self.t(Kind.STRING_LENGTH, x), rest_start))
+        prefix = "assumed-role/"
+        after = self.t(Kind.STRING_SUBSTR, rest, tm.mkInteger(len(prefix)),
+                       self.t(Kind.SUB, self.t(Kind.STRING_LENGTH, rest), tm.mkInteger(len(prefix))))
+        slash = self.t(Kind.STRING_INDEXOF, after, tm.mkString("/"), tm.mkInteger(0))
+        name = self.t(Kind.ITE, self.t(Kind.EQUAL, slash, minus), after,
+                      self.t(Kind.STRING_SUBSTR, after, tm.mkInteger(0), slash))
+        made = self.t(Kind.STRING_CONCAT, tm.mkString("arn:"), self.field(x, 1), tm.mkString(":iam::"),
+                      self.field(x, 4), tm.mkString(":role/"), name)
+        return self.all_([self.t(Kind.NOT, self.t(Kind.EQUAL, i[4], minus)),
+                          self.t(Kind.EQUAL, self.field(x, 2), tm.mkString("sts")),
+                          self.t(Kind.STRING_PREFIX, tm.mkString(prefix), rest),
+                          self.t(Kind.EQUAL, made, tm.mkString(role))])
 
     # -- the request's context
     def key(self, name, family):
@@ -281,7 +335,7 @@ class Smt:
                 for i in range(slots):
                     x = tm.mkConst(tm.getIntegerSort(), f"{k}.ip{i}")
                     self.s.assertFormula(self.t(Kind.AND, self.t(Kind.GEQ, x, tm.mkInteger(0)),
-                                                self.t(Kind.LT, x, tm.mkInteger(1 << 32))))
+                                                self.t(Kind.LT, x, tm.mkInteger(str(1 << 32)))))
                     vals.append((tm.mkConst(B, f"{k}.isv4{i}"), x))
             else:
                 vals = [tm.mkConst(tm.getStringSort(), f"{k}.value{i}") for i in range(slots)]
@@ -310,7 +364,7 @@ class Smt:
             isv4, x = v
             net = ipaddress.ip_network(p, strict=False)
             lo, hi = int(net.network_address), int(net.broadcast_address)
-            return self.all_([isv4, self.t(Kind.GEQ, x, tm.mkInteger(lo)), self.t(Kind.LEQ, x, tm.mkInteger(hi))])
+            return self.all_([isv4, self.t(Kind.GEQ, x, tm.mkInteger(str(lo))), self.t(Kind.LEQ, x, tm.mkInteger(str(hi)))])
         raise ValueError(base)
 
     def condition(self, op, key, vals):
@@ -326,8 +380,7 @@ class Smt:
         if key.lower() == "aws:principalarn":
             flags, values = [self.true()], [self.principal]
         else:
-            family = "num" if base.startswith("Numeric") else "ip" if "IpAddress" in base else "str"
-            flags, values, _ = self.key(key, family)
+            flags, values, _ = self.key(key, FAMILY.get(key.lower(), "str"))
         present = self.any(flags)
         if base == "Null":
             return self.any([present if v.lower() != "true" else self.t(Kind.NOT, present) for v in vals])
@@ -368,20 +421,7 @@ class Smt:
             conds.append(self.field4(self.principal, ident))
             if ident.startswith("arn:aws:iam::") and ident.endswith(":root"):
                 conds.append(self.field4(self.principal, ident[len("arn:aws:iam::"):-len(":root")]))
-            parts = ident.split(":", 5)
-            if len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[3] == "" \
-                    and parts[5].startswith("role/") and "/" not in parts[5][5:]:
-                # A session of the role: X:partition:sts:R:account:assumed-role/NAME[/...]
-                S = tm.getStringSort()
-                x, r, rest = tm.mkVar(S, "sx"), tm.mkVar(S, "sr"), tm.mkVar(S, "srest")
-                colon = tm.mkString(":")
-                body = self.t(Kind.STRING_CONCAT, x, tm.mkString(":" + parts[1] + ":sts:"), r,
-                              tm.mkString(":" + parts[4] + ":assumed-role/" + parts[5][5:]), rest)
-                conds.append(self.t(Kind.EXISTS, self.t(Kind.VARIABLE_LIST, x, r, rest), self.all_([
-                    self.t(Kind.NOT, self.t(Kind.STRING_CONTAINS, x, colon)),
-                    self.t(Kind.NOT, self.t(Kind.STRING_CONTAINS, r, colon)),
-                    self.t(Kind.OR, self.t(Kind.EQUAL, rest, tm.mkString("")), self.t(Kind.STRING_PREFIX, tm.mkString("/"), rest)),
-                    self.t(Kind.EQUAL, self.principal, body)])))
+            conds.append(self.session_role(self.principal, ident))
         return self.any(conds)
 
     def applies(self, s, resource_policy):
@@ -442,7 +482,7 @@ class Smt:
                     try:
                         a = ipaddress.ip_address(got[i])
                         if a.version == 4:
-                            eqs += [v[0], self.t(Kind.EQUAL, v[1], tm.mkInteger(int(a)))]
+                            eqs += [v[0], self.t(Kind.EQUAL, v[1], tm.mkInteger(str(int(a))))]
                         else:
                             eqs.append(self.t(Kind.NOT, v[0]))
                     except ValueError:
@@ -528,7 +568,7 @@ def main():
                 args = ["no-public-access", put("policy", p), "--resource-type", "AWS::EC2::VPCEndpoint"]
                 for t in trusted:
                     args += ["--account", t]
-                smt = Smt(set_counts(p))
+                smt = Smt(set_counts(p), structured_principal=True)
                 # Outside: an ARN principal whose account field is neither empty nor trusted.
                 outside = smt.all_([smt.arn_like("arn:*:*:*:*:*", smt.principal),
                                     smt.t(Kind.NOT, smt.field4(smt.principal, ""))]
@@ -536,8 +576,15 @@ def main():
                 formula = smt.t(Kind.AND, smt.allows(p, resource_policy=True), outside)
             tally[kind] += 1
             tally["cases"] += 1
+            t0 = time.time()
             got = run_prover(a.bin, args)
+            t1 = time.time()
             want = smt.check(formula)
+            t2 = time.time()
+            tally["prover-seconds"] = tally.get("prover-seconds", 0) + (t1 - t0)
+            tally["solver-seconds"] = tally.get("solver-seconds", 0) + (t2 - t1)
+            if os.environ.get("PROVE_ORACLE_DEBUG") and t2 - t1 > 1:
+                print(f"slow {t2 - t1:.1f}s {want} {kind}", json.dumps(files), file=sys.stderr)
             if want == "unknown":
                 tally["solver-unknown"] += 1
                 continue
