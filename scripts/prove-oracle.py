@@ -3,7 +3,7 @@
 expressions, integers and reals) decides the same questions on randomly generated
 policies, and every answer of the prover is compared with it.
 
-    target/venv/bin/python scripts/prove-oracle.py [--cases N] [--seed S] [--bin PATH]
+    target/venv/bin/python scripts/prove-oracle.py [--cases N] [--seed S] [--bin PATH] [--jobs J]
 
 Questions: `no-new-access OLD NEW` on pairs of identity policies, `access-not-granted`
 on single identity policies, and `no-public-access` on resource policies. For each case
@@ -32,6 +32,7 @@ IPv4 addresses as integers.
 import argparse
 import ipaddress
 import json
+import multiprocessing
 import os
 import random
 import subprocess
@@ -528,83 +529,106 @@ def run_prover(binary, args):
     return json.loads(out.stdout)
 
 
+def generate(seed, n):
+    """The cases, from the seed alone (the same on every machine)."""
+    rnd = random.Random(seed)
+    gen = Gen(rnd)
+    cases = []
+    for i in range(n):
+        kind = ["no-new-access", "access-not-granted", "no-public-access"][i % 3]
+        if kind == "no-new-access":
+            old = gen.policy()
+            new = gen.policy() if rnd.random() < 0.5 else mutate(gen, old)
+            cases.append((i, kind, {"old": old, "new": new}, {}))
+        elif kind == "access-not-granted":
+            asked = [gen.action() for _ in range(rnd.randint(1, 2))]
+            cases.append((i, kind, {"policy": gen.policy()}, {"actions": asked}))
+        else:
+            trusted = rnd.choice([[], [ACCOUNTS[0]]])
+            cases.append((i, kind, {"policy": gen.policy(resource_policy=True)}, {"trusted": trusted}))
+    return cases
+
+
+def run_case(job):
+    """Runs one case through the prover and cvc5; returns (kind, verdicts, problem)."""
+    (i, kind, files, extra), binary, tmp = job
+    paths = {}
+    for name, doc in files.items():
+        paths[name] = os.path.join(tmp, f"{i}-{name}.json")
+        with open(paths[name], "w") as f:
+            json.dump(doc, f)
+    if kind == "no-new-access":
+        old, new = files["old"], files["new"]
+        args = ["no-new-access", paths["old"], paths["new"]]
+        smt = Smt(set_counts(old, new))
+        formula = smt.t(Kind.AND, smt.allows(new), smt.t(Kind.NOT, smt.allows(old)))
+    elif kind == "access-not-granted":
+        p, asked = files["policy"], extra["actions"]
+        args = ["access-not-granted", paths["policy"], "--action", *asked]
+        smt = Smt(set_counts(p))
+        formula = smt.t(Kind.AND, smt.allows(p),
+                        smt.any([smt.in_re(smt.action, smt.glob_re(x, "ascii")) for x in asked]))
+    else:
+        p, trusted = files["policy"], extra["trusted"]
+        args = ["no-public-access", paths["policy"], "--resource-type", "AWS::EC2::VPCEndpoint"]
+        for t in trusted:
+            args += ["--account", t]
+        smt = Smt(set_counts(p), structured_principal=True)
+        # Outside: an ARN principal whose account field is neither empty nor trusted.
+        outside = smt.all_([smt.arn_like("arn:*:*:*:*:*", smt.principal),
+                            smt.t(Kind.NOT, smt.field4(smt.principal, ""))]
+                           + [smt.t(Kind.NOT, smt.field4(smt.principal, t)) for t in trusted])
+        formula = smt.t(Kind.AND, smt.allows(p, resource_policy=True), outside)
+    t0 = time.time()
+    got = run_prover(binary, args)
+    t1 = time.time()
+    want = smt.check(formula)
+    t2 = time.time()
+    times = (t1 - t0, t2 - t1)
+    if want == "unknown":
+        return kind, "solver-unknown", times, None
+    if got["result"] == "unknown":
+        return kind, "prover-unknown", times, None
+    ok = got["result"] in ("pass", "fail") and (got["result"] == "pass") == (want == "unsat")
+    if ok and got["result"] == "fail":
+        fixed = smt.fix(got["witness"])
+        if fixed is None or smt.check(formula, fixed) != "sat":
+            ok = False
+            got["explanation"] += " (cvc5 rejects the witness)"
+    problem = None if ok else {"case": i, "args": args, "files": files, "prover": got, "cvc5": want}
+    return kind, got["result"], times, problem
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cases", type=int, default=int(os.environ.get("PROVE_ORACLE_CASES", "2000")))
+    ap.add_argument("--cases", type=int, default=int(os.environ.get("PROVE_ORACLE_CASES", "3000")))
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--bin", default="target/release/perimeter")
+    ap.add_argument("--bin", default="target/debug/perimeter")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
-    rnd = random.Random(a.seed)
-    gen = Gen(rnd)
+    binary = os.path.abspath(a.bin)
     tally = {"cases": 0, "pass": 0, "fail": 0, "prover-unknown": 0, "solver-unknown": 0,
-             "no-new-access": 0, "access-not-granted": 0, "no-public-access": 0}
+             "no-new-access": 0, "access-not-granted": 0, "no-public-access": 0,
+             "prover-seconds": 0.0, "solver-seconds": 0.0}
     bad = []
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(a.cases):
-            kind = ["no-new-access", "access-not-granted", "no-public-access"][i % 3]
-            files = {}
-            def put(name, doc):
-                path = os.path.join(tmp, f"{i}-{name}.json")
-                with open(path, "w") as f:
-                    json.dump(doc, f)
-                files[name] = doc
-                return path
-            if kind == "no-new-access":
-                old = gen.policy()
-                new = gen.policy() if rnd.random() < 0.5 else mutate(gen, old)
-                args = ["no-new-access", put("old", old), put("new", new)]
-                smt = Smt(set_counts(old, new))
-                formula = smt.t(Kind.AND, smt.allows(new), smt.t(Kind.NOT, smt.allows(old)))
-            elif kind == "access-not-granted":
-                p = gen.policy()
-                asked = [gen.action() for _ in range(rnd.randint(1, 2))]
-                args = ["access-not-granted", put("policy", p), "--action", *asked]
-                smt = Smt(set_counts(p))
-                formula = smt.t(Kind.AND, smt.allows(p),
-                                smt.any([smt.in_re(smt.action, smt.glob_re(x, "ascii")) for x in asked]))
-            else:
-                p = gen.policy(resource_policy=True)
-                trusted = rnd.choice([[], [ACCOUNTS[0]]])
-                args = ["no-public-access", put("policy", p), "--resource-type", "AWS::EC2::VPCEndpoint"]
-                for t in trusted:
-                    args += ["--account", t]
-                smt = Smt(set_counts(p), structured_principal=True)
-                # Outside: an ARN principal whose account field is neither empty nor trusted.
-                outside = smt.all_([smt.arn_like("arn:*:*:*:*:*", smt.principal),
-                                    smt.t(Kind.NOT, smt.field4(smt.principal, ""))]
-                                   + [smt.t(Kind.NOT, smt.field4(smt.principal, t)) for t in trusted])
-                formula = smt.t(Kind.AND, smt.allows(p, resource_policy=True), outside)
-            tally[kind] += 1
-            tally["cases"] += 1
-            t0 = time.time()
-            got = run_prover(a.bin, args)
-            t1 = time.time()
-            want = smt.check(formula)
-            t2 = time.time()
-            tally["prover-seconds"] = tally.get("prover-seconds", 0) + (t1 - t0)
-            tally["solver-seconds"] = tally.get("solver-seconds", 0) + (t2 - t1)
-            if os.environ.get("PROVE_ORACLE_DEBUG") and t2 - t1 > 1:
-                print(f"slow {t2 - t1:.1f}s {want} {kind}", json.dumps(files), file=sys.stderr)
-            if want == "unknown":
-                tally["solver-unknown"] += 1
-                continue
-            if got["result"] == "unknown":
-                tally["prover-unknown"] += 1
-                continue
-            ok = (got["result"] == "pass") == (want == "unsat") and got["result"] in ("pass", "fail")
-            if ok and got["result"] == "fail":
-                fixed = smt.fix(got["witness"])
-                if fixed is None or smt.check(formula, fixed) != "sat":
-                    ok = False
-                    got["explanation"] += " (cvc5 rejects the witness)"
-            tally[got["result"]] = tally.get(got["result"], 0) + 1
-            if not ok:
-                bad.append({"case": i, "args": args, "files": files, "prover": got, "cvc5": want})
-                if len(bad) >= 5:
-                    break
-    print(json.dumps(tally, sort_keys=True))
-    for b in bad:
+        jobs = [(c, binary, tmp) for c in generate(a.seed, a.cases)]
+        with multiprocessing.Pool(a.jobs) as pool:
+            for kind, result, (tp, ts), problem in pool.imap(run_case, jobs, chunksize=4):
+                tally["cases"] += 1
+                tally[kind] += 1
+                tally[result] = tally.get(result, 0) + 1
+                tally["prover-seconds"] += tp
+                tally["solver-seconds"] += ts
+                if problem:
+                    bad.append(problem)
+    tally["prover-seconds"] = round(tally["prover-seconds"], 1)
+    tally["solver-seconds"] = round(tally["solver-seconds"], 1)
+    print("prove-oracle:", json.dumps(tally, sort_keys=True))
+    for b in bad[:5]:
         print("DISAGREEMENT:", json.dumps(b, indent=1))
+    if bad:
+        print(f"prove-oracle: {len(bad)} disagreements")
     return 1 if bad else 0
 
 
