@@ -275,9 +275,9 @@ fn print(format: Format, o: &Outcome, claim: &str) {
         Outcome::Holds { requests } => {
             format!("proven: {claim} (every request; {requests} classes of request examined)")
         }
-        Outcome::Fails(_) => format!(
-            "refuted: not every request keeps this: {claim}; the witness is a request that breaks it"
-        ),
+        Outcome::Fails(_) => {
+            format!("refuted: it is not so that {claim}: the witness is a request that shows it")
+        }
         Outcome::Unknown(why) => format!("not decided: {claim}: {why}"),
     };
     let witness = match o {
