@@ -234,3 +234,36 @@ fn bad_input_exits_2_naming_the_file_and_the_field() {
     assert_eq!(code, 2);
     assert!(err.contains("no resource \"Nothing\""), "{err}");
 }
+
+#[test]
+fn the_prod_template_perimeters_refute_the_s3_endpoint_only_where_it_leaks() {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["prove", "perimeters", PROD, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["result"], "fail");
+    let find = |perimeter: &str, id: &str| {
+        out["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["perimeter"] == perimeter && c["resource"] == id)
+            .unwrap_or_else(|| panic!("no {perimeter} check of {id}: {out}"))
+            .clone()
+    };
+    // Writing to a response bucket of another name, in any account.
+    let s3 = find("resource", "S3Endpoint");
+    assert_eq!(s3["result"], "fail");
+    assert!(
+        s3["witness"]["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:s3:::cloudformation-custom-resource-response-")
+    );
+    // The runtime endpoint names its models exactly; the secrets endpoint its account.
+    assert_eq!(find("resource", "BedrockRuntimeEndpoint")["result"], "pass");
+    assert_eq!(find("resource", "SecretsManagerEndpoint")["result"], "pass");
+    assert_eq!(find("identity", "SecretsManagerEndpoint")["result"], "pass");
+}

@@ -74,6 +74,19 @@ enum Check {
         #[arg(long = "vpce", value_name = "ID")]
         vpces: Vec<String>,
     },
+    /// The identity and resource perimeters of a template: its resource and endpoint
+    /// policies admit no principal outside the trusted accounts, and its endpoint policies
+    /// allow no resource outside them (or AWS-owned resources they name exactly).
+    Perimeters {
+        /// A CloudFormation template (JSON or YAML).
+        template: String,
+        /// A trusted account besides the template's own (resolved as 123456789012).
+        #[arg(long = "account", value_name = "ID")]
+        accounts: Vec<String>,
+        /// A trusted organization (aws:PrincipalOrgID).
+        #[arg(long = "org", value_name = "ID")]
+        orgs: Vec<String>,
+    },
 }
 
 /// A policy argument read: the policies and the bindings its intrinsics resolve with.
@@ -159,6 +172,14 @@ fn from_template(path: &Path, id: &str) -> Result<Loaded, String> {
 }
 
 pub fn run(a: &Args) -> i32 {
+    if let Check::Perimeters {
+        template,
+        accounts,
+        orgs,
+    } = &a.check
+    {
+        return perimeters(a.format, template, accounts, orgs);
+    }
     match answer(&a.check) {
         Err(msg) => fail(&msg),
         Ok(Err(internal)) => fail(&internal.to_string()),
@@ -218,6 +239,7 @@ fn answer(c: &Check) -> Answer {
                     .map(|x| (x, claim)),
             )
         }
+        Check::Perimeters { .. } => unreachable!("answered by perimeters()"),
         Check::NoPublicAccess {
             policy,
             resource_type,
@@ -270,8 +292,9 @@ fn answer(c: &Check) -> Answer {
     }
 }
 
-fn print(format: Format, o: &Outcome, claim: &str) {
-    let explanation = match o {
+/// The answer in words.
+fn explain(o: &Outcome, claim: &str) -> String {
+    match o {
         Outcome::Holds { requests } => {
             format!("proven: {claim} (every request; {requests} classes of request examined)")
         }
@@ -279,7 +302,11 @@ fn print(format: Format, o: &Outcome, claim: &str) {
             format!("refuted: it is not so that {claim}: the witness is a request that shows it")
         }
         Outcome::Unknown(why) => format!("not decided: {claim}: {why}"),
-    };
+    }
+}
+
+fn print(format: Format, o: &Outcome, claim: &str) {
+    let explanation = explain(o, claim);
     let witness = match o {
         Outcome::Fails(w) => w.file.clone(),
         _ => serde_json::Value::Null,
@@ -299,4 +326,97 @@ fn print(format: Format, o: &Outcome, claim: &str) {
             }
         }
     }
+}
+
+/// Every resource and endpoint policy of a template against the identity perimeter, and
+/// every endpoint policy against the resource perimeter.
+fn perimeters(format: Format, path: &str, accounts: &[String], orgs: &[String]) -> i32 {
+    let file = Path::new(path);
+    let t = match std::fs::read_to_string(file)
+        .map_err(|e| format!("{path}: cannot read: {e}"))
+        .and_then(|text| Template::parse_any(&text).map_err(|e| format!("{path}: {e}")))
+    {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
+    for a in accounts {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return fail(&format!("--account {a:?}: expected a 12-digit account id"));
+        }
+    }
+    let ctx = Context::default();
+    let b = bindings(&t, &ctx);
+    let mut trusted_accounts = vec![ctx.account.clone()];
+    trusted_accounts.extend(accounts.iter().cloned());
+    let trusted = Trusted {
+        accounts: trusted_accounts.clone(),
+        orgs: orgs.to_vec(),
+        vpces: Vec::new(),
+    };
+    let mut rows: Vec<(String, String, Outcome)> = Vec::new();
+    for p in policies(&t) {
+        let kind = match p.usage {
+            PolicyUse::Resource => PolicyKind::Resource,
+            PolicyUse::Endpoint => PolicyKind::VpcEndpoint,
+            _ => continue,
+        };
+        let doc = match &p.parsed {
+            Ok(d) => d.clone(),
+            Err(e) => return fail(&format!("{path}: {} {}: {e}", p.resource, p.path)),
+        };
+        let named = prove::named_exactly(&doc, &b);
+        let policy = Policies::Resource(kind, p.name.clone(), doc);
+        let identity = match prove::no_public_access(&policy, "*", &trusted, &b) {
+            Ok(o) => o,
+            Err(e) => return fail(&e.to_string()),
+        };
+        rows.push(("identity".into(), p.resource.to_string(), identity));
+        if kind == PolicyKind::VpcEndpoint {
+            match prove::resource_perimeter(&policy, &trusted_accounts, &named, &b) {
+                Ok(o) => rows.push(("resource".into(), p.resource.to_string(), o)),
+                Err(e) => return fail(&e.to_string()),
+            }
+        }
+    }
+    let holds = rows
+        .iter()
+        .all(|(_, _, o)| matches!(o, Outcome::Holds { .. }));
+    let inside = trusted_accounts.join(", ");
+    let claim = |perimeter: &str, id: &str| match perimeter {
+        "identity" => format!("{id} admits no principal outside accounts {inside}"),
+        _ => format!(
+            "{id} allows no resource outside accounts {inside} but AWS-owned ones it names exactly"
+        ),
+    };
+    match format {
+        Format::Json => {
+            let checks: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|(perimeter, id, o)| {
+                    json!({
+                        "perimeter": perimeter,
+                        "resource": id,
+                        "result": o.result(),
+                        "witness": match o { Outcome::Fails(w) => w.file.clone(), _ => serde_json::Value::Null },
+                        "explanation": explain(o, &claim(perimeter, id)),
+                    })
+                })
+                .collect();
+            let v = json!({"result": if holds { "pass" } else { "fail" }, "checks": checks});
+            out!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"));
+        }
+        Format::Terminal => {
+            for (perimeter, id, o) in &rows {
+                out!(
+                    "{perimeter} perimeter, {id}: {}: {}\n",
+                    o.result(),
+                    explain(o, &claim(perimeter, id))
+                );
+                if let Outcome::Fails(w) = o {
+                    out!("{}\n", serde_json::to_string_pretty(&w.file).expect("JSON"));
+                }
+            }
+        }
+    }
+    if holds { EXIT_OK } else { EXIT_DIFFERENT }
 }

@@ -294,7 +294,10 @@ impl Atoms {
         let mut nice_action = self.nice_action.clone();
         nice_action.extend(["s3:PutObject".to_string(), "ec2:RunInstances".into()]);
         let mut nice_resource = self.nice_resource.clone();
-        nice_resource.push("arn:aws:s3:::witness-bucket/witness-key".into());
+        nice_resource.extend([
+            "arn:aws:s3:::witness-bucket/witness-key".to_string(),
+            "arn:aws:sqs:us-east-1:444455556666:witness".into(),
+        ]);
         let mut nice_principal = self.nice_principal.clone();
         nice_principal.extend([
             "arn:aws:iam::111122223333:role/witness".to_string(),

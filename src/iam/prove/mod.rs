@@ -433,3 +433,69 @@ pub fn no_public_access(
         |r, shown| outside(r) && shown.allows(r, b),
     )
 }
+
+/// The resource perimeter of an endpoint (or any) policy: does it allow a request on a
+/// resource outside the trusted accounts? A resource is inside when its ARN's account is
+/// trusted, or, for an ARN without an account (S3 buckets, AWS-owned resources such as
+/// foundation models), when one of `named` (ARN patterns naming resources exactly)
+/// matches it. Holds when every allowed request stays inside.
+pub fn resource_perimeter(
+    p: &Policies,
+    accounts: &[String],
+    named: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let mut atoms = Atoms::default();
+    if let Err(why) = p.atoms(&mut atoms, b) {
+        return Ok(Outcome::Unknown(why));
+    }
+    for pattern in lang::Pattern::field(4, "")
+        .into_iter()
+        .chain(accounts.iter().flat_map(|a| lang::Pattern::field(4, a)))
+    {
+        atoms.resource.push(pattern);
+    }
+    for n in named {
+        atoms.resource_pattern(n);
+    }
+    let outside = |r: &Request| {
+        let account = r.resource.split(':').nth(4).unwrap_or("");
+        if account.is_empty() {
+            !named.iter().any(|n| arn_like(n, &r.resource))
+        } else {
+            !accounts.iter().any(|a| a == account)
+        }
+    };
+    decide(
+        &atoms,
+        p,
+        |r| outside(r) && p.allows(r, b),
+        |r, shown| outside(r) && shown.allows(r, b),
+    )
+}
+
+/// The ARN patterns of a policy that name AWS-owned or account-less resources exactly:
+/// no account, and no wildcard in the resource part (a wildcard region is allowed).
+pub fn named_exactly(p: &PolicyDocument, b: &Bindings) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &p.statements {
+        let Some(super::Negatable::Is(rs)) = &s.resource else {
+            continue;
+        };
+        for e in rs {
+            let text = match e {
+                super::ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
+                super::ResourceEntry::Expr(v) => b.resolve(v),
+            };
+            let Some(t) = text else { continue };
+            let parts: Vec<&str> = t.splitn(6, ':').collect();
+            if let [_, _, _, _, "", resource] = parts.as_slice()
+                && !resource.contains(['*', '?'])
+                && !out.contains(&t)
+            {
+                out.push(t);
+            }
+        }
+    }
+    out
+}

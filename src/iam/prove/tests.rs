@@ -225,3 +225,36 @@ fn mixed_value_families_are_unknown() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn the_resource_perimeter_admits_named_models_and_own_accounts_only() {
+    let endpoint = doc(r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"bedrock:InvokeModel","Resource":"arn:aws:bedrock:*::foundation-model/anthropic.claude-instant-v1"},
+        {"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:*:123456789012:secret:*"}]}"#);
+    let named = named_exactly(&endpoint, &b());
+    assert_eq!(
+        named,
+        vec!["arn:aws:bedrock:*::foundation-model/anthropic.claude-instant-v1".to_string()]
+    );
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "e".into(), endpoint);
+    let own = vec!["123456789012".to_string()];
+    assert!(matches!(
+        resource_perimeter(&p, &own, &named, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    // The S3 gateway endpoint of the prod template before its fix (issue 22).
+    let s3 = doc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject",
+        "Resource":"arn:aws:s3:::cloudformation-custom-resource-response-*/*"}]}"#,
+    );
+    let named = named_exactly(&s3, &b());
+    assert!(named.is_empty());
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "s3".into(), s3);
+    let w = witness(resource_perimeter(&p, &own, &named, &b()).unwrap());
+    assert!(
+        w.request
+            .resource
+            .starts_with("arn:aws:s3:::cloudformation-custom-resource-response-")
+    );
+    assert_eq!(w.request.action, "s3:PutObject");
+}
