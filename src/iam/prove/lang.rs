@@ -8,7 +8,7 @@
 //! names (two unnamed characters are indistinguishable to every pattern), so the walk
 //! meets every combination any string can produce: the answer is complete, not sampled.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// How a literal character compares with a request's character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -191,6 +191,47 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TooLarge(pub usize);
 
+/// A pattern compiled for the walk: its position sets are bit sets of `words` words.
+struct Compiled<'a> {
+    elems: &'a [Elem],
+    words: usize,
+}
+
+impl Compiled<'_> {
+    fn has(set: &[u64], i: usize) -> bool {
+        set[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn put(set: &mut [u64], i: usize) {
+        set[i / 64] |= 1 << (i % 64);
+    }
+    /// Adds the positions a star lets the walk skip to.
+    fn close(&self, set: &mut [u64]) {
+        for i in 0..self.elems.len() {
+            if Self::has(set, i) && matches!(self.elems[i], Elem::Star { .. }) {
+                Self::put(set, i + 1);
+            }
+        }
+    }
+    fn start(&self, out: &mut [u64]) {
+        Self::put(out, 0);
+        self.close(out);
+    }
+    fn step(&self, set: &[u64], c: char, out: &mut [u64]) {
+        for (i, e) in self.elems.iter().enumerate() {
+            if Self::has(set, i) && e.accepts(c) {
+                match e {
+                    Elem::Star { .. } => Self::put(out, i),
+                    _ => Self::put(out, i + 1),
+                }
+            }
+        }
+        self.close(out);
+    }
+    fn accepts(&self, set: &[u64]) -> bool {
+        Self::has(set, self.elems.len())
+    }
+}
+
 /// For `patterns`, one string per realizable vector of matches (`true` where the string
 /// matches that pattern), the shortest such string; `preferred` strings are used instead
 /// where they realize the same vector (readable witnesses). Gives up after `limit`
@@ -211,48 +252,77 @@ pub fn regions(
         .find(|c| !alphabet.contains(c) && *c != KELVIN)
         .expect("an unnamed character");
     alphabet.insert(fresh);
-    type State = Vec<BTreeSet<usize>>;
-    let accept = |s: &State| -> Vec<bool> {
-        s.iter()
-            .zip(patterns)
-            .map(|(set, p)| set.contains(&p.0.len()))
+    let alphabet: Vec<char> = alphabet.into_iter().collect();
+    let compiled: Vec<Compiled<'_>> = patterns
+        .iter()
+        .map(|p| Compiled {
+            elems: &p.0,
+            words: (p.0.len() + 1).div_ceil(64),
+        })
+        .collect();
+    let width: usize = compiled.iter().map(|c| c.words).sum();
+    // A state: every pattern's position set, side by side.
+    let mut ranges = Vec::with_capacity(compiled.len());
+    let mut at = 0;
+    for c in &compiled {
+        ranges.push((at, at + c.words));
+        at += c.words;
+    }
+    let accept = |state: &[u64]| -> Vec<bool> {
+        compiled
+            .iter()
+            .zip(&ranges)
+            .map(|(c, &(a, b))| c.accepts(&state[a..b]))
             .collect()
     };
-    let start: State = patterns.iter().map(Pattern::start).collect();
-    let mut seen: BTreeSet<State> = BTreeSet::from([start.clone()]);
-    let mut queue = VecDeque::from([(start, String::new())]);
-    let mut out: BTreeMap<Vec<bool>, String> = BTreeMap::new();
-    while let Some((state, text)) = queue.pop_front() {
-        out.entry(accept(&state)).or_insert_with(|| text.clone());
+    let mut start = vec![0u64; width];
+    for (c, &(a, b)) in compiled.iter().zip(&ranges) {
+        c.start(&mut start[a..b]);
+    }
+    // Breadth first; each state remembers its parent and the character that led to it.
+    let mut states: Vec<(Vec<u64>, usize, char)> = vec![(start.clone(), usize::MAX, '\0')];
+    let mut seen: HashMap<Vec<u64>, usize> = HashMap::from([(start, 0)]);
+    let mut first: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
+    let mut next = vec![0u64; width];
+    let mut at = 0;
+    while at < states.len() {
+        first.entry(accept(&states[at].0)).or_insert(at);
         for &c in &alphabet {
-            let next: State = state
-                .iter()
-                .zip(patterns)
-                .map(|(set, p)| p.step(set, c))
-                .collect();
-            if !seen.contains(&next) {
-                if seen.len() >= limit {
+            next.iter_mut().for_each(|w| *w = 0);
+            {
+                let state = &states[at].0;
+                for (p, &(a, b)) in compiled.iter().zip(&ranges) {
+                    p.step(&state[a..b], c, &mut next[a..b]);
+                }
+            }
+            if !seen.contains_key(&next) {
+                if states.len() >= limit {
                     return Err(TooLarge(limit));
                 }
-                seen.insert(next.clone());
-                let mut t = text.clone();
-                t.push(c);
-                queue.push_back((next, t));
+                seen.insert(next.clone(), states.len());
+                states.push((next.clone(), at, c));
             }
         }
+        at += 1;
     }
+    let text = |mut i: usize| -> String {
+        let mut cs = Vec::new();
+        while states[i].1 != usize::MAX {
+            cs.push(states[i].2);
+            i = states[i].1;
+        }
+        cs.into_iter().rev().collect()
+    };
+    let mut out: BTreeMap<Vec<bool>, String> =
+        first.into_iter().map(|(v, i)| (v, text(i))).collect();
+    let mut taken = BTreeSet::new();
     for p in preferred {
         let v: Vec<bool> = patterns.iter().map(|x| x.matches(p)).collect();
-        if let Some(slot) = out.get_mut(&v)
-            && !slot.starts_with('\u{0}')
+        if !taken.contains(&v)
+            && let Some(slot) = out.get_mut(&v)
         {
-            // The first preferred string of a vector wins; mark it with a NUL meanwhile.
-            *slot = format!("\u{0}{p}");
-        }
-    }
-    for v in out.values_mut() {
-        if let Some(s) = v.strip_prefix('\u{0}') {
-            *v = s.to_string();
+            *slot = p.clone();
+            taken.insert(v);
         }
     }
     Ok(out)
