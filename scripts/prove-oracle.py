@@ -622,6 +622,8 @@ def main():
                 tally["solver-seconds"] += ts
                 if problem:
                     bad.append(problem)
+                if tally["cases"] % 100 == 0:
+                    print(f"prove-oracle: {tally['cases']} cases, {len(bad)} disagreements", flush=True)
     tally["prover-seconds"] = round(tally["prover-seconds"], 1)
     tally["solver-seconds"] = round(tally["solver-seconds"], 1)
     print("prove-oracle:", json.dumps(tally, sort_keys=True))
