@@ -283,7 +283,7 @@ impl Atoms {
     /// prover (mixed value families on one key, too many states or subsets).
     pub fn space(&self) -> Result<Space, String> {
         let dim = |name: &str, ps: &[Pattern], nice: &[String]| -> Result<Vec<String>, String> {
-            let r = regions(ps, nice, STATE_LIMIT).map_err(|e| {
+            let r = regions(&unique(ps), nice, STATE_LIMIT).map_err(|e| {
                 format!(
                     "the {name} patterns need more than {} automaton states",
                     e.0
@@ -360,7 +360,7 @@ impl KeyAtoms {
         let nice: Vec<String> = self.patterns.iter().map(|p| instance(&text(p))).collect();
         match self.families.iter().next() {
             None => Ok(vec!["witness".into()]),
-            Some(Family::String) => regions(&self.patterns, &nice, STATE_LIMIT)
+            Some(Family::String) => regions(&unique(&self.patterns), &nice, STATE_LIMIT)
                 .map(|r| r.into_values().collect())
                 .map_err(|e| format!("the patterns need more than {} automaton states", e.0)),
             Some(Family::Number) => numbers(&self.numbers),
@@ -368,6 +368,12 @@ impl KeyAtoms {
             Some(Family::Ip) => Ok(ips(&self.ips)),
         }
     }
+}
+
+/// The patterns without repeats: a repeated pattern tells no values apart.
+fn unique(ps: &[Pattern]) -> Vec<Pattern> {
+    let set: BTreeSet<&Pattern> = ps.iter().collect();
+    set.into_iter().cloned().collect()
 }
 
 /// A pattern written back as text (for readable values).
