@@ -220,7 +220,7 @@ fn role_arn(ctx: &Context, role: &str) -> String {
 
 /// The physical ids a deployed stack would hold, made up but consistent: Ref of an
 /// endpoint is `vpce-0<id>`, a role's ARN names it after its logical id.
-pub(crate) fn bindings(t: &Template, ctx: &Context) -> Bindings {
+pub fn bindings(t: &Template, ctx: &Context) -> Bindings {
     let mut b = Bindings::new()
         .bind(Pseudo::Partition.name(), &ctx.partition)
         .bind(Pseudo::Region.name(), &ctx.region)

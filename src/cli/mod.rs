@@ -5,6 +5,7 @@
 //! errors (or warnings, with `--deny-warnings`);
 //! 2 an error (bad blueprint or template, unknown target, I/O), with nothing written;
 //! 3 `diff --fail-on` found changes of the named kinds.
+//! `prove`: 0 the property holds, 1 it does not or is not decided, 2 bad input.
 
 mod check;
 mod config;
@@ -16,6 +17,7 @@ mod inputs;
 mod list;
 mod output;
 mod simulate;
+mod prove;
 mod synth;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +64,9 @@ enum Command {
     List(list::Args),
     /// Decide IAM requests as AWS would: request files, or one call of a template's role.
     Simulate(simulate::Args),
+    /// Prove properties of IAM policies for every request (no new access, access not
+    /// granted, no public access), with a witness request when one fails.
+    Prove(prove::Args),
     /// Print the JSON Schema of blueprint files.
     Schema,
     /// Start a project: a blueprint, its schema, .gitignore, README, pre-commit and CI
@@ -165,6 +170,7 @@ where
         Command::Check(a) => check::run(&a, app),
         Command::List(a) => list::run(&a, app),
         Command::Simulate(a) => simulate::run(&a, app),
+        Command::Prove(a) => prove::run(&a),
         Command::Schema => {
             output::out!("{}", blueprint::json_schema(&app.solutions));
             EXIT_OK

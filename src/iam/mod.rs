@@ -9,6 +9,7 @@ mod condition;
 mod eval;
 mod glob;
 mod policy;
+pub mod prove;
 mod resolve;
 pub mod simulate;
 mod variables;

@@ -1,0 +1,260 @@
+//! The prover on small policies whose answers are known by hand, and on examples from
+//! AWS's documentation.
+
+use super::*;
+
+fn doc(json: &str) -> PolicyDocument {
+    PolicyDocument::from_value(&crate::template::parse_value(json).unwrap()).unwrap()
+}
+
+fn identity(json: &str) -> Policies {
+    Policies::Set(Box::new(PolicySet::default().identity("p", doc(json))))
+}
+
+fn resource(json: &str) -> Policies {
+    Policies::Resource(PolicyKind::Resource, "r".into(), doc(json))
+}
+
+fn b() -> Bindings {
+    Bindings::new()
+}
+
+fn witness(o: Outcome) -> Witness {
+    match o {
+        Outcome::Fails(w) => w,
+        other => panic!("expected a witness, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_narrower_action_list_is_no_new_access() {
+    let old = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#,
+    );
+    let new = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:getbucketpolicy"],"Resource":"arn:aws:s3:::b/*"}]}"#,
+    );
+    assert!(matches!(
+        no_new_access(&old, &new, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let w = witness(no_new_access(&new, &old, &b()).unwrap());
+    assert!(w.request.action.to_ascii_lowercase().starts_with("s3:get"));
+    assert!(new.allows(&w.request, &b()) || !w.request.resource.starts_with("arn:aws:s3:::b/"));
+}
+
+#[test]
+fn a_widened_condition_is_new_access() {
+    let old = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#,
+    );
+    let new = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringLike":{"aws:SourceVpce":"vpce-*"}}}]}"#,
+    );
+    let w = witness(no_new_access(&old, &new, &b()).unwrap());
+    let vpce = &w.request.context["aws:sourcevpce"];
+    assert_eq!(vpce.len(), 1);
+    assert!(vpce[0].starts_with("vpce-") && vpce[0] != "vpce-1");
+    assert!(matches!(
+        no_new_access(&new, &old, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
+
+#[test]
+fn a_deny_with_not_action_carves_out_the_rest() {
+    // AWS documentation, "NotAction with Deny": deny everything but IAM without MFA.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","NotAction":"iam:*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+    );
+    let s3: Vec<Action> = vec!["s3:*".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &s3, &[], &b()).unwrap());
+    // Only with MFA: the key present and not "false".
+    let mfa = &w.request.context["aws:multifactorauthpresent"];
+    assert!(!mfa[0].eq_ignore_ascii_case("false"));
+    let iam: Vec<Action> = vec!["iam:CreateUser".parse().unwrap()];
+    assert!(matches!(
+        access_not_granted(&p, &iam, &[], &b()).unwrap(),
+        Outcome::Fails(_)
+    ));
+}
+
+#[test]
+fn numbers_dates_and_addresses_are_decided_at_their_boundaries() {
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*","Condition":{
+        "NumericLessThanEquals":{"aws:MultiFactorAuthAge":"3600"},
+        "DateLessThan":{"aws:CurrentTime":"2024-06-30T00:00:00Z"},
+        "IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]},
+        "NotIpAddress":{"aws:SourceIp":"203.0.113.128/25"}}}]}"#,
+    );
+    let act: Vec<Action> = vec!["sts:AssumeRole".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &act, &[], &b()).unwrap());
+    let age: f64 = w.request.context["aws:multifactorauthage"][0]
+        .parse()
+        .unwrap();
+    assert!(age <= 3600.0);
+    let ip = &w.request.context["aws:sourceip"][0];
+    assert!(ip.starts_with("203.0.113.") || ip.starts_with("2001:db8:"));
+    // Contradictory bounds: nothing is granted.
+    let q = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
+        "NumericLessThan":{"s3:max-keys":"10"},"NumericGreaterThan":{"s3:max-keys":"9.99999"},
+        "NumericNotEquals":{"s3:max-keys":["9.999995"]},
+        "IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"NotIpAddress":{"aws:SourceIp":"10.0.0.0/9"}}}]}"#,
+    );
+    let any: Vec<Action> = vec!["*".parse().unwrap()];
+    let w = witness(access_not_granted(&q, &any, &[], &b()).unwrap());
+    let ip = &w.request.context["aws:sourceip"][0];
+    assert!(ip.starts_with("10.") && ip.split('.').nth(1).unwrap().parse::<u8>().unwrap() >= 128);
+    let r = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
+        "NumericLessThan":{"n":"10"},"NumericGreaterThanEquals":{"n":"10"}}}]}"#,
+    );
+    assert!(matches!(
+        access_not_granted(&r, &any, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
+
+#[test]
+fn set_operators_take_sets_of_values() {
+    // ForAllValues holds for an absent key; ForAnyValue needs one value in the set.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{
+        "ForAllValues:StringEquals":{"dynamodb:Attributes":["id","name"]},
+        "ForAnyValue:StringEquals":{"dynamodb:Attributes":["secret"]}}}]}"#,
+    );
+    let any: Vec<Action> = vec!["*".parse().unwrap()];
+    assert!(matches!(
+        access_not_granted(&p, &any, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let q = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*","Condition":{
+        "ForAnyValue:StringEquals":{"dynamodb:Attributes":["id"]},
+        "ForAnyValue:StringNotEquals":{"dynamodb:Attributes":["id"]}}}]}"#,
+    );
+    let w = witness(access_not_granted(&q, &any, &[], &b()).unwrap());
+    assert_eq!(w.request.context["dynamodb:attributes"].len(), 2);
+}
+
+#[test]
+fn a_bucket_policy_for_one_account_is_not_public() {
+    // AWS documentation, "Granting permissions to multiple accounts with added conditions".
+    let p = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},
+        "Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}]}"#,
+    );
+    let trusted = Trusted {
+        accounts: vec!["111122223333".into()],
+        ..Trusted::default()
+    };
+    let shape = resource_shape("AWS::S3::Bucket").unwrap();
+    assert!(matches!(
+        no_public_access(&p, shape, &trusted, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    // Everyone, unless the org condition binds them.
+    let q = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",
+        "Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+    );
+    let org = Trusted {
+        orgs: vec!["o-abc".into()],
+        ..trusted.clone()
+    };
+    assert!(matches!(
+        no_public_access(&q, shape, &org, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let w = witness(no_public_access(&q, shape, &trusted, &b()).unwrap());
+    assert_eq!(
+        w.request.context["aws:principalorgid"],
+        vec!["o-abc".to_string()]
+    );
+    assert_ne!(w.request.principal.split(':').nth(4), Some("111122223333"));
+}
+
+#[test]
+fn a_role_names_its_sessions() {
+    let p = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/app"},
+        "Action":"s3:GetObject","Resource":"*"}]}"#,
+    );
+    let trusted = Trusted {
+        accounts: vec!["111122223333".into()],
+        ..Trusted::default()
+    };
+    let w = witness(no_public_access(&p, "*", &trusted, &b()).unwrap());
+    assert!(w.request.principal.contains("444455556666"));
+}
+
+#[test]
+fn every_glob_combination_is_realized_or_proven_empty() {
+    // "s3:Get*Acl" and "s3:*Object*" overlap in s3:GetObjectAcl: a Deny of one does not
+    // cover the other.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"s3:*Object*","Resource":"*"},
+        {"Effect":"Deny","Action":"s3:Get*Acl","Resource":"*"}]}"#,
+    );
+    let asked: Vec<Action> = vec!["s3:Get*".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &asked, &[], &b()).unwrap());
+    let a = w.request.action.to_ascii_lowercase();
+    assert!(a.starts_with("s3:get") && a.contains("object") && !a.ends_with("acl"));
+    let asked: Vec<Action> = vec!["s3:GetObjectAcl".parse().unwrap()];
+    assert!(matches!(
+        access_not_granted(&p, &asked, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
+
+#[test]
+fn mixed_value_families_are_unknown() {
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
+        "StringLike":{"k":"1*"},"NumericLessThan":{"k":"5"}}}]}"#,
+    );
+    let any: Vec<Action> = vec!["*".parse().unwrap()];
+    match access_not_granted(&p, &any, &[], &b()).unwrap() {
+        Outcome::Unknown(why) => assert!(why.contains("mixed value families"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_resource_perimeter_admits_named_models_and_own_accounts_only() {
+    let endpoint = doc(r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"bedrock:InvokeModel","Resource":"arn:aws:bedrock:*::foundation-model/anthropic.claude-instant-v1"},
+        {"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:*:123456789012:secret:*"}]}"#);
+    let named = named_exactly(&endpoint, &b());
+    assert_eq!(
+        named,
+        vec!["arn:aws:bedrock:*::foundation-model/anthropic.claude-instant-v1".to_string()]
+    );
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "e".into(), endpoint);
+    let own = vec!["123456789012".to_string()];
+    assert!(matches!(
+        resource_perimeter(&p, &own, &named, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    // The S3 gateway endpoint of the prod template before its fix (issue 22).
+    let s3 = doc(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject",
+        "Resource":"arn:aws:s3:::cloudformation-custom-resource-response-*/*"}]}"#,
+    );
+    let named = named_exactly(&s3, &b());
+    assert!(named.is_empty());
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "s3".into(), s3);
+    let w = witness(resource_perimeter(&p, &own, &named, &b()).unwrap());
+    assert!(
+        w.request
+            .resource
+            .starts_with("arn:aws:s3:::cloudformation-custom-resource-response-")
+    );
+    assert_eq!(w.request.action, "s3:PutObject");
+}

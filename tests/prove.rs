@@ -1,0 +1,269 @@
+//! `perimeter prove` as a user runs it: exit codes, the JSON answer, witnesses that the
+//! evaluator decides as claimed, and bad input.
+
+use std::process::Command;
+
+use perimeter::iam::prove::read_request;
+use perimeter::iam::{Bindings, Decision, PolicyDocument, PolicySet};
+
+const FIX: &str = "tests/fixtures/prove";
+const PROD: &str = "out/bedrock-private-access/prod.template.json";
+
+fn prove(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .arg("prove")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (
+        o.status.code().unwrap(),
+        json,
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    format!("{FIX}/{name}")
+}
+
+fn doc(path: &str) -> PolicyDocument {
+    let text = std::fs::read_to_string(path).unwrap();
+    PolicyDocument::from_value(&perimeter::template::parse_value(&text).unwrap()).unwrap()
+}
+
+fn decision(policy: &str, w: &serde_json::Value) -> Decision {
+    PolicySet::default()
+        .identity("p", doc(policy))
+        .evaluate(&read_request(w).unwrap(), &Bindings::new())
+        .decision
+}
+
+#[test]
+fn splitting_and_renaming_statements_is_no_new_access() {
+    for (a, b) in [("old.json", "split.json"), ("split.json", "old.json")] {
+        let (code, out, err) = prove(&["no-new-access", &fixture(a), &fixture(b)]);
+        assert_eq!(code, 0, "{a} -> {b}: {out} {err}");
+        assert_eq!(out["result"], "pass");
+        assert!(out["witness"].is_null());
+    }
+    // A split that lists the bucket only on the bucket itself narrows: going back widens,
+    // and the witness is the combination the split dropped.
+    let (code, _, _) = prove(&[
+        "no-new-access",
+        &fixture("old.json"),
+        &fixture("narrowed.json"),
+    ]);
+    assert_eq!(code, 0);
+    let (code, out, _) = prove(&[
+        "no-new-access",
+        &fixture("narrowed.json"),
+        &fixture("old.json"),
+    ]);
+    assert_eq!(code, 1);
+    let w = &out["witness"];
+    assert!(
+        w["action"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("s3:ListBucket")
+    );
+    assert!(
+        w["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:s3:::reports/")
+    );
+    assert_eq!(decision(&fixture("old.json"), w), Decision::Allow);
+    assert_ne!(decision(&fixture("narrowed.json"), w), Decision::Allow);
+}
+
+#[test]
+fn a_widened_condition_is_new_access_with_a_witness() {
+    let (code, out, _) = prove(&[
+        "no-new-access",
+        &fixture("old.json"),
+        &fixture("widened.json"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["result"], "fail");
+    let w = &out["witness"];
+    // The request without the endpoint key: IfExists lets it through.
+    assert!(w["context"].get("aws:SourceVpce").is_none(), "{w}");
+    assert_eq!(decision(&fixture("widened.json"), w), Decision::Allow);
+    assert_ne!(decision(&fixture("old.json"), w), Decision::Allow);
+    // The witness carries the policy it was decided under, as written.
+    let widened: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("widened.json")).unwrap()).unwrap();
+    assert_eq!(w["identity_policies"][0], widened);
+}
+
+#[test]
+fn access_not_granted_names_the_granted_request() {
+    let (code, out, _) = prove(&[
+        "access-not-granted",
+        &fixture("old.json"),
+        "--action",
+        "s3:PutObject",
+        "s3:DeleteObject",
+    ]);
+    assert_eq!((code, &out["result"]), (0, &serde_json::json!("pass")));
+    let (code, out, _) = prove(&[
+        "access-not-granted",
+        &fixture("old.json"),
+        "--action",
+        "s3:List*",
+        "--resource",
+        "arn:aws:s3:::reports",
+    ]);
+    assert_eq!(code, 1);
+    let w = &out["witness"];
+    assert_eq!(w["resource"], "arn:aws:s3:::reports");
+    assert!(
+        w["action"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("s3:ListBucket")
+    );
+    assert_eq!(w["context"]["aws:SourceVpce"], "vpce-0a1b2c3d");
+    assert_eq!(decision(&fixture("old.json"), w), Decision::Allow);
+}
+
+/// The shipped prod template's S3 gateway endpoint admits any principal writing to any
+/// bucket named `cloudformation-custom-resource-response-*`, in any account (issue 22).
+#[test]
+fn the_prod_s3_endpoint_admits_principals_of_any_account() {
+    let (code, out, _) = prove(&[
+        "no-public-access",
+        &format!("{PROD}#S3Endpoint"),
+        "--resource-type",
+        "AWS::EC2::VPCEndpoint",
+        "--account",
+        "123456789012",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let w = &out["witness"];
+    assert_eq!(w["action"], "s3:PutObject");
+    assert!(
+        w["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:s3:::cloudformation-custom-resource-response-")
+    );
+    let principal = w["principal"].as_str().unwrap();
+    assert_ne!(principal.split(':').nth(4), Some("123456789012"));
+    assert!(w["vpc_endpoint_policies"][0]["Statement"].is_array());
+}
+
+#[test]
+fn the_prod_runtime_endpoint_admits_only_the_listed_principals() {
+    // Its policy names the function's role and the corporate analysts' role: trusting
+    // their accounts leaves no one outside.
+    let (code, out, _) = prove(&[
+        "no-public-access",
+        &format!("{PROD}#BedrockRuntimeEndpoint"),
+        "--resource-type",
+        "AWS::EC2::VPCEndpoint",
+        "--account",
+        "123456789012",
+    ]);
+    assert_eq!(code, 1);
+    let outsider = out["witness"]["principal"].as_str().unwrap().to_string();
+    let account = outsider.split(':').nth(4).unwrap().to_string();
+    assert_ne!(account, "123456789012");
+    let (code, out, err) = prove(&[
+        "no-public-access",
+        &format!("{PROD}#BedrockRuntimeEndpoint"),
+        "--resource-type",
+        "AWS::EC2::VPCEndpoint",
+        "--account",
+        "123456789012",
+        "--account",
+        &account,
+    ]);
+    assert_eq!(code, 0, "{out} {err}");
+}
+
+#[test]
+fn constructs_beyond_the_prover_are_unknown_not_guessed() {
+    let (code, out, _) = prove(&[
+        "access-not-granted",
+        &fixture("mixed.json"),
+        "--action",
+        "*",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["result"], "unknown");
+    assert!(
+        out["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("mixed value families")
+    );
+}
+
+#[test]
+fn bad_input_exits_2_naming_the_file_and_the_field() {
+    let (code, out, err) = prove(&[
+        "no-new-access",
+        &fixture("old.json"),
+        &fixture("bad-action.json"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_null());
+    assert!(
+        err.contains("bad-action.json") && err.contains("Statement[0].Action[0]"),
+        "{err}"
+    );
+    let (code, _, err) = prove(&[
+        "no-public-access",
+        &fixture("old.json"),
+        "--resource-type",
+        "AWS::Nope",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--resource-type"), "{err}");
+    let (code, _, err) = prove(&[
+        "access-not-granted",
+        &format!("{PROD}#Nothing"),
+        "--action",
+        "*",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no resource \"Nothing\""), "{err}");
+}
+
+#[test]
+fn the_prod_template_perimeters_refute_the_s3_endpoint_only_where_it_leaks() {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["prove", "perimeters", PROD, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["result"], "fail");
+    let find = |perimeter: &str, id: &str| {
+        out["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["perimeter"] == perimeter && c["resource"] == id)
+            .unwrap_or_else(|| panic!("no {perimeter} check of {id}: {out}"))
+            .clone()
+    };
+    // Writing to a response bucket of another name, in any account.
+    let s3 = find("resource", "S3Endpoint");
+    assert_eq!(s3["result"], "fail");
+    assert!(
+        s3["witness"]["resource"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:s3:::cloudformation-custom-resource-response-")
+    );
+    // The runtime endpoint names its models exactly; the secrets endpoint its account.
+    assert_eq!(find("resource", "BedrockRuntimeEndpoint")["result"], "pass");
+    assert_eq!(find("resource", "SecretsManagerEndpoint")["result"], "pass");
+    assert_eq!(find("identity", "SecretsManagerEndpoint")["result"], "pass");
+}
