@@ -16,8 +16,8 @@ mod init;
 mod inputs;
 mod list;
 mod output;
-mod simulate;
 mod prove;
+mod simulate;
 mod synth;
 
 use std::path::{Path, PathBuf};

@@ -27,8 +27,8 @@ use serde_json::{Value as Json, json};
 use self::domain::Atoms;
 use self::search::{Found, search};
 use super::{
-    Action, Arn, Bindings, ConditionOperator, Decision, Effect, Op, PolicyDocument, PolicyKind,
-    PolicySet, Request, applies, arn_like,
+    Action, Arn, Bindings, ConditionOperator, Decision, Effect, NamedPolicy, Op, PolicyDocument,
+    PolicyKind, PolicySet, Request, applies, arn_like,
 };
 use crate::template::typed::ToValue;
 
@@ -75,7 +75,9 @@ impl Policies {
                         .iter()
                         .map(|(_, d)| (PolicyKind::VpcEndpoint, d)),
                 )
-                .chain(s.scps.iter().map(|(_, d)| (PolicyKind::Scp, d)))
+                .chain(s.session.iter().map(|(_, d)| (PolicyKind::Session, d)))
+                .chain(s.scps.iter().flatten().map(|(_, d)| (PolicyKind::Scp, d)))
+                .chain(s.rcps.iter().flatten().map(|(_, d)| (PolicyKind::Rcp, d)))
                 .collect(),
             Policies::Resource(kind, _, d) => vec![(*kind, d)],
         }
@@ -113,11 +115,26 @@ impl Policies {
                 if let Some((_, d)) = &s.boundary {
                     out.insert("permission_boundary".into(), doc(d));
                 }
-                if let Some((_, d)) = &s.vpc_endpoint {
-                    out.insert("vpc_endpoint_policies".into(), Json::Array(vec![doc(d)]));
+                if let Some((_, d)) = &s.session {
+                    out.insert("session_policy".into(), doc(d));
                 }
+                if !s.vpc_endpoint.is_empty() {
+                    out.insert(
+                        "vpc_endpoint_policies".into(),
+                        s.vpc_endpoint.iter().map(|(_, d)| doc(d)).collect(),
+                    );
+                }
+                let levels = |levels: &[Vec<NamedPolicy>]| -> Json {
+                    levels
+                        .iter()
+                        .map(|level| level.iter().map(|(_, d)| doc(d)).collect::<Json>())
+                        .collect()
+                };
                 if !s.scps.is_empty() {
-                    out.insert("scps".into(), s.scps.iter().map(|(_, d)| doc(d)).collect());
+                    out.insert("scps".into(), levels(&s.scps));
+                }
+                if !s.rcps.is_empty() {
+                    out.insert("rcps".into(), levels(&s.rcps));
                 }
             }
             Policies::Resource(PolicyKind::VpcEndpoint, _, d) => {
