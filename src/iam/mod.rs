@@ -3,6 +3,7 @@
 
 mod action;
 mod arn;
+pub mod catalog;
 mod condition;
 mod eval;
 mod glob;
