@@ -244,7 +244,7 @@ fn the_role_reaches_bedrock_only_through_the_endpoints() {
                 .iter()
                 .next()
                 .expect("every bedrock grant is conditioned");
-            assert_eq!(op.to_string(), "ForAnyValue:StringEquals");
+            assert_eq!(op.to_string(), "StringEquals");
             let vpce = &keys["aws:sourceVpce"];
             let target = match &vpce[0] {
                 Value::Fn(i) => match &**i {

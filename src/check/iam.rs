@@ -53,7 +53,7 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The path of statement `i` (a lone statement may be written without a list).
-fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
+pub(super) fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
     let single = doc.statements.len() == 1
         && p.doc
             .as_map()
@@ -68,7 +68,7 @@ fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
     }
 }
 
-fn label(p: &PolicyAt<'_>, i: usize, s: &Statement) -> String {
+pub(super) fn label(p: &PolicyAt<'_>, i: usize, s: &Statement) -> String {
     match &s.sid {
         Some(sid) => format!("{}, statement {i} ({sid})", p.name),
         None => format!("{}, statement {i}", p.name),

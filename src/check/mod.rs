@@ -35,6 +35,7 @@ mod structure;
 pub mod suppress;
 mod template_suppress;
 mod text;
+mod validation;
 
 use serde::Serialize;
 
@@ -175,6 +176,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let inv = inventory::Inventory::of(t);
     network::check(t, ctx, &inv, &mut findings);
     iam::check(t, &inv, &mut findings);
+    validation::check(t, &inv, &mut findings);
     data::check(t, &mut findings);
     runtime::check(t, &ctx.today, &mut findings);
     service_rules::check(t, &mut findings);

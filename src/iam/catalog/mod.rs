@@ -16,6 +16,7 @@
 //! assert!(!c.key_type("aws:SourceVpce").unwrap().is_multi_valued());
 //! ```
 
+mod cfn;
 mod pattern;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +24,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
+pub use cfn::{prefix_of, resource_type_of};
 pub use pattern::{arn_fits, key_matches};
 
 static DATA: &str = include_str!("../../../data/iam-catalog.json");
@@ -360,25 +362,18 @@ impl Catalog {
         self.global_keys.iter().find(|k| key_matches(&k.name, key))
     }
 
-    /// A key's type: the global key's, else the type its service's table gives it.
+    /// A key's type: the global key's, else the one its service's table gives it (the
+    /// service of its prefix: `s3:prefix` is S3's).
     pub fn key_type(&self, key: &str) -> Option<KeyType> {
         if let Some(k) = self.global_key(key) {
             return Some(k.ty);
         }
         let (prefix, _) = key.split_once(':')?;
-        // A service's table lists its own keys and the aws: keys it supports.
-        let own = self.service(prefix).and_then(|s| {
-            s.keys
-                .iter()
-                .find(|k| key_matches(&k.name, key))
-                .map(|k| k.ty)
-        });
-        own.or_else(|| {
-            self.services()
-                .flat_map(|s| s.keys.iter())
-                .find(|k| key_matches(&k.name, key))
-                .map(|k| k.ty)
-        })
+        self.service(prefix)?
+            .keys
+            .iter()
+            .find(|k| key_matches(&k.name, key))
+            .map(|k| k.ty)
     }
 }
 

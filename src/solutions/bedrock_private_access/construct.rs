@@ -165,7 +165,7 @@ fn stmt<'a>(
 /// `ForAnyValue:StringEquals aws:sourceVpce = <endpoint>`.
 fn through(s: Statement, endpoint: &Handle<VpcEndpoint>) -> Statement {
     s.condition(
-        ConditionOperator::for_any_value(Op::StringEquals),
+        ConditionOperator::new(Op::StringEquals),
         "aws:sourceVpce",
         vec![endpoint.reference()],
     )
