@@ -116,6 +116,11 @@ pub struct AccessRow {
     pub holds: bool,
     /// Declared in the blueprint (rather than one of the standard scenarios).
     pub declared: bool,
+    /// Why the row cannot be decided before deployment: a value it names, or one in a
+    /// policy it meets, that nothing can know until the stack exists. Such a row never
+    /// holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<String>,
 }
 
 /// An access scenario a solution declares for its targets (see
@@ -251,7 +256,7 @@ fn bindings(t: &Template, ctx: &Context) -> Bindings {
                 let arn = format!("arn:{}:s3:::{name}", ctx.partition);
                 b = b.bind(id, &name).bind(&format!("{id}.Arn"), &arn);
             }
-            _ => b = b.bind(id, id),
+            _ => b = super::physical::bind(b, id, r, &ctx.partition, &ctx.region, &ctx.account),
         }
     }
     b
@@ -313,7 +318,7 @@ pub fn simulate(
         .map(|s| scenario_row(&world, s))
         .collect();
     for r in rows.iter().filter(|r| !r.holds) {
-        out.push(Finding::new(rules::ACCESS, None, String::new(), failure(r)));
+        out.push(Finding::new(rule_of(r), None, String::new(), failure(r)));
     }
     let own = rows.len();
     let Some(role) = role else {
@@ -340,13 +345,28 @@ pub fn simulate(
         }
     }
     for r in rows[own..].iter().filter(|r| !r.holds) {
-        out.push(Finding::on(rules::ACCESS, role, "", failure(r)));
+        out.push(Finding::on(rule_of(r), role, "", failure(r)));
     }
     rows
 }
 
+/// A row that cannot be decided is an A702 finding; one that does not hold, A701.
+fn rule_of(r: &AccessRow) -> &'static rules::Rule {
+    if r.undecided.is_some() {
+        rules::ACCESS_UNDECIDABLE
+    } else {
+        rules::ACCESS
+    }
+}
+
 /// What a row that does not hold says.
 fn failure(r: &AccessRow) -> String {
+    if let Some(why) = &r.undecided {
+        return format!(
+            "{}: {} {} on {} via {}: cannot decide: {why}",
+            r.scenario, r.caller, r.action, r.resource, r.via
+        );
+    }
     format!(
         "{}: {} {} on {} via {}: expected {}, got {} ({})",
         r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
@@ -408,6 +428,10 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
         ])
     };
     let mut org = None;
+    let role_of_call = match &c.caller {
+        Who::Role(r) => Some(*r),
+        _ => None,
+    };
     let (caller_name, principal, mut set) = match c.caller {
         Who::External { arn, org: o } => {
             org = o;
@@ -466,6 +490,11 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
     };
     let v = set.evaluate(&req, &w.bindings);
     let decision = v.decision;
+    let endpoint_policy = match c.via {
+        Via::Endpoint => endpoint.and_then(|(_, _, p)| p.as_ref()),
+        _ => None,
+    };
+    let undecided = unknowable(w, &c.action, &c.resource, role_of_call, endpoint_policy);
     AccessRow {
         scenario: c.scenario,
         caller: caller_name,
@@ -475,8 +504,111 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
         expected: c.expected,
         decision,
         reason: v.reason,
-        holds: Outcome::from(decision) == c.expected,
+        holds: undecided.is_none() && Outcome::from(decision) == c.expected,
         declared: c.declared,
+        undecided,
+    }
+}
+
+/// Why a call cannot be decided before deployment, if it cannot: its resource names a
+/// value nothing binds, or a statement that may apply to it (in the caller's policies or
+/// the endpoint's) holds one. The evaluator would read such a value as matching nothing:
+/// a silent non-match is no verdict.
+fn unknowable(
+    w: &World<'_>,
+    action: &str,
+    resource: &str,
+    role: Option<&str>,
+    endpoint: Option<&PolicyDocument>,
+) -> Option<String> {
+    if resource.contains("${") {
+        return Some(format!(
+            "the resource {resource} names a value that is not known before deployment"
+        ));
+    }
+    let mut docs: Vec<(&str, &PolicyDocument)> = role
+        .and_then(|r| w.identity.get(r))
+        .into_iter()
+        .flatten()
+        .map(|(n, d)| (n.as_str(), d))
+        .collect();
+    if let Some(p) = endpoint {
+        docs.push(("the endpoint policy", p));
+    }
+    for (name, doc) in docs {
+        for (i, s) in doc.statements.iter().enumerate() {
+            let applies = if s.action.is_negated() {
+                !s.action.inner().iter().any(|a| a.matches(action))
+            } else {
+                s.names_action(action)
+            };
+            if !applies || !may_name(w, s, resource) {
+                continue;
+            }
+            let resources =
+                s.resource
+                    .iter()
+                    .flat_map(|r| r.inner().iter())
+                    .filter_map(|e| match e {
+                        ResourceEntry::Expr(v) => Some(v),
+                        ResourceEntry::Arn(_) => None,
+                    });
+            let conditions = s.condition.values().flat_map(|ks| ks.values().flatten());
+            let principals = s.principal.iter().flat_map(|p| match p.inner() {
+                crate::iam::Principal::Ids(m) => m.values().flatten().collect::<Vec<_>>(),
+                crate::iam::Principal::Any => Vec::new(),
+            });
+            if let Some(v) = resources
+                .chain(conditions)
+                .chain(principals)
+                .find(|v| w.bindings.resolve(v).is_none())
+            {
+                let sid = s
+                    .sid
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
+                return Some(format!(
+                    "{name}, statement {i}{sid}: {} is not known before deployment",
+                    describe(v)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a statement's Resource may cover `resource`: false only when every entry is
+/// known and none (for NotResource: one) matches it.
+fn may_name(w: &World<'_>, s: &crate::iam::Statement, resource: &str) -> bool {
+    let Some(r) = &s.resource else { return true };
+    let known: Option<Vec<String>> = r
+        .inner()
+        .iter()
+        .map(|e| match e {
+            ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
+            ResourceEntry::Expr(v) => w.bindings.resolve(v),
+        })
+        .collect();
+    let Some(known) = known else { return true };
+    let hit = known.iter().any(|p| crate::iam::arn_like(p, resource));
+    hit != r.is_negated()
+}
+
+/// A template value as a reader would write it.
+fn describe(v: &crate::template::Value) -> String {
+    use crate::template::{Intrinsic, Value};
+    match v {
+        Value::Fn(i) => match &**i {
+            Intrinsic::Ref(n) => format!("Ref {n}"),
+            Intrinsic::GetAtt {
+                resource,
+                attribute: Value::String(a),
+            } => format!("GetAtt {resource}.{a}"),
+            Intrinsic::Sub { template, .. } => format!("Fn::Sub {template:?}"),
+            other => format!("{} (computed at deployment)", other.name()),
+        },
+        other => format!("{other:?}"),
     }
 }
 

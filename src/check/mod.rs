@@ -22,6 +22,7 @@ mod iam;
 mod interface;
 pub mod inventory;
 mod network;
+mod physical;
 pub mod quotas;
 mod references;
 pub mod render;

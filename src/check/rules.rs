@@ -206,6 +206,9 @@ rules! {
     ACCESS = "A701" "access-simulation" Error,
         "An access scenario does not have its expected outcome.",
         "Fix the policy the verdict names; see the access table.";
+    ACCESS_UNDECIDABLE = "A702" "access-undecidable" Error,
+        "An access scenario cannot be decided before deployment: it, or a policy statement it meets, names a value nothing can know until the stack exists (a stream's ARN, an import, a parameter without a default).",
+        "Name the resource by a value the template fixes (its name or ARN attribute), or drop the scenario.";
     UNUSED_SUPPRESSION = "C801" "unused-suppression" Warning,
         "A suppression in the blueprint matches no finding.",
         "Remove the suppression.";
