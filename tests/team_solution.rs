@@ -205,6 +205,15 @@ fn a_grant_without_its_endpoint_condition_fails_the_deny_row() {
         "{}",
         access[0].message
     );
+    // And the rule for grants of a service with an endpoint here says why.
+    let outside: Vec<_> = r.findings.iter().filter(|f| f.rule.id == "I502").collect();
+    assert_eq!(outside.len(), 1, "{:#?}", r.findings);
+    assert_eq!(outside[0].resource.as_deref(), Some("AppAccess"));
+    assert!(
+        outside[0].message.contains("dynamodb:GetItem"),
+        "{}",
+        outside[0].message
+    );
 }
 
 #[test]

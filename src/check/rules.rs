@@ -149,9 +149,9 @@ rules! {
     ANY_PRINCIPAL = "I501" "principal-anyone" Error,
         "A policy allows Principal \"*\" without limiting it to the organization or account.",
         "Name the principals, or add a condition on aws:PrincipalOrgID or aws:PrincipalAccount.";
-    BEDROCK_PERIMETER = "I502" "bedrock-outside-endpoint" Error,
-        "A grant of Bedrock actions holds outside the solution's VPC endpoint.",
-        "Condition the statement on aws:sourceVpce with a Ref to the template's Bedrock endpoint.";
+    GRANT_OUTSIDE_ENDPOINT = "I502" "grant-outside-endpoint" Error,
+        "A grant of a service that has a VPC endpoint in the template holds outside it (Bedrock, S3, DynamoDB, Secrets Manager, any service).",
+        "Condition the statement on aws:sourceVpce with a Ref to the template's endpoint for the service (or add a Deny of the actions from elsewhere).";
     ADMIN_WILDCARD = "I503" "wildcard-grant" Error,
         "An Allow of every action (\"*\" or \"service:*\") on every resource.",
         "Name the actions and resources the workload needs.";
