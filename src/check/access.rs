@@ -85,10 +85,20 @@ pub struct Expectation {
     /// model for invoke actions, `*` for others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The resource of the call, for any service: an ARN where `${Id}` and `${Id.Attr}`
+    /// name what a template resource's Ref and GetAtt yield and `${AWS::Region}` and the
+    /// other pseudo parameters the target's (`${Table.Arn}`, `${Bucket.Arn}/reports/x`).
+    /// Instead of `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default)]
     pub via: Via,
     #[serde(default)]
     pub caller: Caller,
+    /// The calling role's logical id when the caller is the function (default: the role
+    /// of a function that is granted the action, else any role that is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     pub outcome: Outcome,
     /// Only for these targets (default: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -294,23 +304,26 @@ pub fn simulate(
         identity,
         endpoints: eps,
     };
-    // The caller: the role of a function that is granted InvokeModel, else any such role.
-    let granted = |role: &str| {
+    // The caller of an action: the role of a function that is granted it, else any
+    // role that is.
+    let granted = |role: &str, action: &str| {
         world.identity.get(role).is_some_and(|docs| {
             docs.iter().any(|(_, d)| {
                 d.statements
                     .iter()
-                    .any(|s| s.effect == Effect::Allow && s.names_action("bedrock:InvokeModel"))
+                    .any(|s| s.effect == Effect::Allow && s.names_action(action))
             })
         })
     };
-    let function_role = t
-        .resources
-        .values()
-        .filter(|r| r.resource_type.as_str() == "AWS::Lambda::Function")
-        .filter_map(|r| r.properties.get("Role").and_then(target))
-        .find(|r| granted(r));
-    let role = function_role.or_else(|| world.identity.keys().copied().find(|r| granted(r)));
+    let role_for = |action: &str| {
+        t.resources
+            .values()
+            .filter(|r| r.resource_type.as_str() == "AWS::Lambda::Function")
+            .filter_map(|r| r.properties.get("Role").and_then(target))
+            .find(|r| granted(r, action))
+            .or_else(|| world.identity.keys().copied().find(|r| granted(r, action)))
+    };
+    let bedrock_role = role_for("bedrock:InvokeModel");
     // A solution's own scenarios name their callers: their findings are on no one role.
     let mut rows: Vec<AccessRow> = ctx
         .scenarios
@@ -320,32 +333,45 @@ pub fn simulate(
     for r in rows.iter().filter(|r| !r.holds) {
         out.push(Finding::new(rule_of(r), None, String::new(), failure(r)));
     }
-    let own = rows.len();
-    let Some(role) = role else {
-        for e in &ctx.expectations {
+    if let Some(role) = bedrock_role
+        && world.endpoint_for("bedrock:InvokeModel").is_some()
+    {
+        let from = rows.len();
+        standard_rows(&world, role, &mut rows);
+        for r in rows[from..].iter().filter(|r| !r.holds) {
+            out.push(Finding::on(rule_of(r), role, "", failure(r)));
+        }
+    }
+    for e in &ctx.expectations {
+        let role = match &e.role {
+            Some(r) => t.resources.keys().map(|k| k.as_str()).find(|k| k == r),
+            None => role_for(&e.action).or(bedrock_role),
+        };
+        let Some(role) = role else {
+            let why = match &e.role {
+                Some(r) => format!("the template has no role {r}"),
+                None => format!(
+                    "no role in the template is granted {}, so nothing can be simulated; name the caller with `role`",
+                    e.action
+                ),
+            };
             out.push(Finding::new(
                 rules::ACCESS,
                 None,
                 String::new(),
-                format!(
-                    "{}: no role in the template is granted bedrock:InvokeModel, so nothing can be simulated",
-                    e.name.as_deref().unwrap_or(&e.action)
-                ),
+                format!("{}: {why}", e.name.as_deref().unwrap_or(&e.action)),
             ));
-        }
-        return rows;
-    };
-    if world.endpoint_for("bedrock:InvokeModel").is_some() {
-        standard_rows(&world, role, &mut rows);
-    }
-    for e in &ctx.expectations {
+            continue;
+        };
         match declared_row(&world, role, e) {
-            Ok(r) => rows.push(r),
+            Ok(r) => {
+                if !r.holds {
+                    out.push(Finding::on(rule_of(&r), role, "", failure(&r)));
+                }
+                rows.push(r);
+            }
             Err(m) => out.push(Finding::on(rules::ACCESS, role, "", m)),
         }
-    }
-    for r in rows[own..].iter().filter(|r| !r.holds) {
-        out.push(Finding::on(rule_of(r), role, "", failure(r)));
     }
     rows
 }
@@ -753,16 +779,25 @@ fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow,
         .action
         .split_once(':')
         .is_some_and(|(_, n)| n.starts_with("Invoke") || n.starts_with("Converse"));
-    let resource = match &e.model {
-        Some(m) => w.model_arn(m),
-        None if invoke => listed_model(w, role).ok_or_else(|| {
+    let resource = match (&e.resource, &e.model) {
+        (Some(r), _) => w
+            .bindings
+            .resolve(&crate::template::Value::Fn(Box::new(
+                crate::template::Intrinsic::Sub {
+                    template: r.clone(),
+                    variables: None,
+                },
+            )))
+            .unwrap_or_else(|| r.clone()),
+        (None, Some(m)) => w.model_arn(m),
+        (None, None) if invoke => listed_model(w, role).ok_or_else(|| {
             format!("{name}: the role's grant lists no model to call; name one with `model`")
         })?,
-        None => "*".into(),
+        (None, None) => "*".into(),
     };
     if e.via == Via::Endpoint && w.endpoint_for(&e.action).is_none() {
         return Err(format!(
-            "{name}: the template has no Bedrock endpoint that serves {}",
+            "{name}: the template has no endpoint that serves {}",
             e.action
         ));
     }
