@@ -87,7 +87,12 @@ pub fn bind(
     account: &str,
 ) -> Bindings {
     let ty = r.resource_type.as_str();
-    let format = resource_type_of(ty);
+    // The catalog only for types that have an ARN to make (a GetAtt Arn, or a Ref that
+    // is the ARN): a template's many EC2 pieces need none.
+    let has_arn = REF_IS_ARN.contains(&ty)
+        || crate::resources::facts::lookup(ty)
+            .is_some_and(|f| f.get_att.iter().any(|a| a == "Arn"));
+    let format = if has_arn { resource_type_of(ty) } else { None };
     // One variable: the name. More (a table's index, an object's key) are not a resource's
     // own ARN; none: a singleton.
     let vars = format.map(|f| variables(&f.arn)).unwrap_or_default();

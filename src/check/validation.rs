@@ -3,12 +3,10 @@
 //! go together, set operators on single-valued keys, what VPC endpoint policies must and
 //! must not hold, and grants wider or more tangled than they look.
 
-use std::collections::BTreeSet;
-
 use super::iam::{label, statement_path};
 use super::inventory::{EndpointKind, Inventory, PolicyAt, PolicyUse, type_of};
 use super::{Finding, rules};
-use crate::iam::catalog::{self, ActionRef, catalog};
+use crate::iam::catalog::{self, ActionRef, arn_fits, catalog};
 use crate::iam::{
     Effect, Negatable, Op, PolicyDocument, Principal, ResourceEntry, SetQualifier, Statement,
 };
@@ -188,20 +186,21 @@ fn resources(
     if acts.is_empty() {
         return;
     }
+    // Each format once: the actions of a statement share most of theirs.
+    let mut formats: Vec<&str> = acts
+        .iter()
+        .flat_map(|a| a.resource_types())
+        .map(|r| r.arn.as_str())
+        .collect();
+    formats.sort_unstable();
+    formats.dedup();
     for e in entries {
         let Some(arn) = pattern(t, e) else { continue };
-        if arn == "*" || acts.iter().any(|a| a.fits(&arn)) {
+        if arn == "*" || formats.iter().any(|f| arn_fits(f, &arn)) {
             continue;
         }
-        let mut types: Vec<String> = acts
-            .iter()
-            .flat_map(|a| a.resource_types())
-            .map(|r| r.arn.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let star_only = types.is_empty();
-        types.truncate(4);
+        let star_only = formats.is_empty();
+        let types: Vec<&str> = formats.iter().copied().take(4).collect();
         out.push(Finding::on(
             rules::RESOURCE_MISMATCH,
             p.resource,

@@ -1,6 +1,9 @@
 //! CloudFormation resource types and the catalog's resource types: which IAM resource
 //! type (and so which ARN format) a template resource is.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use super::{ResourceType, catalog};
 
 /// CloudFormation service names whose IAM prefix is not the name in lower case.
@@ -73,6 +76,21 @@ fn normal(name: &str) -> String {
 /// assert!(resource_type_of("AWS::CloudFormation::WaitConditionHandle").is_none());
 /// ```
 pub fn resource_type_of(cfn_type: &str) -> Option<&'static ResourceType> {
+    // Asked once per resource of a template: each type is looked up once.
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<&'static ResourceType>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().expect("not poisoned").get(cfn_type) {
+        return *hit;
+    }
+    let found = look_up(cfn_type);
+    cache
+        .lock()
+        .expect("not poisoned")
+        .insert(cfn_type.to_string(), found);
+    found
+}
+
+fn look_up(cfn_type: &str) -> Option<&'static ResourceType> {
     let service = catalog().service(&prefix_of(cfn_type)?)?;
     let wanted = match NAMES.iter().find(|(t, _)| *t == cfn_type) {
         Some((_, n)) => normal(n),

@@ -43,8 +43,15 @@ fn parts(pattern: &str) -> Vec<Part> {
 /// assert!(key_matches("aws:SourceVpce", "AWS:SOURCEVPCE"));
 /// ```
 pub fn key_matches(pattern: &str, key: &str) -> bool {
-    if !pattern.contains("${") {
+    let Some(var) = pattern.find("${") else {
         return pattern.eq_ignore_ascii_case(key);
+    };
+    // The literal head first: most keys differ there.
+    if !key
+        .get(..var)
+        .is_some_and(|head| head.eq_ignore_ascii_case(&pattern[..var]))
+    {
+        return false;
     }
     let p = parts(pattern);
     let k: Vec<char> = key.chars().collect();
@@ -97,15 +104,21 @@ pub fn arn_fits(format: &str, arn: &str) -> bool {
     }
     // Part by part, as IAM matches ARNs: a `*` in the account does not reach into the
     // resource.
-    let (f, a): (Vec<&str>, Vec<&str>) = (
-        format.splitn(6, ':').collect(),
-        arn.splitn(6, ':').collect(),
-    );
-    f.len() == 6 && a.len() == 6 && f.iter().zip(&a).all(|(f, a)| part_fits(f, a))
+    let (mut f, mut a) = (format.splitn(6, ':'), arn.splitn(6, ':'));
+    for _ in 0..6 {
+        match (f.next(), a.next()) {
+            (Some(f), Some(a)) if part_fits(f, a) => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// [`arn_fits`] on one part of the ARN.
 fn part_fits(format: &str, arn: &str) -> bool {
+    if !format.contains("${") && !arn.contains(['*', '?']) {
+        return format == arn;
+    }
     let f = parts(format);
     let a: Vec<Glob> = arn
         .chars()
