@@ -214,6 +214,22 @@ fn grants_of(s: &Statement, prefix: &str) -> Option<String> {
 /// `bedrock-agent-runtime` are Bedrock's, `ecr.api` ECR's, `sagemaker.runtime`
 /// SageMaker's.
 pub(super) fn prefix_served(endpoint_service: &str) -> String {
+    // Asked per statement and endpoint: each name is worked out once.
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().expect("not poisoned").get(endpoint_service) {
+        return hit.clone();
+    }
+    let found = served_by(endpoint_service);
+    cache
+        .lock()
+        .expect("not poisoned")
+        .insert(endpoint_service.to_string(), found.clone());
+    found
+}
+
+fn served_by(endpoint_service: &str) -> String {
     let head = endpoint_service
         .split('.')
         .next()
