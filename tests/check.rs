@@ -1018,16 +1018,30 @@ fn expectations_name_any_service_and_resource_and_an_unknowable_one_is_an_error(
     assert_eq!(declared.len(), 4, "{declared:?}");
     // The log group's ARN is bound as the stack will make it, in prod's account.
     assert_eq!(declared[0].0, "the function writes its own logs");
-    assert!(declared[0].1.starts_with("arn:aws:logs:"), "{}", declared[0].1);
+    assert!(
+        declared[0].1.starts_with("arn:aws:logs:"),
+        "{}",
+        declared[0].1
+    );
     assert!(declared[0].1.contains(":log-group:"), "{}", declared[0].1);
-    assert!(declared[0].2 && declared[1].2 && declared[2].2, "{declared:?}");
+    assert!(
+        declared[0].2 && declared[1].2 && declared[2].2,
+        "{declared:?}"
+    );
     // The database's secret gets its ARN from RDS at deployment: no verdict, an error.
     assert!(!declared[3].2);
-    let undecided: Vec<_> = prod.findings.iter().filter(|f| f.rule.id == "A702").collect();
+    let undecided: Vec<_> = prod
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "A702")
+        .collect();
     assert_eq!(undecided.len(), 1, "{:#?}", prod.findings);
     assert!(undecided[0].message.contains("cannot decide"));
     assert_eq!(prod.findings.len(), 1, "{:#?}", prod.findings);
     // The other targets are not asked.
-    let dev = reports.iter().find(|r| r.target.as_deref() == Some("dev")).unwrap();
+    let dev = reports
+        .iter()
+        .find(|r| r.target.as_deref() == Some("dev"))
+        .unwrap();
     assert!(dev.access.iter().all(|a| !a.declared));
 }
