@@ -968,3 +968,76 @@ fn the_readmes_rule_table_is_the_rule_list() {
     );
     assert_eq!(table.lines().count(), rules::ALL.len() + 2);
 }
+
+const ANY_SERVICE: &str = r#"
+check:
+  expect:
+    - name: the function writes its own logs
+      action: logs:PutLogEvents
+      resource: ${FunctionLogGroup.Arn}
+      via: no-endpoint
+      outcome: allow
+      targets: [prod]
+    - name: not into the flow logs
+      action: logs:PutLogEvents
+      resource: ${VpcFlowLogsLogGroup.Arn}
+      via: no-endpoint
+      outcome: deny
+      targets: [prod]
+    - name: no bucket of anyone's
+      action: s3:GetObject
+      resource: arn:${AWS::Partition}:s3:::reports/2026.csv
+      via: no-endpoint
+      outcome: deny
+      targets: [prod]
+    - name: the database secret through its endpoint
+      action: secretsmanager:GetSecretValue
+      resource: ${Database.MasterUserSecret.SecretArn}
+      outcome: allow
+      targets: [prod]
+"#;
+
+#[test]
+fn expectations_name_any_service_and_resource_and_an_unknowable_one_is_an_error() {
+    let text = format!("{SHIPPED}{ANY_SERVICE}");
+    let reports = check_blueprints(&[blueprint(&text)], &common::all_targets()).unwrap();
+    let prod = reports
+        .iter()
+        .find(|r| r.target.as_deref() == Some("prod"))
+        .unwrap();
+    let declared: Vec<(&str, &str, bool)> = prod
+        .access
+        .iter()
+        .filter(|a| a.declared)
+        .map(|a| (a.scenario.as_str(), a.resource.as_str(), a.holds))
+        .collect();
+    assert_eq!(declared.len(), 4, "{declared:?}");
+    // The log group's ARN is bound as the stack will make it, in prod's account.
+    assert_eq!(declared[0].0, "the function writes its own logs");
+    assert!(
+        declared[0].1.starts_with("arn:aws:logs:"),
+        "{}",
+        declared[0].1
+    );
+    assert!(declared[0].1.contains(":log-group:"), "{}", declared[0].1);
+    assert!(
+        declared[0].2 && declared[1].2 && declared[2].2,
+        "{declared:?}"
+    );
+    // The database's secret gets its ARN from RDS at deployment: no verdict, an error.
+    assert!(!declared[3].2);
+    let undecided: Vec<_> = prod
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "A702")
+        .collect();
+    assert_eq!(undecided.len(), 1, "{:#?}", prod.findings);
+    assert!(undecided[0].message.contains("cannot decide"));
+    assert_eq!(prod.findings.len(), 1, "{:#?}", prod.findings);
+    // The other targets are not asked.
+    let dev = reports
+        .iter()
+        .find(|r| r.target.as_deref() == Some("dev"))
+        .unwrap();
+    assert!(dev.access.iter().all(|a| !a.declared));
+}

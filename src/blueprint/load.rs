@@ -388,7 +388,8 @@ impl Blueprint {
     }
 }
 
-/// Suppressions need a known rule and a reason; expectations a valid action and model;
+/// Suppressions need a known rule and a reason; expectations a valid action, model and
+/// resource;
 /// both may name only targets of this blueprint.
 fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
     let known = |t: &str| spec.targets.iter().any(|x| x.name.as_str() == t);
@@ -426,6 +427,24 @@ fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
             && let Err(msg) = m.parse::<ModelId>()
         {
             bad(format!("{path}.model"), msg.to_string());
+        }
+        if e.model.is_some() && e.resource.is_some() {
+            bad(
+                format!("{path}.resource"),
+                "name the resource or a model, not both".into(),
+            );
+        }
+        if let Some(r) = &e.resource
+            && r != "*"
+            && !r.starts_with("arn:")
+            && !r.starts_with("${")
+        {
+            bad(
+                format!("{path}.resource"),
+                format!(
+                    "{r:?} is not an ARN: expected arn:partition:service:region:account:resource, `*`, or ${{Id}} / ${{Id.Attr}} of a template resource"
+                ),
+            );
         }
         targets(&path, &e.targets, bad);
     }

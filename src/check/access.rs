@@ -85,10 +85,20 @@ pub struct Expectation {
     /// model for invoke actions, `*` for others.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// The resource of the call, for any service: an ARN where `${Id}` and `${Id.Attr}`
+    /// name what a template resource's Ref and GetAtt yield and `${AWS::Region}` and the
+    /// other pseudo parameters the target's (`${Table.Arn}`, `${Bucket.Arn}/reports/x`).
+    /// Instead of `model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default)]
     pub via: Via,
     #[serde(default)]
     pub caller: Caller,
+    /// The calling role's logical id when the caller is the function (default: the role
+    /// of a function that is granted the action, else any role that is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
     pub outcome: Outcome,
     /// Only for these targets (default: all).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -116,6 +126,11 @@ pub struct AccessRow {
     pub holds: bool,
     /// Declared in the blueprint (rather than one of the standard scenarios).
     pub declared: bool,
+    /// Why the row cannot be decided before deployment: a value it names, or one in a
+    /// policy it meets, that nothing can know until the stack exists. Such a row never
+    /// holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undecided: Option<String>,
 }
 
 /// An access scenario a solution declares for its targets (see
@@ -251,7 +266,7 @@ pub fn bindings(t: &Template, ctx: &Context) -> Bindings {
                 let arn = format!("arn:{}:s3:::{name}", ctx.partition);
                 b = b.bind(id, &name).bind(&format!("{id}.Arn"), &arn);
             }
-            _ => b = b.bind(id, id),
+            _ => b = super::physical::bind(b, id, r, &ctx.partition, &ctx.region, &ctx.account),
         }
     }
     b
@@ -289,23 +304,26 @@ pub fn simulate(
         identity,
         endpoints: eps,
     };
-    // The caller: the role of a function that is granted InvokeModel, else any such role.
-    let granted = |role: &str| {
+    // The caller of an action: the role of a function that is granted it, else any
+    // role that is.
+    let granted = |role: &str, action: &str| {
         world.identity.get(role).is_some_and(|docs| {
             docs.iter().any(|(_, d)| {
                 d.statements
                     .iter()
-                    .any(|s| s.effect == Effect::Allow && s.names_action("bedrock:InvokeModel"))
+                    .any(|s| s.effect == Effect::Allow && s.names_action(action))
             })
         })
     };
-    let function_role = t
-        .resources
-        .values()
-        .filter(|r| r.resource_type.as_str() == "AWS::Lambda::Function")
-        .filter_map(|r| r.properties.get("Role").and_then(target))
-        .find(|r| granted(r));
-    let role = function_role.or_else(|| world.identity.keys().copied().find(|r| granted(r)));
+    let role_for = |action: &str| {
+        t.resources
+            .values()
+            .filter(|r| r.resource_type.as_str() == "AWS::Lambda::Function")
+            .filter_map(|r| r.properties.get("Role").and_then(target))
+            .find(|r| granted(r, action))
+            .or_else(|| world.identity.keys().copied().find(|r| granted(r, action)))
+    };
+    let bedrock_role = role_for("bedrock:InvokeModel");
     // A solution's own scenarios name their callers: their findings are on no one role.
     let mut rows: Vec<AccessRow> = ctx
         .scenarios
@@ -313,40 +331,68 @@ pub fn simulate(
         .map(|s| scenario_row(&world, s))
         .collect();
     for r in rows.iter().filter(|r| !r.holds) {
-        out.push(Finding::new(rules::ACCESS, None, String::new(), failure(r)));
+        out.push(Finding::new(rule_of(r), None, String::new(), failure(r)));
     }
-    let own = rows.len();
-    let Some(role) = role else {
-        for e in &ctx.expectations {
+    if let Some(role) = bedrock_role
+        && world.endpoint_for("bedrock:InvokeModel").is_some()
+    {
+        let from = rows.len();
+        standard_rows(&world, role, &mut rows);
+        for r in rows[from..].iter().filter(|r| !r.holds) {
+            out.push(Finding::on(rule_of(r), role, "", failure(r)));
+        }
+    }
+    for e in &ctx.expectations {
+        let role = match &e.role {
+            Some(r) => t.resources.keys().map(|k| k.as_str()).find(|k| k == r),
+            None => role_for(&e.action).or(bedrock_role),
+        };
+        let Some(role) = role else {
+            let why = match &e.role {
+                Some(r) => format!("the template has no role {r}"),
+                None => format!(
+                    "no role in the template is granted {}, so nothing can be simulated; name the caller with `role`",
+                    e.action
+                ),
+            };
             out.push(Finding::new(
                 rules::ACCESS,
                 None,
                 String::new(),
-                format!(
-                    "{}: no role in the template is granted bedrock:InvokeModel, so nothing can be simulated",
-                    e.name.as_deref().unwrap_or(&e.action)
-                ),
+                format!("{}: {why}", e.name.as_deref().unwrap_or(&e.action)),
             ));
-        }
-        return rows;
-    };
-    if world.endpoint_for("bedrock:InvokeModel").is_some() {
-        standard_rows(&world, role, &mut rows);
-    }
-    for e in &ctx.expectations {
+            continue;
+        };
         match declared_row(&world, role, e) {
-            Ok(r) => rows.push(r),
+            Ok(r) => {
+                if !r.holds {
+                    out.push(Finding::on(rule_of(&r), role, "", failure(&r)));
+                }
+                rows.push(r);
+            }
             Err(m) => out.push(Finding::on(rules::ACCESS, role, "", m)),
         }
-    }
-    for r in rows[own..].iter().filter(|r| !r.holds) {
-        out.push(Finding::on(rules::ACCESS, role, "", failure(r)));
     }
     rows
 }
 
+/// A row that cannot be decided is an A702 finding; one that does not hold, A701.
+fn rule_of(r: &AccessRow) -> &'static rules::Rule {
+    if r.undecided.is_some() {
+        rules::ACCESS_UNDECIDABLE
+    } else {
+        rules::ACCESS
+    }
+}
+
 /// What a row that does not hold says.
 fn failure(r: &AccessRow) -> String {
+    if let Some(why) = &r.undecided {
+        return format!(
+            "{}: {} {} on {} via {}: cannot decide: {why}",
+            r.scenario, r.caller, r.action, r.resource, r.via
+        );
+    }
     format!(
         "{}: {} {} on {} via {}: expected {}, got {} ({})",
         r.scenario, r.caller, r.action, r.resource, r.via, r.expected, r.decision, r.reason
@@ -413,6 +459,10 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
         ])
     };
     let mut org = None;
+    let role_of_call = match &c.caller {
+        Who::Role(r) => Some(*r),
+        _ => None,
+    };
     let (caller_name, principal, mut set) = match c.caller {
         Who::External { arn, org: o } => {
             org = o;
@@ -471,6 +521,11 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
     };
     let v = set.evaluate(&req, &w.bindings);
     let decision = v.decision;
+    let endpoint_policy = match c.via {
+        Via::Endpoint => endpoint.and_then(|(_, _, p)| p.as_ref()),
+        _ => None,
+    };
+    let undecided = unknowable(w, &c.action, &c.resource, role_of_call, endpoint_policy);
     AccessRow {
         scenario: c.scenario,
         caller: caller_name,
@@ -480,8 +535,111 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
         expected: c.expected,
         decision,
         reason: v.reason,
-        holds: Outcome::from(decision) == c.expected,
+        holds: undecided.is_none() && Outcome::from(decision) == c.expected,
         declared: c.declared,
+        undecided,
+    }
+}
+
+/// Why a call cannot be decided before deployment, if it cannot: its resource names a
+/// value nothing binds, or a statement that may apply to it (in the caller's policies or
+/// the endpoint's) holds one. The evaluator would read such a value as matching nothing:
+/// a silent non-match is no verdict.
+fn unknowable(
+    w: &World<'_>,
+    action: &str,
+    resource: &str,
+    role: Option<&str>,
+    endpoint: Option<&PolicyDocument>,
+) -> Option<String> {
+    if resource.contains("${") {
+        return Some(format!(
+            "the resource {resource} names a value that is not known before deployment"
+        ));
+    }
+    let mut docs: Vec<(&str, &PolicyDocument)> = role
+        .and_then(|r| w.identity.get(r))
+        .into_iter()
+        .flatten()
+        .map(|(n, d)| (n.as_str(), d))
+        .collect();
+    if let Some(p) = endpoint {
+        docs.push(("the endpoint policy", p));
+    }
+    for (name, doc) in docs {
+        for (i, s) in doc.statements.iter().enumerate() {
+            let applies = if s.action.is_negated() {
+                !s.action.inner().iter().any(|a| a.matches(action))
+            } else {
+                s.names_action(action)
+            };
+            if !applies || !may_name(w, s, resource) {
+                continue;
+            }
+            let resources =
+                s.resource
+                    .iter()
+                    .flat_map(|r| r.inner().iter())
+                    .filter_map(|e| match e {
+                        ResourceEntry::Expr(v) => Some(v),
+                        ResourceEntry::Arn(_) => None,
+                    });
+            let conditions = s.condition.values().flat_map(|ks| ks.values().flatten());
+            let principals = s.principal.iter().flat_map(|p| match p.inner() {
+                crate::iam::Principal::Ids(m) => m.values().flatten().collect::<Vec<_>>(),
+                crate::iam::Principal::Any => Vec::new(),
+            });
+            if let Some(v) = resources
+                .chain(conditions)
+                .chain(principals)
+                .find(|v| w.bindings.resolve(v).is_none())
+            {
+                let sid = s
+                    .sid
+                    .as_deref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
+                return Some(format!(
+                    "{name}, statement {i}{sid}: {} is not known before deployment",
+                    describe(v)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a statement's Resource may cover `resource`: false only when every entry is
+/// known and none (for NotResource: one) matches it.
+fn may_name(w: &World<'_>, s: &crate::iam::Statement, resource: &str) -> bool {
+    let Some(r) = &s.resource else { return true };
+    let known: Option<Vec<String>> = r
+        .inner()
+        .iter()
+        .map(|e| match e {
+            ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
+            ResourceEntry::Expr(v) => w.bindings.resolve(v),
+        })
+        .collect();
+    let Some(known) = known else { return true };
+    let hit = known.iter().any(|p| crate::iam::arn_like(p, resource));
+    hit != r.is_negated()
+}
+
+/// A template value as a reader would write it.
+fn describe(v: &crate::template::Value) -> String {
+    use crate::template::{Intrinsic, Value};
+    match v {
+        Value::Fn(i) => match &**i {
+            Intrinsic::Ref(n) => format!("Ref {n}"),
+            Intrinsic::GetAtt {
+                resource,
+                attribute: Value::String(a),
+            } => format!("GetAtt {resource}.{a}"),
+            Intrinsic::Sub { template, .. } => format!("Fn::Sub {template:?}"),
+            other => format!("{} (computed at deployment)", other.name()),
+        },
+        other => format!("{other:?}"),
     }
 }
 
@@ -626,16 +784,25 @@ fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow,
         .action
         .split_once(':')
         .is_some_and(|(_, n)| n.starts_with("Invoke") || n.starts_with("Converse"));
-    let resource = match &e.model {
-        Some(m) => w.model_arn(m),
-        None if invoke => listed_model(w, role).ok_or_else(|| {
+    let resource = match (&e.resource, &e.model) {
+        (Some(r), _) => w
+            .bindings
+            .resolve(&crate::template::Value::Fn(Box::new(
+                crate::template::Intrinsic::Sub {
+                    template: r.clone(),
+                    variables: None,
+                },
+            )))
+            .unwrap_or_else(|| r.clone()),
+        (None, Some(m)) => w.model_arn(m),
+        (None, None) if invoke => listed_model(w, role).ok_or_else(|| {
             format!("{name}: the role's grant lists no model to call; name one with `model`")
         })?,
-        None => "*".into(),
+        (None, None) => "*".into(),
     };
     if e.via == Via::Endpoint && w.endpoint_for(&e.action).is_none() {
         return Err(format!(
-            "{name}: the template has no Bedrock endpoint that serves {}",
+            "{name}: the template has no endpoint that serves {}",
             e.action
         ));
     }

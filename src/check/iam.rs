@@ -1,5 +1,5 @@
-//! IAM rules of the data perimeter: no anonymous principals, Bedrock grants only through
-//! the solution's endpoint, no wildcard grants, policies that parse.
+//! IAM rules of the data perimeter: no anonymous principals, grants of a service only
+//! through the solution's endpoint for it, no wildcard grants, policies that parse.
 
 use super::inventory::{Endpoint, Inventory, PolicyAt, PolicyUse, has_if, target, type_of};
 use super::{Finding, rules};
@@ -46,14 +46,14 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
                 wildcard(s, p, &at, &label, out);
             }
             if p.usage == PolicyUse::Identity {
-                bedrock(t, eps, s, doc, p, &at, &label, out);
+                outside_endpoint(t, eps, s, doc, p, &at, &label, out);
             }
         }
     }
 }
 
 /// The path of statement `i` (a lone statement may be written without a list).
-fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
+pub(super) fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
     let single = doc.statements.len() == 1
         && p.doc
             .as_map()
@@ -68,7 +68,7 @@ fn statement_path(p: &PolicyAt<'_>, doc: &PolicyDocument, i: usize) -> String {
     }
 }
 
-fn label(p: &PolicyAt<'_>, i: usize, s: &Statement) -> String {
+pub(super) fn label(p: &PolicyAt<'_>, i: usize, s: &Statement) -> String {
     match &s.sid {
         Some(sid) => format!("{}, statement {i} ({sid})", p.name),
         None => format!("{}, statement {i}", p.name),
@@ -189,37 +189,78 @@ fn wildcard(s: &Statement, p: &PolicyAt<'_>, at: &str, label: &str, out: &mut Ve
     ));
 }
 
-/// Whether the statement grants a Bedrock action.
-fn grants_bedrock(s: &Statement) -> Option<String> {
+/// The actions of service `prefix` a statement allows, as written (`NotAction`: every
+/// one it does not exclude).
+fn grants_of(s: &Statement, prefix: &str) -> Option<String> {
     if s.effect != Effect::Allow {
         return None;
     }
     let acts = s.action.inner();
     if s.action.is_negated() {
-        let excluded = acts.iter().any(|a| a.matches("bedrock:InvokeModel"));
+        let excluded = acts
+            .iter()
+            .any(|a| a.as_str() == "*" || a.matches(&format!("{prefix}:*")) && a.service() != "*");
         return (!excluded).then(|| "every action but those under NotAction".to_string());
     }
     let hits: Vec<&str> = acts
         .iter()
-        .filter(|a| a.as_str() == "*" || a.service().eq_ignore_ascii_case("bedrock"))
+        .filter(|a| a.as_str() == "*" || a.service().eq_ignore_ascii_case(prefix))
         .map(|a| a.as_str())
         .collect();
     (!hits.is_empty()).then(|| hits.join(", "))
 }
 
-/// Endpoint services that count as Bedrock's.
-fn is_bedrock_service(s: &str) -> bool {
-    s == "bedrock" || s.starts_with("bedrock-")
+/// The IAM prefix of the service an endpoint serves: `bedrock-runtime` and
+/// `bedrock-agent-runtime` are Bedrock's, `ecr.api` ECR's, `sagemaker.runtime`
+/// SageMaker's.
+pub(super) fn prefix_served(endpoint_service: &str) -> String {
+    // Asked per statement and endpoint: each name is worked out once.
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, String>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().expect("not poisoned").get(endpoint_service) {
+        return hit.clone();
+    }
+    let found = served_by(endpoint_service);
+    cache
+        .lock()
+        .expect("not poisoned")
+        .insert(endpoint_service.to_string(), found.clone());
+    found
+}
+
+fn served_by(endpoint_service: &str) -> String {
+    let head = endpoint_service
+        .split('.')
+        .next()
+        .unwrap_or(endpoint_service);
+    let catalog = crate::iam::catalog::catalog();
+    let mut name = head;
+    loop {
+        if catalog.service(name).is_some() {
+            return name.to_string();
+        }
+        match name.rsplit_once('-') {
+            Some((shorter, _)) => name = shorter,
+            None => return head.to_string(),
+        }
+    }
 }
 
 /// How a statement's source condition falls short; `None` when it names an endpoint (or
-/// VPC) of this template that serves Bedrock.
+/// VPC) of this template that serves the service `prefix`.
 fn perimeter_gap(
     t: &Template,
     eps: &[Endpoint<'_>],
     s: &Statement,
     negated: bool,
+    prefix: &str,
 ) -> Option<String> {
+    let serves = |e: &Endpoint<'_>| {
+        e.service
+            .as_deref()
+            .is_some_and(|x| prefix_served(x) == prefix)
+    };
     let mut gaps = Vec::new();
     for (op, keys) in &s.condition {
         for (k, vals) in keys {
@@ -254,7 +295,7 @@ fn perimeter_gap(
                 let named = target(v).filter(|id| type_of(t, id).is_some());
                 let ok = match (key.as_str(), named) {
                     ("aws:sourcevpce", Some(id)) => match eps.iter().find(|e| e.id == id) {
-                        Some(e) if e.service.as_deref().is_some_and(is_bedrock_service) => true,
+                        Some(e) if serves(e) => true,
                         Some(e) => {
                             bad.push(format!(
                                 "{id} is the endpoint for {}",
@@ -264,15 +305,15 @@ fn perimeter_gap(
                         }
                         None => false,
                     },
-                    ("aws:sourcevpc", Some(id)) => eps.iter().any(|e| {
-                        e.vpc == Some(id) && e.service.as_deref().is_some_and(is_bedrock_service)
-                    }),
+                    ("aws:sourcevpc", Some(id)) => {
+                        eps.iter().any(|e| e.vpc == Some(id) && serves(e))
+                    }
                     _ => false,
                 };
                 if !ok {
                     bad.push(match (named, v) {
                         (Some(id), _) if key == "aws:sourcevpc" => {
-                            format!("VPC {id} has no Bedrock endpoint in this template")
+                            format!("VPC {id} has no endpoint for {prefix} in this template")
                         }
                         (Some(id), _) => format!("{id} is not a VPC endpoint"),
                         (None, Value::String(s)) => {
@@ -295,8 +336,11 @@ fn perimeter_gap(
     })
 }
 
+/// I502: a grant of a service that has an endpoint in the template holds only through
+/// it (a condition on aws:sourceVpce or aws:sourceVpc naming it, or a Deny of the same
+/// actions from elsewhere).
 #[allow(clippy::too_many_arguments)]
-fn bedrock(
+fn outside_endpoint(
     t: &Template,
     eps: &[Endpoint<'_>],
     s: &Statement,
@@ -306,25 +350,47 @@ fn bedrock(
     label: &str,
     out: &mut Vec<Finding>,
 ) {
-    let Some(actions) = grants_bedrock(s) else {
-        return;
-    };
-    let Some(gap) = perimeter_gap(t, eps, s, false) else {
-        return;
-    };
-    // The other perimeter pattern: a Deny of the same actions unless through the endpoint.
-    let guarded = doc.statements.iter().any(|d| {
-        d.effect == Effect::Deny
-            && d.names_action("bedrock:InvokeModel")
-            && perimeter_gap(t, eps, d, true).is_none()
-    });
-    if guarded {
+    if s.effect != Effect::Allow {
         return;
     }
-    out.push(Finding::on(
-        rules::BEDROCK_PERIMETER,
-        p.resource,
-        at,
-        format!("{label} grants {actions}; {gap}"),
-    ));
+    // Bedrock's grants always (the built-in solution's perimeter: without an endpoint
+    // for it there is no private path at all); any other service's when the template
+    // has an endpoint for it.
+    let served: std::collections::BTreeSet<String> = eps
+        .iter()
+        .filter_map(|e| e.service.as_deref().map(prefix_served))
+        .chain(["bedrock".to_string()])
+        .collect();
+    for prefix in &served {
+        let Some(actions) = grants_of(s, prefix) else {
+            continue;
+        };
+        let Some(gap) = perimeter_gap(t, eps, s, false, prefix) else {
+            continue;
+        };
+        // The other perimeter pattern: a Deny of the same actions unless through the
+        // endpoint.
+        let denied = |d: &Statement| {
+            s.action.is_negated()
+                || s.action
+                    .inner()
+                    .iter()
+                    .filter(|a| a.service().eq_ignore_ascii_case(prefix) || a.as_str() == "*")
+                    .all(|a| d.names_action(a.as_str()))
+        };
+        let guarded = doc.statements.iter().any(|d| {
+            d.effect == Effect::Deny
+                && denied(d)
+                && perimeter_gap(t, eps, d, true, prefix).is_none()
+        });
+        if guarded {
+            continue;
+        }
+        out.push(Finding::on(
+            rules::GRANT_OUTSIDE_ENDPOINT,
+            p.resource,
+            at,
+            format!("{label} grants {actions}; {gap}"),
+        ));
+    }
 }

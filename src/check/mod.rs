@@ -23,6 +23,7 @@ mod identifiers;
 mod interface;
 pub mod inventory;
 mod network;
+mod physical;
 pub mod quotas;
 mod references;
 pub mod render;
@@ -38,6 +39,7 @@ mod structure;
 pub mod suppress;
 mod template_suppress;
 mod text;
+mod validation;
 
 use serde::Serialize;
 
@@ -182,6 +184,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let inv = inventory::Inventory::of(t);
     network::check(t, ctx, &inv, &mut findings);
     iam::check(t, &inv, &mut findings);
+    validation::check(t, &inv, &mut findings);
     data::check(t, &mut findings);
     runtime::check(t, &ctx.today, &mut findings);
     service_rules::check(t, &mut findings);

@@ -152,15 +152,51 @@ rules! {
     ANY_PRINCIPAL = "I501" "principal-anyone" Error,
         "A policy allows Principal \"*\" without limiting it to the organization or account.",
         "Name the principals, or add a condition on aws:PrincipalOrgID or aws:PrincipalAccount.";
-    BEDROCK_PERIMETER = "I502" "bedrock-outside-endpoint" Error,
-        "A grant of Bedrock actions holds outside the solution's VPC endpoint.",
-        "Condition the statement on aws:sourceVpce with a Ref to the template's Bedrock endpoint.";
+    GRANT_OUTSIDE_ENDPOINT = "I502" "grant-outside-endpoint" Error,
+        "A grant of a service that has a VPC endpoint in the template holds outside it (Bedrock, S3, DynamoDB, Secrets Manager, any service).",
+        "Condition the statement on aws:sourceVpce with a Ref to the template's endpoint for the service (or add a Deny of the actions from elsewhere).";
     ADMIN_WILDCARD = "I503" "wildcard-grant" Error,
         "An Allow of every action (\"*\" or \"service:*\") on every resource.",
         "Name the actions and resources the workload needs.";
     INVALID_POLICY = "I504" "invalid-policy" Error,
         "A policy document that does not follow the IAM policy grammar.",
         "Fix the element the message names.";
+    UNKNOWN_ACTION = "I505" "unknown-action" Error,
+        "An action whose service or name AWS does not define (IAM catalog).",
+        "Correct the action's prefix or name; see the Service Authorization Reference for the service.";
+    ACTION_MATCHES_NOTHING = "I506" "action-matches-nothing" Error,
+        "An action pattern with wildcards that matches no action of its service.",
+        "Correct the pattern, or name the actions the workload calls.";
+    RESOURCE_MISMATCH = "I507" "resource-mismatch" Error,
+        "A resource that fits none of the resource types the statement's actions act on: the grant gives nothing there.",
+        "Name the resource in the form its actions take (an object is bucket/key, a table index table/T/index/I), or move the action to a statement of its own resources.";
+    CONDITION_KEY_MISMATCH = "I508" "condition-key-mismatch" Error,
+        "A condition key AWS does not define, or none of the statement's actions takes (global aws: keys apply to every action).",
+        "Use a key the actions take, or split the statement so each key goes with the actions that take it.";
+    SET_OPERATOR = "I509" "set-operator-single-valued" Error,
+        "ForAnyValue or ForAllValues on a single-valued key (ForAllValues also holds when the key is absent).",
+        "Drop the set qualifier: StringEquals on aws:SourceVpce, not ForAnyValue:StringEquals.";
+    ENDPOINT_CONDITION = "I510" "endpoint-condition-limits" Error,
+        "A VPC endpoint policy tests a system-generated identifier (aws:PrincipalAccount, aws:SourceVpc, ...) with a wildcard or a numeric operator, which endpoint policies do not accept.",
+        "Compare the key with StringEquals against exact values.";
+    ENDPOINT_PRINCIPAL = "I511" "endpoint-policy-principal" Error,
+        "A VPC endpoint policy statement without Principal; endpoint policies must have one.",
+        "Add Principal: \"*\" and name the callers with a condition on aws:PrincipalArn or aws:PrincipalAccount.";
+    GATEWAY_PRINCIPAL = "I512" "gateway-endpoint-principal" Error,
+        "A gateway endpoint policy whose Principal is not \"*\": there an account means its root user only.",
+        "Use Principal: \"*\" and a condition on aws:PrincipalArn or aws:PrincipalAccount.";
+    PASS_ROLE_ANY = "I513" "pass-role-any" Error,
+        "An Allow of iam:PassRole on every role: its holder can give any role to a service and act with it.",
+        "Name the roles it may pass, and condition it on iam:PassedToService.";
+    ALLOW_NEGATED = "I514" "allow-not-action" Error,
+        "An Allow with NotAction or NotResource: it grants everything not listed, including actions and resources added later.",
+        "List the actions and resources granted; keep NotAction and NotResource for Deny.";
+    REDUNDANT_STATEMENT = "I515" "redundant-statement" Warning,
+        "A statement whose every action and resource another statement of the policy grants (or denies) under the same conditions.",
+        "Remove the statement, or merge the two.";
+    OVERLAPPING_ALLOW = "I516" "overlapping-allow" Error,
+        "An Allow with conditions and another Allow without any, of the same action on the same resource: the unconditioned one decides, so the conditions restrict nothing.",
+        "Put the conditions on every statement that grants the action, or remove the overlap.";
     RDS_PUBLIC = "D601" "database-public" Error,
         "A database reachable from the internet (PubliclyAccessible).",
         "Set PubliclyAccessible: false and place it in private subnets.";
@@ -173,6 +209,9 @@ rules! {
     ACCESS = "A701" "access-simulation" Error,
         "An access scenario does not have its expected outcome.",
         "Fix the policy the verdict names; see the access table.";
+    ACCESS_UNDECIDABLE = "A702" "access-undecidable" Error,
+        "An access scenario cannot be decided before deployment: it, or a policy statement it meets, names a value nothing can know until the stack exists (a stream's ARN, an import, a parameter without a default).",
+        "Name the resource by a value the template fixes (its name or ARN attribute), or drop the scenario.";
     UNUSED_SUPPRESSION = "C801" "unused-suppression" Warning,
         "A suppression in the blueprint matches no finding.",
         "Remove the suppression.";

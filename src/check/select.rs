@@ -7,7 +7,7 @@ use super::rules::{self, Rule};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
     /// What any template should pass: the template, schema, references and quotas, and
-    /// IAM hygiene (I501, I503, I504), for general-purpose templates that are no private
+    /// IAM hygiene (I501, I503 to I516: what every policy should be), for general-purpose templates that are no private
     /// perimeter (web tiers, public subnets).
     Baseline,
     /// Everything: the data-perimeter rules, the access simulation. The default.
@@ -110,7 +110,24 @@ impl Selection {
             Profile::Private => true,
             Profile::Baseline => {
                 matches!(family, 'T' | 'S' | 'R' | 'Q' | 'C')
-                    || matches!(r.id, "I501" | "I503" | "I504")
+                    || matches!(
+                        r.id,
+                        "I501"
+                            | "I503"
+                            | "I504"
+                            | "I505"
+                            | "I506"
+                            | "I507"
+                            | "I508"
+                            | "I509"
+                            | "I510"
+                            | "I511"
+                            | "I512"
+                            | "I513"
+                            | "I514"
+                            | "I515"
+                            | "I516"
+                    )
             }
         };
         in_profile

@@ -100,3 +100,36 @@ pub fn admit(
     }
     Ok(s)
 }
+
+/// A gateway endpoint policy's statement: `principal` (an ARN) may do `actions` on
+/// `resources` through the endpoint. A gateway endpoint policy takes only `Principal: "*"`
+/// (an account or role named there means the account's root user only), so the caller is
+/// named by `aws:PrincipalArn` instead.
+///
+/// ```
+/// use perimeter::constructs::admit_through_gateway;
+/// let s = admit_through_gateway("Read", "arn:aws:iam::111122223333:role/App".into(),
+///     &["s3:GetObject"], vec!["arn:aws:s3:::b/*".parse::<perimeter::iam::Arn>().unwrap().into()]).unwrap();
+/// assert!(s.principal.unwrap().inner().is_anyone());
+/// assert_eq!(s.condition.len(), 1);
+/// ```
+pub fn admit_through_gateway(
+    sid: &str,
+    principal: Str,
+    actions: &[&str],
+    resources: Vec<ResourceEntry>,
+) -> Result<Statement, ConstructError> {
+    let mut s = Statement::new(Effect::Allow, actions.iter().copied())
+        .map_err(ConstructError::from)?
+        .sid(sid)
+        .principal(Principal::Any)
+        .condition(
+            ConditionOperator::new(Op::StringEquals),
+            "aws:PrincipalArn",
+            vec![principal],
+        );
+    for r in resources {
+        s = s.resource(r);
+    }
+    Ok(s)
+}

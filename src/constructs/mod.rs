@@ -26,7 +26,7 @@ pub use function::{
     ASSET_BUCKET, Code, RETENTION_DAYS, VpcFunction, VpcFunctionProps, function_memory,
     function_timeout, retain,
 };
-pub use grant::{Grant, admit, grant};
+pub use grant::{Grant, admit, admit_through_gateway, grant};
 pub use model_id::{ModelId, ModelKind, PROFILE_GEOGRAPHIES};
 pub use network::{Azs, PrivateVpc, PrivateVpcProps};
 pub use security_group::{Group, GroupProps, Port, PrefixListId, Protocol};

@@ -5,6 +5,7 @@
 mod action;
 mod arn;
 mod caller;
+pub mod catalog;
 mod condition;
 mod eval;
 mod glob;

@@ -113,7 +113,11 @@ pub fn to_terminal(files: &[FileReport], style: Style, verbose: bool) -> String 
                     r.caller.clone(),
                     r.via.clone(),
                     r.expected.to_string(),
-                    r.decision.to_string(),
+                    if r.undecided.is_some() {
+                        "cannot decide".to_string()
+                    } else {
+                        r.decision.to_string()
+                    },
                     mark,
                 ]);
             }

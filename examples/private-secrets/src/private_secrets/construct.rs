@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use perimeter::constructs::{
     Azs, Cidr, Code, ConstructError, Grant, Group, GroupProps, InterfaceEndpoint, Port,
     PrefixListId, PrivateVpc, PrivateVpcProps, Stack, VpcFunction, VpcFunctionProps, admit,
-    gateway_endpoint, grant, interface_endpoint,
+    admit_through_gateway, gateway_endpoint, grant, interface_endpoint,
 };
 use perimeter::iam::{PolicyDocument, ResourceEntry};
 use perimeter::resources::s3::Bucket;
@@ -219,7 +219,7 @@ pub fn build(p: &Props) -> Result<Stack, ConstructError> {
         "S3Endpoint",
         "s3",
         &vpc,
-        PolicyDocument::new(vec![admit(
+        PolicyDocument::new(vec![admit_through_gateway(
             "ReadTheBucketOnly",
             role,
             &["s3:GetObject"],

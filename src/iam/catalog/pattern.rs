@@ -1,0 +1,215 @@
+//! Matching against the reference's patterns: condition key names with variable parts
+//! (`aws:ResourceTag/${TagKey}`) and ARN formats (`arn:${Partition}:s3:::${BucketName}`).
+
+/// A piece of a reference pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Char(char),
+    /// `${Name}`: any run of characters; without `/` when `no_slash`.
+    Var {
+        no_slash: bool,
+    },
+}
+
+fn parts(pattern: &str) -> Vec<Part> {
+    let mut out = Vec::new();
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("${")
+            && let Some(end) = after.find('}')
+        {
+            // S3 bucket names hold no `/`: `arn:aws:s3:::bucket/*` names objects, not the
+            // bucket (as Parliament rules). Other names may (role paths, log groups).
+            out.push(Part::Var {
+                no_slash: &after[..end] == "BucketName",
+            });
+            rest = &after[end + 1..];
+            continue;
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(Part::Char(c));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Whether a condition key (as a policy writes it) is the reference's `pattern`; names
+/// compare without regard to case, a variable part is any non-empty run.
+///
+/// ```
+/// use perimeter::iam::catalog::key_matches;
+/// assert!(key_matches("aws:ResourceTag/${TagKey}", "aws:resourcetag/team"));
+/// assert!(!key_matches("aws:ResourceTag/${TagKey}", "aws:ResourceTag/"));
+/// assert!(key_matches("aws:SourceVpce", "AWS:SOURCEVPCE"));
+/// ```
+pub fn key_matches(pattern: &str, key: &str) -> bool {
+    let Some(var) = pattern.find("${") else {
+        return pattern.eq_ignore_ascii_case(key);
+    };
+    // The literal head first: most keys differ there.
+    if !key
+        .get(..var)
+        .is_some_and(|head| head.eq_ignore_ascii_case(&pattern[..var]))
+    {
+        return false;
+    }
+    let p = parts(pattern);
+    let k: Vec<char> = key.chars().collect();
+    // m[i][j]: p[i..] matches k[j..].
+    let (n, l) = (p.len(), k.len());
+    let mut m = vec![vec![false; l + 1]; n + 1];
+    m[n][l] = true;
+    for i in (0..n).rev() {
+        for j in (0..=l).rev() {
+            m[i][j] = match p[i] {
+                Part::Char(c) => j < l && c.eq_ignore_ascii_case(&k[j]) && m[i + 1][j + 1],
+                // One character, then either more of the variable or the rest.
+                Part::Var { .. } => j < l && (m[i][j + 1] || m[i + 1][j + 1]),
+            };
+        }
+    }
+    m[0][0]
+}
+
+/// A piece of a policy's ARN pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Glob {
+    Char(char),
+    /// `?`
+    One,
+    /// `*`
+    Any,
+}
+
+/// Whether a resource as a policy writes it (an ARN, or a pattern with `*` and `?`) can
+/// name a resource of the reference's ARN `format`: some ARN fits both, part by part.
+/// Variable parts of
+/// the format (`${Region}`, `${TableName}`) are any run of characters, possibly empty (a
+/// lenient reading, as Parliament's: a finding must be a real mismatch), except that a
+/// bucket name holds no `/`.
+///
+/// ```
+/// use perimeter::iam::catalog::arn_fits;
+/// let table = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}";
+/// assert!(arn_fits(table, "arn:aws:dynamodb:eu-west-1:111122223333:table/Orders"));
+/// assert!(arn_fits(table, "arn:aws:dynamodb:*:*:table/*"));
+/// assert!(!arn_fits(table, "arn:aws:s3:::Orders"));
+/// let bucket = "arn:${Partition}:s3:::${BucketName}";
+/// assert!(!arn_fits(bucket, "arn:aws:s3:::reports/*"));
+/// assert!(arn_fits(bucket, "arn:aws:s3:::reports*"));
+/// ```
+pub fn arn_fits(format: &str, arn: &str) -> bool {
+    if arn == "*" {
+        return true;
+    }
+    // Part by part, as IAM matches ARNs: a `*` in the account does not reach into the
+    // resource.
+    let (mut f, mut a) = (format.splitn(6, ':'), arn.splitn(6, ':'));
+    for _ in 0..6 {
+        match (f.next(), a.next()) {
+            (Some(f), Some(a)) if part_fits(f, a) => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// [`arn_fits`] on one part of the ARN.
+fn part_fits(format: &str, arn: &str) -> bool {
+    if !format.contains("${") && !arn.contains(['*', '?']) {
+        return format == arn;
+    }
+    let f = parts(format);
+    let a: Vec<Glob> = arn
+        .chars()
+        .map(|c| match c {
+            '*' => Glob::Any,
+            '?' => Glob::One,
+            c => Glob::Char(c),
+        })
+        .collect();
+    let (n, l) = (f.len(), a.len());
+    // m[i][j]: some string fits both f[i..] and a[j..].
+    let mut m = vec![vec![false; l + 1]; n + 1];
+    for i in (0..=n).rev() {
+        for j in (0..=l).rev() {
+            m[i][j] = match (f.get(i), a.get(j)) {
+                (None, None) => true,
+                // A `*` may stop (match nothing more) ...
+                (_, Some(Glob::Any)) if m[i][j + 1] => true,
+                // ... and a variable may stop.
+                (Some(Part::Var { .. }), _) if m[i + 1][j] => true,
+                (None, Some(_)) => false,
+                (Some(Part::Char(_)), None) | (Some(Part::Var { .. }), None) => false,
+                (Some(Part::Char(c)), Some(g)) => match g {
+                    Glob::Char(d) => c == d && m[i + 1][j + 1],
+                    Glob::One => m[i + 1][j + 1],
+                    // The star produces the format's character and goes on.
+                    Glob::Any => m[i + 1][j],
+                },
+                (Some(Part::Var { no_slash }), Some(g)) => match g {
+                    Glob::Char(d) => !(*no_slash && *d == '/') && m[i][j + 1],
+                    Glob::One => m[i][j + 1],
+                    // Both go on producing: as if one stopped; covered above.
+                    Glob::Any => false,
+                },
+            };
+        }
+    }
+    m[0][0]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{arn_fits, key_matches};
+
+    #[test]
+    fn keys() {
+        assert!(key_matches(
+            "s3:ExistingObjectTag/${key}",
+            "s3:existingobjecttag/Class"
+        ));
+        assert!(!key_matches(
+            "s3:ExistingObjectTag/${key}",
+            "s3:ExistingObjectTags"
+        ));
+        assert!(!key_matches("aws:SourceVpce", "aws:SourceVpc"));
+        assert!(key_matches(
+            "codebuild:environment.environmentVariables/${name}.value",
+            "codebuild:environment.environmentVariables/TOKEN.value"
+        ));
+        assert!(!key_matches(
+            "codebuild:environment.environmentVariables/${name}.value",
+            "codebuild:environment.environmentVariables/TOKEN.type"
+        ));
+    }
+
+    #[test]
+    fn arns() {
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        let bucket = "arn:${Partition}:s3:::${BucketName}";
+        assert!(arn_fits(object, "arn:aws:s3:::b/a/deep/key.txt"));
+        assert!(arn_fits(object, "arn:aws:s3:::b/*"));
+        assert!(arn_fits(object, "arn:aws:s3:::*"));
+        assert!(arn_fits(object, "*"));
+        assert!(!arn_fits(object, "arn:aws:s3:::b"));
+        assert!(arn_fits(bucket, "arn:aws:s3:::b"));
+        assert!(arn_fits(bucket, "arn:aws:s3:::*"));
+        assert!(!arn_fits(bucket, "arn:aws:s3:::b/k"));
+        // A region in a format with none (S3 ARNs have an empty region).
+        assert!(!arn_fits(bucket, "arn:aws:s3:us-east-1::b"));
+        let role = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+        assert!(arn_fits(
+            role,
+            "arn:aws:iam::111122223333:role/path/to/Role"
+        ));
+        assert!(!arn_fits(role, "arn:aws:iam::111122223333:user/Bob"));
+        assert!(arn_fits(role, "arn:aws:iam::*:r?le/*"));
+        assert!(!arn_fits(role, "arn:aws:iam::*:r?le"));
+        let group = "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}";
+        assert!(arn_fits(
+            group,
+            "arn:aws:logs:eu-west-1:1:log-group:/aws/lambda/f:*"
+        ));
+    }
+}
