@@ -589,7 +589,7 @@ def run_case(job):
     if want == "unknown":
         return kind, "solver-unknown", times, None
     if got["result"] == "unknown":
-        return kind, "prover-unknown", times, None
+        return kind, "prover-unknown", times, {"unknown": got["explanation"]}
     ok = got["result"] in ("pass", "fail") and (got["result"] == "pass") == (want == "unsat")
     if ok and got["result"] == "fail":
         fixed = smt.fix(got["witness"])
@@ -612,6 +612,7 @@ def main():
              "no-new-access": 0, "access-not-granted": 0, "no-public-access": 0,
              "prover-seconds": 0.0, "solver-seconds": 0.0}
     bad = []
+    unknown = {}
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(c, binary, tmp) for c in generate(a.seed, a.cases)]
         with multiprocessing.Pool(a.jobs) as pool:
@@ -621,13 +622,22 @@ def main():
                 tally[result] = tally.get(result, 0) + 1
                 tally["prover-seconds"] += tp
                 tally["solver-seconds"] += ts
-                if problem:
+                if problem and "unknown" in problem:
+                    # Why the prover did not decide, by the reason's kind.
+                    why = problem["unknown"].split(": ")[-1]
+                    if os.environ.get("PROVE_ORACLE_VERBOSE"):
+                        print("unknown:", why, flush=True)
+                    why = " ".join(w for w in why.split() if not w.startswith(('"', "/", "{")))[:90]
+                    unknown[why] = unknown.get(why, 0) + 1
+                elif problem:
                     bad.append(problem)
                 if tally["cases"] % 100 == 0:
                     print(f"prove-oracle: {tally['cases']} cases, {len(bad)} disagreements", flush=True)
     tally["prover-seconds"] = round(tally["prover-seconds"], 1)
     tally["solver-seconds"] = round(tally["solver-seconds"], 1)
     print("prove-oracle:", json.dumps(tally, sort_keys=True))
+    for why, n in sorted(unknown.items(), key=lambda x: -x[1]):
+        print(f"prove-oracle: unknown x{n}: {why}")
     for b in bad[:5]:
         print("DISAGREEMENT:", json.dumps(b, indent=1))
     if bad:

@@ -61,6 +61,11 @@ pub struct Atoms {
     pub nice_action: Vec<String>,
     pub nice_resource: Vec<String>,
     pub nice_principal: Vec<String>,
+    /// Whether a resource-based or endpoint policy is among the policies: then any caller
+    /// may make the request; otherwise the policies are an identity's, and the caller is
+    /// a principal they can be attached to (a user, a role's session, a federated user),
+    /// never the account's root user, a service or an anonymous caller.
+    pub any_caller: bool,
 }
 
 /// The finite space: candidate values per dimension.
@@ -95,6 +100,191 @@ impl Space {
 }
 
 /// A readable stand-in for a glob's wildcards.
+/// The forms of caller the evaluator distinguishes (`Caller::parse`), as globs.
+/// Each with whether identity policies can be attached to callers of that form.
+const CALLER_SHAPES: &[(&str, bool)] = &[
+    ("arn:*:iam::*:root", false),
+    ("arn:*:iam::*:user/*", true),
+    ("arn:*:iam::*:role/*", true),
+    ("arn:*:sts::*:assumed-role/*/*", true),
+    ("arn:*:sts::*:federated-user/*", true),
+    ("*.*", false),
+];
+
+/// The caller forms as patterns: ARN fields matched without crossing a colon, as
+/// `Caller::parse` reads them.
+fn caller_shapes() -> Vec<(Pattern, bool)> {
+    CALLER_SHAPES
+        .iter()
+        .flat_map(|(p, attachable)| {
+            let ps = if p.starts_with("arn:") {
+                Pattern::arn(p)
+            } else {
+                // A service principal: a name with a dot and no colon.
+                let any = super::lang::Elem::Star { colon: false };
+                vec![Pattern(vec![
+                    any,
+                    super::lang::Elem::Ch('.', Fold::None),
+                    any,
+                ])]
+            };
+            ps.into_iter().map(move |p| (p, *attachable))
+        })
+        .collect()
+}
+
+/// Every account the policies name (an ARN's account field, or a bare account id), and
+/// one they do not.
+fn accounts_of<'a>(named: impl Iterator<Item = &'a String>) -> BTreeSet<String> {
+    let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    let mut accounts = BTreeSet::new();
+    for id in named {
+        let account = id.split(':').nth(4).unwrap_or(id);
+        if is_account(account) {
+            accounts.insert(account.to_string());
+        }
+    }
+    let fresh = (0u64..)
+        .map(|i| format!("{:012}", 111_122_223_333u64 + i * 111_111_111))
+        .find(|a| !accounts.contains(a))
+        .expect("an unnamed account");
+    accounts.insert(fresh);
+    accounts
+}
+
+/// A caller of every form in each of `accounts`, so that each class of principals has a
+/// real caller to stand for it where one exists.
+fn callers_of(accounts: &BTreeSet<String>) -> Vec<String> {
+    let mut out = vec!["*".to_string(), "witness.amazonaws.com".to_string()];
+    for a in accounts {
+        out.extend([
+            format!("arn:aws:iam::{a}:root"),
+            format!("arn:aws:iam::{a}:user/witness"),
+            format!("arn:aws:iam::{a}:role/witness"),
+            format!("arn:aws:iam::{a}:role/aws-service-role/witness"),
+            format!("arn:aws:sts::{a}:assumed-role/witness/witness"),
+            format!("arn:aws:sts::{a}:assumed-role/AWSServiceRoleForWitness/witness"),
+            format!("arn:aws:sts::{a}:federated-user/witness"),
+        ]);
+    }
+    out
+}
+
+/// The principal candidates, each a caller the evaluator reads. A class whose stand-in
+/// is no caller but lies within a caller's form may still hold real callers the search
+/// would not try: the prover cannot say "proven" then, so it answers unknown.
+fn valid_callers(
+    candidates: Vec<String>,
+    patterns: &[Pattern],
+    any_caller: bool,
+) -> Result<Vec<String>, String> {
+    use crate::iam::Caller;
+    let fits = |c: &str| match Caller::parse(c) {
+        None => false,
+        Some(Caller::Root { .. } | Caller::Service(_) | Caller::Anonymous) => any_caller,
+        Some(_) => true,
+    };
+    let shapes = caller_shapes();
+    let class = |s: &str| -> Vec<bool> { patterns.iter().map(|p| p.matches(s)).collect() };
+    let mut out = Vec::new();
+    for c in candidates {
+        if fits(&c) {
+            out.push(c);
+            continue;
+        }
+        if Caller::parse(&c).is_some() {
+            // A caller these policies cannot be attached to: not a request they decide.
+            continue;
+        }
+        // Shapes are classes of their own, so the stand-in's shape is the class's.
+        match shapes.iter().find(|(p, _)| p.matches(&c)) {
+            // Outside every caller's form: no caller is in the class.
+            None => continue,
+            // Callers no identity policy is attached to.
+            Some((_, false)) if !any_caller => continue,
+            // Sessions stand in by their roles (below): a session's aws:PrincipalArn is
+            // its role's ARN, and a policy names a session by its role or exactly.
+            Some(_) if c.contains(":assumed-role/") => continue,
+            Some(_) => {}
+        }
+        // The stand-in is no caller (an empty or lettered account, an empty name): a
+        // caller of the same class, if a simple repair of its fields gives one.
+        let want = class(&c);
+        match repairs(&c)
+            .into_iter()
+            .find(|r| fits(r) && class(r) == want)
+        {
+            Some(r) => out.push(r),
+            None => {
+                return Err(format!(
+                    "principals like {c:?} form a class with no caller the search can stand for it"
+                ));
+            }
+        }
+    }
+    // A session of every role candidate: with a resource policy the session and its role
+    // can be told apart; for an identity's own policies the role stands for its sessions.
+    if any_caller {
+        let sessions: Vec<String> = out
+            .iter()
+            .filter_map(|c| match Caller::parse(c) {
+                Some(Caller::Session {
+                    partition,
+                    account,
+                    role,
+                    session: None,
+                    ..
+                }) => Some(format!(
+                    "arn:{partition}:sts::{account}:assumed-role/{role}/witness"
+                )),
+                _ => None,
+            })
+            .collect();
+        out.extend(sessions);
+        out.sort();
+        out.dedup();
+    }
+    Ok(out)
+}
+
+/// Variants of a would-be caller ARN with its partition, account and names filled in.
+fn repairs(c: &str) -> Vec<String> {
+    let fields: Vec<&str> = c.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, rest] = fields.as_slice() else {
+        return Vec::new();
+    };
+    // The stand-in's own partition first: an empty one is what some classes need.
+    let partitions = [partition.to_string(), "aws".into()];
+    let digits = |a: &str| -> String {
+        let d: String = a
+            .chars()
+            .map(|ch| if ch.is_ascii_digit() { ch } else { '1' })
+            .collect();
+        format!("{d:1<12}").chars().take(12).collect()
+    };
+    let accounts = [account.to_string(), digits(account), "111122223333".into()];
+    let fill = |r: &str| -> Vec<String> {
+        let mut v = vec![r.to_string()];
+        let named: String = r
+            .split('/')
+            .map(|p| if p.is_empty() { "w" } else { p })
+            .collect::<Vec<_>>()
+            .join("/");
+        v.push(named.clone());
+        v.push(format!("{named}w"));
+        v
+    };
+    let mut out = Vec::new();
+    for p in &partitions {
+        for a in &accounts {
+            for r in fill(rest) {
+                out.push(format!("{arn}:{p}:{service}:{region}:{a}:{r}"));
+            }
+        }
+    }
+    out
+}
+
 fn instance(p: &str) -> String {
     p.replace(['*', '?'], "x")
 }
@@ -108,6 +298,7 @@ impl Atoms {
         s: &Statement,
         b: &Bindings,
     ) -> Result<(), String> {
+        self.any_caller |= matches!(kind, PolicyKind::Resource | PolicyKind::VpcEndpoint);
         for a in s.action.inner() {
             self.action.push(Pattern::glob(a.as_str(), Fold::Ascii));
             self.nice_action.push(instance(a.as_str()));
@@ -298,11 +489,24 @@ impl Atoms {
             "arn:aws:s3:::witness-bucket/witness-key".to_string(),
             "arn:aws:sqs:us-east-1:444455556666:witness".into(),
         ]);
+        // The evaluator compares the caller's account with the resource's (across
+        // accounts both sides must allow), so both dimensions are split by every account
+        // the policies name and by one they do not: then each pair of classes holds a
+        // same-account pair and a cross-account pair where the accounts allow one.
+        let accounts = accounts_of(self.nice_principal.iter().chain(&self.nice_resource));
+        let mut resource_patterns = self.resource.clone();
         let mut nice_principal = self.nice_principal.clone();
-        nice_principal.extend([
-            "arn:aws:iam::111122223333:role/witness".to_string(),
-            "arn:aws:iam::444455556666:role/witness".into(),
-        ]);
+        let mut principal_patterns = self.principal.clone();
+        for a in &accounts {
+            resource_patterns.extend(Pattern::field(4, a));
+            principal_patterns.extend(Pattern::field(4, a));
+            nice_resource.push(format!("arn:aws:sqs:us-east-1:{a}:witness"));
+        }
+        nice_principal.extend(callers_of(&accounts));
+        // The evaluator tells callers apart by their form (root, user, role, session,
+        // service-linked role, federated user, service, anonymous): each form is a class
+        // of its own, so every form is searched in every class the policies make.
+        principal_patterns.extend(caller_shapes().into_iter().map(|(p, _)| p));
         let mut keys = Vec::new();
         for (lower, k) in &self.keys {
             let values = k.values().map_err(|e| format!("{}: {e}", k.name))?;
@@ -337,8 +541,12 @@ impl Atoms {
         }
         Ok(Space {
             action: dim("action", &self.action, &nice_action)?,
-            resource: dim("resource", &self.resource, &nice_resource)?,
-            principal: dim("principal", &self.principal, &nice_principal)?,
+            resource: dim("resource", &resource_patterns, &nice_resource)?,
+            principal: valid_callers(
+                dim("principal", &principal_patterns, &nice_principal)?,
+                &principal_patterns,
+                self.any_caller,
+            )?,
             keys,
         })
     }

@@ -209,7 +209,6 @@ fn decide(
             file.insert("action".into(), json!(req.action));
             file.insert("resource".into(), json!(req.resource));
             let mut ctx = serde_json::Map::new();
-            ctx.insert("aws:PrincipalArn".into(), json!(req.principal));
             for (k, v) in &context {
                 ctx.insert(k.clone(), if v.len() == 1 { json!(v[0]) } else { json!(v) });
             }
