@@ -8,6 +8,10 @@ use perimeter::iam::{Bindings, Decision, PolicyDocument, PolicySet};
 
 const FIX: &str = "tests/fixtures/prove";
 const PROD: &str = "out/bedrock-private-access/prod.template.json";
+/// The shipped prod template as it stood before the reference architecture's security
+/// review (issue 21): its S3 gateway endpoint admitted PutObject on
+/// `cloudformation-custom-resource-response-*/*`.
+const PROD_BEFORE: &str = "tests/fixtures/prove/prod-before-review.template.json";
 
 fn prove(args: &[&str]) -> (i32, serde_json::Value, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
@@ -131,13 +135,14 @@ fn access_not_granted_names_the_granted_request() {
     assert_eq!(decision(&fixture("old.json"), w), Decision::Allow);
 }
 
-/// The shipped prod template's S3 gateway endpoint admits any principal writing to any
-/// bucket named `cloudformation-custom-resource-response-*`, in any account (issue 22).
+/// The prod template before the review: its S3 gateway endpoint admitted any principal
+/// writing to any bucket named `cloudformation-custom-resource-response-*`, in any
+/// account (issue 22).
 #[test]
-fn the_prod_s3_endpoint_admits_principals_of_any_account() {
+fn the_prod_s3_endpoint_before_the_review_admits_principals_of_any_account() {
     let (code, out, _) = prove(&[
         "no-public-access",
-        &format!("{PROD}#S3Endpoint"),
+        &format!("{PROD_BEFORE}#S3Endpoint"),
         "--resource-type",
         "AWS::EC2::VPCEndpoint",
         "--account",
@@ -236,9 +241,9 @@ fn bad_input_exits_2_naming_the_file_and_the_field() {
 }
 
 #[test]
-fn the_prod_template_perimeters_refute_the_s3_endpoint_only_where_it_leaks() {
+fn the_prod_template_before_the_review_refutes_the_s3_endpoint_only_where_it_leaks() {
     let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
-        .args(["prove", "perimeters", PROD, "--format", "json"])
+        .args(["prove", "perimeters", PROD_BEFORE, "--format", "json"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
@@ -266,4 +271,38 @@ fn the_prod_template_perimeters_refute_the_s3_endpoint_only_where_it_leaks() {
     assert_eq!(find("resource", "BedrockRuntimeEndpoint")["result"], "pass");
     assert_eq!(find("resource", "SecretsManagerEndpoint")["result"], "pass");
     assert_eq!(find("identity", "SecretsManagerEndpoint")["result"], "pass");
+}
+
+/// After the review the S3 gateway endpoint names the Region's own response bucket
+/// exactly: every perimeter of the shipped prod template holds, once the account of the
+/// corporate role the blueprint lists is trusted, and fails without it.
+#[test]
+fn the_shipped_prod_template_holds_every_perimeter() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["prove", "perimeters", PROD, "--format", "json"];
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+            .args(&args)
+            .output()
+            .unwrap();
+        let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), out)
+    };
+    let (code, out) = run(&["--account", "222222222222"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out["result"], "pass");
+    let (code, out) = run(&[]);
+    assert_eq!(code, Some(1));
+    let failed: Vec<_> = out["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["result"] != "pass")
+        .map(|c| (c["perimeter"].clone(), c["resource"].clone()))
+        .collect();
+    assert_eq!(
+        failed,
+        vec![("identity".into(), "BedrockRuntimeEndpoint".into())],
+        "{out}"
+    );
 }

@@ -199,6 +199,9 @@ fn a_malformed_file_is_an_error_naming_file_and_field() {
 
 const TEMPLATE: &str = r#"
 AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  ExternalTopic:
+    Type: String
 Resources:
   Vpc:
     Type: AWS::EC2::VPC
@@ -258,6 +261,9 @@ Resources:
           - Effect: Allow
             Action: sqs:SendMessage
             Resource: !GetAtt Queue.Arn
+          - Effect: Allow
+            Action: sns:Publish
+            Resource: !Ref ExternalTopic
   Queue:
     Type: AWS::SQS::Queue
   QueuePolicy:
@@ -319,16 +325,28 @@ fn a_template_role_is_simulated_with_the_template_policies() {
         "S3Endpoint",
     ]);
     assert_eq!(decision(&out), "implicit-deny", "{out}");
-    // A queue's ARN is not bound: the managed policy's grant cannot be decided.
-    let (code, out, err) = sim(&[
+    // A queue's ARN is bound as SQS writes it (the IAM catalog's ARN format): the
+    // managed policy's grant applies to it, and not to another queue.
+    let (code, out, _) = sim(&["--action", "sqs:SendMessage", "--resource", "${Queue.Arn}"]);
+    assert_eq!((code, decision(&out)), (0, "allow".to_string()), "{out}");
+    let (_, out, _) = sim(&[
         "--action",
         "sqs:SendMessage",
         "--resource",
-        "arn:aws:sqs:us-east-1:123456789012:q",
+        "arn:aws:sqs:us-east-1:123456789012:another",
+    ]);
+    assert_eq!(decision(&out), "implicit-deny", "{out}");
+    // A topic given as a parameter has no value before deployment: its grant cannot be
+    // decided, and the simulation says so instead of not matching.
+    let (code, out, err) = sim(&[
+        "--action",
+        "sns:Publish",
+        "--resource",
+        "arn:aws:sns:us-east-1:123456789012:t",
     ]);
     assert_eq!(code, 2, "{out}");
     assert!(
-        err.contains("cannot decide") && err.contains("Queue"),
+        err.contains("cannot decide") && err.contains("ExternalTopic"),
         "{err}"
     );
     // Unknown logical ids are errors.

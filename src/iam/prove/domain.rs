@@ -207,6 +207,16 @@ fn valid_callers(
             Some(_) if c.contains(":assumed-role/") => continue,
             Some(_) => {}
         }
+        // A class that the policies hold to an empty account field (`aws:PrincipalAccount`
+        // questions ask of it) has no caller with an account in it.
+        let no_account = Pattern::field(4, "");
+        if c.starts_with("arn:")
+            && no_account
+                .iter()
+                .any(|p| p.matches(&c) && patterns.contains(p))
+        {
+            continue;
+        }
         // The stand-in is no caller (an empty or lettered account, an empty name): a
         // caller of the same class, if a simple repair of its fields gives one.
         let want = class(&c);
