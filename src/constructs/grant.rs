@@ -91,10 +91,18 @@ pub fn admit(
     actions: &[&str],
     resources: Vec<ResourceEntry>,
 ) -> Result<Statement, ConstructError> {
+    Ok(allow(sid, actions, resources)?.principal(Principal::aws(principal)))
+}
+
+/// An `Allow` statement of `actions` on `resources`, who it admits left to the caller.
+fn allow(
+    sid: &str,
+    actions: &[&str],
+    resources: Vec<ResourceEntry>,
+) -> Result<Statement, ConstructError> {
     let mut s = Statement::new(Effect::Allow, actions.iter().copied())
         .map_err(ConstructError::from)?
-        .sid(sid)
-        .principal(Principal::aws(principal));
+        .sid(sid);
     for r in resources {
         s = s.resource(r);
     }
@@ -119,17 +127,11 @@ pub fn admit_through_gateway(
     actions: &[&str],
     resources: Vec<ResourceEntry>,
 ) -> Result<Statement, ConstructError> {
-    let mut s = Statement::new(Effect::Allow, actions.iter().copied())
-        .map_err(ConstructError::from)?
-        .sid(sid)
+    Ok(allow(sid, actions, resources)?
         .principal(Principal::Any)
         .condition(
             ConditionOperator::new(Op::StringEquals),
             "aws:PrincipalArn",
             vec![principal],
-        );
-    for r in resources {
-        s = s.resource(r);
-    }
-    Ok(s)
+        ))
 }
