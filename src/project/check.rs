@@ -1,6 +1,8 @@
 //! Checking every target of blueprints, synthesized in memory, with each solution's
 //! expectations of its targets and the blueprint's suppressions and expectations.
 
+use std::collections::HashMap;
+
 use crate::blueprint::Blueprint;
 use crate::check::render::FileReport;
 use crate::check::suppress::{self, Suppression};
@@ -9,11 +11,12 @@ use crate::synth::{self, Options, SynthError};
 
 /// What check knows of a target: its account, region and partition, what its solution
 /// expects, and the blueprint's expectations for it.
-fn context(b: &Blueprint, target: &str) -> Context {
+fn context(b: &Blueprint, i: usize) -> Context {
     let mut ctx = Context::default();
-    let Some((t, resolved)) = b.resolved.iter().find(|(t, _)| t.name.as_str() == target) else {
+    let Some((t, resolved)) = b.resolved.get(i) else {
         return ctx;
     };
+    let target = t.name.as_str();
     ctx.partition = partition(t.region.as_str()).to_string();
     ctx.account = t.account.to_string();
     ctx.region = t.region.to_string();
@@ -42,22 +45,30 @@ pub fn check_blueprints(
         .map(|b| vec![false; b.spec.check.suppress.len()])
         .collect();
     let out = opts.out_dir.display().to_string();
-    synth::each_artifact(blueprints, opts, |a| {
-        let bi = blueprints
-            .iter()
-            .position(|b| b.name.as_str() == a.entry.blueprint)
-            .unwrap_or(0);
-        let b = &blueprints[bi];
-        let Some(target) = b
-            .spec
-            .targets
-            .iter()
-            .find(|t| t.name.as_str() == a.entry.target)
-        else {
+    // Where each target is, by blueprint and name: found once, not per target.
+    let index: HashMap<(&str, &str), (usize, usize)> = blueprints
+        .iter()
+        .enumerate()
+        .flat_map(|(bi, b)| {
+            b.resolved
+                .iter()
+                .enumerate()
+                .map(move |(i, (t, _))| ((b.name.as_str(), t.name.as_str()), (bi, i)))
+        })
+        .collect();
+    // The check of each target runs on every core; suppressions are applied in file
+    // order, as they count their uses.
+    let work = |a: synth::Artifact| {
+        let &(bi, i) = index.get(&(a.entry.blueprint.as_str(), a.entry.target.as_str()))?;
+        let ctx = context(&blueprints[bi], i);
+        let r = check(&a.template, &a.body, &ctx);
+        Some((bi, a, ctx, r))
+    };
+    synth::map_artifacts(blueprints, opts, work, |done| {
+        let Some((bi, a, ctx, r)) = done else {
             return Ok(());
         };
-        let ctx = context(b, target.name.as_str());
-        let r = check(&a.template, &a.body, &ctx);
+        let b = &blueprints[bi];
         let (mut findings, suppressed) = suppress::apply(
             r.findings,
             &b.spec.check.suppress,
@@ -73,7 +84,7 @@ pub fn check_blueprints(
             findings,
             suppressed,
             access: r.access,
-            notes: ctx.notes.clone(),
+            notes: ctx.notes,
         });
         Ok(())
     })?;

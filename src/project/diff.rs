@@ -123,25 +123,38 @@ pub fn diff_artifacts(
 ) -> Result<Vec<FileDiff>, ProjectError> {
     let mut files = Vec::new();
     let mut result = Ok(());
+    // Old templates are read and compared on every core, a batch at a time, in order.
+    let mut batch: Vec<(Artifact, String, Option<OldTemplate>)> = Vec::new();
+    let flush = |batch: &mut Vec<(Artifact, String, Option<OldTemplate>)>,
+                 files: &mut Vec<FileDiff>| {
+        let done: Vec<Result<_, ProjectError>> = synth::par_map(batch, |(art, _, old_text)| {
+            let (status, old_t) = match old_text {
+                Some(o) => (FileStatus::Modified, parse(o)?),
+                None => (FileStatus::Added, Template::default()),
+            };
+            Ok((status, crate::diff::diff(&old_t, &art.template)))
+        });
+        for ((_, path, _), d) in batch.drain(..).zip(done) {
+            let (status, diff) = d?;
+            if !diff.is_empty() || status == FileStatus::Added {
+                files.push(FileDiff { path, status, diff });
+            }
+        }
+        Ok::<(), ProjectError>(())
+    };
     synth::each_artifact(blueprints, opts, |art| {
+        if result.is_err() {
+            return Ok(());
+        }
         let (path, old_text) = old(&art);
-        let (status, old_t) = match old_text {
-            Some(o) => match parse(&o) {
-                Ok(t) => (FileStatus::Modified, t),
-                Err(e) => {
-                    result = Err(e);
-                    return Ok(());
-                }
-            },
-            None => (FileStatus::Added, Template::default()),
-        };
-        let diff = crate::diff::diff(&old_t, &art.template);
-        if !diff.is_empty() || status == FileStatus::Added {
-            files.push(FileDiff { path, status, diff });
+        batch.push((art, path, old_text));
+        if batch.len() >= synth::threads() * 16 {
+            result = flush(&mut batch, &mut files);
         }
         Ok(())
     })?;
     result?;
+    flush(&mut batch, &mut files)?;
     Ok(files)
 }
 

@@ -4,6 +4,7 @@
 //! replaces `out/` only when all succeeded: on any error `out/` is as it was.
 
 mod manifest;
+mod par;
 mod staging;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 pub use manifest::{AssetEntry, Entry, MANIFEST_FILE, Manifest};
+pub use par::{par_map, threads};
 pub use staging::{Change, LEFTOVER_PATTERNS, list_files};
 
 use crate::blueprint::Blueprint;
@@ -72,11 +74,25 @@ pub struct Artifact {
     pub assets: Vec<crate::assets::Planned>,
 }
 
-/// Builds each selected target's template in memory, one at a time, handing each to `sink`.
+/// Builds each selected target's template in memory, handing each to `sink` in file
+/// order.
 pub fn each_artifact(
     blueprints: &[Blueprint],
     opts: &Options,
-    mut sink: impl FnMut(Artifact) -> Result<(), SynthError>,
+    sink: impl FnMut(Artifact) -> Result<(), SynthError>,
+) -> Result<(), SynthError> {
+    map_artifacts(blueprints, opts, |a| a, sink)
+}
+
+/// Builds each selected target's template and runs `work` on it, on every core, a chunk
+/// of targets at a time (memory stays flat however many targets); `sink` gets the
+/// results one by one in file order, so output is the same on any machine. The first
+/// error in file order is the one returned.
+pub fn map_artifacts<R: Send>(
+    blueprints: &[Blueprint],
+    opts: &Options,
+    work: impl Fn(Artifact) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), SynthError>,
 ) -> Result<(), SynthError> {
     for wanted in &opts.targets {
         if !blueprints
@@ -93,69 +109,81 @@ pub fn each_artifact(
             });
         }
     }
-    for b in blueprints {
-        for (target, props) in &b.resolved {
-            if !opts.targets.is_empty() && !opts.targets.iter().any(|t| t == target.name.as_str()) {
-                continue;
-            }
-            let build_err = |source: ConstructError| SynthError::Build {
-                blueprint: b.file.clone(),
-                target: target.name.to_string(),
-                source,
-            };
-            let mut stack = props.build().map_err(build_err)?;
-            for (k, v) in target.all_tags(&b.spec) {
-                stack.tag(&k, &v);
-            }
-            let (template, assets) = stack.into_parts();
-            let body = template.emit(opts.format);
-            // A template CloudFormation would refuse is not written.
-            let mut found = Vec::new();
-            quotas::check(&template, &body, &mut found);
-            let over: Vec<String> = found
-                .into_iter()
-                .filter(|f| f.severity == Severity::Error)
-                .map(|f| f.message)
-                .collect();
-            if !over.is_empty() {
-                return Err(SynthError::OverQuota {
-                    blueprint: b.file.clone(),
-                    target: target.name.to_string(),
-                    problems: over,
-                });
-            }
-            let path = format!(
-                "{}/{}.template.{}",
-                b.name,
-                target.name,
-                opts.format.extension()
-            );
-            let entry = Entry {
-                blueprint: b.name.to_string(),
-                target: target.name.to_string(),
-                account: target.account.to_string(),
-                region: target.region.to_string(),
-                stage: target.stage.to_string(),
-                path,
-                sha256: hex(&Sha256::digest(body.as_bytes())),
-                assets: assets
-                    .iter()
-                    .map(|a| AssetEntry {
-                        source: a.source.label.clone(),
-                        key: a.key.clone(),
-                        requirements: a.requirements.clone(),
-                    })
-                    .collect(),
-            };
-            sink(Artifact {
-                entry,
-                body,
-                template,
-                assets,
-            })?;
+    let jobs: Vec<(&Blueprint, usize)> = blueprints
+        .iter()
+        .flat_map(|b| (0..b.resolved.len()).map(move |i| (b, i)))
+        .filter(|(b, i)| {
+            let name = b.resolved[*i].0.name.as_str();
+            opts.targets.is_empty() || opts.targets.iter().any(|t| t == name)
+        })
+        .collect();
+    let one = |&(b, i): &(&Blueprint, usize)| artifact(b, i, opts).map(&work);
+    for chunk in jobs.chunks(threads() * 16) {
+        for r in par_map(chunk, one) {
+            sink(r?)?;
         }
     }
     Ok(())
+}
+
+/// One target's template, emitted and within CloudFormation's quotas.
+fn artifact(b: &Blueprint, i: usize, opts: &Options) -> Result<Artifact, SynthError> {
+    let (target, props) = &b.resolved[i];
+    let build_err = |source: ConstructError| SynthError::Build {
+        blueprint: b.file.clone(),
+        target: target.name.to_string(),
+        source,
+    };
+    let mut stack = props.build().map_err(build_err)?;
+    for (k, v) in target.all_tags(&b.spec) {
+        stack.tag(&k, &v);
+    }
+    let (template, assets) = stack.into_parts();
+    let body = template.emit(opts.format);
+    // A template CloudFormation would refuse is not written.
+    let mut found = Vec::new();
+    quotas::check(&template, &body, &mut found);
+    let over: Vec<String> = found
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message)
+        .collect();
+    if !over.is_empty() {
+        return Err(SynthError::OverQuota {
+            blueprint: b.file.clone(),
+            target: target.name.to_string(),
+            problems: over,
+        });
+    }
+    let path = format!(
+        "{}/{}.template.{}",
+        b.name,
+        target.name,
+        opts.format.extension()
+    );
+    let entry = Entry {
+        blueprint: b.name.to_string(),
+        target: target.name.to_string(),
+        account: target.account.to_string(),
+        region: target.region.to_string(),
+        stage: target.stage.to_string(),
+        path,
+        sha256: hex(&Sha256::digest(body.as_bytes())),
+        assets: assets
+            .iter()
+            .map(|a| AssetEntry {
+                source: a.source.label.clone(),
+                key: a.key.clone(),
+                requirements: a.requirements.clone(),
+            })
+            .collect(),
+    };
+    Ok(Artifact {
+        entry,
+        body,
+        template,
+        assets,
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

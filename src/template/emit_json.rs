@@ -21,10 +21,23 @@ pub fn value_to_json(v: &Value) -> String {
 }
 
 fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
+    }
 }
 
 fn string(out: &mut String, s: &str) {
+    // Most strings need no escape: written as they are, the bytes serde_json would give.
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // serde_json's escaping of a str cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
@@ -33,7 +46,11 @@ fn write(out: &mut String, d: &Doc, level: usize) {
     match d {
         Doc::Null => out.push_str("null"),
         Doc::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Doc::Number(n) => out.push_str(&n.to_string()),
+        Doc::Number(n) => {
+            use std::fmt::Write as _;
+            // Writing into a String cannot fail.
+            let _ = write!(out, "{n}");
+        }
         Doc::Str(s) => string(out, s),
         Doc::List(items) if items.is_empty() => out.push_str("[]"),
         Doc::List(items) => {
