@@ -373,7 +373,18 @@ impl Blueprint {
             } else {
                 "targets"
             };
-            errors.push(at(&path, format!("{msg} ({which} {})", targets.join(", "))));
+            // The first few by name: an error shared by thousands of targets stays one line.
+            const SHOWN: usize = 8;
+            let named = if targets.len() > SHOWN {
+                format!(
+                    "{} and {} more",
+                    targets[..SHOWN].join(", "),
+                    targets.len() - SHOWN
+                )
+            } else {
+                targets.join(", ")
+            };
+            errors.push(at(&path, format!("{msg} ({which} {named})")));
         }
         if errors.is_empty() {
             Ok(Blueprint {
