@@ -81,13 +81,18 @@ pub fn each_artifact(
     opts: &Options,
     sink: impl FnMut(Artifact) -> Result<(), SynthError>,
 ) -> Result<(), SynthError> {
-    map_artifacts(blueprints, opts, |a| a, sink)
+    let hashed = |mut a: Artifact| {
+        a.entry.sha256 = hex(&Sha256::digest(a.body.as_bytes()));
+        a
+    };
+    map_artifacts(blueprints, opts, hashed, sink)
 }
 
 /// Builds each selected target's template and runs `work` on it, on every core, a chunk
 /// of targets at a time (memory stays flat however many targets); `sink` gets the
 /// results one by one in file order, so output is the same on any machine. The first
-/// error in file order is the one returned.
+/// error in file order is the one returned. The entries' `sha256` is left empty (check
+/// and diff do not need it); [`each_artifact`] fills it in.
 pub fn map_artifacts<R: Send>(
     blueprints: &[Blueprint],
     opts: &Options,
@@ -168,7 +173,7 @@ fn artifact(b: &Blueprint, i: usize, opts: &Options) -> Result<Artifact, SynthEr
         region: target.region.to_string(),
         stage: target.stage.to_string(),
         path,
-        sha256: hex(&Sha256::digest(body.as_bytes())),
+        sha256: String::new(),
         assets: assets
             .iter()
             .map(|a| AssetEntry {
