@@ -6,7 +6,7 @@
 use super::iam::{label, statement_path};
 use super::inventory::{EndpointKind, Inventory, PolicyAt, PolicyUse, type_of};
 use super::{Finding, rules};
-use crate::iam::catalog::{self, ActionRef, arn_fits, catalog};
+use crate::iam::catalog::{self, ActionRef, catalog, parts_fit, six_parts};
 use crate::iam::{
     Effect, Negatable, Op, PolicyDocument, Principal, ResourceEntry, SetQualifier, Statement,
 };
@@ -194,9 +194,10 @@ fn resources(
         .collect();
     formats.sort_unstable();
     formats.dedup();
+    let split: Vec<[&str; 6]> = formats.iter().filter_map(|f| six_parts(f)).collect();
     for e in entries {
         let Some(arn) = pattern(t, e) else { continue };
-        if arn == "*" || formats.iter().any(|f| arn_fits(f, &arn)) {
+        if arn == "*" || six_parts(&arn).is_some_and(|a| split.iter().any(|f| parts_fit(f, &a))) {
             continue;
         }
         let star_only = formats.is_empty();

@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use cfn::{prefix_of, resource_type_of};
-pub use pattern::{arn_fits, key_matches};
+pub use pattern::{arn_fits, key_matches, parts_fit, six_parts};
 
 static DATA: &str = include_str!("../../../data/iam-catalog.json");
 

@@ -103,13 +103,18 @@ pub fn arn_fits(format: &str, arn: &str) -> bool {
     if arn == "*" {
         return true;
     }
+    match (six_parts(format), six_parts(arn)) {
+        (Some(f), Some(a)) => parts_fit(&f, &a),
+        _ => false,
+    }
+}
+
+/// [`arn_fits`] on ARNs split once with [`six_parts`]: for one resource against many
+/// formats.
+pub fn parts_fit(f: &[&str; 6], a: &[&str; 6]) -> bool {
     // Part by part, as IAM matches ARNs: a `*` in the account does not reach into the
-    // resource.
-    let (Some(f), Some(a)) = (six_parts(format), six_parts(arn)) else {
-        return false;
-    };
-    // Literal parts first (the service, mostly): the cheapest test and the one that
-    // rejects most formats, before any part is matched as a pattern.
+    // resource. Literal parts first (the service, mostly): the cheapest test and the one
+    // that rejects most formats, before any part is matched as a pattern.
     let plain = |i: usize| !f[i].contains("${") && !a[i].contains(['*', '?']);
     if (0..6).any(|i| plain(i) && f[i] != a[i]) {
         return false;
@@ -118,7 +123,7 @@ pub fn arn_fits(format: &str, arn: &str) -> bool {
 }
 
 /// An ARN's six `:`-separated parts, the last holding any further `:`.
-fn six_parts(arn: &str) -> Option<[&str; 6]> {
+pub fn six_parts(arn: &str) -> Option<[&str; 6]> {
     let mut it = arn.splitn(6, ':');
     let mut out = [""; 6];
     for slot in &mut out {
