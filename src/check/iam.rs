@@ -230,21 +230,7 @@ pub(super) fn prefix_served(endpoint_service: &str) -> String {
 }
 
 fn served_by(endpoint_service: &str) -> String {
-    let head = endpoint_service
-        .split('.')
-        .next()
-        .unwrap_or(endpoint_service);
-    let catalog = crate::iam::catalog::catalog();
-    let mut name = head;
-    loop {
-        if catalog.service(name).is_some() {
-            return name.to_string();
-        }
-        match name.rsplit_once('-') {
-            Some((shorter, _)) => name = shorter,
-            None => return head.to_string(),
-        }
-    }
+    crate::constructs::served_prefix(endpoint_service)
 }
 
 /// How a statement's source condition falls short; `None` when it names an endpoint (or

@@ -4,7 +4,11 @@
 use crate::blueprint::Blueprint;
 use crate::check::render::FileReport;
 use crate::check::suppress::{self, Suppression};
-use crate::check::{Context, Finding, Severity, check, locate, partition, rules};
+use crate::check::{
+    Context, Finding, Outcome, Scenario, ScenarioCaller, Severity, Via, check, locate, partition,
+    rules,
+};
+use crate::constructs::{Expected, Intent, Who};
 use crate::synth::{self, Options, SynthError};
 
 /// What check knows of a target: its account, region and partition, what its solution
@@ -25,8 +29,46 @@ fn context(b: &Blueprint, target: &str) -> Context {
         .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
         .cloned()
         .collect();
+    ctx.scenarios.extend(
+        b.spec
+            .scenarios
+            .iter()
+            .filter(|s| s.is_for(target))
+            .map(|s| s.scenario()),
+    );
     resolved.check_context(&mut ctx);
     ctx
+}
+
+/// The scenarios a stack's grants declare ([`crate::constructs::Stack::intent`]), as
+/// check runs them.
+pub fn scenarios_of(intent: &Intent) -> Vec<Scenario> {
+    intent.expected.iter().map(scenario_of).collect()
+}
+
+/// A grant's expected outcome as a check scenario.
+fn scenario_of(e: &Expected) -> Scenario {
+    Scenario {
+        name: e.name.clone(),
+        caller: match &e.who {
+            Who::Role(r) => ScenarioCaller::Role(r.clone()),
+            Who::AnotherRole => ScenarioCaller::OtherRole,
+        },
+        action: e.action.clone(),
+        resource: e.resource.clone(),
+        via: if e.endpoint.is_some() {
+            Via::Endpoint
+        } else {
+            Via::NoEndpoint
+        },
+        endpoint: e.endpoint.clone(),
+        context: vec![],
+        expected: if e.allowed {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        },
+    }
 }
 
 /// Checks every selected target of the blueprints; the file of each report is where
@@ -56,7 +98,8 @@ pub fn check_blueprints(
         else {
             return Ok(());
         };
-        let ctx = context(b, target.name.as_str());
+        let mut ctx = context(b, target.name.as_str());
+        ctx.scenarios.extend(scenarios_of(&a.intent));
         let r = check(&a.template, &a.body, &ctx);
         let (mut findings, suppressed) = suppress::apply(
             r.findings,

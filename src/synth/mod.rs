@@ -70,6 +70,8 @@ pub struct Artifact {
     pub template: Template,
     /// The assets the template names, by key; deploy builds and uploads them.
     pub assets: Vec<crate::assets::Planned>,
+    /// What the stack's grants mean (scenarios and claims), for check.
+    pub intent: crate::constructs::Intent,
 }
 
 /// Builds each selected target's template in memory, one at a time, handing each to `sink`.
@@ -107,6 +109,7 @@ pub fn each_artifact(
             for (k, v) in target.all_tags(&b.spec) {
                 stack.tag(&k, &v);
             }
+            let intent = stack.intent().clone();
             let (template, assets) = stack.into_parts();
             let body = template.emit(opts.format);
             // A template CloudFormation would refuse is not written.
@@ -152,6 +155,7 @@ pub fn each_artifact(
                 body,
                 template,
                 assets,
+                intent,
             })?;
         }
     }
