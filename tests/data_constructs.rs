@@ -359,3 +359,42 @@ fn grants_that_make_no_sense_are_refused() {
     };
     assert!(Table::build(&mut s, "T2", t).is_err());
 }
+
+#[test]
+fn a_scenarios_context_reaches_the_request() {
+    let s = stack("dev");
+    let t = s.template().clone();
+    let row = |context: Vec<(String, String)>| perimeter::check::Scenario {
+        name: "the function reads its table".into(),
+        caller: perimeter::check::ScenarioCaller::Role("FunctionRole".into()),
+        action: "dynamodb:GetItem".into(),
+        resource: "${Orders.Arn}".into(),
+        via: perimeter::check::Via::Endpoint,
+        endpoint: Some("DynamoDbEndpoint".into()),
+        context,
+        expected: perimeter::check::Outcome::Allow,
+    };
+    let ctx = Context {
+        scenarios: vec![
+            row(vec![]),
+            // As if the caller were of another account: the endpoint's own-account
+            // statement refuses it.
+            row(vec![("aws:PrincipalAccount".into(), "999999999999".into())]),
+        ],
+        ..Context::default()
+    };
+    let r = check(&t, &t.to_json(), &ctx);
+    let decisions: Vec<_> = r.access.iter().map(|a| a.decision).collect();
+    assert_eq!(
+        decisions,
+        [
+            perimeter::iam::Decision::Allow,
+            perimeter::iam::Decision::ExplicitDeny
+        ]
+    );
+    assert!(
+        r.access[1].reason.contains("DynamoDbEndpoint"),
+        "{}",
+        r.access[1].reason
+    );
+}

@@ -44,7 +44,8 @@ pub struct ScenarioSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// More keys of the request's context: global keys (`aws:SourceIp`,
-    /// `aws:PrincipalOrgID`) or the action's service's.
+    /// `aws:PrincipalOrgID`) or the action's service's; one the caller or the endpoint
+    /// already gives (`aws:PrincipalAccount`) is replaced.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub context: BTreeMap<String, String>,
     pub expected: Outcome,

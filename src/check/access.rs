@@ -166,8 +166,8 @@ pub struct Scenario {
     /// The endpoint the call goes through (its logical id), for `Via::Endpoint`; default:
     /// the template's endpoint of the action's service.
     pub endpoint: Option<String>,
-    /// More keys of the request's context (`aws:SourceIp`, `aws:PrincipalOrgID`), after
-    /// those the caller and the endpoint give.
+    /// More keys of the request's context (`aws:SourceIp`, `aws:PrincipalOrgID`); a key
+    /// the caller or the endpoint already gives is replaced.
     pub context: Vec<(String, String)>,
     pub expected: Outcome,
 }
@@ -605,8 +605,9 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
             "another endpoint".into()
         }
     };
+    // A scenario's own keys replace what the caller and the endpoint gave.
     for (k, v) in c.context {
-        req = req.with(k, v);
+        req.context.insert(k.to_ascii_lowercase(), vec![v.clone()]);
     }
     // The resource's own policies (a key's key policy, a bucket's bucket policy).
     let own: Vec<(&str, &PolicyDocument)> = w
