@@ -398,3 +398,66 @@ fn a_scenarios_context_reaches_the_request() {
         r.access[1].reason
     );
 }
+
+#[test]
+fn every_grant_resolves_its_actions_in_the_catalog() {
+    // A catalog update that moves or retires a named action fails here, not in a
+    // deployed policy.
+    let mut s = Stack::new("grants");
+    let trust = perimeter::iam::PolicyDocument::new(vec![]);
+    let role = s
+        .add("AppRole", perimeter::resources::iam::Role::new(trust))
+        .unwrap();
+    let table = Table::build(&mut s, "T", TableProps::new(Attribute::string("pk"), "dev")).unwrap();
+    let bucket = Bucket::build(&mut s, "B", BucketProps::new("dev")).unwrap();
+    let key = Key::build(&mut s, "K", KeyProps::new("k", "dev")).unwrap();
+    let queue = Queue::build(&mut s, "Q", QueueProps::new("dev")).unwrap();
+    let grants = [
+        (
+            table.grant_read(&role),
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+        ),
+        (
+            table.grant_write(&role),
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+        ),
+        (bucket.grant_read(&role), "s3:GetObject", "s3:PutObject"),
+        (bucket.grant_write(&role), "s3:PutObject", "s3:GetObject"),
+        (key.grant_decrypt(&role), "kms:Decrypt", "kms:Encrypt"),
+        (
+            queue.grant_send(&role),
+            "sqs:SendMessage",
+            "sqs:ReceiveMessage",
+        ),
+        (
+            queue.grant_consume(&role),
+            "sqs:DeleteMessage",
+            "sqs:SendMessage",
+        ),
+    ];
+    for (access, has, lacks) in grants {
+        let name = access.name.clone();
+        s.grant(access).unwrap();
+        let claim = s.intent().claims.last().unwrap();
+        assert!(
+            claim.actions.iter().any(|a| a == has),
+            "{name}: {:?}",
+            claim.actions
+        );
+        assert!(
+            !claim.actions.iter().any(|a| a == lacks),
+            "{name}: {:?}",
+            claim.actions
+        );
+        assert_eq!(claim.through, None);
+    }
+    // Without an endpoint a grant declares only that its role is allowed.
+    assert!(
+        s.intent()
+            .expected
+            .iter()
+            .all(|e| e.allowed && e.endpoint.is_none())
+    );
+}

@@ -260,6 +260,12 @@ impl Stack {
                 a.name
             )));
         }
+        if a.resources.is_empty() {
+            return Err(ConstructError::Invalid(format!(
+                "grant {}: name the resources it is for",
+                a.name
+            )));
+        }
         let all = super::permissions::actions_of(&a.permissions)?;
         let probes = a
             .permissions
