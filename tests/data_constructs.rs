@@ -215,6 +215,7 @@ fn a_grant_writes_the_role_the_endpoint_and_the_resource_policy() {
         [
             "OrdersReadWrite",
             "ReportsReadWrite",
+            "ReportsReadWriteKey",
             "DataKeyEncryptDecrypt",
             "DbPasswordRead",
             "JobsConsume",
@@ -222,8 +223,18 @@ fn a_grant_writes_the_role_the_endpoint_and_the_resource_policy() {
             "LogLevelRead"
         ]
     );
+    // The bucket's key, used by S3 for the role (KMS is called by S3, so by no endpoint
+    // of ours): only by way of S3.
+    let key_use = json(&identity[2]);
+    assert!(
+        key_use.contains(r#""kms:ViaService":{"Fn::Sub":"s3.${AWS::Region}.amazonaws.com"}"#)
+            && key_use.contains(r#"["kms:Decrypt","kms:GenerateDataKey"]"#)
+            && key_use.contains(r#""Resource":{"Fn::GetAtt":["DataKey","Arn"]}"#),
+        "{key_use}"
+    );
     // Each only through its endpoint.
-    for (s, endpoint) in identity.iter().zip([
+    let grants = identity.iter().enumerate().filter(|(i, _)| *i != 2);
+    for ((_, s), endpoint) in grants.zip([
         "DynamoDbEndpoint",
         "S3Endpoint",
         "KmsEndpoint",

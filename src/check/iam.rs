@@ -247,6 +247,22 @@ fn perimeter_gap(
             .as_deref()
             .is_some_and(|x| prefix_served(x) == prefix)
     };
+    // A key used only by way of another service (kms:ViaService): that service calls KMS
+    // for the caller, never through the caller's endpoint, and the caller reaches that
+    // service under its own grant, which this rule holds to its endpoint.
+    if !negated && prefix.eq_ignore_ascii_case("kms") {
+        let via_service = s.condition.iter().any(|(op, keys)| {
+            matches!(op.op, Op::StringEquals | Op::StringLike)
+                && !op.if_exists
+                && op.set.is_none()
+                && keys
+                    .keys()
+                    .any(|k| k.eq_ignore_ascii_case("kms:ViaService"))
+        });
+        if via_service {
+            return None;
+        }
+    }
     let mut gaps = Vec::new();
     for (op, keys) in &s.condition {
         for (k, vals) in keys {

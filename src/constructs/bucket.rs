@@ -1,7 +1,7 @@
 //! An S3 bucket: encrypted, public access blocked, owner-enforced (no ACLs), versioned,
 //! TLS-only by its bucket policy, kept or deleted by stage; grants of its objects.
 
-use super::grant::Access;
+use super::grant::{Access, KeyUse};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -50,6 +50,8 @@ impl BucketProps {
 pub struct Bucket {
     pub handle: Handle<s3::Bucket>,
     pub policy: Handle<s3::BucketPolicy>,
+    /// The key of its objects, when it is a key of the stack.
+    pub key: Option<Key>,
 }
 
 /// Object actions of a level, by name: the catalog's Read and Write on objects hold
@@ -121,7 +123,15 @@ impl Bucket {
             &format!("{id}Policy"),
             s3::BucketPolicy::new(handle.reference(), PolicyDocument::new(vec![tls])),
         )?;
-        Ok(Bucket { handle, policy })
+        let key = match p.encryption {
+            BucketEncryption::Key(k) => Some(k),
+            BucketEncryption::S3Managed => None,
+        };
+        Ok(Bucket {
+            handle,
+            policy,
+            key,
+        })
     }
 
     /// `Fn::GetAtt Arn`.
@@ -136,6 +146,7 @@ impl Bucket {
 
     fn grant(&self, verb: &str, role: &Handle<Role>, permissions: Vec<Permission>) -> Access {
         let id = self.handle.logical_id().as_str();
+        let write = permissions.iter().any(|p| p.level == AccessLevel::Write);
         Access::new(
             format!("{id}{verb}"),
             role,
@@ -146,6 +157,11 @@ impl Bucket {
             )],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
+        .key_use(self.key.as_ref().map(|k| KeyUse {
+            key: k.arn(),
+            service: "s3",
+            write,
+        }))
     }
 
     /// Reads of its objects (`GetObject`).

@@ -154,6 +154,19 @@ pub struct ResourcePolicy {
     pub by_vpc: bool,
 }
 
+/// The key a resource's data is encrypted with, which a grant on the resource uses too:
+/// only by way of the resource's service (`kms:ViaService`), which calls KMS for the
+/// caller (so not through the caller's endpoint: no `aws:SourceVpce` on it).
+#[derive(Debug, Clone)]
+pub struct KeyUse {
+    /// The key's ARN.
+    pub key: Str,
+    /// The service calling KMS for the caller: `dynamodb`, `s3`, `sqs`...
+    pub service: &'static str,
+    /// Writes need data keys made (`GenerateDataKey`) beside decryption.
+    pub write: bool,
+}
+
 /// A grant being made: `role` allowed `actions` on resources, through an endpoint when
 /// one is named. The data constructs make it (`table.grant_read_write(&role)`); the
 /// stack writes it ([`Stack::grant`]).
@@ -176,6 +189,8 @@ pub struct Access {
     pub resources: Vec<(Str, String)>,
     pub resource_policy: Option<ResourcePolicy>,
     pub through: Option<Endpoint>,
+    /// The key of the resource's data, when it is a key of the stack.
+    pub key: Option<KeyUse>,
 }
 
 impl Access {
@@ -194,7 +209,14 @@ impl Access {
             resources,
             resource_policy: None,
             through: None,
+            key: None,
         }
+    }
+
+    /// Also the use of the key the resource's data is encrypted with, if any.
+    pub fn key_use(mut self, key: Option<KeyUse>) -> Access {
+        self.key = key;
+        self
     }
 
     /// Also in the resource's own policy.
@@ -316,6 +338,30 @@ impl Stack {
                 Policy::new(PolicyDocument::new(vec![identity]), policy.as_str())
                     .roles(List::Items(vec![a.role.reference()])),
             )?;
+        }
+        if let Some(k) = &a.key {
+            let names: &'static [&'static str] = if k.write {
+                &["Decrypt", "GenerateDataKey"]
+            } else {
+                &["Decrypt"]
+            };
+            let kms = Permission {
+                service: "kms",
+                resource_type: "key",
+                level: crate::iam::catalog::AccessLevel::Write,
+                select: super::permissions::Select::Named(names),
+            }
+            .actions()?;
+            let kms: Vec<&str> = kms.iter().map(String::as_str).collect();
+            let s = allow(&format!("{}Key", a.name), &kms, vec![k.key.clone().into()])?.condition(
+                ConditionOperator::new(Op::StringEquals),
+                "kms:ViaService",
+                vec![crate::template::typed::fns::sub(&format!(
+                    "{}.${{AWS::Region}}.amazonaws.com",
+                    k.service
+                ))],
+            );
+            self.add_statement(&policy, &["PolicyDocument"], s)?;
         }
         if let Some(e) = &a.through {
             let s = e.admit_statement(&a.name, a.role.arn(), &actions, entries())?;

@@ -42,8 +42,8 @@ pub use function::{
     function_timeout, retain,
 };
 pub use grant::{
-    Access, Claim, Expected, Grant, Intent, ResourcePolicy, Who, admit, admit_through_gateway,
-    grant,
+    Access, Claim, Expected, Grant, Intent, KeyUse, ResourcePolicy, Who, admit,
+    admit_through_gateway, grant,
 };
 pub use key::{Key, KeyProps};
 pub use model_id::{ModelId, ModelKind, PROFILE_GEOGRAPHIES};

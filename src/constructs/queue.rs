@@ -1,7 +1,7 @@
 //! An SQS queue: encrypted (SQS-managed keys or a key of the stack), TLS-only by its
 //! queue policy, kept or deleted by stage; grants to send and to consume.
 
-use super::grant::Access;
+use super::grant::{Access, KeyUse};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -43,6 +43,8 @@ impl QueueProps {
 pub struct Queue {
     pub handle: Handle<sqs::Queue>,
     pub policy: Handle<sqs::QueuePolicy>,
+    /// The key of its messages, when it is a key of the stack.
+    pub key: Option<Key>,
 }
 
 fn on_queue(level: AccessLevel, names: &'static [&'static str]) -> Permission {
@@ -96,7 +98,11 @@ impl Queue {
                 List::Items(vec![handle.reference()]),
             ),
         )?;
-        Ok(Queue { handle, policy })
+        Ok(Queue {
+            handle,
+            policy,
+            key: p.key,
+        })
     }
 
     /// `Fn::GetAtt Arn`.
@@ -111,6 +117,8 @@ impl Queue {
 
     fn grant(&self, verb: &str, role: &Handle<Role>, permissions: Vec<Permission>) -> Access {
         let id = self.handle.logical_id().as_str();
+        // Sending makes data keys; receiving only decrypts.
+        let write = verb == "Send";
         Access::new(
             format!("{id}{verb}"),
             role,
@@ -118,6 +126,11 @@ impl Queue {
             vec![(self.arn(), format!("${{{id}.Arn}}"))],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
+        .key_use(self.key.as_ref().map(|k| KeyUse {
+            key: k.arn(),
+            service: "sqs",
+            write,
+        }))
     }
 
     /// Sending messages.

@@ -2,7 +2,7 @@
 //! template), encrypted with KMS, a resource policy that refuses other accounts and
 //! public policies, kept or deleted by stage; grants to read it.
 
-use super::grant::{Access, ResourcePolicy};
+use super::grant::{Access, KeyUse, ResourcePolicy};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -44,6 +44,8 @@ impl SecretProps {
 pub struct Secret {
     pub handle: Handle<secretsmanager::Secret>,
     pub policy: Handle<secretsmanager::ResourcePolicy>,
+    /// The key of its value, when it is a key of the stack.
+    pub key: Option<Key>,
 }
 
 impl Secret {
@@ -81,7 +83,11 @@ impl Secret {
             )
             .block_public_policy(true),
         )?;
-        Ok(Secret { handle, policy })
+        Ok(Secret {
+            handle,
+            policy,
+            key: p.key,
+        })
     }
 
     /// `Ref`: the secret's ARN.
@@ -110,5 +116,10 @@ impl Secret {
             resource: Some("*"),
             by_vpc: false,
         })
+        .key_use(self.key.as_ref().map(|k| KeyUse {
+            key: k.arn(),
+            service: "secretsmanager",
+            write: false,
+        }))
     }
 }

@@ -2,7 +2,7 @@
 //! recovery and deletion protection by default, kept or deleted by stage; grants of its
 //! item reads and writes.
 
-use super::grant::Access;
+use super::grant::{Access, KeyUse};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -110,6 +110,8 @@ impl TableProps {
 #[derive(Debug, Clone)]
 pub struct Table {
     pub handle: Handle<table::Table>,
+    /// The key of its data, when it is a key of the stack.
+    pub key: Option<Key>,
 }
 
 /// Item reads or writes: the level's actions on a table that take item-level keys.
@@ -181,7 +183,11 @@ impl Table {
             );
         }
         let handle = stack.add_with(id, t, p.removal.attributes())?;
-        Ok(Table { handle })
+        let key = match p.encryption {
+            TableEncryption::Key(k) => Some(k),
+            TableEncryption::AwsManagedKey => None,
+        };
+        Ok(Table { handle, key })
     }
 
     /// `Fn::GetAtt Arn`.
@@ -209,6 +215,11 @@ impl Table {
                 ),
             ],
         )
+        .key_use(self.key.as_ref().map(|k| KeyUse {
+            key: k.arn(),
+            service: "dynamodb",
+            write: levels.contains(&AccessLevel::Write),
+        }))
     }
 
     /// Reads of its items (`GetItem`, `Query`, `Scan`, ...: the catalog's Read actions

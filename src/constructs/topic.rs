@@ -1,7 +1,7 @@
 //! An SNS topic: encrypted with KMS (the AWS managed key `aws/sns` or a key of the
 //! stack), TLS-only by its topic policy; grants to publish.
 
-use super::grant::Access;
+use super::grant::{Access, KeyUse};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::resource_policy::{at, tls_only};
@@ -26,6 +26,8 @@ pub struct TopicProps {
 pub struct Topic {
     pub handle: Handle<sns::Topic>,
     pub policy: Handle<sns::TopicPolicy>,
+    /// The key of its messages, when it is a key of the stack.
+    pub key: Option<Key>,
 }
 
 impl Topic {
@@ -55,7 +57,11 @@ impl Topic {
                 List::Items(vec![handle.reference()]),
             ),
         )?;
-        Ok(Topic { handle, policy })
+        Ok(Topic {
+            handle,
+            policy,
+            key: p.key,
+        })
     }
 
     /// `Ref`: the topic's ARN.
@@ -78,5 +84,10 @@ impl Topic {
             vec![(self.arn(), format!("${{{id}}}"))],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
+        .key_use(self.key.as_ref().map(|k| KeyUse {
+            key: k.arn(),
+            service: "sns",
+            write: true,
+        }))
     }
 }
