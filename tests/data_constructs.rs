@@ -282,7 +282,15 @@ fn the_grants_scenarios_hold_and_check_finds_nothing() {
     let s = stack("prod");
     let intent = s.intent().clone();
     // Per action a grant probes: through its endpoint, without it, another role.
-    assert_eq!(intent.expected.len(), 3 * 12, "{:#?}", intent.expected);
+    assert_eq!(intent.expected.len(), 3 * 13, "{:#?}", intent.expected);
+    // Each action on a resource of the type it acts on: listing on the bucket, reading
+    // on an object.
+    let on = |action: &str| {
+        let e = intent.expected.iter().find(|e| e.action == action).unwrap();
+        e.resource.as_str()
+    };
+    assert_eq!(on("s3:ListBucket"), "${Reports.Arn}");
+    assert_eq!(on("s3:GetObject"), "${Reports.Arn}/perimeter-check/object");
     assert_eq!(intent.claims.len(), 7);
     assert!(
         intent
@@ -310,7 +318,7 @@ fn the_grants_scenarios_hold_and_check_finds_nothing() {
         .iter()
         .filter(|r| r.decision == perimeter::iam::Decision::Allow)
         .count();
-    assert_eq!(allowed, 12);
+    assert_eq!(allowed, 13);
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! An S3 bucket: encrypted, public access blocked, owner-enforced (no ACLs), versioned,
 //! TLS-only by its bucket policy, kept or deleted by stage; grants of its objects.
 
-use super::grant::{Access, KeyUse};
+use super::grant::{Access, KeyUse, Target};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -62,6 +62,17 @@ fn objects(level: AccessLevel, names: &'static [&'static str]) -> Permission {
         resource_type: "object",
         level,
         select: Select::Named(names),
+    }
+}
+
+/// The listing of its keys: the catalog's List level on the bucket holds the listing of
+/// uploads, versions and tags beside it.
+fn listing() -> Permission {
+    Permission {
+        service: "s3",
+        resource_type: "bucket",
+        level: AccessLevel::List,
+        select: Select::Named(&["ListBucket"]),
     }
 }
 
@@ -151,10 +162,15 @@ impl Bucket {
             format!("{id}{verb}"),
             role,
             permissions,
-            vec![(
-                fns::sub(&format!("${{{id}.Arn}}/*")),
-                format!("${{{id}.Arn}}/perimeter-check/object"),
-            )],
+            vec![
+                Target::new(
+                    fns::sub(&format!("${{{id}.Arn}}/*")),
+                    format!("${{{id}.Arn}}/perimeter-check/object"),
+                    "object",
+                ),
+                // Listing is on the bucket itself.
+                Target::new(self.arn(), format!("${{{id}.Arn}}"), "bucket"),
+            ],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
         .key_use(self.key.as_ref().map(|k| KeyUse {
@@ -164,12 +180,12 @@ impl Bucket {
         }))
     }
 
-    /// Reads of its objects (`GetObject`).
+    /// Reads of its objects (`GetObject`) and the listing of their keys (`ListBucket`).
     pub fn grant_read(&self, role: &Handle<Role>) -> Access {
         self.grant(
             "Read",
             role,
-            vec![objects(AccessLevel::Read, &["GetObject"])],
+            vec![objects(AccessLevel::Read, &["GetObject"]), listing()],
         )
     }
 
@@ -186,6 +202,7 @@ impl Bucket {
             vec![
                 objects(AccessLevel::Read, &["GetObject"]),
                 objects(AccessLevel::Write, WRITE),
+                listing(),
             ],
         )
     }

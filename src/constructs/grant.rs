@@ -167,6 +167,26 @@ pub struct KeyUse {
     pub write: bool,
 }
 
+/// A resource a grant is on: as the template names it, as a scenario does
+/// (`${Orders.Arn}`), and its type in the IAM catalog (`table`), so that each action's
+/// scenario calls it on a resource of the type it acts on.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub value: Str,
+    pub sample: String,
+    pub resource_type: &'static str,
+}
+
+impl Target {
+    pub fn new(value: Str, sample: String, resource_type: &'static str) -> Target {
+        Target {
+            value,
+            sample,
+            resource_type,
+        }
+    }
+}
+
 /// A grant being made: `role` allowed `actions` on resources, through an endpoint when
 /// one is named. The data constructs make it (`table.grant_read_write(&role)`); the
 /// stack writes it ([`Stack::grant`]).
@@ -185,8 +205,8 @@ pub struct Access {
     /// The slices of the IAM catalog it allows; the first action of each is the one
     /// its scenarios call.
     pub permissions: Vec<Permission>,
-    /// Each resource as the template names it, and as a scenario does (`${Orders.Arn}`).
-    pub resources: Vec<(Str, String)>,
+    /// What it is on.
+    pub resources: Vec<Target>,
     pub resource_policy: Option<ResourcePolicy>,
     pub through: Option<Endpoint>,
     /// The key of the resource's data, when it is a key of the stack.
@@ -194,13 +214,12 @@ pub struct Access {
 }
 
 impl Access {
-    /// A grant of `permissions` on `resources` (each as the template names it and as a
-    /// scenario does) to `role`, named `name`.
+    /// A grant of `permissions` on `resources` to `role`, named `name`.
     pub fn new(
         name: impl Into<String>,
         role: &Handle<Role>,
         permissions: Vec<Permission>,
-        resources: Vec<(Str, String)>,
+        resources: Vec<Target>,
     ) -> Access {
         Access {
             name: name.into(),
@@ -289,10 +308,18 @@ impl Stack {
             )));
         }
         let all = super::permissions::actions_of(&a.permissions)?;
+        // Each slice's first action, called on the first resource of its type.
         let probes = a
             .permissions
             .iter()
-            .map(|p| Ok(p.actions()?.remove(0)))
+            .map(|p| {
+                let on = a
+                    .resources
+                    .iter()
+                    .find(|r| r.resource_type == p.resource_type)
+                    .unwrap_or(&a.resources[0]);
+                Ok((p.actions()?.remove(0), on.sample.clone()))
+            })
             .collect::<Result<Vec<_>, ConstructError>>()?;
         if let Some(e) = &a.through {
             let prefix = e.iam_prefix();
@@ -311,7 +338,7 @@ impl Stack {
         let entries = || {
             a.resources
                 .iter()
-                .map(|(s, _)| ResourceEntry::from(s.clone()))
+                .map(|r| ResourceEntry::from(r.value.clone()))
                 .collect::<Vec<_>>()
         };
         let condition = |s: Statement, by_vpc: bool| match &a.through {
@@ -378,10 +405,7 @@ impl Stack {
         }
         let endpoint = a.through.as_ref().map(|e| e.id().to_string());
         let intent = self.intent_mut();
-        for probe in &probes {
-            let Some((_, resource)) = a.resources.first() else {
-                continue;
-            };
+        for (probe, resource) in &probes {
             let row = |name: String, who, endpoint: Option<String>, allowed| Expected {
                 name,
                 who,
@@ -420,7 +444,7 @@ impl Stack {
         intent.claims.push(Claim {
             role: role_id,
             actions: all.clone(),
-            resources: a.resources.iter().map(|(_, r)| r.clone()).collect(),
+            resources: a.resources.iter().map(|r| r.sample.clone()).collect(),
             through: endpoint,
         });
         Ok(())

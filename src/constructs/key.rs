@@ -2,7 +2,7 @@
 //! it (as AWS's default key policy does), kept or deleted by stage; grants of its
 //! cryptographic use, written into the key policy too.
 
-use super::grant::{Access, ResourcePolicy};
+use super::grant::{Access, ResourcePolicy, Target};
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
 use super::stack::{ConstructError, Stack};
@@ -112,7 +112,7 @@ impl Key {
             format!("{id}{verb}"),
             role,
             permissions,
-            vec![(self.arn(), format!("${{{id}.Arn}}"))],
+            vec![Target::new(self.arn(), format!("${{{id}.Arn}}"), "key")],
         )
         .resource_policy(ResourcePolicy {
             holder: id.to_string(),

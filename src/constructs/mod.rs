@@ -42,7 +42,7 @@ pub use function::{
     function_timeout, retain,
 };
 pub use grant::{
-    Access, Claim, Expected, Grant, Intent, KeyUse, ResourcePolicy, Who, admit,
+    Access, Claim, Expected, Grant, Intent, KeyUse, ResourcePolicy, Target, Who, admit,
     admit_through_gateway, grant,
 };
 pub use key::{Key, KeyProps};

@@ -1,7 +1,7 @@
 //! SSM parameters (plain `String` or `StringList`: CloudFormation cannot make a
 //! `SecureString`; secrets belong in [`super::Secret`]); grants to read them.
 
-use super::grant::Access;
+use super::grant::{Access, Target};
 use super::permissions::{Permission, Select};
 use super::stack::{ConstructError, Stack};
 use crate::iam::catalog::AccessLevel;
@@ -85,7 +85,7 @@ impl Parameter {
                 level: AccessLevel::Read,
                 select: Select::All,
             }],
-            vec![(fns::sub(&arn), arn)],
+            vec![Target::new(fns::sub(&arn), arn, "parameter")],
         )
     }
 }

@@ -1,7 +1,7 @@
 //! An SQS queue: encrypted (SQS-managed keys or a key of the stack), TLS-only by its
 //! queue policy, kept or deleted by stage; grants to send and to consume.
 
-use super::grant::{Access, KeyUse};
+use super::grant::{Access, KeyUse, Target};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -123,7 +123,7 @@ impl Queue {
             format!("{id}{verb}"),
             role,
             permissions,
-            vec![(self.arn(), format!("${{{id}.Arn}}"))],
+            vec![Target::new(self.arn(), format!("${{{id}.Arn}}"), "queue")],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
         .key_use(self.key.as_ref().map(|k| KeyUse {

@@ -2,7 +2,7 @@
 //! template), encrypted with KMS, a resource policy that refuses other accounts and
 //! public policies, kept or deleted by stage; grants to read it.
 
-use super::grant::{Access, KeyUse, ResourcePolicy};
+use super::grant::{Access, KeyUse, ResourcePolicy, Target};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -107,7 +107,7 @@ impl Secret {
                 level: AccessLevel::Read,
                 select: Select::Named(&["GetSecretValue", "DescribeSecret"]),
             }],
-            vec![(self.arn(), format!("${{{id}}}"))],
+            vec![Target::new(self.arn(), format!("${{{id}}}"), "Secret")],
         )
         .resource_policy(ResourcePolicy {
             holder: self.policy.logical_id().as_str().to_string(),

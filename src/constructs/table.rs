@@ -2,7 +2,7 @@
 //! recovery and deletion protection by default, kept or deleted by stage; grants of its
 //! item reads and writes.
 
-use super::grant::{Access, KeyUse};
+use super::grant::{Access, KeyUse, Target};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::removal::RemovalPolicy;
@@ -208,10 +208,11 @@ impl Table {
             levels.iter().map(|l| items(*l)).collect(),
             // Its indexes too: a query of an index names the index's ARN.
             vec![
-                (self.arn(), format!("${{{id}.Arn}}")),
-                (
+                Target::new(self.arn(), format!("${{{id}.Arn}}"), "table"),
+                Target::new(
                     crate::template::typed::fns::sub(&format!("${{{id}.Arn}}/index/*")),
                     format!("${{{id}.Arn}}/index/perimeter-check-index"),
+                    "index",
                 ),
             ],
         )

@@ -1,7 +1,7 @@
 //! An SNS topic: encrypted with KMS (the AWS managed key `aws/sns` or a key of the
 //! stack), TLS-only by its topic policy; grants to publish.
 
-use super::grant::{Access, KeyUse};
+use super::grant::{Access, KeyUse, Target};
 use super::key::Key;
 use super::permissions::{Permission, Select};
 use super::resource_policy::{at, tls_only};
@@ -81,7 +81,7 @@ impl Topic {
                 level: AccessLevel::Write,
                 select: Select::Named(&["Publish"]),
             }],
-            vec![(self.arn(), format!("${{{id}}}"))],
+            vec![Target::new(self.arn(), format!("${{{id}}}"), "topic")],
         )
         .resource_policy(at(self.policy.logical_id().as_str(), &["PolicyDocument"]))
         .key_use(self.key.as_ref().map(|k| KeyUse {
