@@ -480,3 +480,25 @@ fn every_grant_resolves_its_actions_in_the_catalog() {
             .all(|e| e.allowed && e.endpoint.is_none())
     );
 }
+
+#[test]
+fn a_key_used_by_way_of_a_service_outside_the_perimeter_is_a_finding() {
+    let t = stack("dev").into_template();
+    let rules = |t: &Template| -> Vec<String> {
+        check(t, &t.to_json(), &Context::default())
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| format!("{} {}", f.rule.id, f.resource.as_deref().unwrap_or("-")))
+            .collect()
+    };
+    assert!(rules(&t).is_empty(), "{:?}", rules(&t));
+    // By way of EC2, which no endpoint of the template serves: the key is usable from
+    // anywhere EC2 is.
+    let text = t.to_json().replace(
+        "s3.${AWS::Region}.amazonaws.com",
+        "ec2.${AWS::Region}.amazonaws.com",
+    );
+    let moved = Template::parse_any(&text).unwrap();
+    assert_eq!(rules(&moved), ["I502 FunctionRoleGrants"]);
+}

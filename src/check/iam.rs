@@ -249,15 +249,39 @@ fn perimeter_gap(
     };
     // A key used only by way of another service (kms:ViaService): that service calls KMS
     // for the caller, never through the caller's endpoint, and the caller reaches that
-    // service under its own grant, which this rule holds to its endpoint.
+    // service under its own grant, which this rule holds to that service's endpoint. So
+    // every service named must have an endpoint in the template; a key usable by way of
+    // a service the perimeter does not hold is usable from anywhere.
     if !negated && prefix.eq_ignore_ascii_case("kms") {
+        let held = |v: &Value| {
+            let text = match v {
+                Value::String(x) => Some(x.as_str()),
+                other => match other.as_fn() {
+                    Some(crate::template::Intrinsic::Sub { template, .. }) => {
+                        Some(template.as_str())
+                    }
+                    _ => None,
+                },
+            };
+            let service = text.and_then(|x| x.split('.').next());
+            service.is_some_and(|svc| {
+                !svc.contains(['*', '?', '$'])
+                    && eps.iter().any(|e| {
+                        e.service
+                            .as_deref()
+                            .is_some_and(|x| prefix_served(x).eq_ignore_ascii_case(svc))
+                    })
+            })
+        };
         let via_service = s.condition.iter().any(|(op, keys)| {
             matches!(op.op, Op::StringEquals | Op::StringLike)
                 && !op.if_exists
                 && op.set.is_none()
-                && keys
-                    .keys()
-                    .any(|k| k.eq_ignore_ascii_case("kms:ViaService"))
+                && keys.iter().any(|(k, vals)| {
+                    k.eq_ignore_ascii_case("kms:ViaService")
+                        && !vals.is_empty()
+                        && vals.iter().all(held)
+                })
         });
         if via_service {
             return None;
