@@ -56,6 +56,16 @@ L1_TYPES = [
     "AWS::RDS::DBSubnetGroup",
     "AWS::SecretsManager::Secret",
     "AWS::KMS::Key",
+    # The data-service constructs (src/constructs/{table,bucket,queue,topic,...}.rs).
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::SecretsManager::ResourcePolicy",
+    "AWS::SQS::Queue",
+    "AWS::SQS::QueuePolicy",
+    "AWS::SNS::Topic",
+    "AWS::SNS::TopicPolicy",
+    "AWS::SSM::Parameter",
 ]
 
 

@@ -90,6 +90,7 @@ fn row(
         resource: resource.into(),
         via,
         endpoint: (via == Via::Endpoint).then(|| "DynamoDbEndpoint".to_string()),
+        context: vec![],
         expected,
     }
 }

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::merge::merge;
+use super::scenario::ScenarioSpec;
 use super::types::{AccountId, ExternalId, Name, Region, RoleArn, SessionName, StackName};
 use crate::check::{Expectation, Suppression};
 use crate::constructs::ModelId;
@@ -111,6 +112,9 @@ pub struct BlueprintFile {
     /// What `perimeter check` accepts (suppressions) and expects (access outcomes).
     #[serde(default, skip_serializing_if = "CheckSettings::is_empty")]
     pub check: CheckSettings,
+    /// Access scenarios check runs on every target they are for, whatever the solution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenarios: Vec<ScenarioSpec>,
 }
 
 /// The blueprint's part in `perimeter check`.
@@ -458,6 +462,13 @@ fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
             );
         }
         targets(&path, &e.targets, bad);
+    }
+    for (i, s) in spec.scenarios.iter().enumerate() {
+        let path = format!("scenarios[{i}]");
+        for (field, m) in s.problems() {
+            bad(format!("{path}.{field}"), m);
+        }
+        targets(&path, &s.targets, bad);
     }
 }
 

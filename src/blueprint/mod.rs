@@ -6,11 +6,13 @@
 
 mod load;
 mod merge;
+mod scenario;
 mod schema;
 mod types;
 
 pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Target};
 pub use merge::merge;
+pub use scenario::ScenarioSpec;
 pub use schema::json_schema;
 pub use types::{
     AccountId, AzSetting, ExternalId, FlowLogsSetting, Name, Region, RetentionDays, RoleArn,

@@ -147,6 +147,7 @@ pub struct AccessRow {
 ///     resource: Scenario::reference("AppSecret"),
 ///     via: Via::Endpoint,
 ///     endpoint: Some("SecretsManagerEndpoint".into()),
+///     context: vec![],
 ///     expected: Outcome::Allow,
 /// };
 /// assert_eq!(s.resource, "${AppSecret}");
@@ -165,6 +166,9 @@ pub struct Scenario {
     /// The endpoint the call goes through (its logical id), for `Via::Endpoint`; default:
     /// the template's endpoint of the action's service.
     pub endpoint: Option<String>,
+    /// More keys of the request's context (`aws:SourceIp`, `aws:PrincipalOrgID`); a key
+    /// the caller or the endpoint already gives is replaced.
+    pub context: Vec<(String, String)>,
     pub expected: Outcome,
 }
 
@@ -194,6 +198,11 @@ struct World<'a> {
     identity: BTreeMap<&'a str, Vec<(String, PolicyDocument)>>,
     /// Endpoint id → (service, policy).
     endpoints: Vec<(&'a str, String, Option<PolicyDocument>)>,
+    /// Endpoint id → its VPC's id, as a deployed stack would hold it.
+    endpoint_vpcs: BTreeMap<&'a str, String>,
+    /// The template's resource policies: their name, the ARN patterns of what they
+    /// govern (a bucket and its objects, a queue, a key...), the document.
+    resource_policies: Vec<(String, Vec<String>, PolicyDocument)>,
 }
 
 impl World<'_> {
@@ -298,11 +307,20 @@ pub fn simulate(
         .iter()
         .filter_map(|e| Some((e.id, e.service.clone()?, inv.endpoint_policy(e.id).cloned())))
         .collect();
+    let bindings = bindings(t, ctx);
+    let endpoint_vpcs = inv
+        .endpoints
+        .iter()
+        .filter_map(|e| Some((e.id, bindings.resolve(&ref_to(e.vpc?))?)))
+        .collect();
+    let resource_policies = governed(t, inv, &bindings);
     let world = World {
         ctx,
-        bindings: bindings(t, ctx),
+        bindings,
         identity,
         endpoints: eps,
+        endpoint_vpcs,
+        resource_policies,
     };
     // The caller of an action: the role of a function that is granted it, else any
     // role that is.
@@ -376,6 +394,69 @@ pub fn simulate(
     rows
 }
 
+/// `Ref` of a logical id, as a template value.
+fn ref_to(id: &str) -> crate::template::Value {
+    crate::template::Value::Fn(Box::new(crate::template::Intrinsic::Ref(id.to_string())))
+}
+
+/// The template's resource policies with the ARN patterns of what each governs: the
+/// resources its holder names (a bucket policy's bucket, a policy's queues, topics or
+/// secret) or the holder itself (a key and its key policy), each ARN and what is under it.
+fn governed(
+    t: &Template,
+    inv: &Inventory<'_>,
+    b: &Bindings,
+) -> Vec<(String, Vec<String>, PolicyDocument)> {
+    let mut out = Vec::new();
+    for p in inv
+        .policies
+        .iter()
+        .filter(|p| p.usage == PolicyUse::Resource)
+    {
+        let Ok(doc) = &p.parsed else { continue };
+        let Some(holder) = t.resources.iter().find(|(k, _)| k.as_str() == p.resource) else {
+            continue;
+        };
+        let mut ids: Vec<&str> = vec![p.resource];
+        let mut stack: Vec<&crate::template::Value> = holder
+            .1
+            .properties
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    k.as_str(),
+                    "PolicyDocument" | "ResourcePolicy" | "KeyPolicy"
+                )
+            })
+            .map(|(_, v)| v)
+            .collect();
+        while let Some(v) = stack.pop() {
+            match v {
+                crate::template::Value::List(l) => stack.extend(l),
+                other => ids.extend(target(other)),
+            }
+        }
+        let mut patterns = Vec::new();
+        for id in ids {
+            let arn = crate::template::Value::Fn(Box::new(crate::template::Intrinsic::GetAtt {
+                resource: id.to_string(),
+                attribute: crate::template::Value::from("Arn"),
+            }));
+            for a in [b.resolve(&arn), b.resolve(&ref_to(id))]
+                .into_iter()
+                .flatten()
+            {
+                if a.starts_with("arn:") && !patterns.contains(&a) {
+                    patterns.push(format!("{a}/*"));
+                    patterns.push(a);
+                }
+            }
+        }
+        out.push((p.name.clone(), patterns, doc.clone()));
+    }
+    out
+}
+
 /// A row that cannot be decided is an A702 finding; one that does not hold, A701.
 fn rule_of(r: &AccessRow) -> &'static rules::Rule {
     if r.undecided.is_some() {
@@ -442,6 +523,8 @@ struct Call<'a> {
     endpoint: Option<&'a str>,
     /// Replace the endpoint policy's Allow statements by Deny.
     flip: bool,
+    /// More context keys of the request.
+    context: &'a [(String, String)],
     expected: Outcome,
     declared: bool,
 }
@@ -501,6 +584,9 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
     let via = match (c.via, endpoint) {
         (Via::Endpoint, Some((id, _, policy))) => {
             req = req.with("aws:sourceVpce", &w.vpce(id));
+            if let Some(vpc) = w.endpoint_vpcs.get(id) {
+                req = req.with("aws:SourceVpc", vpc);
+            }
             if let Some(p) = policy {
                 let mut p = p.clone();
                 if c.flip {
@@ -519,13 +605,38 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
             "another endpoint".into()
         }
     };
+    // A scenario's own keys replace what the caller and the endpoint gave.
+    for (k, v) in c.context {
+        req.context.insert(k.to_ascii_lowercase(), vec![v.clone()]);
+    }
+    // The resource's own policies (a key's key policy, a bucket's bucket policy).
+    let own: Vec<(&str, &PolicyDocument)> = w
+        .resource_policies
+        .iter()
+        .filter(|(_, patterns, _)| {
+            patterns
+                .iter()
+                .any(|p| crate::iam::arn_like(p, &c.resource))
+        })
+        .map(|(name, _, doc)| (name.as_str(), doc))
+        .collect();
+    for (name, doc) in &own {
+        set = set.resource_policy(name, (*doc).clone());
+    }
     let v = set.evaluate(&req, &w.bindings);
     let decision = v.decision;
     let endpoint_policy = match c.via {
         Via::Endpoint => endpoint.and_then(|(_, _, p)| p.as_ref()),
         _ => None,
     };
-    let undecided = unknowable(w, &c.action, &c.resource, role_of_call, endpoint_policy);
+    let undecided = unknowable(
+        w,
+        &c.action,
+        &c.resource,
+        role_of_call,
+        endpoint_policy,
+        &own,
+    );
     AccessRow {
         scenario: c.scenario,
         caller: caller_name,
@@ -551,6 +662,7 @@ fn unknowable(
     resource: &str,
     role: Option<&str>,
     endpoint: Option<&PolicyDocument>,
+    resource_policies: &[(&str, &PolicyDocument)],
 ) -> Option<String> {
     if resource.contains("${") {
         return Some(format!(
@@ -566,6 +678,7 @@ fn unknowable(
     if let Some(p) = endpoint {
         docs.push(("the endpoint policy", p));
     }
+    docs.extend(resource_policies.iter().copied());
     for (name, doc) in docs {
         for (i, s) in doc.statements.iter().enumerate() {
             let applies = if s.action.is_negated() {
@@ -666,6 +779,7 @@ fn standard_rows(w: &World<'_>, role: &str, rows: &mut Vec<AccessRow>) {
         via,
         endpoint: None,
         flip,
+        context: &[],
         expected,
         declared: false,
     };
@@ -820,6 +934,7 @@ fn declared_row(w: &World<'_>, role: &str, e: &Expectation) -> Result<AccessRow,
             via: e.via,
             endpoint: None,
             flip: false,
+            context: &[],
             expected: e.outcome,
             declared: true,
         },
@@ -855,6 +970,7 @@ fn scenario_row(w: &World<'_>, s: &Scenario) -> AccessRow {
             via: s.via,
             endpoint: s.endpoint.as_deref(),
             flip: false,
+            context: &s.context,
             expected: s.expected,
             declared: true,
         },

@@ -230,21 +230,7 @@ pub(super) fn prefix_served(endpoint_service: &str) -> String {
 }
 
 fn served_by(endpoint_service: &str) -> String {
-    let head = endpoint_service
-        .split('.')
-        .next()
-        .unwrap_or(endpoint_service);
-    let catalog = crate::iam::catalog::catalog();
-    let mut name = head;
-    loop {
-        if catalog.service(name).is_some() {
-            return name.to_string();
-        }
-        match name.rsplit_once('-') {
-            Some((shorter, _)) => name = shorter,
-            None => return head.to_string(),
-        }
-    }
+    crate::constructs::served_prefix(endpoint_service)
 }
 
 /// How a statement's source condition falls short; `None` when it names an endpoint (or
@@ -261,6 +247,46 @@ fn perimeter_gap(
             .as_deref()
             .is_some_and(|x| prefix_served(x) == prefix)
     };
+    // A key used only by way of another service (kms:ViaService): that service calls KMS
+    // for the caller, never through the caller's endpoint, and the caller reaches that
+    // service under its own grant, which this rule holds to that service's endpoint. So
+    // every service named must have an endpoint in the template; a key usable by way of
+    // a service the perimeter does not hold is usable from anywhere.
+    if !negated && prefix.eq_ignore_ascii_case("kms") {
+        let held = |v: &Value| {
+            let text = match v {
+                Value::String(x) => Some(x.as_str()),
+                other => match other.as_fn() {
+                    Some(crate::template::Intrinsic::Sub { template, .. }) => {
+                        Some(template.as_str())
+                    }
+                    _ => None,
+                },
+            };
+            let service = text.and_then(|x| x.split('.').next());
+            service.is_some_and(|svc| {
+                !svc.contains(['*', '?', '$'])
+                    && eps.iter().any(|e| {
+                        e.service
+                            .as_deref()
+                            .is_some_and(|x| prefix_served(x).eq_ignore_ascii_case(svc))
+                    })
+            })
+        };
+        let via_service = s.condition.iter().any(|(op, keys)| {
+            matches!(op.op, Op::StringEquals | Op::StringLike)
+                && !op.if_exists
+                && op.set.is_none()
+                && keys.iter().any(|(k, vals)| {
+                    k.eq_ignore_ascii_case("kms:ViaService")
+                        && !vals.is_empty()
+                        && vals.iter().all(held)
+                })
+        });
+        if via_service {
+            return None;
+        }
+    }
     let mut gaps = Vec::new();
     for (op, keys) in &s.condition {
         for (k, vals) in keys {

@@ -90,6 +90,25 @@ pub struct VpcFunctionProps {
     pub environment: BTreeMap<String, Str>,
 }
 
+impl VpcFunctionProps {
+    /// A Python 3.12 function of inline code (`index.handler`): 256 MB, 30 s, logs kept
+    /// 30 days and deleted with the stack, no environment; change what differs with
+    /// `..VpcFunctionProps::inline_python(...)`.
+    pub fn inline_python(description: &str, code: &str) -> VpcFunctionProps {
+        VpcFunctionProps {
+            description: description.into(),
+            runtime: "python3.12".into(),
+            handler: "index.handler".into(),
+            code: Code::Inline(code.into()),
+            memory_mb: 256,
+            timeout_seconds: 30,
+            log_retention_days: 30,
+            retain_logs: false,
+            environment: BTreeMap::new(),
+        }
+    }
+}
+
 /// The built function.
 #[derive(Debug, Clone)]
 pub struct VpcFunction {

@@ -69,6 +69,18 @@ pub struct PrivateVpcProps {
     pub subnets: Vec<Cidr>,
 }
 
+impl PrivateVpcProps {
+    /// A VPC of `cidr` with one subnet per zone, in the Region's first zones.
+    pub fn new(name: &str, cidr: Cidr, subnets: Vec<Cidr>) -> PrivateVpcProps {
+        PrivateVpcProps {
+            name: name.into(),
+            cidr,
+            azs: Azs::Count(subnets.len()),
+            subnets,
+        }
+    }
+}
+
 /// The built VPC.
 #[derive(Debug, Clone)]
 pub struct PrivateVpc {

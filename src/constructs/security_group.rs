@@ -234,3 +234,29 @@ impl fmt::Display for PrefixListId {
         f.write_str(&self.0)
     }
 }
+
+impl serde::Serialize for PrefixListId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PrefixListId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for PrefixListId {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PrefixListId".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^pl-[0-9a-f]{8,17}$",
+            "description": "A managed prefix list id, e.g. pl-63a5400a"
+        })
+    }
+}

@@ -2,6 +2,7 @@
 //! outputs and the description; it becomes a [`Template`].
 
 use crate::assets::{Planned, Source};
+use crate::iam::Statement;
 use crate::resources::{Handle, Raw, RawResource, ResourceProps};
 use std::collections::BTreeMap;
 
@@ -61,6 +62,8 @@ pub struct Stack {
     assets: Vec<Planned>,
     /// Tags every resource that takes tags gets, by key.
     tags: BTreeMap<String, String>,
+    /// What the grants made in the stack mean, for check (see [`super::grant::Access`]).
+    intent: super::grant::Intent,
 }
 
 impl Stack {
@@ -73,7 +76,92 @@ impl Stack {
             },
             assets: Vec::new(),
             tags: BTreeMap::new(),
+            intent: super::grant::Intent::default(),
         }
+    }
+
+    /// The scenarios and claims the stack's grants declare: the calls that must be
+    /// allowed and refused, and what must hold of every call.
+    pub fn intent(&self) -> &super::grant::Intent {
+        &self.intent
+    }
+
+    pub(super) fn intent_mut(&mut self) -> &mut super::grant::Intent {
+        &mut self.intent
+    }
+
+    /// Whether the stack holds a resource of this logical id.
+    pub fn has(&self, id: &str) -> bool {
+        self.template.resources.keys().any(|k| k.as_str() == id)
+    }
+
+    /// Appends `statement` to the policy document at `path` (property names, outermost
+    /// first) of the resource `id`, making the document if the property is absent. A
+    /// statement id already in the document is an error: some services refuse repeated
+    /// ids, and two grants of one name would be a mistake.
+    pub fn add_statement(
+        &mut self,
+        id: &str,
+        path: &[&str],
+        statement: Statement,
+    ) -> Result<(), ConstructError> {
+        let r = self
+            .template
+            .resources
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == id)
+            .map(|(_, r)| r)
+            .ok_or_else(|| ConstructError::Invalid(format!("the stack has no resource {id}")))?;
+        let mut props = &mut r.properties;
+        let (last, outer) = path
+            .split_last()
+            .ok_or_else(|| ConstructError::Invalid("a policy's path is empty".into()))?;
+        for p in outer {
+            let next = props
+                .entry((*p).to_string())
+                .or_insert_with(|| Value::Map(BTreeMap::new()));
+            props = match next {
+                Value::Map(m) => m,
+                _ => {
+                    return Err(ConstructError::Invalid(format!(
+                        "{id}.{p} is not a map a policy can be added to"
+                    )));
+                }
+            };
+        }
+        let doc = props
+            .entry((*last).to_string())
+            .or_insert_with(|| crate::iam::PolicyDocument::new(vec![]).to_value());
+        let statements = match doc {
+            Value::Map(m) => m.get_mut("Statement"),
+            _ => None,
+        };
+        let Some(Value::List(statements)) = statements else {
+            return Err(ConstructError::Invalid(format!(
+                "{id}.{}: not a policy document with a list of statements",
+                path.join(".")
+            )));
+        };
+        if let Some(sid) = &statement.sid
+            && statements.iter().any(|s| {
+                s.as_map()
+                    .and_then(|m| m.get("Sid"))
+                    .and_then(Value::as_str)
+                    == Some(sid.as_str())
+            })
+        {
+            return Err(ConstructError::DuplicateId(format!(
+                "{sid} (a statement of {id}.{})",
+                path.join(".")
+            )));
+        }
+        // A statement is written as a document writes it.
+        if let Value::Map(mut m) = crate::iam::PolicyDocument::new(vec![statement]).to_value()
+            && let Some(Value::List(mut one)) = m.remove("Statement")
+        {
+            statements.append(&mut one);
+        }
+        Ok(())
     }
 
     /// Adds a parameter; returns its `Ref`.

@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use crate::blueprint::Blueprint;
 use crate::check::render::FileReport;
 use crate::check::suppress::{self, Suppression};
-use crate::check::{Context, Finding, Severity, check, locate, partition, rules};
+use crate::check::{
+    Context, Finding, Outcome, Scenario, ScenarioCaller, Severity, Via, check, locate, partition,
+    rules,
+};
+use crate::constructs::{Expected, Intent, Who};
 use crate::synth::{self, Options, SynthError};
 
 /// What check knows of a target: its account, region and partition, what its solution
@@ -28,8 +32,46 @@ fn context(b: &Blueprint, i: usize) -> Context {
         .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
         .cloned()
         .collect();
+    ctx.scenarios.extend(
+        b.spec
+            .scenarios
+            .iter()
+            .filter(|s| s.is_for(target))
+            .map(|s| s.scenario()),
+    );
     resolved.check_context(&mut ctx);
     ctx
+}
+
+/// The scenarios a stack's grants declare ([`crate::constructs::Stack::intent`]), as
+/// check runs them.
+pub fn scenarios_of(intent: &Intent) -> Vec<Scenario> {
+    intent.expected.iter().map(scenario_of).collect()
+}
+
+/// A grant's expected outcome as a check scenario.
+fn scenario_of(e: &Expected) -> Scenario {
+    Scenario {
+        name: e.name.clone(),
+        caller: match &e.who {
+            Who::Role(r) => ScenarioCaller::Role(r.clone()),
+            Who::AnotherRole => ScenarioCaller::OtherRole,
+        },
+        action: e.action.clone(),
+        resource: e.resource.clone(),
+        via: if e.endpoint.is_some() {
+            Via::Endpoint
+        } else {
+            Via::NoEndpoint
+        },
+        endpoint: e.endpoint.clone(),
+        context: vec![],
+        expected: if e.allowed {
+            Outcome::Allow
+        } else {
+            Outcome::Deny
+        },
+    }
 }
 
 /// Checks every selected target of the blueprints; the file of each report is where
@@ -60,7 +102,8 @@ pub fn check_blueprints(
     // order, as they count their uses.
     let work = |a: synth::Artifact| {
         let &(bi, i) = index.get(&(a.entry.blueprint.as_str(), a.entry.target.as_str()))?;
-        let ctx = context(&blueprints[bi], i);
+        let mut ctx = context(&blueprints[bi], i);
+        ctx.scenarios.extend(scenarios_of(&a.intent));
         let r = check(&a.template, &a.body, &ctx);
         Some((bi, a, ctx, r))
     };

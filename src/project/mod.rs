@@ -6,7 +6,7 @@
 mod check;
 mod diff;
 
-pub use check::check_blueprints;
+pub use check::{check_blueprints, scenarios_of};
 pub use diff::{OldTemplate, diff_against_out, diff_artifacts, old_templates};
 
 use crate::io_error::IoError;

@@ -72,6 +72,8 @@ pub struct Artifact {
     pub template: Template,
     /// The assets the template names, by key; deploy builds and uploads them.
     pub assets: Vec<crate::assets::Planned>,
+    /// What the stack's grants mean (scenarios and claims), for check.
+    pub intent: crate::constructs::Intent,
 }
 
 /// Builds each selected target's template in memory, handing each to `sink` in file
@@ -143,6 +145,7 @@ fn artifact(b: &Blueprint, i: usize, opts: &Options) -> Result<Artifact, SynthEr
     for (k, v) in target.all_tags(&b.spec) {
         stack.tag(&k, &v);
     }
+    let intent = stack.intent().clone();
     let (template, assets) = stack.into_parts();
     let body = template.emit(opts.format);
     // A template CloudFormation would refuse is not written.
@@ -188,6 +191,7 @@ fn artifact(b: &Blueprint, i: usize, opts: &Options) -> Result<Artifact, SynthEr
         body,
         template,
         assets,
+        intent,
     })
 }
 

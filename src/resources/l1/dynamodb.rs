@@ -1419,7 +1419,6 @@ pub mod global_table {
 }
 
 /// `AWS::DynamoDB::Table`
-#[cfg(feature = "l1-dynamodb")]
 pub mod table {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -2477,5 +2476,4 @@ pub mod table {
 
 #[cfg(feature = "l1-dynamodb")]
 pub use global_table::GlobalTable;
-#[cfg(feature = "l1-dynamodb")]
 pub use table::Table;

@@ -184,7 +184,6 @@ pub mod docdb;
 pub mod docdbelastic;
 #[cfg(feature = "l1-dsql")]
 pub mod dsql;
-#[cfg(feature = "l1-dynamodb")]
 pub mod dynamodb;
 pub mod ec2;
 #[cfg(feature = "l1-ecr")]
@@ -453,7 +452,6 @@ pub mod route53resolver;
 pub mod rtbfabric;
 #[cfg(feature = "l1-rum")]
 pub mod rum;
-#[cfg(feature = "l1-s3")]
 pub mod s3;
 #[cfg(feature = "l1-s3express")]
 pub mod s3express;
@@ -496,11 +494,8 @@ pub mod signer;
 pub mod simspaceweaver;
 #[cfg(feature = "l1-smsvoice")]
 pub mod smsvoice;
-#[cfg(feature = "l1-sns")]
 pub mod sns;
-#[cfg(feature = "l1-sqs")]
 pub mod sqs;
-#[cfg(feature = "l1-ssm")]
 pub mod ssm;
 #[cfg(feature = "l1-ssmcontacts")]
 pub mod ssmcontacts;

@@ -621,7 +621,6 @@ pub mod access_point {
 }
 
 /// `AWS::S3::Bucket`
-#[cfg(feature = "l1-s3")]
 pub mod bucket {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -3785,7 +3784,6 @@ pub mod bucket {
 }
 
 /// `AWS::S3::BucketPolicy`
-#[cfg(feature = "l1-s3")]
 pub mod bucket_policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -5499,9 +5497,7 @@ pub use access_grants_instance::AccessGrantsInstance;
 pub use access_grants_location::AccessGrantsLocation;
 #[cfg(feature = "l1-s3")]
 pub use access_point::AccessPoint;
-#[cfg(feature = "l1-s3")]
 pub use bucket::Bucket;
-#[cfg(feature = "l1-s3")]
 pub use bucket_policy::BucketPolicy;
 #[cfg(feature = "l1-s3")]
 pub use multi_region_access_point::MultiRegionAccessPoint;

@@ -3,7 +3,6 @@
 #![allow(clippy::all, clippy::pedantic, unused_mut)]
 
 /// `AWS::SecretsManager::ResourcePolicy`
-#[cfg(feature = "l1-secretsmanager")]
 pub mod resource_policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -766,7 +765,6 @@ pub mod secret_target_attachment {
     }
 }
 
-#[cfg(feature = "l1-secretsmanager")]
 pub use resource_policy::ResourcePolicy;
 #[cfg(feature = "l1-secretsmanager")]
 pub use rotation_schedule::RotationSchedule;

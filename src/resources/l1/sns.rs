@@ -152,7 +152,6 @@ pub mod subscription {
 }
 
 /// `AWS::SNS::Topic`
-#[cfg(feature = "l1-sns")]
 pub mod topic {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -489,7 +488,6 @@ pub mod topic_inline_policy {
 }
 
 /// `AWS::SNS::TopicPolicy`
-#[cfg(feature = "l1-sns")]
 pub mod topic_policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -543,9 +541,7 @@ pub mod topic_policy {
 
 #[cfg(feature = "l1-sns")]
 pub use subscription::Subscription;
-#[cfg(feature = "l1-sns")]
 pub use topic::Topic;
 #[cfg(feature = "l1-sns")]
 pub use topic_inline_policy::TopicInlinePolicy;
-#[cfg(feature = "l1-sns")]
 pub use topic_policy::TopicPolicy;

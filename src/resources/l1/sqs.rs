@@ -3,7 +3,6 @@
 #![allow(clippy::all, clippy::pedantic, unused_mut)]
 
 /// `AWS::SQS::Queue`
-#[cfg(feature = "l1-sqs")]
 pub mod queue {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -297,7 +296,6 @@ pub mod queue_inline_policy {
 }
 
 /// `AWS::SQS::QueuePolicy`
-#[cfg(feature = "l1-sqs")]
 pub mod queue_policy {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -349,9 +347,7 @@ pub mod queue_policy {
     }
 }
 
-#[cfg(feature = "l1-sqs")]
 pub use queue::Queue;
 #[cfg(feature = "l1-sqs")]
 pub use queue_inline_policy::QueueInlinePolicy;
-#[cfg(feature = "l1-sqs")]
 pub use queue_policy::QueuePolicy;

@@ -1563,7 +1563,6 @@ pub mod maintenance_window_task {
 }
 
 /// `AWS::SSM::Parameter`
-#[cfg(feature = "l1-ssm")]
 pub mod parameter {
     #[allow(unused_imports)]
     use crate::resources::{Handle, ResourceProps};
@@ -2463,7 +2462,6 @@ pub use maintenance_window::MaintenanceWindow;
 pub use maintenance_window_target::MaintenanceWindowTarget;
 #[cfg(feature = "l1-ssm")]
 pub use maintenance_window_task::MaintenanceWindowTask;
-#[cfg(feature = "l1-ssm")]
 pub use parameter::Parameter;
 #[cfg(feature = "l1-ssm")]
 pub use patch_baseline::PatchBaseline;

@@ -153,6 +153,7 @@ impl Solution for PrivateSecrets {
                     resource,
                     via,
                     endpoint: (via == Via::Endpoint).then(|| endpoint.to_string()),
+                    context: vec![],
                     expected,
                 }
             };
