@@ -59,8 +59,9 @@ pub fn run(a: &Args, app: &crate::app::App) -> i32 {
             for f in &files {
                 outln!("created {dir}/{f}");
             }
+            let p = crate::program::name();
             outln!(
-                "\nNext: edit the blueprint (account, region, models), then\n  perimeter synth    rewrite out/\n  perimeter check    prove the perimeter\n  git init && git add -A && git commit -m 'perimeter init'"
+                "\nNext: edit the blueprint (account, region, models), then\n  {p} synth    rewrite out/\n  {p} check    prove the perimeter\n  git init && git add -A && git commit -m '{p} init'"
             );
             EXIT_OK
         }

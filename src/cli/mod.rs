@@ -102,11 +102,12 @@ impl Sources {
         let files = if self.files.is_empty() {
             if !self.blueprints.exists() {
                 return Err(fail(&format!(
-                    "no {} folder in {}: start a project with `perimeter init`, or name blueprint files or --blueprints DIR",
+                    "no {} folder in {}: start a project with `{} init`, or name blueprint files or --blueprints DIR",
                     self.blueprints.display(),
                     std::env::current_dir()
                         .map(|d| d.display().to_string())
-                        .unwrap_or_else(|_| ".".into())
+                        .unwrap_or_else(|_| ".".into()),
+                    crate::program::name()
                 )));
             }
             blueprint::discover(&self.blueprints).map_err(|e| fail(&e.to_string()))?
@@ -155,7 +156,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let name: &'static str = Box::leak(app.name.clone().into_boxed_str());
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let program = app.program_name(args.first().map(|a| a.as_os_str()));
+    crate::program::set_name(&program);
+    let name: &'static str = Box::leak(program.into_boxed_str());
     let matches = Cli::command()
         .name(name)
         .bin_name(name)
