@@ -10,6 +10,8 @@
 mod check;
 mod config;
 #[cfg(feature = "deploy")]
+mod context;
+#[cfg(feature = "deploy")]
 mod deploy;
 mod diff;
 mod init;
@@ -83,6 +85,10 @@ enum Command {
     /// Remove a target's stack (asks first unless --yes; lists what is retained).
     #[cfg(feature = "deploy")]
     Destroy(deploy::DestroyArgs),
+    /// Values a template cannot look up (prefix lists, zone ids, the organization id,
+    /// endpoint services per zone), kept in perimeter.context.json: `context refresh`.
+    #[cfg(feature = "deploy")]
+    Context(context::Args),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -99,6 +105,23 @@ pub struct Sources {
 impl Sources {
     /// Loads and validates every blueprint, printing every error found.
     pub fn load(&self, app: &App) -> Result<Vec<Blueprint>, i32> {
+        let files = self.files()?;
+        let mut loaded = Vec::new();
+        let mut failed = false;
+        for f in &files {
+            match Blueprint::load(f, &app.solutions) {
+                Ok(b) => loaded.push(b),
+                Err(errors) => {
+                    failed = true;
+                    errors.iter().for_each(|e| eprintln!("error: {e}"));
+                }
+            }
+        }
+        if failed { Err(EXIT_ERROR) } else { Ok(loaded) }
+    }
+
+    /// The blueprint files: those named, or every one in the folder.
+    pub fn files(&self) -> Result<Vec<PathBuf>, i32> {
         let files = if self.files.is_empty() {
             if !self.blueprints.exists() {
                 return Err(fail(&format!(
@@ -120,18 +143,7 @@ impl Sources {
                 self.blueprints.display()
             )));
         }
-        let mut loaded = Vec::new();
-        let mut failed = false;
-        for f in &files {
-            match Blueprint::load(f, &app.solutions) {
-                Ok(b) => loaded.push(b),
-                Err(errors) => {
-                    failed = true;
-                    errors.iter().for_each(|e| eprintln!("error: {e}"));
-                }
-            }
-        }
-        if failed { Err(EXIT_ERROR) } else { Ok(loaded) }
+        Ok(files)
     }
 
     /// Whether the blueprints loaded are all there are.
@@ -186,6 +198,8 @@ where
         Command::Bootstrap(a) => deploy::bootstrap(&a, app),
         #[cfg(feature = "deploy")]
         Command::Destroy(a) => deploy::destroy(&a, app),
+        #[cfg(feature = "deploy")]
+        Command::Context(a) => context::run(&a, app),
     }
 }
 

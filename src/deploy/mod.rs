@@ -17,10 +17,14 @@
 //!    stack's events followed until a final state; one target's failure does not stop
 //!    the others.
 
+pub mod api;
 pub mod aws;
 pub mod bootstrap;
+pub mod context;
 pub mod stack;
 pub mod upload;
+pub mod words;
+mod xml;
 
 use std::collections::BTreeMap;
 
@@ -79,17 +83,15 @@ pub enum DeployError {
     Refused(String),
 }
 
-/// An SDK error in one line: the service's code and message when it answered, else the
-/// error with its causes (no connection, no credentials).
-pub fn sdk_error<E>(e: &E) -> String
+/// An SDK error in one sentence ([`words::sdk`]): the service's code and message when
+/// it answered (expired or refused credentials and throttling said plainly), else what
+/// is missing (credentials, a Region) or the endpoint that did not answer.
+pub fn sdk_error<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
-    E: std::error::Error + aws_sdk_cloudformation::error::ProvideErrorMetadata,
+    E: std::error::Error + aws_sdk_cloudformation::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug + 'static,
 {
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => aws_sdk_cloudformation::error::DisplayErrorContext(e).to_string(),
-    }
+    words::sdk(e)
 }
 
 /// Where the deploy shows what it does, and asks.

@@ -111,7 +111,7 @@ settings:
   #   schema: sql/products.sql     # SQL that makes the products table, applied on deploy by the schema function
   #   read_tables: [products]      # the application's own user may SELECT these, nothing else
   #   seed: sql/products-seed.sql  # optional starting rows
-  #   s3_prefix_list_id: pl-63a5400a  # S3's prefix list in the region (the function answers CloudFormation through S3)
+  #   s3_prefix_list_id: lookup  # S3's prefix list in the region, from perimeter.context.json (`perimeter context refresh`), or its id
 
 targets:
   - name: dev                      # names the template: out/<blueprint>/dev.template.json

@@ -416,9 +416,17 @@ pub(super) fn resolve(
         }
         let s3_prefix_list = match &d.s3_prefix_list_id {
             None => {
-                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
+                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required: `lookup` (read from {}, which `{}` writes) or the id (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, crate::solution::context::FILE, t.refresh_command(), t.region));
                 None
             }
+            // `lookup`: from the project's context file, written by `context refresh`.
+            Some(id) if id == crate::solution::context::LOOKUP => match t.prefix_list("s3") {
+                Ok(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
+                Err(m) => {
+                    bad("database.s3_prefix_list_id", m);
+                    None
+                }
+            },
             Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
         };
         for (i, table) in d.read_tables.iter().enumerate() {

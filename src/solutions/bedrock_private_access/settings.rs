@@ -182,8 +182,10 @@ settings!(
         seed: Option<String> = None,
         /// S3's managed prefix list in the target's region (required): the function's
         /// answer to CloudFormation leaves through the S3 gateway endpoint, and its
-        /// security group admits only this list. `aws ec2 describe-managed-prefix-lists
-        /// --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
+        /// security group admits only this list. `lookup` reads it from the project's
+        /// perimeter.context.json (`perimeter context refresh` writes it); or the id,
+        /// `aws ec2 describe-managed-prefix-lists --filters
+        /// Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
         s3_prefix_list_id: Option<String> = None,
         /// The tables the application reads: its own database user gets SELECT on
         /// these and nothing else.
