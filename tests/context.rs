@@ -95,9 +95,27 @@ const CONTEXT: &str = r#"{
             {
               "name": "us-east-1a",
               "id": "use1-az6"
+            },
+            {
+              "name": "us-east-1b",
+              "id": "use1-az1"
+            },
+            {
+              "name": "us-east-1c",
+              "id": "use1-az2"
             }
           ],
-          "endpoint_services": {}
+          "endpoint_services": {
+            "bedrock-runtime": {
+              "types": [
+                "Interface"
+              ],
+              "zones": [
+                "us-east-1a",
+                "us-east-1c"
+              ]
+            }
+          }
         }
       }
     }
@@ -159,6 +177,64 @@ fn synth_reads_the_context_file_and_without_it_names_the_command_to_run() {
     assert!(
         err.contains("has nothing for account 123456789012 in us-east-1: run `perimeter context refresh --target prod`"),
         "{err}"
+    );
+}
+
+/// The shipped blueprint's dev target alone, its zones looked up.
+fn zones_project(count: u32) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let head = SHIPPED.split("\n  - name: prod\n").next().unwrap();
+    let b = head.replace("111111111111", ACCOUNT).replace(
+        "    availability_zones: 2 ",
+        &format!("    availability_zone_ids: lookup\n    availability_zones: {count} "),
+    );
+    assert!(b.contains("availability_zone_ids: lookup"), "{b}");
+    common::write_shipped(d.path(), &b);
+    std::fs::write(d.path().join("perimeter.context.json"), CONTEXT).unwrap();
+    d
+}
+
+#[test]
+fn zone_ids_are_looked_up_among_the_zones_that_offer_the_endpoints() {
+    // bedrock-runtime is offered in us-east-1a (use1-az6) and us-east-1c (use1-az2) only.
+    let d = zones_project(2);
+    let o = offline(d.path(), &["synth"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let t: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            d.path()
+                .join("out/bedrock-private-access/dev.template.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut zones: Vec<String> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::EC2::Subnet")
+        .map(|r| {
+            r["Properties"]["AvailabilityZoneId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    zones.sort();
+    assert_eq!(zones, ["use1-az2", "use1-az6"]);
+    // Three zones: only two offer the endpoint.
+    let d = zones_project(3);
+    let o = offline(d.path(), &["synth"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("settings.network.availability_zone_ids: 3 zones are needed, and 2 of account 123456789012 in us-east-1 offer bedrock-runtime"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "one error, not its consequences: {err}"
     );
 }
 
@@ -466,8 +542,17 @@ print(json.dumps(out))
         std::fs::read_to_string(d.path().join("perimeter.context.json")).unwrap(),
         file
     );
-    // Synth with moto gone and no credentials: the prod template holds moto's S3 list.
+    // Synth with moto gone and no credentials: the prod template holds moto's S3 list,
+    // and the zones looked up are the first two zone ids moto serves (every zone offers
+    // bedrock-runtime and secretsmanager there).
     drop(moto);
+    let blueprint = d.path().join("blueprints/bedrock-private-access.yaml");
+    let b = std::fs::read_to_string(&blueprint).unwrap().replacen(
+        "    availability_zones: 2 ",
+        "    availability_zone_ids: lookup\n    availability_zones: 2 ",
+        1,
+    );
+    std::fs::write(&blueprint, b).unwrap();
     let o = offline(d.path(), &["synth"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let prod = std::fs::read_to_string(
@@ -482,6 +567,23 @@ print(json.dumps(out))
         prod.contains(&format!("\"DestinationPrefixListId\": \"{s3}\"")),
         "{s3}"
     );
+    let t: serde_json::Value = serde_json::from_str(&prod).unwrap();
+    let mut zones: Vec<&str> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::EC2::Subnet")
+        .map(|r| r["Properties"]["AvailabilityZoneId"].as_str().unwrap())
+        .collect();
+    zones.sort();
+    let mut served: Vec<&str> = expected["us-east-1"]["availability_zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["id"].as_str().unwrap())
+        .collect();
+    served.sort();
+    assert_eq!(zones, served[..2]);
     // An unknown target is refused before anything is asked.
     let o = offline(d.path(), &["context", "refresh", "--target", "nope"]);
     assert_eq!(o.status.code(), Some(2));
