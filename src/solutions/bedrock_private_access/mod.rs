@@ -81,7 +81,7 @@ settings:
   network:
     vpc_cidr: 10.0.0.0/16          # the VPC's block, /16 to /28
     availability_zones: 2          # at least 2: a count, or names such as [us-east-1a, us-east-1b]
-    # availability_zone_ids: [use1-az1, use1-az2]  # or zone ids: the same zones in every account
+    # availability_zone_ids: [use1-az1, use1-az2]  # or zone ids: the same zones in every account; `lookup`: from perimeter.context.json
     subnet_prefix_length: 24       # one subnet per zone carved from the block (10.0.0.0/24, ...)
     # subnets: [10.0.0.0/24, 10.0.1.0/24]   # or give them yourself
     flow_logs: {retention_days: 365} # every flow to CloudWatch Logs; false turns them off
