@@ -26,6 +26,9 @@ pub struct App {
     pub solutions: Solutions,
     /// The program's name in help and messages.
     pub name: String,
+    /// Set by [`App::new`] or [`App::named`]: otherwise the command line takes the name
+    /// the program was run by (argv[0]), so a team's binary names itself in hints.
+    explicit_name: bool,
 }
 
 impl App {
@@ -34,6 +37,7 @@ impl App {
         App {
             solutions: Solutions::new(),
             name: name.to_string(),
+            explicit_name: true,
         }
     }
 
@@ -42,13 +46,25 @@ impl App {
         App {
             solutions: crate::solutions::builtin(),
             name: "perimeter".into(),
+            explicit_name: false,
         }
     }
 
     /// The program's name in help and messages.
     pub fn named(mut self, name: &str) -> App {
         self.name = name.to_string();
+        self.explicit_name = true;
         self
+    }
+
+    /// The name the command line gives the program: the one set by [`App::new`] or
+    /// [`App::named`], else argv[0]'s file name (`my-app`), else `perimeter`.
+    pub fn program_name(&self, arg0: Option<&std::ffi::OsStr>) -> String {
+        if self.explicit_name {
+            return self.name.clone();
+        }
+        arg0.and_then(crate::program::from_argv0)
+            .unwrap_or_else(|| self.name.clone())
     }
 
     /// Adds a solution.

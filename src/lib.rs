@@ -22,6 +22,7 @@ pub mod error;
 pub mod iam;
 pub mod init;
 pub mod io_error;
+pub mod program;
 pub mod project;
 pub mod resources;
 pub mod solution;

@@ -6,7 +6,7 @@ mod common;
 
 /// The layers, bottom up; each may use itself and those before it.
 const LAYERS: &[&[&str]] = &[
-    &["error", "io_error"],
+    &["error", "io_error", "program"],
     &["template"],
     &["resources"],
     &["iam"],

@@ -92,7 +92,10 @@ impl Selection {
             .iter()
             .map(|r| {
                 rules::find(r).map(|r| r.id).ok_or_else(|| {
-                    format!("unknown rule {r:?}; `perimeter check --rules` lists them")
+                    format!(
+                        "unknown rule {r:?}; `{} check --rules` lists them",
+                        crate::program::name()
+                    )
                 })
             })
             .collect::<Result<_, _>>()?;

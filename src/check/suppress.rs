@@ -36,8 +36,9 @@ impl Suppression {
             out.push((
                 "rule",
                 format!(
-                    "unknown rule {:?}; `perimeter check --rules` lists them",
-                    self.rule
+                    "unknown rule {:?}; `{} check --rules` lists them",
+                    self.rule,
+                    crate::program::name()
                 ),
             ));
         }

@@ -76,8 +76,9 @@ fn own(
             problems.push(warning(
                 here,
                 format!(
-                    "unknown rule {:?}; `perimeter check --rules` lists them",
-                    e.rule
+                    "unknown rule {:?}; `{} check --rules` lists them",
+                    e.rule,
+                    crate::program::name()
                 ),
             ));
             continue;

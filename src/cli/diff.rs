@@ -72,9 +72,9 @@ pub struct Args {
     #[cfg(feature = "deploy")]
     #[arg(long, conflicts_with_all = ["templates", "against"])]
     deployed: bool,
-    /// With --deployed: only these targets (repeatable).
-    #[cfg(feature = "deploy")]
-    #[arg(long = "target", value_name = "NAME", requires = "deployed")]
+    /// Only these blueprint targets (repeatable), against out/, a revision or the
+    /// deployed stacks; default: every target.
+    #[arg(long = "target", value_name = "NAME", conflicts_with = "templates")]
     targets: Vec<String>,
     /// The blueprint folder.
     #[arg(long, value_name = "DIR", default_value = "blueprints")]
@@ -253,7 +253,7 @@ fn report(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
         blueprints: a.blueprints.clone(),
     };
     let blueprints = sources.load(app)?;
-    crate::project::diff_against_out(&blueprints, &a.out, a.against.as_deref())
+    crate::project::diff_targets_against_out(&blueprints, &a.out, a.against.as_deref(), &a.targets)
         .map_err(|e| fail(&e.to_string()))
 }
 

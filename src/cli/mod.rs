@@ -10,6 +10,8 @@
 mod check;
 mod config;
 #[cfg(feature = "deploy")]
+mod context;
+#[cfg(feature = "deploy")]
 mod deploy;
 mod diff;
 mod init;
@@ -83,6 +85,10 @@ enum Command {
     /// Remove a target's stack (asks first unless --yes; lists what is retained).
     #[cfg(feature = "deploy")]
     Destroy(deploy::DestroyArgs),
+    /// Values a template cannot look up (prefix lists, zone ids, the organization id,
+    /// endpoint services per zone), kept in perimeter.context.json: `context refresh`.
+    #[cfg(feature = "deploy")]
+    Context(context::Args),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -99,26 +105,7 @@ pub struct Sources {
 impl Sources {
     /// Loads and validates every blueprint, printing every error found.
     pub fn load(&self, app: &App) -> Result<Vec<Blueprint>, i32> {
-        let files = if self.files.is_empty() {
-            if !self.blueprints.exists() {
-                return Err(fail(&format!(
-                    "no {} folder in {}: start a project with `perimeter init`, or name blueprint files or --blueprints DIR",
-                    self.blueprints.display(),
-                    std::env::current_dir()
-                        .map(|d| d.display().to_string())
-                        .unwrap_or_else(|_| ".".into())
-                )));
-            }
-            blueprint::discover(&self.blueprints).map_err(|e| fail(&e.to_string()))?
-        } else {
-            self.files.clone()
-        };
-        if files.is_empty() {
-            return Err(fail(&format!(
-                "no blueprint files in {}",
-                self.blueprints.display()
-            )));
-        }
+        let files = self.files()?;
         let mut loaded = Vec::new();
         let mut failed = false;
         for f in &files {
@@ -131,6 +118,32 @@ impl Sources {
             }
         }
         if failed { Err(EXIT_ERROR) } else { Ok(loaded) }
+    }
+
+    /// The blueprint files: those named, or every one in the folder.
+    pub fn files(&self) -> Result<Vec<PathBuf>, i32> {
+        let files = if self.files.is_empty() {
+            if !self.blueprints.exists() {
+                return Err(fail(&format!(
+                    "no {} folder in {}: start a project with `{} init`, or name blueprint files or --blueprints DIR",
+                    self.blueprints.display(),
+                    std::env::current_dir()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|_| ".".into()),
+                    crate::program::name()
+                )));
+            }
+            blueprint::discover(&self.blueprints).map_err(|e| fail(&e.to_string()))?
+        } else {
+            self.files.clone()
+        };
+        if files.is_empty() {
+            return Err(fail(&format!(
+                "no blueprint files in {}",
+                self.blueprints.display()
+            )));
+        }
+        Ok(files)
     }
 
     /// Whether the blueprints loaded are all there are.
@@ -155,7 +168,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let name: &'static str = Box::leak(app.name.clone().into_boxed_str());
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let program = app.program_name(args.first().map(|a| a.as_os_str()));
+    crate::program::set_name(&program);
+    let name: &'static str = Box::leak(program.into_boxed_str());
     let matches = Cli::command()
         .name(name)
         .bin_name(name)
@@ -182,6 +198,8 @@ where
         Command::Bootstrap(a) => deploy::bootstrap(&a, app),
         #[cfg(feature = "deploy")]
         Command::Destroy(a) => deploy::destroy(&a, app),
+        #[cfg(feature = "deploy")]
+        Command::Context(a) => context::run(&a, app),
     }
 }
 

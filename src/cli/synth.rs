@@ -71,8 +71,11 @@ fn check(a: &Args, blueprints: &[crate::blueprint::Blueprint], opts: &Options) -
         }
     }
     // The way forward, as cargo-insta points to `cargo insta review`.
+    let p = crate::program::name();
+    let review = format!("{p} diff");
+    let accept = format!("{p} synth");
     eprintln!(
-        "{out} does not match the blueprints.\n  review: perimeter diff            (what each change does, resource by resource)\n  accept: perimeter synth           (then commit {out}/)"
+        "{out} does not match the blueprints.\n  review: {review:<24}(what each change does, resource by resource)\n  accept: {accept:<24}(then commit {out}/)"
     );
     EXIT_DIFFERENT
 }

@@ -17,10 +17,14 @@
 //!    stack's events followed until a final state; one target's failure does not stop
 //!    the others.
 
+pub mod api;
 pub mod aws;
 pub mod bootstrap;
+pub mod context;
 pub mod stack;
 pub mod upload;
+pub mod words;
+mod xml;
 
 use std::collections::BTreeMap;
 
@@ -79,17 +83,15 @@ pub enum DeployError {
     Refused(String),
 }
 
-/// An SDK error in one line: the service's code and message when it answered, else the
-/// error with its causes (no connection, no credentials).
-pub fn sdk_error<E>(e: &E) -> String
+/// An SDK error in one sentence ([`words::sdk`]): the service's code and message when
+/// it answered (expired or refused credentials and throttling said plainly), else what
+/// is missing (credentials, a Region) or the endpoint that did not answer.
+pub fn sdk_error<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
-    E: std::error::Error + aws_sdk_cloudformation::error::ProvideErrorMetadata,
+    E: std::error::Error + aws_sdk_cloudformation::error::ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug + 'static,
 {
-    match (e.code(), e.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => aws_sdk_cloudformation::error::DisplayErrorContext(e).to_string(),
-    }
+    words::sdk(e)
 }
 
 /// Where the deploy shows what it does, and asks.
@@ -470,16 +472,18 @@ async fn bootstrap_bucket(
     let (account, region) = (&id.account, &id.region);
     let Some(b) = stack::deployed(client, bootstrap::STACK).await? else {
         return Err(DeployError::Refused(format!(
-            "there is no {} stack in {account} {region}, whose bucket holds the assets and large templates: run perimeter bootstrap first",
-            bootstrap::STACK
+            "there is no {} stack in {account} {region}, whose bucket holds the assets and large templates: run {} bootstrap first",
+            bootstrap::STACK,
+            crate::program::name()
         )));
     };
     let version = bootstrap::version_of(&b.outputs, &b.template);
     if version < bootstrap::VERSION {
         return Err(DeployError::Refused(format!(
-            "the {} stack in {account} {region} is version {version}, this perimeter needs version {} (its bucket expired assets live stacks use): run perimeter bootstrap to update it, then deploy again",
+            "the {} stack in {account} {region} is version {version}, this perimeter needs version {} (its bucket expired assets live stacks use): run {} bootstrap to update it, then deploy again",
             bootstrap::STACK,
-            bootstrap::VERSION
+            bootstrap::VERSION,
+            crate::program::name()
         )));
     }
     upload::Bucket::open(conf, account, region).await
@@ -497,8 +501,9 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
         return done(
             u,
             Outcome::Refused(format!(
-                "check found {n} error{} in the template (first: {first}); run perimeter check",
-                if n == 1 { "" } else { "s" }
+                "check found {n} error{} in the template (first: {first}); run {} check",
+                if n == 1 { "" } else { "s" },
+                crate::program::name()
             )),
         );
     }
@@ -554,10 +559,11 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
         {
             Ok(None) => None,
             Ok(Some(true)) => Some(format!(
-                "the bucket {} exists but no {} stack made it: perimeter does not adopt a bucket whose policy, versioning and contents it did not set. Empty and delete it (aws s3 rb s3://{} --force), then run perimeter bootstrap again",
+                "the bucket {} exists but no {} stack made it: perimeter does not adopt a bucket whose policy, versioning and contents it did not set. Empty and delete it (aws s3 rb s3://{} --force), then run {} bootstrap again",
                 upload::bucket(&u.identity.account, &u.identity.region),
                 bootstrap::STACK,
                 upload::bucket(&u.identity.account, &u.identity.region),
+                crate::program::name()
             )),
             Ok(Some(false)) => Some(format!(
                 "the bucket {} belongs to another account (403 to a request expecting owner {}): its name is perimeter's for this account and region, so this account cannot be bootstrapped while it exists; find out who made it",

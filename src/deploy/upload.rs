@@ -123,7 +123,8 @@ impl Bucket {
             return Err(match status(&e) {
                 Some(403) => not_ours(&name, account),
                 Some(404) => DeployError::Refused(format!(
-                    "the asset bucket {name} is not there: run perimeter bootstrap first"
+                    "the asset bucket {name} is not there: run {} bootstrap first",
+                    crate::program::name()
                 )),
                 _ => DeployError::Aws(format!("head bucket {name}: {}", sdk_error(&e))),
             });

@@ -7,6 +7,7 @@
 //! Nothing is written when a file it would create already exists, or when the starter
 //! blueprint does not validate: a refused init leaves the folder as it was.
 
+pub mod app;
 mod files;
 
 use std::path::{Path, PathBuf};

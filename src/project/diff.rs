@@ -173,12 +173,24 @@ pub fn diff_against_out(
     out: &Path,
     rev: Option<&str>,
 ) -> Result<Report, ProjectError> {
+    diff_targets_against_out(blueprints, out, rev, &[])
+}
+
+/// [`diff_against_out`] for the named targets only (empty: every target). With targets
+/// named, a template in `out` that none of them makes is left alone rather than shown
+/// as removed: it is another target's.
+pub fn diff_targets_against_out(
+    blueprints: &[Blueprint],
+    out: &Path,
+    rev: Option<&str>,
+    targets: &[String],
+) -> Result<Report, ProjectError> {
     let mut old = old_templates(out, rev)?;
     let opts = Options {
         out_dir: out.to_path_buf(),
         format: Format::Json,
-        targets: vec![],
-        complete: true,
+        targets: targets.to_vec(),
+        complete: targets.is_empty(),
     };
     let mut files = diff_artifacts(blueprints, &opts, |art| {
         let path = format!("{}/{}", out.display(), art.entry.path);
@@ -190,6 +202,9 @@ pub fn diff_against_out(
         )
     })?;
     for (rel, o) in old {
+        if !targets.is_empty() {
+            break;
+        }
         let t = parse(&o)?;
         files.push(FileDiff {
             path: format!("{}/{rel}", out.display()),

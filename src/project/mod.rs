@@ -7,7 +7,9 @@ mod check;
 mod diff;
 
 pub use check::{check_blueprints, scenarios_of};
-pub use diff::{OldTemplate, diff_against_out, diff_artifacts, old_templates};
+pub use diff::{
+    OldTemplate, diff_against_out, diff_artifacts, diff_targets_against_out, old_templates,
+};
 
 use crate::io_error::IoError;
 use crate::synth::SynthError;

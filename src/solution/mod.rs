@@ -35,6 +35,7 @@
 //! }
 //! ```
 
+pub mod context;
 mod erased;
 mod partial;
 mod registry;

@@ -42,12 +42,13 @@ pub fn markdown_within(report: &Report, limit: usize) -> String {
     }
     let note = |left: usize, tables_cut: bool| {
         format!(
-            "\n> **Cut to fit a comment**: {left} of {full_len} characters left out (the property details{}). `perimeter diff --format markdown --output FILE` writes the whole report.\n",
+            "\n> **Cut to fit a comment**: {left} of {full_len} characters left out (the property details{}). `{} diff --format markdown --output FILE` writes the whole report.\n",
             if tables_cut {
                 " and the end of the tables"
             } else {
                 ""
-            }
+            },
+            crate::program::name()
         )
     };
     let lean = render(report, false);

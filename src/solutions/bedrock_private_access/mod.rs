@@ -81,7 +81,7 @@ settings:
   network:
     vpc_cidr: 10.0.0.0/16          # the VPC's block, /16 to /28
     availability_zones: 2          # at least 2: a count, or names such as [us-east-1a, us-east-1b]
-    # availability_zone_ids: [use1-az1, use1-az2]  # or zone ids: the same zones in every account
+    # availability_zone_ids: [use1-az1, use1-az2]  # or zone ids: the same zones in every account; `lookup`: from perimeter.context.json
     subnet_prefix_length: 24       # one subnet per zone carved from the block (10.0.0.0/24, ...)
     # subnets: [10.0.0.0/24, 10.0.1.0/24]   # or give them yourself
     flow_logs: {retention_days: 365} # every flow to CloudWatch Logs; false turns them off
@@ -111,7 +111,7 @@ settings:
   #   schema: sql/products.sql     # SQL that makes the products table, applied on deploy by the schema function
   #   read_tables: [products]      # the application's own user may SELECT these, nothing else
   #   seed: sql/products-seed.sql  # optional starting rows
-  #   s3_prefix_list_id: pl-63a5400a  # S3's prefix list in the region (the function answers CloudFormation through S3)
+  #   s3_prefix_list_id: lookup  # S3's prefix list in the region, from perimeter.context.json (`perimeter context refresh`), or its id
 
 targets:
   - name: dev                      # names the template: out/<blueprint>/dev.template.json

@@ -6,7 +6,7 @@ use super::construct::{
     AssetCode, BedrockPrivateAccessProps, CorporateAccess, CorporatePrincipal, FunctionSettings,
 };
 use super::models::{Verdict, geography_regions, judge};
-use super::settings::Settings;
+use super::settings::{Settings, ZoneIds};
 use crate::blueprint::AzSetting;
 use crate::constructs::{
     Azs, Cidr, DatabaseProps, ModelId, ModelKind, PrefixListId, SCHEMA_SQL_LIMIT, SchemaSql,
@@ -69,6 +69,56 @@ fn inside_project(base: &Path, dir: &str) -> bool {
     }
 }
 
+/// The interface endpoints' services the stack makes: zones that lack one cannot hold it.
+fn interface_services(s: &Settings) -> Vec<&'static str> {
+    let mut v = vec!["bedrock-runtime"];
+    if s.bedrock.list_foundation_models {
+        v.push("bedrock");
+    }
+    if s.database.is_some() {
+        v.push("secretsmanager");
+    }
+    v
+}
+
+/// `availability_zone_ids: lookup`: the first `count` zone ids (by id) of the target's
+/// account whose zones offer every one of `services`, from the context file.
+fn zones_offering(t: &TargetInfo, count: usize, services: &[&str]) -> Result<Vec<String>, String> {
+    let zones = t.availability_zones()?;
+    let mut offered: Vec<Vec<String>> = Vec::new();
+    for svc in services {
+        match t.endpoint_service(svc)? {
+            Some(e) => offered.push(e.zones),
+            None => {
+                return Err(format!(
+                    "{} in {} offers no {svc} endpoint service (as {} records)",
+                    t.account,
+                    t.region,
+                    t.context_file().display()
+                ));
+            }
+        }
+    }
+    let mut ids: Vec<String> = zones
+        .iter()
+        .filter(|z| offered.iter().all(|o| o.contains(&z.name)))
+        .map(|z| z.id.clone())
+        .collect();
+    ids.sort();
+    if ids.len() < count {
+        return Err(format!(
+            "{count} zones are needed, and {} of account {} in {} offer{} {}: lower availability_zones or name the zones",
+            ids.len(),
+            t.account,
+            t.region,
+            if ids.len() == 1 { "s" } else { "" },
+            services.join(", ")
+        ));
+    }
+    ids.truncate(count);
+    Ok(ids)
+}
+
 /// Checks a target's settings and turns them into the solution's properties. Problems
 /// carry paths relative to the settings (`network.subnets[1]`).
 pub(super) fn resolve(
@@ -101,7 +151,32 @@ pub(super) fn resolve(
             format!("VPC block {} must be /16 to /28", n.vpc_cidr),
         );
     }
-    let azs = match (&n.availability_zone_ids, &n.availability_zones) {
+    let looked_up: Option<Vec<String>> = match (&n.availability_zone_ids, &n.availability_zones) {
+        (Some(ZoneIds::Lookup), AzSetting::Count(c)) => {
+            match zones_offering(t, *c as usize, &interface_services(s)) {
+                Ok(ids) => Some(ids),
+                Err(m) => {
+                    bad("network.availability_zone_ids", m);
+                    Some(Vec::new())
+                }
+            }
+        }
+        (Some(ZoneIds::Lookup), AzSetting::Names(_)) => {
+            bad(
+                "network.availability_zones",
+                "with availability_zone_ids: lookup, availability_zones is the number of zones to pick".into(),
+            );
+            Some(Vec::new())
+        }
+        (Some(ZoneIds::Ids(ids)), _) => Some(ids.clone()),
+        (None, _) => None,
+    };
+    let azs = match (&looked_up, &n.availability_zones) {
+        (Some(ids), _)
+            if ids.is_empty() && matches!(n.availability_zone_ids, Some(ZoneIds::Lookup)) =>
+        {
+            Azs::Ids(Vec::new())
+        }
         (Some(ids), _) => {
             if ids.len() < 2 {
                 bad(
@@ -416,9 +491,17 @@ pub(super) fn resolve(
         }
         let s3_prefix_list = match &d.s3_prefix_list_id {
             None => {
-                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, t.region));
+                bad("database.s3_prefix_list_id", format!("S3's prefix list id in {} is required: `lookup` (read from {}, which `{}` writes) or the id (aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.{}.s3)", t.region, crate::solution::context::FILE, t.refresh_command(), t.region));
                 None
             }
+            // `lookup`: from the project's context file, written by `context refresh`.
+            Some(id) if id == crate::solution::context::LOOKUP => match t.prefix_list("s3") {
+                Ok(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
+                Err(m) => {
+                    bad("database.s3_prefix_list_id", m);
+                    None
+                }
+            },
             Some(id) => id.parse::<PrefixListId>().map_err(|m| bad("database.s3_prefix_list_id", m.into())).ok(),
         };
         for (i, table) in d.read_tables.iter().enumerate() {

@@ -36,8 +36,11 @@ settings!(
         availability_zones: AzSetting = AzSetting::Count(2),
         /// Zone ids instead (`use1-az1`, `use1-az2`): the same physical zones in every
         /// account, where names map to different ones; pick zones that offer the
-        /// endpoints' services. Replaces `availability_zones` when given.
-        availability_zone_ids: Option<Vec<String>> = None,
+        /// endpoints' services. Replaces `availability_zones` when given. `lookup`: the
+        /// first `availability_zones` zone ids (by id) of the account that offer every
+        /// interface endpoint the stack makes, from perimeter.context.json
+        /// (`perimeter context refresh`).
+        availability_zone_ids: Option<ZoneIds> = None,
         /// Prefix length of the subnets carved from the VPC block, one per zone.
         subnet_prefix_length: u8 = 24,
         /// Explicit subnet blocks, one per zone, instead of carving.
@@ -71,6 +74,69 @@ settings!(
         list_foundation_models: bool = false,
     }
 );
+
+/// Zone ids given by hand, or `lookup` (from the project's context file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneIds {
+    Lookup,
+    Ids(Vec<String>),
+}
+
+impl Serialize for ZoneIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ZoneIds::Lookup => s.serialize_str(crate::solution::context::LOOKUP),
+            ZoneIds::Ids(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ZoneIds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ZoneIds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`lookup` or a list of zone ids ([use1-az1, use1-az2])")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ZoneIds, E> {
+                if v == crate::solution::context::LOOKUP {
+                    Ok(ZoneIds::Lookup)
+                } else {
+                    Err(E::custom(format!(
+                        "{v:?}: expected `lookup` or a list of zone ids ([use1-az1, use1-az2])"
+                    )))
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ZoneIds, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element::<String>()? {
+                    ids.push(id);
+                }
+                Ok(ZoneIds::Ids(ids))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ZoneIds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ZoneIds".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Zone ids, or `lookup` (from perimeter.context.json)",
+            "oneOf": [
+                {"const": "lookup"},
+                {"type": "array", "items": {"type": "string"}}
+            ]
+        })
+    }
+}
 
 /// The Lambda runtimes the handler supports that Lambda still creates functions with
 /// (python3.11: creation blocked since 2026-07-31, updates since 2026-08-31).
@@ -182,8 +248,10 @@ settings!(
         seed: Option<String> = None,
         /// S3's managed prefix list in the target's region (required): the function's
         /// answer to CloudFormation leaves through the S3 gateway endpoint, and its
-        /// security group admits only this list. `aws ec2 describe-managed-prefix-lists
-        /// --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
+        /// security group admits only this list. `lookup` reads it from the project's
+        /// perimeter.context.json (`perimeter context refresh` writes it); or the id,
+        /// `aws ec2 describe-managed-prefix-lists --filters
+        /// Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
         s3_prefix_list_id: Option<String> = None,
         /// The tables the application reads: its own database user gets SELECT on
         /// these and nothing else.

@@ -1,0 +1,158 @@
+//! The program's own name in its hints and usage lines (a team's binary is not called
+//! `perimeter`), and `diff --target`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn run(program: &Path, dir: &Path, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// A workspace with the shipped blueprint synthesized into out/, and the perimeter
+/// binary copied into it as `my-app` (a team's program of another name).
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    common::write_shipped(d.path(), SHIPPED);
+    let app = d.path().join("bin").join("my-app");
+    std::fs::create_dir_all(app.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_perimeter"), &app).unwrap();
+    let o = run(&app, d.path(), &["synth", "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    (d, app)
+}
+
+#[test]
+fn hints_and_usage_name_the_program_it_was_run_as() {
+    let (d, app) = workspace();
+    let flipped = SHIPPED.replace(
+        "endpoint_policy_effect: Allow",
+        "endpoint_policy_effect: Deny",
+    );
+    std::fs::write(
+        d.path().join("blueprints/bedrock-private-access.yaml"),
+        flipped,
+    )
+    .unwrap();
+    let o = run(&app, d.path(), &["synth", "--check"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("review: my-app diff"), "{err}");
+    assert!(err.contains("accept: my-app synth"), "{err}");
+    assert!(!err.contains("perimeter"), "{err}");
+    // clap's usage line and errors.
+    let o = run(&app, d.path(), &["--help"]);
+    assert!(
+        text(&o.stdout).contains("Usage: my-app <COMMAND>"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = run(&app, d.path(), &["synth", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("Usage: my-app synth"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A hint from the library (check's rule selection) names it too.
+    let o = run(&app, d.path(), &["check", "--ignore", "NOPE1"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("`my-app check --rules` lists them"), "{err}");
+    // The same binary under its own name says perimeter.
+    let o = run(
+        Path::new(env!("CARGO_BIN_EXE_perimeter")),
+        d.path(),
+        &["synth", "--check"],
+    );
+    assert!(
+        text(&o.stderr).contains("review: perimeter diff"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn diff_target_compares_only_the_named_targets() {
+    let (d, app) = workspace();
+    // prod's template changes; dev's file is gone from out/.
+    let flipped = SHIPPED.replace(
+        "endpoint_policy_effect: Allow",
+        "endpoint_policy_effect: Deny",
+    );
+    std::fs::write(
+        d.path().join("blueprints/bedrock-private-access.yaml"),
+        flipped,
+    )
+    .unwrap();
+    std::fs::remove_file(
+        d.path()
+            .join("out/bedrock-private-access/dev.template.json"),
+    )
+    .unwrap();
+    let o = run(
+        &app,
+        d.path(),
+        &["diff", "--target", "prod", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["out/bedrock-private-access/prod.template.json"]);
+    assert_eq!(j["summary"]["impacts"]["update"], 1);
+    // Two targets; a template no named target makes is not shown as removed.
+    let o = run(
+        &app,
+        d.path(),
+        &[
+            "diff", "--target", "prod", "--target", "dev", "--format", "json",
+        ],
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<&str> = j["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "out/bedrock-private-access/dev.template.json",
+            "out/bedrock-private-access/prod.template.json"
+        ]
+    );
+    assert_eq!(j["files"][0]["status"], "added", "{j}");
+    // An unknown target is an error naming the known ones.
+    let o = run(&app, d.path(), &["diff", "--target", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("no target named \"nope\"") && err.contains("prod-eu"),
+        "{err}"
+    );
+    // Two template files take no target.
+    let o = run(
+        &app,
+        d.path(),
+        &["diff", "a.json", "b.json", "--target", "prod"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
