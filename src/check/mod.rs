@@ -27,6 +27,7 @@ mod physical;
 pub mod quotas;
 mod references;
 pub mod render;
+mod returns;
 pub mod rules;
 mod runtime;
 pub use runtime::today;
@@ -180,6 +181,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     structure::check(t, &mut findings);
     references::check(t, &mut findings);
     functions::check(t, &mut findings);
+    returns::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
     let inv = inventory::Inventory::of(t);
     network::check(t, ctx, &inv, &mut findings);

@@ -5,7 +5,24 @@
 use super::{Finding, rules};
 use crate::template::{Intrinsic, Parameter, ParameterType, Template, Value};
 
+/// The longest template description CloudFormation takes, in bytes (cfn-lint E1003).
+const DESCRIPTION_MAX: usize = 1024;
+
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    if let Some(d) = &t.description
+        && d.len() > DESCRIPTION_MAX
+    {
+        out.push(Finding::new(
+            rules::TEMPLATE_STRUCTURE,
+            None,
+            "Description".to_string(),
+            format!(
+                "the template's Description is {} bytes; CloudFormation takes at most {DESCRIPTION_MAX}",
+                d.len()
+            ),
+        ));
+    }
+    outputs(t, out);
     for (name, p) in &t.parameters {
         parameter(name, p, out);
     }
@@ -242,6 +259,30 @@ fn condition(v: &Value, path: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// An output's Value is a string: a Ref to a list parameter (CommaDelimitedList,
+/// `List<...>`) is a list, which CloudFormation refuses there (cfn-lint E6101).
+fn outputs(t: &Template, out: &mut Vec<Finding>) {
+    for (name, o) in &t.outputs {
+        let Some(Intrinsic::Ref(target)) = o.value.as_fn() else {
+            continue;
+        };
+        let Some(p) = t.parameters.get(target.as_str()) else {
+            continue;
+        };
+        if p.parameter_type.is_list() {
+            out.push(Finding::new(
+                rules::TEMPLATE_STRUCTURE,
+                None,
+                format!("Outputs.{name}.Value"),
+                format!(
+                    "Ref {target} is a list (a {} parameter), but an output's Value is a string: join it with Fn::Join",
+                    p.parameter_type
+                ),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +324,34 @@ mod tests {
         assert!(
             m.iter()
                 .any(|x| x.starts_with("Resources.T.DeletionPolicy"))
+        );
+    }
+
+    #[test]
+    fn a_long_description_and_a_list_output_are_refused() {
+        let m = messages(&format!(
+            "Description: {}\nResources: {{}}\n",
+            "x".repeat(1025)
+        ));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("Description:") && m[0].contains("1025 bytes"),
+            "{m:?}"
+        );
+        assert!(
+            messages(&format!(
+                "Description: {}\nResources: {{}}\n",
+                "x".repeat(1024)
+            ))
+            .is_empty()
+        );
+        let m = messages(
+            "Parameters:\n  Ids:\n    Type: CommaDelimitedList\n  Id:\n    Type: String\nResources: {}\nOutputs:\n  L:\n    Value: !Ref Ids\n  S:\n    Value: !Ref Id\n",
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("Outputs.L.Value") && m[0].contains("CommaDelimitedList"),
+            "{m:?}"
         );
     }
 }
