@@ -14,6 +14,7 @@
 //! ```
 
 pub mod access;
+mod across;
 mod conditions;
 mod data;
 mod elasticache;
@@ -194,6 +195,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     schedule::check(t, &mut findings);
     interface::check(t, &mut findings);
     identifiers::check(t, &mut findings);
+    across::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

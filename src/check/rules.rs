@@ -303,6 +303,10 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E1003", &["T003"]),
     ("E1040", &["S110"]),
     ("E1041", &["S110"]),
+    ("E3009", &["T003"]),
+    ("E3028", &["T003"]),
+    ("E3502", &["S109"]),
+    ("E3673", &["S103"]),
 ];
 
 /// The cfn-lint rules that correspond to a rule of check: the table, and for S109 the
