@@ -143,6 +143,14 @@ def fact_node(node):
         n["n"] = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in bounds]
     if isinstance(node.get("maxItems"), int):
         n["K"] = node["maxItems"]
+    x = exclusivity(node)
+    if x:
+        n["x"] = x
+    return n
+
+
+def exclusivity(node):
+    """The exclusivity constraints of an object node (or of a type's properties)."""
     x = {}
     for k in EXCLUSIVE_KEYS:
         if k in node:
@@ -154,9 +162,7 @@ def fact_node(node):
                     x[k] = reqs
             else:
                 x[k] = v
-    if x:
-        n["x"] = x
-    return n
+    return x
 
 
 def pointer_to_name(p):
@@ -203,6 +209,11 @@ def facts(name, s):
         "props": {k: fact_node(v) for k, v in sorted(s.get("properties", {}).items())},
         "defs": {k: fact_node(v) for k, v in sorted(s.get("definitions", {}).items())},
     }
+    # The type's own exclusivity constraints (a security group's egress rules need its
+    # VpcId, cfn-lint E3021), as for nested objects.
+    x = exclusivity(s)
+    if x:
+        out["x"] = x
     ids = primary_ids(name, s)
     if ids:
         out["primaryIds"] = ids

@@ -33,6 +33,18 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
         path.clear();
         let _ = write!(path, "Outputs.{name}.Value");
         ctx.value(&o.value, &mut path, None);
+        // cfn-lint's E1029 reads the whole template: an output's description and export
+        // name stay literal text outside Fn::Sub as well.
+        for (field, v) in [
+            ("Description", &o.description),
+            ("Export.Name", &o.export_name),
+        ] {
+            if let Some(v) = v {
+                path.clear();
+                let _ = write!(path, "Outputs.{name}.{field}");
+                ctx.value(v, &mut path, None);
+            }
+        }
     }
 }
 
@@ -88,6 +100,30 @@ impl Walk<'_, '_> {
 
     fn function(&mut self, f: &Intrinsic, path: &str, resource: Option<&str>) {
         match f {
+            // Fn::Sub substitutes strings: a list parameter named in it is refused
+            // (cfn-lint E1019, E6101 in an output).
+            Intrinsic::Sub {
+                template,
+                variables,
+            } => {
+                for name in crate::template::sub::sub_vars(template) {
+                    let bound = variables.as_ref().is_some_and(|v| v.contains_key(name));
+                    if !bound
+                        && let Some(p) = self.t.parameters.get(name)
+                        && p.parameter_type.is_list()
+                    {
+                        self.report(
+                            rules::FUNCTION_ARGUMENTS,
+                            path,
+                            resource,
+                            format!(
+                                "Fn::Sub substitutes strings, but ${{{name}}} is a list (a {} parameter): join it first with Fn::Join, bound in Fn::Sub's variables",
+                                p.parameter_type
+                            ),
+                        );
+                    }
+                }
+            }
             Intrinsic::GetAZs(Value::String(region))
                 if !region.is_empty() && !crate::resources::regions().any(|r| r == region) =>
             {
@@ -235,5 +271,11 @@ mod tests {
         assert_eq!(rules_of(t), ["T002", "T002"]);
         let t = "Resources:\n  S:\n    Type: AWS::EC2::Subnet\n    Properties:\n      VpcId: vpc-1\n      CidrBlock: 10.0.0.0/24\n      AvailabilityZone: !Select ['0', !GetAZs '']\n";
         assert!(rules_of(t).is_empty());
+    }
+
+    #[test]
+    fn sub_takes_no_list_parameter_and_names_in_outputs_are_checked() {
+        let t = "Parameters:\n  Ids:\n    Type: CommaDelimitedList\nResources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  O:\n    Value: !Sub 'ids ${Ids}'\n  J:\n    Value: !Sub ['ids ${Ids}', {Ids: !Join [',', !Ref Ids]}]\n  D:\n    Description: in ${AWS::Region}\n    Value: x\n";
+        assert_eq!(rules_of(t), ["R206", "T002"]);
     }
 }

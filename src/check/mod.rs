@@ -14,6 +14,7 @@
 //! ```
 
 pub mod access;
+mod across;
 mod conditions;
 mod data;
 mod elasticache;
@@ -27,6 +28,7 @@ mod physical;
 pub mod quotas;
 mod references;
 pub mod render;
+mod returns;
 pub mod rules;
 mod runtime;
 pub use runtime::today;
@@ -180,6 +182,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     structure::check(t, &mut findings);
     references::check(t, &mut findings);
     functions::check(t, &mut findings);
+    returns::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
     let inv = inventory::Inventory::of(t);
     network::check(t, ctx, &inv, &mut findings);
@@ -192,6 +195,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     schedule::check(t, &mut findings);
     interface::check(t, &mut findings);
     identifiers::check(t, &mut findings);
+    across::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }

@@ -133,13 +133,25 @@ pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
             }
         }
     }
-    let mut exports: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut exports: BTreeMap<String, Vec<(&str, Option<&str>)>> = BTreeMap::new();
     for (name, o) in &t.outputs {
         if let Some(e) = o.export_name.as_ref().and_then(text) {
-            exports.entry(e).or_default().push(name);
+            exports
+                .entry(e)
+                .or_default()
+                .push((name, o.condition.as_deref()));
         }
     }
-    for (export, outputs) in exports {
+    for (export, found) in exports {
+        // Outputs under different conditions may never exist together (IsAurora and
+        // IsNotAurora, each exporting the stack's database): only those that do, the
+        // unconditioned ones and those of one condition, are judged.
+        let conditions: std::collections::BTreeSet<&str> =
+            found.iter().filter_map(|(_, c)| *c).collect();
+        if conditions.len() > 1 {
+            continue;
+        }
+        let outputs: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
         if outputs.len() > 1 {
             out.push(Finding::new(
                 rules::EXPORT_NAME,
@@ -148,5 +160,27 @@ pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
                 format!("outputs {} all export {export:?}", outputs.join(", ")),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_under_different_conditions_need_not_clash() {
+        let t = |c1: &str, c2: &str| {
+            format!(
+                "Conditions:\n  A: !Equals [!Ref AWS::Region, us-east-1]\n  B: !Not [!Condition A]\nResources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  X:\n    Condition: {c1}\n    Value: x\n    Export: {{Name: same}}\n  Y:\n    Condition: {c2}\n    Value: y\n    Export: {{Name: same}}\n"
+            )
+        };
+        let clashes = |yaml: String| {
+            let tpl = Template::parse_any(&yaml).unwrap();
+            let mut out = Vec::new();
+            check(&tpl, &yaml, &mut out);
+            out.iter().filter(|f| f.rule.id == "Q307").count()
+        };
+        assert_eq!(clashes(t("A", "B")), 0);
+        assert_eq!(clashes(t("A", "A")), 1);
     }
 }

@@ -81,7 +81,7 @@ rules! {
         "A Lambda runtime past its deprecation: an error once creating or updating functions with it is blocked, a warning before.",
         "Move to the successor runtime the message names.";
     VALUE_FORMAT = "S110" "value-format" Error,
-        "A value not of the form its property takes: an AMI, subnet or security group id, a KMS key, a role ARN, a network CIDR.",
+        "A value not of the form its property takes: an AMI, subnet or security group id, a KMS key, a role ARN, a network CIDR; a Ref or Fn::GetAtt returning another form (a role's Ref is its name, not its ARN).",
         "Give a value of the form the message names (or a Ref to the resource or parameter that holds it).";
     DUPLICATE_IDENTIFIER = "S111" "duplicate-identifier" Error,
         "Two resources of a type given the same identifying name (a role's RoleName, a bucket's BucketName): the second cannot be created.",
@@ -268,7 +268,7 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3003", &["S103"]),
     ("E3004", &["R205"]),
     ("E3005", &["R203", "T003"]),
-    ("E3006", &["S101"]),
+    ("E3006", &["S101", "T003"]),
     ("E3038", &["S101"]),
     ("E3710", &["S101"]),
     ("E3012", &["S104"]),
@@ -277,6 +277,7 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3017", &["S106", "S110"]),
     ("E3018", &["S106"]),
     ("E3020", &["S106"]),
+    ("E3021", &["S106"]),
     ("E3026", &["S109"]),
     ("E3027", &["S109"]),
     ("E3030", &["S105"]),
@@ -293,12 +294,19 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E6001", &["T003"]),
     ("E6002", &["T003"]),
     ("E6005", &["R204"]),
-    ("E6101", &["R201", "R202"]),
+    ("E6101", &["R201", "R202", "T002", "T003"]),
     ("E8003", &["T002"]),
     ("E8004", &["T002"]),
     ("E8005", &["T002"]),
     ("E8006", &["T002"]),
     ("E8007", &["T002"]),
+    ("E1003", &["T003"]),
+    ("E1040", &["S110"]),
+    ("E1041", &["S110"]),
+    ("E3009", &["T003"]),
+    ("E3028", &["T003"]),
+    ("E3502", &["S109"]),
+    ("E3673", &["S103"]),
 ];
 
 /// The cfn-lint rules that correspond to a rule of check: the table, and for S109 the

@@ -74,9 +74,16 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
             let mut places = Vec::new();
             select(&props, below, "Properties".to_string(), &mut places);
             for (path, value) in places {
-                let value = lowered(value, &rule.lowercase);
                 let ev = Eval { root: &rule.schema };
-                if let Verdict::Fail(why) = ev.eval(&rule.schema, &value, &path) {
+                let mut verdict = None;
+                for (when, value) in scenarios(t, value) {
+                    let value = lowered(&value, &rule.lowercase);
+                    if let Verdict::Fail(why) = ev.eval(&rule.schema, &value, &path) {
+                        verdict = Some(format!("{why}{when}"));
+                        break;
+                    }
+                }
+                if let Some(why) = verdict {
                     out.push(Finding::on(
                         rules::SERVICE_RULE,
                         id.as_str(),
@@ -94,6 +101,134 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// The object as each deployment may see it. When its properties are chosen by `Fn::If`
+/// on one condition alone, both truth values of that condition occur (a condition that
+/// holds in one deployment fails in another), so each is an object of its own: the
+/// branches taken, `AWS::NoValue` removing the property. Otherwise the object as
+/// written, whose conditional values the evaluation leaves unknown.
+fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
+    let as_is = || vec![(String::new(), v.clone())];
+    let Value::Map(m) = v else { return as_is() };
+    let mut condition = None;
+    for x in m.values() {
+        if let Some(Intrinsic::If { condition: c, .. }) = x.as_fn() {
+            match condition {
+                None => condition = Some(c),
+                Some(seen) if seen == c => {}
+                Some(_) => return as_is(),
+            }
+        }
+    }
+    let Some(condition) = condition else {
+        return as_is();
+    };
+    let conditional: Vec<&String> = m
+        .iter()
+        .filter(|(_, x)| branches(x).is_some())
+        .map(|(k, _)| k)
+        .collect();
+    // One property chosen by nested conditions: each value it may take is a
+    // deployment of its own (the first branch needs only its condition to hold).
+    if let [key] = conditional[..]
+        && branches(&m[key.as_str()]).is_some_and(|b| b.iter().any(|x| branches(x).is_some()))
+    {
+        let mut out = Vec::new();
+        leaves(t, &m[key.as_str()], &mut Vec::new(), &mut out);
+        return out
+            .into_iter()
+            .map(|(when, leaf)| {
+                let mut resolved = m.clone();
+                match leaf {
+                    Some(x) => resolved.insert(key.clone(), x.clone()),
+                    None => resolved.remove(key.as_str()),
+                };
+                (when, Value::Map(resolved))
+            })
+            .collect();
+    }
+    [true, false]
+        .into_iter()
+        .filter(|holds| constant(t, condition).is_none_or(|c| c == *holds))
+        .map(|holds| {
+            let mut resolved = m.clone();
+            resolved.retain(|_, x| match x.as_fn() {
+                Some(Intrinsic::If {
+                    then, otherwise, ..
+                }) => !no_value(if holds { then } else { otherwise }),
+                _ => true,
+            });
+            for x in resolved.values_mut() {
+                if let Some(Intrinsic::If {
+                    then, otherwise, ..
+                }) = x.as_fn()
+                {
+                    *x = if holds {
+                        then.clone()
+                    } else {
+                        otherwise.clone()
+                    };
+                }
+            }
+            (
+                format!(" when condition {condition} is {holds}"),
+                Value::Map(resolved),
+            )
+        })
+        .collect()
+}
+
+/// The truth of a condition that compares literals only (`!Equals [a, b]`, its `Fn::Not`):
+/// it holds, or fails, in every deployment.
+fn constant(t: &Template, name: &str) -> Option<bool> {
+    fn eval(t: &Template, v: &Value, depth: usize) -> Option<bool> {
+        match v.as_fn()? {
+            Intrinsic::Equals(a, b) => Some(a.scalar_text()? == b.scalar_text()?),
+            Intrinsic::Not(x) => eval(t, x, depth).map(|b| !b),
+            Intrinsic::Condition(c) if depth < 8 => eval(t, t.conditions.get(c)?, depth + 1),
+            _ => None,
+        }
+    }
+    eval(t, t.conditions.get(name)?, 0)
+}
+
+/// The values a tree of `Fn::If` may take (`None`: `AWS::NoValue`), each with the
+/// conditions that choose it; a path that needs a condition both true and false is none.
+fn leaves<'a>(
+    t: &Template,
+    v: &'a Value,
+    path: &mut Vec<(&'a str, bool)>,
+    out: &mut Vec<(String, Option<&'a Value>)>,
+) {
+    if let Some(Intrinsic::If {
+        condition,
+        then,
+        otherwise,
+    }) = v.as_fn()
+    {
+        for (holds, branch) in [(true, then), (false, otherwise)] {
+            if constant(t, condition).is_some_and(|c| c != holds) {
+                continue;
+            }
+            match path.iter().find(|(c, _)| c == condition) {
+                Some((_, h)) if *h != holds => continue,
+                Some(_) => leaves(t, branch, path, out),
+                None => {
+                    path.push((condition, holds));
+                    leaves(t, branch, path, out);
+                    path.pop();
+                }
+            }
+        }
+        return;
+    }
+    let when = path
+        .iter()
+        .map(|(c, h)| format!("condition {c} is {h}"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    out.push((format!(" when {when}"), (!no_value(v)).then_some(v)));
 }
 
 /// The values at a path below a resource's properties (`*`: each item of a list).
@@ -572,8 +707,9 @@ impl Eval<'_> {
             }
             _ => {
                 let n = arg.as_u64().unwrap_or(0) as usize;
-                // An item that is a function may stand for any number of items.
-                if items.iter().any(|i| matches!(i, Value::Fn(_))) {
+                // An item that is a function stands for one item (CloudFormation does not
+                // flatten lists), but one under Fn::If may vanish.
+                if items.iter().any(|i| branches(i).is_some()) {
                     return Unknown;
                 }
                 match key {
@@ -802,5 +938,63 @@ mod tests {
             assert!(r.id.starts_with('E'), "{}", r.id);
             assert!(r.at.iter().all(|a| a.starts_with("Resources/")), "{}", r.id);
         }
+    }
+
+    #[test]
+    fn each_truth_of_one_condition_is_a_deployment_of_its_own() {
+        // HTTPS without certificates when the condition is false (cfn-lint E3676).
+        let listener = |certs: &str| {
+            format!(
+                "Parameters:\n  Domain:\n    Type: String\nConditions:\n  HasCert: !Not [!Equals [!Ref Domain, '']]\nResources:\n  L:\n    Type: AWS::ElasticLoadBalancingV2::Listener\n    Properties:\n      LoadBalancerArn: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/1\n      Port: 443\n      Protocol: HTTPS\n      Certificates: {certs}\n      DefaultActions: [{{Type: fixed-response, FixedResponseConfig: {{StatusCode: '200'}}}}]\n"
+            )
+        };
+        let f = findings(&listener(
+            "!If [HasCert, [{CertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x}], !Ref AWS::NoValue]",
+        ));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("when condition HasCert is false"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].message.contains("E3676"));
+        assert!(
+            findings(&listener(
+                "[{CertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x}]"
+            ))
+            .is_empty()
+        );
+        // A condition on a parameter holds in one deployment and fails in another.
+        let bucket = "Parameters:\n  P:\n    Type: String\nConditions:\n  C: !Equals [!Ref P, b]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      AccessControl: !If [C, PublicRead, Private]\n";
+        let f = findings(bucket);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("when condition C is true"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn nested_conditions_choose_a_list_each() {
+        // One subnet when NumberOfSubnets is 1: an application load balancer needs two.
+        let lb = |one: &str| {
+            format!(
+                "Parameters:\n  N:\n    Type: Number\n  Subnets:\n    Type: List<AWS::EC2::Subnet::Id>\nConditions:\n  One: !Equals [1, !Ref N]\n  Two: !Equals [2, !Ref N]\nResources:\n  Lb:\n    Type: AWS::ElasticLoadBalancingV2::LoadBalancer\n    Properties:\n      Subnets: !If [One, {one}, !If [Two, [!Select [0, !Ref Subnets], !Select [1, !Ref Subnets]], !Ref Subnets]]\n"
+            )
+        };
+        let f = findings(&lb("[!Select [0, !Ref Subnets]]"));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].message.contains("when condition One is true"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            findings(&lb(
+                "[!Select [0, !Ref Subnets], !Select [1, !Ref Subnets]]"
+            ))
+            .is_empty()
+        );
     }
 }

@@ -5,7 +5,31 @@
 use super::{Finding, rules};
 use crate::template::{Intrinsic, Parameter, ParameterType, Template, Value};
 
+/// The longest template description CloudFormation takes, in bytes (cfn-lint E1003).
+const DESCRIPTION_MAX: usize = 1024;
+
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
+    if let Some(d) = &t.description
+        && d.len() > DESCRIPTION_MAX
+    {
+        out.push(Finding::new(
+            rules::TEMPLATE_STRUCTURE,
+            None,
+            "Description".to_string(),
+            format!(
+                "the template's Description is {} bytes; CloudFormation takes at most {DESCRIPTION_MAX}",
+                d.len()
+            ),
+        ));
+    }
+    outputs(t, out);
+    for (id, r) in &t.resources {
+        if let Some(m) = &r.metadata {
+            let mut path = format!("Resources.{id}.Metadata");
+            nulls(m, &mut path, id.as_str(), out);
+            init_services(m, id.as_str(), out);
+        }
+    }
     for (name, p) in &t.parameters {
         parameter(name, p, out);
     }
@@ -242,6 +266,100 @@ fn condition(v: &Value, path: &str, out: &mut Vec<Finding>) {
     }
 }
 
+/// A value left empty (YAML null) in a resource's Metadata: CloudFormation refuses null
+/// values anywhere in a template (cfn-lint E3028), a cfn-init section whose entries were
+/// left to fill in, say.
+fn nulls(v: &Value, path: &mut String, id: &str, out: &mut Vec<Finding>) {
+    let len = path.len();
+    match v {
+        Value::Null => out.push(Finding::new(
+            rules::TEMPLATE_STRUCTURE,
+            Some(id),
+            path.clone(),
+            "a value left empty (null): CloudFormation does not accept null values in a template; give a value or remove the key".to_string(),
+        )),
+        Value::Map(m) => {
+            for (k, x) in m {
+                path.push('.');
+                path.push_str(k);
+                nulls(x, path, id, out);
+                path.truncate(len);
+            }
+        }
+        Value::List(items) => {
+            for (i, x) in items.iter().enumerate() {
+                use std::fmt::Write;
+                let _ = write!(path, "[{i}]");
+                nulls(x, path, id, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// cfn-init's services: what restarts a service (its files, sources, packages' names and
+/// commands) is a list, as the AWS::CloudFormation::Init reference gives it; a single
+/// file written as text is refused by cfn-lint (E3009).
+fn init_services(metadata: &Value, id: &str, out: &mut Vec<Finding>) {
+    let Some(Value::Map(init)) = metadata
+        .as_map()
+        .and_then(|m| m.get("AWS::CloudFormation::Init"))
+    else {
+        return;
+    };
+    for (config, c) in init {
+        let Some(Value::Map(managers)) = c.as_map().and_then(|m| m.get("services")) else {
+            continue;
+        };
+        for (manager, services) in managers {
+            let Some(services) = services.as_map() else {
+                continue;
+            };
+            for (service, s) in services {
+                let Some(s) = s.as_map() else { continue };
+                for key in ["files", "sources", "commands"] {
+                    if let Some(
+                        v @ (Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Map(_)),
+                    ) = s.get(key)
+                    {
+                        out.push(Finding::new(
+                            rules::TEMPLATE_STRUCTURE,
+                            Some(id),
+                            format!("Resources.{id}.Metadata.AWS::CloudFormation::Init.{config}.services.{manager}.{service}.{key}"),
+                            format!("cfn-init's services.{manager}.{service}.{key} is a list, not {}: write [{}]", v.kind(), v.scalar_text().unwrap_or_default()),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An output's Value is a string: a Ref to a list parameter (CommaDelimitedList,
+/// `List<...>`) is a list, which CloudFormation refuses there (cfn-lint E6101).
+fn outputs(t: &Template, out: &mut Vec<Finding>) {
+    for (name, o) in &t.outputs {
+        let Some(Intrinsic::Ref(target)) = o.value.as_fn() else {
+            continue;
+        };
+        let Some(p) = t.parameters.get(target.as_str()) else {
+            continue;
+        };
+        if p.parameter_type.is_list() {
+            out.push(Finding::new(
+                rules::TEMPLATE_STRUCTURE,
+                None,
+                format!("Outputs.{name}.Value"),
+                format!(
+                    "Ref {target} is a list (a {} parameter), but an output's Value is a string: join it with Fn::Join",
+                    p.parameter_type
+                ),
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +401,51 @@ mod tests {
         assert!(
             m.iter()
                 .any(|x| x.starts_with("Resources.T.DeletionPolicy"))
+        );
+    }
+
+    #[test]
+    fn a_long_description_and_a_list_output_are_refused() {
+        let m = messages(&format!(
+            "Description: {}\nResources: {{}}\n",
+            "x".repeat(1025)
+        ));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("Description:") && m[0].contains("1025 bytes"),
+            "{m:?}"
+        );
+        assert!(
+            messages(&format!(
+                "Description: {}\nResources: {{}}\n",
+                "x".repeat(1024)
+            ))
+            .is_empty()
+        );
+        let m = messages(
+            "Parameters:\n  Ids:\n    Type: CommaDelimitedList\n  Id:\n    Type: String\nResources: {}\nOutputs:\n  L:\n    Value: !Ref Ids\n  S:\n    Value: !Ref Id\n",
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("Outputs.L.Value") && m[0].contains("CommaDelimitedList"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn metadata_holds_no_null_and_cfn_init_services_take_lists() {
+        let m = messages(
+            "Resources:\n  I:\n    Type: AWS::EC2::Instance\n    Metadata:\n      AWS::CloudFormation::Init:\n        config:\n          packages:\n          services:\n            sysvinit:\n              awslogs: {enabled: true, files: /etc/awslogs/awslogs.conf}\n              cfn-hup: {enabled: true, files: [/etc/cfn/cfn-hup.conf]}\n",
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with("Resources.I.Metadata.AWS::CloudFormation::Init.config.packages:")
+                && m[0].contains("null"),
+            "{m:?}"
+        );
+        assert!(
+            m[1].contains("services.sysvinit.awslogs.files") && m[1].contains("is a list"),
+            "{m:?}"
         );
     }
 }

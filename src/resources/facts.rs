@@ -99,6 +99,9 @@ pub struct TypeFacts {
     /// region (the schema's primaryIdentifier, when a template sets them all).
     #[serde(default)]
     pub primary_ids: Vec<String>,
+    /// The type's own exclusivity constraints on its properties (as [`PropNode::x`]).
+    #[serde(default)]
+    pub x: Option<serde_json::Value>,
     /// Where the type's service stands when it is leaving (cfn-lint's lifecycle data).
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,

@@ -52,3 +52,52 @@ pub fn matches(format: &str, text: &str) -> Option<bool> {
 pub fn cfn_lint_rule(format: &str) -> Option<&'static str> {
     data().get(format).map(|f| f.rule.as_str())
 }
+
+/// What a Ref and an Fn::GetAtt of each type return, as formats
+/// (`scripts/distill_ref_formats.py` writes `data/ref-formats.json`).
+#[derive(Debug, Deserialize)]
+struct Returns {
+    refs: BTreeMap<String, Vec<String>>,
+    getatts: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+fn returns() -> &'static Returns {
+    static DATA: OnceLock<Returns> = OnceLock::new();
+    DATA.get_or_init(|| {
+        serde_json::from_str(include_str!("../../data/ref-formats.json"))
+            .expect("data/ref-formats.json is written by scripts/distill_ref_formats.py")
+    })
+}
+
+/// The formats a `Ref` to a resource of the type returns: one, or alternatives (a
+/// security group's id or name); empty when its value has no known format (a role's
+/// Ref is its name, of no format).
+///
+/// ```
+/// use perimeter::resources::formats::ref_formats;
+/// assert_eq!(ref_formats("AWS::EC2::VPC"), ["AWS::EC2::VPC.Id"]);
+/// assert!(ref_formats("AWS::IAM::Role").is_empty());
+/// ```
+pub fn ref_formats(type_name: &str) -> &'static [String] {
+    returns()
+        .refs
+        .get(type_name)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// The formats of a GetAtt attribute of the type; empty when it has none.
+///
+/// ```
+/// use perimeter::resources::formats::getatt_formats;
+/// assert_eq!(getatt_formats("AWS::IAM::Role", "Arn"), ["AWS::IAM::Role.Arn"]);
+/// assert!(getatt_formats("AWS::IAM::Role", "RoleId").is_empty());
+/// ```
+pub fn getatt_formats(type_name: &str, attribute: &str) -> &'static [String] {
+    returns()
+        .getatts
+        .get(type_name)
+        .and_then(|a| a.get(attribute))
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}

@@ -124,7 +124,7 @@ pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<
         props: Some(&f.props),
         values: None,
         required: &f.required,
-        x: None,
+        x: f.x.as_ref(),
     };
     for name in props.keys() {
         // A property the schema calls both read-only and create-only or write-only
@@ -270,15 +270,32 @@ fn check_object(
 }
 
 /// The schema's exclusivity keywords, judged on which properties are present. A value
-/// under `Fn::If` may vanish in one branch, so an object holding one is not judged.
+/// under `Fn::If` with an `AWS::NoValue` branch may vanish, so an object holding one is
+/// not judged.
 fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, out: &mut Problems) {
-    let conditional = m
-        .values()
-        .any(|v| matches!(v, Value::Fn(i) if matches!(&**i, Intrinsic::If { .. })));
+    // A property whose Fn::If has a value in both branches is present either way.
+    fn may_vanish(v: &Value) -> bool {
+        match v {
+            Value::Fn(i) => match &**i {
+                Intrinsic::If {
+                    then, otherwise, ..
+                } => [then, otherwise]
+                    .into_iter()
+                    .any(|b| is_no_value(b) || may_vanish(b)),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+    let conditional = m.values().any(may_vanish);
     if conditional {
         return;
     }
-    let present = |k: &str| m.get(k).is_some_and(|v| !is_no_value(v));
+    // A property left empty (YAML null) is not set either: CloudFormation drops it.
+    let present = |k: &str| {
+        m.get(k)
+            .is_some_and(|v| !is_no_value(v) && !matches!(v, Value::Null))
+    };
     let names = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -574,5 +591,53 @@ fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
                 items.len()
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(ty: &str, props_yaml: &str) -> Vec<String> {
+        let text = format!("Resources:\n  R:\n    Type: {ty}\n    Properties:\n{props_yaml}");
+        let t = crate::template::Template::parse_any(&text).unwrap();
+        let f = super::super::facts::lookup(ty).unwrap();
+        let r = t.resources.values().next().unwrap();
+        property_problems(&f, &r.properties)
+            .into_iter()
+            .filter(|p| p.kind == ProblemKind::Exclusive)
+            .map(|p| p.message)
+            .collect()
+    }
+
+    #[test]
+    fn a_types_own_dependencies_hold_and_an_empty_value_is_unset() {
+        let egress = "      GroupDescription: g\n      SecurityGroupEgress: [{IpProtocol: '-1', CidrIp: 10.0.0.0/8}]\n";
+        let p = problems("AWS::EC2::SecurityGroup", egress);
+        assert_eq!(p, ["SecurityGroupEgress requires VpcId"]);
+        assert!(
+            problems(
+                "AWS::EC2::SecurityGroup",
+                &format!("{egress}      VpcId: vpc-12345678\n")
+            )
+            .is_empty()
+        );
+        // A VpcId left empty (YAML null) is no VpcId.
+        let p = problems(
+            "AWS::EC2::SecurityGroup",
+            &format!("{egress}      VpcId:\n"),
+        );
+        assert_eq!(p, ["SecurityGroupEgress requires VpcId"]);
+    }
+
+    #[test]
+    fn a_condition_with_a_value_either_way_leaves_the_property_present() {
+        // Both ports come from a condition, but neither branch removes them: the rule
+        // still needs one source (cfn-lint E3014).
+        let ingress = "      GroupDescription: g\n      VpcId: vpc-12345678\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: !If [C, 6379, 11211]\n          ToPort: !If [C, 6379, 11211]\n";
+        let p = problems("AWS::EC2::SecurityGroup", ingress);
+        assert_eq!(p.len(), 1, "{p:?}");
+        let gone = ingress.replace("11211]", "!Ref AWS::NoValue]");
+        assert!(problems("AWS::EC2::SecurityGroup", &gone).is_empty());
     }
 }

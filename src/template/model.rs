@@ -263,6 +263,21 @@ impl FromStr for ParameterType {
     }
 }
 
+impl ParameterType {
+    /// Whether a Ref to the parameter is a list (`CommaDelimitedList`, `List<...>`, an SSM
+    /// parameter of a list), which Fn::Sub and an output's Value cannot take.
+    pub fn is_list(&self) -> bool {
+        match self {
+            ParameterType::NumberList
+            | ParameterType::StringList
+            | ParameterType::CommaDelimitedList
+            | ParameterType::AwsList(_) => true,
+            ParameterType::Ssm(inner) => inner.contains("List<"),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for ParameterType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
