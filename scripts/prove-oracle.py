@@ -4,30 +4,41 @@ expressions, integers and reals) decides the same questions on randomly generate
 policies, and every answer of the prover is compared with it.
 
     target/venv/bin/python scripts/prove-oracle.py [--cases N] [--seed S] [--bin PATH] [--jobs J]
+        [--max-prover-unknown SHARE] [--max-solver-unknown SHARE]
 
-Questions: `no-new-access OLD NEW` on pairs of identity policies, `access-not-granted`
-on single identity policies, and `no-public-access` on resource policies. For each case
-the prover's pass/fail must match cvc5's unsat/sat; a prover witness must also satisfy
-cvc5's formula with every request value fixed to the witness's. A query cvc5 does not
-answer within 4 seconds is counted (solver-unknown) and not compared. Exit 1 on any
-disagreement (the case's files are kept and printed), 0 otherwise; prints how many
-cases ran, how many the prover answered unknown and how many cvc5 gave up on.
+Questions: `no-new-access OLD NEW` on pairs of identity policies (half of them a policy
+and a small mutation of it), `access-not-granted` on single identity policies, and
+`no-public-access` on resource policies (no account trusted, or one). The prover answers
+them all through `perimeter prove batch` (one process per job); for each case its
+pass/fail must match cvc5's unsat/sat, and a prover witness must also satisfy cvc5's
+formula with every request value fixed to the witness's. A query cvc5 does not answer
+within PROVE_ORACLE_SOLVER_MS (2000) is counted (solver-unknown) and not compared. Exit 1
+on any disagreement (the first five are printed), or when the share of cases either side
+left undecided passes its bound; prints how many cases ran, passed, failed and were
+undecided, and why the prover did not decide.
 
 The generator (see `Gen`): 1-3 statements per policy, Allow or Deny; Action or
 NotAction with globs over a small alphabet (overlaps and case folding are common);
 Resource or NotResource with ARN patterns whose fields carry wildcards (field-wise ArnLike
-matching, colons in the resource part); conditions with StringEquals, StringNotEquals,
-StringLike, StringNotLike, StringEqualsIgnoreCase, Bool, ArnLike, ArnNotLike, their
-IfExists forms, ForAnyValue:/ForAllValues: on a multivalued key, Null, NumericLessThan,
-NumericGreaterThanEquals, NumericEquals, IpAddress and NotIpAddress (IPv4), and
-aws:PrincipalArn conditions; resource policies with Principal "*", account ids, root
-ARNs and role ARNs (whose sessions match), and NotPrincipal.
+matching, colons in the resource part, accounts named and not); conditions with
+StringEquals, StringNotEquals, StringLike, StringNotLike, StringEqualsIgnoreCase,
+StringNotEqualsIgnoreCase, Bool, ArnLike, ArnNotLike, their IfExists forms,
+ForAnyValue:/ForAllValues: on a multivalued key, Null, NumericLessThan,
+NumericGreaterThanEquals, NumericEquals, NumericNotEquals, IpAddress and NotIpAddress
+(IPv4), and conditions on the caller's aws:PrincipalArn and aws:PrincipalAccount; missing
+keys throughout; resource policies with Principal "*", account ids, root ARNs, role ARNs
+with and without a path (whose sessions they name), user ARNs and session ARNs, and
+NotPrincipal with Allow and Deny.
 
 The encoding is written from AWS's documented semantics, not from the prover: globs as
-regular-expression membership, ARNs as six fields joined by colons (str.++ of fresh
-variables), multivalued keys as a bounded set of optional values (one more than the
-number of set conditions on the key: enough for every existential), numbers as reals,
-IPv4 addresses as integers.
+regular-expression membership, ARNs as six fields joined by colons; the caller as IAM
+describes it (a kind: root user, user, role, role session, federated user; one of AWS's
+partitions; a 12-digit account; names), whose aws:PrincipalArn is its ARN but for a
+session, its role's; a Principal naming an account, a user, a role (its sessions) or a
+session; NotPrincipal with Deny sparing a caller only when its account is listed too;
+identity policies asked of users, sessions and federated users; multivalued keys as a
+bounded set of optional values (one more than the number of set conditions on the key:
+enough for every existential), numbers as reals, IPv4 addresses as integers.
 """
 
 import argparse
@@ -635,8 +646,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bin", default="target/debug/perimeter")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--max-unknown", type=float, default=None,
-                    help="fail when more than this share of the cases is undecided (by either side)")
+    ap.add_argument("--max-prover-unknown", type=float, default=None,
+                    help="fail when the prover leaves more than this share of the cases undecided")
+    ap.add_argument("--max-solver-unknown", type=float, default=None,
+                    help="fail when cvc5 leaves more than this share of the cases undecided")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     tally = {"cases": 0, "pass": 0, "fail": 0, "prover-unknown": 0, "solver-unknown": 0,
@@ -657,15 +670,18 @@ def main():
             with open(path, "w") as f:
                 for q in chunk:
                     f.write(json.dumps(q) + "\n")
-            procs.append(subprocess.Popen([binary, "prove", "batch", path], stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
-        outs = [p.communicate() for p in procs]
-        tally["prover-seconds"] = time.time() - t0
-        for p, (_, err) in zip(procs, outs):
-            if p.returncode != 0:
-                print(err, file=sys.stderr)
+            # Answers go to files: a full pipe would hold one process up behind another.
+            with open(path + ".out", "w") as out, open(path + ".err", "w") as err:
+                procs.append(subprocess.Popen([binary, "prove", "batch", path], stdout=out, stderr=err))
+        for j, p in enumerate(procs):
+            if p.wait() != 0:
+                print(open(os.path.join(tmp, f"questions-{j}.jsonl.err")).read(), file=sys.stderr)
                 return 1
-        parts = [[json.loads(line) for line in out.splitlines()] for out, _ in outs]
+        tally["prover-seconds"] = time.time() - t0
+        parts = []
+        for j in range(a.jobs):
+            with open(os.path.join(tmp, f"questions-{j}.jsonl.out")) as f:
+                parts.append([json.loads(line) for line in f])
         answers = [parts[k % a.jobs][k // a.jobs] for k in range(len(questions))]
         assert len(answers) == len(cases), (len(answers), len(cases))
         jobs = list(zip(cases, questions, answers))
@@ -696,10 +712,11 @@ def main():
     if bad:
         print(f"prove-oracle: {len(bad)} disagreements")
         return 1
-    undecided = (tally["prover-unknown"] + tally["solver-unknown"]) / max(tally["cases"], 1)
-    if a.max_unknown is not None and undecided > a.max_unknown:
-        print(f"prove-oracle: {undecided:.1%} of the cases undecided, more than {a.max_unknown:.1%}")
-        return 1
+    for side, bound in (("prover", a.max_prover_unknown), ("solver", a.max_solver_unknown)):
+        share = tally[f"{side}-unknown"] / max(tally["cases"], 1)
+        if bound is not None and share > bound:
+            print(f"prove-oracle: the {side} left {share:.1%} of the cases undecided, more than {bound:.1%}")
+            return 1
     return 0
 
 

@@ -233,7 +233,13 @@ impl Atoms {
         let mut out = Vec::new();
         if self.any_caller {
             out.push("*".to_string());
-            out.extend(self.services.iter().cloned());
+            // A named service the evaluator cannot read as one names no caller.
+            out.extend(
+                self.services
+                    .iter()
+                    .filter(|s| matches!(Caller::parse(s), Some(Caller::Service(_))))
+                    .cloned(),
+            );
             let fresh = (0..)
                 .map(|i| format!("witness{i}.amazonaws.com"))
                 .find(|s| !self.services.iter().any(|x| x.eq_ignore_ascii_case(s)))
