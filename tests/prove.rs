@@ -306,3 +306,47 @@ fn the_shipped_prod_template_holds_every_perimeter() {
         "{out}"
     );
 }
+
+#[test]
+fn a_batch_answers_each_line_as_the_single_command_does() {
+    // The oracle's mode: one JSON array of arguments per line, one JSON answer per line.
+    let dir = std::env::temp_dir().join(format!("perimeter-prove-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("p.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    let lines = [
+        serde_json::json!(["access-not-granted", p, "--action", "s3:PutObject"]),
+        serde_json::json!(["access-not-granted", p, "--action", "s3:Get*"]),
+        serde_json::json!(["access-not-granted", p]),
+    ];
+    let batch = dir.join("q.jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&batch, text).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["prove", "batch", batch.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let answers: Vec<serde_json::Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["result"], "pass");
+    assert_eq!(answers[1]["result"], "fail");
+    assert!(
+        answers[1]["witness"]["action"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case("s3:GetObject")
+    );
+    // A line that is no question (--action missing) is an error answer, not the end.
+    assert_eq!(answers[2]["result"], "error");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

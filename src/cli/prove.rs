@@ -87,6 +87,22 @@ enum Check {
         #[arg(long = "org", value_name = "ID")]
         orgs: Vec<String>,
     },
+    /// Many questions in one process (for the oracle, scripts/prove-oracle.py): FILE
+    /// holds one JSON array of `prove` arguments per line; each answer is printed as
+    /// one line of JSON, in order.
+    #[command(hide = true)]
+    Batch {
+        /// The questions, one JSON array of arguments per line.
+        file: String,
+    },
+}
+
+/// One line of a batch: `prove`'s arguments.
+#[derive(clap::Parser)]
+#[command(name = "prove", no_binary_name = true)]
+struct Line {
+    #[command(subcommand)]
+    check: Check,
 }
 
 /// A policy argument read: the policies and the bindings its intrinsics resolve with.
@@ -171,7 +187,50 @@ fn from_template(path: &Path, id: &str) -> Result<Loaded, String> {
     })
 }
 
+/// Answers every line of a batch file, one JSON line each.
+fn batch(file: &str) -> i32 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("{file}: cannot read: {e}")),
+    };
+    for (n, line) in text.lines().enumerate() {
+        let args: Vec<String> = match serde_json::from_str(line) {
+            Ok(a) => a,
+            Err(e) => {
+                return fail(&format!(
+                    "{file}:{}: expected a JSON array of strings: {e}",
+                    n + 1
+                ));
+            }
+        };
+        let v = match <Line as clap::Parser>::try_parse_from(&args) {
+            Err(e) => json!({"result": "error", "explanation": e.to_string()}),
+            Ok(Line {
+                check: Check::Perimeters { .. } | Check::Batch { .. },
+            }) => {
+                json!({"result": "error", "explanation": "not a question a batch holds"})
+            }
+            Ok(l) => match answer(&l.check) {
+                Err(msg) => json!({"result": "error", "explanation": msg}),
+                Ok(Err(internal)) => {
+                    json!({"result": "error", "explanation": internal.to_string()})
+                }
+                Ok(Ok((o, claim))) => json!({
+                    "result": o.result(),
+                    "witness": match &o { Outcome::Fails(w) => w.file.clone(), _ => serde_json::Value::Null },
+                    "explanation": explain(&o, &claim),
+                }),
+            },
+        };
+        out!("{v}\n");
+    }
+    EXIT_OK
+}
+
 pub fn run(a: &Args) -> i32 {
+    if let Check::Batch { file } = &a.check {
+        return batch(file);
+    }
     if let Check::Perimeters {
         template,
         accounts,
@@ -239,7 +298,9 @@ fn answer(c: &Check) -> Answer {
                     .map(|x| (x, claim)),
             )
         }
-        Check::Perimeters { .. } => unreachable!("answered by perimeters()"),
+        Check::Perimeters { .. } | Check::Batch { .. } => {
+            unreachable!("answered by perimeters() and batch()")
+        }
         Check::NoPublicAccess {
             policy,
             resource_type,

@@ -236,7 +236,7 @@ impl PolicySet {
 
 /// The services whose resources RCPs govern (AWS Organizations User Guide, "Resource
 /// control policies": list of AWS services that support RCPs).
-const RCP_SERVICES: &[&str] = &[
+pub(crate) const RCP_SERVICES: &[&str] = &[
     "s3",
     "sts",
     "sqs",

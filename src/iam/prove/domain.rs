@@ -14,13 +14,20 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::lang::{Fold, Pattern, regions};
+use super::lang::{Elem, Fold, Pattern, regions, regions_within};
 use crate::iam::condition::epoch;
 use crate::iam::policy::{Principal, PrincipalKind, ResourceEntry, Statement};
-use crate::iam::{Bindings, ConditionOperator, Op, PolicyKind};
+use crate::iam::{Bindings, Caller, ConditionOperator, Op, PolicyKind};
 
-/// The key the evaluator derives from the principal (`Request::new` sets it).
+/// The key the evaluator derives from the principal.
 pub const PRINCIPAL_ARN: &str = "aws:principalarn";
+/// The caller's account, derived from the principal.
+const PRINCIPAL_ACCOUNT: &str = "aws:principalaccount";
+/// A user's name, derived from the principal.
+const USERNAME: &str = "aws:username";
+/// Keys the evaluator derives from the caller's form alone (`Caller::context`): the
+/// search tries every form, so they need no values of their own.
+const BY_FORM: &[&str] = &["aws:principaltype", "aws:principalisawsservice"];
 
 /// At most this many automaton states per dimension.
 const STATE_LIMIT: usize = 200_000;
@@ -66,6 +73,16 @@ pub struct Atoms {
     /// a principal they can be attached to (a user, a role's session, a federated user),
     /// never the account's root user, a service or an anonymous caller.
     pub any_caller: bool,
+    /// Service principals a Principal element names.
+    pub services: Vec<String>,
+    /// Role sessions a Principal element names exactly.
+    pub sessions: Vec<String>,
+    /// Whether the concrete evaluator (not a lone resource policy's statements) decides:
+    /// then what it decides beside the statements splits the space too.
+    pub evaluated: bool,
+    /// Whether SCPs, RCPs are among the policies.
+    pub scps: bool,
+    pub rcps: bool,
 }
 
 /// The finite space: candidate values per dimension.
@@ -88,211 +105,107 @@ pub struct KeySpace {
     pub values: Vec<Option<Vec<String>>>,
 }
 
-impl Space {
-    /// How many requests the space holds.
-    pub fn size(&self) -> f64 {
-        let mut n = (self.action.len() * self.resource.len() * self.principal.len()) as f64;
-        for k in &self.keys {
-            n *= k.values.len() as f64;
-        }
-        n
-    }
-}
-
-/// A readable stand-in for a glob's wildcards.
-/// The forms of caller the evaluator distinguishes (`Caller::parse`), as globs.
-/// Each with whether identity policies can be attached to callers of that form.
-const CALLER_SHAPES: &[(&str, bool)] = &[
-    ("arn:*:iam::*:root", false),
-    ("arn:*:iam::*:user/*", true),
-    ("arn:*:iam::*:role/*", true),
-    ("arn:*:sts::*:assumed-role/*/*", true),
-    ("arn:*:sts::*:federated-user/*", true),
-    ("*.*", false),
+/// The partitions AWS has: a caller's ARN names one of them.
+const PARTITIONS: &[&str] = &[
+    "aws",
+    "aws-cn",
+    "aws-us-gov",
+    "aws-iso",
+    "aws-iso-b",
+    "aws-iso-e",
+    "aws-iso-f",
+    "aws-eusc",
 ];
 
-/// The caller forms as patterns: ARN fields matched without crossing a colon, as
-/// `Caller::parse` reads them.
-fn caller_shapes() -> Vec<(Pattern, bool)> {
-    CALLER_SHAPES
-        .iter()
-        .flat_map(|(p, attachable)| {
-            let ps = if p.starts_with("arn:") {
-                Pattern::arn(p)
-            } else {
-                // A service principal: a name with a dot and no colon.
-                let any = super::lang::Elem::Star { colon: false };
-                vec![Pattern(vec![
-                    any,
-                    super::lang::Elem::Ch('.', Fold::None),
-                    any,
-                ])]
-            };
-            ps.into_iter().map(move |p| (p, *attachable))
-        })
-        .collect()
+/// The forms of IAM caller (`Caller::parse`), each by the ARN policies see as its
+/// `aws:PrincipalArn`: a role's sessions are searched through their role's ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Form {
+    Root,
+    User,
+    Role,
+    Federated,
 }
 
-/// Every account the policies name (an ARN's account field, or a bare account id), and
-/// one they do not.
-fn accounts_of<'a>(named: impl Iterator<Item = &'a String>) -> BTreeSet<String> {
-    let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
-    let mut accounts = BTreeSet::new();
-    for id in named {
-        let account = id.split(':').nth(4).unwrap_or(id);
-        if is_account(account) {
-            accounts.insert(account.to_string());
-        }
-    }
-    let fresh = (0u64..)
-        .map(|i| format!("{:012}", 111_122_223_333u64 + i * 111_111_111))
-        .find(|a| !accounts.contains(a))
-        .expect("an unnamed account");
-    accounts.insert(fresh);
-    accounts
-}
+const FORMS: [Form; 4] = [Form::Root, Form::User, Form::Role, Form::Federated];
 
-/// A caller of every form in each of `accounts`, so that each class of principals has a
-/// real caller to stand for it where one exists.
-fn callers_of(accounts: &BTreeSet<String>) -> Vec<String> {
-    let mut out = vec!["*".to_string(), "witness.amazonaws.com".to_string()];
-    for a in accounts {
-        out.extend([
-            format!("arn:aws:iam::{a}:root"),
-            format!("arn:aws:iam::{a}:user/witness"),
-            format!("arn:aws:iam::{a}:role/witness"),
-            format!("arn:aws:iam::{a}:role/aws-service-role/witness"),
-            format!("arn:aws:sts::{a}:assumed-role/witness/witness"),
-            format!("arn:aws:sts::{a}:assumed-role/AWSServiceRoleForWitness/witness"),
-            format!("arn:aws:sts::{a}:federated-user/witness"),
-        ]);
-    }
-    out
-}
-
-/// The principal candidates, each a caller the evaluator reads. A class whose stand-in
-/// is no caller but lies within a caller's form may still hold real callers the search
-/// would not try: the prover cannot say "proven" then, so it answers unknown.
-fn valid_callers(
-    candidates: Vec<String>,
-    patterns: &[Pattern],
-    any_caller: bool,
-) -> Result<Vec<String>, String> {
-    use crate::iam::Caller;
-    let fits = |c: &str| match Caller::parse(c) {
-        None => false,
-        Some(Caller::Root { .. } | Caller::Service(_) | Caller::Anonymous) => any_caller,
-        Some(_) => true,
-    };
-    let shapes = caller_shapes();
-    let class = |s: &str| -> Vec<bool> { patterns.iter().map(|p| p.matches(s)).collect() };
-    let mut out = Vec::new();
-    for c in candidates {
-        if fits(&c) {
-            out.push(c);
-            continue;
-        }
-        if Caller::parse(&c).is_some() {
-            // A caller these policies cannot be attached to: not a request they decide.
-            continue;
-        }
-        // Shapes are classes of their own, so the stand-in's shape is the class's.
-        match shapes.iter().find(|(p, _)| p.matches(&c)) {
-            // Outside every caller's form: no caller is in the class.
-            None => continue,
-            // Callers no identity policy is attached to.
-            Some((_, false)) if !any_caller => continue,
-            // Sessions stand in by their roles (below): a session's aws:PrincipalArn is
-            // its role's ARN, and a policy names a session by its role or exactly.
-            Some(_) if c.contains(":assumed-role/") => continue,
-            Some(_) => {}
-        }
-        // A class that the policies hold to an empty account field (`aws:PrincipalAccount`
-        // questions ask of it) has no caller with an account in it.
-        let no_account = Pattern::field(4, "");
-        if c.starts_with("arn:")
-            && no_account
-                .iter()
-                .any(|p| p.matches(&c) && patterns.contains(p))
-        {
-            continue;
-        }
-        // The stand-in is no caller (an empty or lettered account, an empty name): a
-        // caller of the same class, if a simple repair of its fields gives one.
-        let want = class(&c);
-        match repairs(&c)
-            .into_iter()
-            .find(|r| fits(r) && class(r) == want)
-        {
-            Some(r) => out.push(r),
-            None => {
-                return Err(format!(
-                    "principals like {c:?} form a class with no caller the search can stand for it"
-                ));
+impl Form {
+    /// Every ARN of this form in `partition` (as AWS writes them: no region, a 12-digit
+    /// account, a non-empty name): the callers' shape the walk stays within.
+    fn shape(self, partition: &str) -> Pattern {
+        let service = if self == Form::Federated {
+            "sts"
+        } else {
+            "iam"
+        };
+        let mut e = Pattern::literal(&format!("arn:{partition}:{service}::"), Fold::None).0;
+        e.extend(std::iter::repeat_n(Elem::Digit, 12));
+        let lit = |s: &str| Pattern::literal(s, Fold::None).0;
+        match self {
+            Form::Root => e.extend(lit(":root")),
+            Form::User => {
+                // A path, then a name: the last character is no `/`.
+                e.extend(lit(":user/"));
+                e.extend([Elem::Star { colon: true }, Elem::OneNot('/')]);
+            }
+            Form::Role => {
+                // A session's ARN drops the role's path: the name alone.
+                e.extend(lit(":role/"));
+                e.extend([Elem::OneNot('/'), Elem::StarNot('/')]);
+            }
+            Form::Federated => {
+                e.extend(lit(":federated-user/"));
+                e.push(Elem::Star { colon: true });
             }
         }
+        Pattern(e)
     }
-    // A session of every role candidate: with a resource policy the session and its role
-    // can be told apart; for an identity's own policies the role stands for its sessions.
-    if any_caller {
-        let sessions: Vec<String> = out
-            .iter()
-            .filter_map(|c| match Caller::parse(c) {
-                Some(Caller::Session {
-                    partition,
-                    account,
-                    role,
-                    session: None,
-                    ..
-                }) => Some(format!(
-                    "arn:{partition}:sts::{account}:assumed-role/{role}/witness"
-                )),
-                _ => None,
-            })
-            .collect();
-        out.extend(sessions);
-        out.sort();
-        out.dedup();
-    }
-    Ok(out)
 }
 
-/// Variants of a would-be caller ARN with its partition, account and names filled in.
-fn repairs(c: &str) -> Vec<String> {
-    let fields: Vec<&str> = c.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, rest] = fields.as_slice() else {
-        return Vec::new();
-    };
-    // The stand-in's own partition first: an empty one is what some classes need.
-    let partitions = [partition.to_string(), "aws".into()];
-    let digits = |a: &str| -> String {
-        let d: String = a
-            .chars()
-            .map(|ch| if ch.is_ascii_digit() { ch } else { '1' })
-            .collect();
-        format!("{d:1<12}").chars().take(12).collect()
-    };
-    let accounts = [account.to_string(), digits(account), "111122223333".into()];
-    let fill = |r: &str| -> Vec<String> {
-        let mut v = vec![r.to_string()];
-        let named: String = r
-            .split('/')
-            .map(|p| if p.is_empty() { "w" } else { p })
-            .collect::<Vec<_>>()
-            .join("/");
-        v.push(named.clone());
-        v.push(format!("{named}w"));
-        v
+/// A session of the role whose ARN is `role` (`arn:P:iam::A:role/NAME`).
+fn session_of(role: &str, session: &str) -> Option<String> {
+    let (head, name) = role.split_once(":role/")?;
+    let head = head.replacen(":iam:", ":sts:", 1);
+    Some(format!("{head}:assumed-role/{name}/{session}"))
+}
+
+/// `[*:]{n}` then the elements, then `:*`: field `n` of an ARN is what `elems` accept.
+fn in_field(n: usize, elems: Vec<Elem>) -> Pattern {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(Elem::Star { colon: false });
+        out.push(Elem::Ch(':', Fold::None));
+    }
+    out.extend(elems);
+    out.push(Elem::Ch(':', Fold::None));
+    out.push(Elem::Star { colon: true });
+    Pattern(out)
+}
+
+/// The elements of a policy value compared by a string operator with one field of an
+/// ARN or a name (wildcards of `Like` operators kept within it: they never reach a
+/// `stop` character); `None` when the value can never equal such a field.
+fn value_elems(op: Op, v: &str, stop: char) -> Option<Vec<Elem>> {
+    let (glob, fold) = match op {
+        Op::StringLike | Op::StringNotLike => (true, Fold::None),
+        Op::StringEqualsIgnoreCase | Op::StringNotEqualsIgnoreCase => (false, Fold::Lower),
+        Op::Bool => (false, Fold::Ascii),
+        Op::ArnEquals | Op::ArnNotEquals | Op::ArnLike | Op::ArnNotLike => {
+            // ArnLike on a value without six fields: only `*` matches it.
+            return (v == "*").then(|| vec![Elem::StarNot(stop)]);
+        }
+        _ => (false, Fold::None),
     };
     let mut out = Vec::new();
-    for p in &partitions {
-        for a in &accounts {
-            for r in fill(rest) {
-                out.push(format!("{arn}:{p}:{service}:{region}:{a}:{r}"));
-            }
-        }
+    for c in v.chars() {
+        out.push(match c {
+            '*' if glob => Elem::StarNot(stop),
+            '?' if glob => Elem::OneNot(stop),
+            c if c == stop => return None,
+            c => Elem::Ch(c, fold),
+        });
     }
-    out
+    Some(out)
 }
 
 fn instance(p: &str) -> String {
@@ -300,15 +213,118 @@ fn instance(p: &str) -> String {
 }
 
 impl Atoms {
+    /// One caller of every class of callers the principal patterns make, of every form
+    /// the question admits: the walk of each form stays within its shape, so every class
+    /// holds a real caller and every caller lies in a class searched. Roles stand for
+    /// their sessions (a session's `aws:PrincipalArn` is its role's ARN): a session of
+    /// each, and each session a Principal names exactly, are tried.
+    fn callers(&self, patterns: &[Pattern]) -> Result<Vec<String>, String> {
+        let patterns = unique(patterns);
+        let mut nice = self.nice_principal.clone();
+        nice.extend(
+            [
+                "arn:aws:iam::111122223333:role/witness",
+                "arn:aws:iam::111122223333:user/witness",
+                "arn:aws:iam::111122223333:root",
+                "arn:aws:sts::111122223333:federated-user/witness",
+            ]
+            .map(String::from),
+        );
+        let mut out = Vec::new();
+        if self.any_caller {
+            out.push("*".to_string());
+            // A named service the evaluator cannot read as one names no caller.
+            out.extend(
+                self.services
+                    .iter()
+                    .filter(|s| matches!(Caller::parse(s), Some(Caller::Service(_))))
+                    .cloned(),
+            );
+            let fresh = (0..)
+                .map(|i| format!("witness{i}.amazonaws.com"))
+                .find(|s| !self.services.iter().any(|x| x.eq_ignore_ascii_case(s)))
+                .expect("an unnamed service");
+            out.push(fresh);
+        }
+        let mut seen = BTreeSet::new();
+        for form in FORMS {
+            if form == Form::Root && !self.any_caller {
+                // No identity policy is attached to an account's root user.
+                continue;
+            }
+            for partition in PARTITIONS {
+                let shape = form.shape(partition);
+                let r =
+                    regions_within(&patterns, Some(&shape), &nice, STATE_LIMIT).map_err(|e| {
+                        format!(
+                            "the principal patterns need more than {} automaton states",
+                            e.0
+                        )
+                    })?;
+                for (v, arn) in r {
+                    // Partitions no pattern tells apart give the same classes.
+                    if !seen.insert((form, v)) {
+                        continue;
+                    }
+                    if form != Form::Role {
+                        out.push(arn);
+                        continue;
+                    }
+                    if self.any_caller {
+                        out.push(arn.clone());
+                    }
+                    let named: Vec<&String> = self
+                        .sessions
+                        .iter()
+                        .filter(|s| {
+                            Caller::parse(s)
+                                .and_then(|c| c.principal_arn())
+                                .is_some_and(|r| r == arn)
+                        })
+                        .collect();
+                    let fresh = (0..)
+                        .map(|i| {
+                            if i == 0 {
+                                "witness".to_string()
+                            } else {
+                                format!("witness{i}")
+                            }
+                        })
+                        .filter_map(|n| session_of(&arn, &n))
+                        .find(|s| !named.contains(&s))
+                        .expect("an unnamed session");
+                    out.push(fresh);
+                    out.extend(named.into_iter().cloned());
+                }
+            }
+        }
+        for c in &out {
+            debug_assert!(Caller::parse(c).is_some(), "{c} is no caller");
+        }
+        Ok(out)
+    }
+
     /// Adds the tests one statement makes; `Err` names a construct the prover cannot
     /// decide.
     pub fn statement(
         &mut self,
         kind: PolicyKind,
+        version: &str,
         s: &Statement,
         b: &Bindings,
     ) -> Result<(), String> {
         self.any_caller |= matches!(kind, PolicyKind::Resource | PolicyKind::VpcEndpoint);
+        // Policy variables (version 2012-10-17) take their values from the request: a
+        // pattern that moves with the request is beyond the classes computed here.
+        let variable = |t: &str| {
+            if version == "2012-10-17" && t.contains("${") {
+                Err(format!(
+                    "{t:?} holds a policy variable: patterns made of request values are not modelled"
+                ))
+            } else {
+                Ok(())
+            }
+        };
         for a in s.action.inner() {
             self.action.push(Pattern::glob(a.as_str(), Fold::Ascii));
             self.nice_action.push(instance(a.as_str()));
@@ -320,6 +336,7 @@ impl Atoms {
                     ResourceEntry::Expr(v) => b.resolve(v),
                 };
                 if let Some(t) = text {
+                    variable(&t)?;
                     self.resource_pattern(&t);
                 }
             }
@@ -339,6 +356,9 @@ impl Atoms {
         for (op, keys) in &s.condition {
             for (key, vals) in keys {
                 let values: Vec<String> = vals.iter().filter_map(|v| b.resolve(v)).collect();
+                for v in &values {
+                    variable(v)?;
+                }
                 self.condition(*op, key, &values)?;
             }
         }
@@ -362,44 +382,56 @@ impl Atoms {
         self.principal.extend(Pattern::field(4, account));
     }
 
-    /// The tests `principal_matches` makes for one id of a Principal element.
+    /// The tests `Caller::named_by` makes for one id of a Principal element, on the
+    /// caller's ARN (a role's, for its sessions).
     fn principal_id(&mut self, kind: PrincipalKind, id: &str) {
-        self.principal.push(Pattern::literal(id, Fold::None));
         self.nice_principal.push(id.to_string());
-        if kind != PrincipalKind::Aws || id == "*" {
-            return;
+        match kind {
+            PrincipalKind::Service => {
+                self.services.push(id.to_string());
+                return;
+            }
+            // No caller the evaluator reads is named so.
+            PrincipalKind::Federated | PrincipalKind::CanonicalUser => return,
+            PrincipalKind::Aws if id == "*" => return,
+            PrincipalKind::Aws => {}
         }
-        // The principal's account field equals the id.
+        // The caller itself (a user, federated user, root user or role).
+        self.principal.push(Pattern::literal(id, Fold::None));
+        // A bare account id names its account, in any partition.
         self.principal.extend(Pattern::field(4, id));
-        // `arn:aws:iam::ACCOUNT:root` names the account.
-        if let Some(acct) = id
-            .strip_prefix("arn:aws:iam::")
-            .and_then(|r| r.strip_suffix(":root"))
-        {
-            self.principal.extend(Pattern::field(4, acct));
-        }
-        // A role names its sessions: arn:P:sts:R:A:assumed-role/NAME[/...].
         let parts: Vec<&str> = id.splitn(6, ':').collect();
         if let ["arn", partition, "iam", "", account, rest] = parts.as_slice()
-            && let Some(name) = rest.strip_prefix("role/")
-            && !name.contains('/')
-            && !partition.contains(':')
+            && !partition.is_empty()
         {
-            // The first field of a session's ARN is not compared.
-            let head = format!(":{partition}:sts:");
-            let tail = format!(":{account}:assumed-role/{name}");
-            let mut base = vec![super::lang::Elem::Star { colon: false }];
-            base.extend(Pattern::literal(&head, Fold::None).0);
-            base.push(super::lang::Elem::Star { colon: false });
-            base.extend(Pattern::literal(&tail, Fold::None).0);
-            let mut more = base.clone();
-            more.push(super::lang::Elem::Ch('/', Fold::None));
-            more.push(super::lang::Elem::Star { colon: true });
-            self.principal.push(Pattern(base));
-            self.principal.push(Pattern(more));
-            self.nice_principal.push(format!(
-                "arn:{partition}:sts::{account}:assumed-role/{name}/witness"
-            ));
+            if *rest == "root" {
+                // `arn:P:iam::A:root` names account A of partition P.
+                self.principal
+                    .extend(Pattern::arn(&format!("arn:{partition}:*:*:{account}:*")));
+            } else if let Some(path) = rest.strip_prefix("role/") {
+                // A role ARN (with any path) names the sessions of the role of its name.
+                let name = path.rsplit('/').next().unwrap_or(path);
+                if !name.is_empty() {
+                    self.principal.push(Pattern::literal(
+                        &format!("arn:{partition}:iam::{account}:role/{name}"),
+                        Fold::None,
+                    ));
+                }
+            }
+        }
+        // A session named exactly: its role's class, and the session itself, are tried.
+        if let Some(Caller::Session {
+            partition,
+            account,
+            role,
+            session: Some(_),
+            ..
+        }) = Caller::parse(id)
+        {
+            let role = format!("arn:{partition}:iam::{account}:role/{role}");
+            self.principal.push(Pattern::literal(&role, Fold::None));
+            self.nice_principal.push(role);
+            self.sessions.push(id.to_string());
         }
     }
 
@@ -450,17 +482,47 @@ impl Atoms {
                 _ => {}
             }
         }
-        if lower == PRINCIPAL_ARN {
-            // Derived from the principal: one value, always present.
-            if family != Some(Family::String) && family.is_some() {
+        let derived = [PRINCIPAL_ARN, PRINCIPAL_ACCOUNT, USERNAME].contains(&lower.as_str());
+        if derived && family != Some(Family::String) && family.is_some() {
+            return Err(format!(
+                "{op} on {key}: only string and ARN comparisons of a key derived from the caller are modelled"
+            ));
+        }
+        match lower.as_str() {
+            PRINCIPAL_ARN => {
+                // Derived from the caller: one value, present for every IAM caller.
+                self.nice_principal
+                    .extend(values.iter().map(|v| instance(v)));
+                self.principal.extend(patterns);
+                return Ok(());
+            }
+            PRINCIPAL_ACCOUNT => {
+                // The account field of the caller's ARN.
+                for v in values {
+                    if let Some(e) = value_elems(op.op, v, ':') {
+                        self.principal.push(in_field(4, e));
+                    }
+                }
+                return Ok(());
+            }
+            USERNAME => {
+                // A user's name: its ARN's last segment.
+                for v in values {
+                    if let Some(e) = value_elems(op.op, v, '/') {
+                        let mut p = vec![Elem::Star { colon: true }, Elem::Ch('/', Fold::None)];
+                        p.extend(e);
+                        self.principal.push(Pattern(p));
+                    }
+                }
+                return Ok(());
+            }
+            "aws:principalservicename" => {
                 return Err(format!(
-                    "{op} on {key}: only string and ARN comparisons of the principal's ARN are modelled"
+                    "{op} on {key}: service principals' names in conditions are not modelled"
                 ));
             }
-            self.nice_principal
-                .extend(values.iter().map(|v| instance(v)));
-            self.principal.extend(patterns);
-            return Ok(());
+            k if BY_FORM.contains(&k) => return Ok(()),
+            _ => {}
         }
         let k = self.keys.entry(lower).or_insert_with(|| KeyAtoms {
             name: key.to_string(),
@@ -499,24 +561,55 @@ impl Atoms {
             "arn:aws:s3:::witness-bucket/witness-key".to_string(),
             "arn:aws:sqs:us-east-1:444455556666:witness".into(),
         ]);
-        // The evaluator compares the caller's account with the resource's (across
-        // accounts both sides must allow), so both dimensions are split by every account
-        // the policies name and by one they do not: then each pair of classes holds a
-        // same-account pair and a cross-account pair where the accounts allow one.
-        let accounts = accounts_of(self.nice_principal.iter().chain(&self.nice_resource));
+        let mut action_patterns = self.action.clone();
         let mut resource_patterns = self.resource.clone();
-        let mut nice_principal = self.nice_principal.clone();
         let mut principal_patterns = self.principal.clone();
-        for a in &accounts {
-            resource_patterns.extend(Pattern::field(4, a));
-            principal_patterns.extend(Pattern::field(4, a));
-            nice_resource.push(format!("arn:aws:sqs:us-east-1:{a}:witness"));
+        if self.evaluated {
+            // What the evaluator decides beside the statements: sts:GetCallerIdentity
+            // needs no permission; AWS managed policies, reserved roles and AWS managed
+            // KMS aliases cannot be changed (only reads of IAM are allowed on them).
+            let fold = |a: &str| Pattern::glob(a, Fold::Ascii);
+            action_patterns.push(fold("sts:GetCallerIdentity"));
+            for a in [
+                "iam:*",
+                "iam:Get*",
+                "iam:List*",
+                "iam:Generate*",
+                "iam:Simulate*",
+                "kms:CreateAlias",
+                "kms:DeleteAlias",
+                "kms:UpdateAlias",
+            ] {
+                action_patterns.push(fold(a));
+            }
+            let field = |svc: &str, account: Option<&str>, rest: &str| {
+                let mut e = vec![Elem::Star { colon: false }, Elem::Ch(':', Fold::None)];
+                e.push(Elem::Star { colon: false });
+                e.extend(Pattern::literal(&format!(":{svc}:"), Fold::None).0);
+                e.push(Elem::Star { colon: false });
+                e.push(Elem::Ch(':', Fold::None));
+                match account {
+                    Some(a) => e.extend(Pattern::literal(a, Fold::None).0),
+                    None => e.push(Elem::Star { colon: false }),
+                }
+                e.extend(Pattern::literal(&format!(":{rest}"), Fold::None).0);
+                e.push(Elem::Star { colon: true });
+                Pattern(e)
+            };
+            resource_patterns.push(field("iam", Some("aws"), "policy/"));
+            resource_patterns.push(field("iam", None, "role/aws-reserved/"));
+            resource_patterns.push(field("kms", None, "alias/aws/"));
+            // RCPs cover some services; SCPs and RCPs spare service-linked roles.
+            if self.rcps {
+                for svc in crate::iam::eval::RCP_SERVICES {
+                    action_patterns.push(fold(&format!("{svc}:*")));
+                }
+            }
+            if self.rcps || self.scps {
+                principal_patterns.extend(Pattern::arn("arn:*:iam::*:role/AWSServiceRoleFor*"));
+            }
         }
-        nice_principal.extend(callers_of(&accounts));
-        // The evaluator tells callers apart by their form (root, user, role, session,
-        // service-linked role, federated user, service, anonymous): each form is a class
-        // of its own, so every form is searched in every class the policies make.
-        principal_patterns.extend(caller_shapes().into_iter().map(|(p, _)| p));
+        let principal = self.callers(&principal_patterns)?;
         let mut keys = Vec::new();
         for (lower, k) in &self.keys {
             let values = k.values().map_err(|e| format!("{}: {e}", k.name))?;
@@ -550,13 +643,9 @@ impl Atoms {
             });
         }
         Ok(Space {
-            action: dim("action", &self.action, &nice_action)?,
+            action: dim("action", &action_patterns, &nice_action)?,
             resource: dim("resource", &resource_patterns, &nice_resource)?,
-            principal: valid_callers(
-                dim("principal", &principal_patterns, &nice_principal)?,
-                &principal_patterns,
-                self.any_caller,
-            )?,
+            principal,
             keys,
         })
     }
@@ -598,9 +687,10 @@ fn unique(ps: &[Pattern]) -> Vec<Pattern> {
 fn text(p: &Pattern) -> String {
     p.0.iter()
         .map(|e| match e {
-            super::lang::Elem::Ch(c, _) => *c,
-            super::lang::Elem::One { .. } => '?',
-            super::lang::Elem::Star { .. } => '*',
+            Elem::Ch(c, _) => *c,
+            Elem::Digit => '0',
+            Elem::One { .. } | Elem::OneNot(_) => '?',
+            Elem::Star { .. } | Elem::StarNot(_) => '*',
         })
         .collect()
 }

@@ -34,6 +34,12 @@ pub enum Elem {
     Star {
         colon: bool,
     },
+    /// One ASCII digit (an account id's).
+    Digit,
+    /// One character other than this one (a name without a `/`).
+    OneNot(char),
+    /// Any run of characters without this one.
+    StarNot(char),
 }
 
 const KELVIN: char = '\u{212A}';
@@ -47,7 +53,14 @@ impl Elem {
                 l.eq_ignore_ascii_case(&c) || (c == KELVIN && l.eq_ignore_ascii_case(&'k'))
             }
             Elem::One { colon } | Elem::Star { colon } => colon || c != ':',
+            Elem::Digit => c.is_ascii_digit(),
+            Elem::OneNot(x) | Elem::StarNot(x) => c != x,
         }
+    }
+
+    /// Whether the element repeats (`*` and its kinds).
+    fn is_star(self) -> bool {
+        matches!(self, Elem::Star { .. } | Elem::StarNot(_))
     }
 }
 
@@ -142,9 +155,7 @@ impl Pattern {
     fn close(&self, mut set: BTreeSet<usize>) -> BTreeSet<usize> {
         let mut todo: Vec<usize> = set.iter().copied().collect();
         while let Some(i) = todo.pop() {
-            if let Some(Elem::Star { .. }) = self.0.get(i)
-                && set.insert(i + 1)
-            {
+            if self.0.get(i).is_some_and(|e| e.is_star()) && set.insert(i + 1) {
                 todo.push(i + 1);
             }
         }
@@ -159,7 +170,7 @@ impl Pattern {
         let mut next = BTreeSet::new();
         for &i in set {
             match self.0.get(i) {
-                Some(e @ Elem::Star { .. }) if e.accepts(c) => {
+                Some(e) if e.is_star() && e.accepts(c) => {
                     next.insert(i);
                 }
                 Some(e) if e.accepts(c) => {
@@ -183,7 +194,14 @@ impl Pattern {
                     out.insert(KELVIN);
                 }
             }
+            if let Elem::OneNot(c) | Elem::StarNot(c) = *e {
+                out.insert(c);
+            }
         }
+    }
+
+    fn has_digit(&self) -> bool {
+        self.0.contains(&Elem::Digit)
     }
 }
 
@@ -204,12 +222,27 @@ impl Compiled<'_> {
     fn put(set: &mut [u64], i: usize) {
         set[i / 64] |= 1 << (i % 64);
     }
-    /// Adds the positions a star lets the walk skip to.
+    /// The first position at or after `from` in the set.
+    fn next(set: &[u64], from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = *set.get(w)? & (!0u64 << (from % 64));
+        loop {
+            if bits != 0 {
+                return Some(w * 64 + bits.trailing_zeros() as usize);
+            }
+            w += 1;
+            bits = *set.get(w)?;
+        }
+    }
+    /// Adds the positions a star lets the walk skip to (in increasing order, so a run
+    /// of stars is crossed in one pass).
     fn close(&self, set: &mut [u64]) {
-        for i in 0..self.elems.len() {
-            if Self::has(set, i) && matches!(self.elems[i], Elem::Star { .. }) {
+        let mut from = 0;
+        while let Some(i) = Self::next(set, from) {
+            if self.elems.get(i).is_some_and(|e| e.is_star()) {
                 Self::put(set, i + 1);
             }
+            from = i + 1;
         }
     }
     fn start(&self, out: &mut [u64]) {
@@ -217,13 +250,14 @@ impl Compiled<'_> {
         self.close(out);
     }
     fn step(&self, set: &[u64], c: char, out: &mut [u64]) {
-        for (i, e) in self.elems.iter().enumerate() {
-            if Self::has(set, i) && e.accepts(c) {
-                match e {
-                    Elem::Star { .. } => Self::put(out, i),
-                    _ => Self::put(out, i + 1),
-                }
+        let mut from = 0;
+        while let Some(i) = Self::next(set, from) {
+            if let Some(e) = self.elems.get(i)
+                && e.accepts(c)
+            {
+                Self::put(out, if e.is_star() { i } else { i + 1 });
             }
+            from = i + 1;
         }
         self.close(out);
     }
@@ -241,19 +275,38 @@ pub fn regions(
     preferred: &[String],
     limit: usize,
 ) -> Result<BTreeMap<Vec<bool>, String>, TooLarge> {
+    regions_within(patterns, None, preferred, limit)
+}
+
+/// [`regions`] among the strings `within` accepts (a caller's shape): only vectors some
+/// string of `within` realizes, each with such a string.
+pub fn regions_within(
+    patterns: &[Pattern],
+    within: Option<&Pattern>,
+    preferred: &[String],
+    limit: usize,
+) -> Result<BTreeMap<Vec<bool>, String>, TooLarge> {
     let mut alphabet = BTreeSet::from([':']);
-    for p in patterns {
+    for p in patterns.iter().chain(within) {
         p.chars(&mut alphabet);
     }
-    // One character no pattern names stands for all of them.
+    // One character no pattern names stands for all of them (a letter or beyond ASCII,
+    // never a digit, which a shape may tell apart)...
     let fresh = ('a'..='z')
-        .chain('0'..='9')
         .chain('\u{100}'..)
         .find(|c| !alphabet.contains(c) && *c != KELVIN)
         .expect("an unnamed character");
     alphabet.insert(fresh);
+    // ...and one digit no pattern names stands for the other digits.
+    if patterns.iter().chain(within).any(Pattern::has_digit)
+        && let Some(d) = ('0'..='9').find(|c| !alphabet.contains(c))
+    {
+        alphabet.insert(d);
+    }
     let alphabet: Vec<char> = alphabet.into_iter().collect();
-    let compiled: Vec<Compiled<'_>> = patterns
+    let all: Vec<&Pattern> = patterns.iter().chain(within).collect();
+    let n = patterns.len();
+    let compiled: Vec<Compiled<'_>> = all
         .iter()
         .map(|p| Compiled {
             elems: &p.0,
@@ -272,9 +325,14 @@ pub fn regions(
         compiled
             .iter()
             .zip(&ranges)
+            .take(n)
             .map(|(c, &(a, b))| c.accepts(&state[a..b]))
             .collect()
     };
+    // The shape's own part of a state: dead (no position) or accepting.
+    let shape = within.map(|_| ranges[n]);
+    let dead = |state: &[u64]| shape.is_some_and(|(a, b)| state[a..b].iter().all(|w| *w == 0));
+    let inside = |state: &[u64]| shape.is_none_or(|(a, b)| compiled[n].accepts(&state[a..b]));
     let mut start = vec![0u64; width];
     for (c, &(a, b)) in compiled.iter().zip(&ranges) {
         c.start(&mut start[a..b]);
@@ -286,7 +344,13 @@ pub fn regions(
     let mut next = vec![0u64; width];
     let mut at = 0;
     while at < states.len() {
-        first.entry(accept(&states[at].0)).or_insert(at);
+        if inside(&states[at].0) {
+            first.entry(accept(&states[at].0)).or_insert(at);
+        }
+        if dead(&states[at].0) {
+            at += 1;
+            continue;
+        }
         for &c in &alphabet {
             next.iter_mut().for_each(|w| *w = 0);
             {
@@ -317,6 +381,9 @@ pub fn regions(
         first.into_iter().map(|(v, i)| (v, text(i))).collect();
     let mut taken = BTreeSet::new();
     for p in preferred {
+        if within.is_some_and(|w| !w.matches(p)) {
+            continue;
+        }
         let v: Vec<bool> = patterns.iter().map(|x| x.matches(p)).collect();
         if !taken.contains(&v)
             && let Some(slot) = out.get_mut(&v)

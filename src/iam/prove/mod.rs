@@ -11,10 +11,22 @@
 //! evaluator (re-run on the witness as written out) decides as claimed, and constructs
 //! beyond the model are "unknown: why".
 //!
-//! The model: actions are any strings (the action catalog does not restrict them yet);
-//! the principal's ARN is the one context key derived from the request
-//! (`aws:PrincipalArn`); every other key is free: absent, or one value, or (for a key some
-//! policy compares with `ForAnyValue:`/`ForAllValues:`) any set of values.
+//! The model: actions are any strings (the action catalog does not restrict them yet).
+//! The principal is a caller of every form the evaluator reads (`Caller`): the account's
+//! root user, an IAM user, a role and its sessions, a federated user, a service, an
+//! anonymous caller (identity policies: only users, role sessions and federated users,
+//! to whom they can be attached), in every partition, each class of callers the
+//! policies tell apart searched with a real caller of it (the walk stays within each
+//! form's ARN shape, so no class is empty). Keys derived from the caller
+//! (`aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:username`, `aws:PrincipalType`,
+//! `aws:PrincipalIsAWSService`) take the caller's values; every other key is free:
+//! absent, or one value, or (for a key some policy compares with `ForAnyValue:`/
+//! `ForAllValues:`) any set of values. Identity policies alone are asked as the
+//! caller's side of a request: the resource's side is taken to trust the caller's
+//! account, so a grant on another account's resource counts (see `Asked`).
+//! Beyond the model ("unknown"): policy variables, a resource policy together with
+//! identity policies, mixed value families on one key, conditions on
+//! `aws:PrincipalServiceName`, and spaces past the search's limits.
 
 mod domain;
 mod lang;
@@ -22,13 +34,16 @@ mod search;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value as Json, json};
 
 use self::domain::Atoms;
 use self::search::{Found, search};
 use super::{
-    Action, Arn, Bindings, ConditionOperator, Decision, Effect, NamedPolicy, Op, PolicyDocument,
-    PolicyKind, PolicySet, Request, applies, arn_like,
+    Action, Arn, Bindings, Caller, ConditionOperator, Decision, Effect, NamedPolicy, Op,
+    PolicyDocument, PolicyKind, PolicySet, Request, applies, arn_like,
 };
 use crate::template::typed::ToValue;
 
@@ -84,20 +99,43 @@ impl Policies {
     }
 
     fn atoms(&self, atoms: &mut Atoms, b: &Bindings) -> Result<(), String> {
-        if let Policies::Set(s) = self
-            && s.resource.is_some()
-        {
-            return Err(
-                "a resource-based policy together with identity policies (the cross-account rule) is not modelled"
-                    .into(),
-            );
+        if let Policies::Set(s) = self {
+            if s.resource.is_some() {
+                return Err(
+                    "a resource-based policy together with identity policies (the cross-account rule) is not modelled"
+                        .into(),
+                );
+            }
+            atoms.evaluated = true;
+            atoms.scps |= !s.scps.is_empty();
+            atoms.rcps |= !s.rcps.is_empty();
         }
         for (kind, doc) in self.docs() {
             for s in &doc.statements {
-                atoms.statement(kind, s, b)?;
+                atoms.statement(kind, &doc.version, s, b)?;
             }
         }
         Ok(())
+    }
+
+    /// Every statement with its kind, its conditions dropped, and the context keys its
+    /// conditions read (lower case): only the keys of statements that apply to a request
+    /// but for their conditions can change the decision on it.
+    fn guards(&self) -> Vec<(PolicyKind, super::Statement, Vec<String>)> {
+        let mut out = Vec::new();
+        for (kind, doc) in self.docs() {
+            for s in &doc.statements {
+                let keys = s
+                    .condition
+                    .values()
+                    .flat_map(|keys| keys.keys().map(|k| k.to_ascii_lowercase()))
+                    .collect();
+                let mut bare = s.clone();
+                bare.condition = Default::default();
+                out.push((kind, bare, keys));
+            }
+        }
+        out
     }
 
     /// The witness file's policy fields.
@@ -112,6 +150,9 @@ impl Policies {
                     "identity_policies".into(),
                     s.identity.iter().map(|(_, d)| doc(d)).collect(),
                 );
+                if let Some((_, d)) = &s.resource {
+                    out.insert("resource_policy".into(), doc(d));
+                }
                 if let Some((_, d)) = &s.boundary {
                     out.insert("permission_boundary".into(), doc(d));
                 }
@@ -187,20 +228,105 @@ impl std::fmt::Display for InternalError {
     }
 }
 
-/// Finds a request `accept` takes in the space the atoms span; the witness shows it with
-/// the policies `shown`, and `holds` must accept it again when read back from its file,
-/// policies included.
+/// The name of the resource-based policy an identity question assumes.
+const TRUSTING: &str = "resource_policy";
+
+/// Policies as a question asks them. Identity policies alone are asked as the caller's
+/// side of the request: the resource's side (its resource-based policy, a KMS key
+/// policy, a role's trust policy) is taken to trust the caller's account, as a same-account
+/// resource without a policy does and a key policy delegating to IAM does. So a grant on a
+/// resource of another account counts: it is access once that account trusts the caller's.
+/// The witness shows that resource policy.
+struct Asked<'a> {
+    p: &'a Policies,
+    trusting: RefCell<BTreeMap<String, Policies>>,
+}
+
+impl<'a> Asked<'a> {
+    fn new(p: &'a Policies) -> Self {
+        Asked {
+            p,
+            trusting: RefCell::default(),
+        }
+    }
+
+    /// The account whose trust the request is asked under, if any.
+    fn trust_account(&self, r: &Request) -> Option<String> {
+        match self.p {
+            Policies::Set(s) if s.resource.is_none() => {
+                Caller::parse(&r.principal).and_then(|c| c.account().map(str::to_string))
+            }
+            _ => None,
+        }
+    }
+
+    fn allows(&self, r: &Request, b: &Bindings) -> bool {
+        let (Policies::Set(s), Some(a)) = (self.p, self.trust_account(r)) else {
+            return self.p.allows(r, b);
+        };
+        let mut cache = self.trusting.borrow_mut();
+        let p = cache.entry(a).or_insert_with_key(|a| trusting(s, a));
+        p.allows(r, b)
+    }
+
+    /// The policies the witness of `r` shows.
+    fn shown(&self, r: &Request) -> Policies {
+        match (self.p, self.trust_account(r)) {
+            (Policies::Set(s), Some(a)) => trusting(s, &a),
+            _ => self.p.clone(),
+        }
+    }
+}
+
+/// The set with a resource-based policy trusting `account`.
+fn trusting(s: &PolicySet, account: &str) -> Policies {
+    let text = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "TrustsTheCallersAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": account},
+            "Action": "*",
+            "Resource": "*",
+        }],
+    });
+    let value = crate::template::parse_value(&text.to_string()).expect("JSON reads");
+    let doc = PolicyDocument::from_value(&value).expect("a valid policy");
+    Policies::Set(Box::new(s.clone().resource_policy(TRUSTING, doc)))
+}
+
+/// Finds a request `accept` takes in the space the atoms span, among the requests of
+/// `policies`' statements (context keys are tried only where a statement that could
+/// apply reads them, and `keys` always); the witness shows the policies `shown` gives,
+/// and `holds` must accept it again when read back from its file, policies included.
 fn decide(
     atoms: &Atoms,
-    shown: &Policies,
+    policies: &[&Policies],
+    keys: &[&str],
+    b: &Bindings,
     accept: impl Fn(&Request) -> bool,
+    shown: &Asked<'_>,
     holds: impl Fn(&Request, &Policies) -> bool,
 ) -> Result<Outcome, InternalError> {
     let space = match atoms.space() {
         Ok(s) => s,
         Err(why) => return Ok(Outcome::Unknown(why)),
     };
-    match search(&space, &accept) {
+    let guards: Vec<_> = policies.iter().flat_map(|p| p.guards()).collect();
+    let relevant = |req: &Request| -> Vec<bool> {
+        let mut hit: BTreeSet<&str> = keys.iter().copied().collect();
+        for (kind, s, ks) in &guards {
+            if ks.iter().any(|k| !hit.contains(k.as_str())) && applies(*kind, s, req, b) {
+                hit.extend(ks.iter().map(String::as_str));
+            }
+        }
+        space
+            .keys
+            .iter()
+            .map(|k| hit.contains(k.key.as_str()))
+            .collect()
+    };
+    match search(&space, relevant, &accept) {
         Err(why) => Ok(Outcome::Unknown(why)),
         Ok(Found::None { tried }) => Ok(Outcome::Holds { requests: tried }),
         Ok(Found::Request(req, context)) => {
@@ -213,10 +339,11 @@ fn decide(
                 ctx.insert(k.clone(), if v.len() == 1 { json!(v[0]) } else { json!(v) });
             }
             file.insert("context".into(), Json::Object(ctx));
-            shown.witness_fields(&mut file);
+            let policies = shown.shown(&req);
+            policies.witness_fields(&mut file);
             let file = Json::Object(file);
             let (r, p) = read_request(&file)
-                .and_then(|r| Ok((r, read_policies(&file, shown)?)))
+                .and_then(|r| Ok((r, read_policies(&file, &policies)?)))
                 .map_err(|e| {
                     InternalError(format!("the witness does not read back: {e}: {file}"))
                 })?;
@@ -272,14 +399,41 @@ fn read_policies(file: &Json, like: &Policies) -> Result<Policies, String> {
             for (i, d) in docs("identity_policies")?.into_iter().enumerate() {
                 s = s.identity(&format!("identity_policies[{i}]"), d);
             }
+            if let Some(r) = file.get("resource_policy") {
+                s = s.resource_policy("resource_policy", doc(r)?);
+            }
             if let Some(b) = file.get("permission_boundary") {
                 s = s.boundary("permission_boundary", doc(b)?);
             }
-            if let Some(e) = docs("vpc_endpoint_policies")?.into_iter().next() {
-                s = s.vpc_endpoint("vpc_endpoint_policies[0]", e);
+            if let Some(p) = file.get("session_policy") {
+                s = s.session("session_policy", doc(p)?);
             }
-            for (i, d) in docs("scps")?.into_iter().enumerate() {
-                s = s.scp(&format!("scps[{i}]"), d);
+            for (i, e) in docs("vpc_endpoint_policies")?.into_iter().enumerate() {
+                s = s.vpc_endpoint(&format!("vpc_endpoint_policies[{i}]"), e);
+            }
+            let levels = |k: &str| -> Result<Vec<Vec<NamedPolicy>>, String> {
+                let Some(levels) = file.get(k).and_then(Json::as_array) else {
+                    return Ok(Vec::new());
+                };
+                levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, level)| {
+                        level
+                            .as_array()
+                            .ok_or(format!("{k}[{i}]: expected a list of policies"))?
+                            .iter()
+                            .enumerate()
+                            .map(|(j, d)| Ok((format!("{k}[{i}][{j}]"), doc(d)?)))
+                            .collect()
+                    })
+                    .collect()
+            };
+            for level in levels("scps")? {
+                s = s.scp_level(level);
+            }
+            for level in levels("rcps")? {
+                s = s.rcp_level(level);
             }
             Policies::Set(Box::new(s))
         }
@@ -313,11 +467,15 @@ pub fn no_new_access(
             return Ok(Outcome::Unknown(why));
         }
     }
+    let (o, n) = (Asked::new(old), Asked::new(new));
     decide(
         &atoms,
-        new,
-        |r| new.allows(r, b) && !old.allows(r, b),
-        |r, shown| shown.allows(r, b) && !old.allows(r, b),
+        &[old, new],
+        &[],
+        b,
+        |r| n.allows(r, b) && !o.allows(r, b),
+        &n,
+        |r, shown| shown.allows(r, b) && !o.allows(r, b),
     )
 }
 
@@ -339,14 +497,21 @@ pub fn access_not_granted(
     for r in resources {
         atoms.resource_pattern(r.as_str());
     }
+    // sts:GetCallerIdentity needs no permission: every caller may call it, whatever
+    // the policy says, so the policy grants nothing there.
     let asked = |r: &Request| {
         actions.iter().any(|a| a.matches(&r.action))
+            && !r.action.eq_ignore_ascii_case("sts:GetCallerIdentity")
             && (resources.is_empty() || resources.iter().any(|x| x.matches(&r.resource)))
     };
+    let q = Asked::new(p);
     decide(
         &atoms,
-        p,
-        |r| asked(r) && p.allows(r, b),
+        &[p],
+        &[],
+        b,
+        |r| asked(r) && q.allows(r, b),
+        &q,
         |r, shown| asked(r) && shown.allows(r, b),
     )
 }
@@ -442,10 +607,14 @@ pub fn no_public_access(
             && untrusted(VPCE_KEY, &trusted.vpces)
             && arn_like(shape, &r.resource)
     };
+    let q = Asked::new(p);
     decide(
         &atoms,
-        p,
-        |r| outside(r) && p.allows(r, b),
+        &[p],
+        &[ACCOUNT_KEY, ORG_KEY, VPCE_KEY],
+        b,
+        |r| outside(r) && q.allows(r, b),
+        &q,
         |r, shown| outside(r) && shown.allows(r, b),
     )
 }
@@ -482,10 +651,14 @@ pub fn resource_perimeter(
             !accounts.iter().any(|a| a == account)
         }
     };
+    let q = Asked::new(p);
     decide(
         &atoms,
-        p,
-        |r| outside(r) && p.allows(r, b),
+        &[p],
+        &[],
+        b,
+        |r| outside(r) && q.allows(r, b),
+        &q,
         |r, shown| outside(r) && shown.allows(r, b),
     )
 }

@@ -37,53 +37,76 @@ pub enum Found {
     None { tried: u64 },
 }
 
-/// Walks every request of `space`; `Err` when it is larger than [`REQUEST_LIMIT`].
-pub fn search(space: &Space, accept: impl Fn(&Request) -> bool) -> Result<Found, String> {
-    if space.size() > REQUEST_LIMIT {
-        return Err(format!(
-            "the policies distinguish {:.0} kinds of request, more than the {REQUEST_LIMIT:.0} the search walks",
-            space.size()
-        ));
-    }
-    let dims: Vec<usize> = space.keys.iter().map(|k| k.values.len()).collect();
-    let mut index = vec![0usize; dims.len()];
-    let mut tried = 0u64;
-    loop {
-        let context: Vec<(String, Option<Vec<String>>)> = space
-            .keys
-            .iter()
-            .zip(&index)
-            .map(|(k, &i)| (k.key.clone(), k.values[i].clone()))
-            .collect();
-        for p in &space.principal {
-            for a in &space.action {
-                for r in &space.resource {
-                    tried += 1;
-                    let req = request(p, a, r, &context);
-                    if accept(&req) {
-                        let named = space
-                            .keys
-                            .iter()
-                            .zip(&index)
-                            .filter_map(|(k, &i)| k.values[i].clone().map(|v| (k.name.clone(), v)))
-                            .collect();
-                        return Ok(Found::Request(req, named));
-                    }
+/// Walks every request of `space`: every principal, action and resource, and for each the
+/// values of the context keys `relevant` says can change its decision (the others
+/// absent); `Err` when that is more than [`REQUEST_LIMIT`] requests.
+pub fn search(
+    space: &Space,
+    relevant: impl Fn(&Request) -> Vec<bool>,
+    accept: impl Fn(&Request) -> bool,
+) -> Result<Found, String> {
+    let mut triples = Vec::new();
+    let mut total = 0f64;
+    for p in &space.principal {
+        for a in &space.action {
+            for r in &space.resource {
+                let keys: Vec<usize> = relevant(&Request::new(p, a, r))
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(i, on)| on.then_some(i))
+                    .collect();
+                total += keys
+                    .iter()
+                    .map(|&i| space.keys[i].values.len() as f64)
+                    .product::<f64>();
+                if total > REQUEST_LIMIT {
+                    return Err(format!(
+                        "the policies distinguish more than the {REQUEST_LIMIT:.0} kinds of request the search walks"
+                    ));
                 }
+                triples.push((p, a, r, keys));
             }
         }
-        // The next combination of context values (an odometer).
-        let mut d = 0;
+    }
+    let mut tried = 0u64;
+    for (p, a, r, keys) in triples {
+        // An odometer over the relevant keys' values; the others stay absent.
+        let mut index = vec![0usize; keys.len()];
         loop {
-            if d == dims.len() {
-                return Ok(Found::None { tried });
+            let context: Vec<(String, Option<Vec<String>>)> = keys
+                .iter()
+                .zip(&index)
+                .map(|(&k, &i)| (space.keys[k].key.clone(), space.keys[k].values[i].clone()))
+                .collect();
+            tried += 1;
+            let req = request(p, a, r, &context);
+            if accept(&req) {
+                let named = keys
+                    .iter()
+                    .zip(&index)
+                    .filter_map(|(&k, &i)| {
+                        let key = &space.keys[k];
+                        key.values[i].clone().map(|v| (key.name.clone(), v))
+                    })
+                    .collect();
+                return Ok(Found::Request(req, named));
             }
-            index[d] += 1;
-            if index[d] < dims[d] {
+            let mut d = 0;
+            loop {
+                if d == keys.len() {
+                    break;
+                }
+                index[d] += 1;
+                if index[d] < space.keys[keys[d]].values.len() {
+                    break;
+                }
+                index[d] = 0;
+                d += 1;
+            }
+            if d == keys.len() {
                 break;
             }
-            index[d] = 0;
-            d += 1;
         }
     }
+    Ok(Found::None { tried })
 }

@@ -258,3 +258,197 @@ fn the_resource_perimeter_admits_named_models_and_own_accounts_only() {
     );
     assert_eq!(w.request.action, "s3:PutObject");
 }
+
+// Access Analyzer's published examples (the AWS CLI's examples for
+// `aws accessanalyzer check-*`), with the answers AWS gives.
+
+#[test]
+fn access_analyzer_check_no_new_access_example_fails_on_get_object_acl() {
+    // https://github.com/aws/aws-cli/blob/develop/awscli/examples/accessanalyzer/check-no-new-access.rst
+    // Expected: FAIL ("The modified permissions grant new access").
+    let existing = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
+        "Resource":["arn:aws:s3:::DOC-EXAMPLE-BUCKET","arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"]}]}"#,
+    );
+    let new = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:GetObjectAcl","s3:ListBucket"],
+        "Resource":["arn:aws:s3:::DOC-EXAMPLE-BUCKET","arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"]}]}"#,
+    );
+    let w = witness(no_new_access(&existing, &new, &b()).unwrap());
+    assert!(w.request.action.eq_ignore_ascii_case("s3:GetObjectAcl"));
+    assert!(
+        w.request
+            .resource
+            .starts_with("arn:aws:s3:::DOC-EXAMPLE-BUCKET")
+    );
+    // The other way round nothing is new.
+    assert!(matches!(
+        no_new_access(&new, &existing, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
+
+#[test]
+fn access_analyzer_check_access_not_granted_example_passes() {
+    // https://github.com/aws/aws-cli/blob/develop/awscli/examples/accessanalyzer/check-access-not-granted.rst
+    // Expected: PASS for s3:DeleteBucket and s3:GetBucketLocation.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],
+        "Resource":["arn:aws:s3:::DOC-EXAMPLE-BUCKET","arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"]}]}"#,
+    );
+    let asked: Vec<Action> = vec![
+        "s3:DeleteBucket".parse().unwrap(),
+        "s3:GetBucketLocation".parse().unwrap(),
+    ];
+    assert!(matches!(
+        access_not_granted(&p, &asked, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    // s3:ListBucket is granted, on the bucket only.
+    let list: Vec<Action> = vec!["s3:listbucket".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &list, &[], &b()).unwrap());
+    assert!(
+        w.request
+            .resource
+            .starts_with("arn:aws:s3:::DOC-EXAMPLE-BUCKET")
+    );
+}
+
+#[test]
+fn access_analyzer_check_no_public_access_example_admits_one_user() {
+    // https://github.com/aws/aws-cli/blob/develop/awscli/examples/accessanalyzer/check-no-public-access.rst
+    // Expected: PASS for AWS::S3::Bucket: the policy names one user of account
+    // 111122223333. Access Analyzer's "public" is "any principal"; this question is "a
+    // principal outside the trusted accounts", so the user's account is trusted here, and
+    // with no account trusted the user is outside.
+    let p = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"CheckNoPublicAccess","Effect":"Allow",
+        "Principal":{"AWS":"arn:aws:iam::111122223333:user/JohnDoe"},"Action":["s3:GetObject"]}]}"#,
+    );
+    let shape = resource_shape("AWS::S3::Bucket").unwrap();
+    let trusted = Trusted {
+        accounts: vec!["111122223333".into()],
+        ..Trusted::default()
+    };
+    assert!(matches!(
+        no_public_access(&p, shape, &trusted, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let w = witness(no_public_access(&p, shape, &Trusted::default(), &b()).unwrap());
+    assert_eq!(
+        w.request.principal,
+        "arn:aws:iam::111122223333:user/JohnDoe"
+    );
+}
+
+#[test]
+fn not_principal_with_deny_spares_a_role_only_with_its_account() {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    // "When you use NotPrincipal, you must also specify the account ARN of the
+    // not-denied principal": listing the role alone denies its sessions too.
+    let role_only = resource(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/app"},"Action":"s3:GetObject","Resource":"*"},
+        {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::444455556666:role/app"},"Action":"s3:*","Resource":"*"}]}"#,
+    );
+    // Nobody gets through: the Deny spares no one, the role's sessions included.
+    assert!(matches!(
+        no_public_access(&role_only, "*", &Trusted::default(), &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let with_account = resource(
+        r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/app"},"Action":"s3:GetObject","Resource":"*"},
+        {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::444455556666:role/app","arn:aws:iam::444455556666:root"]},
+         "Action":"s3:*","Resource":"*"}]}"#,
+    );
+    let w = witness(no_public_access(&with_account, "*", &Trusted::default(), &b()).unwrap());
+    assert!(
+        w.request
+            .principal
+            .starts_with("arn:aws:sts::444455556666:assumed-role/app/")
+            || w.request.principal == "arn:aws:iam::444455556666:role/app",
+        "{}",
+        w.request.principal
+    );
+}
+
+#[test]
+fn a_session_is_decided_by_its_roles_arn() {
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+    // aws:PrincipalArn of an assumed-role session is the role's ARN: a condition naming
+    // the session's own ARN never holds for it.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+        "Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:sts::*:assumed-role/*"}}}]}"#,
+    );
+    let get: Vec<Action> = vec!["s3:GetObject".parse().unwrap()];
+    assert!(matches!(
+        access_not_granted(&p, &get, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let q = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+        "Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/app"}}}]}"#,
+    );
+    let w = witness(access_not_granted(&q, &get, &[], &b()).unwrap());
+    assert!(
+        w.request.principal.contains(":assumed-role/app/"),
+        "{}",
+        w.request.principal
+    );
+}
+
+#[test]
+fn principal_account_is_the_callers_not_a_free_value() {
+    // aws:PrincipalAccount is the caller's account: a policy allowing only account
+    // 111122223333 grants nothing to a caller of another account, whatever the request
+    // carries.
+    let p = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*",
+        "Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}]}"#,
+    );
+    let trusted = Trusted {
+        accounts: vec!["111122223333".into()],
+        ..Trusted::default()
+    };
+    assert!(matches!(
+        no_public_access(&p, "*", &trusted, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
+
+#[test]
+fn a_cross_account_grant_in_an_identity_policy_counts() {
+    // A role's policy granting a queue of another account: access once that account's
+    // queue policy trusts the role's account. The witness shows that resource policy.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage",
+        "Resource":"arn:aws:sqs:us-east-1:444455556666:q",
+        "Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/app"}}}]}"#,
+    );
+    let send: Vec<Action> = vec!["sqs:SendMessage".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &send, &[], &b()).unwrap());
+    assert!(
+        w.request
+            .principal
+            .contains(":111122223333:assumed-role/app/")
+    );
+    assert_eq!(
+        w.file["resource_policy"]["Statement"][0]["Principal"]["AWS"],
+        "111122223333"
+    );
+}
+
+#[test]
+fn policy_variables_are_unknown() {
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject",
+        "Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+    );
+    let get: Vec<Action> = vec!["s3:GetObject".parse().unwrap()];
+    match access_not_granted(&p, &get, &[], &b()).unwrap() {
+        Outcome::Unknown(why) => assert!(why.contains("policy variable"), "{why}"),
+        other => panic!("expected unknown, got {other:?}"),
+    }
+}
