@@ -28,6 +28,6 @@ pub use function::{
 };
 pub use grant::{Grant, admit, admit_through_gateway, grant};
 pub use model_id::{ModelId, ModelKind, PROFILE_GEOGRAPHIES};
-pub use network::{Azs, PrivateVpc, PrivateVpcProps};
+pub use network::{Azs, IpamAllocation, PrivateVpc, PrivateVpcProps};
 pub use security_group::{Group, GroupProps, Port, PrefixListId, Protocol};
 pub use stack::{Attributes, ConstructError, Stack};

@@ -29,6 +29,37 @@ fn context(b: &Blueprint, target: &str) -> Context {
     ctx
 }
 
+/// What check knows of an organizational-unit target's template: no one account (the
+/// StackSet's template is every account's), its first Region, what its solution expects;
+/// of its StackSet resource's template, the administrator's account and Region.
+fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
+    let mut ctx = Context::default();
+    let Some(o) = b.org.iter().find(|o| o.target.name.as_str() == target) else {
+        return ctx;
+    };
+    let admin = &o.target.administrator;
+    if kind == synth::Kind::StackSetResource {
+        ctx.partition = partition(admin.region.as_str()).to_string();
+        ctx.account = admin.account.to_string();
+        ctx.region = admin.region.to_string();
+        return ctx;
+    }
+    let region = o.resolved.target().region.clone();
+    ctx.partition = partition(&region).to_string();
+    ctx.account = crate::blueprint::NO_ACCOUNT.to_string();
+    ctx.region = region;
+    ctx.expectations = b
+        .spec
+        .check
+        .expect
+        .iter()
+        .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
+        .cloned()
+        .collect();
+    o.resolved.check_context(&mut ctx);
+    ctx
+}
+
 /// Checks every selected target of the blueprints; the file of each report is where
 /// synth writes the template under `opts.out_dir`. A blueprint whose suppressions went
 /// unused gets a report of its own.
@@ -48,15 +79,20 @@ pub fn check_blueprints(
             .position(|b| b.name.as_str() == a.entry.blueprint)
             .unwrap_or(0);
         let b = &blueprints[bi];
-        let Some(target) = b
-            .spec
-            .targets
-            .iter()
-            .find(|t| t.name.as_str() == a.entry.target)
-        else {
-            return Ok(());
+        let ctx = match a.entry.kind {
+            synth::Kind::Stack => {
+                let Some(target) = b
+                    .spec
+                    .targets
+                    .iter()
+                    .find(|t| t.name.as_str() == a.entry.target)
+                else {
+                    return Ok(());
+                };
+                context(b, target.name.as_str())
+            }
+            kind => org_context(b, &a.entry.target, kind),
         };
-        let ctx = context(b, target.name.as_str());
         let r = check(&a.template, &a.body, &ctx);
         let (mut findings, suppressed) = suppress::apply(
             r.findings,
