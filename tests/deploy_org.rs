@@ -329,3 +329,202 @@ fn a_template_check_refuses_creates_no_stack_set() {
     );
     assert!(moto.stack_sets().is_empty());
 }
+
+// What moto does not model: a StackSet of thousands of instances listed page by page,
+// an operation that fails in some accounts, drift. These answer as CloudFormation does,
+// from a stub on 127.0.0.1 (tests/common/stub.rs).
+
+use common::stub::{Request, Response, Stub};
+
+const ADMIN: &str = "999999999999";
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The StackSet of the shipped OU target as deployed with 128 MB functions, its
+/// instances 1,000 accounts in its four Regions (and two the target no longer has),
+/// listed 100 a page; an update that fails in two accounts.
+fn stack_set_api(r: &Request) -> Response {
+    let action = r.action().unwrap_or_default();
+    match action {
+        "GetCallerIdentity" => Response::result(
+            action,
+            &format!(
+                "<Arn>arn:aws:iam::{ADMIN}:user/platform</Arn><UserId>AIDA</UserId><Account>{ADMIN}</Account>"
+            ),
+        ),
+        "DescribeStackSet" => {
+            let deployed = std::fs::read_to_string(
+                common::root().join("out/bedrock-org-baseline/workloads.template.json"),
+            )
+            .unwrap()
+            .replace("\"MemorySize\": 256", "\"MemorySize\": 128");
+            Response::result(
+                action,
+                &format!(
+                    "<StackSet><StackSetName>bedrock-org-baseline-workloads</StackSetName><Status>ACTIVE</Status><PermissionModel>SERVICE_MANAGED</PermissionModel><TemplateBody>{}</TemplateBody><Parameters/><OrganizationalUnitIds><member>ou-ab12-11111111</member><member>ou-ab12-22222222</member></OrganizationalUnitIds><AutoDeployment><Enabled>true</Enabled><RetainStacksOnAccountRemoval>true</RetainStacksOnAccountRemoval></AutoDeployment></StackSet>",
+                    escape(&deployed)
+                ),
+            )
+        }
+        "ListStackInstances" => {
+            let page: usize = r
+                .form
+                .get("NextToken")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0);
+            let regions = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1"];
+            let mut all: Vec<(String, &str, &str)> = (0..4000)
+                .map(|i| {
+                    let unit = if (i / 4) % 2 == 0 {
+                        "ou-ab12-11111111"
+                    } else {
+                        "ou-ab12-22222222"
+                    };
+                    (
+                        format!("{:012}", 100_000_000_000u64 + i / 4),
+                        regions[(i % 4) as usize],
+                        unit,
+                    )
+                })
+                .collect();
+            // The sandbox the target now leaves out, and a Region it no longer lists.
+            all.push(("333333333333".into(), "us-east-1", "ou-ab12-11111111"));
+            all.push(("100000000000".into(), "ap-south-1", "ou-ab12-11111111"));
+            let members: String = all
+                .iter()
+                .skip(page * 100)
+                .take(100)
+                .map(|(a, r, u)| {
+                    format!("<member><Account>{a}</Account><Region>{r}</Region><OrganizationalUnitId>{u}</OrganizationalUnitId><Status>CURRENT</Status></member>")
+                })
+                .collect();
+            let next = if (page + 1) * 100 < all.len() {
+                format!("<NextToken>{}</NextToken>", page + 1)
+            } else {
+                String::new()
+            };
+            Response::result(action, &format!("<Summaries>{members}</Summaries>{next}"))
+        }
+        "UpdateStackSet" => Response::result(action, "<OperationId>op-update</OperationId>"),
+        "DescribeStackSetOperation" => Response::result(
+            action,
+            "<StackSetOperation><OperationId>op-update</OperationId><Action>UPDATE</Action><Status>FAILED</Status><StatusDetails><FailedStackInstancesCount>2</FailedStackInstancesCount></StatusDetails></StackSetOperation>",
+        ),
+        "ListStackSetOperationResults" => Response::result(
+            action,
+            "<Summaries><member><Account>100000000007</Account><Region>eu-west-1</Region><Status>FAILED</Status><StatusReason>ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:The allocation size is too big for the pool.</StatusReason></member><member><Account>100000000008</Account><Region>eu-west-1</Region><Status>FAILED</Status><StatusReason>Account 100000000008 should have 'AWSCloudFormationStackSetExecutionRole' role with trust relationship to Role 'AWSCloudFormationStackSetAdministrationRole'.</StatusReason></member><member><Account>100000000009</Account><Region>eu-west-1</Region><Status>SUCCEEDED</Status></member></Summaries>",
+        ),
+        other => Response::error(
+            400,
+            "Unexpected",
+            &format!("the stub does not answer {other}"),
+        ),
+    }
+}
+
+fn against(stub: &Stub, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .current_dir(dir)
+        .env("AWS_ENDPOINT_URL", &stub.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("perimeter runs")
+}
+
+/// The shipped OU blueprint alone in a temporary project.
+fn shipped_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("blueprints")).unwrap();
+    std::fs::copy(
+        common::root().join("blueprints/bedrock-org-baseline.yaml"),
+        dir.path().join("blueprints/bedrock-org-baseline.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn the_plan_of_a_thousand_accounts_in_four_regions_reads_every_page() {
+    let stub = Stub::start(stack_set_api);
+    let dir = shipped_project();
+    let o = against(&stub, dir.path(), &["deploy", "--no-execute"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "StackSet bedrock-org-baseline-workloads in 999999999999 us-east-1: to update"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Properties.MemorySize: 128 → 256"), "{out}");
+    assert!(
+        out.contains("instances: 0 to add, 4000 to update, 0 unchanged, 2 to leave"),
+        "{out}"
+    );
+    assert!(
+        out.contains("update  1000 instance(s) in eu-central-1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("leave   333333333333 us-east-1 (ou-ab12-11111111)"),
+        "{out}"
+    );
+    assert!(out.contains("leave   100000000000 ap-south-1"), "{out}");
+    assert_eq!(stub.calls("ListStackInstances").len(), 41);
+    assert!(
+        stub.calls("UpdateStackSet").is_empty(),
+        "a plan starts nothing"
+    );
+}
+
+#[test]
+fn a_failed_operation_names_each_account_region_resource_and_reason() {
+    let stub = Stub::start(stack_set_api);
+    let dir = shipped_project();
+    let o = against(&stub, dir.path(), &["deploy", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("update: FAILED, 2 instance(s) failed so far"),
+        "{out}"
+    );
+    assert!(
+        out.contains("update: FAILED, 1 of 3 account-Region results succeeded"),
+        "{out}"
+    );
+    assert!(
+        out.contains("100000000007 eu-west-1: FAILED: ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:The allocation size is too big for the pool."),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAILED, stack now operation op-update FAILED"),
+        "{out}"
+    );
+    // The update went out with the template and the operation's preferences; after its
+    // failure nothing else was started (no instance removed).
+    let update = &stub.calls("UpdateStackSet")[0];
+    assert!(update.form["TemplateBody"].contains("\"MemorySize\":256"));
+    assert_eq!(
+        update.form["OperationPreferences.MaxConcurrentPercentage"],
+        "25"
+    );
+    assert_eq!(
+        update.form["OperationPreferences.RegionConcurrencyType"],
+        "PARALLEL"
+    );
+    assert!(stub.calls("DeleteStackInstances").is_empty());
+}
