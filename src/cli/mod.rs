@@ -12,6 +12,8 @@ mod config;
 #[cfg(feature = "deploy")]
 mod deploy;
 mod diff;
+#[cfg(feature = "deploy")]
+mod drift;
 mod init;
 mod inputs;
 mod list;
@@ -83,6 +85,11 @@ enum Command {
     /// Remove a target's stack (asks first unless --yes; lists what is retained).
     #[cfg(feature = "deploy")]
     Destroy(deploy::DestroyArgs),
+    /// CloudFormation's drift detection for the targets' stacks and StackSets: each
+    /// drifted resource, which property differs and whether it broadens access. Exit 0
+    /// in sync, 1 drifted, 2 error.
+    #[cfg(feature = "deploy")]
+    Drift(drift::Args),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -182,6 +189,8 @@ where
         Command::Bootstrap(a) => deploy::bootstrap(&a, app),
         #[cfg(feature = "deploy")]
         Command::Destroy(a) => deploy::destroy(&a, app),
+        #[cfg(feature = "deploy")]
+        Command::Drift(a) => drift::run(&a, app),
     }
 }
 

@@ -19,6 +19,7 @@
 
 pub mod aws;
 pub mod bootstrap;
+pub mod drift;
 pub mod stack;
 pub mod stack_set;
 pub mod upload;

@@ -48,7 +48,7 @@ pub struct OrgUnit {
 }
 
 impl OrgUnit {
-    fn call_as(&self) -> CallAs {
+    pub(super) fn call_as(&self) -> CallAs {
         if self.target.administrator.delegated {
             CallAs::DelegatedAdmin
         } else {
@@ -1192,4 +1192,81 @@ pub fn destroy(
             status: "DELETED".into(),
         })))
     })
+}
+
+/// Waits for an operation to end, saying nothing; its final status.
+pub(super) async fn follow_quietly(
+    client: &Client,
+    unit: &OrgUnit,
+    id: &str,
+) -> Result<String, DeployError> {
+    let name = &unit.stack_set;
+    loop {
+        let d = client
+            .describe_stack_set_operation()
+            .stack_set_name(name)
+            .operation_id(id)
+            .call_as(unit.call_as())
+            .send()
+            .await;
+        let status = match d {
+            Ok(d) => d
+                .stack_set_operation()
+                .and_then(|o| o.status())
+                .cloned()
+                .unwrap_or(StackSetOperationStatus::Running),
+            Err(e) if super::stack::throttled(e.code()) => StackSetOperationStatus::Running,
+            Err(e) => {
+                return Err(DeployError::Aws(format!(
+                    "describe operation {id} of StackSet {name}: {}",
+                    sdk_error(&e)
+                )));
+            }
+        };
+        match status {
+            StackSetOperationStatus::Running
+            | StackSetOperationStatus::Queued
+            | StackSetOperationStatus::Stopping => tokio::time::sleep(POLL).await,
+            s => return Ok(s.as_str().to_string()),
+        }
+    }
+}
+
+/// Every instance of the StackSet with its drift status.
+pub(super) async fn live_drift(
+    client: &Client,
+    unit: &OrgUnit,
+) -> Result<Vec<super::drift::InstanceDrift>, DeployError> {
+    let name = &unit.stack_set;
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let page = client
+            .list_stack_instances()
+            .stack_set_name(name)
+            .call_as(unit.call_as())
+            .set_next_token(next.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                DeployError::Aws(format!(
+                    "list the instances of StackSet {name}: {}",
+                    sdk_error(&e)
+                ))
+            })?;
+        out.extend(page.summaries().iter().map(|i| {
+            super::drift::InstanceDrift {
+                account: i.account().unwrap_or_default().to_string(),
+                region: i.region().unwrap_or_default().to_string(),
+                status: i
+                    .drift_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|| "NOT_CHECKED".into()),
+            }
+        }));
+        match page.next_token() {
+            Some(t) => next = Some(t.to_string()),
+            None => return Ok(out),
+        }
+    }
 }
