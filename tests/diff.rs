@@ -18,6 +18,7 @@ fn base() -> BedrockPrivateAccessProps {
         vpc_cidr: cidr,
         azs: Azs::Count(2),
         subnets: cidr.carve(2, 24).unwrap(),
+        ipam: None,
         models: vec!["anthropic.claude-instant-v1".parse().unwrap()],
         sources: Default::default(),
         destinations: Default::default(),

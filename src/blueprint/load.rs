@@ -108,7 +108,13 @@ pub struct BlueprintFile {
     #[serde(default, skip_serializing_if = "serde_yaml::Value::is_null")]
     #[schemars(with = "serde_json::Value")]
     pub settings: serde_yaml::Value,
+    /// Accounts deployed to one by one, a stack each.
+    #[serde(default)]
     pub targets: Vec<Target>,
+    /// Organizational units deployed to through a StackSet: one template for every
+    /// account of the units in the listed Regions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub org_targets: Vec<super::org::OrgTarget>,
     /// What `perimeter check` accepts (suppressions) and expects (access outcomes).
     #[serde(default, skip_serializing_if = "CheckSettings::is_empty")]
     pub check: CheckSettings,
@@ -169,6 +175,8 @@ pub struct Blueprint {
     pub spec: BlueprintFile,
     /// Per target, in file order: the target and its settings resolved by the solution.
     pub resolved: Vec<(Target, Arc<dyn Resolved>)>,
+    /// The organizational-unit targets, in file order, resolved.
+    pub org: Vec<super::org::OrgResolved>,
 }
 
 impl Blueprint {
@@ -251,13 +259,21 @@ impl Blueprint {
                 ),
             )]);
         };
-        if spec.targets.is_empty() {
+        if spec.targets.is_empty() && spec.org_targets.is_empty() {
             errors.push(at(
                 "targets",
-                "a blueprint needs at least one target".into(),
+                "a blueprint needs at least one target (targets or org_targets)".into(),
             ));
         }
         let mut names = BTreeSet::new();
+        for (i, t) in spec.org_targets.iter().enumerate() {
+            if !names.insert(t.name.as_str()) {
+                errors.push(at(
+                    &format!("org_targets[{i}].name"),
+                    format!("target name {} is used twice", t.name),
+                ));
+            }
+        }
         let mut stacks = BTreeSet::new();
         for (i, t) in spec.targets.iter().enumerate() {
             if !names.insert(t.name.as_str()) {
@@ -390,12 +406,24 @@ impl Blueprint {
             };
             errors.push(at(&path, format!("{msg} ({which} {named})")));
         }
+        let org = super::org::resolve_all(
+            &spec,
+            name.as_str(),
+            base,
+            solution.as_ref(),
+            &mut |p, m| {
+                if !errors.iter().any(|e| e.path == p && e.message == m) {
+                    errors.push(at(&p, m));
+                }
+            },
+        );
         if errors.is_empty() {
             Ok(Blueprint {
                 name,
                 file: file.to_string(),
                 spec,
                 resolved,
+                org,
             })
         } else {
             Err(errors)
@@ -407,7 +435,10 @@ impl Blueprint {
 /// resource;
 /// both may name only targets of this blueprint.
 fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
-    let known = |t: &str| spec.targets.iter().any(|x| x.name.as_str() == t);
+    let known = |t: &str| {
+        spec.targets.iter().any(|x| x.name.as_str() == t)
+            || spec.org_targets.iter().any(|x| x.name.as_str() == t)
+    };
     let targets = |path: &str, names: &[String], bad: &mut dyn FnMut(String, String)| {
         for (j, t) in names.iter().enumerate() {
             if !known(t) {
@@ -474,6 +505,10 @@ fn check_settings(spec: &BlueprintFile, bad: &mut dyn FnMut(String, String)) {
 
 /// serde_yaml prefixes its own path and writes positions into the text; both are
 /// reported apart, so they are taken out.
+pub(super) fn clean(m: &str) -> String {
+    clean_message(m)
+}
+
 fn clean_message(m: &str) -> String {
     let mut s = m.to_string();
     while let Some(i) = s.find(" at line ") {

@@ -6,17 +6,22 @@
 
 mod load;
 mod merge;
+mod org;
 mod scenario;
 mod schema;
 mod types;
 
 pub use load::{Blueprint, BlueprintError, BlueprintFile, CheckSettings, Target};
 pub use merge::merge;
+pub use org::{
+    Administrator, NO_ACCOUNT, OperationPreferences, OrgResolved, OrgTarget, ParameterOverride,
+    RegionConcurrency,
+};
 pub use scenario::ScenarioSpec;
 pub use schema::json_schema;
 pub use types::{
-    AccountId, AzSetting, ExternalId, FlowLogsSetting, Name, Region, RetentionDays, RoleArn,
-    SessionName, StackName, regions,
+    AccountId, AzSetting, ExternalId, FlowLogsSetting, IpamPoolId, Name, OuId, Region,
+    RetentionDays, RoleArn, SessionName, StackName, regions,
 };
 /// The blueprint files (`*.yaml`, `*.yml`) directly in `dir`, sorted by name.
 pub fn discover(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, crate::error::Invalid> {

@@ -33,7 +33,8 @@ pub fn json_schema(solutions: &Solutions) -> String {
             "if": {"properties": {"solution": {"const": name}}, "required": ["solution"]},
             "then": {"properties": {
                 "settings": schema,
-                "targets": {"items": {"properties": {"overrides": overrides}}}
+                "targets": {"items": {"properties": {"overrides": overrides}}},
+                "org_targets": {"items": {"properties": {"overrides": overrides}}}
             }}
         }));
     }

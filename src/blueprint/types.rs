@@ -439,3 +439,57 @@ impl FromStr for ExternalId {
         }
     }
 }
+
+string_type!(
+    /// An organizational unit id (`ou-ab12-cd34ef56`) or an organization's root id
+    /// (`r-ab12`), as AWS Organizations writes them.
+    OuId,
+    json_schema!({"type": "string", "pattern": "^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$"})
+);
+
+impl FromStr for OuId {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        let alnum = |t: &str, lo: usize| {
+            (lo..=32).contains(&t.len())
+                && t.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        let ok = match s.split('-').collect::<Vec<_>>().as_slice() {
+            ["ou", root, unit] => alnum(root, 4) && alnum(unit, 8),
+            ["r", root] => alnum(root, 4),
+            _ => false,
+        };
+        if ok {
+            Ok(OuId(s.to_string()))
+        } else {
+            Err(crate::error::Invalid::from(format!(
+                "{s:?} is not an organizational unit id (ou-ab12-cd34ef56) nor a root id (r-ab12)"
+            )))
+        }
+    }
+}
+
+string_type!(
+    /// An IPAM pool id, `ipam-pool-` and hex digits.
+    IpamPoolId,
+    json_schema!({"type": "string", "pattern": "^ipam-pool-[0-9a-f]{1,32}$"})
+);
+
+impl FromStr for IpamPoolId {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, crate::error::Invalid> {
+        match s.strip_prefix("ipam-pool-") {
+            Some(h)
+                if (1..=32).contains(&h.len())
+                    && h.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) =>
+            {
+                Ok(IpamPoolId(s.to_string()))
+            }
+            _ => Err(crate::error::Invalid::from(format!(
+                "{s:?} is not an IPAM pool id (ipam-pool- and lowercase hex digits)"
+            ))),
+        }
+    }
+}

@@ -159,6 +159,7 @@ fn describe(o: &Outcome) -> String {
         Outcome::Refused(why) => format!("refused: {why}"),
         Outcome::NoChanges => "no changes".to_string(),
         Outcome::Planned { change_set } => format!("change set ready, not executed: {change_set}"),
+        Outcome::PlannedOperations(plan) => format!("planned, nothing started: {plan}"),
         Outcome::Declined => "not approved: nothing changed".to_string(),
         Outcome::Deployed { status } => status.clone(),
         Outcome::Failed { status, failures } => {

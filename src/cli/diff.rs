@@ -172,17 +172,33 @@ fn deployed(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
         complete: false,
     };
     let files = crate::project::diff_artifacts(&blueprints, &opts, |art| {
+        // The StackSet resource's template is for a pipeline to deploy, not perimeter:
+        // nothing deployed to compare it with, so it is left out (same on both sides).
+        if art.entry.kind == crate::synth::Kind::StackSetResource {
+            let same = crate::project::OldTemplate {
+                label: String::new(),
+                text: art.body.clone(),
+            };
+            return (String::new(), Some(same));
+        }
         let b = blueprints
             .iter()
             .find(|b| b.name.as_str() == art.entry.blueprint);
         let stack = b
             .and_then(|b| {
-                b.spec
+                let stack = b
+                    .spec
                     .targets
                     .iter()
                     .find(|t| t.name.as_str() == art.entry.target)
+                    .map(|t| t.stack(&art.entry.blueprint));
+                stack.or_else(|| {
+                    b.org
+                        .iter()
+                        .find(|o| o.target.name.as_str() == art.entry.target)
+                        .map(|o| format!("StackSet {}", o.target.stack_set(&art.entry.blueprint)))
+                })
             })
-            .map(|t| t.stack(&art.entry.blueprint))
             .unwrap_or_default();
         let path = format!(
             "{stack} ({} {}, target {})",

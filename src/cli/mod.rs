@@ -14,6 +14,8 @@ mod context;
 #[cfg(feature = "deploy")]
 mod deploy;
 mod diff;
+#[cfg(feature = "deploy")]
+mod drift;
 mod init;
 mod inputs;
 mod list;
@@ -89,6 +91,11 @@ enum Command {
     /// endpoint services per zone), kept in perimeter.context.json: `context refresh`.
     #[cfg(feature = "deploy")]
     Context(context::Args),
+    /// CloudFormation's drift detection for the targets' stacks and StackSets: each
+    /// drifted resource, which property differs and whether it broadens access. Exit 0
+    /// in sync, 1 drifted, 2 error.
+    #[cfg(feature = "deploy")]
+    Drift(drift::Args),
 }
 
 /// Where blueprints come from: named files, or every file in a folder.
@@ -200,6 +207,8 @@ where
         Command::Destroy(a) => deploy::destroy(&a, app),
         #[cfg(feature = "deploy")]
         Command::Context(a) => context::run(&a, app),
+        #[cfg(feature = "deploy")]
+        Command::Drift(a) => drift::run(&a, app),
     }
 }
 

@@ -47,7 +47,7 @@ pub use grant::{
 };
 pub use key::{Key, KeyProps};
 pub use model_id::{ModelId, ModelKind, PROFILE_GEOGRAPHIES};
-pub use network::{Azs, PrivateVpc, PrivateVpcProps};
+pub use network::{Azs, IpamAllocation, PrivateVpc, PrivateVpcProps};
 pub use parameter::{Parameter, ParameterProps};
 pub use permissions::{Permission, Select, actions_of};
 pub use queue::{Queue, QueueProps};

@@ -102,33 +102,88 @@ impl PrivateVpc {
         p: &PrivateVpcProps,
     ) -> Result<PrivateVpc, ConstructError> {
         validate(p)?;
+        let vpc = Vpc::new().cidr_block(p.cidr);
+        let subnets: Vec<Str> = p.subnets.iter().map(|c| Str::from(*c)).collect();
+        Self::build_with(stack, id, &p.name, &p.azs, vpc, |_| subnets)
+    }
+
+    /// Adds the VPC with its block allocated from an IPAM pool when the stack is
+    /// deployed, the subnets carved from that block by `Fn::Cidr`: one template then gets
+    /// a different block in every account it is deployed to.
+    pub fn build_from_pool(
+        stack: &mut Stack,
+        id: &str,
+        name: &str,
+        azs: &Azs,
+        pool: &IpamAllocation,
+    ) -> Result<PrivateVpc, ConstructError> {
+        let zones = azs.len();
+        if zones < 2 {
+            return Err(ConstructError::Invalid(format!(
+                "a private VPC needs at least 2 Availability Zones, found {zones}"
+            )));
+        }
+        let (vpc_len, sub_len) = (
+            u32::from(pool.netmask_length),
+            u32::from(pool.subnet_prefix_length),
+        );
+        if !(16..=28).contains(&vpc_len) || sub_len > 28 || sub_len < vpc_len {
+            return Err(ConstructError::Invalid(format!(
+                "a /{vpc_len} VPC from the pool with /{sub_len} subnets: the VPC takes /16 to /28, subnets /{vpc_len} to /28"
+            )));
+        }
+        if zones as u64 > 1u64 << (sub_len - vpc_len) {
+            return Err(ConstructError::Invalid(format!(
+                "{zones} /{sub_len} subnets do not fit in a /{vpc_len} block"
+            )));
+        }
+        let vpc = Vpc::new()
+            .ipv4_ipam_pool_id(pool.pool_id.clone())
+            .ipv4_netmask_length(i64::from(pool.netmask_length));
+        let bits = i64::from(32 - pool.subnet_prefix_length);
+        Self::build_with(stack, id, name, azs, vpc, |vpc| {
+            let blocks = fns::cidr(
+                vpc.get_att::<Str>("CidrBlock"),
+                (zones as i64).into(),
+                bits.into(),
+            );
+            (0..zones).map(|i| fns::select(i, blocks.clone())).collect()
+        })
+    }
+
+    fn build_with(
+        stack: &mut Stack,
+        id: &str,
+        name: &str,
+        azs: &Azs,
+        vpc: Vpc,
+        blocks: impl FnOnce(&Handle<Vpc>) -> Vec<Str>,
+    ) -> Result<PrivateVpc, ConstructError> {
         let vpc = stack.add(
             id,
-            Vpc::new()
-                .cidr_block(p.cidr)
-                .enable_dns_support(true)
+            vpc.enable_dns_support(true)
                 .enable_dns_hostnames(true)
-                .tags(vec![vpc::Tag::new("Name", format!("{}-vpc", p.name))]),
+                .tags(vec![vpc::Tag::new("Name", format!("{name}-vpc"))]),
         )?;
         let mut subnets = Vec::new();
         let mut route_tables = Vec::new();
-        for (i, cidr) in p.subnets.iter().enumerate() {
+        for (i, cidr) in blocks(&vpc).into_iter().enumerate() {
             let n = i + 1;
             let sid = format!("{id}PrivateSubnet{n}");
             let s = stack.add_with(
                 &sid,
-                p.azs.place(
+                azs.place(
                     i,
                     Subnet::new(vpc.reference())
-                        .cidr_block(*cidr)
+                        .cidr_block(cidr)
                         .map_public_ip_on_launch(false)
                         .tags(vec![subnet::Tag::new(
                             "Name",
-                            format!("{}-private-{n}", p.name),
+                            format!("{name}-private-{n}"),
                         )]),
                 ),
                 Attributes {
-                    metadata: p.azs.lint_metadata(),
+                    metadata: azs.lint_metadata(),
                     ..Attributes::default()
                 },
             )?;
@@ -136,7 +191,7 @@ impl PrivateVpc {
                 &format!("{sid}RouteTable"),
                 RouteTable::new(vpc.reference()).tags(vec![route_table::Tag::new(
                     "Name",
-                    format!("{}-private-{n}", p.name),
+                    format!("{name}-private-{n}"),
                 )]),
             )?;
             stack.add(
@@ -152,6 +207,18 @@ impl PrivateVpc {
             route_tables,
         })
     }
+}
+
+/// A VPC block from an IPAM pool (`Ipv4IpamPoolId`, `Ipv4NetmaskLength`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpamAllocation {
+    /// The pool: its id, or a `Ref` to a parameter holding it (pools are regional, so a
+    /// template deployed to several Regions takes it as a parameter).
+    pub pool_id: Str,
+    /// The VPC's prefix length, /16 to /28.
+    pub netmask_length: u8,
+    /// The subnets' prefix length, one subnet per zone carved from the VPC's block.
+    pub subnet_prefix_length: u8,
 }
 
 /// At least two zones, one subnet per zone, subnets inside the VPC and disjoint.

@@ -21,7 +21,9 @@ pub mod api;
 pub mod aws;
 pub mod bootstrap;
 pub mod context;
+pub mod drift;
 pub mod stack;
+pub mod stack_set;
 pub mod upload;
 pub mod words;
 mod xml;
@@ -113,6 +115,8 @@ pub enum Outcome {
     NoChanges,
     /// The change set was made and kept (`--no-execute`).
     Planned { change_set: String },
+    /// A StackSet's plan was shown and nothing started (`--no-execute`): what it would do.
+    PlannedOperations(String),
     /// Approval was needed and not given; the change set was discarded.
     Declined,
     /// The change set was executed; the stack's final status.
@@ -132,7 +136,10 @@ impl Outcome {
     pub fn ok(&self) -> bool {
         matches!(
             self,
-            Outcome::NoChanges | Outcome::Planned { .. } | Outcome::Deployed { .. }
+            Outcome::NoChanges
+                | Outcome::Planned { .. }
+                | Outcome::PlannedOperations(_)
+                | Outcome::Deployed { .. }
         )
     }
 }
@@ -205,6 +212,10 @@ fn units(blueprints: &[Blueprint], targets: &[String]) -> Result<Vec<Unit>, Depl
     }
     let mut out = Vec::new();
     synth::each_artifact(blueprints, &opts, |a| {
+        // Organizational-unit targets are deployed by their StackSets (stack_set.rs).
+        if a.entry.kind != synth::Kind::Stack {
+            return Ok(());
+        }
         let b = blueprints
             .iter()
             .find(|b| b.name.as_str() == a.entry.blueprint)
@@ -251,7 +262,9 @@ pub fn deploy(
     opts: &Options,
     ui: &dyn Ui,
 ) -> Result<Vec<TargetResult>, DeployError> {
-    run(units(blueprints, &opts.targets)?, opts, ui)
+    let mut results = run(units(blueprints, &opts.targets)?, opts, ui)?;
+    results.extend(stack_set::deploy(blueprints, opts, ui)?);
+    Ok(results)
 }
 
 /// Bootstraps every account and region the selected targets deploy to: a stack with the
@@ -699,10 +712,12 @@ pub fn deployed_templates(
             (key, stack::deployed(&Client::new(&conf), &stack).await)
         })
         .await;
-        found
+        let mut all: BTreeMap<(String, String), Option<String>> = found
             .into_iter()
             .map(|(key, d)| Ok((key, d?.map(|d| d.template))))
-            .collect()
+            .collect::<Result<_, DeployError>>()?;
+        all.extend(stack_set::deployed_templates(blueprints, targets).await?);
+        Ok(all)
     })
 }
 
@@ -714,6 +729,9 @@ pub fn destroy(
     yes: bool,
     ui: &dyn Ui,
 ) -> Result<TargetResult, DeployError> {
+    if let Some(r) = stack_set::destroy(blueprints, target, yes, ui)? {
+        return Ok(r);
+    }
     let units = units(blueprints, &[target.to_string()])?;
     let Some(u) = units.into_iter().next() else {
         return Err(DeployError::Aws(format!("no target named {target}")));

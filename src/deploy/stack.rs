@@ -26,7 +26,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub const CHANGE_SET: &str = "perimeter-deploy";
 
 /// Error codes CloudFormation throttles with.
-fn throttled(code: Option<&str>) -> bool {
+pub(super) fn throttled(code: Option<&str>) -> bool {
     matches!(
         code,
         Some(

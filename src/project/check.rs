@@ -74,6 +74,37 @@ fn scenario_of(e: &Expected) -> Scenario {
     }
 }
 
+/// What check knows of an organizational-unit target's template: no one account (the
+/// StackSet's template is every account's), its first Region, what its solution expects;
+/// of its StackSet resource's template, the administrator's account and Region.
+fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
+    let mut ctx = Context::default();
+    let Some(o) = b.org.iter().find(|o| o.target.name.as_str() == target) else {
+        return ctx;
+    };
+    let admin = &o.target.administrator;
+    if kind == synth::Kind::StackSetResource {
+        ctx.partition = partition(admin.region.as_str()).to_string();
+        ctx.account = admin.account.to_string();
+        ctx.region = admin.region.to_string();
+        return ctx;
+    }
+    let region = o.resolved.target().region.clone();
+    ctx.partition = partition(&region).to_string();
+    ctx.account = crate::blueprint::NO_ACCOUNT.to_string();
+    ctx.region = region;
+    ctx.expectations = b
+        .spec
+        .check
+        .expect
+        .iter()
+        .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
+        .cloned()
+        .collect();
+    o.resolved.check_context(&mut ctx);
+    ctx
+}
+
 /// Checks every selected target of the blueprints; the file of each report is where
 /// synth writes the template under `opts.out_dir`. A blueprint whose suppressions went
 /// unused gets a report of its own.
@@ -101,8 +132,19 @@ pub fn check_blueprints(
     // The check of each target runs on every core; suppressions are applied in file
     // order, as they count their uses.
     let work = |a: synth::Artifact| {
-        let &(bi, i) = index.get(&(a.entry.blueprint.as_str(), a.entry.target.as_str()))?;
-        let mut ctx = context(&blueprints[bi], i);
+        let (bi, mut ctx) = match a.entry.kind {
+            synth::Kind::Stack => {
+                let key = (a.entry.blueprint.as_str(), a.entry.target.as_str());
+                let &(bi, i) = index.get(&key)?;
+                (bi, context(&blueprints[bi], i))
+            }
+            kind => {
+                let bi = blueprints
+                    .iter()
+                    .position(|b| b.name.as_str() == a.entry.blueprint)?;
+                (bi, org_context(&blueprints[bi], &a.entry.target, kind))
+            }
+        };
         ctx.scenarios.extend(scenarios_of(&a.intent));
         let r = check(&a.template, &a.body, &ctx);
         Some((bi, a, ctx, r))

@@ -26,6 +26,9 @@ pub trait AnySolution: Send + Sync {
         target: &TargetInfo,
     ) -> Result<Arc<dyn Resolved>, Vec<Problem>>;
     fn starter(&self) -> String;
+    /// [`Solution::org_problems`] of the settings (none when they do not read: resolve
+    /// reports that).
+    fn org_problems(&self, settings: serde_yaml::Value, regions: &[String]) -> Vec<Problem>;
 }
 
 /// One target's settings, resolved: it builds the target's stack.
@@ -102,6 +105,12 @@ impl<S: Solution> AnySolution for Erased<S> {
     }
     fn starter(&self) -> String {
         self.0.starter()
+    }
+    fn org_problems(&self, settings: serde_yaml::Value, regions: &[String]) -> Vec<Problem> {
+        match serde_yaml::from_value::<S::Settings>(settings) {
+            Ok(typed) => self.0.org_problems(&typed, regions),
+            Err(_) => Vec::new(),
+        }
     }
 }
 

@@ -122,6 +122,15 @@ pub trait Solution: Send + Sync + 'static {
     /// (see [`crate::check::Scenario`]).
     fn check_context(&self, _props: &Self::Props, _target: &TargetInfo, _ctx: &mut Context) {}
 
+    /// Settings that cannot be the same in every account of an organizational-unit
+    /// target (one template, deployed by a StackSet to every account of its units in
+    /// `regions`): each a problem at its field path saying which setting and why. The
+    /// default finds none; the blueprint checks the built template itself as well (it
+    /// names no account, carries no assets, and is one template for every Region).
+    fn org_problems(&self, _settings: &Self::Settings, _regions: &[String]) -> Vec<Problem> {
+        Vec::new()
+    }
+
     /// The starter blueprint `perimeter init` writes; `{ACCOUNT}` and `{REGION}` are
     /// filled in. The default shows the settings' defaults.
     fn starter(&self) -> String {

@@ -21,9 +21,33 @@ pub struct Entry {
     pub path: String,
     /// Of the file's bytes, hex.
     pub sha256: String,
+    /// What the template is for; a stack's when absent.
+    #[serde(default, skip_serializing_if = "Kind::is_stack")]
+    pub kind: Kind,
     /// The function code assets the template names (deploy uploads them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assets: Vec<AssetEntry>,
+}
+
+/// What a synthesized template is deployed as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A stack of the target's account and Region (`account`, `region`).
+    #[default]
+    Stack,
+    /// The template of an organizational-unit target's StackSet, deployed to every
+    /// account of its units; `account` and `region` are the StackSet's administrator's.
+    StackSet,
+    /// A template for the administrator account declaring the StackSet as an
+    /// `AWS::CloudFormation::StackSet` resource (for pipelines).
+    StackSetResource,
+}
+
+impl Kind {
+    fn is_stack(&self) -> bool {
+        *self == Kind::Stack
+    }
 }
 
 /// An asset a template names: its key in the bootstrap bucket (the hash of its

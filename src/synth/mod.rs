@@ -5,6 +5,7 @@
 
 mod manifest;
 mod par;
+mod stack_set;
 mod staging;
 
 use std::collections::BTreeMap;
@@ -12,8 +13,9 @@ use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
-pub use manifest::{AssetEntry, Entry, MANIFEST_FILE, Manifest};
+pub use manifest::{AssetEntry, Entry, Kind, MANIFEST_FILE, Manifest};
 pub use par::{par_map, threads};
+pub use stack_set::{InstanceGroup, instance_groups, operation_preferences, stack_set_resource};
 pub use staging::{Change, LEFTOVER_PATTERNS, list_files};
 
 use crate::blueprint::Blueprint;
@@ -102,13 +104,19 @@ pub fn map_artifacts<R: Send>(
     mut sink: impl FnMut(R) -> Result<(), SynthError>,
 ) -> Result<(), SynthError> {
     for wanted in &opts.targets {
-        if !blueprints
-            .iter()
-            .any(|b| b.spec.targets.iter().any(|t| t.name.as_str() == wanted))
-        {
+        if !blueprints.iter().any(|b| {
+            b.spec.targets.iter().any(|t| t.name.as_str() == wanted)
+                || b.org.iter().any(|o| o.target.name.as_str() == wanted)
+        }) {
             let known = blueprints
                 .iter()
-                .flat_map(|b| b.spec.targets.iter().map(|t| t.name.to_string()))
+                .flat_map(|b| {
+                    b.spec
+                        .targets
+                        .iter()
+                        .map(|t| t.name.to_string())
+                        .chain(b.org.iter().map(|o| o.target.name.to_string()))
+                })
                 .collect();
             return Err(SynthError::UnknownTarget {
                 name: wanted.clone(),
@@ -116,18 +124,96 @@ pub fn map_artifacts<R: Send>(
             });
         }
     }
-    let jobs: Vec<(&Blueprint, usize)> = blueprints
-        .iter()
-        .flat_map(|b| (0..b.resolved.len()).map(move |i| (b, i)))
-        .filter(|(b, i)| {
-            let name = b.resolved[*i].0.name.as_str();
-            opts.targets.is_empty() || opts.targets.iter().any(|t| t == name)
-        })
-        .collect();
-    let one = |&(b, i): &(&Blueprint, usize)| artifact(b, i, opts).map(&work);
-    for chunk in jobs.chunks(threads() * 16) {
-        for r in par_map(chunk, one) {
-            sink(r?)?;
+    for b in blueprints {
+        let jobs: Vec<usize> = (0..b.resolved.len())
+            .filter(|&i| {
+                let name = b.resolved[i].0.name.as_str();
+                opts.targets.is_empty() || opts.targets.iter().any(|t| t == name)
+            })
+            .collect();
+        let one = |&i: &usize| artifact(b, i, opts).map(&work);
+        for chunk in jobs.chunks(threads() * 16) {
+            for r in par_map(chunk, one) {
+                sink(r?)?;
+            }
+        }
+        // An organizational unit's StackSet: one template for every account, built once.
+        for o in &b.org {
+            let t = &o.target;
+            if !opts.targets.is_empty() && !opts.targets.iter().any(|n| n == t.name.as_str()) {
+                continue;
+            }
+            let build_err = |source: ConstructError| SynthError::Build {
+                blueprint: b.file.clone(),
+                target: t.name.to_string(),
+                source,
+            };
+            let mut stack = o.resolved.build().map_err(build_err)?;
+            for (k, v) in t.all_tags(&b.spec) {
+                stack.tag(&k, &v);
+            }
+            let intent = stack.intent().clone();
+            let (template, assets) = stack.into_parts();
+            let body = template.emit(opts.format);
+            let mut found = Vec::new();
+            quotas::check(&template, &body, &mut found);
+            let over: Vec<String> = found
+                .into_iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.message)
+                .collect();
+            if !over.is_empty() {
+                return Err(SynthError::OverQuota {
+                    blueprint: b.file.clone(),
+                    target: t.name.to_string(),
+                    problems: over,
+                });
+            }
+            let entry = |path: String, body: &str, kind: Kind| Entry {
+                blueprint: b.name.to_string(),
+                target: t.name.to_string(),
+                account: t.administrator.account.to_string(),
+                region: t.administrator.region.to_string(),
+                stage: t.stage.to_string(),
+                path,
+                sha256: hex(&Sha256::digest(body.as_bytes())),
+                kind,
+                assets: Vec::new(),
+            };
+            let ext = opts.format.extension();
+            let management = t
+                .management_template
+                .then(|| stack_set::stack_set_resource(b.name.as_str(), &b.spec, t, &template));
+            sink(work(Artifact {
+                entry: entry(
+                    format!("{}/{}.template.{ext}", b.name, t.name),
+                    &body,
+                    Kind::StackSet,
+                ),
+                body,
+                template,
+                assets,
+                intent,
+            }))?;
+            if let Some(m) = management {
+                let m = m.map_err(|e| SynthError::Build {
+                    blueprint: b.file.clone(),
+                    target: t.name.to_string(),
+                    source: ConstructError::Invalid(e),
+                })?;
+                let body = m.emit(opts.format);
+                sink(work(Artifact {
+                    entry: entry(
+                        format!("{}/{}.stackset.template.{ext}", b.name, t.name),
+                        &body,
+                        Kind::StackSetResource,
+                    ),
+                    body,
+                    template: m,
+                    assets: Vec::new(),
+                    intent: Default::default(),
+                }))?;
+            }
         }
     }
     Ok(())
@@ -177,6 +263,7 @@ fn artifact(b: &Blueprint, i: usize, opts: &Options) -> Result<Artifact, SynthEr
         stage: target.stage.to_string(),
         path,
         sha256: String::new(),
+        kind: Kind::Stack,
         assets: assets
             .iter()
             .map(|a| AssetEntry {
@@ -254,7 +341,8 @@ fn kept_entries(blueprints: &[Blueprint], opts: &Options, existing: &Manifest) -
         !opts.complete
             || blueprints.iter().any(|b| {
                 b.name.as_str() == e.blueprint
-                    && b.spec.targets.iter().any(|t| t.name.as_str() == e.target)
+                    && (b.spec.targets.iter().any(|t| t.name.as_str() == e.target)
+                        || b.org.iter().any(|o| o.target.name.as_str() == e.target))
             })
     };
     existing

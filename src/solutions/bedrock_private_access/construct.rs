@@ -11,9 +11,9 @@ use crate::assets::Source;
 use crate::constructs::database::PORT;
 use crate::constructs::{
     Attributes, Azs, Cidr, Code, ConstructError, CorporateNetwork, CorporateNetworkProps, Database,
-    DatabaseProps, FlowLogs, Group, GroupProps, InterfaceEndpoint, ModelId, ModelKind, Port,
-    PrivateVpc, PrivateVpcProps, Stack, VirtualInterfaceProps, VpcFunction, VpcFunctionProps,
-    gateway_endpoint, interface_endpoint,
+    DatabaseProps, FlowLogs, Group, GroupProps, InterfaceEndpoint, IpamAllocation, ModelId,
+    ModelKind, Port, PrivateVpc, PrivateVpcProps, Stack, VirtualInterfaceProps, VpcFunction,
+    VpcFunctionProps, gateway_endpoint, interface_endpoint,
 };
 use crate::iam::{
     ConditionOperator, Effect, Op, PolicyDocument, Principal, PrincipalKind, ResourceEntry,
@@ -25,7 +25,7 @@ use crate::resources::ec2::{
 use crate::resources::iam::Policy;
 use crate::resources::{Handle, Raw, RawResource};
 use crate::template::typed::{List, Str, ToValue, fns};
-use crate::template::{LogicalId, Pseudo, Template, Value};
+use crate::template::{LogicalId, Parameter, ParameterType, Pseudo, Template, Value};
 
 /// The handler the function runs inline when there is no database (`index.py` alone).
 pub const HANDLER_SOURCE: &str = include_str!("handler/index.py");
@@ -145,6 +145,9 @@ pub struct BedrockPrivateAccessProps {
     pub vpc_cidr: Cidr,
     pub azs: Azs,
     pub subnets: Vec<Cidr>,
+    /// The VPC's block from an IPAM pool instead of `vpc_cidr` and `subnets`: the pool
+    /// id is the template's `IpamPoolId` parameter (its default this pool).
+    pub ipam: Option<VpcPool>,
     /// What the function may invoke; the first is what it calls.
     pub models: Vec<ModelId>,
     /// What each application inference profile ARN in `models` copies.
@@ -162,6 +165,15 @@ pub struct BedrockPrivateAccessProps {
     pub database: Option<DatabaseProps>,
     /// VPC flow logs to CloudWatch Logs, kept this many days; `None`: off.
     pub flow_log_retention_days: Option<u32>,
+}
+
+/// A VPC block from an IPAM pool, with the subnets carved from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcPool {
+    /// The pool in the Region deployed to; the `IpamPoolId` parameter's default.
+    pub pool_id: String,
+    pub netmask_length: u8,
+    pub subnet_prefix_length: u8,
 }
 
 /// Handles to what the solution built, for composing further.
@@ -241,6 +253,7 @@ impl BedrockPrivateAccess {
     ///     vpc_cidr: cidr,
     ///     azs: Azs::Count(2),
     ///     subnets: cidr.carve(2, 24).unwrap(),
+    ///     ipam: None,
     ///     models: vec!["anthropic.claude-haiku-4-5-20251001-v1:0".parse().unwrap()],
     ///     sources: Default::default(),
     ///     destinations: Default::default(),
@@ -294,16 +307,43 @@ impl BedrockPrivateAccess {
                 c.cidr, p.vpc_cidr
             )));
         }
-        let vpc = PrivateVpc::build(
-            stack,
-            "Vpc",
-            &PrivateVpcProps {
-                name: p.name.clone(),
-                cidr: p.vpc_cidr,
-                azs: p.azs.clone(),
-                subnets: p.subnets.clone(),
-            },
-        )?;
+        let vpc = match &p.ipam {
+            None => PrivateVpc::build(
+                stack,
+                "Vpc",
+                &PrivateVpcProps {
+                    name: p.name.clone(),
+                    cidr: p.vpc_cidr,
+                    azs: p.azs.clone(),
+                    subnets: p.subnets.clone(),
+                },
+            )?,
+            Some(pool) => {
+                if p.corporate_access.is_some() {
+                    return Err(ConstructError::Invalid(
+                        "corporate access needs the VPC's literal block (its routes and resolver addresses); a block from an IPAM pool is known only when deployed".into(),
+                    ));
+                }
+                let mut param = Parameter::new(ParameterType::String);
+                param.description = Some(
+                    "The IPAM pool the VPC's block is allocated from (pools are regional)".into(),
+                );
+                param.default = Some(pool.pool_id.as_str().into());
+                param.allowed_pattern = Some("^ipam-pool-[0-9a-f]+$".into());
+                let pool_id = stack.parameter("IpamPoolId", param)?;
+                PrivateVpc::build_from_pool(
+                    stack,
+                    "Vpc",
+                    &p.name,
+                    &p.azs,
+                    &IpamAllocation {
+                        pool_id,
+                        netmask_length: pool.netmask_length,
+                        subnet_prefix_length: pool.subnet_prefix_length,
+                    },
+                )?
+            }
+        };
         let flow_logs = match p.flow_log_retention_days {
             Some(days) => Some(FlowLogs::build(
                 stack,

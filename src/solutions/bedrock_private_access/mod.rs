@@ -61,6 +61,45 @@ impl Solution for BedrockPrivateAccessSolution {
         }
     }
 
+    fn org_problems(&self, s: &settings::Settings, regions: &[String]) -> Vec<Problem> {
+        let mut p = Vec::new();
+        if s.network.ipam.is_none() {
+            p.push(Problem::new(
+                "network.vpc_cidr",
+                format!(
+                    "a literal block ({}) gives every account of the units the same addresses, which overlap once two of them are connected (transit gateway, peering, Direct Connect): allocate each account's block from an IPAM pool (network.ipam: {{pool_id, netmask_length}})",
+                    s.network.vpc_cidr
+                ),
+            ));
+        }
+        if s.corporate_access.is_some() {
+            p.push(Problem::new(
+                "corporate_access",
+                "corporate access is one network's: its Direct Connect gateway, virtual interface (one VLAN on one connection) and routes to a literal VPC block cannot be made again in every account of the units; give it an account target",
+            ));
+        }
+        if s.function.asset.is_some() {
+            p.push(Problem::new(
+                "function.asset",
+                "an asset is uploaded by perimeter deploy into each account's bootstrap bucket; a StackSet deploys to accounts perimeter does not reach: use the inline handler or function.code in a bucket the organization may read",
+            ));
+        }
+        if let Some(d) = &s.database
+            && d.s3_prefix_list_id.is_some()
+            && regions.len() > 1
+        {
+            p.push(Problem::new(
+                "database.s3_prefix_list_id",
+                format!(
+                    "S3's prefix list id is one Region's, and this target deploys one template to {} Regions ({}): give the database a target per Region",
+                    regions.len(),
+                    regions.join(", ")
+                ),
+            ));
+        }
+        p
+    }
+
     fn starter(&self) -> String {
         STARTER.to_string()
     }

@@ -4,6 +4,7 @@
 
 use super::construct::{
     AssetCode, BedrockPrivateAccessProps, CorporateAccess, CorporatePrincipal, FunctionSettings,
+    VpcPool,
 };
 use super::models::{Verdict, geography_regions, judge};
 use super::settings::{Settings, ZoneIds};
@@ -299,6 +300,39 @@ pub(super) fn resolve(
             }
         }
     };
+    let ipam = n.ipam.as_ref().map(|pool| {
+        let (len, sub) = (pool.netmask_length, n.subnet_prefix_length);
+        if !(16..=28).contains(&len) {
+            bad(
+                "network.ipam.netmask_length",
+                format!("a /{len} VPC: the VPC takes /16 to /28"),
+            );
+        } else if sub > 28 || sub < len || zones as u64 > 1u64 << (sub - len) {
+            bad(
+                "network.subnet_prefix_length",
+                format!(
+                    "{zones} /{sub} subnets do not fit in the /{len} block from the pool: between /{len} and /28, one per zone"
+                ),
+            );
+        }
+        if n.subnets.is_some() {
+            bad(
+                "network.subnets",
+                "explicit subnet blocks need a literal VPC block; with network.ipam the subnets are carved from the allocated block (subnet_prefix_length)".into(),
+            );
+        }
+        if s.corporate_access.is_some() {
+            bad(
+                "network.ipam",
+                "corporate access routes to the VPC's literal block and places resolvers at addresses of its subnets; a block from an IPAM pool is known only when deployed: give vpc_cidr instead".into(),
+            );
+        }
+        VpcPool {
+            pool_id: pool.pool_id.to_string(),
+            netmask_length: len,
+            subnet_prefix_length: sub,
+        }
+    });
     if s.bedrock.models.is_empty() {
         bad(
             "bedrock.models",
@@ -534,6 +568,7 @@ pub(super) fn resolve(
         vpc_cidr: n.vpc_cidr,
         azs,
         subnets,
+        ipam,
         models: s.bedrock.models.clone(),
         sources,
         destinations,

@@ -49,8 +49,25 @@ settings!(
         /// role that may write to their log group only: `false`, `true` (365 days) or
         /// `{retention_days: N}`.
         flow_logs: FlowLogsSetting = FlowLogsSetting::default(),
+        /// Allocate the VPC's block from an IPAM pool when the stack is deployed, instead
+        /// of `vpc_cidr`: every account then gets its own block from one template (what
+        /// an organizational-unit target needs). The subnets are carved from it with
+        /// `subnet_prefix_length`.
+        ipam: Option<IpamSettings> = None,
     }
 );
+
+/// A VPC block from an IPAM pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpamSettings {
+    /// The pool (`ipam-pool-...`), shared with the accounts deployed to. Pools are
+    /// regional: the template takes it as its `IpamPoolId` parameter, so an
+    /// organizational-unit target gives each Region's pool by `parameter_overrides`.
+    pub pool_id: crate::blueprint::IpamPoolId,
+    /// The VPC's prefix length, /16 to /28.
+    pub netmask_length: u8,
+}
 
 settings!(
     /// Which models, and the endpoint policy.
