@@ -14,6 +14,7 @@
 //! ```
 
 pub mod access;
+pub mod broadening;
 mod conditions;
 mod data;
 mod elasticache;
@@ -23,6 +24,7 @@ mod identifiers;
 mod interface;
 pub mod inventory;
 mod network;
+pub mod perimeters;
 mod physical;
 pub mod quotas;
 mod references;
@@ -73,6 +75,10 @@ pub struct Finding {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// A request that shows the finding (a refuted perimeter's), in `perimeter
+    /// simulate`'s request format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<serde_json::Value>,
 }
 
 fn rule_id<S: serde::Serializer>(r: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
@@ -92,6 +98,7 @@ impl Finding {
             related: vec![],
             line: None,
             column: None,
+            witness: None,
         }
     }
 
@@ -112,6 +119,12 @@ impl Finding {
 
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
+        self
+    }
+
+    /// The finding with the request that shows it.
+    pub fn witness(mut self, w: serde_json::Value) -> Self {
+        self.witness = Some(w);
         self
     }
 
@@ -146,6 +159,9 @@ pub struct Context {
     /// What the target's solution says of it beyond findings (a legacy model), printed as
     /// the file's notes.
     pub notes: Vec<String>,
+    /// What the target's solution claims of its perimeter, proven beside the three
+    /// perimeters (see [`perimeters::Claim`]).
+    pub claims: Vec<perimeters::Claim>,
 }
 
 impl Default for Context {
@@ -161,6 +177,7 @@ impl Default for Context {
             scenarios: vec![],
             today: runtime::today(),
             notes: vec![],
+            claims: vec![],
         }
     }
 }
@@ -193,6 +210,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     interface::check(t, &mut findings);
     identifiers::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
+    perimeters::check(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }
 }

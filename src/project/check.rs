@@ -9,7 +9,7 @@ use crate::synth::{self, Options, SynthError};
 
 /// What check knows of a target: its account, region and partition, what its solution
 /// expects, and the blueprint's expectations for it.
-fn context(b: &Blueprint, target: &str) -> Context {
+pub fn context(b: &Blueprint, target: &str) -> Context {
     let mut ctx = Context::default();
     let Some((t, resolved)) = b.resolved.iter().find(|(t, _)| t.name.as_str() == target) else {
         return ctx;
@@ -26,6 +26,7 @@ fn context(b: &Blueprint, target: &str) -> Context {
         .cloned()
         .collect();
     resolved.check_context(&mut ctx);
+    ctx.claims = resolved.claims();
     ctx
 }
 

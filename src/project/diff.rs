@@ -135,7 +135,7 @@ pub fn diff_artifacts(
             },
             None => (FileStatus::Added, Template::default()),
         };
-        let diff = crate::diff::diff(&old_t, &art.template);
+        let diff = crate::check::broadening::diff(&old_t, &art.template);
         if !diff.is_empty() || status == FileStatus::Added {
             files.push(FileDiff { path, status, diff });
         }
@@ -181,7 +181,7 @@ pub fn diff_against_out(
         files.push(FileDiff {
             path: format!("{}/{rel}", out.display()),
             status: FileStatus::Removed,
-            diff: crate::diff::diff(&t, &Template::default()),
+            diff: crate::check::broadening::diff(&t, &Template::default()),
         });
     }
     files.sort_by(|x, y| x.path.cmp(&y.path));

@@ -5,6 +5,7 @@
 
 mod check;
 mod diff;
+pub mod prove;
 
 pub use check::check_blueprints;
 pub use diff::{OldTemplate, diff_against_out, diff_artifacts, old_templates};

@@ -46,6 +46,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::check::Context;
+use crate::check::perimeters::Claim;
 use crate::constructs::{ConstructError, Stack};
 
 pub use erased::{AnySolution, Resolved};
@@ -120,6 +121,14 @@ pub trait Solution: Send + Sync + 'static {
     /// declared networks and callers, and access scenarios of the solution's own
     /// (see [`crate::check::Scenario`]).
     fn check_context(&self, _props: &Self::Props, _target: &TargetInfo, _ctx: &mut Context) {}
+
+    /// What the solution claims of a target's template beyond the three data perimeters
+    /// (only these principals, only these resources, only through this endpoint):
+    /// `perimeter check` (profile `private`) and `perimeter prove` decide each for every
+    /// request. None by default.
+    fn claims(&self, _props: &Self::Props, _target: &TargetInfo) -> Vec<Claim> {
+        Vec::new()
+    }
 
     /// The starter blueprint `perimeter init` writes; `{ACCOUNT}` and `{REGION}` are
     /// filled in. The default shows the settings' defaults.

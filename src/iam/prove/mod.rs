@@ -18,6 +18,9 @@
 
 mod domain;
 mod lang;
+mod perimeter;
+#[cfg(test)]
+mod perimeter_tests;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -25,6 +28,9 @@ mod tests;
 use serde_json::{Value as Json, json};
 
 use self::domain::Atoms;
+pub use self::perimeter::{
+    identity_perimeter, only_principals, only_resources, only_through_endpoints,
+};
 use self::search::{Found, search};
 use super::{
     Action, Arn, Bindings, ConditionOperator, Decision, Effect, NamedPolicy, Op, PolicyDocument,
