@@ -47,7 +47,7 @@ def changes(doc):
 
 
 def main():
-    syn_bin, sem_bin, pairs = sys.argv[1], sys.argv[2], sys.argv[3]
+    syn_bin, sem_bin, pairs = (os.path.abspath(a) for a in sys.argv[1:4])
     examples = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     dirs = sorted(d for d in os.listdir(pairs) if os.path.isdir(os.path.join(pairs, d)))
     pair_kinds = collections.Counter()

@@ -4,7 +4,8 @@
 //! after are compared by the prover (`no_new_access`), so renames, splits, merges and
 //! reordering are not broadening, and a widened condition is, with the request it newly
 //! allows as the witness. Where the prover does not reach (managed policies attached by
-//! ARN, boundaries, Lambda permissions, users and groups, a policy behind `Fn::If` or
+//! ARN, boundaries, Lambda permissions, users and groups and policies attached to no role
+//! of the template, a policy behind `Fn::If` or
 //! naming a value known only at deployment) the statement text is compared, and the
 //! change says so (`basis`).
 //!
@@ -52,12 +53,23 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
         both.resources.entry(k.clone()).or_insert_with(|| v.clone());
     }
     let b = bindings(&both, &Context::default());
+    let roles: std::collections::BTreeSet<&str> = both
+        .resources
+        .iter()
+        .filter(|(_, r)| r.resource_type.as_str() == "AWS::IAM::Role")
+        .map(|(id, _)| id.as_str())
+        .collect();
     let (before, after) = (owners(old), owners(new));
     let mut verdicts: BTreeMap<String, Verdict> = BTreeMap::new();
     for c in changes.iter() {
         for o in &c.owners {
             if !verdicts.contains_key(o) {
-                let v = verdict(o, before.get(o), after.get(o), &b);
+                // Users, groups and policies attached to no role of the template: the
+                // prover compares a role's policies together only.
+                let v = match o.strip_prefix("identity:") {
+                    Some(id) if !roles.contains(id) => Verdict::Unmodelled,
+                    _ => verdict(o, before.get(o), after.get(o), &b),
+                };
                 verdicts.insert(o.clone(), v);
             }
         }
@@ -388,6 +400,22 @@ mod tests {
         assert!(d.broadens(), "{:?}", d.iam);
         let c = d.iam.iter().find(|c| c.broadens).unwrap();
         assert!(c.witness.as_deref().unwrap().contains("explicitly denied"));
+    }
+
+    #[test]
+    fn a_grant_to_a_group_is_judged_from_the_text_and_says_so() {
+        let group = |actions: &str| {
+            Template::parse_any(&format!(
+                "Resources:\n  G:\n    Type: AWS::IAM::Group\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: p\n      Groups: [!Ref G]\n      PolicyDocument: {{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Action\": {actions}, \"Resource\": \"*\"}}]}}\n"
+            ))
+            .unwrap()
+        };
+        let d = diff(
+            &group("\"s3:GetObject\""),
+            &group("[\"s3:GetObject\", \"iam:*\"]"),
+        );
+        let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+        assert!(c.broadens && c.basis == "syntactic", "{c:?}");
     }
 
     #[test]
