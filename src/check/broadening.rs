@@ -195,6 +195,10 @@ fn verdict(owner: &str, before: Option<&Owned>, after: Option<&Owned>, b: &Bindi
         return Verdict::Unmodelled;
     }
     let (before, after) = match (before, after) {
+        // Removed Denies may have stopped what other policies allow: the text decides.
+        (Some(Ok(o)), None) if matches!(kind, "identity" | "resource") && denies(o).is_some() => {
+            return Verdict::Unknown("the policies go with their Deny statements".into());
+        }
         (_, None) => return Verdict::Narrower, // no policy left: it allows nothing
         (Some(Err(why)), _) | (_, Some(Err(why))) => return Verdict::Unknown(why.clone()),
         (None, Some(Ok(a))) => (None, a),
