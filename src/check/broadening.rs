@@ -199,6 +199,9 @@ fn verdict(owner: &str, before: Option<&Owned>, after: Option<&Owned>, b: &Bindi
         (Some(Ok(o)), None) if matches!(kind, "identity" | "resource") && denies(o).is_some() => {
             return Verdict::Unknown("the policies go with their Deny statements".into());
         }
+        (Some(Err(why)), None) if matches!(kind, "identity" | "resource") => {
+            return Verdict::Unknown(why.clone());
+        }
         (_, None) => return Verdict::Narrower, // no policy left: it allows nothing
         (Some(Err(why)), _) | (_, Some(Err(why))) => return Verdict::Unknown(why.clone()),
         (None, Some(Ok(a))) => (None, a),
