@@ -557,9 +557,20 @@ fn a_public_corporate_network_declared_in_the_blueprint_is_known() {
     .unwrap();
     let alone = check(&prod, &prod.to_json(), &Context::default());
     let rules: Vec<&str> = alone.findings.iter().map(|f| f.rule.id).collect();
-    assert_eq!(rules, vec!["N404"]);
+    // Alone, the corporate role's account is not the template's either: the endpoint's
+    // identity perimeter is refuted (A703), with that role as the witness's caller.
+    assert_eq!(rules, vec!["A703", "N404"]);
+    let a703 = &alone.findings[0];
+    assert!(a703.message.contains("identity perimeter"), "{a703:?}");
     assert!(
-        alone.findings[0]
+        a703.witness.as_ref().unwrap()["principal"]
+            .as_str()
+            .unwrap()
+            .contains(":222222222222:"),
+        "{a703:?}"
+    );
+    assert!(
+        alone.findings[1]
             .message
             .contains("198.51.100.0/24 is not a private network")
     );

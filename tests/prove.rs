@@ -350,3 +350,100 @@ fn a_batch_answers_each_line_as_the_single_command_does() {
     assert_eq!(answers[2]["result"], "error");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `perimeter prove BLUEPRINT`: each target's three perimeters and its solution's claims
+/// (only the listed callers, only the listed models, only through the endpoint), each
+/// proven; the callers the blueprint lists are trusted as check trusts them.
+#[test]
+fn the_shipped_blueprint_proves_every_perimeter_and_claim_of_its_prod_targets() {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args([
+            "prove",
+            "blueprints/bedrock-private-access.yaml",
+            "--target",
+            "prod",
+            "--target",
+            "prod-eu",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out["result"], "pass");
+    let checks = out["checks"].as_array().unwrap();
+    let of = |target: &str, perimeter: &str| -> Vec<String> {
+        checks
+            .iter()
+            .filter(|c| c["target"] == target && c["perimeter"] == perimeter)
+            .map(|c| c["resource"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // prod has a database: its S3 gateway endpoint (responses to CloudFormation).
+    assert!(of("prod", "identity").contains(&"S3Endpoint".to_string()));
+    assert!(of("prod", "network").contains(&"SchemaFunctionRole".to_string()));
+    for target in ["prod", "prod-eu"] {
+        assert!(of(target, "resource").contains(&"BedrockRuntimeEndpoint".to_string()));
+        assert!(of(target, "network").contains(&"FunctionRole".to_string()));
+        // Principals and resources at the endpoint; resources and the endpoint for the
+        // function's role.
+        let claims = of(target, "claim");
+        assert_eq!(
+            claims
+                .iter()
+                .filter(|r| *r == "BedrockRuntimeEndpoint")
+                .count(),
+            2,
+            "{claims:?}"
+        );
+        assert_eq!(
+            claims.iter().filter(|r| *r == "FunctionRole").count(),
+            2,
+            "{claims:?}"
+        );
+    }
+    assert!(checks.iter().all(|c| c["result"] == "pass"));
+}
+
+/// `perimeter prove TEMPLATE` on the prod template before its review: the S3 gateway
+/// endpoint's resource perimeter is refuted by a write to a response bucket of another
+/// name, and the witness is decided as claimed by the evaluator.
+#[test]
+fn prove_template_refutes_the_prod_template_before_the_review_with_a_witness() {
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["prove", PROD_BEFORE, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(out["result"], "fail");
+    let s3 = out["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["perimeter"] == "resource" && c["resource"] == "S3Endpoint")
+        .unwrap();
+    assert_eq!(s3["result"], "fail");
+    let w = &s3["witness"];
+    let resource = w["resource"].as_str().unwrap();
+    assert!(resource.starts_with("arn:aws:s3:::cloudformation-custom-resource-response-"));
+    let req = read_request(w).unwrap();
+    let d = PolicyDocument::from_value(
+        &perimeter::template::parse_value(&w["vpc_endpoint_policies"][0].to_string()).unwrap(),
+    )
+    .unwrap();
+    let mut b = Bindings::new();
+    b = b.bind("AWS::Partition", "aws");
+    let allowed = d
+        .statements
+        .iter()
+        .any(|s| perimeter::iam::applies(perimeter::iam::PolicyKind::VpcEndpoint, s, &req, &b));
+    assert!(allowed, "{w}");
+    // A blueprint target flag on a template is bad input.
+    let o = Command::new(env!("CARGO_BIN_EXE_perimeter"))
+        .args(["prove", PROD_BEFORE, "--target", "prod"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}

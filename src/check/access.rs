@@ -270,6 +270,19 @@ pub fn bindings(t: &Template, ctx: &Context) -> Bindings {
                 );
                 b = b.bind(id, &arn).bind(&format!("{id}.Id"), &arn);
             }
+            // The ARN CloudFormation returns for an application inference profile.
+            "AWS::Bedrock::ApplicationInferenceProfile" => {
+                let arn = format!(
+                    "arn:{}:bedrock:{}:{}:application-inference-profile/{}",
+                    ctx.partition,
+                    ctx.region,
+                    ctx.account,
+                    id.to_ascii_lowercase()
+                );
+                b = b
+                    .bind(&format!("{id}.InferenceProfileArn"), &arn)
+                    .bind(&format!("{id}.Arn"), &arn);
+            }
             "AWS::S3::Bucket" => {
                 let name = format!("{}-bucket", id.to_ascii_lowercase());
                 let arn = format!("arn:{}:s3:::{name}", ctx.partition);

@@ -15,6 +15,7 @@
 
 pub mod access;
 mod across;
+pub mod broadening;
 mod conditions;
 mod data;
 mod elasticache;
@@ -24,6 +25,7 @@ mod identifiers;
 mod interface;
 pub mod inventory;
 mod network;
+pub mod perimeters;
 mod physical;
 pub mod quotas;
 mod references;
@@ -75,6 +77,10 @@ pub struct Finding {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<usize>,
+    /// A request that shows the finding (a refuted perimeter's), in `perimeter
+    /// simulate`'s request format.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<serde_json::Value>,
 }
 
 fn rule_id<S: serde::Serializer>(r: &&'static Rule, s: S) -> Result<S::Ok, S::Error> {
@@ -94,6 +100,7 @@ impl Finding {
             related: vec![],
             line: None,
             column: None,
+            witness: None,
         }
     }
 
@@ -114,6 +121,12 @@ impl Finding {
 
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
+        self
+    }
+
+    /// The finding with the request that shows it.
+    pub fn witness(mut self, w: serde_json::Value) -> Self {
+        self.witness = Some(w);
         self
     }
 
@@ -148,6 +161,9 @@ pub struct Context {
     /// What the target's solution says of it beyond findings (a legacy model), printed as
     /// the file's notes.
     pub notes: Vec<String>,
+    /// What the target's solution claims of its perimeter, proven beside the three
+    /// perimeters (see [`perimeters::Claim`]).
+    pub claims: Vec<perimeters::Claim>,
 }
 
 impl Default for Context {
@@ -163,6 +179,7 @@ impl Default for Context {
             scenarios: vec![],
             today: runtime::today(),
             notes: vec![],
+            claims: vec![],
         }
     }
 }
@@ -197,6 +214,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     identifiers::check(t, &mut findings);
     across::check(t, &mut findings);
     let access = access::simulate(t, ctx, &inv, &mut findings);
+    perimeters::check(t, ctx, &inv, &mut findings);
     sort(&mut findings);
     Report { findings, access }
 }

@@ -212,6 +212,9 @@ rules! {
     ACCESS_UNDECIDABLE = "A702" "access-undecidable" Error,
         "An access scenario cannot be decided before deployment: it, or a policy statement it meets, names a value nothing can know until the stack exists (a stream's ARN, an import, a parameter without a default).",
         "Name the resource by a value the template fixes (its name or ARN attribute), or drop the scenario.";
+    PERIMETER_REFUTED = "A703" "perimeter-refuted" Error,
+        "A data perimeter does not hold for every request: a resource or endpoint policy admits a principal of another account, an endpoint policy allows a resource of another account, a grant of a service with an endpoint in the template holds without it, or a claim of the solution fails. The finding carries a request that shows it.",
+        "Narrow the policy the finding names until the witness request is refused (`perimeter simulate` decides it), e.g. name the bucket or account, or condition the grant on aws:SourceVpce.";
     UNUSED_SUPPRESSION = "C801" "unused-suppression" Warning,
         "A suppression in the blueprint matches no finding.",
         "Remove the suppression.";

@@ -143,7 +143,7 @@ fn folders(old_dir: &Path, new_dir: &Path) -> Result<Report, i32> {
             FileStatus::Removed => old_dir.join(rel),
             _ => new_dir.join(rel),
         };
-        let diff = crate::diff::diff(&o.unwrap_or_default(), &n.unwrap_or_default());
+        let diff = crate::check::broadening::diff(&o.unwrap_or_default(), &n.unwrap_or_default());
         if !diff.is_empty() || status != FileStatus::Modified {
             files.push(FileDiff {
                 path: path.display().to_string(),
@@ -258,7 +258,7 @@ fn report(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
         } else {
             n.display().to_string()
         };
-        let report = Report::single(&new_label, crate::diff::diff(&old, &new));
+        let report = Report::single(&new_label, crate::check::broadening::diff(&old, &new));
         // The process ends after printing: freeing two large trees node by node would
         // cost more than the diff itself.
         std::mem::forget((old, new));

@@ -69,7 +69,8 @@ enum Command {
     /// Decide IAM requests as AWS would: request files, or one call of a template's role.
     Simulate(simulate::Args),
     /// Prove properties of IAM policies for every request (no new access, access not
-    /// granted, no public access), with a witness request when one fails.
+    /// granted, no public access), or every data perimeter of a template or blueprint,
+    /// with a witness request when one fails.
     Prove(prove::Args),
     /// Print the JSON Schema of blueprint files.
     Schema,
@@ -193,7 +194,7 @@ where
         Command::Check(a) => check::run(&a, app),
         Command::List(a) => list::run(&a, app),
         Command::Simulate(a) => simulate::run(&a, app),
-        Command::Prove(a) => prove::run(&a),
+        Command::Prove(a) => prove::run(&a, app),
         Command::Schema => {
             output::out!("{}", blueprint::json_schema(&app.solutions));
             EXIT_OK

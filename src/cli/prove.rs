@@ -11,14 +11,19 @@ use serde_json::json;
 
 use super::output::out;
 use super::{EXIT_DIFFERENT, EXIT_OK, fail};
+use crate::app::App;
+use crate::blueprint::Blueprint;
 use crate::check::Context;
 use crate::check::access::bindings;
-use crate::check::inventory::{PolicyUse, policies};
+use crate::check::inventory::{Inventory, PolicyUse, policies};
+use crate::check::perimeters::{Inside, Proof};
 use crate::iam::prove::{
     self, InternalError, Outcome, Policies, RESOURCE_TYPES, Trusted, resource_shape,
 };
 use crate::iam::{Action, Arn, Bindings, PolicyDocument, PolicyKind, PolicySet};
-use crate::template::Template;
+use crate::project::prove::prove_blueprints;
+use crate::synth::Options;
+use crate::template::{Format as TemplateFormat, Template};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -27,9 +32,24 @@ pub enum Format {
 }
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     #[command(subcommand)]
-    check: Check,
+    check: Option<Check>,
+    /// A template, or a blueprint: every data perimeter of it (identity, resource,
+    /// network) and, for a blueprint, each target's solution's claims.
+    #[arg(value_name = "TEMPLATE|BLUEPRINT")]
+    file: Option<String>,
+    /// A trusted account besides the template's own (resolved as 123456789012, or the
+    /// target's account).
+    #[arg(long = "account", value_name = "ID")]
+    accounts: Vec<String>,
+    /// A trusted organization (aws:PrincipalOrgID).
+    #[arg(long = "org", value_name = "ID")]
+    orgs: Vec<String>,
+    /// Only these targets of a blueprint (default: all).
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
     /// How to print the answer.
     #[arg(long, value_enum, default_value = "terminal", global = true)]
     format: Format,
@@ -74,9 +94,7 @@ enum Check {
         #[arg(long = "vpce", value_name = "ID")]
         vpces: Vec<String>,
     },
-    /// The identity and resource perimeters of a template: its resource and endpoint
-    /// policies admit no principal outside the trusted accounts, and its endpoint policies
-    /// allow no resource outside them (or AWS-owned resources they name exactly).
+    /// The data perimeters of a template (the same as `perimeter prove TEMPLATE`).
     Perimeters {
         /// A CloudFormation template (JSON or YAML).
         template: String,
@@ -227,19 +245,28 @@ fn batch(file: &str) -> i32 {
     EXIT_OK
 }
 
-pub fn run(a: &Args) -> i32 {
-    if let Check::Batch { file } = &a.check {
-        return batch(file);
-    }
-    if let Check::Perimeters {
-        template,
-        accounts,
-        orgs,
-    } = &a.check
-    {
-        return perimeters(a.format, template, accounts, orgs);
-    }
-    match answer(&a.check) {
+pub fn run(a: &Args, app: &App) -> i32 {
+    let check = match (&a.check, &a.file) {
+        (Some(Check::Batch { file }), _) => return batch(file),
+        (
+            Some(Check::Perimeters {
+                template,
+                accounts,
+                orgs,
+            }),
+            _,
+        ) => return perimeters(a.format, template, accounts, orgs, &[], app),
+        (Some(c), _) => c,
+        (None, Some(file)) => {
+            return perimeters(a.format, file, &a.accounts, &a.orgs, &a.targets, app);
+        }
+        (None, None) => {
+            return fail(
+                "name a template or blueprint, or a property: no-new-access, access-not-granted, no-public-access (perimeter prove --help)",
+            );
+        }
+    };
+    match answer(check) {
         Err(msg) => fail(&msg),
         Ok(Err(internal)) => fail(&internal.to_string()),
         Ok(Ok((outcome, claim))) => {
@@ -389,95 +416,131 @@ fn print(format: Format, o: &Outcome, claim: &str) {
     }
 }
 
-/// Every resource and endpoint policy of a template against the identity perimeter, and
-/// every endpoint policy against the resource perimeter.
-fn perimeters(format: Format, path: &str, accounts: &[String], orgs: &[String]) -> i32 {
-    let file = Path::new(path);
-    let t = match std::fs::read_to_string(file)
-        .map_err(|e| format!("{path}: cannot read: {e}"))
-        .and_then(|text| Template::parse_any(&text).map_err(|e| format!("{path}: {e}")))
-    {
-        Ok(t) => t,
-        Err(e) => return fail(&e),
-    };
+/// Every perimeter of a template, or of each target of a blueprint with its solution's
+/// claims: one row per question, exit 0 when all are proven.
+fn perimeters(
+    format: Format,
+    path: &str,
+    accounts: &[String],
+    orgs: &[String],
+    targets: &[String],
+    app: &App,
+) -> i32 {
     for a in accounts {
         if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
             return fail(&format!("--account {a:?}: expected a 12-digit account id"));
         }
     }
-    let ctx = Context::default();
-    let b = bindings(&t, &ctx);
-    let mut trusted_accounts = vec![ctx.account.clone()];
-    trusted_accounts.extend(accounts.iter().cloned());
-    let trusted = Trusted {
-        accounts: trusted_accounts.clone(),
+    let extra = Inside {
+        accounts: accounts.to_vec(),
         orgs: orgs.to_vec(),
-        vpces: Vec::new(),
     };
-    let mut rows: Vec<(String, String, Outcome)> = Vec::new();
-    for p in policies(&t) {
-        let kind = match p.usage {
-            PolicyUse::Resource => PolicyKind::Resource,
-            PolicyUse::Endpoint => PolicyKind::VpcEndpoint,
-            _ => continue,
-        };
-        let doc = match &p.parsed {
-            Ok(d) => d.clone(),
-            Err(e) => return fail(&format!("{path}: {} {}: {e}", p.resource, p.path)),
-        };
-        let named = prove::named_exactly(&doc, &b);
-        let policy = Policies::Resource(kind, p.name.clone(), doc);
-        let identity = match prove::no_public_access(&policy, "*", &trusted, &b) {
-            Ok(o) => o,
-            Err(e) => return fail(&e.to_string()),
-        };
-        rows.push(("identity".into(), p.resource.to_string(), identity));
-        if kind == PolicyKind::VpcEndpoint {
-            match prove::resource_perimeter(&policy, &trusted_accounts, &named, &b) {
-                Ok(o) => rows.push(("resource".into(), p.resource.to_string(), o)),
-                Err(e) => return fail(&e.to_string()),
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("{path}: cannot read: {e}")),
+    };
+    let files: Vec<(String, Option<String>, Vec<Proof>)> = if is_blueprint(&text) {
+        let blueprint = match Blueprint::load(Path::new(path), &app.solutions) {
+            Ok(b) => b,
+            Err(errors) => {
+                errors.iter().for_each(|e| eprintln!("error: {e}"));
+                return super::EXIT_ERROR;
             }
+        };
+        let opts = Options {
+            out_dir: "out".into(),
+            format: TemplateFormat::Json,
+            targets: targets.to_vec(),
+            complete: false,
+        };
+        match prove_blueprints(std::slice::from_ref(&blueprint), &opts, &extra) {
+            Ok(ts) => ts
+                .into_iter()
+                .map(|t| (t.file, Some(t.target), t.proofs))
+                .collect(),
+            Err(e) => return fail(&e.to_string()),
         }
-    }
-    let holds = rows
-        .iter()
-        .all(|(_, _, o)| matches!(o, Outcome::Holds { .. }));
-    let inside = trusted_accounts.join(", ");
-    let claim = |perimeter: &str, id: &str| match perimeter {
-        "identity" => format!("{id} admits no principal outside accounts {inside}"),
-        _ => format!(
-            "{id} allows no resource outside accounts {inside} but AWS-owned ones it names exactly"
-        ),
+    } else {
+        if !targets.is_empty() {
+            return fail("--target selects blueprint targets; a template was named");
+        }
+        let t = match Template::parse_any(&text) {
+            Ok(t) => t,
+            Err(e) => return fail(&format!("{path}: {e}")),
+        };
+        let ctx = Context::default();
+        let inv = Inventory::of(&t);
+        match crate::check::perimeters::prove(&t, &ctx, &inv, &extra) {
+            Ok(p) => vec![(path.to_string(), None, p)],
+            Err(e) => return fail(&e.to_string()),
+        }
+    };
+    let all = || files.iter().flat_map(|(_, _, ps)| ps);
+    let result = if all().any(|p| matches!(p.outcome, Outcome::Fails(_))) {
+        "fail"
+    } else if all().any(|p| matches!(p.outcome, Outcome::Unknown(_))) {
+        "unknown"
+    } else {
+        "pass"
     };
     match format {
         Format::Json => {
-            let checks: Vec<serde_json::Value> = rows
+            let checks: Vec<serde_json::Value> = files
                 .iter()
-                .map(|(perimeter, id, o)| {
-                    json!({
-                        "perimeter": perimeter,
-                        "resource": id,
-                        "result": o.result(),
-                        "witness": match o { Outcome::Fails(w) => w.file.clone(), _ => serde_json::Value::Null },
-                        "explanation": explain(o, &claim(perimeter, id)),
+                .flat_map(|(file, target, ps)| {
+                    ps.iter().map(move |p| {
+                        json!({
+                            "file": file,
+                            "target": target,
+                            "perimeter": p.perimeter,
+                            "resource": p.resource,
+                            "path": p.path,
+                            "result": p.outcome.result(),
+                            "witness": match &p.outcome { Outcome::Fails(w) => w.file.clone(), _ => serde_json::Value::Null },
+                            "explanation": p.explanation(),
+                        })
                     })
                 })
                 .collect();
-            let v = json!({"result": if holds { "pass" } else { "fail" }, "checks": checks});
+            let v = json!({"result": result, "checks": checks});
             out!("{}\n", serde_json::to_string_pretty(&v).expect("JSON"));
         }
         Format::Terminal => {
-            for (perimeter, id, o) in &rows {
-                out!(
-                    "{perimeter} perimeter, {id}: {}: {}\n",
-                    o.result(),
-                    explain(o, &claim(perimeter, id))
-                );
-                if let Outcome::Fails(w) = o {
-                    out!("{}\n", serde_json::to_string_pretty(&w.file).expect("JSON"));
+            for (file, target, ps) in &files {
+                match target {
+                    Some(t) => out!("{file} (target {t})\n"),
+                    None => out!("{file}\n"),
+                }
+                for p in ps {
+                    out!(
+                        "  {} perimeter, {}: {}: {}\n",
+                        p.perimeter,
+                        p.resource,
+                        p.outcome.result(),
+                        p.explanation()
+                    );
+                    if let Outcome::Fails(w) = &p.outcome {
+                        out!("{}\n", serde_json::to_string_pretty(&w.file).expect("JSON"));
+                    }
                 }
             }
+            out!("{result}\n");
         }
     }
-    if holds { EXIT_OK } else { EXIT_DIFFERENT }
+    if result == "pass" {
+        EXIT_OK
+    } else {
+        EXIT_DIFFERENT
+    }
+}
+
+/// Whether a file is a blueprint (a `solution:` at the top, no `Resources`), not a
+/// template.
+fn is_blueprint(text: &str) -> bool {
+    match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        Ok(serde_yaml::Value::Mapping(m)) => {
+            m.contains_key("solution") && !m.contains_key("Resources")
+        }
+        _ => false,
+    }
 }

@@ -118,7 +118,7 @@ pub fn judge(
             files: vec![FileDiff {
                 path: logical_id.to_string(),
                 status: FileStatus::Modified,
-                diff: crate::diff::diff(&old, &new),
+                diff: crate::check::broadening::diff(&old, &new),
             }],
         },
     }

@@ -561,7 +561,7 @@ async fn prepare(u: Unit, ui: &dyn Ui) -> Prepared {
         Ok(p) => p,
         Err(msg) => return done(u, Outcome::Refused(msg)),
     };
-    let diff = crate::diff::diff(&old, &u.template);
+    let diff = crate::check::broadening::diff(&old, &u.template);
     if !create && diff.is_empty() {
         return done(u, Outcome::NoChanges);
     }

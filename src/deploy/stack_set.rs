@@ -312,7 +312,7 @@ pub fn plan(unit: &OrgUnit, live: Option<&Live>) -> Plan {
             } else {
                 FileStatus::Added
             },
-            diff: crate::diff::diff(&old, &unit.template),
+            diff: crate::check::broadening::diff(&old, &unit.template),
         }],
     };
     let regions: BTreeSet<String> = t.regions.iter().map(ToString::to_string).collect();

@@ -22,6 +22,9 @@ struct Row {
     when: String,
     /// The logical ids of the identities it applies to; empty for resource policies.
     identities: Vec<String>,
+    /// What kind of policy holds it (`identity`, `trust`, `resource`, `endpoint`,
+    /// `managed`, `boundary`, `lambda`) and the resource holding it.
+    owner: (&'static str, String),
     location: String,
     effect: String,
     principals: Vec<String>,
@@ -100,17 +103,19 @@ struct Place<'a> {
     when: &'a str,
     identities: &'a [String],
     location: &'a str,
+    owner: (&'static str, &'a str),
 }
 
 impl<'a> Place<'a> {
     /// A policy that is its own holder (a trust policy, a resource's policy): it names
     /// no identity of the template.
-    fn own(location: &'a str, when: &'a str) -> Place<'a> {
+    fn own(location: &'a str, when: &'a str, owner: (&'static str, &'a str)) -> Place<'a> {
         Place {
             holder: location,
             when,
             identities: &[],
             location,
+            owner,
         }
     }
 }
@@ -144,6 +149,7 @@ fn statements(at: &Place, doc: &Value, out: &mut Vec<Row>) {
                 location: labelled(at.location, &when),
                 when,
                 identities: at.identities.to_vec(),
+                owner: (at.owner.0, at.owner.1.to_string()),
                 effect: s.get("Effect").map(display).unwrap_or_default(),
                 principals: principals(s),
                 actions,
@@ -185,22 +191,26 @@ fn resource_rows(
     out: &mut Vec<Row>,
 ) {
     let me = [id.to_string()];
-    let row = |location: &str, when: &str, holder: &str, identities: &[String]| Row {
-        holder: holder.to_string(),
-        when: when.to_string(),
-        identities: identities.to_vec(),
-        location: labelled(location, when),
-        effect: String::new(),
-        principals: vec![],
-        actions: vec![],
-        resources: vec![],
-        conditions: vec![],
-    };
+    let row =
+        |location: &str, when: &str, holder: &str, identities: &[String], owner: &'static str| {
+            Row {
+                holder: holder.to_string(),
+                when: when.to_string(),
+                identities: identities.to_vec(),
+                owner: (owner, id.to_string()),
+                location: labelled(location, when),
+                effect: String::new(),
+                principals: vec![],
+                actions: vec![],
+                resources: vec![],
+                conditions: vec![],
+            }
+        };
     match resource_type {
         "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
             if let Some(doc) = p.get("AssumeRolePolicyDocument") {
                 let trust = format!("{id} trust policy");
-                statements(&Place::own(&trust, when), doc, out);
+                statements(&Place::own(&trust, when, ("trust", id)), doc, out);
             }
             for (label, pol) in elements(p.get("Policies")) {
                 if let Some(pm) = pol.as_map() {
@@ -213,6 +223,7 @@ fn resource_rows(
                             when: &when,
                             identities: &me,
                             location: &location,
+                            owner: ("identity", id),
                         };
                         statements(&at, doc, out);
                     }
@@ -224,6 +235,7 @@ fn resource_rows(
                     &join(when, &label),
                     id,
                     &me,
+                    "managed",
                 );
                 r.effect = "Attach".into();
                 r.actions = vec!["managed policy".into()];
@@ -236,7 +248,7 @@ fn resource_rows(
                 .unwrap_or_default()
             {
                 let location = format!("{id} permissions boundary");
-                let mut r = row(&location, &join(when, &label), &location, &me);
+                let mut r = row(&location, &join(when, &label), &location, &me, "boundary");
                 r.effect = "Boundary".into();
                 r.resources = vec![display(b)];
                 out.push(r);
@@ -272,6 +284,7 @@ fn resource_rows(
                     when,
                     identities: &identities,
                     location: &location,
+                    owner: ("identity", id),
                 };
                 statements(&at, doc, out);
             }
@@ -289,7 +302,7 @@ fn resource_rows(
                 }
             }
             let location = format!("{id} Lambda permission");
-            let mut r = row(&location, when, &location, &[]);
+            let mut r = row(&location, when, &location, &[], "lambda");
             r.effect = "Allow".into();
             r.principals = texts(p.get("Principal"), "");
             r.actions = texts(p.get("Action"), "");
@@ -299,21 +312,21 @@ fn resource_rows(
         }
         other => {
             let key = match other {
-                "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", "endpoint policy")),
+                "AWS::EC2::VPCEndpoint" => Some(("PolicyDocument", "endpoint policy", "endpoint")),
                 "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
-                    Some(("PolicyDocument", "resource policy"))
+                    Some(("PolicyDocument", "resource policy", "resource"))
                 }
-                "AWS::KMS::Key" => Some(("KeyPolicy", "key policy")),
+                "AWS::KMS::Key" => Some(("KeyPolicy", "key policy", "resource")),
                 "AWS::SecretsManager::ResourcePolicy" => {
-                    Some(("ResourcePolicy", "resource policy"))
+                    Some(("ResourcePolicy", "resource policy", "resource"))
                 }
                 _ => None,
             };
-            if let Some((k, what)) = key
+            if let Some((k, what, owner)) = key
                 && let Some(doc) = p.get(k)
             {
                 let location = format!("{id} {what}");
-                statements(&Place::own(&location, when), doc, out);
+                statements(&Place::own(&location, when, (owner, id)), doc, out);
             }
         }
     }
@@ -374,5 +387,15 @@ fn change(kind: ChangeKind, r: &Row, broadens: bool) -> IamChange {
         resources: r.resources.clone(),
         conditions: r.conditions.clone(),
         broadens,
+        basis: String::new(),
+        witness: None,
+        owners: if r.owner.0 == "identity" && !r.identities.is_empty() {
+            r.identities
+                .iter()
+                .map(|i| format!("identity:{i}"))
+                .collect()
+        } else {
+            vec![format!("{}:{}", r.owner.0, r.owner.1)]
+        },
     }
 }

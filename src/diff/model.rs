@@ -103,8 +103,25 @@ pub struct IamChange {
     pub actions: Vec<String>,
     pub resources: Vec<String>,
     pub conditions: Vec<String>,
-    /// An Allow added or widened, or a Deny removed.
+    /// Some request is newly allowed (proven, see `basis`), or, where the prover does
+    /// not reach, an Allow added or widened or a Deny removed (the statement text
+    /// compared).
     pub broadens: bool,
+    /// How `broadens` was decided: `proven` (every request of the policy's owner
+    /// examined), `syntactic` (statement text compared: the prover does not model this
+    /// kind of grant), or `unknown: why` (the prover could not decide it; the text was
+    /// compared instead). Empty until [`crate::diff::diff`]'s caller decides it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub basis: String,
+    /// A request the change newly allows, in `perimeter simulate`'s request format (JSON
+    /// text), when the prover found one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    /// Whose permissions the statement is part of (`identity:Role`, `trust:Role`,
+    /// `resource:BucketPolicy`, `endpoint:Endpoint`, `managed:Role`, `boundary:Role`,
+    /// `lambda:Permission`): the policies the prover compares together.
+    #[serde(skip)]
+    pub owners: Vec<String>,
 }
 
 /// One security group rule that appears or disappears.

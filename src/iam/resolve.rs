@@ -47,14 +47,31 @@ impl Bindings {
                     template,
                     variables,
                 } => self.sub(template, variables.as_ref()),
-                Intrinsic::Join {
-                    delimiter,
-                    values: Value::List(items),
-                } => {
-                    let parts: Option<Vec<String>> =
-                        items.iter().map(|x| self.resolve(x)).collect();
-                    parts.map(|p| p.join(delimiter))
+                Intrinsic::Join { delimiter, values } => {
+                    self.resolve_list(values).map(|p| p.join(delimiter))
                 }
+                Intrinsic::Select { index, list } => {
+                    let i: usize = self.resolve(index)?.parse().ok()?;
+                    self.resolve_list(list)?.into_iter().nth(i)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The concrete strings a list value yields (a list, or `Fn::Split` of a value), or
+    /// `None` when something in it is unbound.
+    pub fn resolve_list(&self, v: &Value) -> Option<Vec<String>> {
+        match v {
+            Value::List(items) => items.iter().map(|x| self.resolve(x)).collect(),
+            Value::Fn(i) => match &**i {
+                Intrinsic::Split { delimiter, source } if !delimiter.is_empty() => Some(
+                    self.resolve(source)?
+                        .split(delimiter.as_str())
+                        .map(str::to_string)
+                        .collect(),
+                ),
                 _ => None,
             },
             _ => None,

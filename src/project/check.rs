@@ -13,6 +13,15 @@ use crate::check::{
 use crate::constructs::{Expected, Intent, Who};
 use crate::synth::{self, Options, SynthError};
 
+/// What check knows of the target of a blueprint named `target` (see [`context`]).
+pub fn context_of(b: &Blueprint, target: &str) -> Context {
+    let i = b
+        .resolved
+        .iter()
+        .position(|(t, _)| t.name.as_str() == target);
+    i.map_or_else(Context::default, |i| context(b, i))
+}
+
 /// What check knows of a target: its account, region and partition, what its solution
 /// expects, and the blueprint's expectations for it.
 fn context(b: &Blueprint, i: usize) -> Context {
@@ -40,6 +49,7 @@ fn context(b: &Blueprint, i: usize) -> Context {
             .map(|s| s.scenario()),
     );
     resolved.check_context(&mut ctx);
+    ctx.claims = resolved.claims();
     ctx
 }
 

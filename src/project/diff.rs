@@ -132,7 +132,10 @@ pub fn diff_artifacts(
                 Some(o) => (FileStatus::Modified, parse(o)?),
                 None => (FileStatus::Added, Template::default()),
             };
-            Ok((status, crate::diff::diff(&old_t, &art.template)))
+            Ok((
+                status,
+                crate::check::broadening::diff(&old_t, &art.template),
+            ))
         });
         for ((_, path, _), d) in batch.drain(..).zip(done) {
             let (status, diff) = d?;
@@ -209,7 +212,7 @@ pub fn diff_targets_against_out(
         files.push(FileDiff {
             path: format!("{}/{rel}", out.display()),
             status: FileStatus::Removed,
-            diff: crate::diff::diff(&t, &Template::default()),
+            diff: crate::check::broadening::diff(&t, &Template::default()),
         });
     }
     files.sort_by(|x, y| x.path.cmp(&y.path));

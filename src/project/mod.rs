@@ -5,6 +5,7 @@
 
 mod check;
 mod diff;
+pub mod prove;
 
 pub use check::{check_blueprints, scenarios_of};
 pub use diff::{

@@ -37,6 +37,8 @@ pub trait Resolved: Send + Sync {
     fn target(&self) -> &TargetInfo;
     fn build(&self) -> Result<Stack, ConstructError>;
     fn check_context(&self, ctx: &mut Context);
+    /// The solution's claims of the target's template ([`Solution::claims`]).
+    fn claims(&self) -> Vec<crate::check::perimeters::Claim>;
     /// The solution's own props (downcast to `S::Props`).
     fn props(&self) -> &dyn Any;
 }
@@ -126,6 +128,9 @@ impl<S: Solution> Resolved for ResolvedOf<S> {
     }
     fn check_context(&self, ctx: &mut Context) {
         self.solution.check_context(&self.props, &self.target, ctx);
+    }
+    fn claims(&self) -> Vec<crate::check::perimeters::Claim> {
+        self.solution.claims(&self.props, &self.target)
     }
     fn props(&self) -> &dyn Any {
         &self.props

@@ -47,6 +47,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::check::Context;
+use crate::check::perimeters::Claim;
 use crate::constructs::{ConstructError, Stack};
 
 pub use erased::{AnySolution, Resolved};
@@ -128,6 +129,14 @@ pub trait Solution: Send + Sync + 'static {
     /// default finds none; the blueprint checks the built template itself as well (it
     /// names no account, carries no assets, and is one template for every Region).
     fn org_problems(&self, _settings: &Self::Settings, _regions: &[String]) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// What the solution claims of a target's template beyond the three data perimeters
+    /// (only these principals, only these resources, only through this endpoint):
+    /// `perimeter check` (profile `private`) and `perimeter prove` decide each for every
+    /// request. None by default.
+    fn claims(&self, _props: &Self::Props, _target: &TargetInfo) -> Vec<Claim> {
         Vec::new()
     }
 

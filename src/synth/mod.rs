@@ -428,7 +428,7 @@ fn stale_summary(old_text: &[u8], new: &Template) -> String {
     match Template::parse_any(old_text) {
         Err(e) => format!("the committed file does not parse ({e})"),
         Ok(old) => {
-            let d = crate::diff::diff(&old, new);
+            let d = crate::check::broadening::diff(&old, new);
             if d.is_empty() {
                 "same template, other bytes (formatting)".into()
             } else {

@@ -39,6 +39,9 @@ fn finding(out: &mut String, f: &Finding, file: &str, style: Style, note: Option
     };
     let _ = writeln!(out, "  --> {at}{path}");
     let _ = writeln!(out, "  = fix: {}", f.fix);
+    if let Some(w) = &f.witness {
+        let _ = writeln!(out, "  = witness (a request for perimeter simulate): {w}");
+    }
     if let Some(reason) = note {
         let _ = writeln!(out, "  = suppressed: {reason}");
     }

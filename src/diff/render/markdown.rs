@@ -219,6 +219,12 @@ fn render(report: &Report, details: bool) -> String {
                 );
             }
             out.push('\n');
+            for n in super::iam_notes(d) {
+                let _ = writeln!(out, "- {}", n.replace('|', "\\|"));
+            }
+            if !super::iam_notes(d).is_empty() {
+                out.push('\n');
+            }
         }
         if !d.security_groups.is_empty() {
             let _ = writeln!(

@@ -117,3 +117,47 @@ impl Report {
         s
     }
 }
+
+/// What the IAM table's broadening marks rest on: the request each proven broadening
+/// newly allows, and the changes judged from the statement text only (and why).
+pub fn iam_notes(d: &crate::diff::TemplateDiff) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in d.iam.iter().filter(|c| c.broadens) {
+        let note = match (&c.witness, c.basis.as_str()) {
+            (Some(w), _) => {
+                let v: serde_json::Value = serde_json::from_str(w).unwrap_or_default();
+                let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+                let ctx = v
+                    .get("context")
+                    .and_then(|x| x.as_object())
+                    .filter(|m| !m.is_empty())
+                    .map(|m| {
+                        let kv: Vec<String> = m.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                        format!(" with {}", kv.join(", "))
+                    })
+                    .unwrap_or_default();
+                let how = if v.get("note").is_some() {
+                    "no longer denied"
+                } else {
+                    "newly allowed"
+                };
+                format!(
+                    "{how} ({}): {} calls {} on {}{ctx}",
+                    c.location,
+                    s("principal"),
+                    s("action"),
+                    s("resource")
+                )
+            }
+            (None, "" | "proven") => continue,
+            (None, basis) => format!(
+                "{}: broadening judged from the statement text ({basis})",
+                c.location
+            ),
+        };
+        if !out.contains(&note) {
+            out.push(note);
+        }
+    }
+    out
+}

@@ -225,6 +225,9 @@ pub fn terminal(report: &Report, color: bool) -> String {
             ) {
                 let _ = writeln!(out, "  {l}");
             }
+            for n in super::iam_notes(d) {
+                let _ = writeln!(out, "  {n}");
+            }
         }
         if !d.security_groups.is_empty() {
             let title = if d.security_groups.iter().any(|c| c.broadens) {

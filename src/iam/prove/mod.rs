@@ -30,6 +30,9 @@
 
 mod domain;
 mod lang;
+mod perimeter;
+#[cfg(test)]
+mod perimeter_tests;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -40,6 +43,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 
 use self::domain::Atoms;
+pub use self::perimeter::{
+    identity_perimeter, only_principals, only_resources, only_through_endpoints,
+};
 use self::search::{Found, search};
 use super::{
     Action, Arn, Bindings, Caller, ConditionOperator, Decision, Effect, NamedPolicy, Op,

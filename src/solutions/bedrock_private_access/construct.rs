@@ -204,8 +204,14 @@ fn through(s: Statement, endpoint: &Handle<VpcEndpoint>) -> Statement {
 
 /// The actions that invoke a model: Converse is authorized as InvokeModel, ConverseStream
 /// as InvokeModelWithResponseStream.
-const INVOKE: &str = "bedrock:InvokeModel";
-const INVOKE_STREAM: &str = "bedrock:InvokeModelWithResponseStream";
+pub(crate) const INVOKE: &str = "bedrock:InvokeModel";
+pub(crate) const INVOKE_STREAM: &str = "bedrock:InvokeModelWithResponseStream";
+/// Logical ids the solution's claims name (see `claims` in the solution).
+pub(crate) const RUNTIME_ENDPOINT: &str = "BedrockRuntimeEndpoint";
+pub(crate) const FUNCTION: &str = "Function";
+/// The function's role: the function construct names it `<id>Role`.
+pub(crate) const FUNCTION_ROLE: &str = "FunctionRole";
+pub(crate) const APPLICATION_PROFILE: &str = "ApplicationInferenceProfile";
 
 /// The user the application reads the database as (SELECT on what it reads only).
 pub const APP_DB_USER: &str = "app_reader";
@@ -225,7 +231,7 @@ impl BedrockPrivateAccessProps {
     /// Every ARN the function's role and the runtime endpoint admit for `m`: its own and,
     /// for a profile, its models in every destination Region (an application profile's
     /// through what it copies).
-    fn model_resources(&self, m: &ModelId) -> Vec<Str> {
+    pub(crate) fn model_resources(&self, m: &ModelId) -> Vec<Str> {
         let dest = |id: &ModelId| self.destinations.get(id).cloned().unwrap_or_default();
         match m.kind() {
             ModelKind::ApplicationProfile => {
@@ -437,7 +443,7 @@ impl BedrockPrivateAccess {
                     "ModelSource",
                     Value::map([("CopyFrom", p.models[0].arn().to_value())]),
                 );
-            let h = stack.add_raw("ApplicationInferenceProfile", raw)?;
+            let h = stack.add_raw(APPLICATION_PROFILE, raw)?;
             let arn = h
                 .attribute(
                     "AWS::Bedrock::ApplicationInferenceProfile",
@@ -491,7 +497,7 @@ impl BedrockPrivateAccess {
         };
         let function = VpcFunction::build(
             stack,
-            "Function",
+            FUNCTION,
             &VpcFunctionProps {
                 description: "Answers product questions with Amazon Bedrock over PrivateLink"
                     .into(),
@@ -529,7 +535,7 @@ impl BedrockPrivateAccess {
         let (runtime_endpoint, invoke) = ctx.grant(
             stack,
             &Grant {
-                endpoint_id: "BedrockRuntimeEndpoint",
+                endpoint_id: RUNTIME_ENDPOINT,
                 service: "bedrock-runtime",
                 group: &runtime_sg,
                 actions: &[INVOKE],

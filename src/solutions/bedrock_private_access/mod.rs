@@ -12,8 +12,10 @@ pub mod settings;
 pub use construct::*;
 
 use crate::check::Context;
+use crate::check::perimeters::Claim;
 use crate::constructs::{ConstructError, Stack};
 use crate::solution::{Problem, Solution, TargetInfo};
+use crate::template::typed::ToValue;
 
 /// The solution `bedrock-private-access`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -98,6 +100,46 @@ impl Solution for BedrockPrivateAccessSolution {
             ));
         }
         p
+    }
+
+    /// Only the function's role and the listed corporate callers pass the runtime
+    /// endpoint; only the listed models (their inference profiles and the foundation
+    /// models they route to, and the application inference profile) are invoked; the
+    /// template's roles invoke only through the endpoint.
+    fn claims(&self, props: &BedrockPrivateAccessProps, _t: &TargetInfo) -> Vec<Claim> {
+        let actions = vec![INVOKE.to_string(), INVOKE_STREAM.to_string()];
+        let endpoint = RUNTIME_ENDPOINT.to_string();
+        let mut principals = vec![format!("${{{FUNCTION_ROLE}.Arn}}")];
+        if let Some(c) = &props.corporate_access {
+            principals.extend(c.principals.iter().map(|p| match p {
+                CorporatePrincipal::Role(s) | CorporatePrincipal::Organization(s) => s.clone(),
+            }));
+        }
+        let mut resources: Vec<String> = Vec::new();
+        if props.application_inference_profile {
+            resources.push(format!("${{{APPLICATION_PROFILE}.InferenceProfileArn}}"));
+        }
+        for m in &props.models {
+            for r in props.model_resources(m) {
+                let text = crate::check::inventory::text(&r.to_value()).unwrap_or_default();
+                if !resources.contains(&text) {
+                    resources.push(text);
+                }
+            }
+        }
+        vec![
+            Claim::OnlyPrincipals {
+                actions: actions.clone(),
+                endpoint: endpoint.clone(),
+                principals,
+            },
+            Claim::OnlyResources {
+                actions: actions.clone(),
+                endpoint: endpoint.clone(),
+                resources,
+            },
+            Claim::OnlyThroughEndpoint { actions, endpoint },
+        ]
     }
 
     fn starter(&self) -> String {

@@ -1,0 +1,670 @@
+//! The data perimeters of a template, decided for every request (not sampled) by the
+//! prover (`iam::prove`), with a witness request where one fails:
+//!
+//! - identity: its resource and endpoint policies admit no principal outside the trusted
+//!   accounts and organizations;
+//! - resource: its endpoint policies allow no resource outside the trusted accounts, but
+//!   AWS-owned or account-less resources they name exactly;
+//! - network: the identity policies of its roles grant a service that has an endpoint in
+//!   the template only through that endpoint (or its VPC);
+//!
+//! and the claims a solution declares of its targets ([`Claim`]). Under the `private`
+//! profile each refuted perimeter or claim is a finding (A703) carrying its witness.
+//!
+//! What is read: the policies the template holds. Managed policies it attaches by ARN
+//! are not in it and not read; a Deny in a resource policy is not credited to the
+//! network perimeter of a role (which can only refute more, never prove more).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::inventory::{Inventory, PolicyUse};
+use super::{Context, Finding, access::bindings, rules};
+use crate::iam::prove::{self, InternalError, Outcome, Policies, Trusted};
+use crate::iam::{Action, Bindings, Effect, PolicyDocument, PolicyKind, PolicySet};
+use crate::template::{Intrinsic, Template, Value};
+
+/// What a solution claims of the templates it builds, proven by `check` (profile
+/// `private`) and `perimeter prove`. Values are ARNs or ids where `${Id}` and
+/// `${Id.Attr}` name what a template resource's Ref and GetAtt yield, and
+/// `${AWS::Region}` and the other pseudo parameters the target's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Only these principals (role, user or account ARNs, or organization ids `o-...`)
+    /// may call these actions through the endpoint (its logical id): its policy admits
+    /// no one else.
+    OnlyPrincipals {
+        actions: Vec<String>,
+        endpoint: String,
+        principals: Vec<String>,
+    },
+    /// These actions reach only these resources (ARN patterns): through the endpoint
+    /// (its policy) and by the template's roles (their identity policies).
+    OnlyResources {
+        actions: Vec<String>,
+        endpoint: String,
+        resources: Vec<String>,
+    },
+    /// The template's roles may call these actions only through the endpoint.
+    OnlyThroughEndpoint {
+        actions: Vec<String>,
+        endpoint: String,
+    },
+}
+
+impl Claim {
+    /// The claim in words.
+    pub fn words(&self) -> String {
+        match self {
+            Claim::OnlyPrincipals {
+                actions,
+                endpoint,
+                principals,
+            } => format!(
+                "only {} may call {} through {endpoint}",
+                principals.join(", "),
+                actions.join(", ")
+            ),
+            Claim::OnlyResources {
+                actions,
+                endpoint,
+                resources,
+            } => format!(
+                "{} reach only {} (through {endpoint} and by the template's roles)",
+                actions.join(", "),
+                resources.join(", ")
+            ),
+            Claim::OnlyThroughEndpoint { actions, endpoint } => format!(
+                "the template's roles may call {} only through {endpoint}",
+                actions.join(", ")
+            ),
+        }
+    }
+}
+
+/// Which perimeter a proof is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Perimeter {
+    Identity,
+    Resource,
+    Network,
+    /// A claim the target's solution declares.
+    Claim,
+}
+
+impl std::fmt::Display for Perimeter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Perimeter::Identity => "identity",
+            Perimeter::Resource => "resource",
+            Perimeter::Network => "network",
+            Perimeter::Claim => "claim",
+        })
+    }
+}
+
+/// One question decided: which perimeter, whose policy, the property in words, and
+/// the answer.
+#[derive(Debug, Clone)]
+pub struct Proof {
+    pub perimeter: Perimeter,
+    /// The logical id of the resource holding the policy (a role: its policies together).
+    pub resource: String,
+    /// The policy's path from the resource (`Properties.PolicyDocument`); empty for a
+    /// role's policies together.
+    pub path: String,
+    /// The property, in words.
+    pub claim: String,
+    pub outcome: Outcome,
+}
+
+impl Proof {
+    /// The answer in words.
+    pub fn explanation(&self) -> String {
+        match &self.outcome {
+            Outcome::Holds { requests } => format!(
+                "proven: {} (every request; {requests} classes of request examined)",
+                self.claim
+            ),
+            Outcome::Fails(_) => format!(
+                "refuted: it is not so that {}: the witness is a request that shows it",
+                self.claim
+            ),
+            Outcome::Unknown(why) => format!("not decided: {}: {why}", self.claim),
+        }
+    }
+}
+
+/// Who is inside, beyond the context's account.
+#[derive(Debug, Clone, Default)]
+pub struct Inside {
+    /// More trusted accounts (12 digits).
+    pub accounts: Vec<String>,
+    /// Trusted organizations (`aws:PrincipalOrgID`).
+    pub orgs: Vec<String>,
+}
+
+impl Inside {
+    /// What the context trusts: its account, and the accounts and organizations of the
+    /// callers its blueprint admits (`corporate_principals`).
+    pub fn of(ctx: &Context) -> Inside {
+        let mut inside = Inside::default();
+        for p in &ctx.corporate_principals {
+            if p.starts_with("o-") {
+                inside.orgs.push(p.clone());
+            } else if let Some(a) = p.split(':').nth(4).filter(|a| !a.is_empty()) {
+                inside.accounts.push(a.to_string());
+            }
+        }
+        inside
+    }
+}
+
+/// Decides every perimeter of the template and every claim of the context; the proofs
+/// in a stable order (perimeter, resource, property).
+pub fn prove(
+    t: &Template,
+    ctx: &Context,
+    inv: &Inventory<'_>,
+    inside: &Inside,
+) -> Result<Vec<Proof>, InternalError> {
+    let b = bindings(t, ctx);
+    let mut accounts = vec![ctx.account.clone()];
+    for a in &inside.accounts {
+        if !accounts.contains(a) {
+            accounts.push(a.clone());
+        }
+    }
+    let trusted = Trusted {
+        accounts: accounts.clone(),
+        orgs: inside.orgs.clone(),
+        vpces: Vec::new(),
+    };
+    let mut inside_words = format!("accounts {}", accounts.join(", "));
+    if !inside.orgs.is_empty() {
+        inside_words.push_str(&format!(" and organizations {}", inside.orgs.join(", ")));
+    }
+    // The template's own buckets: named exactly, but not AWS's.
+    let own_buckets: Vec<String> = t
+        .resources
+        .iter()
+        .filter(|(_, r)| r.resource_type.as_str() == "AWS::S3::Bucket")
+        .filter_map(|(id, _)| b.resolve(&reference(id.as_str())))
+        .map(|name| format!("arn:{}:s3:::{name}", ctx.partition))
+        .collect();
+    let mut out = Vec::new();
+    // Identity and resource perimeters: resource and endpoint policies.
+    for p in &inv.policies {
+        let kind = match p.usage {
+            PolicyUse::Resource => PolicyKind::Resource,
+            PolicyUse::Endpoint => PolicyKind::VpcEndpoint,
+            _ => continue,
+        };
+        let Ok(doc) = &p.parsed else { continue }; // I504 reports it
+        let named = named_exactly(doc, &b);
+        // Only AWS's buckets, which AWS presigns requests to (a CloudFormation response):
+        // a foundation model named exactly is AWS's too, but who invokes it matters (the
+        // prompt goes to the caller's account).
+        let aws_owned: Vec<String> = named
+            .iter()
+            .filter(|n| n.split(':').nth(2) == Some("s3"))
+            .filter(|n| !own_buckets.iter().any(|o| n.starts_with(o.as_str())))
+            .cloned()
+            .collect();
+        let policy = Policies::Resource(kind, p.name.clone(), doc.clone());
+        let but = if aws_owned.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (but to AWS-owned buckets it names exactly: {})",
+                aws_owned.join(", ")
+            )
+        };
+        out.push(Proof {
+            perimeter: Perimeter::Identity,
+            resource: p.resource.to_string(),
+            path: p.path.clone(),
+            claim: format!("{} admits no principal outside {inside_words}{but}", p.name),
+            outcome: prove::identity_perimeter(&policy, &trusted, &aws_owned, &b)?,
+        });
+        if kind == PolicyKind::VpcEndpoint {
+            out.push(Proof {
+                perimeter: Perimeter::Resource,
+                resource: p.resource.to_string(),
+                path: p.path.clone(),
+                claim: format!(
+                    "{} allows no resource outside accounts {} but AWS-owned ones it names exactly",
+                    p.name,
+                    accounts.join(", ")
+                ),
+                outcome: prove::resource_perimeter(&policy, &accounts, &named, &b)?,
+            });
+        }
+    }
+    let roles = roles(inv);
+    // Network perimeter: each service with an endpoint, each role that may grant it.
+    // Per IAM prefix: its endpoints' ids, their VPCs' ids, their logical ids.
+    type Served<'a> = (Vec<String>, Vec<String>, Vec<&'a str>);
+    let mut served: BTreeMap<String, Served<'_>> = BTreeMap::new();
+    for e in &inv.endpoints {
+        let Some(service) = e.service.as_deref() else {
+            continue;
+        };
+        let entry = served
+            .entry(super::iam::prefix_served(service))
+            .or_default();
+        if let Some(v) = b.resolve(&reference(e.id)) {
+            entry.0.push(v);
+        }
+        if let Some(v) = e.vpc.and_then(|vpc| b.resolve(&reference(vpc))) {
+            entry.1.push(v);
+        }
+        entry.2.push(e.id);
+    }
+    for (prefix, (vpces, vpcs, ids)) in &served {
+        let all: Vec<Action> = vec![format!("{prefix}:*").parse().expect("an action pattern")];
+        for (role, docs) in &roles {
+            if !may_grant(docs, prefix) {
+                continue;
+            }
+            out.push(Proof {
+                perimeter: Perimeter::Network,
+                resource: role.to_string(),
+                path: String::new(),
+                claim: format!(
+                    "{role}'s policies grant {prefix}:* only through {}",
+                    ids.join(" or ")
+                ),
+                outcome: prove::only_through_endpoints(&identity_set(docs), &all, vpces, vpcs, &b)?,
+            });
+        }
+    }
+    for c in &ctx.claims {
+        claim(c, inv, &roles, &b, &mut out)?;
+    }
+    out.sort_by(|x, y| {
+        (x.perimeter, &x.resource, &x.path, &x.claim).cmp(&(
+            y.perimeter,
+            &y.resource,
+            &y.path,
+            &y.claim,
+        ))
+    });
+    Ok(out)
+}
+
+/// The ARN patterns of a policy that name account-less resources exactly
+/// ([`prove::named_exactly`]), and objects of S3 buckets it names exactly
+/// (`arn:aws:s3:::bucket/*`: the bucket is what is owned).
+fn named_exactly(doc: &PolicyDocument, b: &Bindings) -> Vec<String> {
+    let mut out = prove::named_exactly(doc, b);
+    for s in &doc.statements {
+        let Some(crate::iam::Negatable::Is(rs)) = &s.resource else {
+            continue;
+        };
+        for e in rs {
+            let text = match e {
+                crate::iam::ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
+                crate::iam::ResourceEntry::Expr(v) => b.resolve(v),
+            };
+            let Some(t) = text else { continue };
+            let parts: Vec<&str> = t.splitn(6, ':').collect();
+            if let ["arn", partition, "s3", "", "", rest] = parts.as_slice()
+                && let Some((bucket, _)) = rest.split_once('/')
+                && !bucket.is_empty()
+                && !bucket.contains(['*', '?'])
+                && !partition.contains(['*', '?'])
+            {
+                let objects = format!("arn:{partition}:s3:::{bucket}/*");
+                if !out.contains(&objects) {
+                    out.push(objects);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `Ref id`.
+fn reference(id: &str) -> Value {
+    Value::Fn(Box::new(Intrinsic::Ref(id.to_string())))
+}
+
+/// A value written with `${...}` names, resolved.
+fn resolve(b: &Bindings, text: &str) -> Option<String> {
+    b.resolve(&Value::Fn(Box::new(Intrinsic::Sub {
+        template: text.to_string(),
+        variables: None,
+    })))
+}
+
+/// Each role's identity policies (those that parse), by logical id.
+fn roles<'a>(inv: &'a Inventory<'_>) -> BTreeMap<&'a str, Vec<(&'a str, &'a PolicyDocument)>> {
+    let mut out: BTreeMap<&str, Vec<(&str, &PolicyDocument)>> = BTreeMap::new();
+    for p in &inv.policies {
+        if p.usage != PolicyUse::Identity {
+            continue;
+        }
+        if let Ok(doc) = &p.parsed {
+            for r in &p.roles {
+                out.entry(r).or_default().push((p.name.as_str(), doc));
+            }
+        }
+    }
+    out
+}
+
+fn identity_set(docs: &[(&str, &PolicyDocument)]) -> Policies {
+    let mut set = PolicySet::default();
+    for (name, doc) in docs {
+        set = set.identity(name, (*doc).clone());
+    }
+    Policies::Set(Box::new(set))
+}
+
+/// Whether any Allow of the policies may name an action of the service: a cheap,
+/// sound filter (a policy that names none grants none).
+fn may_grant(docs: &[(&str, &PolicyDocument)], prefix: &str) -> bool {
+    docs.iter().any(|(_, d)| {
+        d.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && (s.action.is_negated()
+                    || s.action.inner().iter().any(|a| {
+                        let service = a.as_str().split(':').next().unwrap_or("");
+                        service.contains(['*', '?']) || service.eq_ignore_ascii_case(prefix)
+                    }))
+        })
+    })
+}
+
+/// Whether any Allow may name one of the actions (patterns).
+fn may_grant_any(docs: &[(&str, &PolicyDocument)], actions: &[Action]) -> bool {
+    actions.iter().any(|a| {
+        let service = a.as_str().split(':').next().unwrap_or("");
+        service.contains(['*', '?']) || may_grant(docs, service)
+    })
+}
+
+fn claim(
+    c: &Claim,
+    inv: &Inventory<'_>,
+    roles: &BTreeMap<&str, Vec<(&str, &PolicyDocument)>>,
+    b: &Bindings,
+    out: &mut Vec<Proof>,
+) -> Result<(), InternalError> {
+    let (Claim::OnlyPrincipals {
+        actions, endpoint, ..
+    }
+    | Claim::OnlyResources {
+        actions, endpoint, ..
+    }
+    | Claim::OnlyThroughEndpoint { actions, endpoint }) = c;
+    let words = c.words();
+    let proof = |resource: &str, path: &str, outcome: Outcome| Proof {
+        perimeter: Perimeter::Claim,
+        resource: resource.to_string(),
+        path: path.to_string(),
+        claim: words.clone(),
+        outcome,
+    };
+    let acts: Result<Vec<Action>, String> = actions
+        .iter()
+        .map(|a| a.parse::<Action>().map_err(|e| format!("{a:?}: {e}")))
+        .collect();
+    let acts = match acts {
+        Ok(a) => a,
+        Err(why) => {
+            out.push(proof(
+                endpoint,
+                "",
+                Outcome::Unknown(format!("the claim names no action: {why}")),
+            ));
+            return Ok(());
+        }
+    };
+    if !inv.endpoints.iter().any(|e| e.id == endpoint) {
+        out.push(proof(
+            endpoint,
+            "",
+            Outcome::Unknown(format!("the template has no VPC endpoint {endpoint}")),
+        ));
+        return Ok(());
+    }
+    // An endpoint without a policy has AWS's default one: anyone, anything.
+    let default;
+    let doc = match inv.endpoint_policy(endpoint) {
+        Some(d) => d,
+        None => {
+            let v = crate::template::parse_value(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+            )
+            .expect("the default endpoint policy reads");
+            default = PolicyDocument::from_value(&v).expect("the default endpoint policy reads");
+            &default
+        }
+    };
+    let at = "Properties.PolicyDocument";
+    let ep = Policies::Resource(PolicyKind::VpcEndpoint, endpoint.clone(), doc.clone());
+    let resolved = |xs: &[String]| -> Result<Vec<String>, String> {
+        xs.iter()
+            .map(|x| resolve(b, x).ok_or_else(|| format!("{x} cannot be known before deployment")))
+            .collect()
+    };
+    match c {
+        Claim::OnlyPrincipals { principals, .. } => match resolved(principals) {
+            Err(why) => out.push(proof(endpoint, at, Outcome::Unknown(why))),
+            Ok(ps) => {
+                let (orgs, arns): (Vec<String>, Vec<String>) =
+                    ps.into_iter().partition(|p| p.starts_with("o-"));
+                out.push(proof(
+                    endpoint,
+                    at,
+                    prove::only_principals(&ep, &acts, &arns, &orgs, b)?,
+                ));
+            }
+        },
+        Claim::OnlyResources { resources, .. } => match resolved(resources) {
+            Err(why) => out.push(proof(endpoint, at, Outcome::Unknown(why))),
+            Ok(rs) => {
+                out.push(proof(
+                    endpoint,
+                    at,
+                    prove::only_resources(&ep, &acts, &rs, b)?,
+                ));
+                for (role, docs) in roles {
+                    if may_grant_any(docs, &acts) {
+                        out.push(proof(
+                            role,
+                            "",
+                            prove::only_resources(&identity_set(docs), &acts, &rs, b)?,
+                        ));
+                    }
+                }
+            }
+        },
+        Claim::OnlyThroughEndpoint { .. } => {
+            let Some(vpce) = b.resolve(&reference(endpoint)) else {
+                out.push(proof(
+                    endpoint,
+                    "",
+                    Outcome::Unknown(format!("{endpoint}'s id cannot be known")),
+                ));
+                return Ok(());
+            };
+            for (role, docs) in roles {
+                if may_grant_any(docs, &acts) {
+                    out.push(proof(
+                        role,
+                        "",
+                        prove::only_through_endpoints(
+                            &identity_set(docs),
+                            &acts,
+                            std::slice::from_ref(&vpce),
+                            &[],
+                            b,
+                        )?,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The perimeters and claims as findings (A703): each refuted one an error carrying its
+/// witness. A question the prover cannot decide is no finding here (`perimeter prove`
+/// shows it, and exits 1): check reports what is shown wrong, not what is unproven.
+pub fn check(t: &Template, ctx: &Context, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
+    let proofs = match prove(t, ctx, inv, &Inside::of(ctx)) {
+        Ok(p) => p,
+        Err(e) => {
+            out.push(Finding::new(
+                rules::PERIMETER_REFUTED,
+                None,
+                String::new(),
+                e.to_string(),
+            ));
+            return;
+        }
+    };
+    for p in proofs {
+        let f = Finding::on(
+            rules::PERIMETER_REFUTED,
+            &p.resource,
+            &p.path,
+            format!("{} perimeter: {}", p.perimeter, p.explanation()),
+        );
+        if let Outcome::Fails(w) = p.outcome {
+            out.push(f.witness(w.file));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(name: &str) -> Template {
+        let text =
+            std::fs::read_to_string(format!("tests/fixtures/check/rules/{name}.yaml")).unwrap();
+        Template::parse_any(&text).unwrap()
+    }
+
+    fn proofs(t: &Template, claims: Vec<Claim>) -> Vec<Proof> {
+        let ctx = Context {
+            claims,
+            ..Context::default()
+        };
+        prove(t, &ctx, &Inventory::of(t), &Inside::default()).unwrap()
+    }
+
+    fn only<'a>(ps: &'a [Proof], perimeter: Perimeter, resource: &str) -> Vec<&'a Proof> {
+        ps.iter()
+            .filter(|p| p.perimeter == perimeter && p.resource == resource)
+            .collect()
+    }
+
+    fn claims() -> Vec<Claim> {
+        let actions = vec!["bedrock:InvokeModel".to_string()];
+        let endpoint = "BedrockEndpoint".to_string();
+        vec![
+            Claim::OnlyPrincipals {
+                actions: actions.clone(),
+                endpoint: endpoint.clone(),
+                principals: vec!["${Role.Arn}".into()],
+            },
+            Claim::OnlyResources {
+                actions: actions.clone(),
+                endpoint: endpoint.clone(),
+                resources: vec![
+                    "arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-instant-v1"
+                        .into(),
+                ],
+            },
+            Claim::OnlyThroughEndpoint { actions, endpoint },
+        ]
+    }
+
+    #[test]
+    fn a_grant_that_also_holds_without_the_endpoint_refutes_the_network_perimeter_and_the_claim() {
+        // StringEqualsIfExists on aws:SourceVpce holds for a call from no endpoint.
+        let t = template("I502-grant-outside-endpoint.bad");
+        let ps = proofs(&t, claims());
+        let net = only(&ps, Perimeter::Network, "Role");
+        assert_eq!(net.len(), 1);
+        let Outcome::Fails(w) = &net[0].outcome else {
+            panic!("{:?}", net[0])
+        };
+        assert!(
+            !w.request.context.contains_key("aws:sourcevpce"),
+            "{}",
+            w.file
+        );
+        assert_eq!(w.request.action.to_ascii_lowercase(), "bedrock:invokemodel");
+        // The claims: the endpoint admits only the role, on only the model (both hold);
+        // the role's grant is not held to the endpoint (fails).
+        let at_endpoint = only(&ps, Perimeter::Claim, "BedrockEndpoint");
+        assert_eq!(at_endpoint.len(), 2);
+        assert!(
+            at_endpoint
+                .iter()
+                .all(|p| matches!(p.outcome, Outcome::Holds { .. })),
+            "{at_endpoint:?}"
+        );
+        let of_role = only(&ps, Perimeter::Claim, "Role");
+        assert_eq!(of_role.len(), 2, "{of_role:?}");
+        let through: Vec<_> = of_role
+            .iter()
+            .filter(|p| p.claim.contains("only through"))
+            .collect();
+        assert!(matches!(through[0].outcome, Outcome::Fails(_)));
+        let resources: Vec<_> = of_role
+            .iter()
+            .filter(|p| p.claim.contains("reach only"))
+            .collect();
+        assert!(matches!(resources[0].outcome, Outcome::Holds { .. }));
+    }
+
+    #[test]
+    fn the_same_template_with_the_grant_held_to_the_endpoint_proves_everything() {
+        let t = template("I502-grant-outside-endpoint.good");
+        let ps = proofs(&t, claims());
+        assert!(!ps.is_empty());
+        for p in &ps {
+            assert!(matches!(p.outcome, Outcome::Holds { .. }), "{p:?}");
+        }
+        assert!(ps.iter().any(|p| p.perimeter == Perimeter::Network));
+    }
+
+    #[test]
+    fn a_claim_naming_another_caller_or_model_is_refuted() {
+        let t = template("I502-grant-outside-endpoint.good");
+        let wrong = vec![
+            Claim::OnlyPrincipals {
+                actions: vec!["bedrock:InvokeModel".into()],
+                endpoint: "BedrockEndpoint".into(),
+                principals: vec!["arn:aws:iam::123456789012:role/other".into()],
+            },
+            Claim::OnlyResources {
+                actions: vec!["bedrock:InvokeModel".into()],
+                endpoint: "BedrockEndpoint".into(),
+                resources: vec!["arn:aws:bedrock:*::foundation-model/amazon.titan".into()],
+            },
+        ];
+        let ps = proofs(&t, wrong);
+        let claims = only(&ps, Perimeter::Claim, "BedrockEndpoint");
+        assert_eq!(claims.len(), 2);
+        for p in claims {
+            let Outcome::Fails(w) = &p.outcome else {
+                panic!("{p:?}")
+            };
+            if p.claim.starts_with("only ") {
+                assert!(w.request.principal.contains("role/Role"), "{}", w.file);
+            } else {
+                assert!(w.request.resource.contains("anthropic.claude-instant-v1"));
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Perimeter questions beyond the three checks of Access Analyzer: whether policies allow
+//! some request of given actions that comes from outside a network (no listed endpoint
+//! or VPC), from a principal not listed, or on a resource not listed. Each is "is some
+//! request allowed that lies outside?", decided over the same space as the other
+//! questions, with a witness the evaluator re-decides.
+
+use super::domain::Atoms;
+use super::{Asked, InternalError, Outcome, Policies, decide};
+use crate::iam::{Action, Bindings, Caller, ConditionOperator, Op, PolicyKind, Request, arn_like};
+
+const VPCE_KEY: &str = "aws:sourcevpce";
+const VPC_KEY: &str = "aws:sourcevpc";
+const VIA_SERVICE_KEY: &str = "aws:viaawsservice";
+const ORG_KEY: &str = "aws:principalorgid";
+const PRINCIPAL_ARN_KEY: &str = "aws:principalarn";
+
+/// Is some request the policies allow, of one of `actions`, for which `outside` holds?
+/// `more` adds the atoms the predicate tests beyond the policies' own.
+fn allowed_outside(
+    p: &Policies,
+    actions: &[Action],
+    b: &Bindings,
+    more: impl FnOnce(&mut Atoms) -> Result<(), String>,
+    outside: impl Fn(&Request) -> bool,
+) -> Result<Outcome, InternalError> {
+    let mut atoms = Atoms::default();
+    if let Err(why) = p.atoms(&mut atoms, b).and_then(|()| more(&mut atoms)) {
+        return Ok(Outcome::Unknown(why));
+    }
+    for a in actions {
+        atoms.action_pattern(a.as_str());
+    }
+    let asked = |r: &Request| actions.iter().any(|a| a.matches(&r.action)) && outside(r);
+    let q = Asked::new(p);
+    decide(
+        &atoms,
+        &[p],
+        &[],
+        b,
+        |r| asked(r) && q.allows(r, b),
+        &q,
+        |r, shown| asked(r) && shown.allows(r, b),
+    )
+}
+
+/// Makes the trusted values of a key atoms, when some policy tests the key (for any
+/// other key, absence, which is outside, is as good as any value).
+fn trusted_values(atoms: &mut Atoms, key: &str, values: &[String]) -> Result<(), String> {
+    if values.is_empty() || !atoms.keys.contains_key(key) {
+        return Ok(());
+    }
+    atoms.condition(ConditionOperator::new(Op::StringEquals), key, values)
+}
+
+/// Whether the request's `key` holds none of `trusted` (absent counts as none).
+fn none_of(r: &Request, key: &str, trusted: &[String]) -> bool {
+    r.context
+        .get(key)
+        .is_none_or(|vs| vs.iter().all(|v| !trusted.contains(v)))
+}
+
+/// The network perimeter: do the policies allow a request of `actions` that comes
+/// through none of the endpoints `vpces` (`aws:SourceVpce`) and from none of the VPCs
+/// `vpcs` (`aws:SourceVpc`)? Holds when every such grant holds only through them.
+///
+/// A request an AWS service makes on the caller's behalf (`aws:ViaAWSService` true)
+/// does not come through the caller's network; it counts as inside, as in AWS's data
+/// perimeter policies.
+pub fn only_through_endpoints(
+    p: &Policies,
+    actions: &[Action],
+    vpces: &[String],
+    vpcs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    allowed_outside(
+        p,
+        actions,
+        b,
+        |atoms| {
+            trusted_values(atoms, VPCE_KEY, vpces)?;
+            trusted_values(atoms, VPC_KEY, vpcs)
+        },
+        |r| {
+            none_of(r, VPCE_KEY, vpces)
+                && none_of(r, VPC_KEY, vpcs)
+                && none_of(r, VIA_SERVICE_KEY, &["true".to_string()])
+        },
+    )
+}
+
+/// The effective `aws:PrincipalArn` of a request: the context's, or the one AWS derives
+/// from the caller (a role's session stands for its role).
+fn principal_arn(r: &Request) -> Option<String> {
+    match r.context.get(PRINCIPAL_ARN_KEY) {
+        Some(vs) => vs.first().cloned(),
+        None => Caller::parse(&r.principal).and_then(|c| c.principal_arn()),
+    }
+}
+
+/// Only listed callers: does the policy allow a request of `actions` by a principal
+/// that is none of `arns` (role, user or account root ARNs, matched as
+/// `aws:PrincipalArn`, so a role's sessions count as the role) and belongs to none of
+/// the organizations `orgs` (`aws:PrincipalOrgID`)? Holds when only listed callers
+/// are allowed.
+pub fn only_principals(
+    p: &Policies,
+    actions: &[Action],
+    arns: &[String],
+    orgs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    allowed_outside(
+        p,
+        actions,
+        b,
+        |atoms| {
+            // The tests a Principal element naming the listed ARNs makes: the ARNs, their
+            // accounts and their roles' sessions.
+            if !arns.is_empty() {
+                let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": arns}, "Action": "*", "Resource": "*"
+                }]});
+                let doc = crate::template::parse_value(&doc.to_string())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| {
+                        crate::iam::PolicyDocument::from_value(&v).map_err(|e| e.to_string())
+                    })
+                    .map_err(|e| format!("a listed principal is no ARN: {e}"))?;
+                for s in &doc.statements {
+                    atoms.statement(PolicyKind::Resource, &doc.version, s, b)?;
+                }
+            }
+            trusted_values(atoms, ORG_KEY, orgs)?;
+            trusted_values(atoms, PRINCIPAL_ARN_KEY, arns)
+        },
+        |r| principal_arn(r).is_none_or(|a| !arns.contains(&a)) && none_of(r, ORG_KEY, orgs),
+    )
+}
+
+/// Only listed resources: does the policy allow a request of `actions` on a resource
+/// that none of `resources` (ARN patterns, `ArnLike` semantics) matches? Holds when
+/// every allowed request is on a listed resource.
+pub fn only_resources(
+    p: &Policies,
+    actions: &[Action],
+    resources: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    allowed_outside(
+        p,
+        actions,
+        b,
+        |atoms| {
+            for r in resources {
+                atoms.resource_pattern(r);
+            }
+            Ok(())
+        },
+        |r| !resources.iter().any(|x| arn_like(x, &r.resource)),
+    )
+}
+
+/// The identity perimeter of a resource or endpoint policy: does it admit a principal
+/// outside the trusted accounts, organizations and endpoints (as [`super::no_public_access`]
+/// asks) on a resource that is none of `aws_owned` (ARN patterns of AWS-owned resources
+/// the policy names exactly)? A request to an AWS-owned resource is made by whoever AWS
+/// presigns it for (a CloudFormation response bucket, a package repository), so its
+/// principal is not the account's; AWS's data perimeter examples leave those statements
+/// open to any principal too.
+pub fn identity_perimeter(
+    p: &Policies,
+    trusted: &super::Trusted,
+    aws_owned: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let mut atoms = Atoms::default();
+    if let Err(why) = p.atoms(&mut atoms, b) {
+        return Ok(Outcome::Unknown(why));
+    }
+    for n in aws_owned {
+        atoms.resource_pattern(n);
+    }
+    atoms
+        .principal
+        .extend(super::lang::Pattern::arn("arn:*:*:*:*:*"));
+    atoms.principal_account("");
+    for a in &trusted.accounts {
+        atoms.principal_account(a);
+    }
+    for (key, vals) in [
+        (super::ACCOUNT_KEY, &trusted.accounts),
+        (ORG_KEY, &trusted.orgs),
+        (VPCE_KEY, &trusted.vpces),
+    ] {
+        if let Err(why) = trusted_values(&mut atoms, key, vals) {
+            return Ok(Outcome::Unknown(why));
+        }
+    }
+    let outside = |r: &Request| {
+        let account = r.principal.split(':').nth(4).unwrap_or("");
+        arn_like("arn:*:*:*:*:*", &r.principal)
+            && !account.is_empty()
+            && !trusted.accounts.iter().any(|a| a == account)
+            && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
+            && none_of(r, ORG_KEY, &trusted.orgs)
+            && none_of(r, VPCE_KEY, &trusted.vpces)
+            && !aws_owned.iter().any(|n| arn_like(n, &r.resource))
+    };
+    let q = Asked::new(p);
+    decide(
+        &atoms,
+        &[p],
+        &[],
+        b,
+        |r| outside(r) && q.allows(r, b),
+        &q,
+        |r, shown| outside(r) && shown.allows(r, b),
+    )
+}
