@@ -442,8 +442,20 @@ fn a_file_where_a_folder_is_due_says_so() {
 #[test]
 fn check_takes_folders_recursively_and_standard_input() {
     let dir = project();
-    let o = run(dir.path(), &["check", "out", "--format", "json"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // The shipped prod target admits its corporate callers' account, which a template
+    // file alone does not declare: trusted as the blueprint trusts it.
+    let o = run(
+        dir.path(),
+        &[
+            "check",
+            "out",
+            "--trust",
+            "222222222222",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stdout));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let files: Vec<&str> = report["files"]
         .as_array()

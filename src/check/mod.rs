@@ -153,6 +153,9 @@ pub struct Context {
     /// Corporate callers the blueprint admits through the endpoint (role ARNs or
     /// organization ids), for the access simulation's corporate rows.
     pub corporate_principals: Vec<String>,
+    /// More accounts (`arn:aws:iam::ID:root`) and organizations (`o-...`) the identity
+    /// perimeter trusts, beyond the account and the corporate callers (`check --trust`).
+    pub trusted: Vec<String>,
     /// Access scenarios of the target's solution, run beside the Bedrock rows.
     pub scenarios: Vec<Scenario>,
     /// The date rules that depend on it (Lambda runtime deprecation) judge at,
@@ -176,6 +179,7 @@ impl Default for Context {
             expectations: vec![],
             known_cidrs: vec![],
             corporate_principals: vec![],
+            trusted: vec![],
             scenarios: vec![],
             today: runtime::today(),
             notes: vec![],

@@ -151,7 +151,7 @@ impl Inside {
     /// callers its blueprint admits (`corporate_principals`).
     pub fn of(ctx: &Context) -> Inside {
         let mut inside = Inside::default();
-        for p in &ctx.corporate_principals {
+        for p in ctx.corporate_principals.iter().chain(&ctx.trusted) {
             if p.starts_with("o-") {
                 inside.orgs.push(p.clone());
             } else if let Some(a) = p.split(':').nth(4).filter(|a| !a.is_empty()) {

@@ -59,6 +59,10 @@ pub struct Args {
     /// Account assumed for template files.
     #[arg(long, value_name = "ID", default_value = "123456789012")]
     account: String,
+    /// For template files: another account (12 digits) or organization (`o-...`) the
+    /// identity perimeter trusts, as a blueprint's declared callers are (repeatable).
+    #[arg(long, value_name = "ACCOUNT|ORG")]
+    trust: Vec<String>,
     /// Print the rules and exit.
     #[arg(long)]
     rules: bool,
@@ -132,6 +136,18 @@ pub fn run(a: &Args, app: &crate::app::App) -> i32 {
             a.account
         ));
     }
+    let mut trusted = Vec::new();
+    for t in &a.trust {
+        if t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) {
+            trusted.push(format!("arn:aws:iam::{t}:root"));
+        } else if t.starts_with("o-") && t.len() > 2 {
+            trusted.push(t.clone());
+        } else {
+            return fail(&format!(
+                "--trust: expected a 12-digit account id or an organization id (o-...), found {t:?}"
+            ));
+        }
+    }
     let mut templates = Vec::new();
     let mut blueprint_files = Vec::new();
     let inputs = match inputs::expand(&a.files) {
@@ -176,6 +192,7 @@ pub fn run(a: &Args, app: &crate::app::App) -> i32 {
         partition: partition(region.as_str()).to_string(),
         account: a.account.clone(),
         region: region.to_string(),
+        trusted,
         ..Context::default()
     };
     for (file, text) in &templates {

@@ -11,6 +11,7 @@ use crate::iam::{Action, Bindings, Caller, ConditionOperator, Op, PolicyKind, Re
 const VPCE_KEY: &str = "aws:sourcevpce";
 const VPC_KEY: &str = "aws:sourcevpc";
 const VIA_SERVICE_KEY: &str = "aws:viaawsservice";
+const KMS_VIA_SERVICE_KEY: &str = "kms:viaservice";
 const ORG_KEY: &str = "aws:principalorgid";
 const PRINCIPAL_ARN_KEY: &str = "aws:principalarn";
 
@@ -85,6 +86,9 @@ pub fn only_through_endpoints(
             none_of(r, VPCE_KEY, vpces)
                 && none_of(r, VPC_KEY, vpcs)
                 && none_of(r, VIA_SERVICE_KEY, &["true".to_string()])
+                // KMS sets kms:ViaService only on a request an integrated service makes
+                // for the caller: it comes from the service, not the caller's network.
+                && !r.context.contains_key(KMS_VIA_SERVICE_KEY)
         },
     )
 }
