@@ -649,9 +649,22 @@ pub fn resource_perimeter(
     for n in named {
         atoms.resource_pattern(n);
     }
+    // An action the catalog knows to act on no resource type is authorized on `*`
+    // only: no request of it names a resource, of another account or any.
+    let names_a_resource = |action: &str| {
+        let Some((service, name)) = action.split_once(':') else {
+            return true;
+        };
+        crate::iam::catalog::catalog()
+            .service(service)
+            .and_then(|s| s.action(name))
+            .is_none_or(|a| a.resource_types().next().is_some())
+    };
     let outside = |r: &Request| {
         let account = r.resource.split(':').nth(4).unwrap_or("");
-        if account.is_empty() {
+        if !names_a_resource(&r.action) {
+            false
+        } else if account.is_empty() {
             !named.iter().any(|n| arn_like(n, &r.resource))
         } else {
             !accounts.iter().any(|a| a == account)

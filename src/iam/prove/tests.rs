@@ -259,6 +259,29 @@ fn the_resource_perimeter_admits_named_models_and_own_accounts_only() {
     assert_eq!(w.request.action, "s3:PutObject");
 }
 
+/// An action that acts on no resource type (the catalog: `Resource: "*"` only) names no
+/// resource of another account; one that does, on `*`, reaches every account's.
+#[test]
+fn the_resource_perimeter_ignores_actions_without_a_resource_type() {
+    let own = vec!["123456789012".to_string()];
+    let list = doc(r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"bedrock:ListFoundationModels","Resource":"*"}]}"#);
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "e".into(), list);
+    assert!(matches!(
+        resource_perimeter(&p, &own, &[], &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+    let get = doc(r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"bedrock:GetFoundationModel","Resource":"*"}]}"#);
+    let p = Policies::Resource(PolicyKind::VpcEndpoint, "e".into(), get);
+    let w = witness(resource_perimeter(&p, &own, &[], &b()).unwrap());
+    assert!(
+        w.request
+            .action
+            .eq_ignore_ascii_case("bedrock:GetFoundationModel")
+    );
+}
+
 // Access Analyzer's published examples (the AWS CLI's examples for
 // `aws accessanalyzer check-*`), with the answers AWS gives.
 
