@@ -202,7 +202,20 @@ pub fn prove(
             PolicyUse::Endpoint => PolicyKind::VpcEndpoint,
             _ => continue,
         };
-        let Ok(doc) = &p.parsed else { continue }; // I504 reports it
+        let doc = match &p.parsed {
+            Ok(doc) => doc,
+            // I504 reports the error; the policy still admits what it admits.
+            Err(e) => {
+                out.push(Proof {
+                    perimeter: Perimeter::Identity,
+                    resource: p.resource.to_string(),
+                    path: p.path.clone(),
+                    claim: format!("{} admits no principal outside {inside_words}", p.name),
+                    outcome: Outcome::Unknown(format!("the policy does not read: {e}")),
+                });
+                continue;
+            }
+        };
         let named = named_exactly(doc, &b);
         // Only AWS's buckets, which AWS presigns requests to (a CloudFormation response):
         // a foundation model named exactly is AWS's too, but who invokes it matters (the
@@ -244,6 +257,8 @@ pub fn prove(
         }
     }
     let roles = roles(inv);
+    // A role with a policy that does not read grants what it grants: undecided.
+    let unread = unread_roles(inv);
     // Network perimeter: each service with an endpoint, each role that may grant it.
     // Per IAM prefix: its endpoints' ids, their VPCs' ids, their logical ids.
     type Served<'a> = (Vec<String>, Vec<String>, Vec<&'a str>);
@@ -266,9 +281,13 @@ pub fn prove(
     for (prefix, (vpces, vpcs, ids)) in &served {
         let all: Vec<Action> = vec![format!("{prefix}:*").parse().expect("an action pattern")];
         for (role, docs) in &roles {
-            if !may_grant(docs, prefix) {
+            if !may_grant(docs, prefix) && !unread.contains_key(role) {
                 continue;
             }
+            let outcome = match unread.get(role) {
+                Some(why) => Outcome::Unknown(why.clone()),
+                None => prove::only_through_endpoints(&identity_set(docs), &all, vpces, vpcs, &b)?,
+            };
             out.push(Proof {
                 perimeter: Perimeter::Network,
                 resource: role.to_string(),
@@ -277,12 +296,12 @@ pub fn prove(
                     "{role}'s policies grant {prefix}:* only through {}",
                     ids.join(" or ")
                 ),
-                outcome: prove::only_through_endpoints(&identity_set(docs), &all, vpces, vpcs, &b)?,
+                outcome,
             });
         }
     }
     for c in &ctx.claims {
-        claim(c, inv, &roles, &b, &mut out)?;
+        claim(c, inv, &roles, &unread, &b, &mut out)?;
     }
     out.sort_by(|x, y| {
         (x.perimeter, &x.resource, &x.path, &x.claim).cmp(&(
@@ -340,16 +359,32 @@ fn resolve(b: &Bindings, text: &str) -> Option<String> {
     })))
 }
 
-/// Each role's identity policies (those that parse), by logical id.
+/// Each role's identity policies (those that parse; [`unread_roles`] has the others), by
+/// logical id.
 fn roles<'a>(inv: &'a Inventory<'_>) -> BTreeMap<&'a str, Vec<(&'a str, &'a PolicyDocument)>> {
     let mut out: BTreeMap<&str, Vec<(&str, &PolicyDocument)>> = BTreeMap::new();
     for p in &inv.policies {
         if p.usage != PolicyUse::Identity {
             continue;
         }
-        if let Ok(doc) = &p.parsed {
+        for r in &p.roles {
+            let docs = out.entry(r).or_default();
+            if let Ok(doc) = &p.parsed {
+                docs.push((p.name.as_str(), doc));
+            }
+        }
+    }
+    out
+}
+
+/// The roles with an identity policy that does not read, and why.
+fn unread_roles<'a>(inv: &'a Inventory<'_>) -> BTreeMap<&'a str, String> {
+    let mut out = BTreeMap::new();
+    for p in &inv.policies {
+        if let (PolicyUse::Identity, Err(e)) = (p.usage, &p.parsed) {
             for r in &p.roles {
-                out.entry(r).or_default().push((p.name.as_str(), doc));
+                out.entry(*r)
+                    .or_insert_with(|| format!("{} does not read: {e}", p.name));
             }
         }
     }
@@ -391,6 +426,7 @@ fn claim(
     c: &Claim,
     inv: &Inventory<'_>,
     roles: &BTreeMap<&str, Vec<(&str, &PolicyDocument)>>,
+    unread: &BTreeMap<&str, String>,
     b: &Bindings,
     out: &mut Vec<Proof>,
 ) -> Result<(), InternalError> {
@@ -429,6 +465,19 @@ fn claim(
             endpoint,
             "",
             Outcome::Unknown(format!("the template has no VPC endpoint {endpoint}")),
+        ));
+        return Ok(());
+    }
+    if let Some(Err(e)) = inv
+        .policies
+        .iter()
+        .find(|p| p.usage == PolicyUse::Endpoint && p.resource == endpoint)
+        .map(|p| &p.parsed)
+    {
+        out.push(proof(
+            endpoint,
+            "Properties.PolicyDocument",
+            Outcome::Unknown(format!("the endpoint's policy does not read: {e}")),
         ));
         return Ok(());
     }
@@ -474,7 +523,9 @@ fn claim(
                     prove::only_resources(&ep, &acts, &rs, b)?,
                 ));
                 for (role, docs) in roles {
-                    if may_grant_any(docs, &acts) {
+                    if let Some(why) = unread.get(role) {
+                        out.push(proof(role, "", Outcome::Unknown(why.clone())));
+                    } else if may_grant_any(docs, &acts) {
                         out.push(proof(
                             role,
                             "",
@@ -494,7 +545,9 @@ fn claim(
                 return Ok(());
             };
             for (role, docs) in roles {
-                if may_grant_any(docs, &acts) {
+                if let Some(why) = unread.get(role) {
+                    out.push(proof(role, "", Outcome::Unknown(why.clone())));
+                } else if may_grant_any(docs, &acts) {
                     out.push(proof(
                         role,
                         "",
@@ -636,6 +689,96 @@ mod tests {
             assert!(matches!(p.outcome, Outcome::Holds { .. }), "{p:?}");
         }
         assert!(ps.iter().any(|p| p.perimeter == Perimeter::Network));
+    }
+
+    /// The good template with one text replaced (and a parameter `Other` declared).
+    fn edited(from: &str, to: &str) -> Template {
+        let text = std::fs::read_to_string(
+            "tests/fixtures/check/rules/I502-grant-outside-endpoint.good.yaml",
+        )
+        .unwrap();
+        assert!(text.contains(from), "{from}");
+        let text = text.replace(from, to).replace(
+            "Resources:\n",
+            "Parameters:\n  Other:\n    Type: String\nConditions:\n  Wide: !Equals [!Ref Other, wide]\nResources:\n",
+        );
+        Template::parse_any(&text).unwrap()
+    }
+
+    fn undecided_at(ps: &[Proof], perimeter: Perimeter, resource: &str, why: &str) {
+        let at = only(ps, perimeter, resource);
+        assert!(!at.is_empty(), "{ps:?}");
+        for p in at {
+            let Outcome::Unknown(w) = &p.outcome else {
+                panic!("{perimeter} of {resource} decided: {p:?}")
+            };
+            assert!(w.contains(why), "{w}");
+        }
+    }
+
+    #[test]
+    fn a_principal_or_resource_known_only_at_deployment_is_not_proven() {
+        // A parameter may name anyone: "no one outside" holds for no deployment in
+        // general, and the endpoint's claims cannot be proven either.
+        let t = edited("AWS: !GetAtt Role.Arn", "AWS: !Ref Other");
+        let ps = proofs(&t, claims());
+        undecided_at(
+            &ps,
+            Perimeter::Identity,
+            "BedrockEndpoint",
+            "Ref Other is known only at deployment",
+        );
+        undecided_at(
+            &ps,
+            Perimeter::Claim,
+            "BedrockEndpoint",
+            "known only at deployment",
+        );
+        // A condition's choice between the role and anyone.
+        let t = edited(
+            "AWS: !GetAtt Role.Arn",
+            "AWS: !If [Wide, '*', !GetAtt Role.Arn]",
+        );
+        let ps = proofs(&t, claims());
+        undecided_at(
+            &ps,
+            Perimeter::Identity,
+            "BedrockEndpoint",
+            "Fn::If is known only at deployment",
+        );
+        // A resource from a parameter: the resource perimeter is undecided.
+        let t = edited(
+            "Resource: !Sub arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-instant-v1\n  Grant",
+            "Resource: !Ref Other\n  Grant",
+        );
+        let ps = proofs(&t, vec![]);
+        undecided_at(&ps, Perimeter::Resource, "BedrockEndpoint", "Ref Other");
+        // A grant's endpoint from a parameter: the network perimeter is undecided.
+        let t = edited(
+            "aws:sourceVpce: !Ref BedrockEndpoint",
+            "aws:sourceVpce: !Ref Other",
+        );
+        let ps = proofs(&t, vec![]);
+        undecided_at(&ps, Perimeter::Network, "Role", "Ref Other");
+    }
+
+    #[test]
+    fn a_policy_that_does_not_read_is_not_proven() {
+        // A whole statement chosen by a condition does not read as a policy.
+        let t = edited(
+            "          - Effect: Allow\n            Principal:\n              AWS: !GetAtt Role.Arn",
+            "          - !If\n            - Wide\n            - Effect: Allow\n              Principal: '*'\n              Action: '*'\n              Resource: '*'\n            - !Ref AWS::NoValue\n          - Effect: Allow\n            Principal:\n              AWS: !GetAtt Role.Arn",
+        );
+        let ps = proofs(&t, claims());
+        undecided_at(&ps, Perimeter::Identity, "BedrockEndpoint", "does not read");
+        undecided_at(&ps, Perimeter::Claim, "BedrockEndpoint", "does not read");
+        let t = edited(
+            "          - Effect: Allow\n            Action: bedrock:InvokeModel\n            Resource: !Sub arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-instant-v1\n            Condition:",
+            "          - !If\n            - Wide\n            - Effect: Allow\n              Action: '*'\n              Resource: '*'\n            - !Ref AWS::NoValue\n          - Effect: Allow\n            Action: bedrock:InvokeModel\n            Resource: !Sub arn:${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-instant-v1\n            Condition:",
+        );
+        let ps = proofs(&t, claims());
+        undecided_at(&ps, Perimeter::Network, "Role", "does not read");
+        undecided_at(&ps, Perimeter::Claim, "Role", "does not read");
     }
 
     #[test]

@@ -329,16 +329,28 @@ impl Atoms {
             self.action.push(Pattern::glob(a.as_str(), Fold::Ascii));
             self.nice_action.push(instance(a.as_str()));
         }
+        // A value known only at deployment (a parameter, an import, a condition's
+        // choice) could be anything: no answer holds for every deployment.
+        let known = |v: &crate::template::Value| {
+            b.resolve(v).ok_or_else(|| {
+                let what = match v {
+                    crate::template::Value::Fn(i) => match &**i {
+                        crate::template::Intrinsic::Ref(r) => format!("Ref {r}"),
+                        i => format!("an Fn::{}", i.short_tag()),
+                    },
+                    _ => "a value that is no string".to_string(),
+                };
+                format!("{what} is known only at deployment")
+            })
+        };
         if let Some(r) = &s.resource {
             for e in r.inner() {
-                let text = match e {
-                    ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
-                    ResourceEntry::Expr(v) => b.resolve(v),
+                let t = match e {
+                    ResourceEntry::Arn(a) => a.as_str().to_string(),
+                    ResourceEntry::Expr(v) => known(v)?,
                 };
-                if let Some(t) = text {
-                    variable(&t)?;
-                    self.resource_pattern(&t);
-                }
+                variable(&t)?;
+                self.resource_pattern(&t);
             }
         }
         if !matches!(
@@ -348,14 +360,17 @@ impl Atoms {
             && let Principal::Ids(ids) = p.inner()
         {
             for (k, vals) in ids {
-                for id in vals.iter().filter_map(|v| b.resolve(v)) {
-                    self.principal_id(*k, &id);
+                for v in vals {
+                    self.principal_id(*k, &known(v)?);
                 }
             }
         }
         for (op, keys) in &s.condition {
             for (key, vals) in keys {
-                let values: Vec<String> = vals.iter().filter_map(|v| b.resolve(v)).collect();
+                let values = vals
+                    .iter()
+                    .map(known)
+                    .collect::<Result<Vec<String>, String>>()?;
                 for v in &values {
                     variable(v)?;
                 }
