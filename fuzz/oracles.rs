@@ -1,4 +1,4 @@
-//! What each fuzz target asserts, shared with the regression tests (tests/fuzz.rs),
+//! What each fuzz target asserts, shared with the regression tests (tests/it/fuzz.rs),
 //! which run every input kept under tests/fuzz/<target>/ through the same function.
 #![allow(dead_code)]
 

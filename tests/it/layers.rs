@@ -2,7 +2,7 @@
 //! below it (ARCHITECTURE.md). Read from the source: a `crate::<module>` path in code (doc
 //! comments and comments may point anywhere).
 
-mod common;
+use crate::common;
 
 /// The layers, bottom up; each may use itself and those before it.
 const LAYERS: &[&[&str]] = &[

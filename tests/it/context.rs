@@ -4,7 +4,7 @@
 //! its process id); AWS errors said in one sentence each, against the local stub.
 #![cfg(feature = "deploy")]
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::stub::{Response, Stub};
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 /// The account moto's credentials belong to.
 const ACCOUNT: &str = "123456789012";
 

@@ -3,7 +3,7 @@
 //! generated templates, the shipped blueprint clean with its access table, blueprint
 //! expectations and suppressions, and the CLI's outputs and exit codes.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,7 +23,7 @@ fn bedrock(
     r.props_of().expect("a bedrock-private-access target")
 }
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 
 fn rules_dir() -> std::path::PathBuf {
     common::root().join("tests/fixtures/check/rules")

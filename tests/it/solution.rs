@@ -3,7 +3,7 @@
 //! the reference architecture tests it by hand. Every variant is also written to
 //! target/lint/synth/ for cfn-lint.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

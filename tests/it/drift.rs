@@ -3,7 +3,7 @@
 //! retention was shortened, and a StackSet with a drifted instance.
 #![cfg(feature = "deploy")]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

@@ -1,12 +1,12 @@
 //! End-to-end tests of `perimeter diff`: two files, blueprints against out/, against a
 //! git revision; formats and exit codes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_perimeter"))

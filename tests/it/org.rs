@@ -3,13 +3,13 @@
 //! StackSet resource for the administrator account, and the plan of a deploy against a
 //! StackSet as CloudFormation lists it.
 
-mod common;
+use crate::common;
 
 use perimeter::blueprint::{Blueprint, BlueprintError};
 use perimeter::synth::{self, Kind};
 use serde_json::Value;
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-org-baseline.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-org-baseline.yaml");
 
 fn parse(text: &str) -> Result<Blueprint, Vec<BlueprintError>> {
     Blueprint::parse(

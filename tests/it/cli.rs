@@ -2,7 +2,7 @@
 //! blueprints (each must name the file, line, column and field, exit 2, and leave out/
 //! exactly as it was).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 
 /// A scratch workspace with the shipped blueprint in blueprints/.
 struct Workspace {

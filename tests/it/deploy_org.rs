@@ -6,7 +6,7 @@
 //! with a free port and stopped by its process id.
 #![cfg(feature = "deploy")]
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -332,7 +332,7 @@ fn a_template_check_refuses_creates_no_stack_set() {
 
 // What moto does not model: a StackSet of thousands of instances listed page by page,
 // an operation that fails in some accounts, drift. These answer as CloudFormation does,
-// from a stub on 127.0.0.1 (tests/common/stub.rs).
+// from a stub on 127.0.0.1 (tests/it/common/stub.rs).
 
 use common::stub::{Request, Response, Stub};
 

@@ -1,8 +1,8 @@
 //! Properties over generated input (proptest): emit then parse gives the same template;
 //! synth is deterministic; any blueprint the validator accepts synthesizes templates that
-//! pass check. (diff(a, a) is empty and shuffled sets are no change: tests/diff.rs.)
+//! pass check. (diff(a, a) is empty and shuffled sets are no change: tests/it/diff.rs.)
 
-mod common;
+use crate::common;
 
 use common::arb::template;
 use perimeter::blueprint::Blueprint;
@@ -155,7 +155,12 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // Each case runs check, the prover included, on every target (seconds in a debug
+    // build): 16 cases keep CI within its budget; PROPTEST_CASES=N asks for more.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(16),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn accepted_blueprints_synthesize_deterministically_into_templates_that_pass_check(text in blueprint_text()) {

@@ -4,7 +4,7 @@
 //! committed). The re-emitted templates are written to target/lint/roundtrip/, where
 //! scripts/test checks that cfn-lint finds nothing in them it did not find in the originals.
 
-mod common;
+use crate::common;
 
 use std::fmt::Write as _;
 use std::path::Path;

@@ -1,12 +1,12 @@
 //! The program's own name in its hints and usage lines (a team's binary is not called
 //! `perimeter`), and `diff --target`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

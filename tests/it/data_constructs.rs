@@ -4,7 +4,7 @@
 //! grants that make no sense refused. The stack is written to target/lint/synth/ for
 //! cfn-lint.
 
-mod common;
+use crate::common;
 
 use perimeter::check::{Context, Severity, check};
 use perimeter::constructs::*;

@@ -3,9 +3,9 @@
 //! targets make (fuzz/oracles.rs), and the project's own fixtures as a sanity check of
 //! those assertions.
 
-mod common;
+use crate::common;
 
-#[path = "../fuzz/oracles.rs"]
+#[path = "../../fuzz/oracles.rs"]
 mod oracles;
 
 use std::path::Path;

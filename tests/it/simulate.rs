@@ -8,7 +8,7 @@ use std::process::Command;
 
 use perimeter::iam::simulate::Simulation;
 
-mod common;
+use crate::common;
 
 fn cases() -> Vec<PathBuf> {
     let dir = common::root().join("tests/fixtures/simulate");

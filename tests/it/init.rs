@@ -1,7 +1,7 @@
 //! `perimeter init`: a new project whose own CI steps pass as generated, refusals that
 //! change nothing, and the pointer to init outside a project.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

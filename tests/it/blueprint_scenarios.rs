@@ -2,12 +2,12 @@
 //! the targets they are for, failing when the template does not do what they say, and
 //! refused with their location when they cannot be run.
 
-mod common;
+use crate::common;
 
 use perimeter::blueprint::{Blueprint, Name};
 use perimeter::project::check_blueprints;
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 
 const SCENARIOS: &str = r#"
 scenarios:

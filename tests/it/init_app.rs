@@ -3,7 +3,7 @@
 //! default (it builds the crate and perimeter without the AWS SDK, minutes on two
 //! cores); scripts/test runs it. The build is shared across runs in target/init-app.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

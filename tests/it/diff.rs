@@ -2,7 +2,7 @@
 //! property tests: a template against itself, or against itself with set-like lists
 //! shuffled, is no change; diff never panics on templates it can parse.
 
-mod common;
+use crate::common;
 
 use perimeter::constructs::*;
 use perimeter::diff::render::{self, Report};

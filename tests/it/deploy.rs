@@ -4,7 +4,7 @@
 //! stopped by its process id. boto3 (installed with moto) reads back what was deployed.
 #![cfg(feature = "deploy")]
 
-mod common;
+use crate::common;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -519,7 +519,7 @@ fn targets_in_two_accounts_deploy_through_roles_assumed_in_each() {
 }
 
 // ---------------------------------------------------------------------------------
-// Against a stub of the S3, CloudFormation and STS APIs (tests/common/stub.rs), for what
+// Against a stub of the S3, CloudFormation and STS APIs (tests/it/common/stub.rs), for what
 // moto does not model: bucket ownership, template URLs, throttling, paged events, the
 // checksum of an object already there. These need no moto and run with cargo test.
 

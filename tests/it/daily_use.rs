@@ -2,7 +2,7 @@
 //! mid-way, what synth reports, `synth --check` pointing the way forward, I/O errors that
 //! say the cause, and `check`/`diff` on folders and standard input.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const SHIPPED: &str = include_str!("../blueprints/bedrock-private-access.yaml");
+const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
 const BIN: &str = env!("CARGO_BIN_EXE_perimeter");
 
 fn text(b: &[u8]) -> String {
