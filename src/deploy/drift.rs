@@ -177,52 +177,47 @@ async fn detect_stack(
             }
         }
     };
+    // The SDK's paginator follows NextToken.
+    let pages: Vec<_> = client
+        .describe_stack_resource_drifts()
+        .stack_name(stack)
+        .stack_resource_drift_status_filters(StackResourceDriftStatus::Modified)
+        .stack_resource_drift_status_filters(StackResourceDriftStatus::Deleted)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            DeployError::Aws(format!(
+                "drifted resources of stack {stack}: {}",
+                sdk_error(&e)
+            ))
+        })?;
     let mut resources = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = client
-            .describe_stack_resource_drifts()
-            .stack_name(stack)
-            .stack_resource_drift_status_filters(StackResourceDriftStatus::Modified)
-            .stack_resource_drift_status_filters(StackResourceDriftStatus::Deleted)
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                DeployError::Aws(format!(
-                    "drifted resources of stack {stack}: {}",
-                    sdk_error(&e)
-                ))
-            })?;
-        for r in page.stack_resource_drifts() {
-            let properties = r
-                .property_differences()
-                .iter()
-                .map(|p| PropertyDrift {
-                    path: p.property_path().unwrap_or_default().to_string(),
-                    expected: p.expected_value().unwrap_or_default().to_string(),
-                    actual: p.actual_value().unwrap_or_default().to_string(),
-                    kind: p
-                        .difference_type()
-                        .map(|k| k.as_str().to_string())
-                        .unwrap_or_default(),
-                })
-                .collect();
-            resources.push(judge(
-                r.logical_resource_id().unwrap_or_default(),
-                r.resource_type().unwrap_or_default(),
-                r.stack_resource_drift_status()
-                    .map(|s| s.as_str())
+    for r in pages.iter().flat_map(|p| p.stack_resource_drifts()) {
+        let properties = r
+            .property_differences()
+            .iter()
+            .map(|p| PropertyDrift {
+                path: p.property_path().unwrap_or_default().to_string(),
+                expected: p.expected_value().unwrap_or_default().to_string(),
+                actual: p.actual_value().unwrap_or_default().to_string(),
+                kind: p
+                    .difference_type()
+                    .map(|k| k.as_str().to_string())
                     .unwrap_or_default(),
-                r.expected_properties(),
-                r.actual_properties(),
-                properties,
-            ));
-        }
-        match page.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => break,
-        }
+            })
+            .collect();
+        resources.push(judge(
+            r.logical_resource_id().unwrap_or_default(),
+            r.resource_type().unwrap_or_default(),
+            r.stack_resource_drift_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default(),
+            r.expected_properties(),
+            r.actual_properties(),
+            properties,
+        ));
     }
     Ok((status, resources))
 }

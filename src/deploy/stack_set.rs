@@ -495,38 +495,20 @@ pub async fn live(client: &Client, unit: &OrgUnit) -> Result<Option<Live>, Deplo
         units: s.organizational_unit_ids().to_vec(),
         instances: Vec::new(),
     };
-    let mut next: Option<String> = None;
-    loop {
-        let page = client
-            .list_stack_instances()
-            .stack_set_name(name)
-            .call_as(unit.call_as())
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                DeployError::Aws(format!(
-                    "list the instances of StackSet {name}: {}",
-                    sdk_error(&e)
-                ))
-            })?;
-        live.instances.extend(page.summaries().iter().map(|i| {
-            Instance {
-                account: i.account().unwrap_or_default().to_string(),
-                region: i.region().unwrap_or_default().to_string(),
-                unit: i.organizational_unit_id().map(str::to_string),
-                status: i
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                reason: i.status_reason().map(str::to_string),
-            }
-        }));
-        match page.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => break,
-        }
-    }
+    live.instances = instance_summaries(client, unit)
+        .await?
+        .iter()
+        .map(|i| Instance {
+            account: i.account().unwrap_or_default().to_string(),
+            region: i.region().unwrap_or_default().to_string(),
+            unit: i.organizational_unit_id().map(str::to_string),
+            status: i
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            reason: i.status_reason().map(str::to_string),
+        })
+        .collect();
     Ok(Some(live))
 }
 
@@ -677,24 +659,26 @@ async fn follow(
             s => break s.as_str().to_string(),
         }
     };
-    let mut results = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = client
-            .list_stack_set_operation_results()
-            .stack_set_name(name)
-            .operation_id(id)
-            .call_as(unit.call_as())
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                DeployError::Aws(format!(
-                    "results of operation {id} of StackSet {name}: {}",
-                    sdk_error(&e)
-                ))
-            })?;
-        results.extend(page.summaries().iter().map(|r| {
+    // The SDK's paginator follows NextToken.
+    let results: Vec<_> = client
+        .list_stack_set_operation_results()
+        .stack_set_name(name)
+        .operation_id(id)
+        .call_as(unit.call_as())
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            DeployError::Aws(format!(
+                "results of operation {id} of StackSet {name}: {}",
+                sdk_error(&e)
+            ))
+        })?;
+    let results: Vec<_> = results
+        .iter()
+        .map(|r| {
             (
                 r.account().unwrap_or_default().to_string(),
                 r.region().unwrap_or_default().to_string(),
@@ -703,12 +687,8 @@ async fn follow(
                     .unwrap_or_default(),
                 r.status_reason().map(str::to_string),
             )
-        }));
-        match page.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => break,
-        }
-    }
+        })
+        .collect();
     let ok = results.iter().filter(|r| r.2 == "SUCCEEDED").count();
     ui.say(
         target,
@@ -1240,36 +1220,39 @@ pub(super) async fn live_drift(
     client: &Client,
     unit: &OrgUnit,
 ) -> Result<Vec<super::drift::InstanceDrift>, DeployError> {
+    Ok(instance_summaries(client, unit)
+        .await?
+        .iter()
+        .map(|i| super::drift::InstanceDrift {
+            account: i.account().unwrap_or_default().to_string(),
+            region: i.region().unwrap_or_default().to_string(),
+            status: i
+                .drift_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|| "NOT_CHECKED".into()),
+        })
+        .collect())
+}
+
+/// Every instance summary of the unit's StackSet (the SDK's paginator follows NextToken).
+async fn instance_summaries(
+    client: &Client,
+    unit: &OrgUnit,
+) -> Result<Vec<aws_sdk_cloudformation::types::StackInstanceSummary>, DeployError> {
     let name = &unit.stack_set;
-    let mut out = Vec::new();
-    let mut next: Option<String> = None;
-    loop {
-        let page = client
-            .list_stack_instances()
-            .stack_set_name(name)
-            .call_as(unit.call_as())
-            .set_next_token(next.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                DeployError::Aws(format!(
-                    "list the instances of StackSet {name}: {}",
-                    sdk_error(&e)
-                ))
-            })?;
-        out.extend(page.summaries().iter().map(|i| {
-            super::drift::InstanceDrift {
-                account: i.account().unwrap_or_default().to_string(),
-                region: i.region().unwrap_or_default().to_string(),
-                status: i
-                    .drift_status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_else(|| "NOT_CHECKED".into()),
-            }
-        }));
-        match page.next_token() {
-            Some(t) => next = Some(t.to_string()),
-            None => return Ok(out),
-        }
-    }
+    client
+        .list_stack_instances()
+        .stack_set_name(name)
+        .call_as(unit.call_as())
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            DeployError::Aws(format!(
+                "list the instances of StackSet {name}: {}",
+                sdk_error(&e)
+            ))
+        })
 }

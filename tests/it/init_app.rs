@@ -1,7 +1,8 @@
 //! `perimeter init --app NAME`: the crate it writes builds, synthesizes, and passes its
 //! own CI steps (fmt, clippy, its tests, synth --check, check) as generated. Ignored by
 //! default (it builds the crate and perimeter without the AWS SDK, minutes on two
-//! cores); scripts/test runs it. The build is shared across runs in target/init-app.
+//! cores); scripts/test runs it. The build shares target/examples with the example crates
+//! (the same dependencies: compiled once for all three).
 
 use crate::common;
 
@@ -13,7 +14,7 @@ fn text(b: &[u8]) -> String {
 }
 
 fn target_dir() -> std::path::PathBuf {
-    common::root().join("target").join("init-app")
+    common::root().join("target").join("examples")
 }
 
 fn perimeter(dir: &Path, args: &[&str]) -> Output {
