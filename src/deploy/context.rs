@@ -130,11 +130,21 @@ pub fn refresh(
 
 /// Writes beside the file, then renames it into place: a reader sees the old file or the
 /// new one, never half of one.
+/// The temporary name is this process's own and created new (never an existing file or
+/// a link someone left there), and removed if the write fails.
 fn write_atomically(file: &Path, text: &str) -> Result<(), DeployError> {
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, file))
-        .map_err(|e| DeployError::Aws(crate::io_error::IoError::new("write", file, e).to_string()))
+    use std::io::Write;
+    let tmp = file.with_extension(format!("json.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, file));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        DeployError::Aws(crate::io_error::IoError::new("write", file, e).to_string())
+    })
 }
 
 /// One account's Region: its prefix lists, zones and endpoint services; and, unless

@@ -20,6 +20,23 @@ use serde::{Deserialize, Serialize};
 
 use super::TargetInfo;
 
+/// Whether `v` is `prefix` then `min..=max` bytes that all pass `ok`.
+fn shaped(v: &str, prefix: &str, min: usize, max: usize, ok: impl Fn(u8) -> bool) -> bool {
+    v.strip_prefix(prefix)
+        .is_some_and(|rest| (min..=max).contains(&rest.len()) && rest.bytes().all(ok))
+}
+
+/// Whether `v` reads as a Region name: lowercase words joined by `-`, the last a number.
+fn region_shaped(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
 /// The file's name, in the project's folder (the blueprint folder's parent).
 pub const FILE: &str = "perimeter.context.json";
 
@@ -102,7 +119,7 @@ impl ContextFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         };
-        serde_json::from_str(&text).map(Some).map_err(|e| {
+        let file: ContextFile = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}:{}: {e} (the file `{} context refresh` writes)",
                 path.display(),
@@ -110,7 +127,80 @@ impl ContextFile {
                 e.column(),
                 crate::program::name()
             )
-        })
+        })?;
+        // The values go into templates (a prefix list into a security group rule, an
+        // organization into a policy): a hand edit must not put anything else there.
+        file.validate().map_err(|e| {
+            format!(
+                "{}: {e} (the file `{} context refresh` writes)",
+                path.display(),
+                crate::program::name()
+            )
+        })?;
+        Ok(Some(file))
+    }
+
+    /// Each value in the shape AWS gives it; `Err` names the first that is not, by its
+    /// path in the file.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |at: String, v: &str, what: &str| Err(format!("{at}: {v:?} is not {what}"));
+        for (account, a) in &self.accounts {
+            let at = format!("accounts.{account}");
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return bad(at, account, "an account id (12 digits)");
+            }
+            if let Some(o) = &a.organization_id
+                && !shaped(o, "o-", 10, 32, |b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit()
+                })
+            {
+                return bad(
+                    format!("{at}.organization_id"),
+                    o,
+                    "an organization id (o- and 10 to 32 lowercase letters or digits)",
+                );
+            }
+            for (region, r) in &a.regions {
+                let at = format!("{at}.regions.{region}");
+                if !region_shaped(region) {
+                    return bad(at, region, "a Region name (like us-east-1)");
+                }
+                for (service, pl) in &r.prefix_lists {
+                    if !shaped(pl, "pl-", 8, 17, |b| {
+                        b.is_ascii_hexdigit() && !b.is_ascii_uppercase()
+                    }) {
+                        return bad(
+                            format!("{at}.prefix_lists.{service}"),
+                            pl,
+                            "a prefix list id (pl- and 8 to 17 lowercase hex digits)",
+                        );
+                    }
+                }
+                for (i, z) in r.availability_zones.iter().enumerate() {
+                    let zone_at = format!("{at}.availability_zones[{i}]");
+                    let letter = z.name.strip_prefix(region.as_str());
+                    if !matches!(letter, Some(l) if l.len() == 1 && l.bytes().all(|b| b.is_ascii_lowercase()))
+                    {
+                        return bad(
+                            format!("{zone_at}.name"),
+                            &z.name,
+                            "a zone of the Region (like us-east-1a)",
+                        );
+                    }
+                    let id_ok = z.id.split_once("-az").is_some_and(|(p, n)| {
+                        (3..=8).contains(&p.len())
+                            && p.bytes()
+                                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                            && !n.is_empty()
+                            && n.bytes().all(|b| b.is_ascii_digit())
+                    });
+                    if !id_ok {
+                        return bad(format!("{zone_at}.id"), &z.id, "a zone id (like use1-az1)");
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The file's text: sorted keys, two-space indents, a final newline (byte-identical
@@ -250,6 +340,37 @@ mod tests {
             region: "eu-west-1".into(),
             stage: "dev".into(),
             base: base.join("blueprints"),
+        }
+    }
+
+    #[test]
+    fn a_hand_edited_value_of_another_shape_is_refused_with_its_path() {
+        let d = tempfile::tempdir().unwrap();
+        let t = target(d.path());
+        let good = r#"{"accounts": {"111111111111": {"organization_id": "o-a1b2c3d4e5",
+            "regions": {"eu-west-1": {"prefix_lists": {"s3": "pl-6da54004"},
+            "availability_zones": [{"name": "eu-west-1a", "id": "euw1-az1"}],
+            "endpoint_services": {}}}}}}"#;
+        std::fs::write(d.path().join(FILE), good).unwrap();
+        assert_eq!(t.prefix_list("s3").unwrap(), "pl-6da54004");
+        for (from, to, path) in [
+            ("pl-6da54004", "sg-6da54004", "prefix_lists.s3"),
+            ("pl-6da54004", "pl-6da54004 or 0.0.0.0/0", "prefix_lists.s3"),
+            ("o-a1b2c3d4e5", "o-*", "organization_id"),
+            (
+                "euw1-az1",
+                "euw1-az1 or anything",
+                "availability_zones[0].id",
+            ),
+            (
+                "\"eu-west-1a\"",
+                "\"us-east-1a\"",
+                "availability_zones[0].name",
+            ),
+        ] {
+            std::fs::write(d.path().join(FILE), good.replace(from, to)).unwrap();
+            let e = t.prefix_list("s3").unwrap_err();
+            assert!(e.contains(path) && e.contains("is not"), "{to}: {e}");
         }
     }
 

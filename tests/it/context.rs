@@ -168,7 +168,9 @@ fn synth_reads_the_context_file_and_without_it_names_the_command_to_run() {
     // A file without the target's Region names the command too.
     std::fs::write(
         d.path().join("perimeter.context.json"),
-        CONTEXT.replace("\"us-east-1\"", "\"us-west-2\""),
+        CONTEXT
+            .replace("\"us-east-1", "\"us-west-2")
+            .replace("use1-", "usw2-"),
     )
     .unwrap();
     let o = offline(d.path(), &["synth", "--check"]);
