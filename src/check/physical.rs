@@ -142,6 +142,28 @@ pub fn bind(
         // `GetAtt Table.TableName`-style attributes named like the ARN's variable.
         b = b.bind(&format!("{id}.{v}"), &name);
     }
+    // The master user secret RDS manages (`ManageMasterUserPassword`): a secret of the
+    // account named `rds!db-<uuid>` (`rds!cluster-<uuid>`), six random characters after.
+    let managed = match ty {
+        "AWS::RDS::DBInstance" => Some("db"),
+        "AWS::RDS::DBCluster" => Some("cluster"),
+        _ => None,
+    };
+    if let Some(kind) = managed {
+        let tail: String = id
+            .to_ascii_lowercase()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(12)
+            .collect();
+        b = b.bind(
+            &format!("{id}.MasterUserSecret.SecretArn"),
+            &format!(
+                "arn:{partition}:secretsmanager:{region}:{account}:secret:rds!{kind}-0000{:0>4}-1a2b-4c3d-8e4f-{tail:0>12}-AbCdEf",
+                id.len()
+            ),
+        );
+    }
     match reference {
         Some(v) => b.bind(id, &v),
         None => b,
@@ -221,5 +243,16 @@ mod tests {
         );
         let bucket = bound("AWS::S3::Bucket", "{}", "R").unwrap();
         assert_eq!(bucket, bucket.to_ascii_lowercase());
+        // The secret RDS manages for the master user: a secret of the account and Region.
+        let secret = bound(
+            "AWS::RDS::DBInstance",
+            "{ManageMasterUserPassword: true}",
+            "R.MasterUserSecret.SecretArn",
+        )
+        .unwrap();
+        assert!(
+            secret.starts_with("arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-"),
+            "{secret}"
+        );
     }
 }
