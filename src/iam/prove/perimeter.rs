@@ -270,7 +270,12 @@ pub fn identity_perimeter(
     let outside = |r: &Request| {
         let from_outside = match Caller::parse(&r.principal) {
             Some(Caller::Service(_)) => {
-                none_of(r, SOURCE_ACCOUNT_KEY, &trusted.accounts)
+                // A service principal is of no account or organization: a request of
+                // one that carries a trusted aws:PrincipalOrgID or aws:PrincipalAccount
+                // is not a request AWS makes, so it is no witness.
+                none_of(r, ORG_KEY, &trusted.orgs)
+                    && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
+                    && none_of(r, SOURCE_ACCOUNT_KEY, &trusted.accounts)
                     && none_of(r, SOURCE_ORG_KEY, &trusted.orgs)
                     && r.context.get(SOURCE_ARN_KEY).is_none_or(|vs| {
                         !vs.iter()

@@ -288,3 +288,13 @@ fn a_service_principal_acting_only_for_a_trusted_account_or_org_is_inside() {
     );
     assert_eq!(w.request.context["aws:sourceaccount"], ["444455556666"]);
 }
+
+#[test]
+fn anyone_of_the_trusted_organization_admits_no_service_principal() {
+    // A service principal is of no organization: `aws:PrincipalOrgID` is never on its
+    // request, so a statement for the organization's members admits no service.
+    let p = endpoint(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-ours1234"}}}]}"#,
+    );
+    holds(identity_perimeter(&p, &ours(), &[], &Bindings::new()).unwrap());
+}
