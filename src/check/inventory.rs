@@ -329,7 +329,11 @@ pub fn policies<'a>(t: &'a Template) -> Vec<PolicyAt<'a>> {
                     }
                 }
             }
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" | "AWS::IAM::RolePolicy" => {
+            "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::RolePolicy"
+            | "AWS::IAM::UserPolicy"
+            | "AWS::IAM::GroupPolicy" => {
                 let roles: Vec<&str> = items(p.get("Roles"))
                     .into_iter()
                     .chain(items(p.get("RoleName")))

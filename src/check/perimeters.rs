@@ -5,15 +5,17 @@
 //!   accounts and organizations;
 //! - resource: its endpoint policies allow no resource outside the trusted accounts, but
 //!   AWS-owned or account-less resources they name exactly;
-//! - network: the identity policies of its roles grant a service that has an endpoint in
-//!   the template only through that endpoint (or its VPC);
+//! - network: the identity policies of its roles, users and groups grant a service that
+//!   has an endpoint in the template only through that endpoint (or its VPC);
 //!
 //! and the claims a solution declares of its targets ([`Claim`]). Under the `private`
 //! profile each refuted perimeter or claim is a finding (A703) carrying its witness.
 //!
-//! What is read: the policies the template holds. Managed policies it attaches by ARN
-//! are not in it and not read; a Deny in a resource policy is not credited to the
-//! network perimeter of a role (which can only refute more, never prove more).
+//! What is read: the policies the template holds. A principal attached a managed policy
+//! by ARN, or put in a group the template does not make, holds policies that are not
+//! read: its network perimeter and claims are undecided. A Deny in a resource policy is
+//! not credited to the network perimeter of a role (which can only refute more, never
+//! prove more).
 
 use std::collections::BTreeMap;
 
@@ -51,6 +53,17 @@ pub enum Claim {
         actions: Vec<String>,
         endpoint: String,
     },
+    /// What a grant through an endpoint claims (an L2 grant's, `Stack::intent`): on
+    /// these resources (ARN patterns), the role's policies allow these actions only
+    /// through the endpoint, and the endpoint's policy admits to them only `principals`
+    /// (the roles granted through it).
+    Granted {
+        role: String,
+        actions: Vec<String>,
+        resources: Vec<String>,
+        endpoint: String,
+        principals: Vec<String>,
+    },
 }
 
 impl Claim {
@@ -78,6 +91,18 @@ impl Claim {
             Claim::OnlyThroughEndpoint { actions, endpoint } => format!(
                 "the template's roles may call {} only through {endpoint}",
                 actions.join(", ")
+            ),
+            Claim::Granted {
+                role,
+                actions,
+                resources,
+                endpoint,
+                principals,
+            } => format!(
+                "on {}, {role} is granted {} only through {endpoint}, which admits only {}",
+                resources.join(", "),
+                actions.join(", "),
+                principals.join(", ")
             ),
         }
     }
@@ -256,9 +281,9 @@ pub fn prove(
             });
         }
     }
-    let roles = roles(inv);
-    // A role with a policy that does not read grants what it grants: undecided.
-    let unread = unread_roles(inv);
+    // Roles, users and groups; one with a policy that does not read (or that the
+    // template does not hold) grants what it grants: undecided.
+    let (roles, unread) = holders(t, inv);
     // Network perimeter: each service with an endpoint, each role that may grant it.
     // Per IAM prefix: its endpoints' ids, their VPCs' ids, their logical ids.
     type Served<'a> = (Vec<String>, Vec<String>, Vec<&'a str>);
@@ -359,36 +384,141 @@ fn resolve(b: &Bindings, text: &str) -> Option<String> {
     })))
 }
 
-/// Each role's identity policies (those that parse; [`unread_roles`] has the others), by
+/// The IAM principals of a template that identity policies grant to: roles, users and
+/// groups (a group's policies are its members', in the template or joining later), by
 /// logical id.
-fn roles<'a>(inv: &'a Inventory<'_>) -> BTreeMap<&'a str, Vec<(&'a str, &'a PolicyDocument)>> {
-    let mut out: BTreeMap<&str, Vec<(&str, &PolicyDocument)>> = BTreeMap::new();
+const PRINCIPAL_TYPES: &[&str] = &["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
+
+/// Each principal's identity policies (those that parse), by logical id, and the
+/// principals some of whose policies are not read, with why.
+type Holders<'a> = (
+    BTreeMap<&'a str, Vec<(&'a str, &'a PolicyDocument)>>,
+    BTreeMap<&'a str, String>,
+);
+
+/// Who holds each identity policy of the template: its own principal (an inline
+/// policy), the roles, users and groups a policy resource names (`Roles`, `Users`,
+/// `Groups`, `RoleName`, `UserName`, `GroupName`), those whose `ManagedPolicyArns` refer
+/// to a managed policy of the template; a user also holds its groups' (`Groups`,
+/// `AWS::IAM::UserToGroupAddition`). What a principal holds that the template does not
+/// (a managed policy by ARN, a group by name) is not read: its perimeters are undecided.
+fn holders<'a>(t: &'a Template, inv: &'a Inventory<'a>) -> Holders<'a> {
+    use super::inventory::{items, target, text, type_of};
+    let is_principal = |id: &str| type_of(t, id).is_some_and(|ty| PRINCIPAL_TYPES.contains(&ty));
+    let mut docs: BTreeMap<&str, Vec<(&str, &PolicyDocument)>> = BTreeMap::new();
+    let mut unread: BTreeMap<&str, String> = BTreeMap::new();
+    // Each identity policy's holders.
     for p in &inv.policies {
         if p.usage != PolicyUse::Identity {
             continue;
         }
-        for r in &p.roles {
-            let docs = out.entry(r).or_default();
-            if let Ok(doc) = &p.parsed {
-                docs.push((p.name.as_str(), doc));
+        let mut by: Vec<&str> = p.roles.clone();
+        if let Some(r) = t.resources.get(p.resource) {
+            if PRINCIPAL_TYPES.contains(&r.resource_type.as_str()) {
+                by.push(p.resource);
+            } else {
+                for key in [
+                    "Roles",
+                    "Users",
+                    "Groups",
+                    "RoleName",
+                    "UserName",
+                    "GroupName",
+                ] {
+                    by.extend(
+                        items(r.properties.get(key))
+                            .into_iter()
+                            .filter_map(target)
+                            .filter(|id| is_principal(id)),
+                    );
+                }
+                if r.resource_type.as_str() == "AWS::IAM::ManagedPolicy" {
+                    by.extend(t.resources.iter().filter_map(|(id, x)| {
+                        let attached = items(x.properties.get("ManagedPolicyArns"))
+                            .into_iter()
+                            .any(|v| target(v) == Some(p.resource));
+                        (attached && is_principal(id.as_str())).then_some(id.as_str())
+                    }));
+                }
+            }
+        }
+        by.sort_unstable();
+        by.dedup();
+        for h in by {
+            match &p.parsed {
+                Ok(doc) => docs.entry(h).or_default().push((p.name.as_str(), doc)),
+                Err(e) => {
+                    unread
+                        .entry(h)
+                        .or_insert_with(|| format!("{} does not read: {e}", p.name));
+                }
             }
         }
     }
-    out
-}
-
-/// The roles with an identity policy that does not read, and why.
-fn unread_roles<'a>(inv: &'a Inventory<'_>) -> BTreeMap<&'a str, String> {
-    let mut out = BTreeMap::new();
-    for p in &inv.policies {
-        if let (PolicyUse::Identity, Err(e)) = (p.usage, &p.parsed) {
-            for r in &p.roles {
-                out.entry(*r)
-                    .or_insert_with(|| format!("{} does not read: {e}", p.name));
+    // Managed policies the template does not hold.
+    for (id, r) in &t.resources {
+        if !PRINCIPAL_TYPES.contains(&r.resource_type.as_str()) {
+            continue;
+        }
+        for v in items(r.properties.get("ManagedPolicyArns")) {
+            let held = target(v).is_some_and(|m| type_of(t, m) == Some("AWS::IAM::ManagedPolicy"));
+            if !held {
+                let arn = text(v).unwrap_or_else(|| "a value".into());
+                unread.entry(id.as_str()).or_insert_with(|| {
+                    format!("it is attached {arn}, a managed policy the template does not hold")
+                });
             }
         }
     }
-    out
+    // A user's groups: in the template (their policies), or not (unknown policies).
+    let mut groups: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for (id, r) in &t.resources {
+        match r.resource_type.as_str() {
+            "AWS::IAM::User" => groups
+                .entry(id.as_str())
+                .or_default()
+                .extend(items(r.properties.get("Groups"))),
+            "AWS::IAM::UserToGroupAddition" => {
+                for u in items(r.properties.get("Users"))
+                    .into_iter()
+                    .filter_map(target)
+                {
+                    if type_of(t, u) == Some("AWS::IAM::User")
+                        && let Some(g) = r.properties.get("GroupName")
+                    {
+                        groups.entry(u).or_default().push(g);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (user, gs) in groups {
+        for g in gs {
+            match target(g).filter(|g| type_of(t, g) == Some("AWS::IAM::Group")) {
+                Some(g) => {
+                    let of_group = docs.get(g).cloned().unwrap_or_default();
+                    docs.entry(user).or_default().extend(of_group);
+                    if let Some(why) = unread.get(g).cloned() {
+                        unread.entry(user).or_insert(why);
+                    }
+                }
+                None => {
+                    let name = text(g).unwrap_or_else(|| "a value".into());
+                    unread.entry(user).or_insert_with(|| {
+                        format!(
+                            "it is in the group {name}, whose policies the template does not hold"
+                        )
+                    });
+                }
+            }
+        }
+    }
+    // Every principal some policy of which is not read is asked about, as the others.
+    for id in unread.keys() {
+        docs.entry(id).or_default();
+    }
+    (docs, unread)
 }
 
 fn identity_set(docs: &[(&str, &PolicyDocument)]) -> Policies {
@@ -436,7 +566,10 @@ fn claim(
     | Claim::OnlyResources {
         actions, endpoint, ..
     }
-    | Claim::OnlyThroughEndpoint { actions, endpoint }) = c;
+    | Claim::OnlyThroughEndpoint { actions, endpoint }
+    | Claim::Granted {
+        actions, endpoint, ..
+    }) = c;
     let words = c.words();
     let proof = |resource: &str, path: &str, outcome: Outcome| Proof {
         perimeter: Perimeter::Claim,
@@ -535,6 +668,43 @@ fn claim(
                 }
             }
         },
+        Claim::Granted {
+            role,
+            resources,
+            principals,
+            ..
+        } => {
+            let (rs, ps) = match (resolved(resources), resolved(principals)) {
+                (Ok(rs), Ok(ps)) => (rs, ps),
+                (Err(why), _) | (_, Err(why)) => {
+                    out.push(proof(endpoint, at, Outcome::Unknown(why)));
+                    return Ok(());
+                }
+            };
+            let (orgs, arns): (Vec<String>, Vec<String>) =
+                ps.into_iter().partition(|p| p.starts_with("o-"));
+            out.push(proof(
+                endpoint,
+                at,
+                prove::only_principals_on(&ep, &acts, &rs, &arns, &orgs, b)?,
+            ));
+            let outcome = match (b.resolve(&reference(endpoint)), roles.get(role.as_str())) {
+                _ if unread.contains_key(role.as_str()) => {
+                    Outcome::Unknown(unread[role.as_str()].clone())
+                }
+                (None, _) => Outcome::Unknown(format!("{endpoint}'s id cannot be known")),
+                (_, None) => Outcome::Unknown(format!("the template has no role {role}")),
+                (Some(vpce), Some(docs)) => prove::only_through_endpoints_on(
+                    &identity_set(docs),
+                    &acts,
+                    &rs,
+                    std::slice::from_ref(&vpce),
+                    &[],
+                    b,
+                )?,
+            };
+            out.push(proof(role, "", outcome));
+        }
         Claim::OnlyThroughEndpoint { .. } => {
             let Some(vpce) = b.resolve(&reference(endpoint)) else {
                 out.push(proof(
@@ -779,6 +949,102 @@ mod tests {
         let ps = proofs(&t, claims());
         undecided_at(&ps, Perimeter::Network, "Role", "does not read");
         undecided_at(&ps, Perimeter::Claim, "Role", "does not read");
+    }
+
+    /// The good template with users and a group beside its role: `Team` granted
+    /// Bedrock by `team_condition` (the endpoint's or none), `Analyst` in it,
+    /// `Contractor` attached a managed policy of the template granting Bedrock from
+    /// anywhere, `Auditor` an AWS managed policy the template does not hold.
+    fn with_users(team_condition: &str) -> Template {
+        let users = format!(
+            r#"  Team:
+    Type: AWS::IAM::Group
+  Analyst:
+    Type: AWS::IAM::User
+    Properties:
+      Groups: [!Ref Team]
+  TeamGrant:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: team
+      Groups: [!Ref Team]
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: bedrock:InvokeModel
+            Resource: '*'{team_condition}
+  Invoke:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Action: bedrock:*
+            Resource: '*'
+  Contractor:
+    Type: AWS::IAM::User
+    Properties:
+      ManagedPolicyArns: [!Ref Invoke]
+  Auditor:
+    Type: AWS::IAM::User
+    Properties:
+      ManagedPolicyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess']
+  Grant:
+"#
+        );
+        let text = std::fs::read_to_string(
+            "tests/fixtures/check/rules/I502-grant-outside-endpoint.good.yaml",
+        )
+        .unwrap()
+        .replace("  Grant:\n", &users);
+        Template::parse_any(&text).unwrap()
+    }
+
+    fn refuted_without_the_endpoint(p: &Proof) {
+        let Outcome::Fails(w) = &p.outcome else {
+            panic!("{p:?}")
+        };
+        assert!(
+            !w.request.context.contains_key("aws:sourcevpce"),
+            "{}",
+            w.file
+        );
+        assert!(
+            w.request
+                .action
+                .to_ascii_lowercase()
+                .starts_with("bedrock:")
+        );
+    }
+
+    #[test]
+    fn users_and_groups_are_held_to_the_endpoint_as_roles_are() {
+        let held = "\n            Condition:\n              StringEquals:\n                aws:sourceVpce: !Ref BedrockEndpoint";
+        let ps = proofs(&with_users(held), vec![]);
+        for id in ["Role", "Team", "Analyst"] {
+            let net = only(&ps, Perimeter::Network, id);
+            assert_eq!(net.len(), 1, "{id}: {ps:?}");
+            assert!(matches!(net[0].outcome, Outcome::Holds { .. }), "{net:?}");
+        }
+        // A managed policy of the template, attached by reference.
+        let net = only(&ps, Perimeter::Network, "Contractor");
+        assert_eq!(net.len(), 1, "{ps:?}");
+        refuted_without_the_endpoint(net[0]);
+        // A managed policy the template does not hold: undecided, never proven.
+        undecided_at(&ps, Perimeter::Network, "Auditor", "ReadOnlyAccess");
+        // The group's grant from anywhere: the group and its member are refuted.
+        let ps = proofs(&with_users(""), vec![]);
+        for id in ["Team", "Analyst"] {
+            let net = only(&ps, Perimeter::Network, id);
+            assert_eq!(net.len(), 1, "{id}: {ps:?}");
+            refuted_without_the_endpoint(net[0]);
+        }
+        assert!(matches!(
+            only(&ps, Perimeter::Network, "Role")[0].outcome,
+            Outcome::Holds { .. }
+        ));
     }
 
     #[test]

@@ -138,6 +138,49 @@ pub fn admit_through_gateway(
         ))
 }
 
+/// A resource policy's statement refusing `actions` on `resources` to every principal
+/// (of any account: an identity policy elsewhere may allow them) whose request does not
+/// come through the endpoint (its VPC, with `by_vpc`). Exempt, as in AWS's data
+/// perimeter policies: a service principal's own request (`aws:PrincipalIsAWSService`)
+/// and a service's request for the caller (`aws:ViaAWSService`: a key used by S3 for
+/// the caller, CloudFormation with the deployer's credentials), which come from the
+/// service's network, not the caller's.
+fn not_through(
+    name: &str,
+    actions: &[&str],
+    resources: Vec<ResourceEntry>,
+    e: &Endpoint,
+    by_vpc: bool,
+) -> Result<Statement, ConstructError> {
+    let mut s = Statement::new(Effect::Deny, actions.iter().copied())
+        .map_err(ConstructError::from)?
+        .sid(&format!("{name}OnlyThroughEndpoint"))
+        .principal(Principal::Any);
+    for r in resources {
+        s = s.resource(r);
+    }
+    let (key, value) = if by_vpc {
+        ("aws:SourceVpc", e.vpc.clone())
+    } else {
+        ("aws:SourceVpce", e.handle.reference())
+    };
+    let if_exists = ConditionOperator {
+        if_exists: true,
+        ..ConditionOperator::new(Op::Bool)
+    };
+    Ok(s.condition(
+        ConditionOperator::new(Op::StringNotEquals),
+        key,
+        vec![value],
+    )
+    .condition(
+        if_exists,
+        "aws:PrincipalIsAWSService",
+        vec![Str::from("false")],
+    )
+    .condition(if_exists, "aws:ViaAWSService", vec![Str::from("false")]))
+}
+
 /// Where a resource's own policy lives: the resource and the property path of its
 /// document (`["PolicyDocument"]` of an `AWS::S3::BucketPolicy`, `["KeyPolicy"]` of a key).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -399,9 +442,14 @@ impl Stack {
                 Some(r) => vec![ResourceEntry::Arn(r.parse().map_err(ConstructError::from)?)],
                 None => entries(),
             };
-            let s = allow(&a.name, &actions, resources)?.principal(Principal::aws(a.role.arn()));
+            let s = allow(&a.name, &actions, resources.clone())?
+                .principal(Principal::aws(a.role.arn()));
             let s = condition(s, rp.by_vpc);
             self.add_statement(&rp.holder, rp.path, s)?;
+            if let Some(e) = &a.through {
+                let deny = not_through(&a.name, &actions, resources, e, rp.by_vpc)?;
+                self.add_statement(&rp.holder, rp.path, deny)?;
+            }
         }
         let endpoint = a.through.as_ref().map(|e| e.id().to_string());
         let intent = self.intent_mut();

@@ -10,6 +10,9 @@ use crate::resources::iam::Role;
 use crate::resources::ssm;
 use crate::template::typed::fns;
 
+/// The actions of a read grant: the named parameter's value only.
+const READ: &[&str] = &["GetParameter", "GetParameters"];
+
 /// What a parameter is built from.
 #[derive(Debug, Clone)]
 pub struct ParameterProps {
@@ -69,8 +72,10 @@ impl Parameter {
         })
     }
 
-    /// Reading it (the catalog's Read actions on parameters: `GetParameter`,
-    /// `GetParameters`, `GetParameterHistory`, `GetParametersByPath`).
+    /// Reading it: `GetParameter` and `GetParameters` on the parameter's ARN. Not the
+    /// catalog's other Read actions: `GetParametersByPath` on a parameter's ARN reads
+    /// every parameter below it as a path (`/app/db` grants `/app/db/password`), and
+    /// `GetParameterHistory` reads values the parameter no longer holds.
     pub fn grant_read(&self, role: &Handle<Role>) -> Access {
         let arn = format!(
             "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
@@ -83,7 +88,7 @@ impl Parameter {
                 service: "ssm",
                 resource_type: "parameter",
                 level: AccessLevel::Read,
-                select: Select::All,
+                select: Select::Named(READ),
             }],
             vec![Target::new(fns::sub(&arn), arn, "parameter")],
         )

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::blueprint::Blueprint;
+use crate::check::perimeters::Claim;
 use crate::check::render::FileReport;
 use crate::check::suppress::{self, Suppression};
 use crate::check::{
@@ -20,6 +21,16 @@ pub fn context_of(b: &Blueprint, target: &str) -> Context {
         .iter()
         .position(|(t, _)| t.name.as_str() == target);
     i.map_or_else(Context::default, |i| context(b, i))
+}
+
+/// What check knows of one template synth makes of a blueprint: an account target's
+/// stack ([`context_of`]) or an organizational-unit target's (its StackSet's template,
+/// or the administrator's template declaring the StackSet).
+pub fn artifact_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
+    match kind {
+        synth::Kind::Stack => context_of(b, target),
+        kind => org_context(b, target, kind),
+    }
 }
 
 /// What check knows of a target: its account, region and partition, what its solution
@@ -57,6 +68,36 @@ fn context(b: &Blueprint, i: usize) -> Context {
 /// check runs them.
 pub fn scenarios_of(intent: &Intent) -> Vec<Scenario> {
     intent.expected.iter().map(scenario_of).collect()
+}
+
+/// The claims a stack's grants declare ([`crate::constructs::Stack::intent`]), as check
+/// proves them: each grant through an endpoint, on its resources, holds its role to the
+/// endpoint, and the endpoint admits to them only the roles granted through it (two
+/// grants on one table through one endpoint admit both roles). A grant through no
+/// endpoint claims no network perimeter, so nothing here.
+pub fn claims_of(intent: &Intent) -> Vec<Claim> {
+    intent
+        .claims
+        .iter()
+        .filter_map(|c| {
+            let endpoint = c.through.clone()?;
+            let mut principals: Vec<String> = intent
+                .claims
+                .iter()
+                .filter(|o| o.through.as_deref() == Some(endpoint.as_str()))
+                .map(|o| format!("${{{}.Arn}}", o.role))
+                .collect();
+            principals.sort();
+            principals.dedup();
+            Some(Claim::Granted {
+                role: c.role.clone(),
+                actions: c.actions.clone(),
+                resources: c.resources.clone(),
+                endpoint,
+                principals,
+            })
+        })
+        .collect()
 }
 
 /// A grant's expected outcome as a check scenario.
@@ -101,6 +142,8 @@ fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
     }
     let region = o.resolved.target().region.clone();
     ctx.partition = partition(&region).to_string();
+    // `${AWS::AccountId}` of the template is each account's own: it binds to this
+    // placeholder, which is inside the identity perimeter (the account the stack is in).
     ctx.account = crate::blueprint::NO_ACCOUNT.to_string();
     ctx.region = region;
     ctx.expectations = b
@@ -111,7 +154,29 @@ fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
         .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
         .cloned()
         .collect();
+    ctx.scenarios.extend(
+        b.spec
+            .scenarios
+            .iter()
+            .filter(|s| s.is_for(target))
+            .map(|s| s.scenario()),
+    );
     o.resolved.check_context(&mut ctx);
+    ctx.claims = o.resolved.claims();
+    // The units' accounts are not known at synth (accounts join later), so no account
+    // list can say who else is inside: the organization can. It is the administrator's
+    // organization as `context refresh` recorded it; without the record, only the
+    // account itself and the callers the solution admits are inside (stricter, never
+    // looser).
+    let admin_info = crate::solution::TargetInfo {
+        account: admin.account.to_string(),
+        ..o.resolved.target().clone()
+    };
+    if let Ok(org) = admin_info.organization_id()
+        && !ctx.trusted.contains(&org)
+    {
+        ctx.trusted.push(org);
+    }
     ctx
 }
 
@@ -156,6 +221,7 @@ pub fn check_blueprints(
             }
         };
         ctx.scenarios.extend(scenarios_of(&a.intent));
+        ctx.claims.extend(claims_of(&a.intent));
         let r = check(&a.template, &a.body, &ctx);
         Some((bi, a, ctx, r))
     };

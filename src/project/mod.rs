@@ -7,7 +7,7 @@ mod check;
 mod diff;
 pub mod prove;
 
-pub use check::{check_blueprints, scenarios_of};
+pub use check::{check_blueprints, claims_of, scenarios_of};
 pub use diff::{
     OldTemplate, diff_against_out, diff_artifacts, diff_targets_against_out, old_templates,
 };

@@ -42,7 +42,8 @@ pub fn prove_blueprints(
         let b = blueprints
             .iter()
             .find(|b| b.name.as_str() == a.entry.blueprint)?;
-        let ctx = super::check::context_of(b, &a.entry.target);
+        let mut ctx = super::check::artifact_context(b, &a.entry.target, a.entry.kind);
+        ctx.claims.extend(super::check::claims_of(&a.intent));
         let mut inside = Inside::of(&ctx);
         inside.accounts.extend(extra.accounts.iter().cloned());
         inside.orgs.extend(extra.orgs.iter().cloned());

@@ -265,16 +265,129 @@ fn a_grant_writes_the_role_the_endpoint_and_the_resource_policy() {
     assert!(interface.contains(r#""Principal":{"AWS":{"Fn::GetAtt":["FunctionRole","Arn"]}}"#));
     // The resource's own policy: the key policy names its key `*`, a bucket policy the
     // objects.
+    // With a Deny for everyone else not through the endpoint (other principals of the
+    // account, whose own policies may allow the data).
     let key = statements(&t, "DataKey", &["KeyPolicy"]);
-    assert_eq!(sids(key), ["EnableIamPolicies", "DataKeyEncryptDecrypt"]);
-    assert!(json(&key[1]).contains(r#""Resource":"*""#) && json(&key[1]).contains("kms:Decrypt"));
-    let bucket = statements(&t, "ReportsPolicy", &["PolicyDocument"]);
-    assert_eq!(sids(bucket), ["DenyWithoutTls", "ReportsReadWrite"]);
-    assert!(json(&bucket[1]).contains("aws:SourceVpce"));
     assert_eq!(
-        sids(statements(&t, "DbPasswordPolicy", &["ResourcePolicy"])),
-        ["DenyOtherAccounts", "DbPasswordRead"]
+        sids(key),
+        [
+            "EnableIamPolicies",
+            "DataKeyEncryptDecrypt",
+            "DataKeyEncryptDecryptOnlyThroughEndpoint"
+        ]
     );
+    assert!(json(&key[1]).contains(r#""Resource":"*""#) && json(&key[1]).contains("kms:Decrypt"));
+    let deny = json(&key[2]);
+    assert!(
+        deny.contains(r#""Effect":"Deny""#)
+            && deny.contains(r#""StringNotEquals":{"aws:SourceVpc":{"Ref":"Vpc"}}"#)
+            && deny.contains(
+                r#""BoolIfExists":{"aws:PrincipalIsAWSService":"false","aws:ViaAWSService":"false"}"#
+            ),
+        "{deny}"
+    );
+    let bucket = statements(&t, "ReportsPolicy", &["PolicyDocument"]);
+    assert_eq!(
+        sids(bucket),
+        [
+            "DenyWithoutTls",
+            "ReportsReadWrite",
+            "ReportsReadWriteOnlyThroughEndpoint"
+        ]
+    );
+    assert!(json(&bucket[1]).contains("aws:SourceVpce"));
+    let deny = json(&bucket[2]);
+    assert!(
+        deny.contains(r#""Principal":"*""#)
+            && deny.contains(r#""StringNotEquals":{"aws:SourceVpce":{"Ref":"S3Endpoint"}}"#)
+            && deny.contains("s3:PutObject"),
+        "{deny}"
+    );
+    for (holder, path, sid) in [
+        ("DbPasswordPolicy", "ResourcePolicy", "DbPasswordRead"),
+        ("JobsPolicy", "PolicyDocument", "JobsConsume"),
+        ("AlertsPolicy", "PolicyDocument", "AlertsPublish"),
+    ] {
+        let s = sids(statements(&t, holder, &[path]));
+        assert_eq!(
+            s[s.len() - 2..],
+            [sid.to_string(), format!("{sid}OnlyThroughEndpoint")],
+            "{holder}"
+        );
+    }
+    // A parameter's read names it: not GetParametersByPath, which on a parameter's ARN
+    // reads every parameter below it, nor its past values.
+    let ssm = json(&identity[7]);
+    assert!(
+        ssm.contains(r#""Action":["ssm:GetParameter","ssm:GetParameters"]"#),
+        "{ssm}"
+    );
+}
+
+/// The resource policies hold every principal of the account to the endpoint, not only
+/// the granted role: another role whose own policies allow everything is refused
+/// without the endpoint (it was allowed before: same account, no resource-policy
+/// Allow needed), and a service acting for the caller (`aws:ViaAWSService`) is not.
+#[test]
+fn other_principals_of_the_account_are_held_to_the_endpoint_by_the_resource_policies() {
+    let t = stack("dev").into_template();
+    let row = |name: &str, action: &str, resource: &str, context: Vec<(String, String)>| {
+        perimeter::check::Scenario {
+            name: name.into(),
+            caller: perimeter::check::ScenarioCaller::OtherRole,
+            action: action.into(),
+            resource: resource.into(),
+            via: perimeter::check::Via::NoEndpoint,
+            endpoint: None,
+            context,
+            expected: perimeter::check::Outcome::Deny,
+        }
+    };
+    let via = || vec![("aws:ViaAWSService".to_string(), "true".to_string())];
+    let ctx = Context {
+        scenarios: vec![
+            row(
+                "bucket",
+                "s3:GetObject",
+                "${Reports.Arn}/perimeter-check/object",
+                vec![],
+            ),
+            row("key", "kms:Decrypt", "${DataKey.Arn}", vec![]),
+            row("queue", "sqs:ReceiveMessage", "${Jobs.Arn}", vec![]),
+            row("topic", "sns:Publish", "${Alerts}", vec![]),
+            row(
+                "secret",
+                "secretsmanager:GetSecretValue",
+                "${DbPassword}",
+                vec![],
+            ),
+            row("key via S3", "kms:Decrypt", "${DataKey.Arn}", via()),
+        ],
+        ..Context::default()
+    };
+    let r = check(&t, &t.to_json(), &ctx);
+    let got: Vec<(&str, perimeter::iam::Decision)> = r
+        .access
+        .iter()
+        .map(|a| (a.scenario.as_str(), a.decision))
+        .collect();
+    use perimeter::iam::Decision::{Allow, ExplicitDeny};
+    assert_eq!(
+        got,
+        [
+            ("bucket", ExplicitDeny),
+            ("key", ExplicitDeny),
+            ("queue", ExplicitDeny),
+            ("topic", ExplicitDeny),
+            ("secret", ExplicitDeny),
+            ("key via S3", Allow),
+        ],
+        "{:#?}",
+        r.access
+    );
+    for a in &r.access[..5] {
+        assert!(a.reason.contains("OnlyThroughEndpoint"), "{}", a.reason);
+    }
 }
 
 #[test]
@@ -299,10 +412,29 @@ fn the_grants_scenarios_hold_and_check_finds_nothing() {
             .all(|c| c.role == "FunctionRole" && c.through.is_some())
     );
     let t = s.into_template();
+    // And the grants' claims, proven for every request (a refuted one is an error).
+    let claims = perimeter::project::claims_of(&intent);
+    assert_eq!(claims.len(), 7);
     let ctx = Context {
         scenarios: perimeter::project::scenarios_of(&intent),
+        claims,
         ..Context::default()
     };
+    // Each proven, not only unrefuted: at the endpoint and for the role.
+    let inv = perimeter::check::inventory::Inventory::of(&t);
+    let inside = perimeter::check::perimeters::Inside::default();
+    let proofs = perimeter::check::perimeters::prove(&t, &ctx, &inv, &inside).unwrap();
+    let claims: Vec<_> = proofs
+        .iter()
+        .filter(|p| p.perimeter == perimeter::check::perimeters::Perimeter::Claim)
+        .collect();
+    assert_eq!(claims.len(), 14, "{claims:#?}");
+    for p in claims {
+        assert!(
+            matches!(p.outcome, perimeter::iam::prove::Outcome::Holds { .. }),
+            "{p:?}"
+        );
+    }
     let report = check(&t, &t.to_json(), &ctx);
     let errors: Vec<_> = report
         .findings

@@ -6,6 +6,8 @@
 use crate::common;
 
 use perimeter::blueprint::{Blueprint, BlueprintError};
+use perimeter::check::perimeters::Perimeter;
+use perimeter::iam::prove::Outcome;
 use perimeter::synth::{self, Kind};
 use serde_json::Value;
 
@@ -284,4 +286,83 @@ fn account_and_ou_targets_live_in_one_blueprint_with_distinct_names() {
             .any(|e| e.path == "targets[0].name" && e.message.contains("used twice")),
         "{errs:?}"
     );
+}
+
+/// An OU target is checked and proven as an account target is: with its solution's
+/// claims (only the listed callers, only the listed models, only through the endpoint)
+/// and the blueprint's scenarios. Inside its identity perimeter: the account the stack
+/// is in (`${AWS::AccountId}`, the placeholder account at synth) and the organization
+/// of the StackSet's administrator as `perimeter.context.json` records it (the units'
+/// accounts are not known at synth).
+#[test]
+fn an_ou_target_is_proven_and_checked_with_its_claims_and_scenarios() {
+    let dir = std::env::temp_dir().join(format!("perimeter-org-claims-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("blueprints")).unwrap();
+    let wrong = "\nscenarios:\n  - name: the function invokes a model it is not given\n    principal: FunctionRole\n    action: bedrock:InvokeModel\n    resource: arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/amazon.titan-text-express-v1\n    expected: allow\n";
+    let file = dir.join("blueprints/bedrock-org-baseline.yaml");
+    std::fs::write(&file, format!("{SHIPPED}{wrong}")).unwrap();
+    std::fs::write(
+        dir.join("perimeter.context.json"),
+        r#"{"accounts": {"999999999999": {"organization_id": "o-abcd123456", "regions": {}}}}"#,
+    )
+    .unwrap();
+    let b = Blueprint::load(&file, &perimeter::solutions::builtin()).unwrap();
+
+    let targets = perimeter::project::prove::prove_blueprints(
+        std::slice::from_ref(&b),
+        &common::all_targets(),
+        &perimeter::check::perimeters::Inside::default(),
+    )
+    .unwrap();
+    let stack_set = targets
+        .iter()
+        .find(|t| t.file.ends_with("workloads.template.json"))
+        .expect("the StackSet's template");
+    let at = |perimeter: Perimeter, resource: &str| {
+        stack_set
+            .proofs
+            .iter()
+            .filter(|p| p.perimeter == perimeter && p.resource == resource)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at(Perimeter::Claim, "BedrockRuntimeEndpoint").len(), 2);
+    assert_eq!(at(Perimeter::Claim, "FunctionRole").len(), 2);
+    let identity = at(Perimeter::Identity, "BedrockRuntimeEndpoint");
+    assert_eq!(identity.len(), 1);
+    assert!(
+        identity[0]
+            .claim
+            .contains("outside accounts 000000000000 and organizations o-abcd123456"),
+        "{}",
+        identity[0].claim
+    );
+    for p in &stack_set.proofs {
+        assert!(matches!(p.outcome, Outcome::Holds { .. }), "{p:?}");
+    }
+
+    let reports =
+        perimeter::project::check_blueprints(std::slice::from_ref(&b), &common::all_targets())
+            .unwrap();
+    let r = reports
+        .iter()
+        .find(|r| r.file.ends_with("workloads.template.json"))
+        .unwrap();
+    let row = r
+        .access
+        .iter()
+        .find(|a| a.scenario == "the function invokes a model it is not given")
+        .expect("the blueprint's scenario ran on the OU template");
+    assert!(!row.holds);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "A701")
+        .expect("the failed scenario is a finding");
+    assert!(
+        f.message.contains("expected allow, got implicit deny"),
+        "{}",
+        f.message
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

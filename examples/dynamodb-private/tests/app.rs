@@ -111,20 +111,27 @@ fn check_runs_the_grants_scenarios_and_the_blueprints_on_every_target() {
 }
 
 /// The template of the blueprint's first target with the role's grant edited by `edit`,
-/// checked with the scenarios the grant declared.
+/// checked with the scenarios and claims the grant declared.
 fn check_with_broken_grant(edit: impl Fn(&mut Value)) -> perimeter::check::Report {
+    check_with_broken_policy("FunctionRoleGrants", edit)
+}
+
+/// The same, with the policy document of `resource` edited.
+fn check_with_broken_policy(resource: &str, edit: impl Fn(&mut Value)) -> perimeter::check::Report {
     let b = parse(BLUEPRINT).unwrap();
     let (target, resolved) = &b.resolved[0];
     let props = resolved.props_of::<Props>().unwrap();
     let stack = dynamodb_private::construct::build(props, resolved.target()).unwrap();
     let scenarios = perimeter::project::scenarios_of(stack.intent());
+    let claims = perimeter::project::claims_of(stack.intent());
     let mut t = stack.into_template();
-    let policy = t.resources.get_mut("FunctionRoleGrants").unwrap();
+    let policy = t.resources.get_mut(resource).unwrap();
     edit(policy.properties.get_mut("PolicyDocument").unwrap());
     let ctx = Context {
         account: target.account.to_string(),
         region: target.region.to_string(),
         scenarios,
+        claims,
         ..Context::default()
     };
     check(&t, &t.to_json(), &ctx)
@@ -174,6 +181,63 @@ fn the_grant_without_its_endpoint_condition_fails_check() {
             && finding.message.contains("expected deny, got allow"),
         "{}",
         finding.message
+    );
+}
+
+/// The grant's claim, proven for every request: the endpoint admits to the table only
+/// the granted role. Its policy edited to admit another role of the account instead is
+/// refuted with that role as the witness (the identity and network perimeters still
+/// hold: the role is of the account, and the grant still needs the endpoint).
+#[test]
+fn the_endpoint_admitting_another_role_fails_the_grants_claim() {
+    let intact = check_with_broken_grant(|_| {});
+    assert!(
+        intact.findings.iter().all(|f| f.rule.id != "A703"),
+        "{:#?}",
+        intact.findings
+    );
+    let r = check_with_broken_policy("DynamoDbEndpoint", |doc| {
+        let Value::Map(m) = doc else { panic!("a map") };
+        let Some(Value::List(statements)) = m.get_mut("Statement") else {
+            panic!("statements")
+        };
+        let Value::Map(s) = &mut statements[1] else {
+            panic!("a statement")
+        };
+        s.insert(
+            "Condition".into(),
+            perimeter::template::parse_value(
+                r#"{"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::333333333333:role/Other"}}"#,
+            )
+            .unwrap(),
+        );
+    });
+    let claim = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "A703" && f.message.starts_with("claim perimeter"))
+        .unwrap_or_else(|| panic!("a proof finding: {:#?}", r.findings));
+    assert_eq!(claim.resource.as_deref(), Some("DynamoDbEndpoint"));
+    assert!(
+        claim
+            .message
+            .contains("which admits only ${FunctionRole.Arn}")
+            && claim.message.starts_with("claim perimeter: refuted"),
+        "{}",
+        claim.message
+    );
+    let witness = claim.witness.as_ref().expect("a witness");
+    assert_eq!(
+        witness["principal"], "arn:aws:iam::333333333333:role/Other",
+        "{witness}"
+    );
+    assert!(
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "A703")
+            .all(|f| f.message.starts_with("claim perimeter")),
+        "{:#?}",
+        r.findings
     );
 }
 

@@ -44,7 +44,8 @@ use serde_json::{Value as Json, json};
 
 use self::domain::Atoms;
 pub use self::perimeter::{
-    identity_perimeter, only_principals, only_resources, only_through_endpoints,
+    identity_perimeter, only_principals, only_principals_on, only_resources,
+    only_through_endpoints, only_through_endpoints_on,
 };
 use self::search::{Found, search};
 use super::{

@@ -14,12 +14,17 @@ const VIA_SERVICE_KEY: &str = "aws:viaawsservice";
 const KMS_VIA_SERVICE_KEY: &str = "kms:viaservice";
 const ORG_KEY: &str = "aws:principalorgid";
 const PRINCIPAL_ARN_KEY: &str = "aws:principalarn";
+const SOURCE_ACCOUNT_KEY: &str = "aws:sourceaccount";
+const SOURCE_ARN_KEY: &str = "aws:sourcearn";
+const SOURCE_ORG_KEY: &str = "aws:sourceorgid";
 
-/// Is some request the policies allow, of one of `actions`, for which `outside` holds?
-/// `more` adds the atoms the predicate tests beyond the policies' own.
+/// Is some request the policies allow, of one of `actions` (on a resource one of `on`
+/// matches, when `on` is not empty), for which `outside` holds? `more` adds the atoms
+/// the predicate tests beyond the policies' own.
 fn allowed_outside(
     p: &Policies,
     actions: &[Action],
+    on: &[String],
     b: &Bindings,
     more: impl FnOnce(&mut Atoms) -> Result<(), String>,
     outside: impl Fn(&Request) -> bool,
@@ -31,7 +36,14 @@ fn allowed_outside(
     for a in actions {
         atoms.action_pattern(a.as_str());
     }
-    let asked = |r: &Request| actions.iter().any(|a| a.matches(&r.action)) && outside(r);
+    for r in on {
+        atoms.resource_pattern(r);
+    }
+    let asked = |r: &Request| {
+        actions.iter().any(|a| a.matches(&r.action))
+            && (on.is_empty() || on.iter().any(|x| arn_like(x, &r.resource)))
+            && outside(r)
+    };
     let q = Asked::new(p);
     decide(
         &atoms,
@@ -74,9 +86,23 @@ pub fn only_through_endpoints(
     vpcs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    only_through_endpoints_on(p, actions, &[], vpces, vpcs, b)
+}
+
+/// [`only_through_endpoints`] for requests on the resources `on` (ARN patterns) only:
+/// what a grant on those resources claims.
+pub fn only_through_endpoints_on(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    vpces: &[String],
+    vpcs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
+        on,
         b,
         |atoms| {
             trusted_values(atoms, VPCE_KEY, vpces)?;
@@ -114,9 +140,23 @@ pub fn only_principals(
     orgs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    only_principals_on(p, actions, &[], arns, orgs, b)
+}
+
+/// [`only_principals`] for requests on the resources `on` (ARN patterns) only: what a
+/// grant on those resources claims of the endpoint it goes through.
+pub fn only_principals_on(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    arns: &[String],
+    orgs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
+        on,
         b,
         |atoms| {
             // The tests a Principal element naming the listed ARNs makes: the ARNs, their
@@ -154,6 +194,7 @@ pub fn only_resources(
     allowed_outside(
         p,
         actions,
+        &[],
         b,
         |atoms| {
             for r in resources {
@@ -172,6 +213,14 @@ pub fn only_resources(
 /// presigns it for (a CloudFormation response bucket, a package repository), so its
 /// principal is not the account's; AWS's data perimeter examples leave those statements
 /// open to any principal too.
+///
+/// A service principal (`sns.amazonaws.com`) acts for whichever account uses the
+/// service: admitted without a condition on the account it acts for, it is a confused
+/// deputy, through which any account's use of the service reaches in (IAM User Guide,
+/// "The confused deputy problem"). So its request is outside unless its
+/// `aws:SourceAccount`, the account of its `aws:SourceArn`, or its `aws:SourceOrgID`
+/// (set only on a service principal's request, for the resource that caused it) is
+/// trusted.
 pub fn identity_perimeter(
     p: &Policies,
     trusted: &super::Trusted,
@@ -196,18 +245,53 @@ pub fn identity_perimeter(
         (super::ACCOUNT_KEY, &trusted.accounts),
         (ORG_KEY, &trusted.orgs),
         (VPCE_KEY, &trusted.vpces),
+        (SOURCE_ACCOUNT_KEY, &trusted.accounts),
+        (SOURCE_ORG_KEY, &trusted.orgs),
     ] {
         if let Err(why) = trusted_values(&mut atoms, key, vals) {
             return Ok(Outcome::Unknown(why));
         }
     }
+    // A source ARN of a trusted account, and one of any other, as classes of value.
+    let trusted_arns: Vec<String> = trusted
+        .accounts
+        .iter()
+        .map(|a| format!("arn:*:*:*:{a}:*"))
+        .collect();
+    if atoms.keys.contains_key(SOURCE_ARN_KEY)
+        && let Err(why) = atoms.condition(
+            ConditionOperator::new(Op::ArnLike),
+            SOURCE_ARN_KEY,
+            &trusted_arns,
+        )
+    {
+        return Ok(Outcome::Unknown(why));
+    }
     let outside = |r: &Request| {
-        let account = r.principal.split(':').nth(4).unwrap_or("");
-        arn_like("arn:*:*:*:*:*", &r.principal)
-            && !account.is_empty()
-            && !trusted.accounts.iter().any(|a| a == account)
-            && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
-            && none_of(r, ORG_KEY, &trusted.orgs)
+        let from_outside = match Caller::parse(&r.principal) {
+            Some(Caller::Service(_)) => {
+                // A service principal is of no account or organization: a request of
+                // one that carries a trusted aws:PrincipalOrgID or aws:PrincipalAccount
+                // is not a request AWS makes, so it is no witness.
+                none_of(r, ORG_KEY, &trusted.orgs)
+                    && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
+                    && none_of(r, SOURCE_ACCOUNT_KEY, &trusted.accounts)
+                    && none_of(r, SOURCE_ORG_KEY, &trusted.orgs)
+                    && r.context.get(SOURCE_ARN_KEY).is_none_or(|vs| {
+                        !vs.iter()
+                            .any(|v| trusted_arns.iter().any(|t| arn_like(t, v)))
+                    })
+            }
+            _ => {
+                let account = r.principal.split(':').nth(4).unwrap_or("");
+                arn_like("arn:*:*:*:*:*", &r.principal)
+                    && !account.is_empty()
+                    && !trusted.accounts.iter().any(|a| a == account)
+                    && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
+                    && none_of(r, ORG_KEY, &trusted.orgs)
+            }
+        };
+        from_outside
             && none_of(r, VPCE_KEY, &trusted.vpces)
             && !aws_owned.iter().any(|n| arn_like(n, &r.resource))
     };

@@ -191,3 +191,110 @@ fn only_the_listed_models_are_invoked() {
     assert!(w.request.resource.contains("foundation-model/anthropic."));
     assert!(!w.request.resource.ends_with("anthropic.claude-x"));
 }
+
+fn topic_policy(condition: &str) -> Policies {
+    let condition = if condition.is_empty() {
+        String::new()
+    } else {
+        format!(r#","Condition":{condition}"#)
+    };
+    Policies::Resource(
+        PolicyKind::Resource,
+        "topic".into(),
+        doc(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"s3.amazonaws.com"}},"Action":"sns:Publish","Resource":"arn:aws:sns:us-east-1:111122223333:events"{condition}}}]}}"#
+        )),
+    )
+}
+
+fn ours() -> Trusted {
+    Trusted {
+        accounts: strings(&["111122223333"]),
+        orgs: strings(&["o-ours1234"]),
+        vpces: vec![],
+    }
+}
+
+/// The confused deputy (IAM User Guide, "The confused deputy problem",
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html): a service
+/// principal admitted by a resource policy acts for whichever account uses the service,
+/// so without `aws:SourceAccount`, `aws:SourceArn` or `aws:SourceOrgID` on the account
+/// it acts for, any account's bucket can publish to the topic. AWS recommends those
+/// keys "in resource-based policies that allow service principals" ("Cross-service
+/// confused deputy prevention", same page; `aws:SourceAccount` is set only when a
+/// service principal calls: "AWS global condition context keys",
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount).
+#[test]
+fn a_service_principal_without_its_source_pinned_is_outside_the_identity_perimeter() {
+    let b = Bindings::new();
+    let w = witness(identity_perimeter(&topic_policy(""), &ours(), &[], &b).unwrap());
+    assert_eq!(w.request.principal, "s3.amazonaws.com", "{}", w.file);
+    assert_eq!(w.request.action.to_ascii_lowercase(), "sns:publish");
+    // The service acts for an account that is not ours (or says for none).
+    assert!(
+        w.request
+            .context
+            .get("aws:sourceaccount")
+            .is_none_or(|v| v.iter().all(|a| a != "111122223333")),
+        "{}",
+        w.file
+    );
+    // The source ARN pinned to any account's bucket: the witness is another account's.
+    let w = witness(
+        identity_perimeter(
+            &topic_policy(r#"{"ArnLike":{"aws:SourceArn":"arn:aws:s3:*:*:*"}}"#),
+            &ours(),
+            &[],
+            &b,
+        )
+        .unwrap(),
+    );
+    let arn = &w.request.context["aws:sourcearn"][0];
+    assert!(arn.starts_with("arn:aws:s3:"), "{arn}");
+    assert_ne!(arn.split(':').nth(4), Some("111122223333"), "{}", w.file);
+    // An S3 bucket's ARN names no account: pinning the bucket alone leaves it to
+    // whoever owns that name; AWS pairs it with aws:SourceAccount for that reason.
+    witness(
+        identity_perimeter(
+            &topic_policy(r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::our-bucket"}}"#),
+            &ours(),
+            &[],
+            &b,
+        )
+        .unwrap(),
+    );
+}
+
+#[test]
+fn a_service_principal_acting_only_for_a_trusted_account_or_org_is_inside() {
+    let b = Bindings::new();
+    for condition in [
+        r#"{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#,
+        r#"{"ArnLike":{"aws:SourceArn":"arn:aws:s3:*:111122223333:*"}}"#,
+        r#"{"StringEquals":{"aws:SourceOrgID":"o-ours1234"}}"#,
+        r#"{"StringEquals":{"aws:SourceAccount":"111122223333"},"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::our-bucket"}}"#,
+    ] {
+        holds(identity_perimeter(&topic_policy(condition), &ours(), &[], &b).unwrap());
+    }
+    // Another account pinned is refuted, with that account as the witness's source.
+    let w = witness(
+        identity_perimeter(
+            &topic_policy(r#"{"StringEquals":{"aws:SourceAccount":"444455556666"}}"#),
+            &ours(),
+            &[],
+            &b,
+        )
+        .unwrap(),
+    );
+    assert_eq!(w.request.context["aws:sourceaccount"], ["444455556666"]);
+}
+
+#[test]
+fn anyone_of_the_trusted_organization_admits_no_service_principal() {
+    // A service principal is of no organization: `aws:PrincipalOrgID` is never on its
+    // request, so a statement for the organization's members admits no service.
+    let p = endpoint(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:Publish","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-ours1234"}}}]}"#,
+    );
+    holds(identity_perimeter(&p, &ours(), &[], &Bindings::new()).unwrap());
+}
