@@ -1001,10 +1001,16 @@ check:
       via: no-endpoint
       outcome: deny
       targets: [prod]
-    - name: the database secret through its endpoint
+    - name: the master user's secret is not the function's
       action: secretsmanager:GetSecretValue
       resource: ${Database.MasterUserSecret.SecretArn}
-      outcome: allow
+      outcome: deny
+      targets: [prod]
+    - name: IAM authentication to the database
+      action: rds-db:connect
+      resource: arn:${AWS::Partition}:rds-db:${AWS::Region}:${AWS::AccountId}:dbuser:${Database.DbiResourceId}/app
+      via: no-endpoint
+      outcome: deny
       targets: [prod]
 "#;
 
@@ -1022,7 +1028,7 @@ fn expectations_name_any_service_and_resource_and_an_unknowable_one_is_an_error(
         .filter(|a| a.declared)
         .map(|a| (a.scenario.as_str(), a.resource.as_str(), a.holds))
         .collect();
-    assert_eq!(declared.len(), 4, "{declared:?}");
+    assert_eq!(declared.len(), 5, "{declared:?}");
     // The log group's ARN is bound as the stack will make it, in prod's account.
     assert_eq!(declared[0].0, "the function writes its own logs");
     assert!(
@@ -1031,12 +1037,15 @@ fn expectations_name_any_service_and_resource_and_an_unknowable_one_is_an_error(
         declared[0].1
     );
     assert!(declared[0].1.contains(":log-group:"), "{}", declared[0].1);
+    // The master user's secret (RDS names it at deployment, in the stack's account and
+    // Region, which is all its ARN pattern needs) is the schema function's, not this one's.
     assert!(
-        declared[0].2 && declared[1].2 && declared[2].2,
+        declared[0].2 && declared[1].2 && declared[2].2 && declared[3].2,
         "{declared:?}"
     );
-    // The database's secret gets its ARN from RDS at deployment: no verdict, an error.
-    assert!(!declared[3].2);
+    assert!(declared[3].1.contains(":secret:rds!db-"), "{declared:?}");
+    // The database's resource id is RDS's own, made at deployment: no verdict, an error.
+    assert!(!declared[4].2);
     let undecided: Vec<_> = prod
         .findings
         .iter()
