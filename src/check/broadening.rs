@@ -144,9 +144,10 @@ fn owners(t: &Template) -> BTreeMap<String, Owned> {
                 vec![(format!("endpoint:{}", p.resource), PolicyKind::VpcEndpoint)]
             }
         };
+        // An Fn::If in a statement list or a condition also stops the reader: say why.
         let doc = match &p.parsed {
-            Ok(d) if !conditional(p.doc) => Ok(d.clone()),
-            Ok(_) => Err(format!("{} is chosen by Fn::If", p.name)),
+            _ if conditional(p.doc) => Err(format!("{} is chosen by Fn::If", p.name)),
+            Ok(d) => Ok(d.clone()),
             Err(e) => Err(format!("{}: {e}", p.name)),
         };
         for (key, kind) in keys {
@@ -544,5 +545,25 @@ mod tests {
         );
         let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
         assert!(c.broadens && c.basis.starts_with("unknown: "), "{c:?}");
+    }
+
+    /// A statement behind Fn::If in the statement list stops the policy reader; the
+    /// unknown answer names the Fn::If, not the reader's complaint ("a statement must be
+    /// a map"). As in widdix/aws-cf-templates' security/kms-key.yaml (pair corpus).
+    #[test]
+    fn a_statement_behind_fn_if_is_unknown_because_of_the_fn_if() {
+        let key = |extra: &str| {
+            Template::parse_any(&format!(
+                "Conditions:\n  C: !Equals [a, b]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: 'kms:*'\n            Resource: '*'\n          - !If\n            - C\n            - Effect: Allow\n              Principal: {{Service: {extra}}}\n              Action: kms:Decrypt\n              Resource: '*'\n            - !Ref AWS::NoValue\n"
+            ))
+            .unwrap()
+        };
+        let d = diff(
+            &key("cloudtrail.amazonaws.com"),
+            &key("[cloudtrail.amazonaws.com, s3.amazonaws.com]"),
+        );
+        let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+        assert!(c.broadens, "{c:?}");
+        assert!(c.basis.ends_with("is chosen by Fn::If"), "{c:?}");
     }
 }
