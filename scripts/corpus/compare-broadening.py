@@ -90,6 +90,9 @@ def reason(basis):
         return "a policy is chosen by Fn::If"
     if why.startswith("the policies go with"):
         return why
+    m = re.search(r" names the principal (\w+): .*, a caller the prover does not model$", why)
+    if m:
+        return f"a policy names a principal ({m.group(1)}) the prover does not model"
     # The prover's reader refused the policy: `X resource policy: Statement[1].…`.
     why = re.sub(r"\[\d+\]", "[n]", why.split(": ", 1)[-1])
     return f"the policy does not read: {why}"
