@@ -11,12 +11,13 @@ meta.json; made by git-pairs.py or ci-pairs.py), at any depth.
 For every pair, `diff old new --format json` runs with each binary (N times, default 3;
 whole processes; --jobs N pairs at a time, default 1), and the IAM changes of the two
 answers are matched statement by statement. Each change falls in a kind: what the text
-said (broadens or not), what the prover said, and the semantic answer's basis (`proven`, `syntactic` where the prover does
-not reach, `unknown: why`); unknown answers are counted by their reason with the names
-taken out. A pair broadens when one of its IAM changes does (the summary's flag also
-counts security group rules, which the prover does not judge). Prints the counts of each
-kind, EXAMPLES of each disagreement (default 5) with the witness request, for reading by
-hand; --table FILE writes every change, one a line (tab-separated), to grep.
+said (broadens or not), what the prover said, and the semantic answer's basis (`proven`,
+`syntactic` where the prover does not reach, `unknown: why`); unknown answers are counted
+by their reason with the names taken out. A pair broadens when one of its IAM changes
+does (the summary's flag also counts security group rules, which the prover does not
+judge). Prints the counts of each kind, EXAMPLES of each disagreement (default 5) with
+the witness request, for reading by hand; --table FILE writes every change, one a line
+(tab-separated), to grep.
 
 Timing: for each binary, the sum over the pairs, p50 and p95 of each pair's median wall
 time and of its CPU time (user + system of the process, less disturbed by other load on
@@ -31,10 +32,9 @@ an exit code other than 0 to 3, or when the semantic binary fails a pair the syn
 reads).
 
 The README's figures: pairs from `git-pairs.py target/corpus/pairs 800` on the six
-repositories the README names (fetched with the search tool), SYNTACTIC_BIN built from 3cfe541
-(the last commit before the prover decided broadening) in a separate worktree, both
-`cargo build --release --no-default-features`; `--runs 3 --jobs 2 --batch DIR`.
-"""
+repositories the README names (fetched with the search tool), SYNTACTIC_BIN built from
+3cfe541 (the last commit before the prover decided broadening) in a separate worktree,
+both `cargo build --release --no-default-features`; `--runs 3 --jobs 2 --batch DIR`. """
 
 import argparse
 import collections
