@@ -6,8 +6,9 @@
 //! allows as the witness. Where the prover does not reach (managed policies attached by
 //! ARN, boundaries, Lambda permissions, users and groups and policies attached to no role
 //! of the template, a policy behind `Fn::If` or
-//! naming a value known only at deployment) the statement text is compared, and the
-//! change says so (`basis`).
+//! naming a value known only at deployment, or naming a principal of a form the prover
+//! does not model: a CloudFront origin access identity, a canonical user, a federated
+//! provider) the statement text is compared, and the change says so (`basis`).
 //!
 //! It lives in check, not diff, because it reads templates as check does (the policy
 //! inventory, the physical ids a deployed stack would hold).
@@ -19,7 +20,9 @@ use super::access::bindings;
 use super::inventory::{PolicyUse, policies};
 use crate::diff::{ChangeKind, IamChange, TemplateDiff};
 use crate::iam::prove::{self, Outcome, Policies};
-use crate::iam::{Bindings, Effect, PolicyDocument, PolicyKind, PolicySet};
+use crate::iam::{
+    Bindings, Caller, Effect, PolicyDocument, PolicyKind, PolicySet, Principal, PrincipalKind,
+};
 use crate::template::{Intrinsic, Template, Value};
 
 /// Compares two templates ([`crate::diff::diff`]) and decides each IAM change's
@@ -141,9 +144,10 @@ fn owners(t: &Template) -> BTreeMap<String, Owned> {
                 vec![(format!("endpoint:{}", p.resource), PolicyKind::VpcEndpoint)]
             }
         };
+        // An Fn::If in a statement list or a condition also stops the reader: say why.
         let doc = match &p.parsed {
-            Ok(d) if !conditional(p.doc) => Ok(d.clone()),
-            Ok(_) => Err(format!("{} is chosen by Fn::If", p.name)),
+            _ if conditional(p.doc) => Err(format!("{} is chosen by Fn::If", p.name)),
+            Ok(d) => Ok(d.clone()),
             Err(e) => Err(format!("{}: {e}", p.name)),
         };
         for (key, kind) in keys {
@@ -189,6 +193,45 @@ fn unresolved(docs: &[(String, PolicyDocument)], b: &Bindings) -> Option<String>
     None
 }
 
+/// A Principal of the documents that AWS admits callers through but the prover reads as
+/// naming no caller, if there is one: a CloudFront origin access identity
+/// (`arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E...`), a canonical
+/// user, a federated identity provider, an AWS id of no form `Caller::parse` knows. The
+/// prover's callers are the IAM forms of a 12-digit account and service principals; a
+/// grant to such a principal would read as granting nothing, and a new one as no
+/// broadening (found on the pair corpus: a bucket policy for an origin access identity).
+fn unmodelled(docs: &[(String, PolicyDocument)], b: &Bindings) -> Option<String> {
+    for (name, d) in docs {
+        for s in &d.statements {
+            let Some(Principal::Ids(ids)) = s.principal.as_ref().map(|p| p.inner()) else {
+                continue;
+            };
+            for (kind, values) in ids {
+                // Values known only at deployment are `unresolved`'s to report.
+                for id in values.iter().filter_map(|v| b.resolve(v)) {
+                    let modelled = match kind {
+                        PrincipalKind::Service => true,
+                        PrincipalKind::Aws => {
+                            id == "*"
+                                || id.len() == 12 && id.bytes().all(|c| c.is_ascii_digit())
+                                || id.starts_with("arn:")
+                                    && Caller::parse(&id).is_some_and(|c| c.account().is_some())
+                        }
+                        PrincipalKind::Federated | PrincipalKind::CanonicalUser => false,
+                    };
+                    if !modelled {
+                        return Some(format!(
+                            "{name} names the principal {}: {id}, a caller the prover does not model",
+                            kind.key()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
 fn verdict(owner: &str, before: Option<&Owned>, after: Option<&Owned>, b: &Bindings) -> Verdict {
     let kind = owner.split(':').next().unwrap_or("");
     if !matches!(kind, "identity" | "trust" | "resource" | "endpoint") {
@@ -208,7 +251,7 @@ fn verdict(owner: &str, before: Option<&Owned>, after: Option<&Owned>, b: &Bindi
         (Some(Ok(o)), Some(Ok(a))) => (Some(o), a),
     };
     for (_, docs) in before.iter().copied().chain([after]) {
-        if let Some(why) = unresolved(docs, b) {
+        if let Some(why) = unresolved(docs, b).or_else(|| unmodelled(docs, b)) {
             return Verdict::Unknown(why);
         }
     }
@@ -449,5 +492,78 @@ mod tests {
         let c = d.iam.iter().find(|c| c.effect == "Attach").unwrap();
         assert!(c.broadens && c.basis == "syntactic", "{c:?}");
         assert!(c.witness.is_none());
+    }
+
+    /// A bucket policy added for a CloudFront origin access identity grants new access:
+    /// the prover's callers are of 12-digit accounts, so it read the grant as granting
+    /// nothing (no broadening, "proven"). Minimized from the pair corpus:
+    /// awslabs/aws-cloudformation-templates f82a6f99ab,
+    /// aws/services/S3/S3_Website_With_CloudFront_Distribution.yaml.
+    #[test]
+    fn a_bucket_policy_for_an_origin_access_identity_broadens_judged_from_the_text() {
+        let old = "Resources:\n  Site:\n    Type: AWS::S3::Bucket\n  OAI:\n    Type: AWS::CloudFront::CloudFrontOriginAccessIdentity\n    Properties:\n      CloudFrontOriginAccessIdentityConfig:\n        Comment: c\n";
+        let policy = |principal: &str| {
+            format!(
+                "{old}  BucketPolicy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Site\n      PolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {principal}\n            Action: s3:GetObject\n            Resource: !Sub 'arn:aws:s3:::${{Site}}/*'\n"
+            )
+        };
+        let parse = |t: &str| Template::parse_any(t).unwrap();
+        for principal in [
+            "{AWS: !Sub 'arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ${OAI}'}",
+            "{CanonicalUser: 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be}",
+        ] {
+            let d = diff(&parse(old), &parse(&policy(principal)));
+            let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+            assert!(c.broadens, "{principal}: {c:?}");
+            assert!(
+                c.basis.starts_with("unknown: ") && c.basis.contains("does not model"),
+                "{c:?}"
+            );
+        }
+        // A principal of an account the prover does model is still proven.
+        let d = diff(
+            &parse(old),
+            &parse(&policy("{AWS: 'arn:aws:iam::111122223333:root'}")),
+        );
+        let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+        assert!(c.broadens && c.basis == "proven", "{c:?}");
+    }
+
+    /// A trust policy's federated provider (an EKS cluster's OIDC provider) is no caller
+    /// the prover reads: widening the subject it admits is judged from the text.
+    #[test]
+    fn a_federated_trust_widened_is_judged_from_the_text() {
+        let trust = |sub: &str| {
+            Template::parse_any(&format!(
+                "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {{Federated: 'arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC'}}\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition: {{StringLike: {{'oidc.eks.us-east-1.amazonaws.com/id/ABC:sub': '{sub}'}}}}\n"
+            ))
+            .unwrap()
+        };
+        let d = diff(
+            &trust("system:serviceaccount:app:reader"),
+            &trust("system:serviceaccount:*"),
+        );
+        let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+        assert!(c.broadens && c.basis.starts_with("unknown: "), "{c:?}");
+    }
+
+    /// A statement behind Fn::If in the statement list stops the policy reader; the
+    /// unknown answer names the Fn::If, not the reader's complaint ("a statement must be
+    /// a map"). As in widdix/aws-cf-templates' security/kms-key.yaml (pair corpus).
+    #[test]
+    fn a_statement_behind_fn_if_is_unknown_because_of_the_fn_if() {
+        let key = |extra: &str| {
+            Template::parse_any(&format!(
+                "Conditions:\n  C: !Equals [a, b]\nResources:\n  Key:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: 'kms:*'\n            Resource: '*'\n          - !If\n            - C\n            - Effect: Allow\n              Principal: {{Service: {extra}}}\n              Action: kms:Decrypt\n              Resource: '*'\n            - !Ref AWS::NoValue\n"
+            ))
+            .unwrap()
+        };
+        let d = diff(
+            &key("cloudtrail.amazonaws.com"),
+            &key("[cloudtrail.amazonaws.com, s3.amazonaws.com]"),
+        );
+        let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
+        assert!(c.broadens, "{c:?}");
+        assert!(c.basis.ends_with("is chosen by Fn::If"), "{c:?}");
     }
 }
