@@ -62,7 +62,8 @@ fn each_rule_fixture_yields_exactly_its_expected_findings() {
                 "{name} must break {rule}"
             );
         }
-        let report = check_text(&name, &text, &Context::default());
+        // The file's path: a nested stack's child is found beside it.
+        let report = check_text(&f.to_string_lossy(), &text, &Context::default());
         let mut got: Vec<(String, String)> = report
             .findings
             .iter()
