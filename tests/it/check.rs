@@ -100,6 +100,25 @@ fn every_rule_has_a_breaking_and_a_passing_template() {
             assert!(names.contains(&file), "missing fixture {file}");
         }
     }
+    // A check's variant (`S110-value-format.E1041.bad.yaml`) comes as a pair too, of a
+    // rule that exists.
+    for name in &names {
+        let (stem, other) = match name.strip_suffix(".bad.yaml") {
+            Some(stem) => (stem, format!("{stem}.good.yaml")),
+            None => match name.strip_suffix(".good.yaml") {
+                Some(stem) => (stem, format!("{stem}.bad.yaml")),
+                None => panic!("{name}: a fixture is NAME.bad.yaml or NAME.good.yaml"),
+            },
+        };
+        assert!(names.contains(&other), "{name} has no {other}");
+        let rule = stem.split('.').next().unwrap();
+        assert!(
+            rules::ALL
+                .iter()
+                .any(|r| rule == format!("{}-{}", r.id, r.name)),
+            "{name} names no rule"
+        );
+    }
 }
 
 #[test]
