@@ -44,12 +44,9 @@ pub fn check(t: &Template, dir: &Path, out: &mut Vec<Finding>) -> Vec<String> {
         if url.starts_with("{{resolve:") {
             continue;
         }
-        let child = children.entry(url.to_string()).or_insert_with(|| {
-            std::fs::read_to_string(dir.join(url))
-                .ok()
-                .and_then(|text| Template::parse_recovering(&text).ok())
-                .map(|(c, _)| c)
-        });
+        let child = children
+            .entry(url.to_string())
+            .or_insert_with(|| read_child(&dir.join(url)));
         let Some(child) = child else {
             notes.push(format!(
                 "nested stack {id}'s template {url} is not a readable template next to this one: its parameters are not compared with it"
@@ -63,6 +60,17 @@ pub fn check(t: &Template, dir: &Path, out: &mut Vec<Finding>) -> Vec<String> {
         compare(id.as_str(), url, r.properties.get("Parameters"), child, out);
     }
     notes
+}
+
+/// The child template at `path`: a regular file no larger than CloudFormation takes (the
+/// template names the path, so a device such as /dev/zero, or a huge file, is not read).
+fn read_child(path: &Path) -> Option<Template> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > super::quotas::MAX_BODY_BYTES as u64 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    Template::parse_recovering(&text).ok().map(|(c, _)| c)
 }
 
 /// The parameters given (under each outcome of an `Fn::If` choosing them all) against
@@ -176,14 +184,16 @@ Resources:
     #[test]
     fn a_child_at_a_url_or_missing_is_said_not_judged() {
         let t = Template::parse_any(
-            "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example-bucket.s3.amazonaws.com/net.yaml\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: no-such-child.yaml\n      Parameters: {X: y}\n",
+            "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example-bucket.s3.amazonaws.com/net.yaml\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: no-such-child.yaml\n      Parameters: {X: y}\n  C:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: /dev/zero\n",
         )
         .unwrap();
         let mut out = Vec::new();
         let notes = check(&t, Path::new("/nonexistent"), &mut out);
         assert!(out.is_empty(), "{out:?}");
-        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert_eq!(notes.len(), 3, "{notes:?}");
         assert!(notes[0].contains("which check does not fetch"));
         assert!(notes[1].contains("not a readable template"));
+        // A device is not read (it would never end).
+        assert!(notes[2].contains("/dev/zero is not a readable template"));
     }
 }
