@@ -7,6 +7,11 @@ JSON output) and matches each cfn-lint error to a check error on the same resour
 output, parameter, condition) of a corresponding rule. An error without a match fails
 the run, unless NOT_COVERED names its cfn-lint rule with the reason.
 
+A bad fixture may say which of cfn-lint's rules report the same problem, in a line
+`# cfn-lint: E1041` (several ids separated by spaces), or `# cfn-lint: none: why` where
+cfn-lint is silent and check is right; cfn-lint's errors on it must be exactly those.
+Then prints which of the cfn-lint rules the table maps no fixture exercises.
+
 Usage: compare_cfn_lint.py PERIMETER_BINARY
 """
 
@@ -89,6 +94,16 @@ def covered(err, findings):
     return False
 
 
+def declared(path):
+    """The cfn-lint rules a fixture's `# cfn-lint:` line names: None without the line."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("# cfn-lint: "):
+                said = line[len("# cfn-lint: "):].strip()
+                return set() if said.startswith("none") else set(said.split())
+    return None
+
+
 def main():
     binary = sys.argv[1]
     CORRESPONDING.update(correspondences(binary))
@@ -99,9 +114,15 @@ def main():
     broken = 0
     errors = 0
     failures = []
+    exercised = set()
     for path in files:
         rel = os.path.relpath(path, ROOT)
         errs = lint[path]
+        exercised.update(e["Rule"]["Id"] for e in errs)
+        want = declared(path)
+        got = {e["Rule"]["Id"] for e in errs}
+        if want is not None and want != got:
+            failures.append(f"{rel}: says cfn-lint reports {sorted(want) or 'nothing'}, it reports {sorted(got) or 'nothing'}")
         if not errs:
             continue
         broken += 1
@@ -115,6 +136,9 @@ def main():
             line = e["Location"]["Start"]["LineNumber"]
             failures.append(f"{rel}:{line}: {e['Rule']['Id']} {e['Message']}")
     print(f"{broken} broken templates, {errors} cfn-lint errors, all but {len(failures)} reported by check")
+    unexercised = sorted(set(CORRESPONDING) - exercised)
+    print(f"{len(CORRESPONDING) - len(unexercised)} of the {len(CORRESPONDING)} cfn-lint rules check maps "
+          f"are exercised by a fixture; not: {' '.join(unexercised)}")
     if broken < 15:
         failures.append(f"only {broken} templates that cfn-lint finds broken; the comparison needs at least 15")
     if failures:

@@ -24,6 +24,7 @@ mod iam;
 mod identifiers;
 mod interface;
 pub mod inventory;
+mod nested;
 mod network;
 pub mod perimeters;
 mod physical;

@@ -144,13 +144,27 @@ pub fn check(t: &Template, body: &str, out: &mut Vec<Finding>) {
     }
     for (export, found) in exports {
         // Outputs under different conditions may never exist together (IsAurora and
-        // IsNotAurora, each exporting the stack's database): only those that do, the
-        // unconditioned ones and those of one condition, are judged.
-        let conditions: std::collections::BTreeSet<&str> =
-            found.iter().filter_map(|(_, c)| *c).collect();
-        if conditions.len() > 1 {
-            continue;
-        }
+        // IsNotAurora, each exporting the stack's database): a pair is judged when it
+        // surely exists together in some deployment (no condition, one condition, or
+        // conditions no parameter decides both of: IsAurora and HasReader).
+        let together = |a: Option<&str>, b: Option<&str>| {
+            let (a, b): (Vec<_>, Vec<_>) = (
+                a.map(|c| (c, true)).into_iter().collect(),
+                b.map(|c| (c, true)).into_iter().collect(),
+            );
+            super::conditions::compatible(t, &a, &b) == Some(true)
+        };
+        let found: Vec<(&str, Option<&str>)> = found
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, c))| {
+                found
+                    .iter()
+                    .enumerate()
+                    .any(|(j, (_, d))| *i != j && together(*c, *d))
+            })
+            .map(|(_, x)| *x)
+            .collect();
         let outputs: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
         if outputs.len() > 1 {
             out.push(Finding::new(
@@ -182,5 +196,11 @@ mod tests {
         };
         assert_eq!(clashes(t("A", "B")), 0);
         assert_eq!(clashes(t("A", "A")), 1);
+        // C is decided by a parameter A does not read: both can hold.
+        let independent = t("A", "C").replace(
+            "Resources:",
+            "  C: !Equals [!Ref Replicas, 'yes']\nParameters:\n  Replicas: {Type: String}\nResources:",
+        );
+        assert_eq!(clashes(independent), 1);
     }
 }

@@ -188,7 +188,7 @@ fn describe(returns: &[String]) -> String {
     if returns.is_empty() {
         "a value of no known format".to_string()
     } else {
-        format!("a {}", returns.join(" or "))
+        returns.join(" or ")
     }
 }
 

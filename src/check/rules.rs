@@ -107,6 +107,9 @@ rules! {
     SUB_NEEDED = "R206" "sub-needed" Error,
         "A string names a parameter, resource or attribute as ${Name} outside Fn::Sub, where it stays literal text.",
         "Wrap the string in Fn::Sub, or write ${!Name} for a literal ${Name}.";
+    NESTED_PARAMETERS = "R207" "nested-stack-parameters" Error,
+        "A nested stack given a parameter its child template (a local file) does not have, or not given one without a default that it has.",
+        "Give the nested stack exactly the child's parameters: each without a default, and no others.";
     RESOURCES = "Q301" "resource-quota" Error,
         "More than 500 resources (a warning from 400).",
         "Split the solution into nested or separate stacks.";
@@ -310,6 +313,7 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3028", &["T003"]),
     ("E3502", &["S109"]),
     ("E3673", &["S103"]),
+    ("E3043", &["R207"]),
 ];
 
 /// The cfn-lint rules that correspond to a rule of check: the table, and for S109 the

@@ -84,18 +84,18 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                     }
                 }
                 if let Some(why) = verdict {
+                    // Some of cfn-lint's rules have no description (E3680): the id alone.
+                    let said = rule.description.split_whitespace().collect::<Vec<_>>();
+                    let cited = if said.is_empty() {
+                        format!("cfn-lint {}", rule.id)
+                    } else {
+                        format!("cfn-lint {}: {}", rule.id, said.join(" "))
+                    };
                     out.push(Finding::on(
                         rules::SERVICE_RULE,
                         id.as_str(),
                         &path,
-                        format!(
-                            "{why} (cfn-lint {}: {})",
-                            rule.id,
-                            rule.description
-                                .split_whitespace()
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        ),
+                        format!("{why} ({cited})"),
                     ));
                 }
             }

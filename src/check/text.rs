@@ -22,6 +22,14 @@ pub fn check_text(file: &str, text: &str, ctx: &Context) -> FileReport {
             Ok((t, issues)) => {
                 report.notes = unjudged(&t);
                 let mut r = check(&t, text, ctx);
+                // A nested stack's child, as a file beside this one.
+                let dir = std::path::Path::new(file)
+                    .parent()
+                    .unwrap_or(std::path::Path::new(""));
+                report
+                    .notes
+                    .extend(super::nested::check(&t, dir, &mut r.findings));
+                super::sort(&mut r.findings);
                 r.findings
                     .splice(0..0, issues.iter().map(super::read_issue));
                 let (findings, suppressed) = super::template_suppress::apply(&t, r.findings);

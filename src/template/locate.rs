@@ -84,13 +84,19 @@ impl Locator {
             let first = entries.len();
             match &node.kind {
                 NodeKind::Map(items) => {
-                    for (k, _, v) in items {
+                    for (k, key_pos, v) in items {
+                        // A value left empty (`Owner:` and nothing) has the position of
+                        // the next token, often on a later line: the key is the place.
+                        let pos = match v.kind {
+                            NodeKind::Null if v.pos.line > key_pos.line => *key_pos,
+                            _ => v.pos,
+                        };
                         entries.push(Entry {
                             key: hash(k),
                             first: 0,
                             count: 0,
                             seq: false,
-                            pos: v.pos,
+                            pos,
                         });
                     }
                     for (i, (_, _, v)) in items.iter().enumerate() {
@@ -148,4 +154,17 @@ impl Locator {
 /// The position of `path` in `text` (see [`Locator::find`]).
 pub fn locate(text: &str, path: &str) -> Option<Pos> {
     Locator::new(text).map(|l| l.find(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_left_empty_is_placed_at_its_key() {
+        let l = Locator::new("Metadata:\n  Owner:\n  Team: payments\n  Note: ~\n").unwrap();
+        assert_eq!(l.find("Metadata.Owner").line, 2);
+        assert_eq!(l.find("Metadata.Team").line, 3);
+        assert_eq!(l.find("Metadata.Note").line, 4);
+    }
 }

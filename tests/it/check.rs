@@ -62,7 +62,8 @@ fn each_rule_fixture_yields_exactly_its_expected_findings() {
                 "{name} must break {rule}"
             );
         }
-        let report = check_text(&name, &text, &Context::default());
+        // The file's path: a nested stack's child is found beside it.
+        let report = check_text(&f.to_string_lossy(), &text, &Context::default());
         let mut got: Vec<(String, String)> = report
             .findings
             .iter()
@@ -98,6 +99,25 @@ fn every_rule_has_a_breaking_and_a_passing_template() {
             let file = format!("{}-{}.{kind}.yaml", r.id, r.name);
             assert!(names.contains(&file), "missing fixture {file}");
         }
+    }
+    // A check's variant (`S110-value-format.E1041.bad.yaml`) comes as a pair too, of a
+    // rule that exists.
+    for name in &names {
+        let (stem, other) = match name.strip_suffix(".bad.yaml") {
+            Some(stem) => (stem, format!("{stem}.good.yaml")),
+            None => match name.strip_suffix(".good.yaml") {
+                Some(stem) => (stem, format!("{stem}.bad.yaml")),
+                None => panic!("{name}: a fixture is NAME.bad.yaml or NAME.good.yaml"),
+            },
+        };
+        assert!(names.contains(&other), "{name} has no {other}");
+        let rule = stem.split('.').next().unwrap();
+        assert!(
+            rules::ALL
+                .iter()
+                .any(|r| rule == format!("{}-{}", r.id, r.name)),
+            "{name} names no rule"
+        );
     }
 }
 
