@@ -145,6 +145,7 @@ impl Pattern {
     }
 
     /// Whether the pattern accepts a string (the automaton, run directly).
+    #[cfg(test)]
     pub fn matches(&self, s: &str) -> bool {
         let mut set = self.start();
         for c in s.chars() {
@@ -153,6 +154,7 @@ impl Pattern {
         set.contains(&self.0.len())
     }
 
+    #[cfg(test)]
     fn close(&self, mut set: BTreeSet<usize>) -> BTreeSet<usize> {
         let mut todo: Vec<usize> = set.iter().copied().collect();
         while let Some(i) = todo.pop() {
@@ -163,10 +165,12 @@ impl Pattern {
         set
     }
 
+    #[cfg(test)]
     fn start(&self) -> BTreeSet<usize> {
         self.close(BTreeSet::from([0]))
     }
 
+    #[cfg(test)]
     fn step(&self, set: &BTreeSet<usize>, c: char) -> BTreeSet<usize> {
         let mut next = BTreeSet::new();
         for &i in set {
@@ -420,10 +424,12 @@ fn walk(
         .expect("an unnamed character");
     alphabet.insert(fresh);
     // ...and one digit no pattern names stands for the other digits.
+    let mut other_digit = None;
     if patterns.iter().chain(within).any(Pattern::has_digit)
         && let Some(d) = ('0'..='9').find(|c| !alphabet.contains(c))
     {
         alphabet.insert(d);
+        other_digit = Some(d);
     }
     // Characters every element of every pattern treats alike (a letter and its other
     // case, to patterns that fold case) lead to the same states: one of each class is
@@ -431,8 +437,10 @@ fn walk(
     let all: Vec<&Pattern> = patterns.iter().chain(within).collect();
     let elems: BTreeSet<Elem> = all.iter().flat_map(|p| p.0.iter().copied()).collect();
     let mut by_sig: BTreeMap<Vec<bool>, char> = BTreeMap::new();
+    let mut sig_of: Vec<(char, Vec<bool>)> = Vec::new();
     for &c in &alphabet {
         let sig: Vec<bool> = elems.iter().map(|e| e.accepts(c)).collect();
+        sig_of.push((c, sig.clone()));
         by_sig
             .entry(sig)
             .and_modify(|r| {
@@ -442,9 +450,27 @@ fn walk(
             })
             .or_insert(c);
     }
-    let mut alphabet: Vec<char> = by_sig.into_values().collect();
+    let mut alphabet: Vec<char> = by_sig.values().copied().collect();
     alphabet.sort_unstable();
     let classes = alphabet.len();
+    // Every character of the alphabet's class; any other character is one no pattern
+    // names, walked as `fresh`, or an unnamed digit, walked as the digit standing for them.
+    let class_of: HashMap<char, usize, Fx> = sig_of
+        .iter()
+        .map(|(c, sig)| {
+            let rep = by_sig[sig];
+            (*c, alphabet.binary_search(&rep).expect("a class"))
+        })
+        .collect();
+    let class = |c: char| -> usize {
+        class_of.get(&c).copied().unwrap_or_else(|| {
+            let stand = match other_digit {
+                Some(d) if c.is_ascii_digit() => d,
+                _ => fresh,
+            };
+            class_of[&stand]
+        })
+    };
     let n = patterns.len();
     let mut dfas: Vec<Dfa<'_>> = all.iter().map(|p| Dfa::new(&p.0, classes)).collect();
     // A state lists the patterns still undecided with their DFA states, then those
@@ -531,10 +557,18 @@ fn walk(
     let mut out: Regions = first.into_iter().map(|(v, i)| (v, text(i))).collect();
     let mut taken = BTreeSet::new();
     for p in preferred {
-        if within.is_some_and(|w| !w.matches(p)) {
+        // The string's vector, read off the DFAs the walk built.
+        let mut at: Vec<u32> = vec![0; dfas.len()];
+        for c in p.chars() {
+            let k = class(c);
+            for (s, d) in at.iter_mut().zip(dfas.iter_mut()) {
+                *s = d.step(*s, k, alphabet[k], classes);
+            }
+        }
+        if within.is_some() && !dfas[n].accepting[at[n] as usize] {
             continue;
         }
-        let v: Vec<bool> = patterns.iter().map(|x| x.matches(p)).collect();
+        let v: Vec<bool> = (0..n).map(|k| dfas[k].accepting[at[k] as usize]).collect();
         if !taken.contains(&v)
             && let Some(slot) = out.get_mut(&v)
         {
