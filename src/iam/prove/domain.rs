@@ -261,9 +261,10 @@ impl Atoms {
                             e.0
                         )
                     })?;
-                for (v, arn) in r {
+                for (v, arn) in r.iter() {
+                    let arn = arn.clone();
                     // Partitions no pattern tells apart give the same classes.
-                    if !seen.insert((form, v)) {
+                    if !seen.insert((form, v.clone())) {
                         continue;
                     }
                     if form != Form::Role {
@@ -567,7 +568,7 @@ impl Atoms {
                     e.0
                 )
             })?;
-            Ok(r.into_values().collect())
+            Ok(r.values().cloned().collect())
         };
         let mut nice_action = self.nice_action.clone();
         nice_action.extend(["s3:PutObject".to_string(), "ec2:RunInstances".into()]);
@@ -683,7 +684,7 @@ impl KeyAtoms {
         match self.families.iter().next() {
             None => Ok(vec!["witness".into()]),
             Some(Family::String) => regions(&unique(&self.patterns), &nice, STATE_LIMIT)
-                .map(|r| r.into_values().collect())
+                .map(|r| r.values().cloned().collect())
                 .map_err(|e| format!("the patterns need more than {} automaton states", e.0)),
             Some(Family::Number) => numbers(&self.numbers),
             Some(Family::Date) => Ok(dates(&self.dates)),

@@ -9,6 +9,7 @@
 //! meets every combination any string can produce: the answer is complete, not sampled.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// How a literal character compares with a request's character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -144,6 +145,7 @@ impl Pattern {
     }
 
     /// Whether the pattern accepts a string (the automaton, run directly).
+    #[cfg(test)]
     pub fn matches(&self, s: &str) -> bool {
         let mut set = self.start();
         for c in s.chars() {
@@ -152,6 +154,7 @@ impl Pattern {
         set.contains(&self.0.len())
     }
 
+    #[cfg(test)]
     fn close(&self, mut set: BTreeSet<usize>) -> BTreeSet<usize> {
         let mut todo: Vec<usize> = set.iter().copied().collect();
         while let Some(i) = todo.pop() {
@@ -162,10 +165,12 @@ impl Pattern {
         set
     }
 
+    #[cfg(test)]
     fn start(&self) -> BTreeSet<usize> {
         self.close(BTreeSet::from([0]))
     }
 
+    #[cfg(test)]
     fn step(&self, set: &BTreeSet<usize>, c: char) -> BTreeSet<usize> {
         let mut next = BTreeSet::new();
         for &i in set {
@@ -209,13 +214,45 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TooLarge(pub usize);
 
-/// A pattern compiled for the walk: its position sets are bit sets of `words` words.
-struct Compiled<'a> {
+/// A pattern compiled for the walk: a DFA built lazily over the walk's character
+/// classes, each state a set of positions (bit sets of `words` words).
+struct Dfa<'a> {
     elems: &'a [Elem],
     words: usize,
+    /// Each DFA state's position set.
+    sets: Vec<Vec<u64>>,
+    index: HashMap<Vec<u64>, u32, Fx>,
+    /// `trans[state * classes + class]`; `UNSET` until first needed.
+    trans: Vec<u32>,
+    accepting: Vec<bool>,
+    /// States with no position: nothing more can match.
+    empty: Vec<bool>,
+    /// States at a run of `*` (colon included) ending the pattern: every continuation
+    /// matches.
+    full: Vec<bool>,
 }
 
-impl Compiled<'_> {
+const UNSET: u32 = u32::MAX;
+
+impl<'a> Dfa<'a> {
+    fn new(elems: &'a [Elem], classes: usize) -> Self {
+        let words = (elems.len() + 1).div_ceil(64);
+        let mut d = Dfa {
+            elems,
+            words,
+            sets: Vec::new(),
+            index: HashMap::default(),
+            trans: Vec::new(),
+            accepting: Vec::new(),
+            empty: Vec::new(),
+            full: Vec::new(),
+        };
+        let mut start = vec![0u64; words];
+        Self::put(&mut start, 0);
+        d.close(&mut start);
+        d.intern(start, classes);
+        d
+    }
     fn has(set: &[u64], i: usize) -> bool {
         set[i / 64] & (1 << (i % 64)) != 0
     }
@@ -245,25 +282,93 @@ impl Compiled<'_> {
             from = i + 1;
         }
     }
-    fn start(&self, out: &mut [u64]) {
-        Self::put(out, 0);
-        self.close(out);
-    }
-    fn step(&self, set: &[u64], c: char, out: &mut [u64]) {
-        let mut from = 0;
-        while let Some(i) = Self::next(set, from) {
-            if let Some(e) = self.elems.get(i)
-                && e.accepts(c)
-            {
-                Self::put(out, if e.is_star() { i } else { i + 1 });
-            }
-            from = i + 1;
+    fn intern(&mut self, set: Vec<u64>, classes: usize) -> u32 {
+        if let Some(&i) = self.index.get(&set) {
+            return i;
         }
-        self.close(out);
+        let i = self.sets.len() as u32;
+        self.accepting.push(Self::has(&set, self.elems.len()));
+        self.empty.push(set.iter().all(|w| *w == 0));
+        let tail = self
+            .elems
+            .iter()
+            .rposition(|e| *e != Elem::Star { colon: true })
+            .map_or(0, |i| i + 1);
+        self.full
+            .push(tail < self.elems.len() && Self::next(&set, tail).is_some());
+        self.index.insert(set.clone(), i);
+        self.sets.push(set);
+        self.trans.extend(std::iter::repeat_n(UNSET, classes));
+        i
     }
-    fn accepts(&self, set: &[u64]) -> bool {
-        Self::has(set, self.elems.len())
+    /// The state after reading `c` (of class `class`) in state `s`.
+    fn step(&mut self, s: u32, class: usize, c: char, classes: usize) -> u32 {
+        let slot = s as usize * classes + class;
+        if self.trans[slot] != UNSET {
+            return self.trans[slot];
+        }
+        let mut out = vec![0u64; self.words];
+        {
+            let set = &self.sets[s as usize];
+            let mut from = 0;
+            while let Some(i) = Self::next(set, from) {
+                if let Some(e) = self.elems.get(i)
+                    && e.accepts(c)
+                {
+                    Self::put(&mut out, if e.is_star() { i } else { i + 1 });
+                }
+                from = i + 1;
+            }
+        }
+        self.close(&mut out);
+        let t = self.intern(out, classes);
+        self.trans[slot] = t;
+        t
     }
+}
+
+/// FxHash (rustc's hasher): the walk hashes short vectors of small integers millions
+/// of times, where SipHash's resistance to chosen keys buys nothing and cost a quarter
+/// of the prover's instructions.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The builder of [`FxHasher`]s.
+pub type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
+/// What the walk answers: one string per realizable vector of matches.
+pub type Regions = BTreeMap<Vec<bool>, String>;
+
+type CacheKey = (Vec<Pattern>, Option<Pattern>, Vec<String>, usize);
+type Cache = Mutex<HashMap<CacheKey, Result<Arc<Regions>, TooLarge>, Fx>>;
+
+/// Walks already made in this process: the same policy is asked several questions (its
+/// identity, resource and network perimeters, the claims), each over the same patterns.
+fn cache() -> &'static Cache {
+    static C: OnceLock<Cache> = OnceLock::new();
+    C.get_or_init(Mutex::default)
 }
 
 /// For `patterns`, one string per realizable vector of matches (`true` where the string
@@ -274,18 +379,39 @@ pub fn regions(
     patterns: &[Pattern],
     preferred: &[String],
     limit: usize,
-) -> Result<BTreeMap<Vec<bool>, String>, TooLarge> {
+) -> Result<Arc<Regions>, TooLarge> {
     regions_within(patterns, None, preferred, limit)
 }
 
 /// [`regions`] among the strings `within` accepts (a caller's shape): only vectors some
-/// string of `within` realizes, each with such a string.
+/// string of `within` realizes, each with such a string. Answers from the process's
+/// cache when the same walk was made before.
 pub fn regions_within(
     patterns: &[Pattern],
     within: Option<&Pattern>,
     preferred: &[String],
     limit: usize,
-) -> Result<BTreeMap<Vec<bool>, String>, TooLarge> {
+) -> Result<Arc<Regions>, TooLarge> {
+    let key = (
+        patterns.to_vec(),
+        within.cloned(),
+        preferred.to_vec(),
+        limit,
+    );
+    if let Some(r) = cache().lock().expect("the cache").get(&key) {
+        return r.clone();
+    }
+    let r = walk(patterns, within, preferred, limit).map(Arc::new);
+    cache().lock().expect("the cache").insert(key, r.clone());
+    r
+}
+
+fn walk(
+    patterns: &[Pattern],
+    within: Option<&Pattern>,
+    preferred: &[String],
+    limit: usize,
+) -> Result<Regions, TooLarge> {
     let mut alphabet = BTreeSet::from([':']);
     for p in patterns.iter().chain(within) {
         p.chars(&mut alphabet);
@@ -298,93 +424,151 @@ pub fn regions_within(
         .expect("an unnamed character");
     alphabet.insert(fresh);
     // ...and one digit no pattern names stands for the other digits.
+    let mut other_digit = None;
     if patterns.iter().chain(within).any(Pattern::has_digit)
         && let Some(d) = ('0'..='9').find(|c| !alphabet.contains(c))
     {
         alphabet.insert(d);
+        other_digit = Some(d);
     }
-    let alphabet: Vec<char> = alphabet.into_iter().collect();
+    // Characters every element of every pattern treats alike (a letter and its other
+    // case, to patterns that fold case) lead to the same states: one of each class is
+    // walked, the lower-case one where the class has it.
     let all: Vec<&Pattern> = patterns.iter().chain(within).collect();
-    let n = patterns.len();
-    let compiled: Vec<Compiled<'_>> = all
+    let elems: BTreeSet<Elem> = all.iter().flat_map(|p| p.0.iter().copied()).collect();
+    let mut by_sig: BTreeMap<Vec<bool>, char> = BTreeMap::new();
+    let mut sig_of: Vec<(char, Vec<bool>)> = Vec::new();
+    for &c in &alphabet {
+        let sig: Vec<bool> = elems.iter().map(|e| e.accepts(c)).collect();
+        sig_of.push((c, sig.clone()));
+        by_sig
+            .entry(sig)
+            .and_modify(|r| {
+                if r.is_ascii_uppercase() && c.is_ascii_lowercase() {
+                    *r = c;
+                }
+            })
+            .or_insert(c);
+    }
+    let mut alphabet: Vec<char> = by_sig.values().copied().collect();
+    alphabet.sort_unstable();
+    let classes = alphabet.len();
+    // Every character of the alphabet's class; any other character is one no pattern
+    // names, walked as `fresh`, or an unnamed digit, walked as the digit standing for them.
+    let class_of: HashMap<char, usize, Fx> = sig_of
         .iter()
-        .map(|p| Compiled {
-            elems: &p.0,
-            words: (p.0.len() + 1).div_ceil(64),
+        .map(|(c, sig)| {
+            let rep = by_sig[sig];
+            (*c, alphabet.binary_search(&rep).expect("a class"))
         })
         .collect();
-    let width: usize = compiled.iter().map(|c| c.words).sum();
-    // A state: every pattern's position set, side by side.
-    let mut ranges = Vec::with_capacity(compiled.len());
-    let mut at = 0;
-    for c in &compiled {
-        ranges.push((at, at + c.words));
-        at += c.words;
-    }
-    let accept = |state: &[u64]| -> Vec<bool> {
-        compiled
-            .iter()
-            .zip(&ranges)
-            .take(n)
-            .map(|(c, &(a, b))| c.accepts(&state[a..b]))
-            .collect()
+    let class = |c: char| -> usize {
+        class_of.get(&c).copied().unwrap_or_else(|| {
+            let stand = match other_digit {
+                Some(d) if c.is_ascii_digit() => d,
+                _ => fresh,
+            };
+            class_of[&stand]
+        })
     };
-    // The shape's own part of a state: dead (no position) or accepting.
-    let shape = within.map(|_| ranges[n]);
-    let dead = |state: &[u64]| shape.is_some_and(|(a, b)| state[a..b].iter().all(|w| *w == 0));
-    let inside = |state: &[u64]| shape.is_none_or(|(a, b)| compiled[n].accepts(&state[a..b]));
-    let mut start = vec![0u64; width];
-    for (c, &(a, b)) in compiled.iter().zip(&ranges) {
-        c.start(&mut start[a..b]);
+    let n = patterns.len();
+    let mut dfas: Vec<Dfa<'_>> = all.iter().map(|p| Dfa::new(&p.0, classes)).collect();
+    // A state lists the patterns still undecided with their DFA states, then those
+    // that match whatever follows: a pattern that can no longer match is left out, so
+    // the walk steps only the few patterns alive past a literal prefix. Pairs
+    // (pattern, DFA state) in pattern order; `FULL` marks a pattern matched for good.
+    const FULL: u32 = u32::MAX;
+    let accept = |state: &[u32], dfas: &[Dfa<'_>]| -> Vec<bool> {
+        let mut v = vec![false; n];
+        for pair in state.chunks(2) {
+            let k = pair[0] as usize;
+            if k < n {
+                v[k] = pair[1] == FULL || dfas[k].accepting[pair[1] as usize];
+            }
+        }
+        v
+    };
+    // The shape's own part of a state: gone (dead) or accepting.
+    let shape = within.is_some();
+    let shape_state = |state: &[u32]| -> Option<u32> {
+        state.chunks(2).find(|p| p[0] as usize == n).map(|p| p[1])
+    };
+    let dead = |state: &[u32]| shape && shape_state(state).is_none();
+    let inside = |state: &[u32], dfas: &[Dfa<'_>]| {
+        !shape || shape_state(state).is_some_and(|s| s == FULL || dfas[n].accepting[s as usize])
+    };
+    let mut start: Vec<u32> = Vec::new();
+    for (k, d) in dfas.iter().enumerate() {
+        if !d.empty[0] {
+            start.extend([k as u32, if d.full[0] { FULL } else { 0 }]);
+        }
     }
     // Breadth first; each state remembers its parent and the character that led to it.
-    let mut states: Vec<(Vec<u64>, usize, char)> = vec![(start.clone(), usize::MAX, '\0')];
-    let mut seen: HashMap<Vec<u64>, usize> = HashMap::from([(start, 0)]);
+    let mut states: Vec<Vec<u32>> = vec![start.clone()];
+    let mut parents: Vec<(usize, char)> = vec![(usize::MAX, '\0')];
+    let mut seen: HashMap<Vec<u32>, usize, Fx> = HashMap::default();
+    seen.insert(start, 0);
     let mut first: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
-    let mut next = vec![0u64; width];
+    let mut next: Vec<u32> = Vec::new();
     let mut at = 0;
-    while at < states.len() {
-        if inside(&states[at].0) {
-            first.entry(accept(&states[at].0)).or_insert(at);
+    while at < parents.len() {
+        let state = std::mem::take(&mut states[at]);
+        if inside(&state, &dfas) {
+            first.entry(accept(&state, &dfas)).or_insert(at);
         }
-        if dead(&states[at].0) {
-            at += 1;
-            continue;
-        }
-        for &c in &alphabet {
-            next.iter_mut().for_each(|w| *w = 0);
-            {
-                let state = &states[at].0;
-                for (p, &(a, b)) in compiled.iter().zip(&ranges) {
-                    p.step(&state[a..b], c, &mut next[a..b]);
+        if !dead(&state) {
+            for (class, &c) in alphabet.iter().enumerate() {
+                next.clear();
+                for pair in state.chunks(2) {
+                    let (k, s) = (pair[0], pair[1]);
+                    if s == FULL {
+                        next.extend([k, FULL]);
+                        continue;
+                    }
+                    let d = &mut dfas[k as usize];
+                    let t = d.step(s, class, c, classes);
+                    if d.full[t as usize] {
+                        next.extend([k, FULL]);
+                    } else if !d.empty[t as usize] {
+                        next.extend([k, t]);
+                    }
+                }
+                if !seen.contains_key(&next) {
+                    if parents.len() >= limit {
+                        return Err(TooLarge(limit));
+                    }
+                    seen.insert(next.clone(), parents.len());
+                    parents.push((at, c));
+                    states.push(next.clone());
                 }
             }
-            if !seen.contains_key(&next) {
-                if states.len() >= limit {
-                    return Err(TooLarge(limit));
-                }
-                seen.insert(next.clone(), states.len());
-                states.push((next.clone(), at, c));
-            }
         }
+        states[at] = state;
         at += 1;
     }
     let text = |mut i: usize| -> String {
         let mut cs = Vec::new();
-        while states[i].1 != usize::MAX {
-            cs.push(states[i].2);
-            i = states[i].1;
+        while parents[i].0 != usize::MAX {
+            cs.push(parents[i].1);
+            i = parents[i].0;
         }
         cs.into_iter().rev().collect()
     };
-    let mut out: BTreeMap<Vec<bool>, String> =
-        first.into_iter().map(|(v, i)| (v, text(i))).collect();
+    let mut out: Regions = first.into_iter().map(|(v, i)| (v, text(i))).collect();
     let mut taken = BTreeSet::new();
     for p in preferred {
-        if within.is_some_and(|w| !w.matches(p)) {
+        // The string's vector, read off the DFAs the walk built.
+        let mut at: Vec<u32> = vec![0; dfas.len()];
+        for c in p.chars() {
+            let k = class(c);
+            for (s, d) in at.iter_mut().zip(dfas.iter_mut()) {
+                *s = d.step(*s, k, alphabet[k], classes);
+            }
+        }
+        if within.is_some() && !dfas[n].accepting[at[n] as usize] {
             continue;
         }
-        let v: Vec<bool> = patterns.iter().map(|x| x.matches(p)).collect();
+        let v: Vec<bool> = (0..n).map(|k| dfas[k].accepting[at[k] as usize]).collect();
         if !taken.contains(&v)
             && let Some(slot) = out.get_mut(&v)
         {
@@ -408,7 +592,7 @@ mod tests {
         let r = regions(&ps, &[], 1000).unwrap();
         assert_eq!(r.len(), 4);
         assert_eq!(r[&vec![true, true]], "ab");
-        for (v, s) in &r {
+        for (v, s) in r.iter() {
             assert_eq!(&ps.iter().map(|p| p.matches(s)).collect::<Vec<_>>(), v);
         }
     }
