@@ -362,7 +362,17 @@ impl Atoms {
         {
             for (k, vals) in ids {
                 for v in vals {
-                    self.principal_id(*k, &known(v)?);
+                    let id = known(v)?;
+                    // An Allow to a principal no caller of the domain can be (a federated
+                    // provider, a canonical user, CloudFront's origin access identity) admits
+                    // someone the search never tries: no answer holds for it.
+                    if s.effect == crate::iam::Effect::Allow && !modelled(*k, &id) {
+                        return Err(format!(
+                            "the {} principal {id:?} is not modelled: no caller the prover tries is it",
+                            k.key()
+                        ));
+                    }
+                    self.principal_id(*k, &id);
                 }
             }
         }
@@ -812,4 +822,20 @@ fn ips(lits: &[String]) -> Vec<String> {
     let mut v: Vec<String> = set.iter().map(IpAddr::to_string).collect();
     v.push("not-an-address".into());
     v
+}
+
+/// Whether a principal element names callers of the prover's domain: a service, anyone,
+/// an account (its id, or an ARN of it with a 12-digit account).
+fn modelled(kind: PrincipalKind, id: &str) -> bool {
+    let account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    match kind {
+        PrincipalKind::Service => true,
+        PrincipalKind::Federated | PrincipalKind::CanonicalUser => false,
+        PrincipalKind::Aws => {
+            id == "*"
+                || account(id)
+                || matches!(id.splitn(6, ':').collect::<Vec<_>>().as_slice(),
+                    ["arn", p, "iam", "", a, _] if !p.is_empty() && account(a))
+        }
+    }
 }

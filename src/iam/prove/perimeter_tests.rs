@@ -298,3 +298,38 @@ fn anyone_of_the_trusted_organization_admits_no_service_principal() {
     );
     holds(identity_perimeter(&p, &ours(), &[], &Bindings::new()).unwrap());
 }
+
+#[test]
+fn an_allow_to_a_principal_outside_the_callers_tried_is_not_proven() {
+    // CloudFront's origin access identity, a canonical user and a federated provider are
+    // no account's callers: a grant to them was read as granting no one, and "proven"
+    // (found on a real bucket policy pair of the diff corpus, awslabs f82a6f99ab).
+    let b = Bindings::new();
+    for principal in [
+        r#"{"AWS": "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E15MNIMTCFKK4C"}"#,
+        r#"{"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}"#,
+        r#"{"Federated": "cognito-identity.amazonaws.com"}"#,
+    ] {
+        let policy = Policies::Resource(
+            PolicyKind::Resource,
+            "bucket".into(),
+            doc(&format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},
+                "Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}}]}}"#
+            )),
+        );
+        match identity_perimeter(&policy, &ours(), &[], &b).unwrap() {
+            Outcome::Unknown(why) => assert!(why.contains("is not modelled"), "{why}"),
+            other => panic!("{principal}: {other:?}"),
+        }
+    }
+    // A Deny naming one only spares the others: still decided.
+    let policy = Policies::Resource(
+        PolicyKind::Resource,
+        "bucket".into(),
+        doc(r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Deny","Principal":{"CanonicalUser":"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},"Action":"s3:*","Resource":"*"},
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]}"#),
+    );
+    holds(identity_perimeter(&policy, &ours(), &[], &b).unwrap());
+}
