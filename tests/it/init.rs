@@ -348,10 +348,16 @@ fn the_github_action_and_the_pre_commit_hooks_are_well_formed() {
             commands.push_str(run);
         }
     }
+    // The install step is a script of the action's own (the released archive, verified;
+    // a build from source as the fallback).
+    assert!(commands.contains("scripts/action-install"), "{commands}");
+    commands
+        .push_str(&std::fs::read_to_string(common::root().join("scripts/action-install")).unwrap());
     for needed in [
         "perimeter synth --check",
         "perimeter check --format sarif",
         "perimeter diff \"${args[@]}\"",
+        "sha256",
         "cargo install --locked",
         "gh pr comment",
     ] {
