@@ -825,7 +825,8 @@ fn ips(lits: &[String]) -> Vec<String> {
 }
 
 /// Whether a principal element names callers of the prover's domain: a service, anyone,
-/// an account (its id, or an ARN of it with a 12-digit account).
+/// an account (its id, or an IAM or STS ARN in a 12-digit account: a root, user, role or
+/// session).
 fn modelled(kind: PrincipalKind, id: &str) -> bool {
     let account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
     match kind {
@@ -835,7 +836,7 @@ fn modelled(kind: PrincipalKind, id: &str) -> bool {
             id == "*"
                 || account(id)
                 || matches!(id.splitn(6, ':').collect::<Vec<_>>().as_slice(),
-                    ["arn", p, "iam", "", a, _] if !p.is_empty() && account(a))
+                    ["arn", p, "iam" | "sts", "", a, _] if !p.is_empty() && account(a))
         }
     }
 }
