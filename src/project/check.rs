@@ -44,23 +44,7 @@ fn context(b: &Blueprint, i: usize) -> Context {
     ctx.partition = partition(t.region.as_str()).to_string();
     ctx.account = t.account.to_string();
     ctx.region = t.region.to_string();
-    ctx.expectations = b
-        .spec
-        .check
-        .expect
-        .iter()
-        .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
-        .cloned()
-        .collect();
-    ctx.scenarios.extend(
-        b.spec
-            .scenarios
-            .iter()
-            .filter(|s| s.is_for(target))
-            .map(|s| s.scenario()),
-    );
-    resolved.check_context(&mut ctx);
-    ctx.claims = resolved.claims();
+    declared(&mut ctx, b, target, resolved.as_ref());
     ctx
 }
 
@@ -125,6 +109,33 @@ fn scenario_of(e: &Expected) -> Scenario {
     }
 }
 
+/// What a target is held to, whether it is an account's or an organizational unit's: the
+/// blueprint's expectations and scenarios for it, its solution's context and claims.
+fn declared(
+    ctx: &mut Context,
+    b: &Blueprint,
+    target: &str,
+    resolved: &dyn crate::solution::Resolved,
+) {
+    ctx.expectations = b
+        .spec
+        .check
+        .expect
+        .iter()
+        .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
+        .cloned()
+        .collect();
+    ctx.scenarios.extend(
+        b.spec
+            .scenarios
+            .iter()
+            .filter(|s| s.is_for(target))
+            .map(|s| s.scenario()),
+    );
+    resolved.check_context(ctx);
+    ctx.claims = resolved.claims();
+}
+
 /// What check knows of an organizational-unit target's template: no one account (the
 /// StackSet's template is every account's), its first Region, what its solution expects;
 /// of its StackSet resource's template, the administrator's account and Region.
@@ -146,23 +157,7 @@ fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
     // placeholder, which is inside the identity perimeter (the account the stack is in).
     ctx.account = crate::blueprint::NO_ACCOUNT.to_string();
     ctx.region = region;
-    ctx.expectations = b
-        .spec
-        .check
-        .expect
-        .iter()
-        .filter(|e| e.targets.is_empty() || e.targets.iter().any(|n| n == target))
-        .cloned()
-        .collect();
-    ctx.scenarios.extend(
-        b.spec
-            .scenarios
-            .iter()
-            .filter(|s| s.is_for(target))
-            .map(|s| s.scenario()),
-    );
-    o.resolved.check_context(&mut ctx);
-    ctx.claims = o.resolved.claims();
+    declared(&mut ctx, b, target, o.resolved.as_ref());
     // The units' accounts are not known at synth (accounts join later), so no account
     // list can say who else is inside: the organization can. It is the administrator's
     // organization as `context refresh` recorded it; without the record, only the
