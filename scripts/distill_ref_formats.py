@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Distills what a Ref and an Fn::GetAtt of each resource type return, as cfn-lint's
-formats (`AWS::EC2::VPC.Id`, `AWS::IAM::Role.Arn`, ...), into data/ref-formats.json:
+formats (`AWS::EC2::VPC.Id`, `AWS::IAM::Role.Arn`, ...), into crates/perimeter-l1/data/ref-formats.json:
 
   refs     type -> the formats its Ref has (one, or the alternatives of an anyOf: a
            security group's Ref is its id or, without VpcId, its name); a type absent
@@ -62,10 +62,10 @@ def main():
         if attrs:
             getatts[t] = attrs
     out = {"cfnLint": PIN, "region": REGION, "refs": refs, "getatts": getatts}
-    with open(os.path.join(ROOT, "data", "ref-formats.json"), "w") as fh:
+    with open(os.path.join(ROOT, "crates", "perimeter-l1", "data", "ref-formats.json"), "w") as fh:
         json.dump(out, fh, sort_keys=True, indent=1)
         fh.write("\n")
-    print(f"data/ref-formats.json: {len(refs)} types with a Ref format, {len(getatts)} with GetAtt formats")
+    print(f"crates/perimeter-l1/data/ref-formats.json: {len(refs)} types with a Ref format, {len(getatts)} with GetAtt formats")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Distills the SAM specification (the models in the pinned aws-sam-translator package,
-the source of SAM's own JSON schema) into data/sam-facts.json: for every
+the source of SAM's own JSON schema) into crates/perimeter-l1/data/sam-facts.json: for every
 AWS::Serverless::* type its properties and required ones, the CloudFormation type it
 generates, and which of its properties are create-only or conditionally create-only.
 
@@ -8,7 +8,7 @@ SAM's schema says nothing of replacement. A SAM property passes through to a pro
 the resource SAM generates (FunctionName to AWS::Lambda::Function's FunctionName,
 PrimaryKey to AWS::DynamoDB::Table's KeySchema, ...): GENERATES below lists those
 pass-throughs, and the create-only facts come from that CloudFormation type's facts in
-data/schema-facts.jsonl (distilled from the pinned cfn-lint by distill_schemas.py), with
+crates/perimeter-l1/data/schema-facts.jsonl (distilled from the pinned cfn-lint by distill_schemas.py), with
 its property tree (set-like lists) for the mapped properties. The script fails when a
 listed property is missing on either side, so an upgrade cannot leave the list stale.
 
@@ -84,7 +84,7 @@ GENERATES = {
 
 def cfn_facts():
     out = {}
-    for line in open(os.path.join(ROOT, "data", "schema-facts.jsonl")):
+    for line in open(os.path.join(ROOT, "crates", "perimeter-l1", "data", "schema-facts.jsonl")):
         if line.startswith("#"):
             continue
         name, body = line.rstrip("\n").split("\t", 1)
@@ -153,7 +153,7 @@ def main():
         }
     if errors:
         sys.exit("GENERATES is out of date:\n  " + "\n  ".join(errors))
-    path = os.path.join(ROOT, "data", "sam-facts.json")
+    path = os.path.join(ROOT, "crates", "perimeter-l1", "data", "sam-facts.json")
     with open(path, "w") as f:
         json.dump({"awsSamTranslator": version, "types": types}, f, sort_keys=True, separators=(",", ":"))
         f.write("\n")

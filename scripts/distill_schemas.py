@@ -3,7 +3,8 @@
 package into the data and code perimeter builds on:
 
   data/lambda-runtimes.json    Lambda runtimes' deprecation and block dates
-  data/schema-facts.jsonl      one line per resource type: required, createOnly,
+  crates/perimeter-l1/data/schema-facts.jsonl
+                               one line per resource type: required, createOnly,
                                conditionalCreateOnly, readOnly, getAtt (the GetAtt
                                attributes cfn-lint accepts),
                                and the property tree (types, enums, set-like lists)
@@ -11,8 +12,13 @@ package into the data and code perimeter builds on:
                                (ports a protocol needs, RDS engine versions, S3 ACLs and
                                ownership, ...): rule id, description, where they apply
                                and the schema, for the keywords check evaluates
-  src/resources/l1/<svc>.rs    typed L1 property structs for every type (L1_TYPES always
-                               built, the others behind the cargo feature l1-<svc>)
+  crates/perimeter-l1/data/regions.txt, formats.json
+                               the regions the schemas ship for; cfn-lint's formats
+  crates/perimeter-l1/src/l1/<svc>.rs
+                               typed L1 property structs for every type (L1_TYPES always
+                               built, the others behind the cargo feature l1-<svc>), and
+                               the features in crates/perimeter-l1/Cargo.toml (forwarded
+                               by the root Cargo.toml's, between the same markers)
 
 Reproducible: the output depends only on the pinned cfn-lint version, which this
 script checks. Run: python3 scripts/distill_schemas.py
@@ -26,6 +32,8 @@ import sys
 from importlib import metadata
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The L1 crate (crates/perimeter-l1): its generated code and the data files it includes.
+L1_CRATE = os.path.join(ROOT, "crates", "perimeter-l1")
 # The pin lives in requirements-dev.txt, shared with the test script.
 CFN_LINT_VERSION = re.search(r"^cfn-lint==(\S+)", open(os.path.join(ROOT, "requirements-dev.txt")).read(), re.M).group(1)
 REGION = "us_east_1"  # the region with the widest set of types
@@ -549,7 +557,7 @@ def generate(schemas):
     # `Module` (a registry module's placeholder) is no resource type of its own.
     for t in sorted(t for t in schemas if t.count("::") == 2):
         by_service.setdefault(service_of(t), []).append(t)
-    l1_dir = os.path.join(ROOT, "src", "resources", "l1")
+    l1_dir = os.path.join(L1_CRATE, "src", "l1")
     os.makedirs(l1_dir, exist_ok=True)
     for old in os.listdir(l1_dir):
         if old.endswith(".rs"):
@@ -579,10 +587,10 @@ def generate(schemas):
                 parts.append(gate)
             parts.append(f"pub mod {mod_name} {{")
             parts.append("    #[allow(unused_imports)]")
-            parts.append("    use crate::resources::{Handle, ResourceProps};")
+            parts.append("    use crate::{Handle, ResourceProps};")
             parts.append("    #[allow(unused_imports)]")
-            parts.append("    use crate::template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};")
-            parts.append("    use crate::template::Value;")
+            parts.append("    use perimeter_template::typed::{Bool, Int, Json, List, Map, Num, Str, ToValue};")
+            parts.append("    use perimeter_template::Value;")
             parts.append("    use std::collections::BTreeMap;")
             parts.append("")
             parts.append("\n".join(("    " + l) if l else "" for l in code.split("\n")))
@@ -611,25 +619,26 @@ def generate(schemas):
             if feature:
                 f.write(f'#[cfg(feature = "{feature}")]\n')
             f.write(f"pub mod {m};\n")
-    # The features, between markers in Cargo.toml.
-    cargo = os.path.join(ROOT, "Cargo.toml")
-    text = open(cargo).read()
+    # The features, between markers: the L1 crate's own, and the root package's, which
+    # forward to them (a team's crate names `perimeter`'s features only).
     start, end = "# l1-features:start (scripts/distill_schemas.py)\n", "# l1-features:end\n"
     features = sorted({feat for _, feat in mods if feat} | {f"l1-{svc.replace('_', '-')}" for svc in core})
-    block = start + "".join(f"{feat} = []\n" for feat in features)
-    block += "full = [\n" + "".join(f'    "{feat}",\n' for feat in features) + "]\n" + end
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.replace("[dependencies]\n", block + "\n[dependencies]\n", 1)
-    open(cargo, "w").write(text)
+    own = "".join(f"{feat} = []\n" for feat in features)
+    own += "full = [\n" + "".join(f'    "{feat}",\n' for feat in features) + "]\n"
+    forwarded = "".join(f'{feat} = ["perimeter-l1/{feat}"]\n' for feat in features)
+    forwarded += 'full = ["perimeter-l1/full"]\n'
+    for cargo, block in ((os.path.join(L1_CRATE, "Cargo.toml"), own), (os.path.join(ROOT, "Cargo.toml"), forwarded)):
+        text = open(cargo).read()
+        text = text[: text.index(start)] + start + block + end + text[text.index(end) + len(end):]
+        open(cargo, "w").write(text)
     return sum(len(v) for v in by_service.values())
 
 
 def main():
     schemas = load_schemas()
     os.makedirs(os.path.join(ROOT, "data"), exist_ok=True)
-    with open(os.path.join(ROOT, "data", "schema-facts.jsonl"), "w") as f:
+    os.makedirs(os.path.join(L1_CRATE, "data"), exist_ok=True)
+    with open(os.path.join(L1_CRATE, "data", "schema-facts.jsonl"), "w") as f:
         # A header line, then "Type<TAB>facts" per type, sorted, so the library can
         # index lines without parsing them and parse one type only when asked.
         header = "#\t" + json.dumps({"cfnLint": CFN_LINT_VERSION, "region": REGION, "types": len(schemas)}, sort_keys=True) + "\n"
@@ -645,7 +654,7 @@ def main():
             offset += len(line.encode())
     # Where each type's facts start in the data file, sorted by name: a lookup is a
     # binary search that touches only the line it needs.
-    with open(os.path.join(ROOT, "src", "resources", "facts_index.rs"), "w") as f:
+    with open(os.path.join(L1_CRATE, "src", "facts_index.rs"), "w") as f:
         f.write("// Generated by scripts/distill_schemas.py with data/schema-facts.jsonl. Do not edit.\n\n")
         f.write("/// (type name, byte offset of its facts in the data file, length), sorted by name.\n")
         f.write("pub(super) static INDEX: &[(&str, usize, usize)] = &[\n")
@@ -657,7 +666,7 @@ def main():
     providers = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "providers")
     regions = sorted(f[:-3].replace("_", "-") for f in os.listdir(providers)
                      if f.endswith(".py") and f != "__init__.py" and f != "all.py")
-    with open(os.path.join(ROOT, "data", "regions.txt"), "w") as f:
+    with open(os.path.join(L1_CRATE, "data", "regions.txt"), "w") as f:
         f.write("\n".join(regions) + "\n")
     # Lambda runtimes' lifecycle (deprecation, then creation and update blocked), as
     # cfn-lint's E2531/E2533/W2531 read it.
@@ -665,7 +674,7 @@ def main():
     with open(os.path.join(ROOT, "data", "lambda-runtimes.json"), "w") as f:
         json.dump(lifecycle, f, sort_keys=True, indent=1)
         f.write("\n")
-    with open(os.path.join(ROOT, "data", "formats.json"), "w") as f:
+    with open(os.path.join(L1_CRATE, "data", "formats.json"), "w") as f:
         json.dump(formats(), f, sort_keys=True, indent=1)
         f.write("\n")
     rules = service_rules()

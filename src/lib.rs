@@ -9,6 +9,12 @@
 //! (blueprints against `out/`, a git revision or the checks), [`deploy`], and [`app`]
 //! with its command line [`cli`].
 
+// L0 and L1 are crates of their own (crates/): their paths stay `perimeter::template`,
+// `perimeter::resources`, `perimeter::error` and `perimeter::io_error`.
+pub use perimeter_l1 as resources;
+pub use perimeter_template as template;
+pub use perimeter_template::{error, io_error};
+
 pub mod app;
 pub mod assets;
 pub mod blueprint;
@@ -18,17 +24,13 @@ pub mod constructs;
 #[cfg(feature = "deploy")]
 pub mod deploy;
 pub mod diff;
-pub mod error;
 pub mod iam;
 pub mod init;
-pub mod io_error;
 pub mod program;
 pub mod project;
-pub mod resources;
 pub mod solution;
 pub mod solutions;
 pub mod synth;
-pub mod template;
 
 // The README's Rust examples are compiled and run as doctests.
 #[doc = include_str!("../README.md")]
