@@ -24,8 +24,9 @@ pub struct Args {
     /// tests and CI, built and synthesized once.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["solution", "name", "action"])]
     app: Option<String>,
-    /// With --app: depend on the perimeter checkout in DIR instead of this release's
-    /// tag of its repository.
+    /// With --app: take perimeter from the checkout in DIR instead of crates.io (the
+    /// dependency stays `perimeter = "VERSION"`; a [patch.crates-io] section points it at
+    /// DIR).
     #[arg(long, value_name = "DIR", requires = "app")]
     perimeter_path: Option<PathBuf>,
     /// With --app: write the files only (no build, no out/ or schema yet).

@@ -14,35 +14,46 @@ use super::InitError;
 use crate::blueprint::{AccountId, Name, Region};
 use crate::io_error::IoError;
 
-/// How the crate depends on perimeter.
+/// How the crate depends on perimeter: always by its published name and version, as a
+/// team's crate does; a checkout on this machine replaces the registry's copy through
+/// `[patch.crates-io]`, so the dependency line stays what it will be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dependency {
-    /// The project's repository at this version's tag (the default).
-    Git { repository: String, tag: String },
-    /// A checkout on this machine (perimeter's own tests, or working on both at once).
+    /// The crates.io release of this version (the default).
+    Registry { version: String },
+    /// This version, taken from a checkout on this machine (perimeter's own tests, or
+    /// working on both at once).
     Path(PathBuf),
 }
 
 impl Dependency {
-    /// This perimeter's repository at its version's tag.
+    /// This perimeter's release on crates.io.
     pub fn this_release() -> Dependency {
-        Dependency::Git {
-            repository: env!("CARGO_PKG_REPOSITORY").to_string(),
-            tag: format!("v{}", env!("CARGO_PKG_VERSION")),
+        Dependency::Registry {
+            version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
 
     /// The `perimeter = ...` value of Cargo.toml: without the AWS SDK unless the
     /// crate's `deploy` feature asks for it.
     fn toml(&self) -> String {
+        let version = match self {
+            Dependency::Registry { version } => version.as_str(),
+            Dependency::Path(_) => env!("CARGO_PKG_VERSION"),
+        };
+        format!(
+            "{{ version = {}, default-features = false }}",
+            toml_string(version)
+        )
+    }
+
+    /// The `[patch.crates-io]` section that points the dependency at a checkout, if any
+    /// (its crates/ are perimeter's path dependencies, found from there).
+    fn patch(&self) -> String {
         match self {
-            Dependency::Git { repository, tag } => format!(
-                "{{ git = {}, tag = {}, default-features = false }}",
-                toml_string(repository),
-                toml_string(tag)
-            ),
+            Dependency::Registry { .. } => String::new(),
             Dependency::Path(p) => format!(
-                "{{ path = {}, default-features = false }}",
+                "\n# perimeter from a checkout instead of crates.io (`init --app --perimeter-path`).\n[patch.crates-io]\nperimeter = {{ path = {} }}\n",
                 toml_string(&p.display().to_string())
             ),
         }
@@ -158,7 +169,8 @@ pub fn plan_app(opts: &AppOptions) -> Result<Vec<(String, String)>, InitError> {
         (
             "Cargo.toml".into(),
             n.fill(include_str!("app/Cargo.toml.in"))
-                .replace("__PERIMETER__", &opts.dependency.toml()),
+                .replace("__PERIMETER__", &opts.dependency.toml())
+                .replace("__PATCH__", &opts.dependency.patch()),
         ),
         ("src/main.rs".into(), n.fill(include_str!("app/main.rs.in"))),
         ("src/lib.rs".into(), n.fill(include_str!("app/lib.rs.in"))),
@@ -296,9 +308,15 @@ mod tests {
                 .unwrap_or_else(|| panic!("no {p}"))
         };
         assert!(get("Cargo.toml").contains("name = \"orders-api\""));
+        // The published name and version; the checkout only through the patch section.
+        let version = env!("CARGO_PKG_VERSION");
+        let manifest = get("Cargo.toml");
+        assert!(manifest.contains(&format!(
+            "perimeter = {{ version = \"{version}\", default-features = false }}"
+        )));
         assert!(
-            get("Cargo.toml")
-                .contains("perimeter = { path = \"/src/perimeter\", default-features = false }")
+            manifest.ends_with("[patch.crates-io]\nperimeter = { path = \"/src/perimeter\" }\n"),
+            "{manifest}"
         );
         let main = get("src/main.rs");
         assert!(main.contains("use orders_api::OrdersApi;"));
@@ -312,8 +330,12 @@ mod tests {
         for (f, t) in &files {
             assert!(!t.contains("__"), "{f} keeps a placeholder");
         }
-        let git = Dependency::this_release().toml();
-        assert!(git.starts_with("{ git = \"https://github.com/") && git.contains("tag = \"v"));
+        let release = Dependency::this_release();
+        assert_eq!(
+            release.toml(),
+            format!("{{ version = \"{version}\", default-features = false }}")
+        );
+        assert_eq!(release.patch(), "");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! own CI steps (fmt, clippy, its tests, synth --check, check) as generated. Ignored by
 //! default (it builds the crate and perimeter without the AWS SDK, minutes on two
 //! cores); scripts/test runs it. The build shares target/examples with the example crates
-//! (the same dependencies: compiled once for all three).
+//! (the same dependencies: compiled once for all three). Offline: the crate depends on
+//! `perimeter = "VERSION"` as a team's does, and its `[patch.crates-io]` section (from
+//! `--perimeter-path`) takes it from this checkout; the rest comes from cargo's cache.
 
 use crate::common;
 
@@ -17,11 +19,19 @@ fn target_dir() -> std::path::PathBuf {
     common::root().join("target").join("examples")
 }
 
-fn perimeter(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_perimeter"))
-        .args(args)
-        .current_dir(dir)
+/// A command in the generated crate's environment: its builds in target/examples,
+/// offline.
+fn command(program: &str, dir: &Path) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
+        .env("CARGO_NET_OFFLINE", "true");
+    c
+}
+
+fn perimeter(dir: &Path, args: &[&str]) -> Output {
+    command(env!("CARGO_BIN_EXE_perimeter"), dir)
+        .args(args)
         .output()
         .unwrap()
 }
@@ -66,6 +76,16 @@ fn init_app_builds_synthesizes_and_passes_its_own_ci() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let app = d.path().join("ledger-sync");
+    // It names perimeter as a team's crate does, by its published name and version.
+    let manifest = std::fs::read_to_string(app.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "perimeter = {{ version = \"{}\", default-features = false }}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{manifest}"
+    );
+    assert!(manifest.contains("[patch.crates-io]\nperimeter = { path = "));
     for f in [
         "Cargo.toml",
         "src/main.rs",
@@ -126,12 +146,7 @@ fn init_app_builds_synthesizes_and_passes_its_own_ci() {
         ]
     );
     for (name, run) in &steps {
-        let o = Command::new("sh")
-            .args(["-c", run])
-            .current_dir(&app)
-            .env("CARGO_TARGET_DIR", target_dir())
-            .output()
-            .unwrap();
+        let o = command("sh", &app).args(["-c", run]).output().unwrap();
         assert!(
             o.status.success(),
             "step {name:?} ({run}) failed:\n{}\n{}",
@@ -147,10 +162,8 @@ fn init_app_builds_synthesizes_and_passes_its_own_ci() {
             .replace("memory_mb: 256", "memory_mb: 512"),
     )
     .unwrap();
-    let o = Command::new("cargo")
+    let o = command("cargo", &app)
         .args(["run", "--quiet", "--", "synth", "--check"])
-        .current_dir(&app)
-        .env("CARGO_TARGET_DIR", target_dir())
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
