@@ -28,3 +28,4 @@ mod simulate;
 mod solution;
 mod team_solution;
 mod template_errors;
+mod workspace;
