@@ -162,6 +162,35 @@ impl Source {
                 self.runtime
             )));
         }
+        // Targets of a blueprint mostly name the same asset (a built-in handler with a
+        // 124 KB CA bundle, twice in a target with a database): hashed once a process.
+        static PLANNED: std::sync::Mutex<Vec<(Source, String)>> = std::sync::Mutex::new(Vec::new());
+        let known = PLANNED
+            .lock()
+            .ok()
+            .and_then(|m| m.iter().find(|(s, _)| s == self).map(|(_, h)| h.clone()));
+        let hash = match known {
+            Some(h) => h,
+            None => {
+                let h = self.hash();
+                if let Ok(mut m) = PLANNED.lock()
+                    && m.len() < 16
+                {
+                    m.push((self.clone(), h.clone()));
+                }
+                h
+            }
+        };
+        Ok(Planned {
+            source: self.clone(),
+            key: format!("assets/{hash}.zip"),
+            requirements,
+            hash,
+        })
+    }
+
+    /// The hash of the asset's inputs: its files, runtime and platform.
+    fn hash(&self) -> String {
         let mut h = Sha256::new();
         h.update(format!(
             "perimeter-asset-2\n{}\n{}\n",
@@ -173,13 +202,7 @@ impl Source {
             h.update((bytes.len() as u64).to_le_bytes());
             h.update(bytes);
         }
-        let hash = hex(&h.finalize());
-        Ok(Planned {
-            source: self.clone(),
-            key: format!("assets/{hash}.zip"),
-            requirements,
-            hash,
-        })
+        hex(&h.finalize())
     }
 }
 

@@ -55,7 +55,11 @@ pub enum Format {
     Yaml,
 }
 
+// Each subcommand's arguments are built only when it runs (or its help is shown): the
+// whole tree, hundreds of arguments with their help texts, was a quarter of the
+// instructions of `perimeter --version`.
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Synthesize CloudFormation templates for every target of the blueprints.
     Synth(synth::Args),
@@ -179,6 +183,13 @@ where
     let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
     let program = app.program_name(args.first().map(|a| a.as_os_str()));
     crate::program::set_name(&program);
+    // `--version` alone, as clap would print it, without building the command line.
+    if let [_, flag] = args.as_slice()
+        && (flag == "--version" || flag == "-V")
+    {
+        output::outln!("{program} {}", env!("CARGO_PKG_VERSION"));
+        return EXIT_OK;
+    }
     let name: &'static str = Box::leak(program.into_boxed_str());
     let matches = Cli::command()
         .name(name)

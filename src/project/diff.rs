@@ -1,7 +1,7 @@
 //! The blueprints, synthesized in memory, against their templates as they were: in
 //! `out/`, in `out/` at a git revision, or (deploy) as deployed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -26,7 +26,6 @@ pub fn old_templates(
     rev: Option<&str>,
 ) -> Result<BTreeMap<String, OldTemplate>, ProjectError> {
     let mut found = BTreeMap::new();
-    let is_template = |p: &str| p.contains(".template.");
     let Some(rev) = rev else {
         if out.is_dir() {
             for rel in synth::list_files(out)? {
@@ -90,6 +89,11 @@ pub fn old_templates(
     Ok(found)
 }
 
+/// Whether a file of `out/` is a template (`*.template.*`), not the manifest.
+fn is_template(p: &str) -> bool {
+    p.contains(".template.")
+}
+
 fn git(args: &[&str]) -> Result<String, ProjectError> {
     let failed = |message: String| ProjectError::Git {
         args: args.join(" "),
@@ -123,42 +127,86 @@ pub fn diff_artifacts(
 ) -> Result<Vec<FileDiff>, ProjectError> {
     let mut files = Vec::new();
     let mut result = Ok(());
-    // Old templates are read and compared on every core, a batch at a time, in order.
+    // Old templates are compared on every core, a batch at a time, in order.
     let mut batch: Vec<(Artifact, String, Option<OldTemplate>)> = Vec::new();
     let flush = |batch: &mut Vec<(Artifact, String, Option<OldTemplate>)>,
                  files: &mut Vec<FileDiff>| {
-        let done: Vec<Result<_, ProjectError>> = synth::par_map(batch, |(art, _, old_text)| {
-            let (status, old_t) = match old_text {
-                Some(o) => (FileStatus::Modified, parse(o)?),
-                None => (FileStatus::Added, Template::default()),
+        let done: Vec<Result<_, ProjectError>> = synth::par_map(batch, |(art, path, old)| {
+            let old = match old {
+                Some(o) => Old::Text(o),
+                None => Old::Missing,
             };
-            Ok((
-                status,
-                crate::check::broadening::diff(&old_t, &art.template),
-            ))
+            compare(art, path, &old)
         });
-        for ((_, path, _), d) in batch.drain(..).zip(done) {
-            let (status, diff) = d?;
-            if !diff.is_empty() || status == FileStatus::Added {
-                files.push(FileDiff { path, status, diff });
-            }
+        for d in done {
+            files.extend(d?);
         }
+        batch.clear();
         Ok::<(), ProjectError>(())
     };
-    synth::each_artifact(blueprints, opts, |art| {
-        if result.is_err() {
-            return Ok(());
-        }
-        let (path, old_text) = old(&art);
-        batch.push((art, path, old_text));
-        if batch.len() >= synth::threads() * 16 {
-            result = flush(&mut batch, &mut files);
-        }
-        Ok(())
-    })?;
+    // The manifest's hashes are not needed: `map_artifacts` leaves them out.
+    synth::map_artifacts(
+        blueprints,
+        opts,
+        |art| art,
+        |art| {
+            if result.is_err() {
+                return Ok(());
+            }
+            let (path, old_text) = old(&art);
+            batch.push((art, path, old_text));
+            if batch.len() >= synth::threads() * 16 {
+                result = flush(&mut batch, &mut files);
+            }
+            Ok(())
+        },
+    )?;
     result?;
     flush(&mut batch, &mut files)?;
     Ok(files)
+}
+
+/// Where an artifact's old template is.
+enum Old<'a> {
+    /// There is none: the artifact is created.
+    Missing,
+    /// Read already (a git revision, a deployed stack).
+    Text(&'a OldTemplate),
+    /// A file of `out/`, read by the thread that compares it.
+    File(PathBuf),
+}
+
+/// The artifact against its old template: `None` when they are the same. Bytes equal to
+/// what synth writes are the same template (a template reads back as what was emitted),
+/// so most files of a large `out/` are compared without being parsed.
+fn compare(art: &Artifact, path: &str, old: &Old) -> Result<Option<FileDiff>, ProjectError> {
+    let read;
+    let old = match old {
+        Old::Missing => {
+            return Ok(Some(FileDiff {
+                path: path.to_string(),
+                status: FileStatus::Added,
+                diff: crate::check::broadening::diff(&Template::default(), &art.template),
+            }));
+        }
+        Old::Text(o) => *o,
+        Old::File(p) => {
+            read = OldTemplate {
+                label: p.display().to_string(),
+                text: std::fs::read_to_string(p).map_err(|e| IoError::new("read", p, e))?,
+            };
+            &read
+        }
+    };
+    if old.text.as_bytes() == art.body.as_bytes() {
+        return Ok(None);
+    }
+    let diff = crate::check::broadening::diff(&parse(old)?, &art.template);
+    Ok((!diff.is_empty()).then(|| FileDiff {
+        path: path.to_string(),
+        status: FileStatus::Modified,
+        diff,
+    }))
 }
 
 /// The blueprints against `out` as it is, or as it was at git revision `rev`: changed,
@@ -188,26 +236,81 @@ pub fn diff_targets_against_out(
     rev: Option<&str>,
     targets: &[String],
 ) -> Result<Report, ProjectError> {
-    let mut old = old_templates(out, rev)?;
+    // At a revision the old texts come from git, all at once; in `out/` as it is, each
+    // file is read by the thread that compares it (memory stays flat).
+    let texts = match rev {
+        Some(_) => old_templates(out, rev)?,
+        None => BTreeMap::new(),
+    };
+    let mut left: BTreeSet<String> = match rev {
+        Some(_) => texts.keys().cloned().collect(),
+        None if out.is_dir() => synth::list_files(out)?
+            .into_iter()
+            .filter(|p| is_template(p))
+            .collect(),
+        None => BTreeSet::new(),
+    };
     let opts = Options {
         out_dir: out.to_path_buf(),
         format: Format::Json,
         targets: targets.to_vec(),
         complete: targets.is_empty(),
     };
-    let mut files = diff_artifacts(blueprints, &opts, |art| {
-        let path = format!("{}/{}", out.display(), art.entry.path);
-        // A snapshot written as YAML is the same template.
-        let yaml = art.entry.path.replace(".template.json", ".template.yaml");
-        (
-            path,
-            old.remove(&art.entry.path).or_else(|| old.remove(&yaml)),
-        )
-    })?;
-    for (rel, o) in old {
+    let mut files = Vec::new();
+    let mut failed = None;
+    let mut consumed = Vec::new();
+    {
+        let listed = &left;
+        let work = |art: Artifact| {
+            let path = format!("{}/{}", out.display(), art.entry.path);
+            // A snapshot written as YAML is the same template.
+            let yaml = art.entry.path.replace(".template.json", ".template.yaml");
+            let rel = [&art.entry.path, &yaml]
+                .into_iter()
+                .find(|r| listed.contains(r.as_str()))
+                .cloned();
+            let old = match &rel {
+                None => Old::Missing,
+                Some(r) => match texts.get(r) {
+                    Some(t) => Old::Text(t),
+                    None => Old::File(out.join(r)),
+                },
+            };
+            (rel, compare(&art, &path, &old))
+        };
+        synth::map_artifacts(blueprints, &opts, work, |(rel, d)| {
+            if let Some(r) = rel {
+                consumed.push(r);
+            }
+            match d {
+                Ok(d) => files.extend(d),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    for r in &consumed {
+        left.remove(r);
+    }
+    for rel in left {
         if !targets.is_empty() {
             break;
         }
+        let o = match texts.get(&rel) {
+            Some(t) => t.clone(),
+            None => {
+                let p = out.join(&rel);
+                OldTemplate {
+                    label: p.display().to_string(),
+                    text: std::fs::read_to_string(&p).map_err(|e| IoError::new("read", &p, e))?,
+                }
+            }
+        };
         let t = parse(&o)?;
         files.push(FileDiff {
             path: format!("{}/{rel}", out.display()),

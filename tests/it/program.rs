@@ -156,3 +156,59 @@ fn diff_target_compares_only_the_named_targets() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--version` (answered before the command line is built) says the program's name as
+/// it was run and the version, as clap did; a subcommand's arguments, built only when it
+/// runs, are all there in its help and parse as before.
+#[test]
+fn version_names_the_program_and_deferred_subcommands_keep_their_arguments() {
+    let (d, app) = workspace();
+    let version = env!("CARGO_PKG_VERSION");
+    for flag in ["--version", "-V"] {
+        let o = run(&app, d.path(), &[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(text(&o.stdout), format!("my-app {version}\n"));
+        let o = run(
+            Path::new(env!("CARGO_BIN_EXE_perimeter")),
+            d.path(),
+            &[flag],
+        );
+        assert_eq!(text(&o.stdout), format!("perimeter {version}\n"));
+    }
+    // Not alone, it goes through clap, which prints the same line.
+    let o = run(&app, d.path(), &["--version", "synth"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(text(&o.stdout), format!("my-app {version}\n"));
+    let o = run(&app, d.path(), &["synth", "--help"]);
+    let help = text(&o.stdout);
+    for arg in [
+        "--out <DIR>",
+        "--format <FORMAT>",
+        "--target <NAME>",
+        "--check",
+        "--blueprints <DIR>",
+    ] {
+        assert!(help.contains(arg), "{arg} missing from: {help}");
+    }
+    let o = run(&app, d.path(), &["--help"]);
+    let help = text(&o.stdout);
+    for cmd in [
+        "synth", "diff", "check", "prove", "simulate", "init", "schema",
+    ] {
+        assert!(
+            help.contains(&format!("  {cmd} ")),
+            "{cmd} missing from: {help}"
+        );
+    }
+    let o = run(
+        &app,
+        d.path(),
+        &["synth", "--check", "--format", "json", "--out", "out"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("out is up to date"),
+        "{}",
+        text(&o.stdout)
+    );
+}
