@@ -34,7 +34,8 @@ and without a path (whose sessions they name), user ARNs, session ARNs and servi
 principals, and NotPrincipal with Allow and Deny.
 
 Actions: a request's action is `prefix:Name` (both non-empty, no colon), any such string,
-since AWS adds actions the policies' globs already cover. Where the prover refutes, a
+since AWS adds actions the policies' globs already cover; actions compare without regard
+to case, so cvc5 seeks one without A-Z against lower-cased patterns (see `Smt.check`). Where the prover refutes, a
 second query asks cvc5 whether some action the IAM catalog knows (S3's and SQS's, read
 from data/iam-catalog.json, and one other service's standing for the rest, which no
 generated pattern tells apart) also fails: the prover's witness must name a known action
@@ -248,6 +249,28 @@ class Gen:
         return {"Version": "2012-10-17", "Statement": stmts}
 
 
+def ascii_lower(s):
+    return "".join(c.lower() if "A" <= c <= "Z" else c for c in s)
+
+
+def shaped(a):
+    head, _, tail = a.partition(":")
+    return bool(head) and bool(tail) and ":" not in tail and not any("A" <= c <= "Z" for c in a)
+
+
+def repair(a):
+    """An action of the shape without A-Z that every generated pattern (`*`, or a
+    literal prefix and colon then globs without a colon) matches exactly when it
+    matches `a`: lower case; a further colon made `~` (no pattern names it); no colon or
+    no prefix (matched by `*` alone) made the stand-in. An empty name stays (the query
+    is then asked with the constraint)."""
+    a = ascii_lower(a)
+    head, colon, tail = a.partition(":")
+    if not colon or not head:
+        return ascii_lower(STAND_IN)
+    return head + ":" + tail.replace(":", "~")
+
+
 def listify(v):
     return v if isinstance(v, list) else [v]
 
@@ -259,16 +282,21 @@ class Smt:
         tm = cvc5.TermManager()
         s = cvc5.Solver(tm)
         s.setOption("tlimit-per", str(SOLVER_MS))
+        s.setOption("produce-models", "true")
         for k, v in CVC5_OPTIONS:
             s.setOption(k, v)
         s.setLogic("ALL")
         self.tm, self.s = tm, s
         S = tm.getStringSort()
-        self.action = tm.mkConst(S, "action")
         # Actions compare without regard to ASCII case (IAM User Guide, "IAM JSON policy
-        # elements: Action": "case insensitive"): every test reads the lower-case form
-        # (str.to_lower folds exactly A-Z), against the lower-cased pattern.
-        self.laction = tm.mkTerm(Kind.STRING_TO_LOWER, self.action)
+        # elements: Action": "case insensitive"), so an action decides as its ASCII
+        # lower-case form does, and a request's action is `prefix:Name` (neither part
+        # empty nor with a colon). The action is sought among such strings without A-Z,
+        # against lower-cased patterns: see `check`, which adds that constraint only
+        # when cvc5's first model breaks it (asserted up front, or through
+        # str.to_lower, it left a third of the queries undecided).
+        self.action = tm.mkConst(S, "action")
+        self.laction = self.action
         self.resource = tm.mkConst(S, "resource")
         self.keys = {}  # lower-case key -> (present flags, value terms, kind)
         self.multi_count = multi_count
@@ -282,15 +310,15 @@ class Smt:
                                  tm.mkTerm(Kind.REGEXP_RANGE, tm.mkString("\\u{0}", True), tm.mkString(".")),
                                  tm.mkTerm(Kind.REGEXP_RANGE, tm.mkString("0"), tm.mkString("\\u{2ffff}", True)))
         self.caller(kinds)
-        # A request's action is `prefix:Name`, neither part empty nor with a colon.
-        plus = lambda r: self.t(Kind.REGEXP_PLUS, r)
-        s.assertFormula(self.in_re(self.action, self.concat_re([plus(self.nocolon), self.lit_re(":"), plus(self.nocolon)])))
+        rng = lambda a, b: self.t(Kind.REGEXP_RANGE, tm.mkString(a, True), tm.mkString(b, True))
+        part = self.t(Kind.REGEXP_PLUS, self.t(Kind.REGEXP_UNION, rng("\\u{0}", "9"), rng(";", "@"), rng("[", "\\u{2ffff}")))
+        self.shaped = self.in_re(self.action, self.concat_re([part, self.lit_re(":"), part]))
 
     def real_action(self):
         """The action is one the catalog knows: of the generator's services, or the
         stand-in for every other service."""
         acts = [a for svc in SERVICES for a in CATALOG[svc]] + [STAND_IN]
-        return self.in_re(self.laction, self.t(Kind.REGEXP_UNION, *[self.lit_re(a.lower()) for a in acts]))
+        return self.in_re(self.laction, self.t(Kind.REGEXP_UNION, *[self.lit_re(ascii_lower(a)) for a in acts]))
 
     def caller(self, kinds):
         """The caller, as IAM's documentation describes its ARN: a kind (the account's
@@ -555,7 +583,7 @@ class Smt:
     def applies(self, s, resource_policy):
         tm = self.tm
         acts = listify(s.get("Action", s.get("NotAction")))
-        hit = self.any([self.in_re(self.laction, self.glob_re(a.lower())) for a in acts])
+        hit = self.any([self.in_re(self.laction, self.glob_re(ascii_lower(a))) for a in acts])
         parts = [self.t(Kind.NOT, hit) if "NotAction" in s else hit]
         if "Resource" in s or "NotResource" in s:
             rs = listify(s.get("Resource", s.get("NotResource")))
@@ -584,7 +612,7 @@ class Smt:
     def fix(self, witness):
         """Constraints fixing the request to a witness's values."""
         tm = self.tm
-        eqs = [self.t(Kind.EQUAL, self.action, tm.mkString(witness["action"], True)),
+        eqs = [self.t(Kind.EQUAL, self.action, tm.mkString(ascii_lower(witness["action"]), True)),
                self.t(Kind.EQUAL, self.resource, tm.mkString(witness["resource"], True)),
                self.t(Kind.EQUAL, self.principal, tm.mkString(witness["principal"], True))]
         ctx = {k.lower(): listify(v) for k, v in witness.get("context", {}).items()}
@@ -620,11 +648,30 @@ class Smt:
         return self.all_(eqs)
 
     def check(self, formula, fixed=None):
+        """sat, unsat or unknown, for actions of the shape without A-Z. Without that
+        constraint the query is weaker (any action of the right shape and case has its
+        lower-case form as a solution), so its unsat stands, and a model whose action
+        keeps the constraint is a solution; only a model that breaks it needs the query
+        again, constrained."""
         self.s.push()
         self.s.assertFormula(formula)
         if fixed is not None:
             self.s.assertFormula(fixed)
         r = self.s.checkSat()
+        if r.isSat():
+            a = self.s.getValue(self.action).getStringValue()
+            if not shaped(a):
+                # First its repair, which every generated pattern matches as it matches
+                # the model's action, as a concrete value; then the constraint itself.
+                r = None
+                if shaped(repair(a)):
+                    self.s.push()
+                    self.s.assertFormula(self.t(Kind.EQUAL, self.action, self.tm.mkString(repair(a), True)))
+                    r = self.s.checkSat()
+                    self.s.pop()
+                if r is None or not r.isSat():
+                    self.s.assertFormula(self.shaped)
+                    r = self.s.checkSat()
         self.s.pop()
         if r.isSat():
             return "sat"
@@ -702,7 +749,7 @@ def formula(case):
         # sts:GetCallerIdentity needs no permission: no policy grants it.
         free = smt.in_re(smt.laction, smt.lit_re("sts:getcalleridentity"))
         return smt, smt.all_([smt.allows(p), smt.t(Kind.NOT, free),
-                              smt.any([smt.in_re(smt.laction, smt.glob_re(x.lower())) for x in asked])])
+                              smt.any([smt.in_re(smt.laction, smt.glob_re(ascii_lower(x))) for x in asked])])
     p, trusted = files["policy"], extra["trusted"]
     smt = Smt(set_counts(p), ANY_CALLER)
     tm = smt.tm
