@@ -23,7 +23,7 @@ use crate::iam::prove::{self, Outcome, Policies};
 use crate::iam::{
     Bindings, Caller, Effect, PolicyDocument, PolicyKind, PolicySet, Principal, PrincipalKind,
 };
-use crate::template::{Intrinsic, Template, Value};
+use crate::template::{Intrinsic, Pseudo, Template, Value};
 
 /// Compares two templates ([`crate::diff::diff`]) and decides each IAM change's
 /// broadening by the requests it newly allows.
@@ -55,7 +55,25 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
     for (k, v) in &old.resources {
         both.resources.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    let b = bindings(&both, &Context::default());
+    // The partition the stack is deployed in: the one the templates' own ARNs name (a
+    // grant hard-coded to another partition's resources would grant nothing), decided
+    // under each when they name several, and under `aws` when they name none (every
+    // partition alike then: each ARN names it through AWS::Partition).
+    let mut named = partitions_named(old);
+    named.extend(partitions_named(new));
+    if named.is_empty() {
+        named.insert("aws");
+    }
+    let bound: Vec<Bindings> = named
+        .iter()
+        .map(|p| {
+            let ctx = Context {
+                partition: p.to_string(),
+                ..Context::default()
+            };
+            bindings(&both, &ctx).bind(Pseudo::UrlSuffix.name(), url_suffix(p))
+        })
+        .collect();
     let roles: std::collections::BTreeSet<&str> = both
         .resources
         .iter()
@@ -71,7 +89,11 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
                 // prover compares a role's policies together only.
                 let v = match o.strip_prefix("identity:") {
                     Some(id) if !roles.contains(id) => Verdict::Unmodelled,
-                    _ => verdict(o, before.get(o), after.get(o), &b),
+                    _ => bound
+                        .iter()
+                        .map(|b| verdict(o, before.get(o), after.get(o), b))
+                        .reduce(worse)
+                        .expect("one partition at least"),
                 };
                 verdicts.insert(o.clone(), v);
             }
@@ -120,6 +142,56 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
         c.basis = basis;
         c.witness = witness;
     }
+}
+
+/// The verdict of two partitions' together: broader in either is broader; else not
+/// decided in either is not decided.
+fn worse(a: Verdict, b: Verdict) -> Verdict {
+    let rank = |v: &Verdict| match v {
+        Verdict::Narrower => 0,
+        Verdict::Unmodelled => 1,
+        Verdict::Unknown(_) => 2,
+        Verdict::Broader(_) => 3,
+    };
+    if rank(&b) > rank(&a) { b } else { a }
+}
+
+/// AWS's partitions with their URL suffix (`AWS::URLSuffix`; botocore's partitions.json,
+/// `dnsSuffix`).
+const PARTITIONS: &[(&str, &str)] = &[
+    ("aws", "amazonaws.com"),
+    ("aws-cn", "amazonaws.com.cn"),
+    ("aws-us-gov", "amazonaws.com"),
+    ("aws-iso", "c2s.ic.gov"),
+    ("aws-iso-b", "sc2s.sgov.gov"),
+    ("aws-iso-e", "cloud.adc-e.uk"),
+    ("aws-iso-f", "csp.hci.ic.gov"),
+    ("aws-eusc", "amazonaws.eu"),
+];
+
+fn url_suffix(partition: &str) -> &'static str {
+    PARTITIONS
+        .iter()
+        .find(|(p, _)| *p == partition)
+        .map_or("amazonaws.com", |(_, s)| s)
+}
+
+/// The partitions a template's text names: in ARNs written with one (`arn:aws-cn:`), and
+/// China's URL suffix (`.amazonaws.com.cn`).
+fn partitions_named(t: &Template) -> std::collections::BTreeSet<&'static str> {
+    let text = t.to_json();
+    let mut out = std::collections::BTreeSet::new();
+    for (i, _) in text.match_indices("arn:") {
+        let rest = &text[i + 4..];
+        let field = rest.split(':').next().unwrap_or("");
+        if let Some((p, _)) = PARTITIONS.iter().find(|(p, _)| *p == field) {
+            out.insert(*p);
+        }
+    }
+    if text.contains(".amazonaws.com.cn") {
+        out.insert("aws-cn");
+    }
+    out
 }
 
 /// One owner's policies: the prover's form of them, or why it has none.
@@ -565,5 +637,84 @@ mod tests {
         let c = d.iam.iter().find(|c| c.kind == ChangeKind::Added).unwrap();
         assert!(c.broadens, "{c:?}");
         assert!(c.basis.ends_with("is chosen by Fn::If"), "{c:?}");
+    }
+
+    /// A role's policy in a template for China (its other grant names `aws-cn`): the
+    /// bucket's ARN written `${AWS::Partition}` or `aws-cn` is one ARN there.
+    fn cn(bucket_arn: &str) -> Template {
+        role(
+            &[&format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": {bucket_arn}}}, {{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "arn:aws-cn:sqs:cn-north-1:111122223333:q"}}]}}"#
+            )],
+            "",
+        )
+    }
+
+    #[test]
+    fn a_rename_to_the_partition_the_template_names_is_no_broadening() {
+        let sub = r#"{"Fn::Sub": "arn:${AWS::Partition}:s3:::reports/*"}"#;
+        let hard = r#""arn:aws-cn:s3:::reports/*""#;
+        for (a, b) in [(sub, hard), (hard, sub)] {
+            let d = diff(&cn(a), &cn(b));
+            assert!(!d.iam.is_empty());
+            // With AWS::Partition bound to `aws`, the two were two buckets.
+            for c in &d.iam {
+                assert!(!c.broadens, "{a} -> {b}: {c:?}");
+                assert_eq!(c.basis, "proven");
+            }
+        }
+    }
+
+    #[test]
+    fn a_grant_moved_from_another_partition_into_the_stacks_broadens() {
+        // In China, a grant on `arn:aws:` (the commercial partition's bucket) grants
+        // nothing; written `${AWS::Partition}` it grants China's bucket: newly allowed.
+        // Where the stack is deployed in `aws` it is a rename; the templates name both
+        // partitions, so both are decided and the change broadens.
+        let old = cn(r#""arn:aws:s3:::reports/*""#);
+        let new = cn(r#"{"Fn::Sub": "arn:${AWS::Partition}:s3:::reports/*"}"#);
+        let d = diff(&old, &new);
+        let broad: Vec<&IamChange> = d.iam.iter().filter(|c| c.broadens).collect();
+        assert!(!broad.is_empty(), "{:?}", d.iam);
+        let w: serde_json::Value =
+            serde_json::from_str(broad[0].witness.as_deref().unwrap()).unwrap();
+        let resource = w["resource"].as_str().unwrap();
+        assert!(resource.starts_with("arn:aws-cn:s3:::reports/"), "{w}");
+        // The same change in a template that names only `aws`: a rename.
+        let only_aws = |r: &str| {
+            role(
+                &[&format!(
+                    r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": {r}}}]}}"#
+                )],
+                "",
+            )
+        };
+        let d = diff(
+            &only_aws(r#""arn:aws:s3:::reports/*""#),
+            &only_aws(r#"{"Fn::Sub": "arn:${AWS::Partition}:s3:::reports/*"}"#),
+        );
+        assert!(d.iam.iter().all(|c| !c.broadens), "{:?}", d.iam);
+    }
+
+    #[test]
+    fn the_url_suffix_is_the_partitions() {
+        // China's service principals end in .amazonaws.com.cn: a trust policy that
+        // writes one with AWS::URLSuffix and the other literally names one service.
+        let trust = |p: &str| {
+            let text = format!(
+                "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Principal\": {{\"Service\": {p}}}, \"Action\": \"sts:AssumeRole\"}}]}}\n"
+            );
+            Template::parse_any(&text).unwrap()
+        };
+        let d = diff(
+            &trust(r#"{"Fn::Sub": "lambda.${AWS::URLSuffix}"}"#),
+            &trust(r#""lambda.amazonaws.com.cn""#),
+        );
+        assert!(!d.iam.is_empty());
+        assert!(d.iam.iter().all(|c| !c.broadens), "{:?}", d.iam);
+        assert_eq!(
+            partitions_named(&trust(r#""lambda.amazonaws.com.cn""#)).len(),
+            1
+        );
     }
 }

@@ -153,9 +153,10 @@ impl Proof {
                 "proven: {} (every request; {requests} classes of request examined)",
                 self.claim
             ),
-            Outcome::Fails(_) => format!(
-                "refuted: it is not so that {}: the witness is a request that shows it",
-                self.claim
+            Outcome::Fails(w) => format!(
+                "refuted: it is not so that {}: the witness is a request that shows it{}",
+                self.claim,
+                w.action_note().map_or(String::new(), |n| format!(" ({n})"))
             ),
             Outcome::Unknown(why) => format!("not decided: {}: {why}", self.claim),
         }

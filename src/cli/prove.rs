@@ -386,8 +386,16 @@ fn explain(o: &Outcome, claim: &str) -> String {
         Outcome::Holds { requests } => {
             format!("proven: {claim} (every request; {requests} classes of request examined)")
         }
-        Outcome::Fails(_) => {
-            format!("refuted: it is not so that {claim}: the witness is a request that shows it")
+        Outcome::Fails(w) => {
+            let mut s = format!(
+                "refuted: it is not so that {claim}: the witness is a request that shows it"
+            );
+            if let Some(note) = w.action_note() {
+                s.push_str(" (");
+                s.push_str(&note);
+                s.push(')');
+            }
+            s
         }
         Outcome::Unknown(why) => format!("not decided: {claim}: {why}"),
     }

@@ -447,3 +447,56 @@ fn prove_template_refutes_the_prod_template_before_the_review_with_a_witness() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `prove no-public-access` counts a service principal as `check`'s identity perimeter
+/// does (one function): outside unless the statement pins the account it acts for. The
+/// pinned policy is the IAM User Guide's example, "The confused deputy problem",
+/// "Cross-service confused deputy prevention"
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html): `aws:SourceArn`
+/// and `aws:SourceAccount` together, here for SNS delivering to an SQS queue.
+#[test]
+fn no_public_access_counts_a_service_outside_unless_its_source_is_pinned() {
+    let queue = |f: &str| {
+        prove(&[
+            "no-public-access",
+            &fixture(f),
+            "--resource-type",
+            "AWS::SQS::Queue",
+            "--account",
+            "111122223333",
+        ])
+    };
+    // Unpinned: SNS delivers for any account's topic (the confused deputy).
+    let (code, out, err) = queue("queue-for-sns.json");
+    assert_eq!(code, 1, "{out} {err}");
+    assert_eq!(out["result"], "fail");
+    let w = &out["witness"];
+    assert_eq!(w["principal"], "sns.amazonaws.com", "{w}");
+    assert_eq!(w["action"], "sqs:SendMessage", "{w}");
+    assert!(
+        w["context"]
+            .get("aws:SourceAccount")
+            .is_none_or(|a| a != "111122223333"),
+        "{w}"
+    );
+    // Pinned to the account, by AWS's example and by a topic's ARN alone: proven.
+    for f in [
+        "queue-for-sns-source-account.json",
+        "queue-for-sns-source-arn.json",
+    ] {
+        let (code, out, err) = queue(f);
+        assert_eq!(code, 0, "{f}: {out} {err}");
+        assert_eq!(out["result"], "pass", "{f}");
+    }
+    // Pinned to an account that is not trusted: outside again.
+    let (code, out, _) = prove(&[
+        "no-public-access",
+        &fixture("queue-for-sns-source-account.json"),
+        "--resource-type",
+        "AWS::SQS::Queue",
+        "--account",
+        "444455556666",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["witness"]["principal"], "sns.amazonaws.com");
+}

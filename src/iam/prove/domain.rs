@@ -88,7 +88,10 @@ pub struct Atoms {
 /// The finite space: candidate values per dimension.
 #[derive(Debug, Clone)]
 pub struct Space {
+    /// One action of every class: those the IAM catalog knows first (see `actions`).
     pub action: Vec<String>,
+    /// How many of `action` the catalog knows (the others are invented names).
+    pub known_actions: usize,
     pub resource: Vec<String>,
     pub principal: Vec<String>,
     pub keys: Vec<KeySpace>,
@@ -636,6 +639,14 @@ impl Atoms {
             }
         }
         let principal = self.callers(&principal_patterns)?;
+        let action =
+            super::actions::candidates(&unique(&action_patterns), &nice_action, STATE_LIMIT)
+                .map_err(|e| {
+                    format!(
+                        "the action patterns need more than {} automaton states",
+                        e.0
+                    )
+                })?;
         let mut keys = Vec::new();
         for (lower, k) in &self.keys {
             let values = k.values().map_err(|e| format!("{}: {e}", k.name))?;
@@ -669,7 +680,11 @@ impl Atoms {
             });
         }
         Ok(Space {
-            action: dim("action", &action_patterns, &nice_action)?,
+            known_actions: action
+                .iter()
+                .take_while(|a| super::actions::known(a))
+                .count(),
+            action,
             resource: dim("resource", &resource_patterns, &nice_resource)?,
             principal,
             keys,

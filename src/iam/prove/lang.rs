@@ -557,6 +557,11 @@ fn walk(
     let mut out: Regions = first.into_iter().map(|(v, i)| (v, text(i))).collect();
     let mut taken = BTreeSet::new();
     for p in preferred {
+        // Every class has its preferred string: the rest (the catalog's actions after
+        // the policies' own) can change nothing.
+        if taken.len() == out.len() {
+            break;
+        }
         // The string's vector, read off the DFAs the walk built.
         let mut at: Vec<u32> = vec![0; dfas.len()];
         for c in p.chars() {

@@ -11,7 +11,9 @@
 //! evaluator (re-run on the witness as written out) decides as claimed, and constructs
 //! beyond the model are "unknown: why".
 //!
-//! The model: actions are any strings (the action catalog does not restrict them yet).
+//! The model: an action is any `prefix:Name` (the actions AWS may add included), each
+//! class of them searched with an action the IAM catalog knows when it holds one, and
+//! those first (see [`actions`]).
 //! The principal is a caller of every form the evaluator reads (`Caller`): the account's
 //! root user, an IAM user, a role and its sessions, a federated user, a service, an
 //! anonymous caller (identity policies: only users, role sessions and federated users,
@@ -28,6 +30,7 @@
 //! identity policies, mixed value families on one key, conditions on
 //! `aws:PrincipalServiceName`, and spaces past the search's limits.
 
+mod actions;
 mod domain;
 mod lang;
 mod perimeter;
@@ -49,8 +52,8 @@ pub use self::perimeter::{
 };
 use self::search::{Found, search};
 use super::{
-    Action, Arn, Bindings, Caller, ConditionOperator, Decision, Effect, NamedPolicy, Op,
-    PolicyDocument, PolicyKind, PolicySet, Request, applies, arn_like,
+    Action, Arn, Bindings, Caller, Decision, Effect, NamedPolicy, PolicyDocument, PolicyKind,
+    PolicySet, Request, applies, arn_like,
 };
 use crate::template::typed::ToValue;
 
@@ -201,6 +204,26 @@ pub struct Witness {
     pub request: Request,
     /// The request file: principal, action, resource, context and the policies.
     pub file: Json,
+}
+
+impl Witness {
+    /// Whether the witness's action is a name the IAM catalog does not know: it stands
+    /// for actions AWS may add under the patterns it matches, and no known action would
+    /// have done (the search tries those first).
+    pub fn invented_action(&self) -> bool {
+        actions::invented(&self.request.action)
+    }
+
+    /// What to say of the witness's action when the catalog does not know it.
+    pub fn action_note(&self) -> Option<String> {
+        self.invented_action().then(|| {
+            format!(
+                "the witness's action {} is not in the IAM catalog ({}): it stands for actions AWS may add that the policies' patterns cover; no action the catalog knows fails",
+                self.request.action,
+                crate::iam::catalog::catalog().source()
+            )
+        })
+    }
 }
 
 /// The answer to a question.
@@ -561,69 +584,23 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "AWS::EC2::VPCEndpoint",
 ];
 
-const ORG_KEY: &str = "aws:principalorgid";
 const ACCOUNT_KEY: &str = "aws:principalaccount";
-const VPCE_KEY: &str = "aws:sourcevpce";
 
 /// Does a resource (or endpoint) policy admit a principal outside the trusted accounts,
-/// organizations and endpoints, on a resource of `shape` ([`resource_shape`])? Outside:
-/// an ARN principal of an account not trusted, whose `aws:PrincipalAccount`,
-/// `aws:PrincipalOrgID` and `aws:SourceVpce` (when present) are not trusted either.
+/// organizations and endpoints, on a resource of `shape` ([`resource_shape`])? Outside,
+/// as `check`'s identity perimeter counts it (one function, [`identity_perimeter`]'s):
+/// an IAM caller of an account not trusted whose `aws:PrincipalAccount` and
+/// `aws:PrincipalOrgID` are not trusted either, or an anonymous caller, or an AWS
+/// service acting for an account not trusted (its `aws:SourceAccount`, `aws:SourceArn`
+/// and `aws:SourceOrgID` not pinning it to a trusted one: the confused deputy); none
+/// of them through a trusted endpoint (`aws:SourceVpce`).
 pub fn no_public_access(
     p: &Policies,
     shape: &str,
     trusted: &Trusted,
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
-    let mut atoms = Atoms::default();
-    if let Err(why) = p.atoms(&mut atoms, b) {
-        return Ok(Outcome::Unknown(why));
-    }
-    atoms.resource_pattern(shape);
-    atoms.principal.extend(lang::Pattern::arn("arn:*:*:*:*:*"));
-    atoms.principal_account("");
-    for a in &trusted.accounts {
-        atoms.principal_account(a);
-    }
-    // Only keys the policy tests need the trusted values as atoms: for any other key,
-    // absence (which is outside) is as good as any value.
-    let eq = ConditionOperator::new(Op::StringEquals);
-    for (key, vals) in [
-        (ACCOUNT_KEY, &trusted.accounts),
-        (ORG_KEY, &trusted.orgs),
-        (VPCE_KEY, &trusted.vpces),
-    ] {
-        if atoms.keys.contains_key(key)
-            && let Err(why) = atoms.condition(eq, key, vals)
-        {
-            return Ok(Outcome::Unknown(why));
-        }
-    }
-    let outside = |r: &Request| {
-        let account = r.principal.split(':').nth(4).unwrap_or("");
-        let untrusted = |key: &str, set: &[String]| {
-            r.context
-                .get(key)
-                .is_none_or(|vs| vs.iter().all(|v| !set.contains(v)))
-        };
-        arn_like("arn:*:*:*:*:*", &r.principal)
-            && !account.is_empty()
-            && !trusted.accounts.iter().any(|a| a == account)
-            && untrusted(ACCOUNT_KEY, &trusted.accounts)
-            && untrusted(ORG_KEY, &trusted.orgs)
-            && untrusted(VPCE_KEY, &trusted.vpces)
-            && arn_like(shape, &r.resource)
-    };
-    let q = Asked::new(p);
-    decide(
-        &atoms,
-        &[p],
-        &[ACCOUNT_KEY, ORG_KEY, VPCE_KEY],
-        b,
-        |r| outside(r) && q.allows(r, b),
-        &q,
-        |r, shown| outside(r) && shown.allows(r, b),
-    )
+    perimeter::admits_outside(p, trusted, shape, &[], b)
 }
 
 /// The resource perimeter of an endpoint (or any) policy: does it allow a request on a

@@ -227,9 +227,25 @@ pub fn identity_perimeter(
     aws_owned: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    admits_outside(p, trusted, "*", aws_owned, b)
+}
+
+/// [`identity_perimeter`] on the resources `shape` matches (`ArnLike`; `*`: all): what
+/// both `check`'s perimeter and `perimeter prove no-public-access` ask, so the two agree
+/// on who is outside.
+pub(super) fn admits_outside(
+    p: &Policies,
+    trusted: &super::Trusted,
+    shape: &str,
+    aws_owned: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
     if let Err(why) = p.atoms(&mut atoms, b) {
         return Ok(Outcome::Unknown(why));
+    }
+    if shape != "*" {
+        atoms.resource_pattern(shape);
     }
     for n in aws_owned {
         atoms.resource_pattern(n);
@@ -282,6 +298,12 @@ pub fn identity_perimeter(
                             .any(|v| trusted_arns.iter().any(|t| arn_like(t, v)))
                     })
             }
+            // An anonymous caller is of no account at all: the most public request.
+            // One carrying a trusted account or organization is not one AWS makes.
+            Some(Caller::Anonymous) => {
+                none_of(r, ORG_KEY, &trusted.orgs)
+                    && none_of(r, super::ACCOUNT_KEY, &trusted.accounts)
+            }
             _ => {
                 let account = r.principal.split(':').nth(4).unwrap_or("");
                 arn_like("arn:*:*:*:*:*", &r.principal)
@@ -293,6 +315,7 @@ pub fn identity_perimeter(
         };
         from_outside
             && none_of(r, VPCE_KEY, &trusted.vpces)
+            && arn_like(shape, &r.resource)
             && !aws_owned.iter().any(|n| arn_like(n, &r.resource))
     };
     let q = Asked::new(p);

@@ -48,7 +48,7 @@ pub fn search(
     let mut triples = Vec::new();
     let mut total = 0f64;
     for p in &space.principal {
-        for a in &space.action {
+        for (ai, a) in space.action.iter().enumerate() {
             for r in &space.resource {
                 let keys: Vec<usize> = relevant(&Request::new(p, a, r))
                     .into_iter()
@@ -64,12 +64,15 @@ pub fn search(
                         "the policies distinguish more than the {REQUEST_LIMIT:.0} kinds of request the search walks"
                     ));
                 }
-                triples.push((p, a, r, keys));
+                triples.push((ai >= space.known_actions, p, a, r, keys));
             }
         }
     }
+    // Requests of actions the catalog knows first: a witness's action is invented only
+    // when no known action would do.
+    triples.sort_by_key(|t| t.0);
     let mut tried = 0u64;
-    for (p, a, r, keys) in triples {
+    for (_, p, a, r, keys) in triples {
         // An odometer over the relevant keys' values; the others stay absent.
         let mut index = vec![0usize; keys.len()];
         loop {

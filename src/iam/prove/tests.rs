@@ -475,3 +475,85 @@ fn policy_variables_are_unknown() {
         other => panic!("expected unknown, got {other:?}"),
     }
 }
+
+#[test]
+fn a_witness_action_is_a_real_action_not_the_excluded_ones() {
+    // Action s3:* asked of a policy granting NotAction s3:Get*: the witness is an S3
+    // action the IAM catalog knows that is no Get.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:Get*","Resource":"*"}]}"#,
+    );
+    let s3: Vec<Action> = vec!["s3:*".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &s3, &[], &b()).unwrap());
+    let a = &w.request.action;
+    let known = crate::iam::catalog::catalog()
+        .action(a)
+        .expect("a real action");
+    assert_eq!(known.service().prefix(), "s3");
+    assert!(!a.to_ascii_lowercase().starts_with("s3:get"), "{a}");
+    assert!(!Witness::invented_action(&w));
+}
+
+#[test]
+fn an_action_aws_may_add_is_still_covered_and_marked() {
+    // No S3 action the catalog knows starts with "Frobnicate", but one AWS adds tomorrow
+    // may: a grant of s3:Frobnicate* is a grant of s3 actions, shown by an invented
+    // name, and only then (every known action is tried first).
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Frobnicate*","Resource":"*"}]}"#,
+    );
+    let s3: Vec<Action> = vec!["s3:*".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &s3, &[], &b()).unwrap());
+    assert!(
+        w.request
+            .action
+            .to_ascii_lowercase()
+            .starts_with("s3:frobnicate")
+    );
+    assert!(w.invented_action());
+    // A grant of one known action among unknown ones: the known one is the witness.
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Frobnicate*","s3:PutObject"],"Resource":"*"}]}"#,
+    );
+    let w = witness(access_not_granted(&p, &s3, &[], &b()).unwrap());
+    assert_eq!(w.request.action, "s3:PutObject");
+    assert!(!w.invented_action());
+}
+
+#[test]
+fn every_other_service_is_stood_for_by_a_real_action() {
+    // NotAction s3:* grants every other service's actions: the witness is one the
+    // catalog knows (before, it was the shortest string outside s3:*, an invented one).
+    let p = identity(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}]}"#,
+    );
+    let all: Vec<Action> = vec!["*".parse().unwrap()];
+    let w = witness(access_not_granted(&p, &all, &[], &b()).unwrap());
+    assert!(!w.invented_action(), "{}", w.request.action);
+    assert!(!w.request.action.to_ascii_lowercase().starts_with("s3:"));
+    assert!(w.action_note().is_none());
+}
+
+#[test]
+fn an_anonymous_caller_is_outside() {
+    // `IfExists` on the caller's account lets through a request that has none: an
+    // anonymous one ("Principal": "*" admits it; IAM User Guide, "AWS JSON policy
+    // elements: Principal", anonymous users). Without IfExists it is kept out.
+    let p = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEqualsIfExists":{"aws:PrincipalAccount":"111122223333"}}}]}"#,
+    );
+    let trusted = Trusted {
+        accounts: vec!["111122223333".into()],
+        ..Trusted::default()
+    };
+    let shape = resource_shape("AWS::S3::Bucket").unwrap();
+    let w = witness(no_public_access(&p, shape, &trusted, &b()).unwrap());
+    assert_eq!(w.request.principal, "*", "{}", w.file);
+    let q = resource(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"aws:PrincipalAccount":"111122223333"}}}]}"#,
+    );
+    assert!(matches!(
+        no_public_access(&q, shape, &trusted, &b()).unwrap(),
+        Outcome::Holds { .. }
+    ));
+}
