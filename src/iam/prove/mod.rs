@@ -30,6 +30,7 @@
 
 mod domain;
 mod lang;
+mod memo;
 mod perimeter;
 #[cfg(test)]
 mod perimeter_tests;
@@ -468,6 +469,19 @@ pub fn no_new_access(
     new: &Policies,
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    match memo::canon("no-new-access", &[old, new], &[], &[], b) {
+        Some(c) => {
+            c.answer(|c| no_new_access_now(&c.policies[0], &c.policies[1], &Bindings::new()))
+        }
+        None => no_new_access_now(old, new, b),
+    }
+}
+
+fn no_new_access_now(
+    old: &Policies,
+    new: &Policies,
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
     for p in [old, new] {
         if let Err(why) = p.atoms(&mut atoms, b) {
@@ -489,6 +503,28 @@ pub fn no_new_access(
 /// Does the policy grant any of `actions` (patterns), on any of `resources` (ARN
 /// patterns; all resources when empty)? Holds when it grants none.
 pub fn access_not_granted(
+    p: &Policies,
+    actions: &[Action],
+    resources: &[Arn],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    let rs: Vec<String> = resources.iter().map(|r| r.as_str().to_string()).collect();
+    let Some(c) = memo::canon("access-not-granted", &[p], &acts, &[&rs], b) else {
+        return access_not_granted_now(p, actions, resources, b);
+    };
+    c.answer(|c| {
+        let rs: Result<Vec<Arn>, _> = c.lists[0].iter().map(|r| r.parse::<Arn>()).collect();
+        match rs {
+            Ok(rs) => access_not_granted_now(&c.policies[0], actions, &rs, &Bindings::new()),
+            Err(e) => Err(InternalError(format!(
+                "a renamed resource does not read: {e}"
+            ))),
+        }
+    })
+}
+
+fn access_not_granted_now(
     p: &Policies,
     actions: &[Action],
     resources: &[Arn],
@@ -575,6 +611,27 @@ pub fn no_public_access(
     trusted: &Trusted,
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let shapes = [shape.to_string()];
+    let lists: [&[String]; 4] = [&shapes, &trusted.accounts, &trusted.orgs, &trusted.vpces];
+    let Some(c) = memo::canon("no-public-access", &[p], &[], &lists, b) else {
+        return no_public_access_now(p, shape, trusted, b);
+    };
+    c.answer(|c| {
+        let trusted = Trusted {
+            accounts: c.lists[1].clone(),
+            orgs: c.lists[2].clone(),
+            vpces: c.lists[3].clone(),
+        };
+        no_public_access_now(&c.policies[0], &c.lists[0][0], &trusted, &Bindings::new())
+    })
+}
+
+fn no_public_access_now(
+    p: &Policies,
+    shape: &str,
+    trusted: &Trusted,
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
     if let Err(why) = p.atoms(&mut atoms, b) {
         return Ok(Outcome::Unknown(why));
@@ -632,6 +689,18 @@ pub fn no_public_access(
 /// foundation models), when one of `named` (ARN patterns naming resources exactly)
 /// matches it. Holds when every allowed request stays inside.
 pub fn resource_perimeter(
+    p: &Policies,
+    accounts: &[String],
+    named: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let Some(c) = memo::canon("resource-perimeter", &[p], &[], &[accounts, named], b) else {
+        return resource_perimeter_now(p, accounts, named, b);
+    };
+    c.answer(|c| resource_perimeter_now(&c.policies[0], &c.lists[0], &c.lists[1], &Bindings::new()))
+}
+
+fn resource_perimeter_now(
     p: &Policies,
     accounts: &[String],
     named: &[String],

@@ -5,7 +5,7 @@
 //! questions, with a witness the evaluator re-decides.
 
 use super::domain::Atoms;
-use super::{Asked, InternalError, Outcome, Policies, decide};
+use super::{Asked, InternalError, Outcome, Policies, decide, memo};
 use crate::iam::{Action, Bindings, Caller, ConditionOperator, Op, PolicyKind, Request, arn_like};
 
 const VPCE_KEY: &str = "aws:sourcevpce";
@@ -99,6 +99,26 @@ pub fn only_through_endpoints_on(
     vpcs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("through-endpoints", &[p], &acts, &[on, vpces, vpcs], b) {
+        Some(c) => c.answer(|c| {
+            let [on, vpces, vpcs] = &c.lists[..] else {
+                unreachable!("three lists")
+            };
+            through_now(&c.policies[0], actions, on, vpces, vpcs, &Bindings::new())
+        }),
+        None => through_now(p, actions, on, vpces, vpcs, b),
+    }
+}
+
+fn through_now(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    vpces: &[String],
+    vpcs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
@@ -153,6 +173,26 @@ pub fn only_principals_on(
     orgs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("only-principals", &[p], &acts, &[on, arns, orgs], b) {
+        Some(c) => c.answer(|c| {
+            let [on, arns, orgs] = &c.lists[..] else {
+                unreachable!("three lists")
+            };
+            principals_now(&c.policies[0], actions, on, arns, orgs, &Bindings::new())
+        }),
+        None => principals_now(p, actions, on, arns, orgs, b),
+    }
+}
+
+pub(super) fn principals_now(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    arns: &[String],
+    orgs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
@@ -191,6 +231,21 @@ pub fn only_resources(
     resources: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("only-resources", &[p], &acts, &[resources], b) {
+        Some(c) => {
+            c.answer(|c| only_resources_now(&c.policies[0], actions, &c.lists[0], &Bindings::new()))
+        }
+        None => only_resources_now(p, actions, resources, b),
+    }
+}
+
+fn only_resources_now(
+    p: &Policies,
+    actions: &[Action],
+    resources: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
@@ -222,6 +277,26 @@ pub fn only_resources(
 /// (set only on a service principal's request, for the resource that caused it) is
 /// trusted.
 pub fn identity_perimeter(
+    p: &Policies,
+    trusted: &super::Trusted,
+    aws_owned: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let lists: [&[String]; 4] = [&trusted.accounts, &trusted.orgs, &trusted.vpces, aws_owned];
+    let Some(c) = memo::canon("identity-perimeter", &[p], &[], &lists, b) else {
+        return identity_now(p, trusted, aws_owned, b);
+    };
+    c.answer(|c| {
+        let trusted = super::Trusted {
+            accounts: c.lists[0].clone(),
+            orgs: c.lists[1].clone(),
+            vpces: c.lists[2].clone(),
+        };
+        identity_now(&c.policies[0], &trusted, &c.lists[3], &Bindings::new())
+    })
+}
+
+fn identity_now(
     p: &Policies,
     trusted: &super::Trusted,
     aws_owned: &[String],
