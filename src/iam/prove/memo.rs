@@ -44,7 +44,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value as Json, json};
 
-use super::{InternalError, Outcome, Policies, Witness, read_policies, read_request};
+use super::{Asked, InternalError, Outcome, Policies, Witness, read_request};
 use crate::iam::{Bindings, Op, PolicyDocument, Request};
 use crate::template::Value;
 use crate::template::typed::ToValue;
@@ -54,54 +54,60 @@ const CAPACITY: usize = 4096;
 
 type Answer = Result<Outcome, InternalError>;
 
+/// The fields of a witness file that hold policies ([`Policies::witness_fields`]).
+const POLICY_FIELDS: &[&str] = &[
+    "identity_policies",
+    "resource_policy",
+    "permission_boundary",
+    "session_policy",
+    "vpc_endpoint_policies",
+    "scps",
+    "rcps",
+];
+
 fn store() -> &'static Mutex<HashMap<String, Answer>> {
     static STORE: OnceLock<Mutex<HashMap<String, Answer>>> = OnceLock::new();
     STORE.get_or_init(Mutex::default)
 }
 
-/// A question in canonical form: its key, its policies and string lists renamed, and
-/// the renaming back.
-pub(super) struct Canon {
+/// A question's key, and what makes its canonical form when it is asked first.
+pub(super) struct Canon<'a> {
     key: String,
-    /// The policies, literal and renamed.
-    pub policies: Vec<Policies>,
-    /// The string lists, renamed.
-    pub lists: Vec<Vec<String>>,
-    /// Placeholder to account (and the inverse's other cycles).
+    policies: Vec<&'a Policies>,
+    lists: Vec<&'a [String]>,
+    b: &'a Bindings,
+    /// Account to placeholder, and the placeholders that are accounts on to the rest.
+    forth: HashMap<String, String>,
+    /// The inverse.
     back: HashMap<String, String>,
 }
 
-/// The canonical form of a question `name` of `policies` with string parameters
-/// `lists` (accounts, ARN patterns, ids; `actions` apart: never renamed); `None` when
-/// sharing is not sound for it (see the module's doc) or a value is not known.
-pub(super) fn canon(
+/// The canonical question: its policies, literal and renamed, and its string lists,
+/// renamed.
+pub(super) struct Canonical {
+    pub policies: Vec<Policies>,
+    pub lists: Vec<Vec<String>>,
+}
+
+/// The key of a question `name` of `policies` with string parameters `lists`
+/// (accounts, ARN patterns, ids) and `actions` (never renamed); `None` when sharing is
+/// not sound for it (see the module's doc) or a value is not known. Only the key is
+/// made here: the canonical question is built when it is asked first.
+pub(super) fn canon<'a>(
     name: &str,
-    policies: &[&Policies],
+    policies: &[&'a Policies],
     actions: &[&str],
-    lists: &[&[String]],
-    b: &Bindings,
-) -> Option<Canon> {
-    let mut fields = Vec::new();
-    for p in policies {
-        let literal = literal(p, b)?;
-        let mut file = serde_json::Map::new();
-        literal.witness_fields(&mut file);
-        let kind = match p {
-            Policies::Set(_) => "set".to_string(),
-            Policies::Resource(k, _, _) => format!("{k:?}"),
-        };
-        fields.push(json!({"kind": kind, "policies": Json::Object(file)}));
-    }
+    lists: &[&'a [String]],
+    b: &'a Bindings,
+) -> Option<Canon<'a>> {
     if actions.iter().any(|a| !runs(a).is_empty()) {
         return None;
     }
-    let text = json!({
-        "question": name,
-        "actions": actions,
-        "lists": lists,
-        "policies": fields,
-    })
-    .to_string();
+    let mut text = serde_json::to_string(&json!([name, actions, lists])).expect("JSON");
+    for p in policies {
+        text.push('\n');
+        key_text(p, b, &mut text)?;
+    }
     if !guarded(&text) {
         return None;
     }
@@ -134,41 +140,157 @@ pub(super) fn canon(
     for (p, a) in taken.iter().zip(&free) {
         forth.insert(p.to_string(), a.to_string());
     }
-    let back: HashMap<String, String> = forth.iter().map(|(k, v)| (v.clone(), k.clone())).collect();
-    let key = rename(&text, &forth);
-    let canonical: Json = serde_json::from_str(&key).expect("a renamed JSON text reads");
-    let lists = canonical["lists"]
-        .as_array()?
-        .iter()
-        .map(|l| {
-            l.as_array().map(|xs| {
-                xs.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-        })
-        .collect::<Option<Vec<Vec<String>>>>()?;
-    let mut renamed = Vec::new();
-    for (p, f) in policies.iter().zip(canonical["policies"].as_array()?) {
-        renamed.push(read_policies(&f["policies"], p).ok()?);
-    }
+    let back = forth.iter().map(|(k, v)| (v.clone(), k.clone())).collect();
     Some(Canon {
-        key,
-        policies: renamed,
-        lists,
+        key: rename(&text, &forth),
+        policies: policies.to_vec(),
+        lists: lists.to_vec(),
+        b,
+        forth,
         back,
     })
 }
 
-impl Canon {
-    /// The answer of the canonical question (kept, or computed by `compute` from
-    /// [`Canon::policies`] and [`Canon::lists`] without bindings), renamed back.
-    pub fn answer(&self, compute: impl FnOnce(&Canon) -> Answer) -> Answer {
+/// Appends the text of the policies with every value resolved (a literal form, which
+/// needs no bindings); `None` when a value is not known, or a test is one the renaming
+/// does not keep.
+fn key_text(p: &Policies, b: &Bindings, out: &mut String) -> Option<()> {
+    fn doc(out: &mut String, label: &str, d: &PolicyDocument, b: &Bindings) -> Option<()> {
+        for s in &d.statements {
+            if s.condition.keys().any(|op| !kept(op.op)) {
+                return None;
+            }
+        }
+        out.push_str(label);
+        write_literal(&d.to_value(), b, out)?;
+        out.push('\n');
+        Some(())
+    }
+    match p {
+        Policies::Resource(kind, _, d) => doc(out, &format!("{kind:?} "), d, b)?,
+        Policies::Set(s) => {
+            for (_, d) in &s.identity {
+                doc(out, "identity ", d, b)?;
+            }
+            for (label, slot) in [
+                ("resource ", &s.resource),
+                ("boundary ", &s.boundary),
+                ("session ", &s.session),
+            ] {
+                if let Some((_, d)) = slot {
+                    doc(out, label, d, b)?;
+                }
+            }
+            for (_, d) in &s.vpc_endpoint {
+                doc(out, "endpoint ", d, b)?;
+            }
+            for (label, levels) in [("scp ", &s.scps), ("rcp ", &s.rcps)] {
+                for level in levels {
+                    out.push_str("level\n");
+                    for (_, d) in level {
+                        doc(out, label, d, b)?;
+                    }
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+/// Writes a value with every intrinsic resolved, as [`resolved`] makes it: strings
+/// quoted and escaped (an injective text that keeps every digit run and wildcard as it
+/// is), lists and maps bracketed; `None` as for [`resolved`].
+fn write_literal(v: &Value, b: &Bindings, out: &mut String) -> Option<()> {
+    use std::fmt::Write;
+    match v {
+        Value::String(s) => write!(out, "{s:?}").expect("a string takes text"),
+        Value::Fn(_) => write!(out, "{:?}", b.resolve(v)?).expect("a string takes text"),
+        Value::Number(_) => return None,
+        Value::Bool(x) => out.push_str(if *x { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+        Value::List(xs) => {
+            out.push('[');
+            for x in xs {
+                write_literal(x, b, out)?;
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push('{');
+            for (k, x) in m {
+                write!(out, "{k:?}:").expect("a string takes text");
+                write_literal(x, b, out)?;
+                out.push(',');
+            }
+            out.push('}');
+        }
+    }
+    Some(())
+}
+
+/// A document as a value with every intrinsic resolved; `None` as for [`key_text`].
+fn literal_value(d: &PolicyDocument, b: &Bindings) -> Option<Value> {
+    for s in &d.statements {
+        if s.condition.keys().any(|op| !kept(op.op)) {
+            return None;
+        }
+    }
+    resolved(&d.to_value(), b)
+}
+
+impl Canon<'_> {
+    /// The canonical question: each document resolved and renamed.
+    fn canonical(&self) -> Option<Canonical> {
+        let doc = |d: &PolicyDocument| -> Option<PolicyDocument> {
+            let v = renamed(&literal_value(d, self.b)?, &self.forth);
+            PolicyDocument::from_value(&v).ok()
+        };
+        let docs = |xs: &[(String, PolicyDocument)]| -> Option<Vec<(String, PolicyDocument)>> {
+            xs.iter().map(|(n, d)| Some((n.clone(), doc(d)?))).collect()
+        };
+        let mut policies = Vec::new();
+        for p in &self.policies {
+            policies.push(match p {
+                Policies::Resource(kind, name, d) => {
+                    Policies::Resource(*kind, name.clone(), doc(d)?)
+                }
+                Policies::Set(s) => {
+                    let mut out = (**s).clone();
+                    out.identity = docs(&s.identity)?;
+                    out.vpc_endpoint = docs(&s.vpc_endpoint)?;
+                    out.scps = s.scps.iter().map(|l| docs(l)).collect::<Option<_>>()?;
+                    out.rcps = s.rcps.iter().map(|l| docs(l)).collect::<Option<_>>()?;
+                    for slot in [&mut out.boundary, &mut out.session, &mut out.resource] {
+                        if let Some((n, d)) = slot.take() {
+                            *slot = Some((n, doc(&d)?));
+                        }
+                    }
+                    Policies::Set(Box::new(out))
+                }
+            });
+        }
+        let lists = self
+            .lists
+            .iter()
+            .map(|l| l.iter().map(|x| rename(x, &self.forth)).collect())
+            .collect();
+        Some(Canonical { policies, lists })
+    }
+
+    /// The answer of the canonical question (kept, or computed by `compute` from the
+    /// canonical question, without bindings), renamed back.
+    pub fn answer(&self, compute: impl FnOnce(&Canonical) -> Answer) -> Answer {
         let kept = store().lock().expect("the store").get(&self.key).cloned();
         let answer = match kept {
             Some(a) => a,
             None => {
-                let a = compute(self);
+                let a = match self.canonical() {
+                    Some(c) => compute(&c),
+                    None => Err(InternalError(
+                        "a policy that read once does not read renamed".into(),
+                    )),
+                };
                 let mut s = store().lock().expect("the store");
                 if s.len() >= CAPACITY {
                     s.clear();
@@ -182,7 +304,7 @@ impl Canon {
             Ok(Outcome::Holds { requests }) => Ok(Outcome::Holds { requests }),
             Ok(Outcome::Unknown(why)) => Ok(Outcome::Unknown(r(&why))),
             Ok(Outcome::Fails(w)) => {
-                let file: Json = serde_json::from_str(&r(&w.file.to_string()))
+                let mut file: Json = serde_json::from_str(&r(&w.file.to_string()))
                     .expect("a renamed JSON text reads");
                 let request = Request {
                     principal: r(&w.request.principal),
@@ -197,6 +319,14 @@ impl Canon {
                     resource_account: w.request.resource_account.as_deref().map(r),
                     management_account: w.request.management_account.as_deref().map(r),
                 };
+                // The policies shown are the asker's own, as written (intrinsics and
+                // all), as an answer without sharing shows them.
+                if let (Some(map), Some(last)) = (file.as_object_mut(), self.policies.last()) {
+                    for k in POLICY_FIELDS {
+                        map.remove(*k);
+                    }
+                    Asked::new(last).shown(&request).witness_fields(map);
+                }
                 debug_assert_eq!(
                     read_request(&file).map(|x| (x.principal, x.action, x.resource)),
                     Ok((
@@ -212,38 +342,18 @@ impl Canon {
     }
 }
 
-/// The policies with every value resolved: literal documents, which need no bindings;
-/// `None` when a value is not known, or a test is one π does not keep (numbers, dates,
-/// IP addresses, binary values).
-fn literal(p: &Policies, b: &Bindings) -> Option<Policies> {
-    let doc = |d: &PolicyDocument| -> Option<PolicyDocument> {
-        for s in &d.statements {
-            if s.condition.keys().any(|op| !kept(op.op)) {
-                return None;
-            }
-        }
-        let v = resolved(&d.to_value(), b)?;
-        PolicyDocument::from_value(&v).ok()
-    };
-    let docs = |xs: &[(String, PolicyDocument)]| -> Option<Vec<(String, PolicyDocument)>> {
-        xs.iter().map(|(n, d)| Some((n.clone(), doc(d)?))).collect()
-    };
-    Some(match p {
-        Policies::Resource(kind, name, d) => Policies::Resource(*kind, name.clone(), doc(d)?),
-        Policies::Set(s) => {
-            let mut out = (**s).clone();
-            out.identity = docs(&s.identity)?;
-            out.vpc_endpoint = docs(&s.vpc_endpoint)?;
-            out.scps = s.scps.iter().map(|l| docs(l)).collect::<Option<_>>()?;
-            out.rcps = s.rcps.iter().map(|l| docs(l)).collect::<Option<_>>()?;
-            for slot in [&mut out.boundary, &mut out.session, &mut out.resource] {
-                if let Some((n, d)) = slot.take() {
-                    *slot = Some((n, doc(&d)?));
-                }
-            }
-            Policies::Set(Box::new(out))
-        }
-    })
+/// Every string of a value (map keys too) renamed.
+fn renamed(v: &Value, map: &HashMap<String, String>) -> Value {
+    match v {
+        Value::String(s) => Value::String(rename(s, map)),
+        Value::List(xs) => Value::List(xs.iter().map(|x| renamed(x, map)).collect()),
+        Value::Map(m) => Value::Map(
+            m.iter()
+                .map(|(k, x)| (rename(k, map), renamed(x, map)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }
 
 /// Whether renaming digit runs keeps the operator's outcome (string, ARN, boolean and
@@ -422,7 +532,7 @@ mod tests {
             assert!(!text.contains("000000000001"), "{text}");
             // The renamed witness is one the concrete evaluator decides as claimed.
             let r = read_request(&w.file).unwrap();
-            let p = read_policies(&w.file, &pa).unwrap();
+            let p = super::super::read_policies(&w.file, &pa).unwrap();
             assert!(p.allows(&r, &Bindings::new()));
             assert_ne!(r.principal, format!("arn:aws:iam::{mine}:role/Invoker"));
         }
@@ -443,14 +553,16 @@ mod tests {
     fn no_sharing_where_renaming_could_change_a_match() {
         let a = "210987654321";
         let arns = [format!("arn:aws:iam::{a}:role/Invoker")];
+        let none = Bindings::new();
         let key = |p: &Policies| {
             canon(
                 "only-principals",
                 &[p],
                 &["bedrock:InvokeModel"],
                 &[&[], &arns, &[]],
-                &Bindings::new(),
+                &none,
             )
+            .map(|c| c.key)
         };
         assert!(key(&endpoint(a, "")).is_some());
         // A digit run touching a wildcard: `2109*` tells this account from a placeholder.

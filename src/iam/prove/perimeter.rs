@@ -30,7 +30,10 @@ fn allowed_outside(
     outside: impl Fn(&Request) -> bool,
 ) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
-    if let Err(why) = p.atoms(&mut atoms, b).and_then(|()| more(&mut atoms)) {
+    if let Err(why) = p
+        .atoms_asked(&mut atoms, b, Some(actions))
+        .and_then(|()| more(&mut atoms))
+    {
         return Ok(Outcome::Unknown(why));
     }
     for a in actions {
