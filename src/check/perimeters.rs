@@ -1077,4 +1077,38 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_claim_refuted_on_two_accounts_names_each_its_own_caller() {
+        // Two targets of one shape in two accounts: the second is answered from the
+        // first's canonical answer (the prover's memo), renamed to its own account.
+        let t = template("I502-grant-outside-endpoint.good");
+        let claims = vec![Claim::OnlyPrincipals {
+            actions: vec!["bedrock:InvokeModel".into()],
+            endpoint: "BedrockEndpoint".into(),
+            principals: vec!["arn:aws:iam::123456789012:role/other".into()],
+        }];
+        let mut seen = Vec::new();
+        for account in ["210987654321", "345678901234"] {
+            let ctx = Context {
+                claims: claims.clone(),
+                account: account.into(),
+                ..Context::default()
+            };
+            let ps = prove(&t, &ctx, &Inventory::of(&t), &Inside::default()).unwrap();
+            let at = only(&ps, Perimeter::Claim, "BedrockEndpoint");
+            let Outcome::Fails(w) = &at[0].outcome else {
+                panic!("{at:?}")
+            };
+            assert_eq!(
+                w.request.principal,
+                format!("arn:aws:iam::{account}:role/Role"),
+                "{}",
+                w.file
+            );
+            seen.push(w.file.to_string());
+        }
+        assert!(!seen[1].contains("210987654321"), "{}", seen[1]);
+        assert!(seen[1].contains("345678901234"), "{}", seen[1]);
+    }
 }

@@ -255,7 +255,20 @@ impl Atoms {
                 // No identity policy is attached to an account's root user.
                 continue;
             }
+            // A form's ARNs in partition P are `arn:P:` then the same rest in every
+            // partition: a partition after whose prefix every pattern is where it is
+            // after an earlier one's realizes the same classes (most patterns name
+            // `aws` or no partition at all), and adds no caller. Not walked.
+            let mut after_prefix: Vec<Vec<BTreeSet<usize>>> = Vec::new();
             for partition in PARTITIONS {
+                let at: Vec<BTreeSet<usize>> = patterns
+                    .iter()
+                    .map(|p| p.after(&format!("arn:{partition}:")))
+                    .collect();
+                if after_prefix.contains(&at) {
+                    continue;
+                }
+                after_prefix.push(at);
                 let shape = form.shape(partition);
                 let r =
                     regions_within(&patterns, Some(&shape), &nice, STATE_LIMIT).map_err(|e| {

@@ -154,7 +154,14 @@ impl Pattern {
         set.contains(&self.0.len())
     }
 
-    #[cfg(test)]
+    /// The positions the pattern is at after reading `prefix`: two prefixes that leave
+    /// it at the same positions are followed by the same matches.
+    pub fn after(&self, prefix: &str) -> BTreeSet<usize> {
+        prefix
+            .chars()
+            .fold(self.start(), |set, c| self.step(&set, c))
+    }
+
     fn close(&self, mut set: BTreeSet<usize>) -> BTreeSet<usize> {
         let mut todo: Vec<usize> = set.iter().copied().collect();
         while let Some(i) = todo.pop() {
@@ -165,12 +172,10 @@ impl Pattern {
         set
     }
 
-    #[cfg(test)]
     fn start(&self) -> BTreeSet<usize> {
         self.close(BTreeSet::from([0]))
     }
 
-    #[cfg(test)]
     fn step(&self, set: &BTreeSet<usize>, c: char) -> BTreeSet<usize> {
         let mut next = BTreeSet::new();
         for &i in set {

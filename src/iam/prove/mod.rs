@@ -33,6 +33,7 @@
 mod actions;
 mod domain;
 mod lang;
+mod memo;
 mod perimeter;
 #[cfg(test)]
 mod perimeter_tests;
@@ -109,6 +110,21 @@ impl Policies {
     }
 
     fn atoms(&self, atoms: &mut Atoms, b: &Bindings) -> Result<(), String> {
+        self.atoms_asked(atoms, b, None)
+    }
+
+    /// [`Policies::atoms`] for a question about requests of the `asked` actions only: a
+    /// statement whose every action is of another service than every asked action never
+    /// applies to such a request, so its tests tell apart no requests that matter and
+    /// are left out of the space (most of a role's statements, for a question about one
+    /// service). It is still read, so a construct beyond the prover in it leaves the
+    /// answer "unknown" as before.
+    fn atoms_asked(
+        &self,
+        atoms: &mut Atoms,
+        b: &Bindings,
+        asked: Option<&[Action]>,
+    ) -> Result<(), String> {
         if let Policies::Set(s) = self {
             if s.resource.is_some() {
                 return Err(
@@ -122,7 +138,20 @@ impl Policies {
         }
         for (kind, doc) in self.docs() {
             for s in &doc.statements {
-                atoms.statement(kind, &doc.version, s, b)?;
+                let never = asked.is_some_and(|asked| {
+                    !s.action.is_negated()
+                        && s.action
+                            .inner()
+                            .iter()
+                            .all(|a| asked.iter().all(|q| other_services(a.as_str(), q.as_str())))
+                });
+                if never {
+                    let mut scratch = Atoms::default();
+                    scratch.statement(kind, &doc.version, s, b)?;
+                    atoms.any_caller |= scratch.any_caller;
+                } else {
+                    atoms.statement(kind, &doc.version, s, b)?;
+                }
             }
         }
         Ok(())
@@ -195,6 +224,22 @@ impl Policies {
                 out.insert("resource_policy".into(), doc(d));
             }
         }
+    }
+}
+
+/// Whether two action patterns name different services outright: each starts with a
+/// service prefix and `:` with no wildcard before it, and the prefixes differ (ASCII
+/// case aside). Then no action matches both: a string starting with both prefixes would
+/// have its first `:` at two places.
+fn other_services(a: &str, b: &str) -> bool {
+    fn service(p: &str) -> Option<&str> {
+        p.split_once(':')
+            .map(|(s, _)| s)
+            .filter(|s| !s.contains(['*', '?']))
+    }
+    match (service(a), service(b)) {
+        (Some(x), Some(y)) => !x.eq_ignore_ascii_case(y),
+        _ => false,
     }
 }
 
@@ -491,6 +536,19 @@ pub fn no_new_access(
     new: &Policies,
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    match memo::canon("no-new-access", &[old, new], &[], &[], b) {
+        Some(c) => {
+            c.answer(|c| no_new_access_now(&c.policies[0], &c.policies[1], &Bindings::new()))
+        }
+        None => no_new_access_now(old, new, b),
+    }
+}
+
+fn no_new_access_now(
+    old: &Policies,
+    new: &Policies,
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
     for p in [old, new] {
         if let Err(why) = p.atoms(&mut atoms, b) {
@@ -517,8 +575,30 @@ pub fn access_not_granted(
     resources: &[Arn],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    let rs: Vec<String> = resources.iter().map(|r| r.as_str().to_string()).collect();
+    let Some(c) = memo::canon("access-not-granted", &[p], &acts, &[&rs], b) else {
+        return access_not_granted_now(p, actions, resources, b);
+    };
+    c.answer(|c| {
+        let rs: Result<Vec<Arn>, _> = c.lists[0].iter().map(|r| r.parse::<Arn>()).collect();
+        match rs {
+            Ok(rs) => access_not_granted_now(&c.policies[0], actions, &rs, &Bindings::new()),
+            Err(e) => Err(InternalError(format!(
+                "a renamed resource does not read: {e}"
+            ))),
+        }
+    })
+}
+
+fn access_not_granted_now(
+    p: &Policies,
+    actions: &[Action],
+    resources: &[Arn],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
-    if let Err(why) = p.atoms(&mut atoms, b) {
+    if let Err(why) = p.atoms_asked(&mut atoms, b, Some(actions)) {
         return Ok(Outcome::Unknown(why));
     }
     for a in actions {
@@ -614,6 +694,18 @@ pub fn resource_perimeter(
     named: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let Some(c) = memo::canon("resource-perimeter", &[p], &[], &[accounts, named], b) else {
+        return resource_perimeter_now(p, accounts, named, b);
+    };
+    c.answer(|c| resource_perimeter_now(&c.policies[0], &c.lists[0], &c.lists[1], &Bindings::new()))
+}
+
+fn resource_perimeter_now(
+    p: &Policies,
+    accounts: &[String],
+    named: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
     if let Err(why) = p.atoms(&mut atoms, b) {
         return Ok(Outcome::Unknown(why));
@@ -629,14 +721,20 @@ pub fn resource_perimeter(
     }
     // An action the catalog knows to act on no resource type is authorized on `*`
     // only: no request of it names a resource, of another account or any.
+    // The walk asks of few actions many times: each looked up once.
+    let known: RefCell<BTreeMap<String, bool>> = RefCell::default();
     let names_a_resource = |action: &str| {
-        let Some((service, name)) = action.split_once(':') else {
-            return true;
-        };
-        crate::iam::catalog::catalog()
-            .service(service)
-            .and_then(|s| s.action(name))
-            .is_none_or(|a| a.resource_types().next().is_some())
+        if let Some(&k) = known.borrow().get(action) {
+            return k;
+        }
+        let k = action.split_once(':').is_none_or(|(service, name)| {
+            crate::iam::catalog::catalog()
+                .service(service)
+                .and_then(|s| s.action(name))
+                .is_none_or(|a| a.resource_types().next().is_some())
+        });
+        known.borrow_mut().insert(action.to_string(), k);
+        k
     };
     let outside = |r: &Request| {
         let account = r.resource.split(':').nth(4).unwrap_or("");

@@ -5,7 +5,7 @@
 //! questions, with a witness the evaluator re-decides.
 
 use super::domain::Atoms;
-use super::{Asked, InternalError, Outcome, Policies, decide};
+use super::{Asked, InternalError, Outcome, Policies, decide, memo};
 use crate::iam::{Action, Bindings, Caller, ConditionOperator, Op, PolicyKind, Request, arn_like};
 
 const VPCE_KEY: &str = "aws:sourcevpce";
@@ -30,7 +30,10 @@ fn allowed_outside(
     outside: impl Fn(&Request) -> bool,
 ) -> Result<Outcome, InternalError> {
     let mut atoms = Atoms::default();
-    if let Err(why) = p.atoms(&mut atoms, b).and_then(|()| more(&mut atoms)) {
+    if let Err(why) = p
+        .atoms_asked(&mut atoms, b, Some(actions))
+        .and_then(|()| more(&mut atoms))
+    {
         return Ok(Outcome::Unknown(why));
     }
     for a in actions {
@@ -99,6 +102,26 @@ pub fn only_through_endpoints_on(
     vpcs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("through-endpoints", &[p], &acts, &[on, vpces, vpcs], b) {
+        Some(c) => c.answer(|c| {
+            let [on, vpces, vpcs] = &c.lists[..] else {
+                unreachable!("three lists")
+            };
+            through_now(&c.policies[0], actions, on, vpces, vpcs, &Bindings::new())
+        }),
+        None => through_now(p, actions, on, vpces, vpcs, b),
+    }
+}
+
+fn through_now(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    vpces: &[String],
+    vpcs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
@@ -153,6 +176,26 @@ pub fn only_principals_on(
     orgs: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("only-principals", &[p], &acts, &[on, arns, orgs], b) {
+        Some(c) => c.answer(|c| {
+            let [on, arns, orgs] = &c.lists[..] else {
+                unreachable!("three lists")
+            };
+            principals_now(&c.policies[0], actions, on, arns, orgs, &Bindings::new())
+        }),
+        None => principals_now(p, actions, on, arns, orgs, b),
+    }
+}
+
+pub(super) fn principals_now(
+    p: &Policies,
+    actions: &[Action],
+    on: &[String],
+    arns: &[String],
+    orgs: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
     allowed_outside(
         p,
         actions,
@@ -186,6 +229,21 @@ pub fn only_principals_on(
 /// that none of `resources` (ARN patterns, `ArnLike` semantics) matches? Holds when
 /// every allowed request is on a listed resource.
 pub fn only_resources(
+    p: &Policies,
+    actions: &[Action],
+    resources: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let acts: Vec<&str> = actions.iter().map(Action::as_str).collect();
+    match memo::canon("only-resources", &[p], &acts, &[resources], b) {
+        Some(c) => {
+            c.answer(|c| only_resources_now(&c.policies[0], actions, &c.lists[0], &Bindings::new()))
+        }
+        None => only_resources_now(p, actions, resources, b),
+    }
+}
+
+fn only_resources_now(
     p: &Policies,
     actions: &[Action],
     resources: &[String],
@@ -232,8 +290,42 @@ pub fn identity_perimeter(
 
 /// [`identity_perimeter`] on the resources `shape` matches (`ArnLike`; `*`: all): what
 /// both `check`'s perimeter and `perimeter prove no-public-access` ask, so the two agree
-/// on who is outside.
+/// on who is outside. Asked once per canonical form ([`memo`]).
 pub(super) fn admits_outside(
+    p: &Policies,
+    trusted: &super::Trusted,
+    shape: &str,
+    aws_owned: &[String],
+    b: &Bindings,
+) -> Result<Outcome, InternalError> {
+    let shapes = [shape.to_string()];
+    let lists: [&[String]; 5] = [
+        &shapes,
+        &trusted.accounts,
+        &trusted.orgs,
+        &trusted.vpces,
+        aws_owned,
+    ];
+    let Some(c) = memo::canon("admits-outside", &[p], &[], &lists, b) else {
+        return admits_outside_now(p, trusted, shape, aws_owned, b);
+    };
+    c.answer(|c| {
+        let trusted = super::Trusted {
+            accounts: c.lists[1].clone(),
+            orgs: c.lists[2].clone(),
+            vpces: c.lists[3].clone(),
+        };
+        admits_outside_now(
+            &c.policies[0],
+            &trusted,
+            &c.lists[0][0],
+            &c.lists[4],
+            &Bindings::new(),
+        )
+    })
+}
+
+fn admits_outside_now(
     p: &Policies,
     trusted: &super::Trusted,
     shape: &str,
