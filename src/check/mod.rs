@@ -15,6 +15,7 @@
 
 pub mod access;
 mod across;
+mod alternatives;
 pub mod broadening;
 mod conditions;
 mod data;
@@ -203,6 +204,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();
     schema::check(t, &mut findings);
     groups::check(t, &mut findings);
+    alternatives::check(t, &mut findings);
     structure::check(t, &mut findings);
     references::check(t, &mut findings);
     functions::check(t, &mut findings);
