@@ -95,6 +95,9 @@ fn judged(v: &Value) -> bool {
 /// type clash when, in an outcome of their conditions that some choice of parameters
 /// brings about, both exist with the same identifier. Types identified by one property.
 fn conditional(t: &Template, out: &mut Vec<Finding>) {
+    if t.conditions.is_empty() {
+        return;
+    }
     struct Named<'a> {
         id: &'a str,
         ty: &'a str,
@@ -102,6 +105,7 @@ fn conditional(t: &Template, out: &mut Vec<Finding>) {
         /// The identifier's values, each with the conditions under which it is the one.
         values: Vec<(Assumption<'a>, &'a Value)>,
         conditional: bool,
+        condition: Option<&'a str>,
     }
     let mut named: Vec<Named<'_>> = Vec::new();
     for (id, r) in &t.resources {
@@ -155,6 +159,7 @@ fn conditional(t: &Template, out: &mut Vec<Finding>) {
             key,
             values,
             conditional,
+            condition: r.condition.as_deref(),
         });
     }
     type Clash<'a> = (Vec<&'a str>, &'a str, &'a str, String);
@@ -162,10 +167,7 @@ fn conditional(t: &Template, out: &mut Vec<Finding>) {
     for (i, a) in named.iter().enumerate() {
         for b in &named[i + 1..] {
             // Pairs of the same condition with plain values are the check above's.
-            let same_plain = !a.conditional
-                && !b.conditional
-                && t.resources[a.id].condition == t.resources[b.id].condition;
-            if a.ty != b.ty || same_plain {
+            if a.ty != b.ty || !a.conditional && !b.conditional && a.condition == b.condition {
                 continue;
             }
             let found = a.values.iter().find_map(|(x, va)| {
