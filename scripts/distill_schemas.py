@@ -168,9 +168,49 @@ def exclusivity(node):
                 reqs = [o.get("required") for o in v if isinstance(o, dict) and set(o) <= {"required"}]
                 if reqs and all(reqs):
                     x[k] = reqs
+                else:
+                    alts = [alternative(o) for o in v]
+                    if alts and all(a is not None for a in alts):
+                        x[k + "Alt"] = alts
             else:
                 x[k] = v
     return x
+
+
+# The keywords of a oneOf/anyOf alternative check evaluates (cfn-lint E3018, E3017): a
+# group with any other keyword is left out, as a verdict on part of it could be wrong.
+ALT_KEYWORDS = {"type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum", "required",
+                "properties", "additionalProperties", "title", "description", "$ref"}
+
+
+def alternative(node):
+    """One alternative of a oneOf/anyOf as a compact node (t, e, g, l, n, r as in
+    fact_node; p its properties' alternatives; c when no other property is allowed; $ a
+    definition), or None when it says what check does not evaluate."""
+    if not isinstance(node, dict) or not set(node) <= ALT_KEYWORDS:
+        return None
+    if "format" in node or node.get("additionalProperties") not in (None, False):
+        return None
+    if "$ref" in node:
+        return {"$": ref_name(node["$ref"])} if set(node) <= {"$ref", "title", "description"} else None
+    n = {}
+    for key, short in (("type", "t"), ("enum", "e"), ("pattern", "g"), ("required", "r")):
+        if key in node:
+            n[short] = node[key]
+    length = [node.get("minLength"), node.get("maxLength")]
+    if any(isinstance(v, int) for v in length):
+        n["l"] = [v if isinstance(v, int) else None for v in length]
+    bounds = [node.get("minimum"), node.get("maximum")]
+    if any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds):
+        n["n"] = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in bounds]
+    if node.get("additionalProperties") is False:
+        n["c"] = True
+    if "properties" in node:
+        props = {k: alternative(v) for k, v in sorted(node["properties"].items())}
+        if any(v is None for v in props.values()):
+            return None
+        n["p"] = props
+    return n
 
 
 def pointer_to_name(p):

@@ -2,7 +2,7 @@
 //! parameters decide them, whether one implies another, and which combinations of
 //! `Fn::If` branches can occur together.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::template::{Intrinsic, Template, Value};
 
@@ -102,9 +102,213 @@ pub fn compatible(t: &Template, a: &[(&str, bool)], b: &[(&str, bool)]) -> Optio
     sure.then_some(true)
 }
 
+/// The combinations of truth values the conditions `names` take together (each in the
+/// order of `names`) under some choice of the parameters they read: every combination
+/// given is possible, as it is computed from values each parameter can be given (its
+/// allowed values, or the literals it is compared with and one other value; a Region of
+/// the schemas' list). `None` when a condition reads anything else (a function besides
+/// Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition and Ref; a list parameter) or there are
+/// too many choices to try.
+pub fn outcomes(t: &Template, names: &[&str]) -> Option<BTreeSet<Vec<bool>>> {
+    const MAX_CHOICES: usize = 4096;
+    let mut params = BTreeSet::new();
+    for n in names {
+        t.conditions.get(*n)?;
+        params.extend(parameters(t, n));
+    }
+    let mut compared: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for n in names {
+        literals_compared(t, n, &mut compared, &mut seen);
+    }
+    let params: Vec<&str> = params.into_iter().collect();
+    let mut choices: Vec<Vec<String>> = Vec::with_capacity(params.len());
+    let mut total = 1usize;
+    for p in &params {
+        let lits = compared.get(p).cloned().unwrap_or_default();
+        let values = values_of(t, p, lits)?;
+        if values.is_empty() {
+            return None;
+        }
+        total = total.checked_mul(values.len())?;
+        if total > MAX_CHOICES {
+            return None;
+        }
+        choices.push(values);
+    }
+    let mut out = BTreeSet::new();
+    let mut pick = vec![0usize; params.len()];
+    loop {
+        let env: BTreeMap<&str, &str> = params
+            .iter()
+            .zip(&pick)
+            .zip(&choices)
+            .map(|((p, i), c)| (*p, c[*i].as_str()))
+            .collect();
+        let mut row = Vec::with_capacity(names.len());
+        for n in names {
+            row.push(evaluate(
+                t,
+                &Value::Fn(Box::new(Intrinsic::Condition(n.to_string()))),
+                &env,
+                0,
+            )?);
+        }
+        out.insert(row);
+        // The next choice, as an odometer.
+        let mut i = 0;
+        loop {
+            if i == pick.len() {
+                return Some(out);
+            }
+            pick[i] += 1;
+            if pick[i] < choices[i].len() {
+                break;
+            }
+            pick[i] = 0;
+            i += 1;
+        }
+    }
+}
+
+/// The literals each parameter is compared with by `Fn::Equals` in a condition (and the
+/// conditions it names).
+fn literals_compared<'a>(
+    t: &'a Template,
+    condition: &str,
+    out: &mut BTreeMap<&'a str, BTreeSet<String>>,
+    seen: &mut BTreeSet<String>,
+) {
+    if !seen.insert(condition.to_string()) {
+        return;
+    }
+    let Some(def) = t.conditions.get(condition) else {
+        return;
+    };
+    let mut stack = vec![def];
+    while let Some(v) = stack.pop() {
+        let Some(f) = v.as_fn() else { continue };
+        match f {
+            Intrinsic::Equals(a, b) => {
+                for (x, y) in [(a, b), (b, a)] {
+                    if let (Some(Intrinsic::Ref(p)), Some(text)) = (x.as_fn(), y.scalar_text()) {
+                        out.entry(p.as_str()).or_default().insert(text);
+                    }
+                }
+            }
+            Intrinsic::Condition(c) => literals_compared(t, c, out, seen),
+            Intrinsic::And(items) | Intrinsic::Or(items) => stack.extend(items),
+            Intrinsic::Not(x) => stack.push(x),
+            _ => {}
+        }
+    }
+}
+
+/// Values a parameter can surely be given, among them each literal it is compared with
+/// that it accepts, and one it is compared with nowhere when that is sure to exist.
+/// `None` for a parameter whose values cannot be listed so.
+fn values_of(t: &Template, p: &str, compared: BTreeSet<String>) -> Option<Vec<String>> {
+    use crate::template::ParameterType as T;
+    let other = |taken: &BTreeSet<String>, base: &str| {
+        (0..)
+            .map(|i| format!("{base}{i}"))
+            .find(|c| !taken.contains(c))
+    };
+    match p {
+        "AWS::Region" => {
+            let regions: Vec<&str> = crate::resources::regions().collect();
+            let mut out: Vec<String> = compared
+                .iter()
+                .filter(|c| regions.contains(&c.as_str()))
+                .cloned()
+                .collect();
+            out.extend(
+                regions
+                    .iter()
+                    .find(|r| !compared.contains(**r))
+                    .map(|r| r.to_string()),
+            );
+            return Some(out);
+        }
+        "AWS::Partition" => {
+            return Some(["aws", "aws-cn", "aws-us-gov"].map(String::from).to_vec());
+        }
+        "AWS::AccountId" => {
+            let mut out: Vec<String> = compared
+                .iter()
+                .filter(|c| c.len() == 12 && c.bytes().all(|b| b.is_ascii_digit()))
+                .cloned()
+                .collect();
+            out.extend(other(&compared, "11111111111"));
+            return Some(out);
+        }
+        _ => {}
+    }
+    let param = t.parameters.get(p)?;
+    if let Some(allowed) = &param.allowed_values {
+        return allowed.iter().map(Value::scalar_text).collect();
+    }
+    let number = match &param.parameter_type {
+        T::Number => true,
+        T::String | T::Aws(_) | T::Ssm(_) => false,
+        _ => return None,
+    };
+    // A constraint the check cannot test on a literal leaves only what it can.
+    let constrained = param.allowed_pattern.is_some()
+        || param.min_length.is_some()
+        || param.max_length.is_some()
+        || param.min_value.is_some()
+        || param.max_value.is_some();
+    if constrained {
+        return Some(Vec::new());
+    }
+    let mut out: Vec<String> = compared
+        .iter()
+        .filter(|c| !number || c.trim().parse::<f64>().is_ok_and(f64::is_finite))
+        .cloned()
+        .collect();
+    out.extend(other(&compared, if number { "9" } else { "other" }));
+    Some(out)
+}
+
+/// A condition's value when each parameter has the value `env` gives it.
+fn evaluate(t: &Template, v: &Value, env: &BTreeMap<&str, &str>, depth: usize) -> Option<bool> {
+    if depth > 32 {
+        return None;
+    }
+    let text = |x: &Value| -> Option<String> {
+        match x.as_fn() {
+            Some(Intrinsic::Ref(p)) => env.get(p.as_str()).map(|s| s.to_string()),
+            Some(_) => None,
+            None => x.scalar_text(),
+        }
+    };
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => match v.as_fn()? {
+            Intrinsic::Equals(a, b) => Some(text(a)? == text(b)?),
+            Intrinsic::Not(x) => evaluate(t, x, env, depth + 1).map(|b| !b),
+            Intrinsic::And(items) => items.iter().try_fold(true, |acc, i| {
+                evaluate(t, i, env, depth + 1).map(|b| acc && b)
+            }),
+            Intrinsic::Or(items) => items.iter().try_fold(false, |acc, i| {
+                evaluate(t, i, env, depth + 1).map(|b| acc || b)
+            }),
+            Intrinsic::Condition(c) => evaluate(t, t.conditions.get(c)?, env, depth + 1),
+            _ => None,
+        },
+    }
+}
+
 /// Whether condition `a` (None: always) implies condition `b`: `Some(true)` when `a` is
-/// `b` or an `Fn::And` that includes it, `Some(false)` when `a` always holds or does not
-/// depend on what `b` depends on, `None` otherwise.
+/// `b` or an `Fn::And` that includes it, `Some(false)` when `a` always holds, does not
+/// depend on what `b` depends on, or holds with `b` false for some choice of parameters;
+/// `None` otherwise.
 pub fn implies(t: &Template, a: Option<&str>, b: &str) -> Option<bool> {
     let Some(a) = a else {
         // An unconditional resource exists when `b` is false, if `b` can be false.
@@ -113,7 +317,14 @@ pub fn implies(t: &Template, a: Option<&str>, b: &str) -> Option<bool> {
     if a == b || and_includes(t, a, b, 0) {
         return Some(true);
     }
-    independent(t, a, b).then_some(false)
+    if independent(t, a, b) {
+        return Some(false);
+    }
+    // Conditions on one parameter (Env is prod, Env is dev): a choice of it that makes
+    // `a` true and `b` false shows `a` does not imply `b`.
+    outcomes(t, &[a, b])
+        .is_some_and(|o| o.contains(&vec![true, false]))
+        .then_some(false)
 }
 
 fn and_includes(t: &Template, a: &str, b: &str, depth: usize) -> bool {
@@ -156,7 +367,8 @@ mod tests {
         assert!(!independent(&t, "HasA", "NotA"));
         assert_eq!(implies(&t, Some("Both"), "HasA"), Some(true));
         assert_eq!(implies(&t, Some("HasB"), "HasA"), Some(false));
-        assert_eq!(implies(&t, Some("NotA"), "HasA"), None);
+        // NotA holds exactly when HasA does not (A other than x).
+        assert_eq!(implies(&t, Some("NotA"), "HasA"), Some(false));
         assert_eq!(implies(&t, None, "HasA"), Some(false));
         assert_eq!(
             compatible(&t, &[("HasA", true)], &[("HasA", false)]),
@@ -167,5 +379,33 @@ mod tests {
             Some(true)
         );
         assert_eq!(compatible(&t, &[("HasA", true)], &[("NotA", true)]), None);
+    }
+
+    #[test]
+    fn outcomes_are_those_some_parameter_values_bring_about() {
+        let t = Template::parse_any(
+            "Parameters:\n  Env:\n    Type: String\n    AllowedValues: [prod, dev]\n  Free:\n    Type: String\n  Shaped:\n    Type: String\n    AllowedPattern: '[a-z]+'\n  Names:\n    Type: CommaDelimitedList\nConditions:\n  Prod: !Equals [!Ref Env, prod]\n  Dev: !Equals [dev, !Ref Env]\n  IsX: !Equals [!Ref Free, x]\n  EastProd: !And [!Condition Prod, !Equals [!Ref 'AWS::Region', us-east-1]]\n  Shape: !Equals [!Ref Shaped, abc]\n  Listed: !Equals [!Select [0, !Ref Names], a]\nResources: {}\n",
+        )
+        .unwrap();
+        let set = |rows: &[&[bool]]| rows.iter().map(|r| r.to_vec()).collect::<BTreeSet<_>>();
+        // Env is prod or dev: never both, never neither.
+        assert_eq!(
+            outcomes(&t, &["Prod", "Dev"]),
+            Some(set(&[&[true, false], &[false, true]]))
+        );
+        // A free string can be x or anything else.
+        assert_eq!(outcomes(&t, &["IsX", "Prod"]).map(|o| o.len()), Some(4));
+        assert_eq!(
+            outcomes(&t, &["EastProd", "Prod"]),
+            Some(set(&[&[true, true], &[false, true], &[false, false]]))
+        );
+        // A pattern the values are not tried against: nothing is claimed.
+        assert_eq!(outcomes(&t, &["Shape"]), None);
+        // A function other than Ref in Fn::Equals: not told.
+        assert_eq!(outcomes(&t, &["Listed"]), None);
+        assert_eq!(outcomes(&t, &["Nowhere"]), None);
+        // Prod and Dev share their parameter, yet Dev holds with Prod false.
+        assert_eq!(implies(&t, Some("Dev"), "Prod"), Some(false));
+        assert_eq!(implies(&t, Some("EastProd"), "Prod"), Some(true));
     }
 }

@@ -15,11 +15,13 @@
 
 pub mod access;
 mod across;
+mod alternatives;
 pub mod broadening;
 mod conditions;
 mod data;
 mod elasticache;
 mod functions;
+mod groups;
 mod iam;
 mod identifiers;
 mod interface;
@@ -201,6 +203,8 @@ pub struct Report {
 pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();
     schema::check(t, &mut findings);
+    groups::check(t, &mut findings);
+    alternatives::check(t, &mut findings);
     structure::check(t, &mut findings);
     references::check(t, &mut findings);
     functions::check(t, &mut findings);

@@ -300,6 +300,17 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
         m.get(k)
             .is_some_and(|v| !is_no_value(v) && !matches!(v, Value::Null))
     };
+    let at = if path.is_empty() { "" } else { path };
+    for message in group_violations(x, present) {
+        out.push(ProblemKind::Exclusive, at, message);
+    }
+}
+
+/// What the exclusivity keywords `x` (of [`PropNode::x`]) find wrong with an object whose
+/// properties `present` tells; check judges an object a condition changes with it, once
+/// per outcome.
+pub fn group_violations(x: &serde_json::Value, present: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut found = Vec::new();
     let names = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
             .map(|a| {
@@ -309,8 +320,7 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
             })
             .unwrap_or_default()
     };
-    let at = if path.is_empty() { "" } else { path };
-    let mut report = |message: String| out.push(ProblemKind::Exclusive, at, message);
+    let mut report = |message: String| found.push(message);
     let sets = |k: &str| -> Vec<Vec<String>> {
         x.get(k)
             .and_then(|v| v.as_array())
@@ -371,6 +381,7 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
             report(format!("{a} and {b} cannot both be set"));
         }
     }
+    found
 }
 
 fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut Problems) {
