@@ -19,6 +19,16 @@ pub struct OldTemplate {
     pub text: String,
 }
 
+impl OldTemplate {
+    /// A file as it is now, labelled by its path.
+    fn read(p: &Path) -> Result<OldTemplate, ProjectError> {
+        Ok(OldTemplate {
+            label: p.display().to_string(),
+            text: std::fs::read_to_string(p).map_err(|e| IoError::new("read", p, e))?,
+        })
+    }
+}
+
 /// The templates under `out` (files named `*.template.*`) by path relative to it: as
 /// they are, or as they were at git revision `rev`.
 pub fn old_templates(
@@ -30,16 +40,8 @@ pub fn old_templates(
         if out.is_dir() {
             for rel in synth::list_files(out)? {
                 if is_template(&rel) {
-                    let p = out.join(&rel);
-                    let text =
-                        std::fs::read_to_string(&p).map_err(|e| IoError::new("read", &p, e))?;
-                    found.insert(
-                        rel,
-                        OldTemplate {
-                            label: p.display().to_string(),
-                            text,
-                        },
-                    );
+                    let t = OldTemplate::read(&out.join(&rel))?;
+                    found.insert(rel, t);
                 }
             }
         }
@@ -191,10 +193,7 @@ fn compare(art: &Artifact, path: &str, old: &Old) -> Result<Option<FileDiff>, Pr
         }
         Old::Text(o) => *o,
         Old::File(p) => {
-            read = OldTemplate {
-                label: p.display().to_string(),
-                text: std::fs::read_to_string(p).map_err(|e| IoError::new("read", p, e))?,
-            };
+            read = OldTemplate::read(p)?;
             &read
         }
     };
@@ -303,13 +302,7 @@ pub fn diff_targets_against_out(
         }
         let o = match texts.get(&rel) {
             Some(t) => t.clone(),
-            None => {
-                let p = out.join(&rel);
-                OldTemplate {
-                    label: p.display().to_string(),
-                    text: std::fs::read_to_string(&p).map_err(|e| IoError::new("read", &p, e))?,
-                }
-            }
+            None => OldTemplate::read(&out.join(&rel))?,
         };
         let t = parse(&o)?;
         files.push(FileDiff {

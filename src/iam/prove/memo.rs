@@ -156,10 +156,8 @@ pub(super) fn canon<'a>(
 /// does not keep.
 fn key_text(p: &Policies, b: &Bindings, out: &mut String) -> Option<()> {
     fn doc(out: &mut String, label: &str, d: &PolicyDocument, b: &Bindings) -> Option<()> {
-        for s in &d.statements {
-            if s.condition.keys().any(|op| !kept(op.op)) {
-                return None;
-            }
+        if !conditions_kept(d) {
+            return None;
         }
         out.push_str(label);
         write_literal(&d.to_value(), b, out)?;
@@ -231,12 +229,17 @@ fn write_literal(v: &Value, b: &Bindings, out: &mut String) -> Option<()> {
 
 /// A document as a value with every intrinsic resolved; `None` as for [`key_text`].
 fn literal_value(d: &PolicyDocument, b: &Bindings) -> Option<Value> {
-    for s in &d.statements {
-        if s.condition.keys().any(|op| !kept(op.op)) {
-            return None;
-        }
+    if !conditions_kept(d) {
+        return None;
     }
     resolved(&d.to_value(), b)
+}
+
+/// Whether every condition operator of the document is one the renaming keeps.
+fn conditions_kept(d: &PolicyDocument) -> bool {
+    d.statements
+        .iter()
+        .all(|s| s.condition.keys().all(|op| kept(op.op)))
 }
 
 impl Canon<'_> {
