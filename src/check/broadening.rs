@@ -156,21 +156,8 @@ fn worse(a: Verdict, b: Verdict) -> Verdict {
     if rank(&b) > rank(&a) { b } else { a }
 }
 
-/// AWS's partitions with their URL suffix (`AWS::URLSuffix`; botocore's partitions.json,
-/// `dnsSuffix`).
-const PARTITIONS: &[(&str, &str)] = &[
-    ("aws", "amazonaws.com"),
-    ("aws-cn", "amazonaws.com.cn"),
-    ("aws-us-gov", "amazonaws.com"),
-    ("aws-iso", "c2s.ic.gov"),
-    ("aws-iso-b", "sc2s.sgov.gov"),
-    ("aws-iso-e", "cloud.adc-e.uk"),
-    ("aws-iso-f", "csp.hci.ic.gov"),
-    ("aws-eusc", "amazonaws.eu"),
-];
-
 fn url_suffix(partition: &str) -> &'static str {
-    PARTITIONS
+    crate::iam::PARTITIONS
         .iter()
         .find(|(p, _)| *p == partition)
         .map_or("amazonaws.com", |(_, s)| s)
@@ -184,7 +171,7 @@ fn partitions_named(t: &Template) -> std::collections::BTreeSet<&'static str> {
     for (i, _) in text.match_indices("arn:") {
         let rest = &text[i + 4..];
         let field = rest.split(':').next().unwrap_or("");
-        if let Some((p, _)) = PARTITIONS.iter().find(|(p, _)| *p == field) {
+        if let Some((p, _)) = crate::iam::PARTITIONS.iter().find(|(p, _)| *p == field) {
             out.insert(*p);
         }
     }

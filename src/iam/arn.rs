@@ -5,6 +5,19 @@ use std::str::FromStr;
 
 use super::glob;
 
+/// AWS's partitions (an ARN's second field) with the DNS suffix of their endpoints
+/// (`AWS::URLSuffix`; botocore's partitions.json, `dnsSuffix`).
+pub const PARTITIONS: &[(&str, &str)] = &[
+    ("aws", "amazonaws.com"),
+    ("aws-cn", "amazonaws.com.cn"),
+    ("aws-us-gov", "amazonaws.com"),
+    ("aws-iso", "c2s.ic.gov"),
+    ("aws-iso-b", "sc2s.sgov.gov"),
+    ("aws-iso-e", "cloud.adc-e.uk"),
+    ("aws-iso-f", "csp.hci.ic.gov"),
+    ("aws-eusc", "amazonaws.eu"),
+];
+
 /// A validated ARN or ARN pattern (wildcards allowed), or `*`.
 ///
 /// ```

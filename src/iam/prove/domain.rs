@@ -108,18 +108,6 @@ pub struct KeySpace {
     pub values: Vec<Option<Vec<String>>>,
 }
 
-/// The partitions AWS has: a caller's ARN names one of them.
-const PARTITIONS: &[&str] = &[
-    "aws",
-    "aws-cn",
-    "aws-us-gov",
-    "aws-iso",
-    "aws-iso-b",
-    "aws-iso-e",
-    "aws-iso-f",
-    "aws-eusc",
-];
-
 /// The forms of IAM caller (`Caller::parse`), each by the ARN policies see as its
 /// `aws:PrincipalArn`: a role's sessions are searched through their role's ARN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -260,7 +248,7 @@ impl Atoms {
             // after an earlier one's realizes the same classes (most patterns name
             // `aws` or no partition at all), and adds no caller. Not walked.
             let mut after_prefix: Vec<Vec<BTreeSet<usize>>> = Vec::new();
-            for partition in PARTITIONS {
+            for (partition, _) in crate::iam::PARTITIONS {
                 let at: Vec<BTreeSet<usize>> = patterns
                     .iter()
                     .map(|p| p.after(&format!("arn:{partition}:")))
