@@ -154,3 +154,84 @@ fn raw_resources_are_checked_against_the_facts() {
             .contains("no attribute")
     );
 }
+
+// The L1 crate's pattern reader and property groups, tested here rather than in the
+// crate: its own test harness would compile the whole generated crate a second time.
+
+fn search(pattern: &str, text: &str) -> Option<bool> {
+    perimeter::resources::patterns::search(pattern, text)
+}
+
+#[test]
+fn python_only_syntax_gives_no_verdict() {
+    assert_eq!(search("[a--z]", "b"), None);
+    assert_eq!(search("(a)\\1", "aa"), None);
+}
+
+#[test]
+fn end_of_text_and_classes() {
+    assert_eq!(search("^a\\Z", "a"), Some(true));
+    assert_eq!(search("^a\\Z", "ab"), Some(false));
+    assert_eq!(search("^[]a]+$", "]a"), Some(true));
+    assert_eq!(search("^[^]a]+$", "b"), Some(true));
+    assert_eq!(search("^[^]a]+$", "a"), Some(false));
+    assert_eq!(search("^[\\w-]+$", "a-b"), Some(true));
+    // A search, not a whole match, as cfn-lint's re.search.
+    assert_eq!(search("[0-9]", "a1"), Some(true));
+    // A `[` inside a class is the character, as Python reads it.
+    assert_eq!(search("^[a-z[]+$", "a["), Some(true));
+    assert_eq!(search("^[a&&b]+$", "a&"), Some(true));
+    let sg = "^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$";
+    assert_eq!(search(sg, "web (443)"), Some(true));
+    assert_eq!(search(sg, "it's"), Some(false));
+    // Unicode classes on text that is not ASCII, ASCII ones otherwise.
+    assert_eq!(search("^\\w+$", "caf\u{e9}"), Some(true));
+    assert_eq!(search("^\\w+$", "cafe"), Some(true));
+    assert_eq!(search("^[^a]$", "\u{e9}"), Some(true));
+    assert_eq!(search("^[\\u0020-\\uFFFF]+$", "a b"), Some(true));
+}
+
+/// The exclusive and dependent-property problems of one resource's properties.
+fn exclusive_problems(ty: &str, props_yaml: &str) -> Vec<String> {
+    use perimeter::resources::{ProblemKind, property_problems};
+    let text = format!("Resources:\n  R:\n    Type: {ty}\n    Properties:\n{props_yaml}");
+    let t = perimeter::template::Template::parse_any(&text).unwrap();
+    let f = facts::lookup(ty).unwrap();
+    let r = t.resources.values().next().unwrap();
+    property_problems(&f, &r.properties)
+        .into_iter()
+        .filter(|p| p.kind == ProblemKind::Exclusive)
+        .map(|p| p.message)
+        .collect()
+}
+
+#[test]
+fn a_types_own_dependencies_hold_and_an_empty_value_is_unset() {
+    let egress = "      GroupDescription: g\n      SecurityGroupEgress: [{IpProtocol: '-1', CidrIp: 10.0.0.0/8}]\n";
+    let p = exclusive_problems("AWS::EC2::SecurityGroup", egress);
+    assert_eq!(p, ["SecurityGroupEgress requires VpcId"]);
+    assert!(
+        exclusive_problems(
+            "AWS::EC2::SecurityGroup",
+            &format!("{egress}      VpcId: vpc-12345678\n")
+        )
+        .is_empty()
+    );
+    // A VpcId left empty (YAML null) is no VpcId.
+    let p = exclusive_problems(
+        "AWS::EC2::SecurityGroup",
+        &format!("{egress}      VpcId:\n"),
+    );
+    assert_eq!(p, ["SecurityGroupEgress requires VpcId"]);
+}
+
+#[test]
+fn a_condition_with_a_value_either_way_leaves_the_property_present() {
+    // Both ports come from a condition, but neither branch removes them: the rule
+    // still needs one source (cfn-lint E3014).
+    let ingress = "      GroupDescription: g\n      VpcId: vpc-12345678\n      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: !If [C, 6379, 11211]\n          ToPort: !If [C, 6379, 11211]\n";
+    let p = exclusive_problems("AWS::EC2::SecurityGroup", ingress);
+    assert_eq!(p.len(), 1, "{p:?}");
+    let gone = ingress.replace("11211]", "!Ref AWS::NoValue]");
+    assert!(exclusive_problems("AWS::EC2::SecurityGroup", &gone).is_empty());
+}

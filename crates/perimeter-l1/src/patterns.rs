@@ -120,37 +120,3 @@ fn translate(pattern: &str) -> Option<String> {
     }
     Some(out)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_only_syntax_gives_no_verdict() {
-        assert_eq!(search("[a--z]", "b"), None);
-        assert_eq!(search("(a)\\1", "aa"), None);
-    }
-
-    #[test]
-    fn end_of_text_and_classes() {
-        assert_eq!(search("^a\\Z", "a"), Some(true));
-        assert_eq!(search("^a\\Z", "ab"), Some(false));
-        assert_eq!(search("^[]a]+$", "]a"), Some(true));
-        assert_eq!(search("^[^]a]+$", "b"), Some(true));
-        assert_eq!(search("^[^]a]+$", "a"), Some(false));
-        assert_eq!(search("^[\\w-]+$", "a-b"), Some(true));
-        // A search, not a whole match, as cfn-lint's re.search.
-        assert_eq!(search("[0-9]", "a1"), Some(true));
-        // A `[` inside a class is the character, as Python reads it.
-        assert_eq!(search("^[a-z[]+$", "a["), Some(true));
-        assert_eq!(search("^[a&&b]+$", "a&"), Some(true));
-        let sg = "^([a-z,A-Z,0-9,. _\\-:/()#,@[\\]+=&;\\{\\}!$*])*$";
-        assert_eq!(search(sg, "web (443)"), Some(true));
-        assert_eq!(search(sg, "it's"), Some(false));
-        // Unicode classes on text that is not ASCII, ASCII ones otherwise.
-        assert_eq!(search("^\\w+$", "caf\u{e9}"), Some(true));
-        assert_eq!(search("^\\w+$", "cafe"), Some(true));
-        assert_eq!(search("^[^a]$", "\u{e9}"), Some(true));
-        assert_eq!(search("^[\\u0020-\\uFFFF]+$", "a b"), Some(true));
-    }
-}
