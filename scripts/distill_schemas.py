@@ -105,7 +105,8 @@ def ref_name(ref):
 def fact_node(node):
     """A compact property node: t type, e enum, u unordered (set), i items, p properties,
     m map values, $ definition name, r required, x exclusivity constraints, f formats,
-    k minItems, K maxItems, g pattern, l [minLength, maxLength], n [minimum, maximum]."""
+    k minItems, K maxItems, q uniqueItems, g pattern, l [minLength, maxLength],
+    n [minimum, maximum]."""
     if not isinstance(node, dict):
         return {}
     if "$ref" in node:
@@ -151,6 +152,9 @@ def fact_node(node):
         n["n"] = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in bounds]
     if isinstance(node.get("maxItems"), int):
         n["K"] = node["maxItems"]
+    # uniqueItems (cfn-lint E3037): the provider refuses a list with an item twice.
+    if node.get("uniqueItems") is True:
+        n["q"] = True
     x = exclusivity(node)
     if x:
         n["x"] = x

@@ -69,7 +69,7 @@ rules! {
         "A value of the wrong JSON type for the property.",
         "Give a value of the type the message names.";
     NOT_ALLOWED = "S105" "value-not-allowed" Error,
-        "A value outside the values the schema allows: its enum, pattern, length or range.",
+        "A value outside the values the schema allows: its enum, pattern, length or range, or a list holding an item twice where the schema takes each once.",
         "Use one of the values the message lists.";
     EXCLUSIVE = "S106" "exclusive-properties" Error,
         "Properties that exclude or require each other (oneOf, requiredXor, dependencies).",
@@ -293,6 +293,7 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3031", &["S105", "S106"]),
     ("E3033", &["S105"]),
     ("E3034", &["S105"]),
+    ("E3037", &["S105"]),
     ("E3019", &["S111"]),
     ("E3510", &["I504"]),
     ("E3530", &["I504"]),

@@ -51,6 +51,9 @@ pub struct PropNode {
     /// The most items a list takes.
     #[serde(default, rename = "K")]
     pub max_items: Option<usize>,
+    /// `uniqueItems`: no item may appear twice in the list.
+    #[serde(default, rename = "q")]
+    pub unique: bool,
     /// The pattern a string value matches (JSON Schema `pattern`, searched).
     #[serde(default, rename = "g")]
     pub pattern: Option<String>,

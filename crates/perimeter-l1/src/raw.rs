@@ -607,4 +607,70 @@ fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
             ),
         );
     }
+    if let (Value::List(items), true) = (v, node.unique) {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for (i, item) in items.iter().enumerate() {
+            // `AWS::NoValue` is no item. Two `Fn::If` items of the same text are there
+            // together (their condition holds or not for both) with the same value, so
+            // they collide whenever they are there; two different ones are compared not
+            // at all (their conditions may exclude each other).
+            if matches!(item, Value::Fn(f) if matches!(&**f, Intrinsic::Ref(r) if r == "AWS::NoValue"))
+            {
+                continue;
+            }
+            let Some(key) = item_key(item) else {
+                continue;
+            };
+            if let Some(first) = seen.get(&key) {
+                out.push(
+                    ProblemKind::NotAllowed,
+                    path,
+                    format!(
+                        "item [{i}] repeats item [{first}]; the list takes each value once: remove one (cfn-lint E3037)"
+                    ),
+                );
+                break;
+            }
+            seen.insert(key, i);
+        }
+    }
+}
+
+/// A list item as one text, equal for two items only when CloudFormation gives them the
+/// same value: scalars as it passes them (as strings: `1` and `"1"` are one value), a
+/// function as its own text (the same function of the same arguments has one value in
+/// a deployment). `None` for a null, and for an `Fn::If` of which neither branch is an
+/// item.
+fn item_key(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Fn(f) => {
+            let none = |x: &Value| matches!(x, Value::Fn(g) if matches!(&**g, Intrinsic::Ref(r) if r == "AWS::NoValue"));
+            if let Intrinsic::If {
+                then, otherwise, ..
+            } = &**f
+                && none(then)
+                && none(otherwise)
+            {
+                return None;
+            }
+            Some(format!("fn {}", perimeter_template::value_to_json(v)))
+        }
+        Value::List(items) => {
+            let parts: Option<Vec<String>> = items.iter().map(item_key).collect();
+            Some(format!("[{}]", parts?.join(",")))
+        }
+        Value::Map(m) => {
+            let mut parts = Vec::with_capacity(m.len());
+            for (k, x) in m {
+                parts.push(format!(
+                    "{}:{}",
+                    serde_json::to_string(k).ok()?,
+                    item_key(x)?
+                ));
+            }
+            Some(format!("{{{}}}", parts.join(",")))
+        }
+        scalar => serde_json::to_string(&scalar.scalar_text()?).ok(),
+    }
 }
