@@ -178,6 +178,16 @@ def exclusivity(node):
                         x[k + "Alt"] = alts
             else:
                 x[k] = v
+    # The older `dependencies` keyword, in its array form, says what dependentRequired
+    # says (a property present requires these); its schema form is left out. Only where
+    # the node has the property it names (two schemas put it on a property's own node).
+    deps = node.get("dependencies")
+    props = node.get("properties") or {}
+    if isinstance(deps, dict):
+        for key, needs in sorted(deps.items()):
+            if isinstance(needs, list) and key in props:
+                merged = x.setdefault("dependentRequired", {})
+                merged[key] = sorted(set(merged.get(key, [])) | set(needs))
     return x
 
 
