@@ -14,6 +14,7 @@
 
 pub mod zip;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -43,8 +44,10 @@ pub fn platform(architecture: &str) -> &'static str {
 pub struct Source {
     /// What a message calls it: the folder as the blueprint names it, or a built-in name.
     pub label: String,
-    /// The files by `/`-separated path.
-    pub files: BTreeMap<String, Vec<u8>>,
+    /// The files by `/`-separated path. Borrowed for files compiled into the program
+    /// ([`Source::from_static`]): a source is cloned into every plan and stack that names
+    /// it, and the built-in handler's 124 KB were copied about fifteen times a synth.
+    pub files: BTreeMap<String, Cow<'static, [u8]>>,
     /// A Lambda runtime, e.g. `python3.13`.
     pub runtime: String,
     /// A pip platform tag, see [`platform`].
@@ -131,7 +134,27 @@ impl Source {
             label: label.to_string(),
             files: files
                 .iter()
-                .map(|(n, b)| (n.to_string(), b.to_vec()))
+                .map(|(n, b)| (n.to_string(), Cow::Owned(b.to_vec())))
+                .collect(),
+            runtime: runtime.to_string(),
+            platform: platform.to_string(),
+            entry: entry.to_string(),
+        }
+    }
+
+    /// Files compiled into the program (the built-in handler), borrowed, never copied.
+    pub fn from_static(
+        label: &str,
+        files: &'static [(&'static str, &'static [u8])],
+        runtime: &str,
+        platform: &str,
+        entry: &str,
+    ) -> Source {
+        Source {
+            label: label.to_string(),
+            files: files
+                .iter()
+                .map(|(n, b)| (n.to_string(), Cow::Borrowed(*b)))
                 .collect(),
             runtime: runtime.to_string(),
             platform: platform.to_string(),
@@ -219,7 +242,7 @@ pub fn cache_dir() -> PathBuf {
 
 /// The files of a folder, by path relative to it (`/`-separated), sorted; hidden files
 /// and `__pycache__` left out.
-fn files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+fn files(dir: &Path) -> Result<BTreeMap<String, Cow<'static, [u8]>>, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
@@ -243,7 +266,7 @@ fn files(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect::<Vec<_>>()
                     .join("/");
-                out.insert(key, bytes);
+                out.insert(key, Cow::Owned(bytes));
             }
         }
     }
@@ -310,7 +333,11 @@ pub fn build(
         )),
         Err(_) => {}
     }
-    let mut entries: BTreeMap<String, Vec<u8>> = src.files.clone();
+    let mut entries: BTreeMap<String, Vec<u8>> = src
+        .files
+        .iter()
+        .map(|(name, bytes)| (name.clone(), bytes.to_vec()))
+        .collect();
     let reqs = &planned.requirements;
     if !reqs.is_empty() {
         let version = python_version(&src.runtime).expect("plan checked the runtime");
@@ -359,7 +386,7 @@ pub fn build(
             if name.starts_with("bin/") || name.ends_with(".dist-info/RECORD") {
                 continue;
             }
-            entries.entry(name).or_insert(bytes);
+            entries.entry(name).or_insert_with(|| bytes.into_owned());
         }
     }
     let list: Vec<(String, Vec<u8>)> = entries.into_iter().collect();
@@ -378,7 +405,7 @@ pub fn build(
 
 /// Refuses packages pip installed that the requirements do not pin: their versions
 /// would be whatever was newest on the day of the build.
-fn unpinned(installed: &BTreeMap<String, Vec<u8>>, reqs: &[String]) -> Result<(), String> {
+fn unpinned<V>(installed: &BTreeMap<String, V>, reqs: &[String]) -> Result<(), String> {
     let pinned: Vec<String> = reqs
         .iter()
         .map(|r| normalized(r.split("==").next().unwrap_or(r).trim()))

@@ -358,7 +358,7 @@ fn kept_entries(blueprints: &[Blueprint], opts: &Options, existing: &Manifest) -
 pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthError> {
     let reaped = staging::reap(&opts.out_dir)?;
     let existing = Manifest::read(&opts.out_dir)?;
-    let stage = staging::Staging::new(&opts.out_dir)?;
+    let stage = staging::Staging::new(&opts.out_dir);
     let mut written = Vec::new();
     each_artifact(blueprints, opts, |a| {
         let change = stage.write_or_link(&a.entry.path, a.body.as_bytes())?;
@@ -380,14 +380,17 @@ pub fn synth(blueprints: &[Blueprint], opts: &Options) -> Result<Report, SynthEr
     let manifest = Manifest { artifacts };
     let manifest_change = stage.write_or_link(MANIFEST_FILE, manifest.to_json().as_bytes())?;
     let before = staging::list_files(&opts.out_dir)?;
-    let after: Vec<String> = manifest
+    let after: std::collections::HashSet<&str> = manifest
         .artifacts
         .iter()
-        .map(|e| e.path.clone())
-        .chain([MANIFEST_FILE.to_string()])
+        .map(|e| e.path.as_str())
+        .chain([MANIFEST_FILE])
         .collect();
-    stage.commit()?;
-    let removed = before.into_iter().filter(|p| !after.contains(p)).collect();
+    let removed: Vec<String> = before
+        .into_iter()
+        .filter(|p| !after.contains(p.as_str()))
+        .collect();
+    stage.commit(!removed.is_empty())?;
     Ok(Report {
         written,
         manifest: manifest_change,
@@ -446,9 +449,15 @@ pub fn check(blueprints: &[Blueprint], opts: &Options) -> Result<CheckReport, Sy
     let mut entries = Vec::new();
     each_artifact(blueprints, opts, |a| {
         let path = opts.out_dir.join(&a.entry.path);
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes == a.body.as_bytes() => {}
-            Ok(bytes) => report.stale.push(Stale {
+        match staging::same_bytes(&path, a.body.as_bytes()).and_then(|same| {
+            if same {
+                Ok(None)
+            } else {
+                std::fs::read(&path).map(Some)
+            }
+        }) {
+            Ok(None) => {}
+            Ok(Some(bytes)) => report.stale.push(Stale {
                 path: a.entry.path.clone(),
                 summary: stale_summary(&bytes, &a.template),
             }),

@@ -104,29 +104,52 @@ pub fn reap(target: &Path) -> Result<Vec<String>, SynthError> {
 }
 
 /// A folder that becomes `out/` on [`Staging::commit`] and is removed if dropped before.
+///
+/// The folder is made only when a file differs from the one in `out/`: until then each
+/// unchanged file is only noted (to be hard-linked if the folder is made later), so a run
+/// that changes nothing (a re-run, a pre-commit hook) leaves `out/` as it is and makes no
+/// folder, link or rename at all.
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
+    /// Whether the folder exists.
+    made_dir: std::cell::Cell<bool>,
     committed: std::cell::Cell<bool>,
+    /// Files of `out/` to carry into the folder when it is made, relative.
+    unchanged: std::cell::RefCell<Vec<String>>,
     /// Folders already created, so each costs one syscall, not one per file.
     made: std::cell::RefCell<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
-    pub fn new(target: &Path) -> Result<Staging, SynthError> {
-        let parent = parent_of(target);
-        fs::create_dir_all(&parent).map_err(io("create folder", &parent))?;
-        let dir = sibling(target, STAGING, std::process::id());
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
-        }
-        fs::create_dir(&dir).map_err(io("create folder", &dir))?;
-        Ok(Staging {
-            dir,
+    /// A staging folder for `target`, made on the first file that differs.
+    pub fn new(target: &Path) -> Staging {
+        Staging {
+            dir: sibling(target, STAGING, std::process::id()),
             target: target.to_path_buf(),
+            made_dir: std::cell::Cell::new(false),
             committed: std::cell::Cell::new(false),
+            unchanged: Default::default(),
             made: Default::default(),
-        })
+        }
+    }
+
+    /// Makes the folder (if not yet made) with every file noted unchanged so far.
+    fn make(&self) -> Result<(), SynthError> {
+        if self.made_dir.get() {
+            return Ok(());
+        }
+        let parent = parent_of(&self.target);
+        fs::create_dir_all(&parent).map_err(io("create folder", &parent))?;
+        if self.dir.exists() {
+            fs::remove_dir_all(&self.dir).map_err(io("remove", &self.dir))?;
+        }
+        fs::create_dir(&self.dir).map_err(io("create folder", &self.dir))?;
+        self.made_dir.set(true);
+        for rel in self.unchanged.take() {
+            self.link_or_copy(&rel)?;
+        }
+        Ok(())
     }
 
     /// The path of `rel` in the staging folder, its parent folder created.
@@ -142,6 +165,7 @@ impl Staging {
 
     /// Writes a file at a path relative to the staging folder.
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+        self.make()?;
         let p = self.place(rel)?;
         fs::write(&p, bytes).map_err(io("write", &p))
     }
@@ -152,20 +176,42 @@ impl Staging {
     /// Says whether the file is new, changed or the same as in `out/`.
     pub fn write_or_link(&self, rel: &str, bytes: &[u8]) -> Result<Change, SynthError> {
         let current = self.target.join(rel);
-        let change = match fs::read(&current) {
-            Ok(old) if old == bytes => Change::Unchanged,
-            Ok(_) => Change::Updated,
+        let change = match same_bytes(&current, bytes) {
+            Ok(true) => Change::Unchanged,
+            Ok(false) => Change::Updated,
             Err(_) => Change::Created,
         };
-        if change == Change::Unchanged && fs::hard_link(&current, self.place(rel)?).is_ok() {
-            return Ok(change);
+        if change == Change::Unchanged {
+            self.keep(rel)?;
+        } else {
+            self.write(rel, bytes)?;
         }
-        self.write(rel, bytes)?;
         Ok(change)
     }
 
     /// Carries a file over unchanged from the current `out/`.
     pub fn carry_over(&self, rel: &str) -> Result<(), SynthError> {
+        if !self.made_dir.get() {
+            // Noted for later; it must be there to be carried (as a link or a copy would).
+            let src = self.target.join(rel);
+            fs::metadata(&src).map_err(io("read", &src))?;
+        }
+        self.keep(rel)
+    }
+
+    /// A file of the current `out/` known to be there, linked now or noted for later.
+    fn keep(&self, rel: &str) -> Result<(), SynthError> {
+        if self.made_dir.get() {
+            self.link_or_copy(rel)
+        } else {
+            self.unchanged.borrow_mut().push(rel.to_string());
+            Ok(())
+        }
+    }
+
+    /// Hard-links a file of the current `out/` into the folder, or copies it where links
+    /// cannot be made.
+    fn link_or_copy(&self, rel: &str) -> Result<(), SynthError> {
         let src = self.target.join(rel);
         if fs::hard_link(&src, self.place(rel)?).is_ok() {
             return Ok(());
@@ -174,8 +220,15 @@ impl Staging {
         self.write(rel, &bytes)
     }
 
-    /// Replaces the target folder with the staging folder.
-    pub fn commit(&self) -> Result<(), SynthError> {
+    /// Replaces the target folder with the staging folder. When no file differed and
+    /// `out/` holds no file beyond those carried over (`extra` false), `out/` already is
+    /// the result: nothing is made or renamed.
+    pub fn commit(&self, extra: bool) -> Result<(), SynthError> {
+        if !self.made_dir.get() && !extra && self.target.exists() {
+            self.committed.set(true);
+            return Ok(());
+        }
+        self.make()?;
         let old = sibling(&self.target, OLD, std::process::id());
         let had = self.target.exists();
         if had {
@@ -198,9 +251,36 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        if !self.committed.get() {
+        if !self.committed.get() && self.made_dir.get() {
             let _ = fs::remove_dir_all(&self.dir);
         }
+    }
+}
+
+/// Whether the file at `path` holds exactly `bytes` (an error if it cannot be read). Read
+/// a piece at a time into one buffer on the stack: a whole-file read costs a fresh
+/// allocation, faulted in page by page, for every template of `out/`.
+pub fn same_bytes(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    if file.metadata()?.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = [0u8; 16 * 1024];
+    let mut rest = bytes;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(rest.is_empty());
+        }
+        if n > rest.len() || buf[..n] != rest[..n] {
+            return Ok(false);
+        }
+        rest = &rest[n..];
     }
 }
 

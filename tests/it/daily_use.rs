@@ -310,6 +310,45 @@ fn synth_reports_created_updated_removed_and_unchanged_files() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_synth_that_changes_nothing_leaves_out_in_place_and_one_that_must_remove_a_file_does_not() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = project();
+    let out = dir.path().join("out");
+    let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
+    let (folder, file) = (
+        ino(&out),
+        ino(&out.join("bedrock-private-access/prod.template.json")),
+    );
+    let before = common::tree(&out);
+    let o = run(dir.path(), &["synth"]);
+    assert_eq!(text(&o.stdout), "out is up to date (4 files unchanged)\n");
+    // Nothing was staged and renamed: the same folder and files, no folder beside them.
+    assert_eq!(ino(&out), folder);
+    assert_eq!(
+        ino(&out.join("bedrock-private-access/prod.template.json")),
+        file
+    );
+    assert_eq!(common::tree(&out), before);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+
+    // Every template unchanged, but out/ holds a file no target makes: it goes.
+    std::fs::write(out.join("bedrock-private-access/old.template.json"), "{}").unwrap();
+    let o = run(dir.path(), &["synth"]);
+    assert_eq!(
+        text(&o.stdout),
+        "removed out/bedrock-private-access/old.template.json\n4 files unchanged\n"
+    );
+    assert_eq!(common::tree(&out), before);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    // The unchanged files were carried over as links, not rewritten.
+    assert_eq!(
+        ino(&out.join("bedrock-private-access/prod.template.json")),
+        file
+    );
+}
+
 #[test]
 fn synth_check_summarizes_each_stale_file_and_says_how_to_review_and_accept() {
     let dir = project();
@@ -394,12 +433,18 @@ fn in_mount_namespace(dir: &Path, script: &str) -> Output {
 #[ignore = "needs root for a read-only mount in a private mount namespace (unshare --mount); scripts/test runs it"]
 fn read_only_out_mount_and_read_only_file_system_say_the_cause_and_change_nothing() {
     let dir = project();
+    let read_only_out =
+        "mount --bind out out && mount -o remount,bind,ro out && exec \"$PERIMETER\" synth";
+    // Nothing to change: out/ is left as it is, and a read-only mount is no obstacle.
     let before = common::tree(dir.path());
-    // out/ is a read-only mount point: synth cannot replace it.
-    let o = in_mount_namespace(
-        dir.path(),
-        "mount --bind out out && mount -o remount,bind,ro out && exec \"$PERIMETER\" synth",
-    );
+    let o = in_mount_namespace(dir.path(), read_only_out);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "out is up to date (4 files unchanged)\n");
+    assert_eq!(common::tree(dir.path()), before);
+    // out/ is a read-only mount point and a template changes: synth cannot replace it.
+    edit_blueprint(dir.path(), "memory_mb: 256", "memory_mb: 384");
+    let before = common::tree(dir.path());
+    let o = in_mount_namespace(dir.path(), read_only_out);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     assert!(

@@ -467,7 +467,7 @@ impl BedrockPrivateAccess {
         }
         let platform = crate::assets::platform("x86_64");
         let handler_asset = |stack: &mut Stack| -> Result<Code, ConstructError> {
-            let src = Source::from_files(
+            let src = Source::from_static(
                 HANDLER_ASSET,
                 HANDLER_FILES,
                 &p.function.runtime,
@@ -779,7 +779,7 @@ impl SchemaFunction {
         app_secret: &Handle<Raw>,
         p: &BedrockPrivateAccessProps,
     ) -> Result<SchemaFunction, ConstructError> {
-        let src = Source::from_files(
+        let src = Source::from_static(
             HANDLER_ASSET,
             HANDLER_FILES,
             &p.function.runtime,
