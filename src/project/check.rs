@@ -12,7 +12,7 @@ use crate::check::{
     partition, rules,
 };
 use crate::constructs::{Expected, Intent, Who};
-use crate::project::shapes::{self, Own, Renaming, Shapes, Sharing};
+use crate::project::shapes::{self, Own, Shapes, Sharing};
 use crate::synth::{self, Options, SynthError};
 
 /// What check knows of the target of a blueprint named `target` (see [`context`]).
@@ -305,18 +305,17 @@ fn shared_check(shapes: &Shapes<Report>, a: &synth::Artifact, ctx: &Context) -> 
         account: ctx.account.clone(),
         name: a.entry.target.clone(),
     };
-    let Some(key) = shapes::key(&own, &[&a.body], &[&format!("{ctx:?}")]) else {
-        return check(&a.template, &a.body, ctx);
-    };
-    if let Some(kept) = shapes.get(&key) {
-        let (from, r) = &*kept;
-        if let Some(r) = (Renaming { from, to: &own }).report(r) {
-            return r;
-        }
+    let c = shapes::canonical(&own, &[&a.body], &[&format!("{ctx:?}")]);
+    let checked = shapes.answer(
+        own,
+        c,
+        || Ok::<_, std::convert::Infallible>(check(&a.template, &a.body, ctx)),
+        |r, x| r.report(x),
+    );
+    match checked {
+        Ok(r) => r,
+        Err(never) => match never {},
     }
-    let r = check(&a.template, &a.body, ctx);
-    shapes.put(key, own, r.clone());
-    r
 }
 
 /// Whether this run checked every target a suppression is for: only then can it be

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::ProjectError;
-use super::shapes::{self, Own, Renaming, Shapes, Sharing};
+use super::shapes::{self, Own, Shapes, Sharing};
 use crate::blueprint::Blueprint;
 use crate::diff::TemplateDiff;
 use crate::diff::render::{FileDiff, FileStatus, Report};
@@ -234,18 +234,13 @@ fn shared_diff(
         account: art.entry.account.clone(),
         name: art.entry.target.clone(),
     };
-    let Some(key) = shapes::key(&own, &[&old.text, &art.body], &[]) else {
-        return Ok(crate::check::broadening::diff(&parse(old)?, &art.template));
-    };
-    if let Some(kept) = shapes.get(&key) {
-        let (from, d) = &*kept;
-        if let Some(d) = (Renaming { from, to: &own }).diff(d) {
-            return Ok(d);
-        }
-    }
-    let d = crate::check::broadening::diff(&parse(old)?, &art.template);
-    shapes.put(key, own, d.clone());
-    Ok(d)
+    let c = shapes::canonical(&own, &[&old.text, &art.body], &[]);
+    shapes.answer(
+        own,
+        c,
+        || Ok(crate::check::broadening::diff(&parse(old)?, &art.template)),
+        |r, x| r.diff(x),
+    )
 }
 
 /// The blueprints against `out` as it is, or as it was at git revision `rev`: changed,

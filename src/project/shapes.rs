@@ -64,6 +64,7 @@
 //! Where a condition fails, the target is checked (or diffed) on its own.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crate::check::{AccessRow, Finding, Report};
@@ -100,10 +101,44 @@ pub struct Own {
     pub name: String,
 }
 
-/// The key of a target's shape: the canonical form of its texts (`json` are templates as
-/// emitted, `other` any further text, such as the check context written out), or `None`
-/// when a condition of the module's doc fails.
-pub fn key(own: &Own, json: &[&str], other: &[&str]) -> Option<String> {
+/// A target's texts in canonical form: the key of its shape once [`Canonical::admitted`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    key: String,
+    skel: String,
+    /// Where each text is in the key, and whether it is a template (JSON).
+    texts: Vec<(std::ops::Range<usize>, bool)>,
+}
+
+impl Canonical {
+    /// The key: the name's skeleton and the canonical texts.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether the conditions of the module's doc that the canonical texts decide hold.
+    /// They depend on the key alone, so a shape kept under a key was admitted for every
+    /// target that has that key.
+    pub fn admitted(&self) -> bool {
+        self.texts.iter().all(|(range, json)| {
+            let c = &self.key[range.clone()];
+            guarded(c)
+                && !has_run12(c)
+                && !has_skeleton(c, &self.skel)
+                && if *json {
+                    json_ok(c)
+                } else {
+                    !unshared_word(c.as_bytes())
+                }
+        })
+    }
+}
+
+/// A target's texts in canonical form (`json` are templates as emitted, `other` any
+/// further text, such as the check context written out), or `None` when the target's
+/// own values refuse sharing: an account that is not 12 digits or is in
+/// [`CONSTANT_ACCOUNTS`], a mark in a text.
+pub fn canonical(own: &Own, json: &[&str], other: &[&str]) -> Option<Canonical> {
     let a = own.account.as_bytes();
     if a.len() != 12
         || !a.iter().all(u8::is_ascii_digit)
@@ -115,26 +150,25 @@ pub fn key(own: &Own, json: &[&str], other: &[&str]) -> Option<String> {
     }
     let skel = skeleton(&own.name);
     let mut key = skel.clone();
+    let mut texts = Vec::new();
     for (i, text) in json.iter().chain(other).enumerate() {
         if text.contains([ACCOUNT_MARK, NAME_MARK]) {
             return None;
         }
-        let c = mark(text, own);
-        if !guarded(&c) || has_run12(&c) || has_skeleton(&c, &skel) {
-            return None;
-        }
-        let read = if i < json.len() {
-            json_ok(&c)
-        } else {
-            !unshared_word(c.as_bytes())
-        };
-        if !read {
-            return None;
-        }
         key.push('\0');
-        key.push_str(&c);
+        let from = key.len();
+        key.push_str(&mark(text, own));
+        texts.push((from..key.len(), i < json.len()));
     }
-    Some(key)
+    Some(Canonical { key, skel, texts })
+}
+
+/// The key of a target's shape ([`canonical`], [`Canonical::admitted`]), or `None` when
+/// a condition of the module's doc fails.
+pub fn key(own: &Own, json: &[&str], other: &[&str]) -> Option<String> {
+    canonical(own, json, other)
+        .filter(Canonical::admitted)
+        .map(|c| c.key)
 }
 
 /// The name with each ASCII digit as `#`: names of one skeleton have one length and
@@ -146,28 +180,34 @@ fn skeleton(name: &str) -> String {
 }
 
 /// The text with the account's maximal 12-digit runs and then the name's occurrences
-/// replaced by marks.
+/// replaced by marks. Most templates name neither (`${AWS::AccountId}`): both are looked
+/// for first, with the standard library's substring search.
 fn mark(text: &str, own: &Own) -> String {
-    let mut out = String::with_capacity(text.len());
-    let b = text.as_bytes();
-    let mut last = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() {
-            let start = i;
-            while i < b.len() && b[i].is_ascii_digit() {
+    let mut out = if text.contains(own.account.as_str()) {
+        let mut out = String::with_capacity(text.len());
+        let b = text.as_bytes();
+        let mut last = 0;
+        let mut i = 0;
+        while i < b.len() {
+            if b[i].is_ascii_digit() {
+                let start = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - start == 12 && text[start..i] == own.account {
+                    out.push_str(&text[last..start]);
+                    out.extend(std::iter::repeat_n(ACCOUNT_MARK, 12));
+                    last = i;
+                }
+            } else {
                 i += 1;
             }
-            if i - start == 12 && text[start..i] == own.account {
-                out.push_str(&text[last..start]);
-                out.extend(std::iter::repeat_n(ACCOUNT_MARK, 12));
-                last = i;
-            }
-        } else {
-            i += 1;
         }
-    }
-    out.push_str(&text[last..]);
+        out.push_str(&text[last..]);
+        out
+    } else {
+        text.to_string()
+    };
     if out.contains(own.name.as_str()) {
         let marks: String = std::iter::repeat_n(NAME_MARK, own.name.len()).collect();
         out = out.replace(own.name.as_str(), &marks);
@@ -654,11 +694,36 @@ fn has_account(text: &str, account: &str) -> bool {
 /// memory stays flat however many targets.
 const CAPACITY: usize = 256;
 
+/// A hash of keys (texts of tens of kilobytes) eight bytes a step: the keys are a
+/// project's own templates, so no one chooses them to collide.
+#[derive(Default)]
+struct Fast(u64);
+
+impl Hasher for Fast {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The answer of each shape, with the target it was computed for: shared by the
 /// threads of one run.
 pub struct Shapes<T> {
-    found: Mutex<HashMap<String, Arc<(Own, T)>>>,
+    found: Mutex<Kept<T>>,
 }
+
+/// Each shape's key, and its answer with the target it was computed for.
+type Kept<T> = HashMap<String, Arc<(Own, T)>, BuildHasherDefault<Fast>>;
 
 impl<T> Default for Shapes<T> {
     fn default() -> Self {
@@ -668,24 +733,44 @@ impl<T> Default for Shapes<T> {
     }
 }
 
-impl<T> Shapes<T> {
-    /// The answer kept for a shape, and whose it is.
-    pub fn get(&self, key: &str) -> Option<Arc<(Own, T)>> {
-        self.found
+impl<T: Clone> Shapes<T> {
+    /// The answer for a target: renamed from the answer kept for its shape when there
+    /// is one and `rename` can (see [`Renaming`]), else `compute`d, and kept for the
+    /// shape's other targets when the shape is admitted. `None` for `c`: the target
+    /// shares nothing.
+    pub fn answer<E>(
+        &self,
+        own: Own,
+        c: Option<Canonical>,
+        compute: impl FnOnce() -> Result<T, E>,
+        rename: impl Fn(&Renaming, &T) -> Option<T>,
+    ) -> Result<T, E> {
+        let Some(c) = c else {
+            return compute();
+        };
+        let kept = self
+            .found
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .cloned()
-    }
-
-    /// Keeps a shape's answer (the first kept stays: any target's answer is every
-    /// target's, renamed).
-    pub fn put(&self, key: String, own: Own, answer: T) {
-        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
-        if found.len() >= CAPACITY {
-            found.clear();
+            .get(c.key())
+            .cloned();
+        if let Some(kept) = kept {
+            let (from, answer) = &*kept;
+            if let Some(renamed) = rename(&Renaming { from, to: &own }, answer) {
+                return Ok(renamed);
+            }
+        } else if c.admitted() {
+            let answer = compute()?;
+            let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+            if found.len() >= CAPACITY {
+                found.clear();
+            }
+            found
+                .entry(c.key)
+                .or_insert_with(|| Arc::new((own, answer.clone())));
+            return Ok(answer);
         }
-        found.entry(key).or_insert_with(|| Arc::new((own, answer)));
+        compute()
     }
 }
 
@@ -767,6 +852,36 @@ mod tests {
             r.str("arn:aws:iam::100000000000:root in t00000").unwrap(),
             "arn:aws:iam::100000000006:root in t00006"
         );
+    }
+
+    #[test]
+    fn a_shape_is_computed_once_and_only_an_admitted_one_is_kept() {
+        let shapes: Shapes<String> = Shapes::default();
+        let computed = std::cell::Cell::new(0);
+        let ask = |o: &Own, text: &str| {
+            let c = canonical(o, &[text], &[]);
+            shapes
+                .answer(
+                    o.clone(),
+                    c,
+                    || {
+                        computed.set(computed.get() + 1);
+                        Ok::<_, ()>(format!("finding on {} in {}", o.account, o.name))
+                    },
+                    |r, x| r.str(x),
+                )
+                .unwrap()
+        };
+        let (a, b) = (own("100000000000", "t00000"), own("100000000006", "t00006"));
+        let body = |o: &Own| format!(r#"{{"D": "huge-{}-vpc"}}"#, o.name);
+        assert_eq!(ask(&a, &body(&a)), "finding on 100000000000 in t00000");
+        assert_eq!(ask(&b, &body(&b)), "finding on 100000000006 in t00006");
+        assert_eq!(computed.get(), 1);
+        // A wildcard next to a digit: not admitted, so computed for each target.
+        let wild = |o: &Own| format!(r#"{{"D": "huge-{}-vpc", "R": "x1*"}}"#, o.name);
+        assert_eq!(ask(&a, &wild(&a)), "finding on 100000000000 in t00000");
+        assert_eq!(ask(&b, &wild(&b)), "finding on 100000000006 in t00006");
+        assert_eq!(computed.get(), 3);
     }
 
     #[test]
