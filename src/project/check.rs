@@ -8,10 +8,11 @@ use crate::check::perimeters::Claim;
 use crate::check::render::FileReport;
 use crate::check::suppress::{self, Suppression};
 use crate::check::{
-    Context, Finding, Outcome, Scenario, ScenarioCaller, Severity, Via, check, locate, partition,
-    rules,
+    Context, Finding, Outcome, Report, Scenario, ScenarioCaller, Severity, Via, check, locate,
+    partition, rules,
 };
 use crate::constructs::{Expected, Intent, Who};
+use crate::project::shapes::{self, Own, Shapes, Sharing};
 use crate::synth::{self, Options, SynthError};
 
 /// What check knows of the target of a blueprint named `target` (see [`context`]).
@@ -177,11 +178,23 @@ fn org_context(b: &Blueprint, target: &str, kind: synth::Kind) -> Context {
 
 /// Checks every selected target of the blueprints; the file of each report is where
 /// synth writes the template under `opts.out_dir`. A blueprint whose suppressions went
-/// unused gets a report of its own.
+/// unused gets a report of its own. Targets of one template shape are checked once
+/// ([`super::shapes`]).
 pub fn check_blueprints(
     blueprints: &[Blueprint],
     opts: &Options,
 ) -> Result<Vec<FileReport>, SynthError> {
+    check_blueprints_sharing(blueprints, opts, Sharing::Shapes)
+}
+
+/// [`check_blueprints`], with the work shared between targets of one shape or not: the
+/// reports are the same either way.
+pub fn check_blueprints_sharing(
+    blueprints: &[Blueprint],
+    opts: &Options,
+    sharing: Sharing,
+) -> Result<Vec<FileReport>, SynthError> {
+    let shapes: Shapes<Report> = Shapes::default();
     let mut reports = Vec::new();
     let mut used: Vec<Vec<bool>> = blueprints
         .iter()
@@ -217,7 +230,12 @@ pub fn check_blueprints(
         };
         ctx.scenarios.extend(scenarios_of(&a.intent));
         ctx.claims.extend(claims_of(&a.intent));
-        let r = check(&a.template, &a.body, &ctx);
+        let r = match sharing {
+            Sharing::Shapes if a.entry.kind == synth::Kind::Stack => {
+                shared_check(&shapes, &a, &ctx)
+            }
+            _ => check(&a.template, &a.body, &ctx),
+        };
         Some((bi, a, ctx, r))
     };
     synth::map_artifacts(blueprints, opts, work, |done| {
@@ -280,9 +298,102 @@ pub fn check_blueprints(
     Ok(reports)
 }
 
+/// Check of a target's template: renamed from another target's of the same shape when
+/// one was checked, else checked and kept for the others.
+fn shared_check(shapes: &Shapes<Report>, a: &synth::Artifact, ctx: &Context) -> Report {
+    let own = Own {
+        account: ctx.account.clone(),
+        name: a.entry.target.clone(),
+    };
+    let c = shapes::canonical(&own, &[&a.body], &[&format!("{ctx:?}")]);
+    let checked = shapes.answer(
+        own,
+        c,
+        || Ok::<_, std::convert::Infallible>(check(&a.template, &a.body, ctx)),
+        |r, x| r.report(x),
+    );
+    match checked {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
 /// Whether this run checked every target a suppression is for: only then can it be
 /// called unused.
 fn covered(s: &Suppression, opts: &Options) -> bool {
     opts.targets.is_empty()
         || (!s.targets.is_empty() && s.targets.iter().all(|t| opts.targets.contains(t)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blueprint::Name;
+    use crate::template::Format;
+
+    const SHIPPED: &str = include_str!("../../blueprints/bedrock-private-access.yaml");
+
+    /// The shipped settings with targets t00000.. as scripts/bench makes them.
+    fn many(n: usize) -> Blueprint {
+        let head = &SHIPPED[..SHIPPED.find("targets:").unwrap()];
+        let regions = ["us-east-1", "us-west-2", "us-east-2"];
+        let mut text = format!("{head}targets:\n");
+        for i in 0..n {
+            let stage = if i % 2 == 0 { "dev" } else { "prod" };
+            text.push_str(&format!(
+                "  - name: t{i:05}\n    account: \"{}\"\n    region: {}\n    stage: {stage}\n",
+                100000000000u64 + i as u64,
+                regions[i % 3]
+            ));
+        }
+        Blueprint::parse(
+            "huge".parse::<Name>().unwrap(),
+            "blueprints/huge.yaml",
+            &text,
+            &crate::solutions::builtin(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn targets_of_one_shape_have_one_key_and_others_another() {
+        let b = many(7);
+        let opts = Options {
+            out_dir: "out".into(),
+            format: Format::Json,
+            targets: vec![],
+            complete: true,
+        };
+        let mut keys = Vec::new();
+        synth::map_artifacts(
+            std::slice::from_ref(&b),
+            &opts,
+            |a| a,
+            |a| {
+                let mut ctx = context_of(&b, &a.entry.target);
+                ctx.scenarios.extend(scenarios_of(&a.intent));
+                ctx.claims.extend(claims_of(&a.intent));
+                let own = Own {
+                    account: ctx.account.clone(),
+                    name: a.entry.target.clone(),
+                };
+                let ctx_text = format!("{ctx:?}");
+                let k = shapes::key(&own, &[&a.body], &[&ctx_text]);
+                assert!(
+                    k.is_some(),
+                    "{}: {:?} / {:?}",
+                    a.entry.target,
+                    shapes::key(&own, &[&a.body], &[]).is_some(),
+                    ctx_text
+                );
+                keys.push(k);
+                Ok(())
+            },
+        )
+        .unwrap();
+        // t00000 and t00006: us-east-1, dev; t00003: us-east-1, prod.
+        assert_eq!(keys[0], keys[6]);
+        assert_ne!(keys[0], keys[3]);
+        assert_ne!(keys[0], keys[2]);
+    }
 }

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::ProjectError;
+use super::shapes::{self, Own, Shapes, Sharing};
 use crate::blueprint::Blueprint;
+use crate::diff::TemplateDiff;
 use crate::diff::render::{FileDiff, FileStatus, Report};
 use crate::io_error::IoError;
 use crate::synth::{self, Artifact, Options};
@@ -129,6 +131,7 @@ pub fn diff_artifacts(
 ) -> Result<Vec<FileDiff>, ProjectError> {
     let mut files = Vec::new();
     let mut result = Ok(());
+    let shapes = Shapes::default();
     // Old templates are compared on every core, a batch at a time, in order.
     let mut batch: Vec<(Artifact, String, Option<OldTemplate>)> = Vec::new();
     let flush = |batch: &mut Vec<(Artifact, String, Option<OldTemplate>)>,
@@ -138,7 +141,7 @@ pub fn diff_artifacts(
                 Some(o) => Old::Text(o),
                 None => Old::Missing,
             };
-            compare(art, path, &old)
+            compare(art, path, &old, Some(&shapes))
         });
         for d in done {
             files.extend(d?);
@@ -178,10 +181,19 @@ enum Old<'a> {
     File(PathBuf),
 }
 
+/// The diffs of (old, new) pairs kept by shape ([`super::shapes`]).
+type PairShapes = Shapes<TemplateDiff>;
+
 /// The artifact against its old template: `None` when they are the same. Bytes equal to
 /// what synth writes are the same template (a template reads back as what was emitted),
-/// so most files of a large `out/` are compared without being parsed.
-fn compare(art: &Artifact, path: &str, old: &Old) -> Result<Option<FileDiff>, ProjectError> {
+/// so most files of a large `out/` are compared without being parsed. With `shapes`,
+/// the diff of a pair of one shape as another target's pair is renamed from it.
+fn compare(
+    art: &Artifact,
+    path: &str,
+    old: &Old,
+    shapes: Option<&PairShapes>,
+) -> Result<Option<FileDiff>, ProjectError> {
     let read;
     let old = match old {
         Old::Missing => {
@@ -200,12 +212,35 @@ fn compare(art: &Artifact, path: &str, old: &Old) -> Result<Option<FileDiff>, Pr
     if old.text.as_bytes() == art.body.as_bytes() {
         return Ok(None);
     }
-    let diff = crate::check::broadening::diff(&parse(old)?, &art.template);
+    let diff = match shapes {
+        Some(shapes) if art.entry.kind == synth::Kind::Stack => shared_diff(shapes, art, old)?,
+        _ => crate::check::broadening::diff(&parse(old)?, &art.template),
+    };
     Ok((!diff.is_empty()).then(|| FileDiff {
         path: path.to_string(),
         status: FileStatus::Modified,
         diff,
     }))
+}
+
+/// The diff of an artifact's pair: renamed from another target's pair of the same shape
+/// when one was diffed, else diffed and kept for the others.
+fn shared_diff(
+    shapes: &PairShapes,
+    art: &Artifact,
+    old: &OldTemplate,
+) -> Result<TemplateDiff, ProjectError> {
+    let own = Own {
+        account: art.entry.account.clone(),
+        name: art.entry.target.clone(),
+    };
+    let c = shapes::canonical(&own, &[&old.text, &art.body], &[]);
+    shapes.answer(
+        own,
+        c,
+        || Ok(crate::check::broadening::diff(&parse(old)?, &art.template)),
+        |r, x| r.diff(x),
+    )
 }
 
 /// The blueprints against `out` as it is, or as it was at git revision `rev`: changed,
@@ -235,6 +270,20 @@ pub fn diff_targets_against_out(
     rev: Option<&str>,
     targets: &[String],
 ) -> Result<Report, ProjectError> {
+    diff_targets_sharing(blueprints, out, rev, targets, Sharing::Shapes)
+}
+
+/// [`diff_targets_against_out`], with the diffs of pairs of one shape shared between
+/// targets or not: the report is the same either way.
+pub fn diff_targets_sharing(
+    blueprints: &[Blueprint],
+    out: &Path,
+    rev: Option<&str>,
+    targets: &[String],
+    sharing: Sharing,
+) -> Result<Report, ProjectError> {
+    let shapes = Shapes::default();
+    let shapes = (sharing == Sharing::Shapes).then_some(&shapes);
     // At a revision the old texts come from git, all at once; in `out/` as it is, each
     // file is read by the thread that compares it (memory stays flat).
     let texts = match rev {
@@ -275,7 +324,7 @@ pub fn diff_targets_against_out(
                     None => Old::File(out.join(r)),
                 },
             };
-            (rel, compare(&art, &path, &old))
+            (rel, compare(&art, &path, &old, shapes))
         };
         synth::map_artifacts(blueprints, &opts, work, |(rel, d)| {
             if let Some(r) = rel {

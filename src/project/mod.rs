@@ -6,10 +6,12 @@
 mod check;
 mod diff;
 pub mod prove;
+pub mod shapes;
 
-pub use check::{check_blueprints, claims_of, scenarios_of};
+pub use check::{check_blueprints, check_blueprints_sharing, claims_of, scenarios_of};
 pub use diff::{
-    OldTemplate, diff_against_out, diff_artifacts, diff_targets_against_out, old_templates,
+    OldTemplate, diff_against_out, diff_artifacts, diff_targets_against_out, diff_targets_sharing,
+    old_templates,
 };
 
 use crate::io_error::IoError;

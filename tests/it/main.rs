@@ -24,6 +24,7 @@ mod properties;
 mod prove;
 mod resources;
 mod roundtrip;
+mod shapes;
 mod simulate;
 mod solution;
 mod team_solution;
