@@ -565,18 +565,11 @@ fn walk(
             .iter_mut()
             .map(|d| alphabet.iter().map(|&c| d.class_of(c)).collect())
             .collect();
-        product(dfas, &own, n, within.is_some(), &alphabet, limit).map(|(first, parents)| {
-            choose(
-                dfas,
-                &own,
-                n,
-                within.is_some(),
-                first,
-                &parents,
-                preferred,
-                &class,
-            )
-        })
+        // Many preferred strings (the catalog's actions) are classified by the product's
+        // own moves, one step a character, rather than each pattern's.
+        let record = preferred.len() > RECORD_FROM;
+        product(dfas, &own, n, within.is_some(), &alphabet, limit, record)
+            .map(|w| choose(dfas, &own, n, within.is_some(), w, preferred, &class))
     })
 }
 
@@ -625,11 +618,11 @@ impl StateTable {
             }
         }
     }
-    /// Adds `state` unless it is there; whether it was added.
-    fn insert(&mut self, state: &[u32]) -> bool {
+    /// Adds `state` unless it is there: its index, and whether it was added.
+    fn insert(&mut self, state: &[u32]) -> (usize, bool) {
         let i = self.slot(state);
         if self.slots[i] != 0 {
-            return false;
+            return (self.slots[i] as usize - 1, false);
         }
         self.arena.extend_from_slice(state);
         self.starts.push(self.arena.len());
@@ -646,9 +639,12 @@ impl StateTable {
             }
             self.slots = slots;
         }
-        true
+        (self.len() - 1, true)
     }
 }
+
+/// From this many preferred strings on, the walk keeps the product's moves.
+const RECORD_FROM: usize = 64;
 
 /// A pattern matched for good, in a product state.
 const FULL: u32 = u32::MAX;
@@ -674,7 +670,15 @@ fn accepts(state: &[u32], dfas: &[Dfa], n: usize, out: &mut Vec<bool>) {
 /// steps only the few patterns alive past a literal prefix. Pairs (pattern, DFA state)
 /// in pattern order; `FULL` marks a pattern matched for good. Pattern `n`, when `shape`,
 /// is the shape the strings must stay within.
-type Walked = (BTreeMap<Vec<bool>, usize>, Vec<(usize, char)>);
+struct Walked {
+    first: BTreeMap<Vec<bool>, usize>,
+    parents: Vec<(usize, char)>,
+    /// When asked for: `moves[state * classes + class]`, the state a character of
+    /// `class` leads to (`UNSET` from a state outside the shape for good, which the
+    /// walk does not go on from); each state's vector of matches, when inside the shape.
+    moves: Vec<u32>,
+    vectors: Vec<Option<Vec<bool>>>,
+}
 
 fn product(
     dfas: &mut [Dfa],
@@ -683,6 +687,7 @@ fn product(
     shape: bool,
     alphabet: &[char],
     limit: usize,
+    record: bool,
 ) -> Result<Walked, TooLarge> {
     // The shape's own part of a state: gone (dead) or accepting.
     let shape_state = |state: &[u32]| -> Option<u32> {
@@ -701,6 +706,8 @@ fn product(
     let mut state: Vec<u32> = Vec::new();
     let mut next: Vec<u32> = Vec::new();
     let mut vector: Vec<bool> = Vec::new();
+    let mut moves: Vec<u32> = Vec::new();
+    let mut vectors: Vec<Option<Vec<bool>>> = Vec::new();
     let mut at = 0;
     while at < parents.len() {
         state.clear();
@@ -712,6 +719,10 @@ fn product(
             if !first.contains_key(&vector) {
                 first.insert(vector.clone(), at);
             }
+        }
+        if record {
+            vectors.push(inside.then(|| vector.clone()));
+            moves.resize(moves.len() + alphabet.len(), UNSET);
         }
         if !shape || shaped.is_some() {
             for (class, &c) in alphabet.iter().enumerate() {
@@ -730,32 +741,46 @@ fn product(
                         next.extend([k, t]);
                     }
                 }
-                if states.insert(&next) {
+                let (to, added) = states.insert(&next);
+                if added {
                     if parents.len() >= limit {
                         return Err(TooLarge(limit));
                     }
                     parents.push((at, c));
                 }
+                if record {
+                    moves[at * alphabet.len() + class] = to as u32;
+                }
             }
         }
         at += 1;
     }
-    Ok((first, parents))
+    Ok(Walked {
+        first,
+        parents,
+        moves,
+        vectors,
+    })
 }
 
 /// One string per realizable vector: the walk's shortest, or the first `preferred`
-/// string that realizes the same vector (its vector read off the automata).
-#[allow(clippy::too_many_arguments)]
+/// string that realizes the same vector (its vector read off the product's moves when
+/// the walk kept them, else off the automata).
 fn choose(
     dfas: &mut [Dfa],
     own: &[Vec<usize>],
     n: usize,
     shape: bool,
-    first: BTreeMap<Vec<bool>, usize>,
-    parents: &[(usize, char)],
+    walked: Walked,
     preferred: &[String],
     class: &dyn Fn(char) -> usize,
 ) -> Regions {
+    let Walked {
+        first,
+        parents,
+        moves,
+        vectors,
+    } = walked;
     let text = |mut i: usize| -> String {
         let mut cs = Vec::new();
         while parents[i].0 != usize::MAX {
@@ -768,24 +793,44 @@ fn choose(
     let mut taken = BTreeSet::new();
     let mut at: Vec<u32> = vec![0; dfas.len()];
     let mut v: Vec<bool> = Vec::with_capacity(n);
+    let classes = moves.len() / vectors.len().max(1);
     for p in preferred {
         // Every class has its preferred string: the rest (the catalog's actions after
         // the policies' own) can change nothing.
         if taken.len() == out.len() {
             break;
         }
-        at.fill(0);
-        for c in p.chars() {
-            let k = class(c);
-            for (j, (s, d)) in at.iter_mut().zip(dfas.iter_mut()).enumerate() {
-                *s = d.step(*s, own[j][k]);
+        if !vectors.is_empty() {
+            // The product's moves: a string that leaves the shape for good is no
+            // string of it.
+            let mut s = 0usize;
+            for c in p.chars() {
+                match moves[s * classes + class(c)] {
+                    UNSET => {
+                        s = usize::MAX;
+                        break;
+                    }
+                    t => s = t as usize,
+                }
             }
+            let Some(Some(vector)) = vectors.get(s) else {
+                continue;
+            };
+            v.clone_from(vector);
+        } else {
+            at.fill(0);
+            for c in p.chars() {
+                let k = class(c);
+                for (j, (s, d)) in at.iter_mut().zip(dfas.iter_mut()).enumerate() {
+                    *s = d.step(*s, own[j][k]);
+                }
+            }
+            if shape && !dfas[n].accepting[at[n] as usize] {
+                continue;
+            }
+            v.clear();
+            v.extend((0..n).map(|k| dfas[k].accepting[at[k] as usize]));
         }
-        if shape && !dfas[n].accepting[at[n] as usize] {
-            continue;
-        }
-        v.clear();
-        v.extend((0..n).map(|k| dfas[k].accepting[at[k] as usize]));
         if !taken.contains(&v)
             && let Some(slot) = out.get_mut(&v)
         {

@@ -211,28 +211,39 @@ fn runs(s: &str) -> Vec<(usize, usize)> {
     out
 }
 
-fn hash(lower: &str) -> u64 {
+/// The hash of a run in lower case: ASCII letters and digits are lowered by setting
+/// bit 5 (`A` to `a`; a digit has it already), eight at a time.
+fn hash(run: &[u8]) -> u64 {
     use std::hash::Hasher;
     let mut h = FxHasher::default();
-    h.write(lower.as_bytes());
-    h.write_usize(lower.len());
+    for chunk in run.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        let bit5 = 0x2020_2020_2020_2020u64 >> (8 * (8 - chunk.len()));
+        h.write_u64(u64::from_le_bytes(b) | bit5);
+    }
+    h.write_usize(run.len());
     h.finish()
 }
 
-/// The hashes of the catalog's runs, lower case (a hash that collides only keeps a token
-/// out: the safe side).
+/// The hashes of the catalog's runs that hold a letter and a digit, as every token and
+/// placeholder does (a hash that collides only keeps a token out: the safe side).
 fn catalog_runs() -> &'static HashSet<u64, super::lang::Fx> {
     static RUNS: OnceLock<HashSet<u64, super::lang::Fx>> = OnceLock::new();
     RUNS.get_or_init(|| {
-        let text = crate::iam::catalog::text();
+        let text = crate::iam::catalog::text().as_bytes();
         let mut out = HashSet::default();
-        let mut word = String::new();
-        for b in text.bytes() {
-            if b.is_ascii_alphanumeric() {
-                word.push(b.to_ascii_lowercase() as char);
-            } else if !word.is_empty() {
-                out.insert(hash(&word));
-                word.clear();
+        let (mut start, mut digit, mut letter) = (0, false, false);
+        for (i, &b) in text.iter().enumerate() {
+            if b.is_ascii_digit() {
+                digit = true;
+            } else if b.is_ascii_alphabetic() {
+                letter = true;
+            } else {
+                if digit && letter {
+                    out.insert(hash(&text[start..i]));
+                }
+                (start, digit, letter) = (i + 1, false, false);
             }
         }
         out
@@ -242,7 +253,7 @@ fn catalog_runs() -> &'static HashSet<u64, super::lang::Fx> {
 /// Whether a run (lower case) may be a token or a placeholder.
 fn allowed(lower: &str, next_to_wildcards: &[String]) -> bool {
     !WORDS.contains(&lower)
-        && !catalog_runs().contains(&hash(lower))
+        && !catalog_runs().contains(&hash(lower.as_bytes()))
         && !GLOB_RUNS.iter().any(|g| lower.contains(g))
         && !next_to_wildcards.iter().any(|g| lower.contains(g.as_str()))
 }
@@ -295,11 +306,6 @@ impl Tokens {
         {
             return None;
         }
-        let ids: HashSet<String> = b
-            .names()
-            .filter(|n| !n.starts_with("AWS::"))
-            .map(|n| n.split('.').next().unwrap_or(n).to_ascii_lowercase())
-            .collect();
         let all: Vec<(&str, (usize, usize))> = texts
             .iter()
             .flat_map(|t| runs(t).into_iter().map(move |r| (*t, r)))
@@ -310,10 +316,21 @@ impl Tokens {
             let l = lower(r);
             let mixed =
                 l.bytes().any(|c| c.is_ascii_digit()) && l.bytes().any(|c| c.is_ascii_alphabetic());
-            if mixed && ids.contains(l.trim_start_matches('0')) && !tokens.contains(&l) {
+            if mixed && !tokens.contains(&l) {
                 tokens.push(l);
             }
         }
+        // Those that name a logical id (a name the bindings bind, pseudo parameters
+        // aside), leading zeros aside.
+        let mut named = vec![false; tokens.len()];
+        for n in b.names().filter(|n| !n.starts_with("AWS::")) {
+            let id = n.split('.').next().unwrap_or(n);
+            for (t, hit) in tokens.iter().zip(named.iter_mut()) {
+                *hit |= t.trim_start_matches('0').eq_ignore_ascii_case(id);
+            }
+        }
+        let mut hits = named.into_iter();
+        tokens.retain(|_| hits.next().unwrap_or(false));
         if tokens.is_empty() {
             return None;
         }
@@ -447,6 +464,24 @@ mod tests {
         // Words of the evaluator and the catalog, runs without a digit: never tokens.
         assert!(Tokens::of(&["role/Role"], &bindings(&["Role"]), &[]).is_none());
         assert!(Tokens::of(&["s3:GetObject"], &bindings(&["S3"]), &[]).is_none());
+        // A word of the catalog only (a service prefix, an action's name).
+        assert!(Tokens::of(&["route53:x"], &bindings(&["Route53"]), &[]).is_none());
+        assert!(
+            Tokens::of(
+                &["x:AssignIpv6Addresses"],
+                &bindings(&["AssignIpv6Addresses"]),
+                &[]
+            )
+            .is_none()
+        );
+        assert!(
+            Tokens::of(
+                &["x:AssignIpv7Addresses"],
+                &bindings(&["AssignIpv7Addresses"]),
+                &[]
+            )
+            .is_some()
+        );
         // Case folding beyond ASCII, escapes, an action that holds a token: no renaming.
         let t = "role/FunctionRoleC3 StringEqualsIgnoreCase";
         assert!(Tokens::of(&[t], &b, &[]).is_none());
