@@ -31,6 +31,12 @@ impl Bindings {
         self
     }
 
+    /// The names bound: `Name` of a Ref target, `Name.Attribute` of a GetAtt, pseudo
+    /// parameters (`AWS::Region`).
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
     /// The concrete string a value yields, or `None` when something in it is unbound.
     pub fn resolve(&self, v: &Value) -> Option<String> {
         match v {

@@ -241,6 +241,11 @@ pub struct Catalog {
     services: Vec<(String, &'static str, OnceLock<Service>)>,
 }
 
+/// The text of the catalog file as built in (every name in it, parsed or not).
+pub fn text() -> &'static str {
+    DATA
+}
+
 /// The catalog of the build (`data/iam-catalog.json`).
 pub fn catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();

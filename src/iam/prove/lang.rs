@@ -219,15 +219,24 @@ impl Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TooLarge(pub usize);
 
-/// A pattern compiled for the walk: a DFA built lazily over the walk's character
-/// classes, each state a set of positions (bit sets of `words` words).
-struct Dfa<'a> {
-    elems: &'a [Elem],
+/// A pattern compiled for the walk: a DFA built lazily over the pattern's own classes of
+/// characters (characters its elements treat alike), each state a set of positions (bit
+/// sets of `words` words). Kept from walk to walk on each thread ([`with_dfas`]): the
+/// questions of one template ask of the same patterns again and again, and a state once
+/// made is never made again.
+struct Dfa {
+    elems: Vec<Elem>,
+    /// The pattern's distinct elements: a character's class is which of them accept it.
+    distinct: Vec<Elem>,
+    /// Each class's signature over `distinct`, and a character of it.
+    classes: Vec<(Vec<bool>, char)>,
     words: usize,
+    /// Positions from here on are all `*` (colon included).
+    tail: usize,
     /// Each DFA state's position set.
     sets: Vec<Vec<u64>>,
     index: HashMap<Vec<u64>, u32, Fx>,
-    /// `trans[state * classes + class]`; `UNSET` until first needed.
+    /// `trans[state * classes.len() + class]`; `UNSET` until first needed.
     trans: Vec<u32>,
     accepting: Vec<bool>,
     /// States with no position: nothing more can match.
@@ -239,12 +248,25 @@ struct Dfa<'a> {
 
 const UNSET: u32 = u32::MAX;
 
-impl<'a> Dfa<'a> {
-    fn new(elems: &'a [Elem], classes: usize) -> Self {
+impl Dfa {
+    fn new(elems: &[Elem]) -> Self {
         let words = (elems.len() + 1).div_ceil(64);
+        let distinct: Vec<Elem> = elems
+            .iter()
+            .copied()
+            .collect::<BTreeSet<Elem>>()
+            .into_iter()
+            .collect();
+        let tail = elems
+            .iter()
+            .rposition(|e| *e != Elem::Star { colon: true })
+            .map_or(0, |i| i + 1);
         let mut d = Dfa {
-            elems,
+            elems: elems.to_vec(),
+            distinct,
+            classes: Vec::new(),
             words,
+            tail,
             sets: Vec::new(),
             index: HashMap::default(),
             trans: Vec::new(),
@@ -252,10 +274,20 @@ impl<'a> Dfa<'a> {
             empty: Vec::new(),
             full: Vec::new(),
         };
+        // The classes a walk meets, known before the first state is made (so the table
+        // is rarely laid out again): the characters the pattern names, `:`, and one
+        // letter and one digit it does not name.
+        let mut named = BTreeSet::from([':']);
+        Pattern(elems.to_vec()).chars(&mut named);
+        let letter = ('a'..='z').find(|c| !named.contains(c));
+        let digit = ('0'..='9').find(|c| !named.contains(c));
+        for c in named.iter().copied().chain(letter).chain(digit) {
+            d.class_of(c);
+        }
         let mut start = vec![0u64; words];
         Self::put(&mut start, 0);
         d.close(&mut start);
-        d.intern(start, classes);
+        d.intern(start);
         d
     }
     fn has(set: &[u64], i: usize) -> bool {
@@ -276,6 +308,25 @@ impl<'a> Dfa<'a> {
             bits = *set.get(w)?;
         }
     }
+    /// The pattern's class of `c`: two characters of one class lead from every state to
+    /// the same state. A class not met before widens the table.
+    fn class_of(&mut self, c: char) -> usize {
+        let sig: Vec<bool> = self.distinct.iter().map(|e| e.accepts(c)).collect();
+        if let Some(k) = self.classes.iter().position(|(s, _)| *s == sig) {
+            return k;
+        }
+        let old = self.classes.len();
+        self.classes.push((sig, c));
+        if !self.sets.is_empty() {
+            let mut trans = Vec::with_capacity(self.sets.len() * (old + 1));
+            for row in self.trans.chunks(old) {
+                trans.extend_from_slice(row);
+                trans.push(UNSET);
+            }
+            self.trans = trans;
+        }
+        old
+    }
     /// Adds the positions a star lets the walk skip to (in increasing order, so a run
     /// of stars is crossed in one pass).
     fn close(&self, set: &mut [u64]) {
@@ -287,31 +338,33 @@ impl<'a> Dfa<'a> {
             from = i + 1;
         }
     }
-    fn intern(&mut self, set: Vec<u64>, classes: usize) -> u32 {
+    fn intern(&mut self, set: Vec<u64>) -> u32 {
         if let Some(&i) = self.index.get(&set) {
             return i;
         }
         let i = self.sets.len() as u32;
         self.accepting.push(Self::has(&set, self.elems.len()));
         self.empty.push(set.iter().all(|w| *w == 0));
-        let tail = self
-            .elems
-            .iter()
-            .rposition(|e| *e != Elem::Star { colon: true })
-            .map_or(0, |i| i + 1);
         self.full
-            .push(tail < self.elems.len() && Self::next(&set, tail).is_some());
+            .push(self.tail < self.elems.len() && Self::next(&set, self.tail).is_some());
         self.index.insert(set.clone(), i);
         self.sets.push(set);
-        self.trans.extend(std::iter::repeat_n(UNSET, classes));
+        self.trans
+            .extend(std::iter::repeat_n(UNSET, self.classes.len()));
         i
     }
-    /// The state after reading `c` (of class `class`) in state `s`.
-    fn step(&mut self, s: u32, class: usize, c: char, classes: usize) -> u32 {
-        let slot = s as usize * classes + class;
-        if self.trans[slot] != UNSET {
-            return self.trans[slot];
+    /// The state after reading a character of the pattern's class `class` in state `s`.
+    #[inline]
+    fn step(&mut self, s: u32, class: usize) -> u32 {
+        let t = self.trans[s as usize * self.classes.len() + class];
+        if t != UNSET {
+            return t;
         }
+        self.step_new(s, class)
+    }
+    #[cold]
+    fn step_new(&mut self, s: u32, class: usize) -> u32 {
+        let c = self.classes[class].1;
         let mut out = vec![0u64; self.words];
         {
             let set = &self.sets[s as usize];
@@ -326,10 +379,40 @@ impl<'a> Dfa<'a> {
             }
         }
         self.close(&mut out);
-        let t = self.intern(out, classes);
-        self.trans[slot] = t;
+        let t = self.intern(out);
+        let stride = self.classes.len();
+        self.trans[s as usize * stride + class] = t;
         t
     }
+}
+
+/// At most this many patterns' automata are kept on a thread; then they start again.
+const KEPT_DFAS: usize = 4096;
+
+thread_local! {
+    static DFAS: std::cell::RefCell<HashMap<Pattern, Dfa, Fx>> =
+        std::cell::RefCell::new(HashMap::default());
+}
+
+/// Runs `f` with the automata of `patterns` (in order), those made before on this thread
+/// reused, and keeps them for the next walk.
+fn with_dfas<T>(patterns: &[&Pattern], f: impl FnOnce(&mut [Dfa]) -> T) -> T {
+    let mut dfas: Vec<Dfa> = DFAS.with_borrow_mut(|kept| {
+        patterns
+            .iter()
+            .map(|p| kept.remove(*p).unwrap_or_else(|| Dfa::new(&p.0)))
+            .collect()
+    });
+    let out = f(&mut dfas);
+    DFAS.with_borrow_mut(|kept| {
+        if kept.len() + dfas.len() > KEPT_DFAS {
+            kept.clear();
+        }
+        for (p, d) in patterns.iter().zip(dfas) {
+            kept.insert((*p).clone(), d);
+        }
+    });
+    out
 }
 
 /// FxHash (rustc's hasher): the walk hashes short vectors of small integers millions
@@ -457,7 +540,6 @@ fn walk(
     }
     let mut alphabet: Vec<char> = by_sig.values().copied().collect();
     alphabet.sort_unstable();
-    let classes = alphabet.len();
     // Every character of the alphabet's class; any other character is one no pattern
     // names, walked as `fresh`, or an unnamed digit, walked as the digit standing for them.
     let class_of: HashMap<char, usize, Fx> = sig_of
@@ -477,30 +559,139 @@ fn walk(
         })
     };
     let n = patterns.len();
-    let mut dfas: Vec<Dfa<'_>> = all.iter().map(|p| Dfa::new(&p.0, classes)).collect();
-    // A state lists the patterns still undecided with their DFA states, then those
-    // that match whatever follows: a pattern that can no longer match is left out, so
-    // the walk steps only the few patterns alive past a literal prefix. Pairs
-    // (pattern, DFA state) in pattern order; `FULL` marks a pattern matched for good.
-    const FULL: u32 = u32::MAX;
-    let accept = |state: &[u32], dfas: &[Dfa<'_>]| -> Vec<bool> {
-        let mut v = vec![false; n];
-        for pair in state.chunks(2) {
-            let k = pair[0] as usize;
-            if k < n {
-                v[k] = pair[1] == FULL || dfas[k].accepting[pair[1] as usize];
+    with_dfas(&all, |dfas| {
+        // Each walk class as each pattern's own class.
+        let own: Vec<Vec<usize>> = dfas
+            .iter_mut()
+            .map(|d| alphabet.iter().map(|&c| d.class_of(c)).collect())
+            .collect();
+        // Many preferred strings (the catalog's actions) are classified by the product's
+        // own moves, one step a character, rather than each pattern's.
+        let record = preferred.len() > RECORD_FROM;
+        product(dfas, &own, n, within.is_some(), &alphabet, limit, record)
+            .map(|w| choose(dfas, &own, n, within.is_some(), w, preferred, &class))
+    })
+}
+
+/// Product states in one arena, found again by their contents: the walk meets each
+/// state many times and keeps the first.
+struct StateTable {
+    arena: Vec<u32>,
+    /// Where state `i` starts in `arena` (state `i` ends where `i + 1` starts).
+    starts: Vec<usize>,
+    /// Open addressing: a state's index plus one, 0 for a free slot.
+    slots: Vec<u32>,
+}
+
+impl StateTable {
+    fn new() -> Self {
+        StateTable {
+            arena: Vec::new(),
+            starts: vec![0],
+            slots: vec![0; 1024],
+        }
+    }
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+    fn get(&self, i: usize) -> &[u32] {
+        &self.arena[self.starts[i]..self.starts[i + 1]]
+    }
+    fn hash(state: &[u32]) -> u64 {
+        use std::hash::Hasher;
+        let mut h = FxHasher::default();
+        for &x in state {
+            h.write_u32(x);
+        }
+        h.write_usize(state.len());
+        h.finish()
+    }
+    /// The slot where `state` is, or the free slot where it would go.
+    fn slot(&self, state: &[u32]) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut i = Self::hash(state) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return i,
+                k if self.get(k as usize - 1) == state => return i,
+                _ => i = (i + 1) & mask,
             }
         }
-        v
-    };
+    }
+    /// Adds `state` unless it is there: its index, and whether it was added.
+    fn insert(&mut self, state: &[u32]) -> (usize, bool) {
+        let i = self.slot(state);
+        if self.slots[i] != 0 {
+            return (self.slots[i] as usize - 1, false);
+        }
+        self.arena.extend_from_slice(state);
+        self.starts.push(self.arena.len());
+        self.slots[i] = self.len() as u32;
+        if self.len() * 2 > self.slots.len() {
+            let mut slots = vec![0u32; self.slots.len() * 2];
+            let mask = slots.len() - 1;
+            for k in 1..=self.len() {
+                let mut j = Self::hash(self.get(k - 1)) as usize & mask;
+                while slots[j] != 0 {
+                    j = (j + 1) & mask;
+                }
+                slots[j] = k as u32;
+            }
+            self.slots = slots;
+        }
+        (self.len() - 1, true)
+    }
+}
+
+/// From this many preferred strings on, the walk keeps the product's moves.
+const RECORD_FROM: usize = 64;
+
+/// A pattern matched for good, in a product state.
+const FULL: u32 = u32::MAX;
+
+/// Whether each of the first `n` patterns accepts in a product state.
+fn accepts(state: &[u32], dfas: &[Dfa], n: usize, out: &mut Vec<bool>) {
+    out.clear();
+    out.resize(n, false);
+    for pair in state.chunks(2) {
+        let k = pair[0] as usize;
+        if k < n {
+            out[k] = pair[1] == FULL || dfas[k].accepting[pair[1] as usize];
+        }
+    }
+}
+
+/// The breadth-first walk of the patterns' product: the first state (in the walk's
+/// order) of every realizable vector of matches, and each state's parent and the
+/// character that led to it.
+///
+/// A state lists the patterns still undecided with their DFA states, then those that
+/// match whatever follows: a pattern that can no longer match is left out, so the walk
+/// steps only the few patterns alive past a literal prefix. Pairs (pattern, DFA state)
+/// in pattern order; `FULL` marks a pattern matched for good. Pattern `n`, when `shape`,
+/// is the shape the strings must stay within.
+struct Walked {
+    first: BTreeMap<Vec<bool>, usize>,
+    parents: Vec<(usize, char)>,
+    /// When asked for: `moves[state * classes + class]`, the state a character of
+    /// `class` leads to (`UNSET` from a state outside the shape for good, which the
+    /// walk does not go on from); each state's vector of matches, when inside the shape.
+    moves: Vec<u32>,
+    vectors: Vec<Option<Vec<bool>>>,
+}
+
+fn product(
+    dfas: &mut [Dfa],
+    own: &[Vec<usize>],
+    n: usize,
+    shape: bool,
+    alphabet: &[char],
+    limit: usize,
+    record: bool,
+) -> Result<Walked, TooLarge> {
     // The shape's own part of a state: gone (dead) or accepting.
-    let shape = within.is_some();
     let shape_state = |state: &[u32]| -> Option<u32> {
         state.chunks(2).find(|p| p[0] as usize == n).map(|p| p[1])
-    };
-    let dead = |state: &[u32]| shape && shape_state(state).is_none();
-    let inside = |state: &[u32], dfas: &[Dfa<'_>]| {
-        !shape || shape_state(state).is_some_and(|s| s == FULL || dfas[n].accepting[s as usize])
     };
     let mut start: Vec<u32> = Vec::new();
     for (k, d) in dfas.iter().enumerate() {
@@ -508,20 +699,32 @@ fn walk(
             start.extend([k as u32, if d.full[0] { FULL } else { 0 }]);
         }
     }
-    // Breadth first; each state remembers its parent and the character that led to it.
-    let mut states: Vec<Vec<u32>> = vec![start.clone()];
+    let mut states = StateTable::new();
+    states.insert(&start);
     let mut parents: Vec<(usize, char)> = vec![(usize::MAX, '\0')];
-    let mut seen: HashMap<Vec<u32>, usize, Fx> = HashMap::default();
-    seen.insert(start, 0);
     let mut first: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
+    let mut state: Vec<u32> = Vec::new();
     let mut next: Vec<u32> = Vec::new();
+    let mut vector: Vec<bool> = Vec::new();
+    let mut moves: Vec<u32> = Vec::new();
+    let mut vectors: Vec<Option<Vec<bool>>> = Vec::new();
     let mut at = 0;
     while at < parents.len() {
-        let state = std::mem::take(&mut states[at]);
-        if inside(&state, &dfas) {
-            first.entry(accept(&state, &dfas)).or_insert(at);
+        state.clear();
+        state.extend_from_slice(states.get(at));
+        let shaped = shape_state(&state);
+        let inside = !shape || shaped.is_some_and(|s| s == FULL || dfas[n].accepting[s as usize]);
+        if inside {
+            accepts(&state, dfas, n, &mut vector);
+            if !first.contains_key(&vector) {
+                first.insert(vector.clone(), at);
+            }
         }
-        if !dead(&state) {
+        if record {
+            vectors.push(inside.then(|| vector.clone()));
+            moves.resize(moves.len() + alphabet.len(), UNSET);
+        }
+        if !shape || shaped.is_some() {
             for (class, &c) in alphabet.iter().enumerate() {
                 next.clear();
                 for pair in state.chunks(2) {
@@ -531,26 +734,53 @@ fn walk(
                         continue;
                     }
                     let d = &mut dfas[k as usize];
-                    let t = d.step(s, class, c, classes);
+                    let t = d.step(s, own[k as usize][class]);
                     if d.full[t as usize] {
                         next.extend([k, FULL]);
                     } else if !d.empty[t as usize] {
                         next.extend([k, t]);
                     }
                 }
-                if !seen.contains_key(&next) {
+                let (to, added) = states.insert(&next);
+                if added {
                     if parents.len() >= limit {
                         return Err(TooLarge(limit));
                     }
-                    seen.insert(next.clone(), parents.len());
                     parents.push((at, c));
-                    states.push(next.clone());
+                }
+                if record {
+                    moves[at * alphabet.len() + class] = to as u32;
                 }
             }
         }
-        states[at] = state;
         at += 1;
     }
+    Ok(Walked {
+        first,
+        parents,
+        moves,
+        vectors,
+    })
+}
+
+/// One string per realizable vector: the walk's shortest, or the first `preferred`
+/// string that realizes the same vector (its vector read off the product's moves when
+/// the walk kept them, else off the automata).
+fn choose(
+    dfas: &mut [Dfa],
+    own: &[Vec<usize>],
+    n: usize,
+    shape: bool,
+    walked: Walked,
+    preferred: &[String],
+    class: &dyn Fn(char) -> usize,
+) -> Regions {
+    let Walked {
+        first,
+        parents,
+        moves,
+        vectors,
+    } = walked;
     let text = |mut i: usize| -> String {
         let mut cs = Vec::new();
         while parents[i].0 != usize::MAX {
@@ -561,32 +791,54 @@ fn walk(
     };
     let mut out: Regions = first.into_iter().map(|(v, i)| (v, text(i))).collect();
     let mut taken = BTreeSet::new();
+    let mut at: Vec<u32> = vec![0; dfas.len()];
+    let mut v: Vec<bool> = Vec::with_capacity(n);
+    let classes = moves.len() / vectors.len().max(1);
     for p in preferred {
         // Every class has its preferred string: the rest (the catalog's actions after
         // the policies' own) can change nothing.
         if taken.len() == out.len() {
             break;
         }
-        // The string's vector, read off the DFAs the walk built.
-        let mut at: Vec<u32> = vec![0; dfas.len()];
-        for c in p.chars() {
-            let k = class(c);
-            for (s, d) in at.iter_mut().zip(dfas.iter_mut()) {
-                *s = d.step(*s, k, alphabet[k], classes);
+        if !vectors.is_empty() {
+            // The product's moves: a string that leaves the shape for good is no
+            // string of it.
+            let mut s = 0usize;
+            for c in p.chars() {
+                match moves[s * classes + class(c)] {
+                    UNSET => {
+                        s = usize::MAX;
+                        break;
+                    }
+                    t => s = t as usize,
+                }
             }
+            let Some(Some(vector)) = vectors.get(s) else {
+                continue;
+            };
+            v.clone_from(vector);
+        } else {
+            at.fill(0);
+            for c in p.chars() {
+                let k = class(c);
+                for (j, (s, d)) in at.iter_mut().zip(dfas.iter_mut()).enumerate() {
+                    *s = d.step(*s, own[j][k]);
+                }
+            }
+            if shape && !dfas[n].accepting[at[n] as usize] {
+                continue;
+            }
+            v.clear();
+            v.extend((0..n).map(|k| dfas[k].accepting[at[k] as usize]));
         }
-        if within.is_some() && !dfas[n].accepting[at[n] as usize] {
-            continue;
-        }
-        let v: Vec<bool> = (0..n).map(|k| dfas[k].accepting[at[k] as usize]).collect();
         if !taken.contains(&v)
             && let Some(slot) = out.get_mut(&v)
         {
             *slot = p.clone();
-            taken.insert(v);
+            taken.insert(v.clone());
         }
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]

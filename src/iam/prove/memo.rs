@@ -35,6 +35,13 @@
 //!   a renamed action is as unknown as the original); policy variables are refused by the
 //!   prover itself ("unknown"), in both forms alike.
 //!
+//! Identifier tokens are renamed after the accounts ([`super::tokens`], with its own
+//! argument): the made-up physical names of a template's resources (`vpce-0<id>`,
+//! `role/<Id>`), so copies of one shape under other logical ids share one answer. When
+//! they are renamed, the question's lists are sorted once renamed: every list is a set
+//! to the question that reads it (trusted accounts, endpoints, ARN patterns), and a
+//! copy's list names every copy's endpoint in an order that does not follow the copy.
+//!
 //! The Region is not abstracted: Region globs (`us-*`) tell Regions apart, so a question
 //! is keyed on its Regions as written. The answer of the canonical question depends only
 //! on its text, so the order targets are checked in (on several threads) changes nothing.
@@ -44,6 +51,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value as Json, json};
 
+use super::tokens::Tokens;
 use super::{Asked, InternalError, Outcome, Policies, Witness, read_request};
 use crate::iam::{Bindings, Op, PolicyDocument, Request};
 use crate::template::Value;
@@ -80,6 +88,8 @@ pub(super) struct Canon<'a> {
     forth: HashMap<String, String>,
     /// The inverse.
     back: HashMap<String, String>,
+    /// Identifier tokens, renamed after the accounts ([`tokens`]).
+    tokens: Option<Tokens>,
 }
 
 /// The canonical question: its policies, literal and renamed, and its string lists,
@@ -141,14 +151,36 @@ pub(super) fn canon<'a>(
         forth.insert(p.to_string(), a.to_string());
     }
     let back = forth.iter().map(|(k, v)| (v.clone(), k.clone())).collect();
-    Some(Canon {
-        key: rename(&text, &forth),
+    let key = rename(&text, &forth);
+    // Tokens are numbered in order of first appearance in the policies, then in the
+    // lists: the lists are sets (each question reads them as such), kept sorted once
+    // renamed, so copies whose lists name every copy's token (every endpoint of a
+    // template) read alike.
+    let head = head_len(&key);
+    let tokens = Tokens::of(&[&key[head..], &key[..head]], b, actions);
+    let mut c = Canon {
+        key: String::new(),
+        tokens,
         policies: policies.to_vec(),
         lists: lists.to_vec(),
         b,
         forth,
         back,
-    })
+    };
+    c.key = match &c.tokens {
+        Some(t) => {
+            let head =
+                serde_json::to_string(&json!([name, actions, c.canonical_lists()])).expect("JSON");
+            head + &t.forth(&key[head_len(&key)..])
+        }
+        None => key,
+    };
+    Some(c)
+}
+
+/// Where the policies' text starts in a question's text.
+fn head_len(text: &str) -> usize {
+    text.find('\n').unwrap_or(text.len())
 }
 
 /// Appends the text of the policies with every value resolved (a literal form, which
@@ -246,7 +278,7 @@ impl Canon<'_> {
     /// The canonical question: each document resolved and renamed.
     fn canonical(&self) -> Option<Canonical> {
         let doc = |d: &PolicyDocument| -> Option<PolicyDocument> {
-            let v = renamed(&literal_value(d, self.b)?, &self.forth);
+            let v = renamed(&literal_value(d, self.b)?, &|s| self.forth(s));
             PolicyDocument::from_value(&v).ok()
         };
         let docs = |xs: &[(String, PolicyDocument)]| -> Option<Vec<(String, PolicyDocument)>> {
@@ -273,12 +305,10 @@ impl Canon<'_> {
                 }
             });
         }
-        let lists = self
-            .lists
-            .iter()
-            .map(|l| l.iter().map(|x| rename(x, &self.forth)).collect())
-            .collect();
-        Some(Canonical { policies, lists })
+        Some(Canonical {
+            policies,
+            lists: self.canonical_lists(),
+        })
     }
 
     /// The answer of the canonical question (kept, or computed by `compute` from the
@@ -302,13 +332,12 @@ impl Canon<'_> {
                 a
             }
         };
-        let r = |s: &str| rename(s, &self.back);
+        let r = |s: &str| self.back(s);
         match answer {
             Ok(Outcome::Holds { requests }) => Ok(Outcome::Holds { requests }),
             Ok(Outcome::Unknown(why)) => Ok(Outcome::Unknown(r(&why))),
             Ok(Outcome::Fails(w)) => {
-                let mut file: Json = serde_json::from_str(&r(&w.file.to_string()))
-                    .expect("a renamed JSON text reads");
+                let mut file = renamed_json(&w.file, &r);
                 let request = Request {
                     principal: r(&w.request.principal),
                     action: r(&w.request.action),
@@ -345,16 +374,58 @@ impl Canon<'_> {
     }
 }
 
+impl Canon<'_> {
+    /// The question's lists renamed (and sorted, when tokens are renamed).
+    fn canonical_lists(&self) -> Vec<Vec<String>> {
+        self.lists
+            .iter()
+            .map(|l| {
+                let mut out: Vec<String> = l.iter().map(|x| self.forth(x)).collect();
+                if self.tokens.is_some() {
+                    out.sort();
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// A string of the asked question as the canonical question has it.
+    fn forth(&self, s: &str) -> String {
+        let s = rename(s, &self.forth);
+        match &self.tokens {
+            Some(t) => t.forth(&s),
+            None => s,
+        }
+    }
+
+    /// A string of the canonical question as the asker has it.
+    fn back(&self, s: &str) -> String {
+        match &self.tokens {
+            Some(t) => rename(&t.back(s), &self.back),
+            None => rename(s, &self.back),
+        }
+    }
+}
+
 /// Every string of a value (map keys too) renamed.
-fn renamed(v: &Value, map: &HashMap<String, String>) -> Value {
+fn renamed(v: &Value, f: &dyn Fn(&str) -> String) -> Value {
     match v {
-        Value::String(s) => Value::String(rename(s, map)),
-        Value::List(xs) => Value::List(xs.iter().map(|x| renamed(x, map)).collect()),
-        Value::Map(m) => Value::Map(
-            m.iter()
-                .map(|(k, x)| (rename(k, map), renamed(x, map)))
-                .collect(),
-        ),
+        Value::String(s) => Value::String(f(s)),
+        Value::List(xs) => Value::List(xs.iter().map(|x| renamed(x, f)).collect()),
+        Value::Map(m) => Value::Map(m.iter().map(|(k, x)| (f(k), renamed(x, f))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every string of a JSON value (object keys too) renamed: string by string, so an
+/// escape in the JSON text is never read as part of a run.
+fn renamed_json(v: &Json, f: &dyn Fn(&str) -> String) -> Json {
+    match v {
+        Json::String(s) => Json::String(f(s)),
+        Json::Array(xs) => Json::Array(xs.iter().map(|x| renamed_json(x, f)).collect()),
+        Json::Object(m) => {
+            Json::Object(m.iter().map(|(k, x)| (f(k), renamed_json(x, f))).collect())
+        }
         other => other.clone(),
     }
 }
@@ -585,5 +656,84 @@ mod tests {
             )
             .is_none()
         );
+    }
+    /// A copy of an endpoint policy under other logical ids, as the 500-resource
+    /// template repeats the prod template's: the policy names its role and secret by
+    /// `Fn::GetAtt` and `Ref`, bound to made-up physical names derived from the ids.
+    fn copy(id: &str) -> (Policies, Bindings) {
+        let text = format!(
+            r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow",
+                "Principal": {{"AWS": {{"Fn::GetAtt": ["FunctionRole{id}", "Arn"]}}}},
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": {{"Ref": "AppSecret{id}"}}}}]}}"#
+        );
+        let v = crate::template::parse_value(&text).unwrap();
+        let b = Bindings::new()
+            .bind(&format!("FunctionRole{id}"), &format!("FunctionRole{id}"))
+            .bind(
+                &format!("FunctionRole{id}.Arn"),
+                &format!("arn:aws:iam::123456789012:role/FunctionRole{id}"),
+            )
+            .bind(
+                &format!("AppSecret{id}"),
+                &format!(
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:AppSecret{id}-AbCdEf"
+                ),
+            );
+        let p = Policies::Resource(
+            crate::iam::PolicyKind::VpcEndpoint,
+            format!("Endpoint{id}"),
+            PolicyDocument::from_value(&v).unwrap(),
+        );
+        (p, b)
+    }
+
+    #[test]
+    fn copies_under_other_logical_ids_share_one_answer_renamed_to_their_own() {
+        let others = ["arn:aws:iam::123456789012:role/Other".to_string()];
+        let action = ["secretsmanager:GetSecretValue".parse().unwrap()];
+        let key = |p: &Policies, b: &Bindings| {
+            canon(
+                "only-principals",
+                &[p],
+                &["secretsmanager:GetSecretValue"],
+                &[&[], &others, &[]],
+                b,
+            )
+            .map(|c| c.key)
+        };
+        let (p3, b3) = copy("C3");
+        let (p4, b4) = copy("C4");
+        let (p12, b12) = copy("C12");
+        // One key for copies whose ids have one shape; the key names neither copy.
+        assert_eq!(key(&p3, &b3), key(&p4, &b4));
+        let k = key(&p3, &b3).unwrap();
+        assert!(
+            !k.contains("FunctionRoleC3") && !k.contains("AppSecretC3"),
+            "{k}"
+        );
+        // Another length is another shape: another key.
+        assert_ne!(key(&p12, &b12), key(&p3, &b3));
+        for (mine, other, p, b) in [("C3", "C4", &p3, &b3), ("C4", "C3", &p4, &b4)] {
+            let shared = super::super::only_principals(p, &action, &others, &[], b).unwrap();
+            let Outcome::Fails(w) = &shared else {
+                panic!("{shared:?}")
+            };
+            // The role the policy admits, which is not the listed one: the asker's own.
+            let role = format!("FunctionRole{mine}");
+            assert!(w.request.principal.contains(&role), "{}", w.file);
+            let text = w.file.to_string();
+            assert!(!text.contains(&format!("FunctionRole{other}")), "{text}");
+            assert!(!text.to_ascii_lowercase().contains("zzzz"), "{text}");
+            // The witness, renamed back, is one the evaluator decides as claimed (the
+            // policy shown as the asker wrote it, bound as the asker binds it).
+            let r = read_request(&w.file).unwrap();
+            let read = super::super::read_policies(&w.file, p).unwrap();
+            assert!(read.allows(&r, b), "{text}");
+            // And the question decided without sharing gives the same verdict.
+            let direct =
+                super::super::perimeter::principals_now(p, &action, &[], &others, &[], b).unwrap();
+            assert_eq!(direct.result(), shared.result());
+        }
     }
 }

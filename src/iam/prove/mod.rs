@@ -40,6 +40,7 @@ mod perimeter_tests;
 mod search;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};

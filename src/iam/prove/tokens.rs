@@ -1,0 +1,509 @@
+//! Identifier tokens, renamed for the memo ([`super::memo`]): the physical names a
+//! template's resources are given where their values are not known (`vpce-0<id>` for an
+//! endpoint's Ref, `role/<Id>` in a role's ARN, `<id>-bucket`, ...), which differ between
+//! copies of one shape under other logical ids (the 500-resource template repeats the
+//! prod template's resources as `FunctionRoleC0`, `FunctionRoleC1`, ...), so questions
+//! that differ only in them are answered once.
+//!
+//! A run is a maximal run of ASCII letters and digits of a string. A token is a run that
+//! holds a letter and a digit and whose lower case, leading zeros aside, is the lower
+//! case of a name the question's bindings bind (a logical id), except the words listed
+//! below. The renaming φ maps each token's run to a placeholder of the same shape (the
+//! same length, letters where it has letters, digits where it has digits, each letter in
+//! the case the run has it in), and each placeholder met in the question to a token, so
+//! φ is a bijection on runs; π applies φ to every run of a string and keeps every other
+//! character where it is. So π is a bijection on strings that keeps the length, every
+//! character that is no ASCII letter or digit and its position, and at every position
+//! whether it holds a digit, a lower-case letter or an upper-case letter; and it commutes
+//! with ASCII case folding.
+//!
+//! Why this is sound. As for accounts (see the memo), the claim is that a request r is
+//! allowed (and outside) in the asked question iff π(r) is in the canonical one, so
+//! the answers agree and π⁻¹ of a canonical witness is a witness. The evaluator's tests
+//! on strings, and why each is invariant under π on both sides:
+//!
+//! - A pattern (a glob, an ARN pattern matched field by field, an exact or
+//!   case-folded string) matching a string: take a match and a run ρ of the string. Its
+//!   characters are met by the pattern's literal letters and digits and by wildcards;
+//!   the literals that meet it are part of one literal run L of the pattern. If no
+//!   wildcard meets ρ, L is bounded by non-alphanumeric literals or the pattern's ends
+//!   exactly where ρ is (a letter or digit literal never meets another character, ASCII
+//!   folding aside), so L = ρ up to case and φ(L) meets φ(ρ). If a wildcard meets ρ or
+//!   touches L, L is a literal run next to a wildcard, which is refused when it is part
+//!   of (a substring of, case aside) any token or placeholder: so ρ, holding L, is
+//!   neither, and φ fixes ρ and L. What wildcards meet keeps its length, its
+//!   non-alphanumeric characters (the only ones a wildcard excludes: `:` and `/`) and
+//!   its digits' places (`Elem::Digit`, an account's digits). So the same alignment
+//!   matches π(pattern) against π(string), and π⁻¹ gives the converse. Unicode case
+//!   folding (`StringEqualsIgnoreCase`, where the Kelvin sign folds to `k`) is refused;
+//!   numbers, dates, IP ranges and binary values are refused by the memo already.
+//! - Equality of strings: π is a bijection. Splitting on `:` or `/` and reading a field
+//!   (an ARN's account, a caller's form, a session's role): π keeps those characters and
+//!   renames within fields only.
+//! - The evaluator's and prover's own words (partitions, `iam`, `role`, `assumed-role`,
+//!   `amazonaws.com`, the policy grammar, `AWSServiceRoleFor*`, the derived keys ...):
+//!   [`WORDS`] lists their runs; none is a token or placeholder, so π fixes them, and the
+//!   runs of the prover's own globs next to a wildcard are refused as parts of one.
+//! - The IAM catalog (which actions are known, which act on no resource): no token or
+//!   placeholder is a run of the catalog's text, so π fixes every known action's name
+//!   and maps an unknown one to an unknown one.
+//! - Accounts are renamed first (12-digit runs) and tokens after, each a bijection whose
+//!   conditions are checked on its own input; the composition is one.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::lang::FxHasher;
+use crate::iam::Bindings;
+
+/// Runs of the evaluator's and the prover's own strings, lower case: partitions and
+/// their URL suffixes, the forms of callers, the policy grammar and its operators, the
+/// keys derived from the caller, the words the evaluator tests for (managed policies,
+/// reserved roles, KMS aliases, service-linked roles), and the witnesses' made-up names.
+/// A token or placeholder is never one of them.
+const WORDS: &[&str] = &[
+    "arn",
+    "aws",
+    "cn",
+    "us",
+    "gov",
+    "iso",
+    "b",
+    "e",
+    "f",
+    "eusc",
+    "amazonaws",
+    "com",
+    "eu",
+    "c2s",
+    "ic",
+    "sc2s",
+    "sgov",
+    "cloud",
+    "adc",
+    "uk",
+    "csp",
+    "hci",
+    "iam",
+    "sts",
+    "root",
+    "user",
+    "role",
+    "roles",
+    "federated",
+    "assumed",
+    "service",
+    "services",
+    "reserved",
+    "policy",
+    "alias",
+    "key",
+    "kms",
+    "version",
+    "statement",
+    "sid",
+    "effect",
+    "allow",
+    "deny",
+    "principal",
+    "notprincipal",
+    "action",
+    "notaction",
+    "resource",
+    "notresource",
+    "condition",
+    "canonicaluser",
+    "2012",
+    "10",
+    "17",
+    "2008",
+    "true",
+    "false",
+    "null",
+    "forallvalues",
+    "foranyvalue",
+    "ifexists",
+    "stringequals",
+    "stringnotequals",
+    "stringequalsignorecase",
+    "stringnotequalsignorecase",
+    "stringlike",
+    "stringnotlike",
+    "arnequals",
+    "arnnotequals",
+    "arnlike",
+    "arnnotlike",
+    "bool",
+    "binaryequals",
+    "numericequals",
+    "numericnotequals",
+    "numericlessthan",
+    "numericlessthanequals",
+    "numericgreaterthan",
+    "numericgreaterthanequals",
+    "dateequals",
+    "datenotequals",
+    "datelessthan",
+    "datelessthanequals",
+    "dategreaterthan",
+    "dategreaterthanequals",
+    "ipaddress",
+    "notipaddress",
+    "principalarn",
+    "principalaccount",
+    "principalorgid",
+    "principaltype",
+    "principalisawsservice",
+    "principalservicename",
+    "username",
+    "userid",
+    "sourcevpce",
+    "sourcevpc",
+    "sourceaccount",
+    "sourcearn",
+    "sourceorgid",
+    "viaawsservice",
+    "viaservice",
+    "resourceaccount",
+    "awsservicerolefor",
+    "awsservice",
+    "account",
+    "anonymous",
+    "assumedrole",
+    "federateduser",
+    "witness",
+    "x",
+    "s3",
+    "ec2",
+    "sqs",
+    "sns",
+    "lambda",
+    "secretsmanager",
+    "dynamodb",
+    "bedrock",
+    "getcalleridentity",
+    "createalias",
+    "deletealias",
+    "updatealias",
+    "truststhecallersaccount",
+];
+
+/// Runs of the prover's own globs that stand next to a wildcard (`iam:Get*`,
+/// `role/AWSServiceRoleFor*`): no token or placeholder holds one.
+const GLOB_RUNS: &[&str] = &["get", "list", "generate", "simulate", "awsservicerolefor"];
+
+/// The runs of a string, as byte ranges.
+fn runs(s: &str) -> Vec<(usize, usize)> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The hash of a run in lower case: ASCII letters and digits are lowered by setting
+/// bit 5 (`A` to `a`; a digit has it already), eight at a time.
+fn hash(run: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = FxHasher::default();
+    for chunk in run.chunks(8) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        let bit5 = 0x2020_2020_2020_2020u64 >> (8 * (8 - chunk.len()));
+        h.write_u64(u64::from_le_bytes(b) | bit5);
+    }
+    h.write_usize(run.len());
+    h.finish()
+}
+
+/// The hashes of the catalog's runs that hold a letter and a digit, as every token and
+/// placeholder does (a hash that collides only keeps a token out: the safe side).
+fn catalog_runs() -> &'static HashSet<u64, super::lang::Fx> {
+    static RUNS: OnceLock<HashSet<u64, super::lang::Fx>> = OnceLock::new();
+    RUNS.get_or_init(|| {
+        let text = crate::iam::catalog::text().as_bytes();
+        let mut out = HashSet::default();
+        let (mut start, mut digit, mut letter) = (0, false, false);
+        for (i, &b) in text.iter().enumerate() {
+            if b.is_ascii_digit() {
+                digit = true;
+            } else if b.is_ascii_alphabetic() {
+                letter = true;
+            } else {
+                if digit && letter {
+                    out.insert(hash(&text[start..i]));
+                }
+                (start, digit, letter) = (i + 1, false, false);
+            }
+        }
+        out
+    })
+}
+
+/// Whether a run (lower case) may be a token or a placeholder.
+fn allowed(lower: &str, next_to_wildcards: &[String]) -> bool {
+    !WORDS.contains(&lower)
+        && !catalog_runs().contains(&hash(lower.as_bytes()))
+        && !GLOB_RUNS.iter().any(|g| lower.contains(g))
+        && !next_to_wildcards.iter().any(|g| lower.contains(g.as_str()))
+}
+
+/// A run's shape: `a` for a letter, `0` for a digit.
+fn shape(lower: &str) -> String {
+    lower
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '0' } else { 'a' })
+        .collect()
+}
+
+/// The placeholder of the `i`-th token of a shape: `z` in each letter's place and `0`
+/// in each digit's, `i` written in the last letters (base 26, from `a`).
+fn placeholder(shape: &str, mut i: usize) -> Option<String> {
+    let mut out: Vec<u8> = shape
+        .bytes()
+        .map(|b| if b == b'0' { b'0' } else { b'z' })
+        .collect();
+    for c in out.iter_mut().rev() {
+        if *c != b'0' {
+            *c = b'a' + (i % 26) as u8;
+            i /= 26;
+            if i == 0 {
+                break;
+            }
+        }
+    }
+    (i == 0).then(|| String::from_utf8(out).expect("ASCII"))
+}
+
+/// The renaming of a question's tokens (lower case, both ways).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tokens {
+    forth: HashMap<String, String>,
+    back: HashMap<String, String>,
+}
+
+impl Tokens {
+    /// The tokens of `text` (a question's text, accounts renamed) and their renaming;
+    /// `None` when there are none, or the renaming would not be sound (see the module's
+    /// doc): then only accounts are renamed. `fixed` strings (the question's actions,
+    /// used as they are) must hold no token.
+    pub fn of(texts: &[&str], b: &Bindings, fixed: &[&str]) -> Option<Tokens> {
+        // Escapes would make runs of the text that are no runs of its strings; folding
+        // beyond ASCII is not one φ commutes with.
+        if texts
+            .iter()
+            .any(|t| t.contains('\\') || t.contains("IgnoreCase"))
+        {
+            return None;
+        }
+        let all: Vec<(&str, (usize, usize))> = texts
+            .iter()
+            .flat_map(|t| runs(t).into_iter().map(move |r| (*t, r)))
+            .collect();
+        let lower = |(t, (s, e)): (&str, (usize, usize))| t[s..e].to_ascii_lowercase();
+        let mut tokens: Vec<String> = Vec::new();
+        for &r in &all {
+            let l = lower(r);
+            let mixed =
+                l.bytes().any(|c| c.is_ascii_digit()) && l.bytes().any(|c| c.is_ascii_alphabetic());
+            if mixed && !tokens.contains(&l) {
+                tokens.push(l);
+            }
+        }
+        // Those that name a logical id (a name the bindings bind, pseudo parameters
+        // aside), leading zeros aside.
+        let mut named = vec![false; tokens.len()];
+        for n in b.names().filter(|n| !n.starts_with("AWS::")) {
+            let id = n.split('.').next().unwrap_or(n);
+            for (t, hit) in tokens.iter().zip(named.iter_mut()) {
+                *hit |= t.trim_start_matches('0').eq_ignore_ascii_case(id);
+            }
+        }
+        let mut hits = named.into_iter();
+        tokens.retain(|_| hits.next().unwrap_or(false));
+        if tokens.is_empty() {
+            return None;
+        }
+        let wild = |t: &str, i: Option<usize>| {
+            i.is_some_and(|i| matches!(t.as_bytes().get(i), Some(b'*' | b'?')))
+        };
+        let next_to_wildcards: Vec<String> = all
+            .iter()
+            .filter(|&&(t, (s, e))| wild(t, s.checked_sub(1)) || wild(t, Some(e)))
+            .map(|&r| lower(r))
+            .collect();
+        tokens.retain(|t| allowed(t, &next_to_wildcards));
+        if tokens.is_empty() {
+            return None;
+        }
+        // Placeholders by shape, in order of first appearance.
+        let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in &tokens {
+            by_shape.entry(shape(t)).or_default().push(t.clone());
+        }
+        let mut forth = HashMap::new();
+        for (sh, ts) in &by_shape {
+            let ps: Vec<String> = (0..ts.len())
+                .map(|i| placeholder(sh, i))
+                .collect::<Option<_>>()?;
+            if !ps.iter().all(|p| allowed(p, &next_to_wildcards)) {
+                return None;
+            }
+            for (t, p) in ts.iter().zip(&ps) {
+                forth.insert(t.clone(), p.clone());
+            }
+            // A placeholder that is no token goes to a token that is no placeholder.
+            let free = ts.iter().filter(|t| !ps.contains(t));
+            let taken = ps.iter().filter(|p| !ts.contains(p));
+            for (p, t) in taken.zip(free) {
+                forth.insert(p.clone(), t.clone());
+            }
+        }
+        let renamed = |s: &str| rename(s, &forth);
+        if fixed.iter().any(|a| renamed(a) != *a) {
+            return None;
+        }
+        let back = forth.iter().map(|(k, v)| (v.clone(), k.clone())).collect();
+        Some(Tokens { forth, back })
+    }
+
+    /// `s` with its tokens (and placeholders met) renamed to the canonical question's.
+    pub fn forth(&self, s: &str) -> String {
+        rename(s, &self.forth)
+    }
+
+    /// `s` renamed back to the asker's.
+    pub fn back(&self, s: &str) -> String {
+        rename(s, &self.back)
+    }
+}
+
+/// `s` with each run whose lower case `map` names replaced, in the run's case.
+fn rename(s: &str, map: &HashMap<String, String>) -> String {
+    if map.is_empty() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (start, end) in runs(s) {
+        let run = &s[start..end];
+        if let Some(to) = map.get(&run.to_ascii_lowercase()) {
+            out.push_str(&s[last..start]);
+            out.extend(run.chars().zip(to.chars()).map(|(a, b)| {
+                if a.is_ascii_uppercase() {
+                    b.to_ascii_uppercase()
+                } else {
+                    b
+                }
+            }));
+            last = end;
+        }
+    }
+    out.push_str(&s[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bindings(ids: &[&str]) -> Bindings {
+        ids.iter().fold(Bindings::new(), |b, id| {
+            b.bind(id, "x").bind(&format!("{id}.Arn"), "x")
+        })
+    }
+
+    #[test]
+    fn copies_under_other_ids_get_one_text() {
+        let b12 = bindings(&["FunctionRoleC12", "EndpointC12"]);
+        let t3 = "role/FunctionRoleC3 vpce-0endpointc3 s3:GetObject";
+        let t4 = "role/FunctionRoleC4 vpce-0endpointc4 s3:GetObject";
+        let k3 = Tokens::of(&[t3], &bindings(&["FunctionRoleC3", "EndpointC3"]), &[]).unwrap();
+        let k4 = Tokens::of(&[t4], &bindings(&["FunctionRoleC4", "EndpointC4"]), &[]).unwrap();
+        assert_eq!(k3.forth(t3), k4.forth(t4));
+        // Case kept, shape kept, the catalog's words untouched.
+        assert_eq!(
+            k3.forth(t3),
+            "role/ZzzzzzzzZzzzA0 vpce-0zzzzzzzza0 s3:GetObject"
+        );
+        // Back to each asker's own.
+        assert_eq!(k4.back(&k3.forth(t3)), t4);
+        // Another length is another shape.
+        let t12 = "role/FunctionRoleC12 vpce-0endpointc12 s3:GetObject";
+        let k12 = Tokens::of(&[t12], &b12, &[]).unwrap();
+        assert_ne!(k12.forth(t12), k3.forth(t3));
+    }
+
+    #[test]
+    fn a_placeholder_met_in_the_question_goes_to_a_token() {
+        let b = bindings(&["FunctionRoleC3"]);
+        let t = "role/FunctionRoleC3 role/zzzzzzzzzzzza0";
+        let k = Tokens::of(&[t], &b, &[]).unwrap();
+        let f = k.forth(t);
+        assert_eq!(f, "role/ZzzzzzzzZzzzA0 role/functionrolec3");
+        assert_eq!(k.back(&f), t);
+    }
+
+    #[test]
+    fn no_token_where_a_wildcard_could_tell_it_from_its_placeholder() {
+        let b = bindings(&["FunctionRoleC3"]);
+        // `Function*` matches the token and not its placeholder.
+        assert!(Tokens::of(&["role/FunctionRoleC3 role/Function*"], &b, &[]).is_none());
+        // A run next to a wildcard that is no part of a token changes nothing.
+        assert!(Tokens::of(&["role/FunctionRoleC3 bucket/*"], &b, &[]).is_some());
+        // Words of the evaluator and the catalog, runs without a digit: never tokens.
+        assert!(Tokens::of(&["role/Role"], &bindings(&["Role"]), &[]).is_none());
+        assert!(Tokens::of(&["s3:GetObject"], &bindings(&["S3"]), &[]).is_none());
+        // A word of the catalog only (a service prefix, an action's name).
+        assert!(Tokens::of(&["route53:x"], &bindings(&["Route53"]), &[]).is_none());
+        assert!(
+            Tokens::of(
+                &["x:AssignIpv6Addresses"],
+                &bindings(&["AssignIpv6Addresses"]),
+                &[]
+            )
+            .is_none()
+        );
+        assert!(
+            Tokens::of(
+                &["x:AssignIpv7Addresses"],
+                &bindings(&["AssignIpv7Addresses"]),
+                &[]
+            )
+            .is_some()
+        );
+        // Case folding beyond ASCII, escapes, an action that holds a token: no renaming.
+        let t = "role/FunctionRoleC3 StringEqualsIgnoreCase";
+        assert!(Tokens::of(&[t], &b, &[]).is_none());
+        assert!(Tokens::of(&["role/FunctionRoleC3 \\t"], &b, &[]).is_none());
+        assert!(Tokens::of(&["role/FunctionRoleC3"], &b, &["x:FunctionRoleC3"]).is_none());
+    }
+
+    #[test]
+    fn renaming_is_a_bijection_on_runs() {
+        let b = bindings(&["AbC1", "Zz9"]);
+        let t = "AbC1:abc1/ABC1-Zz9 zz0 aaa0 q";
+        let k = Tokens::of(&[t], &b, &[]).unwrap();
+        let f = k.forth(t);
+        assert_eq!(k.back(&f), t);
+        assert_eq!(f.len(), t.len());
+        for (a, b) in t.chars().zip(f.chars()) {
+            assert_eq!(a.is_ascii_digit(), b.is_ascii_digit());
+            assert_eq!(a.is_ascii_uppercase(), b.is_ascii_uppercase());
+            assert_eq!(a.is_ascii_lowercase(), b.is_ascii_lowercase());
+            if !a.is_ascii_alphanumeric() {
+                assert_eq!(a, b);
+            }
+        }
+    }
+}
