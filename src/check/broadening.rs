@@ -64,11 +64,22 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
     if named.is_empty() {
         named.insert("aws");
     }
+    // The deploying account (AWS::AccountId) is not known here: it is either one of the
+    // accounts the templates name, or another, and every other one is alike to both
+    // templates (only equality tells accounts apart in them). So the change is decided
+    // under each: AWS::AccountId bound to every account named, and to one named by
+    // neither; the worst verdict stands. One fixed binding was unsound: a trust
+    // condition turned from `${AWS::AccountId}` to the literal account it was bound to
+    // proved "not broader".
+    let mut accounts = named_accounts(&[old, new]);
+    accounts.push(unnamed_account(&[old, new]));
     let bound: Vec<Bindings> = named
         .iter()
-        .map(|p| {
+        .flat_map(|p| accounts.iter().map(move |a| (p, a)))
+        .map(|(p, account)| {
             let ctx = Context {
                 partition: p.to_string(),
+                account: account.clone(),
                 ..Context::default()
             };
             bindings(&both, &ctx).bind(Pseudo::UrlSuffix.name(), url_suffix(p))
@@ -400,6 +411,95 @@ fn denies(
         })
         .collect();
     any.then_some((*kind, docs))
+}
+
+/// The 12-digit accounts the templates' values name (maximal runs of 12 digits), sorted.
+fn named_accounts(templates: &[&Template]) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut scan = |v: &Value| {
+        strings(v, &mut |s: &str| {
+            for run in s.split(|c: char| !c.is_ascii_digit()) {
+                if run.len() == 12 {
+                    found.insert(run.to_string());
+                }
+            }
+        })
+    };
+    for t in templates {
+        for r in t.resources.values() {
+            r.properties.values().for_each(&mut scan);
+            if let Some(m) = &r.metadata {
+                scan(m);
+            }
+        }
+        for p in t.parameters.values() {
+            p.default.iter().for_each(&mut scan);
+            p.allowed_values.iter().flatten().for_each(&mut scan);
+        }
+        t.mappings.values().for_each(&mut scan);
+        t.conditions.values().for_each(&mut scan);
+    }
+    found.into_iter().collect()
+}
+
+/// Calls `f` with every text of a value: its strings, map keys, numbers as written, and
+/// the names and strings of its functions (a `Fn::Sub` template among them).
+fn strings(v: &Value, f: &mut dyn FnMut(&str)) {
+    match v {
+        Value::String(s) => f(s),
+        Value::Number(n) => f(&n.to_string()),
+        Value::List(xs) => xs.iter().for_each(|x| strings(x, f)),
+        Value::Map(m) => m.iter().for_each(|(k, x)| {
+            f(k);
+            strings(x, f)
+        }),
+        Value::Fn(g) => {
+            match &**g {
+                Intrinsic::Ref(s) | Intrinsic::Condition(s) => f(s),
+                Intrinsic::GetAtt { resource, .. } => f(resource),
+                Intrinsic::Sub { template, .. } => f(template),
+                Intrinsic::Join { delimiter, .. } | Intrinsic::Split { delimiter, .. } => {
+                    f(delimiter)
+                }
+                _ => {}
+            }
+            g.args().into_iter().for_each(|x| strings(x, f));
+        }
+        Value::Null | Value::Bool(_) => {}
+    }
+}
+
+/// The first 12-digit account of a fixed sequence (123456789012, then steps of
+/// 111111111111 modulo 10^12, all distinct) that no value of the templates holds.
+fn unnamed_account(templates: &[&Template]) -> String {
+    let named = |needle: &str| {
+        templates.iter().any(|t| {
+            t.resources.values().any(|r| {
+                r.properties.values().any(|v| mentions(v, needle))
+                    || r.metadata.as_ref().is_some_and(|v| mentions(v, needle))
+            }) || t.parameters.values().any(|p| {
+                p.default.as_ref().is_some_and(|v| mentions(v, needle))
+                    || p.allowed_values
+                        .iter()
+                        .flatten()
+                        .any(|v| mentions(v, needle))
+            }) || t.mappings.values().any(|v| mentions(v, needle))
+                || t.conditions.values().any(|v| mentions(v, needle))
+        })
+    };
+    std::iter::successors(Some(123_456_789_012u64), |x| {
+        Some((x + 111_111_111_111) % 1_000_000_000_000)
+    })
+    .map(|x| format!("{x:012}"))
+    .find(|c| !named(c))
+    .expect("finitely many values, 10^12 distinct accounts")
+}
+
+/// Whether a value holds the text anywhere (see [`strings`]).
+fn mentions(v: &Value, needle: &str) -> bool {
+    let mut found = false;
+    strings(v, &mut |s: &str| found |= s.contains(needle));
+    found
 }
 
 #[cfg(test)]

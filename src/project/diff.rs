@@ -235,12 +235,21 @@ fn shared_diff(
         name: art.entry.target.clone(),
     };
     let c = shapes::canonical(&own, &[&old.text, &art.body], &[]);
-    shapes.answer(
+    let d = shapes.answer(
         own,
         c,
-        || Ok(crate::check::broadening::diff(&parse(old)?, &art.template)),
+        || Ok::<_, ProjectError>(crate::check::broadening::diff(&parse(old)?, &art.template)),
         |r, x| r.diff(x),
-    )
+    )?;
+    // IAM changes are decided on the pair's own text: whether they broaden depends on
+    // which accounts the templates name (AWS::AccountId is decided under each of them,
+    // see check::broadening::decide), and the canonical form has taken the target's own
+    // account out of them.
+    if d.iam.is_empty() {
+        Ok(d)
+    } else {
+        Ok(crate::check::broadening::diff(&parse(old)?, &art.template))
+    }
 }
 
 /// The blueprints against `out` as it is, or as it was at git revision `rev`: changed,

@@ -83,6 +83,13 @@ pub const CONSTANT_ACCOUNTS: &[&str] = &[
     // The organizational-unit stand-in, and the last group of the all-zero UUID the
     // schemas' patterns exclude.
     crate::blueprint::NO_ACCOUNT,
+    // The default context's account (check::Context::default) and the first account
+    // diff binds AWS::AccountId to when no template names it (check::broadening).
+    "123456789012",
+    // The accounts the prover's witnesses are made of (iam::prove::domain): a target
+    // with one of them would see a foreign caller's account renamed as its own.
+    "111122223333",
+    "444455556666",
 ];
 
 /// Whether to share work between the targets of one shape.

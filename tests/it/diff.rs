@@ -904,6 +904,36 @@ fn inline_policy_renamed_with_the_same_statements_is_no_broadening() {
 }
 
 #[test]
+fn a_trust_condition_turned_from_the_own_account_to_a_literal_one_is_broadening() {
+    // AWS::AccountId stands for an account neither template names: a literal account,
+    // whichever it is (123456789012 once was the one AWS::AccountId was bound to), is
+    // another account, so the trust now admits a caller it did not.
+    let trust = |account: &str| {
+        format!(
+            "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: vpc-flow-logs.amazonaws.com}}, Action: 'sts:AssumeRole', Condition: {{StringEquals: {{'aws:SourceAccount': {account}}}}}}}]}}\n"
+        )
+    };
+    for literal in ["123456789012", "555555555555"] {
+        let d = perimeter::check::broadening::diff(
+            &yaml(&trust("!Ref AWS::AccountId")),
+            &yaml(&trust(&format!("'{literal}'"))),
+        );
+        assert!(d.broadens(), "{literal}: {:#?}", d.iam);
+        assert!(
+            d.iam.iter().all(|c| c.basis == "proven"),
+            "{literal}: {:#?}",
+            d.iam
+        );
+    }
+    // The same account on both sides: nothing new.
+    let d = perimeter::check::broadening::diff(
+        &yaml(&trust("!Ref AWS::AccountId")),
+        &yaml(&trust("!Sub '${AWS::AccountId}'")),
+    );
+    assert!(!d.broadens(), "{:#?}", d.iam);
+}
+
+#[test]
 fn json_names_may_replace_the_same_in_resources_and_summary() {
     let t = |p: &str| {
         format!(
