@@ -23,7 +23,8 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 // off for the process, before the first allocation: glibc calls the functions of
 // `.init_array` with argc and argv before `main`, and `PR_SET_THP_DISABLE` holds for
 // every later page fault, memory already advised for huge pages included.
-#[cfg(target_os = "linux")]
+// glibc only: musl calls `.init_array` functions without arguments.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod thp {
     use std::ffi::{c_char, c_int, c_ulong};
 
