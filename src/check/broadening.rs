@@ -65,14 +65,15 @@ pub fn decide(old: &Template, new: &Template, changes: &mut [IamChange]) {
         named.insert("aws");
     }
     // The deploying account (AWS::AccountId) is not known here: it is either one of the
-    // accounts the templates name, or another, and every other one is alike to both
-    // templates (only equality tells accounts apart in them). So the change is decided
-    // under each: AWS::AccountId bound to every account named, and to one named by
-    // neither; the worst verdict stands. One fixed binding was unsound: a trust
-    // condition turned from `${AWS::AccountId}` to the literal account it was bound to
-    // proved "not broader".
-    let mut accounts = named_accounts(&[old, new]);
-    accounts.push(unnamed_account(&[old, new]));
+    // accounts the templates name, or another, and the others are alike to both
+    // templates as far as equality tells accounts apart (a pattern with digits beside
+    // a wildcard, `arn:aws:iam::1234*:root`, could tell two of them apart: the prover
+    // would need the account as a variable for that, which it does not have). So the
+    // change is decided under each: AWS::AccountId bound to every account named, and
+    // to one named by neither; the worst verdict stands. One fixed binding was
+    // unsound: a trust condition turned from `${AWS::AccountId}` to the literal account
+    // it was bound to proved "not broader".
+    let accounts = accounts_to_decide(&[old, new]);
     let bound: Vec<Bindings> = named
         .iter()
         .flat_map(|p| accounts.iter().map(move |a| (p, a)))
@@ -413,14 +414,19 @@ fn denies(
     any.then_some((*kind, docs))
 }
 
-/// The 12-digit accounts the templates' values name (maximal runs of 12 digits), sorted.
-fn named_accounts(templates: &[&Template]) -> Vec<String> {
-    let mut found = std::collections::BTreeSet::new();
+/// The accounts AWS::AccountId is decided under: every 12-digit account the templates'
+/// values name (maximal runs of 12 digits), sorted, then the first of a fixed sequence
+/// (123456789012, then steps of 111111111111 modulo 10^12, all distinct) that no value
+/// holds.
+fn accounts_to_decide(templates: &[&Template]) -> Vec<String> {
+    // Every maximal digit run of 12 digits or more: a candidate is held by a value
+    // exactly when one of them holds it.
+    let mut runs = std::collections::BTreeSet::new();
     let mut scan = |v: &Value| {
         strings(v, &mut |s: &str| {
             for run in s.split(|c: char| !c.is_ascii_digit()) {
-                if run.len() == 12 {
-                    found.insert(run.to_string());
+                if run.len() >= 12 {
+                    runs.insert(run.to_string());
                 }
             }
         })
@@ -428,9 +434,7 @@ fn named_accounts(templates: &[&Template]) -> Vec<String> {
     for t in templates {
         for r in t.resources.values() {
             r.properties.values().for_each(&mut scan);
-            if let Some(m) = &r.metadata {
-                scan(m);
-            }
+            r.metadata.iter().for_each(&mut scan);
         }
         for p in t.parameters.values() {
             p.default.iter().for_each(&mut scan);
@@ -439,7 +443,15 @@ fn named_accounts(templates: &[&Template]) -> Vec<String> {
         t.mappings.values().for_each(&mut scan);
         t.conditions.values().for_each(&mut scan);
     }
-    found.into_iter().collect()
+    let unnamed = std::iter::successors(Some(123_456_789_012u64), |x| {
+        Some((x + 111_111_111_111) % 1_000_000_000_000)
+    })
+    .map(|x| format!("{x:012}"))
+    .find(|c| !runs.iter().any(|r| r.contains(c.as_str())))
+    .expect("finitely many values, 10^12 distinct accounts");
+    let mut accounts: Vec<String> = runs.into_iter().filter(|r| r.len() == 12).collect();
+    accounts.push(unnamed);
+    accounts
 }
 
 /// Calls `f` with every text of a value: its strings, map keys, numbers as written, and
@@ -467,39 +479,6 @@ fn strings(v: &Value, f: &mut dyn FnMut(&str)) {
         }
         Value::Null | Value::Bool(_) => {}
     }
-}
-
-/// The first 12-digit account of a fixed sequence (123456789012, then steps of
-/// 111111111111 modulo 10^12, all distinct) that no value of the templates holds.
-fn unnamed_account(templates: &[&Template]) -> String {
-    let named = |needle: &str| {
-        templates.iter().any(|t| {
-            t.resources.values().any(|r| {
-                r.properties.values().any(|v| mentions(v, needle))
-                    || r.metadata.as_ref().is_some_and(|v| mentions(v, needle))
-            }) || t.parameters.values().any(|p| {
-                p.default.as_ref().is_some_and(|v| mentions(v, needle))
-                    || p.allowed_values
-                        .iter()
-                        .flatten()
-                        .any(|v| mentions(v, needle))
-            }) || t.mappings.values().any(|v| mentions(v, needle))
-                || t.conditions.values().any(|v| mentions(v, needle))
-        })
-    };
-    std::iter::successors(Some(123_456_789_012u64), |x| {
-        Some((x + 111_111_111_111) % 1_000_000_000_000)
-    })
-    .map(|x| format!("{x:012}"))
-    .find(|c| !named(c))
-    .expect("finitely many values, 10^12 distinct accounts")
-}
-
-/// Whether a value holds the text anywhere (see [`strings`]).
-fn mentions(v: &Value, needle: &str) -> bool {
-    let mut found = false;
-    strings(v, &mut |s: &str| found |= s.contains(needle));
-    found
 }
 
 #[cfg(test)]

@@ -235,21 +235,16 @@ fn shared_diff(
         name: art.entry.target.clone(),
     };
     let c = shapes::canonical(&own, &[&old.text, &art.body], &[]);
-    let d = shapes.answer(
+    shapes.answer(
         own,
         c,
-        || Ok::<_, ProjectError>(crate::check::broadening::diff(&parse(old)?, &art.template)),
-        |r, x| r.diff(x),
-    )?;
-    // IAM changes are decided on the pair's own text: whether they broaden depends on
-    // which accounts the templates name (AWS::AccountId is decided under each of them,
-    // see check::broadening::decide), and the canonical form has taken the target's own
-    // account out of them.
-    if d.iam.is_empty() {
-        Ok(d)
-    } else {
-        Ok(crate::check::broadening::diff(&parse(old)?, &art.template))
-    }
+        || Ok(crate::check::broadening::diff(&parse(old)?, &art.template)),
+        // A diff with IAM changes is not renamed onto another target: whether they
+        // broaden depends on which accounts the templates name (AWS::AccountId is
+        // decided under each, see check::broadening::decide), the target's own among
+        // them, so each target's pair is decided on its own text.
+        |r, x| if x.iam.is_empty() { r.diff(x) } else { None },
+    )
 }
 
 /// The blueprints against `out` as it is, or as it was at git revision `rev`: changed,

@@ -614,8 +614,7 @@ fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
             // together (their condition holds or not for both) with the same value, so
             // they collide whenever they are there; two different ones are compared not
             // at all (their conditions may exclude each other).
-            if matches!(item, Value::Fn(f) if matches!(&**f, Intrinsic::Ref(r) if r == "AWS::NoValue"))
-            {
+            if is_no_value(item) {
                 continue;
             }
             let Some(key) = item_key(item) else {
@@ -645,12 +644,11 @@ fn item_key(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::Fn(f) => {
-            let none = |x: &Value| matches!(x, Value::Fn(g) if matches!(&**g, Intrinsic::Ref(r) if r == "AWS::NoValue"));
             if let Intrinsic::If {
                 then, otherwise, ..
             } = &**f
-                && none(then)
-                && none(otherwise)
+                && is_no_value(then)
+                && is_no_value(otherwise)
             {
                 return None;
             }
