@@ -110,7 +110,11 @@ def fact_node(node):
     if not isinstance(node, dict):
         return {}
     if "$ref" in node:
-        return {"$": ref_name(node["$ref"])}
+        # The definition's facts, and the node's own list and string bounds beside the
+        # reference (a DynamoDB local index's KeySchema: a KeySchema of exactly 2 items).
+        n = {"$": ref_name(node["$ref"])}
+        n.update(own_bounds(node))
+        return n
     n = {}
     if "type" in node:
         n["t"] = node["type"]
@@ -158,6 +162,19 @@ def fact_node(node):
     x = exclusivity(node)
     if x:
         n["x"] = x
+    return n
+
+
+def own_bounds(node):
+    """The bounds a node beside a `$ref` puts on the value (k, K, l, n as in fact_node)."""
+    n = {}
+    if isinstance(node.get("minItems"), int) and node["minItems"] > 0:
+        n["k"] = node["minItems"]
+    if isinstance(node.get("maxItems"), int):
+        n["K"] = node["maxItems"]
+    length = [node.get("minLength"), node.get("maxLength")]
+    if any(isinstance(v, int) for v in length):
+        n["l"] = [v if isinstance(v, int) else None for v in length]
     return n
 
 
@@ -340,6 +357,21 @@ def schema_keywords(x, out):
     return out
 
 
+def rule_descriptions():
+    """cfn-lint's rules' descriptions by id."""
+    import importlib
+    import pkgutil
+    import cfnlint.rules
+    from cfnlint.rules import CloudFormationLintRule
+    out = {}
+    for mod in pkgutil.walk_packages(cfnlint.rules.__path__, "cfnlint.rules."):
+        module = importlib.import_module(mod.name)
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, CloudFormationLintRule) and getattr(obj, "id", ""):
+                out.setdefault(obj.id, " ".join((obj.description or obj.shortdesc or "").split()))
+    return out
+
+
 def service_rules():
     """cfn-lint's error rules that are a JSON schema applied at resource paths."""
     import importlib
@@ -371,6 +403,91 @@ def service_rules():
                 "lowercase": LOWERCASED.get(rule.id, []),
             }
     return [found[k] for k in sorted(found)]
+
+
+# ---------- the schemas' own compound constraints ----------
+
+# A provider schema's `allOf` parts that the facts do not hold (a DynamoDB table's "with
+# local secondary indexes, two key attributes": an if/then; a metric stream's "not both
+# filters": a oneOf inside allOf) are judged by the same evaluator as the service rules,
+# each under the cfn-lint rule that reports it and the check rule that corresponds.
+# Keyword -> (cfn-lint rule, check rule).
+PART_RULES = {"required": ("E3003", "S103"), "oneOf": ("E3018", "S106"), "anyOf": ("E3017", "S106"),
+              "minItems": ("E3032", "S105"), "maxItems": ("E3032", "S105")}
+
+
+def allof_parts(node):
+    """The parts of a node's `allOf`, nested allOf flattened, each keyword on its own
+    (an if/then/else together)."""
+    for part in node.get("allOf", []):
+        if not isinstance(part, dict):
+            continue
+        rest = {k: v for k, v in part.items() if k not in ("allOf", "if", "then", "else")}
+        if "if" in part and ("then" in part or "else" in part):
+            yield {k: part[k] for k in ("if", "then", "else") if k in part}
+        for k, v in sorted(rest.items()):
+            yield {k: v}
+        yield from allof_parts(part)
+
+
+def part_rule(part):
+    """(cfn-lint rule, check rule) of one part, or None when it is not one check judges."""
+    if "$ref" in json.dumps(part) or not schema_keywords(part, set()) <= KNOWN_KEYWORDS:
+        return None
+    if "if" in part:
+        # What the branches demand decides the rule: one kind of keyword only.
+        demanded = set()
+        for branch in (part.get("then"), part.get("else")):
+            if isinstance(branch, dict):
+                demanded |= schema_keywords(branch, set()) - {"type", "properties"}
+        found = {PART_RULES.get(k) for k in demanded}
+        return found.pop() if len(found) == 1 and None not in found else None
+    (key,) = part
+    return PART_RULES.get(key)
+
+
+def definition_paths(s, name, prefix="Properties", node=None, depth=0, seen=()):
+    """Where a definition is used below a resource's Properties (`*`: a list's items)."""
+    node = {"properties": s.get("properties", {})} if node is None else node
+    out = []
+    if depth > 8 or not isinstance(node, dict):
+        return out
+    if "$ref" in node:
+        target = ref_name(node["$ref"])
+        if target == name:
+            out.append(prefix)
+        if target in seen:
+            return out
+        return out + definition_paths(s, name, prefix, s.get("definitions", {}).get(target), depth + 1, seen + (target,))
+    for k, v in sorted((node.get("properties") or {}).items()):
+        out += definition_paths(s, name, prefix + "/" + k, v, depth + 1, seen)
+    if isinstance(node.get("items"), dict):
+        out += definition_paths(s, name, prefix + "/*", node["items"], depth + 1, seen)
+    return out
+
+
+def schema_rules(schemas, descriptions):
+    """The schemas' compound constraints as rules for the service-rule evaluator."""
+    out = []
+    for name, s in schemas.items():
+        places = [("Properties", s)] + [(d, node) for d, node in sorted(s.get("definitions", {}).items())]
+        for where, node in places:
+            if not isinstance(node, dict) or "allOf" not in node:
+                continue
+            at = [f"Resources/{name}/Properties"] if where == "Properties" else \
+                [f"Resources/{name}/{p}" for p in definition_paths(s, where)]
+            if not at:
+                continue
+            for part in allof_parts(node):
+                rule = part_rule(part)
+                if rule is None:
+                    continue
+                # A required list the type's own `required` holds already is judged there.
+                if list(part) == ["required"] and where == "Properties" and set(part["required"]) <= set(s.get("required", [])):
+                    continue
+                out.append({"id": rule[0], "description": descriptions.get(rule[0], ""), "at": at,
+                            "schema": part, "lowercase": [], "rule": rule[1]})
+    return out
 
 
 # ---------- L1 code ----------
@@ -731,7 +848,7 @@ def main():
     with open(os.path.join(L1_CRATE, "data", "formats.json"), "w") as f:
         json.dump(formats(), f, sort_keys=True, indent=1)
         f.write("\n")
-    rules = service_rules()
+    rules = service_rules() + schema_rules(schemas, rule_descriptions())
     with open(os.path.join(ROOT, "data", "service-rules.json"), "w") as f:
         json.dump(rules, f, sort_keys=True, indent=1)
         f.write("\n")

@@ -29,6 +29,20 @@ pub struct ServiceRule {
     /// Properties compared in lower case (cfn-lint's code lowercases them first).
     #[serde(default)]
     pub lowercase: Vec<String>,
+    /// The check rule that reports it, for a part of a resource type's own schema (its
+    /// `allOf`: an if/then, a oneOf of required sets); cfn-lint's service rules are S109.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+impl ServiceRule {
+    /// The check rule its findings are reported under.
+    pub fn check_rule(&self) -> &'static rules::Rule {
+        self.rule
+            .as_deref()
+            .and_then(rules::find)
+            .unwrap_or(rules::SERVICE_RULE)
+    }
 }
 
 /// Every distilled rule, read once.
@@ -92,7 +106,7 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                         format!("cfn-lint {}: {}", rule.id, said.join(" "))
                     };
                     out.push(Finding::on(
-                        rules::SERVICE_RULE,
+                        rule.check_rule(),
                         id.as_str(),
                         &path,
                         format!("{why} ({cited})"),
@@ -383,6 +397,10 @@ impl Eval<'_> {
         }
         match (unknown, first) {
             (true, _) => Unknown,
+            (false, Some(_)) if required_sets(arg).is_some() => Fail(format!(
+                "{path} needs one of: {}",
+                show_sets(&required_sets(arg).unwrap_or_default())
+            )),
             (false, Some(why)) => Fail(why),
             (false, None) => Pass,
         }
@@ -398,9 +416,28 @@ impl Eval<'_> {
                 Fail(why) => first = first.or(Some(why)),
             }
         }
-        match passes {
-            1 => Pass,
-            0 => Fail(first.unwrap_or_else(|| format!("{path} matches none of the forms"))),
+        let sets = required_sets(arg);
+        match (passes, sets) {
+            (1, _) => Pass,
+            (0, Some(sets)) => Fail(format!("{path} needs one of: {}", show_sets(&sets))),
+            (0, None) => Fail(first.unwrap_or_else(|| format!("{path} matches none of the forms"))),
+            // `oneOf: [{}, {required: [A, B]}]`: the empty form always holds, so A and B
+            // may not be set together.
+            (_, Some(sets)) if sets.iter().any(Vec::is_empty) => {
+                let held: Vec<String> = sets
+                    .iter()
+                    .filter(|s| !s.is_empty() && all_present(s, v))
+                    .map(|s| s.join(" and "))
+                    .collect();
+                Fail(format!(
+                    "{path}: {} cannot be set together",
+                    held.join("; ")
+                ))
+            }
+            (_, Some(sets)) => Fail(format!(
+                "{path}: only one of {} may be set",
+                show_sets(&sets)
+            )),
             _ => Fail(format!("{path} matches more than one of the forms")),
         }
     }
@@ -816,6 +853,45 @@ fn list(options: &[Json]) -> String {
     out.join(", ")
 }
 
+/// The property sets of a `oneOf`/`anyOf` whose forms only require properties (`{}`
+/// requires none), or `None`.
+fn required_sets(arg: &Json) -> Option<Vec<Vec<&str>>> {
+    arg.as_array()?
+        .iter()
+        .map(|form| {
+            let form = form.as_object()?;
+            match form.get("required") {
+                None if form.is_empty() => Some(Vec::new()),
+                Some(Json::Array(names)) if form.len() == 1 => {
+                    names.iter().map(Json::as_str).collect()
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn show_sets(sets: &[Vec<&str>]) -> String {
+    let shown: Vec<String> = sets
+        .iter()
+        .map(|s| {
+            if s.is_empty() {
+                "nothing".to_string()
+            } else {
+                s.join(" + ")
+            }
+        })
+        .collect();
+    shown.join(", ")
+}
+
+fn all_present(names: &[&str], v: &Value) -> bool {
+    let Value::Map(m) = v else { return false };
+    names
+        .iter()
+        .all(|n| m.get(*n).is_some_and(|x| !no_value(x)))
+}
+
 /// "IpProtocol is \"tcp\"": the values an `if` looked at.
 fn describe_if(cond: &Json, v: &Value) -> String {
     let Value::Map(m) = v else {
@@ -838,6 +914,7 @@ fn describe_if(cond: &Json, v: &Value) -> String {
     let parts: Vec<String> = names
         .iter()
         .map(|n| match m.get(*n) {
+            Some(Value::List(_) | Value::Map(_)) => format!("{n} is set"),
             Some(x) => format!("{n} is {}", show(x)),
             None => format!("{n} is absent"),
         })
@@ -861,7 +938,11 @@ fn describe_not(arg: &Json, path: &str) -> String {
 
 /// The cfn-lint rules the distilled data holds, sorted.
 pub fn cfn_lint_ids() -> Vec<&'static str> {
-    let ids: std::collections::BTreeSet<&str> = all().iter().map(|r| r.id.as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> = all()
+        .iter()
+        .filter(|r| r.rule.is_none())
+        .map(|r| r.id.as_str())
+        .collect();
     ids.into_iter().collect()
 }
 

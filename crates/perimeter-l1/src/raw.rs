@@ -385,6 +385,7 @@ pub fn group_violations(x: &serde_json::Value, present: impl Fn(&str) -> bool) -
 }
 
 fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut Problems) {
+    let own = node;
     let node = f.resolve(node);
     if v.is_dynamic_reference() {
         return;
@@ -475,19 +476,15 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
         }
     }
     constraints(node, v, path, out);
-    if let (Value::List(items), Some(min)) = (v, node.k)
-        && items.len() < min
-        && !items.iter().any(|i| matches!(i, Value::Fn(_)))
-    {
-        out.push(
-            ProblemKind::NotAllowed,
-            path,
-            format!(
-                "needs at least {min} item{}, found {}",
-                if min == 1 { "" } else { "s" },
-                items.len()
-            ),
-        );
+    // Bounds written beside a `$ref` hold too: those the definition does not state already.
+    if !std::ptr::eq(own, node) {
+        let beside = PropNode {
+            k: own.k.filter(|k| node.k != Some(*k)),
+            max_items: own.max_items.filter(|k| node.max_items != Some(*k)),
+            length: own.length.filter(|l| node.length != Some(*l)),
+            ..PropNode::default()
+        };
+        constraints(&beside, v, path, out);
     }
     match v {
         Value::List(items) => {
@@ -592,6 +589,20 @@ fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
                 format!("{x} is greater than the maximum of {max} (cfn-lint E3034)"),
             );
         }
+    }
+    if let (Value::List(items), Some(min)) = (v, node.k)
+        && items.len() < min
+        && !items.iter().any(|i| matches!(i, Value::Fn(_)))
+    {
+        out.push(
+            ProblemKind::NotAllowed,
+            path,
+            format!(
+                "needs at least {min} item{}, found {} (cfn-lint E3032)",
+                if min == 1 { "" } else { "s" },
+                items.len()
+            ),
+        );
     }
     if let (Value::List(items), Some(max)) = (v, node.max_items)
         && items.len() > max
