@@ -1,8 +1,8 @@
 //! `perimeter init --app NAME`: the crate it writes builds, synthesizes, and passes its
 //! own CI steps (fmt, clippy, its tests, synth --check, check) as generated. Ignored by
 //! default (it builds the crate and perimeter without the AWS SDK, minutes on two
-//! cores); scripts/test runs it. The build shares target/examples with the example crates
-//! (the same dependencies: compiled once for all three). Offline: the crate depends on
+//! cores); scripts/test runs it. The build shares perimeter's own target folder, as the
+//! example crates do (the same dependencies and profile: compiled once for all). Offline: the crate depends on
 //! `perimeter = "VERSION"` as a team's does, and its `[patch.crates-io]` section (from
 //! `--perimeter-path`) takes it from this checkout; the rest comes from cargo's cache.
 
@@ -16,10 +16,10 @@ fn text(b: &[u8]) -> String {
 }
 
 fn target_dir() -> std::path::PathBuf {
-    common::root().join("target").join("examples")
+    common::root().join("target")
 }
 
-/// A command in the generated crate's environment: its builds in target/examples,
+/// A command in the generated crate's environment: its builds in perimeter's target/,
 /// offline.
 fn command(program: &str, dir: &Path) -> Command {
     let mut c = Command::new(program);
