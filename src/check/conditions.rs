@@ -171,6 +171,81 @@ pub fn outcomes(t: &Template, names: &[&str]) -> Option<BTreeSet<Vec<bool>>> {
     }
 }
 
+/// Whether the conditions can hold together, each as assumed, when the parameters in
+/// `fixed` have those values and every other parameter the conditions read may take any
+/// value it can be given: `Some(false)` when no choice makes them hold, `Some(true)` when
+/// one does (computed as [`outcomes`] is), `None` when that cannot be told.
+pub fn possible_with(
+    t: &Template,
+    assumed: &[(&str, bool)],
+    fixed: &BTreeMap<&str, &str>,
+) -> Option<bool> {
+    const MAX_CHOICES: usize = 4096;
+    if assumed.is_empty() {
+        return Some(true);
+    }
+    let mut params = BTreeSet::new();
+    let mut compared: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for (c, _) in assumed {
+        t.conditions.get(*c)?;
+        params.extend(parameters(t, c));
+        literals_compared(t, c, &mut compared, &mut seen);
+    }
+    let free: Vec<&str> = params
+        .into_iter()
+        .filter(|p| !fixed.contains_key(p))
+        .collect();
+    let mut choices: Vec<Vec<String>> = Vec::with_capacity(free.len());
+    let mut total = 1usize;
+    for p in &free {
+        let values = values_of(t, p, compared.get(p).cloned().unwrap_or_default())?;
+        if values.is_empty() {
+            return None;
+        }
+        total = total.checked_mul(values.len())?;
+        if total > MAX_CHOICES {
+            return None;
+        }
+        choices.push(values);
+    }
+    let mut pick = vec![0usize; free.len()];
+    loop {
+        let mut env: BTreeMap<&str, &str> = fixed.clone();
+        env.extend(
+            free.iter()
+                .zip(&pick)
+                .zip(&choices)
+                .map(|((p, i), c)| (*p, c[*i].as_str())),
+        );
+        let mut holds = true;
+        for (c, want) in assumed {
+            let v = evaluate(
+                t,
+                &Value::Fn(Box::new(Intrinsic::Condition(c.to_string()))),
+                &env,
+                0,
+            )?;
+            holds &= v == *want;
+        }
+        if holds {
+            return Some(true);
+        }
+        let mut i = 0;
+        loop {
+            if i == pick.len() {
+                return Some(false);
+            }
+            pick[i] += 1;
+            if pick[i] < choices[i].len() {
+                break;
+            }
+            pick[i] = 0;
+            i += 1;
+        }
+    }
+}
+
 /// The literals each parameter is compared with by `Fn::Equals` in a condition (and the
 /// conditions it names).
 fn literals_compared<'a>(

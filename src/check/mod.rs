@@ -33,6 +33,7 @@ mod physical;
 pub mod quotas;
 mod references;
 pub mod render;
+mod resolved;
 mod returns;
 pub mod rules;
 mod runtime;
@@ -217,6 +218,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     data::check(t, &mut findings);
     runtime::check(t, &ctx.today, &mut findings);
     service_rules::check(t, &mut findings);
+    resolved::check(t, &mut findings);
     elasticache::check(t, &mut findings);
     schedule::check(t, &mut findings);
     interface::check(t, &mut findings);

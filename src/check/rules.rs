@@ -86,6 +86,9 @@ rules! {
     DUPLICATE_IDENTIFIER = "S111" "duplicate-identifier" Error,
         "Two resources of a type given the same identifying name (a role's RoleName, a bucket's BucketName): the second cannot be created.",
         "Give each resource its own name, or leave the name out and let CloudFormation generate one.";
+    RESOLVED_VALUE = "S112" "resolved-value" Warning,
+        "A value a function gives before deployment that the property refuses: a parameter's allowed value or default, a mapping's entry, an Fn::Sub of those and of the Region. The stack fails when that value is chosen.",
+        "Change the parameter's allowed values or default, or the mapping's entry, to values the property takes.";
     SERVICE_RULE = "S109" "service-rule" Error,
         "A combination of values the service refuses though each is valid alone (cfn-lint's service rules: ports a protocol needs, an engine's versions, ACLs without object ownership, ...).",
         "Change the values as the message says; it names cfn-lint's rule.";
@@ -316,6 +319,9 @@ pub const CFN_LINT: &[(&str, &[&str])] = &[
     ("E3673", &["S103"]),
     ("E3043", &["R207"]),
     ("E3058", &["S106"]),
+    ("W1030", &["S112"]),
+    ("W1031", &["S112"]),
+    ("W1034", &["S112"]),
 ];
 
 /// The cfn-lint rules that correspond to a rule of check: the table, and for S109 the

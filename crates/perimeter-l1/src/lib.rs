@@ -32,6 +32,6 @@ pub use facts::{PropNode, TypeFacts};
 pub use handle::{Handle, ResourceProps};
 pub use l1::*;
 pub use raw::{
-    ProblemKind, PropertyProblem, Raw, RawResource, group_violations, property_problems,
-    validate_properties,
+    ProblemKind, PropertyProblem, Raw, RawResource, Resolution, Resolver, group_violations,
+    property_problems, resolved_problems, validate_properties,
 };

@@ -154,6 +154,125 @@ pub fn property_problems(f: &TypeFacts, props: &BTreeMap<String, Value>) -> Vec<
     out.0
 }
 
+/// A value an intrinsic function may resolve to before deployment, and where it comes from
+/// (`the default of parameter Env`): what [`resolved_problems`] checks.
+pub type Resolution = (String, Value);
+
+/// Problems of the values intrinsic functions in the properties may resolve to. `resolve`
+/// is asked for each function met where the schema has a node for its value (each branch
+/// of an `Fn::If` on its own, with the outcome that chooses it) and answers the literals
+/// it may become there; each is checked
+/// against the node as a literal written there would be. Each problem comes with where
+/// its value came from.
+///
+/// ```
+/// use perimeter_l1::{facts, resolved_problems};
+/// use perimeter_template::{Intrinsic, Value};
+/// let f = facts::lookup("AWS::SQS::Queue").unwrap();
+/// let props = [("DelaySeconds".to_string(), Value::Fn(Box::new(Intrinsic::Ref("Delay".into()))))].into();
+/// let found = resolved_problems(&f, &props, &mut |_, _| vec![("parameter Delay".into(), Value::from(1000))]);
+/// assert!(found[0].0.message.contains("maximum of 900"), "{:?}", found);
+/// ```
+pub fn resolved_problems(
+    f: &TypeFacts,
+    props: &BTreeMap<String, Value>,
+    resolve: &mut Resolver<'_>,
+) -> Vec<(PropertyProblem, String)> {
+    let mut out = Vec::new();
+    let mut path = String::new();
+    let mut when = Vec::new();
+    // `Properties: {Fn::If: [cond, A, B]}`: each set under its outcome.
+    type Outcome<'p> = (Option<(String, bool)>, &'p BTreeMap<String, Value>);
+    let sets: Vec<Outcome<'_>> = match props.get("Fn::If").and_then(Value::as_list) {
+        Some([c, a, b]) if props.len() == 1 => {
+            let c = c.scalar_text().unwrap_or_default();
+            [(true, a), (false, b)]
+                .into_iter()
+                .filter_map(|(holds, x)| Some((Some((c.clone(), holds)), x.as_map()?)))
+                .collect()
+        }
+        _ => vec![(None, props)],
+    };
+    for (outcome, m) in sets {
+        when.extend(outcome);
+        for (k, v) in m {
+            if let Some(node) = f.props.get(k) {
+                within(&mut path, k, |p| {
+                    resolved(f, node, v, p, &mut when, resolve, &mut out)
+                });
+            }
+        }
+        when.clear();
+    }
+    out
+}
+
+/// Asked for a function's values: the function, and the conditions (each true or
+/// false) under which the value is where it is (the `Fn::If` branches it is in).
+pub type Resolver<'a> = dyn FnMut(&Value, &[(String, bool)]) -> Vec<Resolution> + 'a;
+
+fn resolved(
+    f: &TypeFacts,
+    node: &PropNode,
+    v: &Value,
+    path: &mut String,
+    when: &mut Vec<(String, bool)>,
+    resolve: &mut Resolver<'_>,
+    out: &mut Vec<(PropertyProblem, String)>,
+) {
+    let target = f.resolve(node);
+    match v {
+        Value::Fn(i) => {
+            if let Intrinsic::If {
+                condition,
+                then,
+                otherwise,
+            } = &**i
+            {
+                for (holds, b) in [(true, then), (false, otherwise)] {
+                    when.push((condition.clone(), holds));
+                    resolved(f, node, b, path, when, resolve, out);
+                    when.pop();
+                }
+                return;
+            }
+            for (from, literal) in resolve(v, when) {
+                let mut found = Problems(Vec::new());
+                check(f, node, &literal, path, &mut found);
+                // The first problem of a value says enough; one value's problems are
+                // reported once, not for each route to it.
+                if let Some(first) = found.0.into_iter().next() {
+                    out.push((first, from));
+                }
+            }
+        }
+        Value::List(items) => {
+            if let Some(item) = &target.i {
+                let len = path.len();
+                for (i, x) in items.iter().enumerate() {
+                    use std::fmt::Write;
+                    let _ = write!(path, "[{i}]");
+                    resolved(f, item, x, path, when, resolve, out);
+                    path.truncate(len);
+                }
+            }
+        }
+        Value::Map(m) => {
+            for (k, x) in m {
+                let child = match (&target.p, &target.m) {
+                    (Some(props), _) => props.get(k),
+                    (None, Some(values)) => Some(&**values),
+                    _ => None,
+                };
+                if let Some(child) = child {
+                    within(path, k, |p| resolved(f, child, x, p, when, resolve, out));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// What an object node of the schema says: its properties (or the schema of its values,
 /// for a map), the required ones and the exclusivity constraints.
 struct Shape<'a> {
