@@ -110,65 +110,21 @@ pub fn compatible(t: &Template, a: &[(&str, bool)], b: &[(&str, bool)]) -> Optio
 /// Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition and Ref; a list parameter) or there are
 /// too many choices to try.
 pub fn outcomes(t: &Template, names: &[&str]) -> Option<BTreeSet<Vec<bool>>> {
-    const MAX_CHOICES: usize = 4096;
-    let mut params = BTreeSet::new();
-    for n in names {
-        t.conditions.get(*n)?;
-        params.extend(parameters(t, n));
-    }
-    let mut compared: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    for n in names {
-        literals_compared(t, n, &mut compared, &mut seen);
-    }
-    let params: Vec<&str> = params.into_iter().collect();
-    let mut choices: Vec<Vec<String>> = Vec::with_capacity(params.len());
-    let mut total = 1usize;
-    for p in &params {
-        let lits = compared.get(p).cloned().unwrap_or_default();
-        let values = values_of(t, p, lits)?;
-        if values.is_empty() {
-            return None;
-        }
-        total = total.checked_mul(values.len())?;
-        if total > MAX_CHOICES {
-            return None;
-        }
-        choices.push(values);
-    }
+    let space = Choices::of(t, names, &BTreeMap::new())?;
     let mut out = BTreeSet::new();
-    let mut pick = vec![0usize; params.len()];
-    loop {
-        let env: BTreeMap<&str, &str> = params
-            .iter()
-            .zip(&pick)
-            .zip(&choices)
-            .map(|((p, i), c)| (*p, c[*i].as_str()))
-            .collect();
-        let mut row = Vec::with_capacity(names.len());
-        for n in names {
-            row.push(evaluate(
-                t,
-                &Value::Fn(Box::new(Intrinsic::Condition(n.to_string()))),
-                &env,
-                0,
-            )?);
-        }
-        out.insert(row);
-        // The next choice, as an odometer.
-        let mut i = 0;
-        loop {
-            if i == pick.len() {
-                return Some(out);
+    space
+        .each(|env| {
+            let row: Option<Vec<bool>> = names.iter().map(|n| holds(t, n, env)).collect();
+            match row {
+                Some(row) => {
+                    out.insert(row);
+                    None
+                }
+                // A condition that cannot be evaluated leaves the outcomes unknown.
+                None => Some(()),
             }
-            pick[i] += 1;
-            if pick[i] < choices[i].len() {
-                break;
-            }
-            pick[i] = 0;
-            i += 1;
-        }
-    }
+        })
+        .map_or(Some(out), |()| None)
 }
 
 /// Whether the conditions can hold together, each as assumed, when the parameters in
@@ -180,68 +136,111 @@ pub fn possible_with(
     assumed: &[(&str, bool)],
     fixed: &BTreeMap<&str, &str>,
 ) -> Option<bool> {
-    const MAX_CHOICES: usize = 4096;
     if assumed.is_empty() {
         return Some(true);
     }
-    let mut params = BTreeSet::new();
-    let mut compared: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
-    for (c, _) in assumed {
-        t.conditions.get(*c)?;
-        params.extend(parameters(t, c));
-        literals_compared(t, c, &mut compared, &mut seen);
-    }
-    let free: Vec<&str> = params
-        .into_iter()
-        .filter(|p| !fixed.contains_key(p))
-        .collect();
-    let mut choices: Vec<Vec<String>> = Vec::with_capacity(free.len());
-    let mut total = 1usize;
-    for p in &free {
-        let values = values_of(t, p, compared.get(p).cloned().unwrap_or_default())?;
-        if values.is_empty() {
-            return None;
-        }
-        total = total.checked_mul(values.len())?;
-        if total > MAX_CHOICES {
-            return None;
-        }
-        choices.push(values);
-    }
-    let mut pick = vec![0usize; free.len()];
-    loop {
-        let mut env: BTreeMap<&str, &str> = fixed.clone();
-        env.extend(
-            free.iter()
-                .zip(&pick)
-                .zip(&choices)
-                .map(|((p, i), c)| (*p, c[*i].as_str())),
-        );
-        let mut holds = true;
+    let names: Vec<&str> = assumed.iter().map(|(c, _)| *c).collect();
+    let space = Choices::of(t, &names, fixed)?;
+    let found = space.each(|env| {
+        let mut all = true;
         for (c, want) in assumed {
-            let v = evaluate(
-                t,
-                &Value::Fn(Box::new(Intrinsic::Condition(c.to_string()))),
-                &env,
-                0,
-            )?;
-            holds &= v == *want;
+            match holds(t, c, env) {
+                Some(v) => all &= v == *want,
+                None => return Some(None),
+            }
         }
-        if holds {
-            return Some(true);
+        all.then_some(Some(true))
+    });
+    match found {
+        Some(answer) => answer,
+        None => Some(false),
+    }
+}
+
+/// A condition's value under `env`.
+fn holds(t: &Template, name: &str, env: &BTreeMap<&str, &str>) -> Option<bool> {
+    evaluate(
+        t,
+        &Value::Fn(Box::new(Intrinsic::Condition(name.to_string()))),
+        env,
+        0,
+    )
+}
+
+/// The choices of parameter values that decide some conditions: each parameter they read
+/// (but those `fixed`) with the values it can surely be given, among them one of each kind
+/// the conditions tell apart.
+struct Choices<'a> {
+    fixed: BTreeMap<&'a str, &'a str>,
+    params: Vec<&'a str>,
+    values: Vec<Vec<String>>,
+}
+
+impl<'a> Choices<'a> {
+    /// `None` when a parameter's values cannot be listed, or there are too many choices.
+    fn of(t: &'a Template, names: &[&str], fixed: &BTreeMap<&'a str, &'a str>) -> Option<Self> {
+        const MAX_CHOICES: usize = 4096;
+        let mut params = BTreeSet::new();
+        let mut compared: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        let mut seen = BTreeSet::new();
+        for n in names {
+            t.conditions.get(*n)?;
+            params.extend(parameters(t, n));
+            literals_compared(t, n, &mut compared, &mut seen);
         }
-        let mut i = 0;
+        let params: Vec<&str> = params
+            .into_iter()
+            .filter(|p| !fixed.contains_key(p))
+            .collect();
+        let mut values: Vec<Vec<String>> = Vec::with_capacity(params.len());
+        let mut total = 1usize;
+        for p in &params {
+            let lits = compared.get(p).cloned().unwrap_or_default();
+            let these = values_of(t, p, lits)?;
+            if these.is_empty() {
+                return None;
+            }
+            total = total.checked_mul(these.len())?;
+            if total > MAX_CHOICES {
+                return None;
+            }
+            values.push(these);
+        }
+        Some(Choices {
+            fixed: fixed.clone(),
+            params,
+            values,
+        })
+    }
+
+    /// Calls `f` with each choice (the fixed values too) until it answers something.
+    fn each<R>(&self, mut f: impl FnMut(&BTreeMap<&str, &str>) -> Option<R>) -> Option<R> {
+        let mut pick = vec![0usize; self.params.len()];
         loop {
-            if i == pick.len() {
-                return Some(false);
+            let mut env = self.fixed.clone();
+            env.extend(
+                self.params
+                    .iter()
+                    .zip(&pick)
+                    .zip(&self.values)
+                    .map(|((p, i), c)| (*p, c[*i].as_str())),
+            );
+            if let Some(r) = f(&env) {
+                return Some(r);
             }
-            pick[i] += 1;
-            if pick[i] < choices[i].len() {
-                break;
+            // The next choice, as an odometer.
+            let mut i = 0;
+            loop {
+                if i == pick.len() {
+                    return None;
+                }
+                pick[i] += 1;
+                if pick[i] < self.values[i].len() {
+                    break;
+                }
+                pick[i] = 0;
+                i += 1;
             }
-            pick[i] = 0;
-            i += 1;
         }
     }
 }
