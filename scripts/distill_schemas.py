@@ -131,8 +131,8 @@ def fact_node(node):
         n["m"] = fact_node(next(iter(pp.values())))
     elif isinstance(node.get("additionalProperties"), dict):
         n["m"] = fact_node(node["additionalProperties"])
-    if node.get("required"):
-        n["r"] = node["required"]
+    if required_of(node):
+        n["r"] = required_of(node)
     # Formats: the node's own, or alternatives each naming one (a KMS key as an ARN, an id
     # or an alias): a value must have one of them.
     if isinstance(node.get("format"), str):
@@ -279,7 +279,7 @@ def primary_ids(name, s):
 def facts(name, s):
     out = {
         "type": name,
-        "required": s.get("required", []),
+        "required": required_of(s),
         "createOnly": [pointer_to_name(p) for p in s.get("createOnlyProperties", [])],
         "conditionalCreateOnly": [pointer_to_name(p) for p in s.get("conditionalCreateOnlyProperties", [])],
         "readOnly": [pointer_to_name(p) for p in s.get("readOnlyProperties", []) if "*" not in p],
@@ -416,6 +416,16 @@ PART_RULES = {"required": ("E3003", "S103"), "oneOf": ("E3018", "S106"), "anyOf"
               "minItems": ("E3032", "S105"), "maxItems": ("E3032", "S105")}
 
 
+def required_of(node):
+    """A node's required properties: its own `required` and those its `allOf` requires
+    unconditionally (a metric stream's FirehoseArn, RoleArn and OutputFormat)."""
+    out = list(node.get("required", []))
+    for part in allof_parts(node):
+        if list(part) == ["required"] and isinstance(part["required"], list):
+            out += [r for r in part["required"] if r not in out]
+    return out
+
+
 def allof_parts(node):
     """The parts of a node's `allOf`, nested allOf flattened, each keyword on its own
     (an if/then/else together)."""
@@ -428,6 +438,18 @@ def allof_parts(node):
         for k, v in sorted(rest.items()):
             yield {k: v}
         yield from allof_parts(part)
+
+
+def split_then(part):
+    """An if/then whose `then` constrains several properties, as one part a property (each
+    failing property is reported, as cfn-lint does)."""
+    then = part.get("then")
+    if "else" in part or not isinstance(then, dict) or set(then) - {"properties", "type"}:
+        return [part]
+    props = then.get("properties") or {}
+    if len(props) < 2:
+        return [part]
+    return [dict(part, then=dict(then, properties={k: v})) for k, v in sorted(props.items())]
 
 
 def part_rule(part):
@@ -478,15 +500,16 @@ def schema_rules(schemas, descriptions):
                 [f"Resources/{name}/{p}" for p in definition_paths(s, where)]
             if not at:
                 continue
-            for part in allof_parts(node):
-                rule = part_rule(part)
-                if rule is None:
+            for whole in allof_parts(node):
+                # A required list is in the facts' own (required_of): judged there.
+                if list(whole) == ["required"]:
                     continue
-                # A required list the type's own `required` holds already is judged there.
-                if list(part) == ["required"] and where == "Properties" and set(part["required"]) <= set(s.get("required", [])):
-                    continue
-                out.append({"id": rule[0], "description": descriptions.get(rule[0], ""), "at": at,
-                            "schema": part, "lowercase": [], "rule": rule[1]})
+                for part in split_then(whole):
+                    rule = part_rule(part)
+                    if rule is None:
+                        continue
+                    out.append({"id": rule[0], "description": descriptions.get(rule[0], ""), "at": at,
+                                "schema": part, "lowercase": [], "rule": rule[1]})
     return out
 
 

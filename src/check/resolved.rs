@@ -10,16 +10,22 @@
 //! MaxValue; not an SSM one, whose default names a parameter, not its value; not a
 //! list); `Fn::FindInMap` whose keys are literals, such parameters or `AWS::Region` (each
 //! key of the map that is a Region then), when the entry is a scalar; `Fn::Sub` whose
-//! every variable is one of these, a literal of its own map, `AWS::Region` (each Region
-//! the schemas know), `AWS::Partition` or `AWS::URLSuffix`. Anything else (a resource's
-//! attribute, the account, the stack's name) leaves the function unjudged.
+//! every variable is one of these, a literal of its own map, `AWS::Region`,
+//! `AWS::Partition` or `AWS::URLSuffix`. There the Region is each commercial Region of the
+//! schemas (the schemas' patterns are those of `us-east-1`, and China's, GovCloud's and
+//! the isolated partitions' Regions lack many types); a mapping's Region keys are each
+//! tried when they are Regions of the `aws`, `aws-cn` or `aws-us-gov` partitions; the
+//! partition and URL suffix are always the Region's own. A parameter read twice is one value;
+//! a `NoEcho` parameter's value is never written into a finding (only a `Ref` of it is
+//! judged, and its value is shown as `****`). Anything else (a resource's attribute, the
+//! account, the stack's name) leaves the function unjudged.
 //!
 //! A value counts only where it can be: when the resource's `Condition` and the `Fn::If`
 //! branches around it can all hold with the parameters that give the value
 //! ([`conditions::possible_with`]); a parameter whose default is `""` and a resource made
 //! only when it is not empty is no finding. Where that cannot be told, nothing is said.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Finding, conditions, rules};
 use crate::resources::{facts, resolved_problems};
@@ -29,8 +35,23 @@ use crate::template::{Intrinsic, ParameterType, Template, Transforms, Value, sub
 /// is not enumerated.
 const MAX_VALUES: usize = 128;
 
+/// Conditions, each assumed true or false.
+type Assumed = Vec<(String, bool)>;
+/// Parameters (pseudo ones too) and their values.
+type Env = Vec<(String, String)>;
+/// A dimension of an `Fn::Sub`'s values: a parameter (none: the Region), and its values
+/// with where each comes from.
+type Dimension = (Option<String>, Vec<(String, String)>);
+
+/// What a NoEcho parameter's value is shown as.
+const HIDDEN: &str = "****";
+
 pub fn check(t: &Template, out: &mut Vec<Finding>) {
     let sam = t.transforms() != Transforms::None;
+    // Whether conditions can hold with some parameters fixed, asked once for each set of
+    // conditions and the values of the parameters they read (one template's resources
+    // share their conditions).
+    let mut memo: HashMap<(Assumed, Env), bool> = HashMap::new();
     for (id, r) in &t.resources {
         let ty = r.resource_type.as_str();
         if !r.properties.values().any(has_function) || sam && facts::lookup_sam(ty).is_some() {
@@ -40,22 +61,40 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
         // A value matters only where it can be: with the resource's condition true and
         // the Fn::If branches it is in chosen, for the parameter values that give it.
         let mut resolve = |v: &Value, when: &[(String, bool)]| {
-            let mut assumed: Vec<(&str, bool)> = r
+            let mut assumed: Vec<(String, bool)> = r
                 .condition
-                .as_deref()
-                .map(|c| vec![(c, true)])
-                .unwrap_or_default();
-            assumed.extend(when.iter().map(|(c, h)| (c.as_str(), *h)));
+                .iter()
+                .map(|c| (c.clone(), true))
+                .chain(when.iter().cloned())
+                .collect();
+            assumed.sort();
+            assumed.dedup();
+            let read: BTreeSet<&str> = assumed
+                .iter()
+                .flat_map(|(c, _)| conditions::parameters(t, c))
+                .collect();
+            let mut seen = BTreeSet::new();
             values(t, v)
                 .into_iter()
                 .filter(|x| {
-                    let env: BTreeMap<&str, &str> = x
+                    let env: Vec<(String, String)> = x
                         .env
                         .iter()
-                        .map(|(p, v)| (p.as_str(), v.as_str()))
+                        .filter(|(p, _)| read.contains(p.as_str()))
+                        .cloned()
                         .collect();
-                    conditions::possible_with(t, &assumed, &env) == Some(true)
+                    *memo
+                        .entry((assumed.clone(), env.clone()))
+                        .or_insert_with(|| {
+                            let a: Vec<(&str, bool)> =
+                                assumed.iter().map(|(c, h)| (c.as_str(), *h)).collect();
+                            let fixed: BTreeMap<&str, &str> =
+                                env.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+                            conditions::possible_with(t, &a, &fixed) == Some(true)
+                        })
                 })
+                // Two routes to one value are one value.
+                .filter(|x| seen.insert(x.value.scalar_text()))
                 .map(|x| (x.from, x.value))
                 .collect()
         };
@@ -73,14 +112,39 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 1 => " (and one other value)".to_string(),
                 n => format!(" (and {n} other values)"),
             };
+            let text = format!("{ty} {path}: {message} when {from}{others}");
             out.push(Finding::on(
                 rules::RESOLVED_VALUE,
                 id.as_str(),
                 &format!("Properties.{path}"),
-                format!("{ty} {path}: {message} when {from}{others}"),
+                hide_secrets(t, text),
             ));
         }
     }
+}
+
+/// The text with the values of the template's NoEcho parameters shown as `****`.
+fn hide_secrets(t: &Template, mut text: String) -> String {
+    for p in t.parameters.values().filter(|p| no_echo(p)) {
+        let secrets = p
+            .default
+            .iter()
+            .chain(p.allowed_values.iter().flatten())
+            .filter_map(Value::scalar_text)
+            .filter(|x| !x.is_empty());
+        for x in secrets {
+            text = text.replace(&format!("{x:?}"), &format!("{HIDDEN:?}"));
+            text = text.replace(&x, HIDDEN);
+        }
+    }
+    text
+}
+
+fn no_echo(p: &crate::template::Parameter) -> bool {
+    p.no_echo
+        .as_ref()
+        .and_then(Value::scalar_text)
+        .is_some_and(|x| x.eq_ignore_ascii_case("true"))
 }
 
 fn has_function(v: &Value) -> bool {
@@ -125,7 +189,8 @@ fn values(t: &Template, v: &Value) -> Vec<Known> {
     }
 }
 
-/// A parameter's allowed values, or else its default, as text.
+/// A parameter's allowed values, or else its default and a number's bounds, as text, each
+/// with where it comes from (a NoEcho parameter's value is not named there).
 fn parameter(t: &Template, name: &str) -> Vec<(String, String)> {
     let Some(p) = t.parameters.get(name) else {
         return Vec::new();
@@ -136,18 +201,35 @@ fn parameter(t: &Template, name: &str) -> Vec<(String, String)> {
     ) {
         return Vec::new();
     }
+    let shown = |x: &str| {
+        if no_echo(p) {
+            HIDDEN.to_string()
+        } else {
+            format!("{x:?}")
+        }
+    };
     if let Some(allowed) = &p.allowed_values {
         return allowed
             .iter()
             .filter_map(Value::scalar_text)
-            .map(|x| (format!("parameter {name} takes its allowed value {x:?}"), x))
+            .map(|x| {
+                (
+                    format!("parameter {name} takes its allowed value {}", shown(&x)),
+                    x,
+                )
+            })
             .collect();
     }
     let mut out: Vec<(String, String)> = p
         .default
         .as_ref()
         .and_then(Value::scalar_text)
-        .map(|x| vec![(format!("parameter {name} keeps its default {x:?}"), x)])
+        .map(|x| {
+            vec![(
+                format!("parameter {name} keeps its default {}", shown(&x)),
+                x,
+            )]
+        })
         .unwrap_or_default();
     // A number parameter takes its bounds: a MinValue or MaxValue the property refuses
     // is a value the stack accepts and then fails on.
@@ -163,26 +245,62 @@ fn parameter(t: &Template, name: &str) -> Vec<(String, String)> {
     out
 }
 
-/// A text a key may be, and the parameter (with that value) that gives it, if any.
-type KeyValue = (String, Option<(String, String)>);
+/// A parameter's values where they would be written into the value itself (a key of a
+/// mapping, a variable of `Fn::Sub`): none for a NoEcho parameter.
+fn open_parameter(t: &Template, name: &str) -> Vec<(String, String)> {
+    match t.parameters.get(name) {
+        Some(p) if no_echo(p) => Vec::new(),
+        _ => parameter(t, name),
+    }
+}
 
-/// The texts a key of `Fn::FindInMap` may be, each with the parameter that gives it: a
-/// literal, a parameter's values, or (for `AWS::Region`) each of `choices`.
-fn key_values(t: &Template, key: &Value, choices: &[String]) -> Option<Vec<KeyValue>> {
+/// The Regions `AWS::Region` is taken to be: those of the standard, China and GovCloud
+/// partitions among the schemas' Regions.
+fn regions() -> impl Iterator<Item = &'static str> {
+    crate::resources::regions().filter(|r| !r.contains("-iso") && !r.starts_with("eusc-"))
+}
+
+/// A Region's partition and URL suffix.
+fn partition_of(region: &str) -> (&'static str, &'static str) {
+    if region.starts_with("cn-") {
+        ("aws-cn", "amazonaws.com.cn")
+    } else if region.starts_with("us-gov-") {
+        ("aws-us-gov", "amazonaws.com")
+    } else {
+        ("aws", "amazonaws.com")
+    }
+}
+
+/// The pseudo parameters a Region fixes.
+fn region_env(region: &str) -> Vec<(String, String)> {
+    let (partition, suffix) = partition_of(region);
+    vec![
+        ("AWS::Region".to_string(), region.to_string()),
+        ("AWS::Partition".to_string(), partition.to_string()),
+        ("AWS::URLSuffix".to_string(), suffix.to_string()),
+    ]
+}
+
+/// A text a key may be, and the parameters (with their values) that give it.
+type KeyValue = (String, Vec<(String, String)>);
+
+/// The texts a key of `Fn::FindInMap` may be, each with the parameters that give it: a
+/// literal, a parameter's values, or (for `AWS::Region`) each of `keys` that is a Region.
+fn key_values(t: &Template, key: &Value, keys: &[String]) -> Option<Vec<KeyValue>> {
     if let Some(x) = key.scalar_text() {
-        return Some(vec![(x, None)]);
+        return Some(vec![(x, Vec::new())]);
     }
     match key.as_fn()? {
         Intrinsic::Ref(r) if r == "AWS::Region" => Some(
-            choices
-                .iter()
-                .map(|c| (c.clone(), Some((r.clone(), c.clone()))))
+            keys.iter()
+                .filter(|k| regions().any(|r| r == k.as_str()))
+                .map(|k| (k.clone(), region_env(k)))
                 .collect(),
         ),
         Intrinsic::Ref(r) => {
-            let xs: Vec<_> = parameter(t, r)
+            let xs: Vec<KeyValue> = open_parameter(t, r)
                 .into_iter()
-                .map(|(_, x)| (x.clone(), Some((r.clone(), x))))
+                .map(|(_, x)| (x.clone(), vec![(r.clone(), x)]))
                 .collect();
             (!xs.is_empty()).then_some(xs)
         }
@@ -197,17 +315,12 @@ fn find_in_map(t: &Template, map: &Value, top: &Value, second: &Value) -> Vec<Kn
     let Some(Value::Map(m)) = t.mappings.get(&name) else {
         return Vec::new();
     };
-    // `AWS::Region` reaches only the keys that are Regions.
-    let tops: Vec<String> = m
-        .keys()
-        .filter(|k| crate::resources::regions().any(|r| r == k.as_str()))
-        .cloned()
-        .collect();
+    let tops: Vec<String> = m.keys().cloned().collect();
     let Some(top_keys) = key_values(t, top, &tops) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (k1, p1) in &top_keys {
+    for (k1, env1) in &top_keys {
         let Some(Value::Map(inner)) = m.get(k1) else {
             continue;
         };
@@ -215,14 +328,24 @@ fn find_in_map(t: &Template, map: &Value, top: &Value, second: &Value) -> Vec<Kn
         let Some(second_keys) = key_values(t, second, &seconds) else {
             return Vec::new();
         };
-        for (k2, p2) in &second_keys {
+        for (k2, env2) in &second_keys {
+            // One parameter (or the Region) read by both keys has one value.
+            let clash = env1
+                .iter()
+                .any(|(p, v)| env2.iter().any(|(q, w)| p == q && v != w));
             // A scalar only: a list or object a mapping gives in place of an item is
             // left to the functions' own checks.
-            if let Some(x) = inner.get(k2).filter(|x| x.scalar_text().is_some()) {
+            if let Some(x) = inner.get(k2).filter(|x| x.scalar_text().is_some())
+                && !clash
+            {
+                let mut env = env1.clone();
+                env.extend(env2.iter().cloned());
+                env.sort();
+                env.dedup();
                 out.push(Known {
                     from: format!("mapping {name} gives its {k1}.{k2} entry"),
                     value: x.clone(),
-                    env: p1.iter().chain(p2).cloned().collect(),
+                    env,
                 });
             }
         }
@@ -230,9 +353,14 @@ fn find_in_map(t: &Template, map: &Value, top: &Value, second: &Value) -> Vec<Kn
     out
 }
 
-/// A variable of `Fn::Sub`: its name, the parameter that gives it (none for a literal),
-/// and its values with where each comes from.
-type Variable<'a> = (&'a str, Option<&'a str>, Vec<(String, String)>);
+/// Where a variable of `Fn::Sub` takes its value from.
+enum Source {
+    Literal(String),
+    /// A parameter, by name.
+    Parameter(String),
+    /// `AWS::Region`, `AWS::Partition` or `AWS::URLSuffix`: all three fixed by the Region.
+    Region(&'static str),
+}
 
 /// The texts an `Fn::Sub` may give, when every variable's values are known and few.
 fn substituted(
@@ -243,31 +371,67 @@ fn substituted(
     let mut names: Vec<&str> = sub::sub_vars(template).collect();
     names.sort_unstable();
     names.dedup();
-    // Each variable: the parameter that gives its value (none for a literal), its values.
-    let mut choices: Vec<Variable<'_>> = Vec::new();
-    for name in names {
+    let source = |name: &str| -> Option<Source> {
         let own = variables.and_then(|m| m.get(name));
-        let (param, options): (Option<&str>, Vec<(String, String)>) = match own {
-            Some(v) => match v.scalar_text() {
-                Some(x) => (None, vec![(String::new(), x)]),
-                None => match v.as_fn() {
-                    Some(Intrinsic::Ref(r)) => (Some(r.as_str()), pseudo_or_parameter(t, r)),
-                    _ => (None, Vec::new()),
-                },
+        let read = match own {
+            Some(v) => match (v.scalar_text(), v.as_fn()) {
+                (Some(x), _) => return Some(Source::Literal(x)),
+                (None, Some(Intrinsic::Ref(r))) => r.as_str(),
+                _ => return None,
             },
-            None => (Some(name), pseudo_or_parameter(t, name)),
+            None => name,
         };
-        if options.is_empty() {
+        match read {
+            "AWS::Region" => Some(Source::Region("AWS::Region")),
+            "AWS::Partition" => Some(Source::Region("AWS::Partition")),
+            "AWS::URLSuffix" => Some(Source::Region("AWS::URLSuffix")),
+            p if p.starts_with("AWS::") => None,
+            p => Some(Source::Parameter(p.to_string())),
+        }
+    };
+    let mut sources: Vec<(&str, Source)> = Vec::new();
+    for name in names {
+        let Some(s) = source(name) else {
+            return Vec::new();
+        };
+        sources.push((name, s));
+    }
+    // The dimensions: each parameter read once, and the Region if any variable reads it.
+    let mut dims: Vec<Dimension> = Vec::new();
+    let mut params: Vec<&str> = sources
+        .iter()
+        .filter_map(|(_, s)| match s {
+            Source::Parameter(p) => Some(p.as_str()),
+            _ => None,
+        })
+        .collect();
+    params.sort_unstable();
+    params.dedup();
+    for p in params {
+        let values = open_parameter(t, p);
+        if values.is_empty() {
             return Vec::new();
         }
-        choices.push((name, param, options));
+        dims.push((Some(p.to_string()), values));
     }
-    if choices.iter().map(|(_, _, o)| o.len()).product::<usize>() > MAX_VALUES {
+    if sources.iter().any(|(_, s)| matches!(s, Source::Region(_))) {
+        // The commercial Regions: a type's schema (and so its patterns) is the same there,
+        // where China's and GovCloud's Regions lack many types; a mapping's keys name the
+        // Regions its author deploys to, and are each tried.
+        dims.push((
+            None,
+            regions()
+                .filter(|r| partition_of(r).0 == "aws")
+                .map(|r| (format!("the Region is {r}"), r.to_string()))
+                .collect(),
+        ));
+    }
+    if dims.iter().map(|(_, o)| o.len()).product::<usize>() > MAX_VALUES {
         return Vec::new();
     }
-    // Every combination of the variables' values, the first variable slowest.
+    // Every combination of the dimensions' values, the first slowest.
     let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
-    for (_, _, options) in &choices {
+    for (_, options) in &dims {
         combos = combos
             .into_iter()
             .flat_map(|c| {
@@ -281,27 +445,42 @@ fn substituted(
     }
     let mut out = Vec::new();
     for combo in combos {
-        let pick = |name: &str| {
-            choices
-                .iter()
+        let chosen = |param: Option<&str>| {
+            dims.iter()
                 .zip(&combo)
-                .find(|((n, _, _), _)| *n == name)
-                .map(|((_, _, o), i)| o[*i].1.clone())
+                .find(|((p, _), _)| p.as_deref() == param)
+                .map(|((_, o), i)| &o[*i])
+        };
+        let region = chosen(None).map(|(_, r)| r.as_str());
+        let pick = |name: &str| -> Option<String> {
+            let (_, s) = sources.iter().find(|(n, _)| *n == name)?;
+            Some(match s {
+                Source::Literal(x) => x.clone(),
+                Source::Parameter(p) => chosen(Some(p))?.1.clone(),
+                Source::Region(which) => {
+                    let r = region?;
+                    let (partition, suffix) = partition_of(r);
+                    match *which {
+                        "AWS::Region" => r.to_string(),
+                        "AWS::Partition" => partition.to_string(),
+                        _ => suffix.to_string(),
+                    }
+                }
+            })
         };
         let Some(text) = sub::substitute(template, pick) else {
             continue;
         };
-        let from: Vec<String> = choices
-            .iter()
-            .zip(&combo)
-            .filter(|((_, _, o), i)| !o[**i].0.is_empty())
-            .map(|((_, _, o), i)| o[*i].0.clone())
-            .collect();
-        let env: Vec<(String, String)> = choices
-            .iter()
-            .zip(&combo)
-            .filter_map(|((_, p, o), i)| p.map(|p| (p.to_string(), o[*i].1.clone())))
-            .collect();
+        let mut env: Vec<(String, String)> = Vec::new();
+        let mut from: Vec<String> = Vec::new();
+        for ((p, o), i) in dims.iter().zip(&combo) {
+            let (said, x) = &o[*i];
+            from.push(said.clone());
+            match p {
+                Some(p) => env.push((p.clone(), x.clone())),
+                None => env.extend(region_env(x)),
+            }
+        }
         let from = if from.is_empty() {
             "its variables are substituted".to_string()
         } else {
@@ -314,32 +493,4 @@ fn substituted(
         });
     }
     out
-}
-
-/// The values of a variable of `Fn::Sub` that names a parameter or a pseudo parameter
-/// whose values are known.
-fn pseudo_or_parameter(t: &Template, name: &str) -> Vec<(String, String)> {
-    let each = |xs: Vec<String>, what: &str| {
-        xs.into_iter()
-            .map(|x| (format!("{what} is {x}"), x))
-            .collect::<Vec<_>>()
-    };
-    match name {
-        "AWS::Region" => each(
-            crate::resources::regions().map(String::from).collect(),
-            "the Region",
-        ),
-        "AWS::Partition" => each(
-            ["aws", "aws-cn", "aws-us-gov"].map(String::from).to_vec(),
-            "the partition",
-        ),
-        "AWS::URLSuffix" => each(
-            ["amazonaws.com", "amazonaws.com.cn"]
-                .map(String::from)
-                .to_vec(),
-            "the URL suffix",
-        ),
-        _ if name.starts_with("AWS::") => Vec::new(),
-        _ => parameter(t, name),
-    }
 }

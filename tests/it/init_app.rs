@@ -132,6 +132,10 @@ fn init_app_builds_synthesizes_and_passes_its_own_ci() {
     // The schema knows the app's solution.
     let schema = std::fs::read_to_string(app.join("schema/blueprint.schema.json")).unwrap();
     assert!(schema.contains("\"ledger-sync\""));
+    // Its dependencies at the versions perimeter's lock file pins (offline, cargo would
+    // take the newest in its cache): the builds share perimeter's target folder, and reuse
+    // what perimeter's own build compiled only at the same versions.
+    std::fs::copy(root.join("Cargo.lock"), app.join("Cargo.lock")).unwrap();
     // Its CI, step by step, as written.
     let steps = ci_steps(&app);
     let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
