@@ -386,32 +386,38 @@ impl Dfa {
     }
 }
 
-/// At most this many patterns' automata are kept on a thread; then they start again.
+/// At most this many patterns' automata are kept; then they start again.
 const KEPT_DFAS: usize = 4096;
 
-thread_local! {
-    static DFAS: std::cell::RefCell<HashMap<Pattern, Dfa, Fx>> =
-        std::cell::RefCell::new(HashMap::default());
+/// Automata made before, by pattern, for every thread: questions decided on several
+/// threads ([`super::par`]) walk the same patterns. A walk takes the automata it needs
+/// out (a pattern another thread's walk holds at the time is made again: an automaton
+/// is a function of its pattern, filled in lazily) and puts them back after.
+fn kept_dfas() -> &'static Mutex<HashMap<Pattern, Dfa, Fx>> {
+    static DFAS: OnceLock<Mutex<HashMap<Pattern, Dfa, Fx>>> = OnceLock::new();
+    DFAS.get_or_init(Mutex::default)
 }
 
-/// Runs `f` with the automata of `patterns` (in order), those made before on this thread
-/// reused, and keeps them for the next walk.
+/// Runs `f` with the automata of `patterns` (in order), those made before reused, and
+/// keeps them for the next walk.
 fn with_dfas<T>(patterns: &[&Pattern], f: impl FnOnce(&mut [Dfa]) -> T) -> T {
-    let mut dfas: Vec<Dfa> = DFAS.with_borrow_mut(|kept| {
-        patterns
-            .iter()
-            .map(|p| kept.remove(*p).unwrap_or_else(|| Dfa::new(&p.0)))
-            .collect()
-    });
+    let taken: Vec<Option<Dfa>> = {
+        let mut kept = kept_dfas().lock().expect("the automata");
+        patterns.iter().map(|p| kept.remove(*p)).collect()
+    };
+    let mut dfas: Vec<Dfa> = taken
+        .into_iter()
+        .zip(patterns)
+        .map(|(d, p)| d.unwrap_or_else(|| Dfa::new(&p.0)))
+        .collect();
     let out = f(&mut dfas);
-    DFAS.with_borrow_mut(|kept| {
-        if kept.len() + dfas.len() > KEPT_DFAS {
-            kept.clear();
-        }
-        for (p, d) in patterns.iter().zip(dfas) {
-            kept.insert((*p).clone(), d);
-        }
-    });
+    let mut kept = kept_dfas().lock().expect("the automata");
+    if kept.len() + dfas.len() > KEPT_DFAS {
+        kept.clear();
+    }
+    for (p, d) in patterns.iter().zip(dfas) {
+        kept.insert((*p).clone(), d);
+    }
     out
 }
 

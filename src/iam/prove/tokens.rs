@@ -311,22 +311,47 @@ impl Tokens {
             .flat_map(|t| runs(t).into_iter().map(move |r| (*t, r)))
             .collect();
         let lower = |(t, (s, e)): (&str, (usize, usize))| t[s..e].to_ascii_lowercase();
+        // Runs that hold a letter and a digit, lower case, in order of first appearance
+        // (a question's text holds thousands of runs, few of them mixed).
         let mut tokens: Vec<String> = Vec::new();
-        for &r in &all {
-            let l = lower(r);
+        let mut seen: HashSet<String, super::lang::Fx> = HashSet::default();
+        for &(t, (s, e)) in &all {
+            let run = &t.as_bytes()[s..e];
             let mixed =
-                l.bytes().any(|c| c.is_ascii_digit()) && l.bytes().any(|c| c.is_ascii_alphabetic());
-            if mixed && !tokens.contains(&l) {
-                tokens.push(l);
+                run.iter().any(u8::is_ascii_digit) && run.iter().any(u8::is_ascii_alphabetic);
+            if mixed {
+                let l = lower((t, (s, e)));
+                if seen.insert(l.clone()) {
+                    tokens.push(l);
+                }
             }
         }
+        if tokens.is_empty() {
+            return None;
+        }
         // Those that name a logical id (a name the bindings bind, pseudo parameters
-        // aside), leading zeros aside.
+        // aside), leading zeros aside: each token found by the hash of its lower case,
+        // each id hashed once (a template binds thousands of names, `Id` and `Id.Attr`
+        // side by side), and a hash's hit confirmed by comparing the strings.
+        let mut by_hash: HashMap<u64, Vec<usize>, super::lang::Fx> = HashMap::default();
+        for (i, t) in tokens.iter().enumerate() {
+            by_hash
+                .entry(hash(t.trim_start_matches('0').as_bytes()))
+                .or_default()
+                .push(i);
+        }
         let mut named = vec![false; tokens.len()];
+        let mut last: Option<&str> = None;
         for n in b.names().filter(|n| !n.starts_with("AWS::")) {
             let id = n.split('.').next().unwrap_or(n);
-            for (t, hit) in tokens.iter().zip(named.iter_mut()) {
-                *hit |= t.trim_start_matches('0').eq_ignore_ascii_case(id);
+            if last == Some(id) {
+                continue;
+            }
+            last = Some(id);
+            if let Some(hits) = by_hash.get(&hash(id.as_bytes())) {
+                for &i in hits {
+                    named[i] |= tokens[i].trim_start_matches('0').eq_ignore_ascii_case(id);
+                }
             }
         }
         let mut hits = named.into_iter();
@@ -337,10 +362,13 @@ impl Tokens {
         let wild = |t: &str, i: Option<usize>| {
             i.is_some_and(|i| matches!(t.as_bytes().get(i), Some(b'*' | b'?')))
         };
+        // Each run next to a wildcard once (the same few runs recur all over a text).
         let next_to_wildcards: Vec<String> = all
             .iter()
             .filter(|&&(t, (s, e))| wild(t, s.checked_sub(1)) || wild(t, Some(e)))
             .map(|&r| lower(r))
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect();
         tokens.retain(|t| allowed(t, &next_to_wildcards));
         if tokens.is_empty() {
