@@ -416,7 +416,13 @@ fn with_dfas<T>(patterns: &[&Pattern], f: impl FnOnce(&mut [Dfa]) -> T) -> T {
         kept.clear();
     }
     for (p, d) in patterns.iter().zip(dfas) {
-        kept.insert((*p).clone(), d);
+        // Of two made at once on two threads, the one filled in further is kept.
+        match kept.get(*p) {
+            Some(k) if k.sets.len() >= d.sets.len() => {}
+            _ => {
+                kept.insert((*p).clone(), d);
+            }
+        }
     }
     out
 }
