@@ -212,20 +212,36 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     returns::check(t, &mut findings);
     quotas::check(t, body, &mut findings);
     let inv = inventory::Inventory::of(t);
-    network::check(t, ctx, &inv, &mut findings);
-    iam::check(t, &inv, &mut findings);
-    validation::check(t, &inv, &mut findings);
-    data::check(t, &mut findings);
-    runtime::check(t, &ctx.today, &mut findings);
-    service_rules::check(t, &mut findings);
-    resolved::check(t, &mut findings);
-    elasticache::check(t, &mut findings);
-    schedule::check(t, &mut findings);
-    interface::check(t, &mut findings);
-    identifiers::check(t, &mut findings);
-    across::check(t, &mut findings);
-    let access = access::simulate(t, ctx, &inv, &mut findings);
-    perimeters::check(t, ctx, &inv, &mut findings);
+    // The prover (A703, the most of a check with policies) runs beside the other rules
+    // on another core; its findings join after them, and the sort below puts them where
+    // they go (only it makes A703 findings, which keep their order).
+    let proving = !inv.policies.is_empty() || !ctx.claims.is_empty();
+    let access = std::thread::scope(|s| {
+        let proofs = proving.then(|| {
+            s.spawn(|| {
+                let mut out = Vec::new();
+                perimeters::check(t, ctx, &inv, &mut out);
+                out
+            })
+        });
+        network::check(t, ctx, &inv, &mut findings);
+        iam::check(t, &inv, &mut findings);
+        validation::check(t, &inv, &mut findings);
+        data::check(t, &mut findings);
+        runtime::check(t, &ctx.today, &mut findings);
+        service_rules::check(t, &mut findings);
+        resolved::check(t, &mut findings);
+        elasticache::check(t, &mut findings);
+        schedule::check(t, &mut findings);
+        interface::check(t, &mut findings);
+        identifiers::check(t, &mut findings);
+        across::check(t, &mut findings);
+        let access = access::simulate(t, ctx, &inv, &mut findings);
+        if let Some(p) = proofs {
+            findings.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        access
+    });
     sort(&mut findings);
     Report { findings, access }
 }

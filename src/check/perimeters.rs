@@ -188,8 +188,52 @@ impl Inside {
     }
 }
 
+/// A question to decide, on whichever thread takes it.
+type Ask<'a> = Box<dyn Fn() -> Result<Outcome, InternalError> + Sync + 'a>;
+
+/// A proof, its outcome known already or its question still to decide.
+type Pending<'a> = (Proof, Option<Ask<'a>>);
+
+/// A proof whose outcome `ask` decides.
+fn asked<'a>(
+    perimeter: Perimeter,
+    resource: &str,
+    path: &str,
+    claim: String,
+    ask: impl Fn() -> Result<Outcome, InternalError> + Sync + 'a,
+) -> Pending<'a> {
+    let proof = Proof {
+        perimeter,
+        resource: resource.to_string(),
+        path: path.to_string(),
+        claim,
+        outcome: Outcome::Unknown(String::new()),
+    };
+    (proof, Some(Box::new(ask)))
+}
+
+/// A proof whose outcome is known without a question.
+fn known<'a>(
+    perimeter: Perimeter,
+    resource: &str,
+    path: &str,
+    claim: String,
+    outcome: Outcome,
+) -> Pending<'a> {
+    let proof = Proof {
+        perimeter,
+        resource: resource.to_string(),
+        path: path.to_string(),
+        claim,
+        outcome,
+    };
+    (proof, None)
+}
+
 /// Decides every perimeter of the template and every claim of the context; the proofs
-/// in a stable order (perimeter, resource, property).
+/// in a stable order (perimeter, resource, property). The questions are asked first and
+/// decided together, on every core ([`prove::par_map`]); the first internal error in the
+/// order they were asked is the one returned, as when they were decided one by one.
 pub fn prove(
     t: &Template,
     ctx: &Context,
@@ -220,7 +264,8 @@ pub fn prove(
         .filter_map(|(id, _)| b.resolve(&reference(id.as_str())))
         .map(|name| format!("arn:{}:s3:::{name}", ctx.partition))
         .collect();
-    let mut out = Vec::new();
+    let (b, trusted) = (&b, &trusted);
+    let mut out: Vec<Pending<'_>> = Vec::new();
     // Identity and resource perimeters: resource and endpoint policies.
     for p in &inv.policies {
         let kind = match p.usage {
@@ -232,17 +277,17 @@ pub fn prove(
             Ok(doc) => doc,
             // I504 reports the error; the policy still admits what it admits.
             Err(e) => {
-                out.push(Proof {
-                    perimeter: Perimeter::Identity,
-                    resource: p.resource.to_string(),
-                    path: p.path.clone(),
-                    claim: format!("{} admits no principal outside {inside_words}", p.name),
-                    outcome: Outcome::Unknown(format!("the policy does not read: {e}")),
-                });
+                out.push(known(
+                    Perimeter::Identity,
+                    p.resource,
+                    &p.path,
+                    format!("{} admits no principal outside {inside_words}", p.name),
+                    Outcome::Unknown(format!("the policy does not read: {e}")),
+                ));
                 continue;
             }
         };
-        let named = named_exactly(doc, &b);
+        let named = named_exactly(doc, b);
         // Only AWS's buckets, which AWS presigns requests to (a CloudFormation response):
         // a foundation model named exactly is AWS's too, but who invokes it matters (the
         // prompt goes to the caller's account).
@@ -261,25 +306,27 @@ pub fn prove(
                 aws_owned.join(", ")
             )
         };
-        out.push(Proof {
-            perimeter: Perimeter::Identity,
-            resource: p.resource.to_string(),
-            path: p.path.clone(),
-            claim: format!("{} admits no principal outside {inside_words}{but}", p.name),
-            outcome: prove::identity_perimeter(&policy, &trusted, &aws_owned, &b)?,
-        });
+        let identity = policy.clone();
+        out.push(asked(
+            Perimeter::Identity,
+            p.resource,
+            &p.path,
+            format!("{} admits no principal outside {inside_words}{but}", p.name),
+            move || prove::identity_perimeter(&identity, trusted, &aws_owned, b),
+        ));
         if kind == PolicyKind::VpcEndpoint {
-            out.push(Proof {
-                perimeter: Perimeter::Resource,
-                resource: p.resource.to_string(),
-                path: p.path.clone(),
-                claim: format!(
+            let accounts = accounts.clone();
+            out.push(asked(
+                Perimeter::Resource,
+                p.resource,
+                &p.path,
+                format!(
                     "{} allows no resource outside accounts {} but AWS-owned ones it names exactly",
                     p.name,
                     accounts.join(", ")
                 ),
-                outcome: prove::resource_perimeter(&policy, &accounts, &named, &b)?,
-            });
+                move || prove::resource_perimeter(&policy, &accounts, &named, b),
+            ));
         }
     }
     // Roles, users and groups; one with a policy that does not read (or that the
@@ -310,25 +357,42 @@ pub fn prove(
             if !may_grant(docs, prefix) && !unread.contains_key(role) {
                 continue;
             }
-            let outcome = match unread.get(role) {
-                Some(why) => Outcome::Unknown(why.clone()),
-                None => prove::only_through_endpoints(&identity_set(docs), &all, vpces, vpcs, &b)?,
-            };
-            out.push(Proof {
-                perimeter: Perimeter::Network,
-                resource: role.to_string(),
-                path: String::new(),
-                claim: format!(
-                    "{role}'s policies grant {prefix}:* only through {}",
-                    ids.join(" or ")
-                ),
-                outcome,
-            });
+            let claim = format!(
+                "{role}'s policies grant {prefix}:* only through {}",
+                ids.join(" or ")
+            );
+            match unread.get(role) {
+                Some(why) => out.push(known(
+                    Perimeter::Network,
+                    role,
+                    "",
+                    claim,
+                    Outcome::Unknown(why.clone()),
+                )),
+                None => {
+                    let (set, all) = (identity_set(docs), all.clone());
+                    let (vpces, vpcs) = (vpces.clone(), vpcs.clone());
+                    out.push(asked(Perimeter::Network, role, "", claim, move || {
+                        prove::only_through_endpoints(&set, &all, &vpces, &vpcs, b)
+                    }));
+                }
+            }
         }
     }
     for c in &ctx.claims {
-        claim(c, inv, &roles, &unread, &b, &mut out)?;
+        claim(c, inv, &roles, &unread, b, &mut out);
     }
+    let asks: Vec<&Ask<'_>> = out.iter().filter_map(|(_, a)| a.as_ref()).collect();
+    let mut answers = prove::par_map(&asks, |ask| ask()).into_iter();
+    let mut out: Vec<Proof> = out
+        .into_iter()
+        .map(|(mut proof, ask)| {
+            if ask.is_some() {
+                proof.outcome = answers.next().expect("an answer per question")?;
+            }
+            Ok(proof)
+        })
+        .collect::<Result<_, InternalError>>()?;
     out.sort_by(|x, y| {
         (x.perimeter, &x.resource, &x.path, &x.claim).cmp(&(
             y.perimeter,
@@ -553,14 +617,14 @@ fn may_grant_any(docs: &[(&str, &PolicyDocument)], actions: &[Action]) -> bool {
     })
 }
 
-fn claim(
+fn claim<'a>(
     c: &Claim,
     inv: &Inventory<'_>,
     roles: &BTreeMap<&str, Vec<(&str, &PolicyDocument)>>,
     unread: &BTreeMap<&str, String>,
-    b: &Bindings,
-    out: &mut Vec<Proof>,
-) -> Result<(), InternalError> {
+    b: &'a Bindings,
+    out: &mut Vec<Pending<'a>>,
+) {
     let (Claim::OnlyPrincipals {
         actions, endpoint, ..
     }
@@ -572,13 +636,13 @@ fn claim(
         actions, endpoint, ..
     }) = c;
     let words = c.words();
-    let proof = |resource: &str, path: &str, outcome: Outcome| Proof {
-        perimeter: Perimeter::Claim,
-        resource: resource.to_string(),
-        path: path.to_string(),
-        claim: words.clone(),
-        outcome,
+    let proof = |resource: &str, path: &str, outcome: Outcome| {
+        known(Perimeter::Claim, resource, path, words.clone(), outcome)
     };
+    let ask = |resource: &str,
+               path: &str,
+               ask: Box<dyn Fn() -> Result<Outcome, InternalError> + Sync + 'a>|
+     -> Pending<'a> { asked(Perimeter::Claim, resource, path, words.clone(), ask) };
     let acts: Result<Vec<Action>, String> = actions
         .iter()
         .map(|a| a.parse::<Action>().map_err(|e| format!("{a:?}: {e}")))
@@ -591,7 +655,7 @@ fn claim(
                 "",
                 Outcome::Unknown(format!("the claim names no action: {why}")),
             ));
-            return Ok(());
+            return;
         }
     };
     if !inv.endpoints.iter().any(|e| e.id == endpoint) {
@@ -600,7 +664,7 @@ fn claim(
             "",
             Outcome::Unknown(format!("the template has no VPC endpoint {endpoint}")),
         ));
-        return Ok(());
+        return;
     }
     if let Some(Err(e)) = inv
         .policies
@@ -613,23 +677,21 @@ fn claim(
             "Properties.PolicyDocument",
             Outcome::Unknown(format!("the endpoint's policy does not read: {e}")),
         ));
-        return Ok(());
+        return;
     }
     // An endpoint without a policy has AWS's default one: anyone, anything.
-    let default;
     let doc = match inv.endpoint_policy(endpoint) {
-        Some(d) => d,
+        Some(d) => d.clone(),
         None => {
             let v = crate::template::parse_value(
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
             )
             .expect("the default endpoint policy reads");
-            default = PolicyDocument::from_value(&v).expect("the default endpoint policy reads");
-            &default
+            PolicyDocument::from_value(&v).expect("the default endpoint policy reads")
         }
     };
     let at = "Properties.PolicyDocument";
-    let ep = Policies::Resource(PolicyKind::VpcEndpoint, endpoint.clone(), doc.clone());
+    let ep = Policies::Resource(PolicyKind::VpcEndpoint, endpoint.clone(), doc);
     let resolved = |xs: &[String]| -> Result<Vec<String>, String> {
         xs.iter()
             .map(|x| resolve(b, x).ok_or_else(|| format!("{x} cannot be known before deployment")))
@@ -641,29 +703,31 @@ fn claim(
             Ok(ps) => {
                 let (orgs, arns): (Vec<String>, Vec<String>) =
                     ps.into_iter().partition(|p| p.starts_with("o-"));
-                out.push(proof(
+                out.push(ask(
                     endpoint,
                     at,
-                    prove::only_principals(&ep, &acts, &arns, &orgs, b)?,
+                    Box::new(move || prove::only_principals(&ep, &acts, &arns, &orgs, b)),
                 ));
             }
         },
         Claim::OnlyResources { resources, .. } => match resolved(resources) {
             Err(why) => out.push(proof(endpoint, at, Outcome::Unknown(why))),
             Ok(rs) => {
-                out.push(proof(
+                let (a, r) = (acts.clone(), rs.clone());
+                out.push(ask(
                     endpoint,
                     at,
-                    prove::only_resources(&ep, &acts, &rs, b)?,
+                    Box::new(move || prove::only_resources(&ep, &a, &r, b)),
                 ));
                 for (role, docs) in roles {
                     if let Some(why) = unread.get(role) {
                         out.push(proof(role, "", Outcome::Unknown(why.clone())));
                     } else if may_grant_any(docs, &acts) {
-                        out.push(proof(
+                        let (set, a, r) = (identity_set(docs), acts.clone(), rs.clone());
+                        out.push(ask(
                             role,
                             "",
-                            prove::only_resources(&identity_set(docs), &acts, &rs, b)?,
+                            Box::new(move || prove::only_resources(&set, &a, &r, b)),
                         ));
                     }
                 }
@@ -679,32 +743,50 @@ fn claim(
                 (Ok(rs), Ok(ps)) => (rs, ps),
                 (Err(why), _) | (_, Err(why)) => {
                     out.push(proof(endpoint, at, Outcome::Unknown(why)));
-                    return Ok(());
+                    return;
                 }
             };
             let (orgs, arns): (Vec<String>, Vec<String>) =
                 ps.into_iter().partition(|p| p.starts_with("o-"));
-            out.push(proof(
+            let (a, r) = (acts.clone(), rs.clone());
+            out.push(ask(
                 endpoint,
                 at,
-                prove::only_principals_on(&ep, &acts, &rs, &arns, &orgs, b)?,
+                Box::new(move || prove::only_principals_on(&ep, &a, &r, &arns, &orgs, b)),
             ));
-            let outcome = match (b.resolve(&reference(endpoint)), roles.get(role.as_str())) {
+            let pending = match (b.resolve(&reference(endpoint)), roles.get(role.as_str())) {
                 _ if unread.contains_key(role.as_str()) => {
-                    Outcome::Unknown(unread[role.as_str()].clone())
+                    proof(role, "", Outcome::Unknown(unread[role.as_str()].clone()))
                 }
-                (None, _) => Outcome::Unknown(format!("{endpoint}'s id cannot be known")),
-                (_, None) => Outcome::Unknown(format!("the template has no role {role}")),
-                (Some(vpce), Some(docs)) => prove::only_through_endpoints_on(
-                    &identity_set(docs),
-                    &acts,
-                    &rs,
-                    std::slice::from_ref(&vpce),
-                    &[],
-                    b,
-                )?,
+                (None, _) => proof(
+                    role,
+                    "",
+                    Outcome::Unknown(format!("{endpoint}'s id cannot be known")),
+                ),
+                (_, None) => proof(
+                    role,
+                    "",
+                    Outcome::Unknown(format!("the template has no role {role}")),
+                ),
+                (Some(vpce), Some(docs)) => {
+                    let set = identity_set(docs);
+                    ask(
+                        role,
+                        "",
+                        Box::new(move || {
+                            prove::only_through_endpoints_on(
+                                &set,
+                                &acts,
+                                &rs,
+                                std::slice::from_ref(&vpce),
+                                &[],
+                                b,
+                            )
+                        }),
+                    )
+                }
             };
-            out.push(proof(role, "", outcome));
+            out.push(pending);
         }
         Claim::OnlyThroughEndpoint { .. } => {
             let Some(vpce) = b.resolve(&reference(endpoint)) else {
@@ -713,28 +795,30 @@ fn claim(
                     "",
                     Outcome::Unknown(format!("{endpoint}'s id cannot be known")),
                 ));
-                return Ok(());
+                return;
             };
             for (role, docs) in roles {
                 if let Some(why) = unread.get(role) {
                     out.push(proof(role, "", Outcome::Unknown(why.clone())));
                 } else if may_grant_any(docs, &acts) {
-                    out.push(proof(
+                    let (set, a, v) = (identity_set(docs), acts.clone(), vpce.clone());
+                    out.push(ask(
                         role,
                         "",
-                        prove::only_through_endpoints(
-                            &identity_set(docs),
-                            &acts,
-                            std::slice::from_ref(&vpce),
-                            &[],
-                            b,
-                        )?,
+                        Box::new(move || {
+                            prove::only_through_endpoints(
+                                &set,
+                                &a,
+                                std::slice::from_ref(&v),
+                                &[],
+                                b,
+                            )
+                        }),
                     ));
                 }
             }
         }
     }
-    Ok(())
 }
 
 /// The perimeters and claims as findings (A703): each refuted one an error carrying its

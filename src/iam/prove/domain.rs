@@ -237,26 +237,30 @@ impl Atoms {
                 .expect("an unnamed service");
             out.push(fresh);
         }
+        // A form's ARNs in partition P are `arn:P:` then the same rest in every
+        // partition: a partition after whose prefix every pattern is where it is after
+        // an earlier one's realizes the same classes (most patterns name `aws` or no
+        // partition at all), and adds no caller. Not walked. (The same partitions for
+        // every form: found once.)
+        let mut after_prefix: Vec<Vec<BTreeSet<usize>>> = Vec::new();
+        let mut partitions: Vec<&str> = Vec::new();
+        for (partition, _) in crate::iam::PARTITIONS {
+            let at: Vec<BTreeSet<usize>> = patterns
+                .iter()
+                .map(|p| p.after(&format!("arn:{partition}:")))
+                .collect();
+            if !after_prefix.contains(&at) {
+                after_prefix.push(at);
+                partitions.push(partition);
+            }
+        }
         let mut seen = BTreeSet::new();
         for form in FORMS {
             if form == Form::Root && !self.any_caller {
                 // No identity policy is attached to an account's root user.
                 continue;
             }
-            // A form's ARNs in partition P are `arn:P:` then the same rest in every
-            // partition: a partition after whose prefix every pattern is where it is
-            // after an earlier one's realizes the same classes (most patterns name
-            // `aws` or no partition at all), and adds no caller. Not walked.
-            let mut after_prefix: Vec<Vec<BTreeSet<usize>>> = Vec::new();
-            for (partition, _) in crate::iam::PARTITIONS {
-                let at: Vec<BTreeSet<usize>> = patterns
-                    .iter()
-                    .map(|p| p.after(&format!("arn:{partition}:")))
-                    .collect();
-                if after_prefix.contains(&at) {
-                    continue;
-                }
-                after_prefix.push(at);
+            for partition in &partitions {
                 let shape = form.shape(partition);
                 let r =
                     regions_within(&patterns, Some(&shape), &nice, STATE_LIMIT).map_err(|e| {

@@ -224,6 +224,7 @@ pub struct TooLarge(pub usize);
 /// sets of `words` words). Kept from walk to walk on each thread ([`with_dfas`]): the
 /// questions of one template ask of the same patterns again and again, and a state once
 /// made is never made again.
+#[derive(Clone)]
 struct Dfa {
     elems: Vec<Elem>,
     /// The pattern's distinct elements: a character's class is which of them accept it.
@@ -386,7 +387,8 @@ impl Dfa {
     }
 }
 
-/// At most this many patterns' automata are kept on a thread; then they start again.
+/// At most this many patterns' automata are kept (a thread's, and the process's
+/// copies); then they start again.
 const KEPT_DFAS: usize = 4096;
 
 thread_local! {
@@ -394,16 +396,47 @@ thread_local! {
         std::cell::RefCell::new(HashMap::default());
 }
 
-/// Runs `f` with the automata of `patterns` (in order), those made before on this thread
-/// reused, and keeps them for the next walk.
+/// Copies of the automata, filled in furthest, for threads that have not made them: a
+/// thread that decides questions of a template ([`super::par`]) starts with none of its
+/// own. An automaton is a function of its pattern, filled in lazily, so any copy serves.
+fn shared_dfas() -> &'static Mutex<HashMap<Pattern, Dfa, Fx>> {
+    static DFAS: OnceLock<Mutex<HashMap<Pattern, Dfa, Fx>>> = OnceLock::new();
+    DFAS.get_or_init(Mutex::default)
+}
+
+/// Runs `f` with the automata of `patterns` (in order): the thread's own made before, or
+/// a copy of the process's, or new; keeps them on the thread for its next walk, and
+/// gives the process a copy of those the walk filled in further than its own.
 fn with_dfas<T>(patterns: &[&Pattern], f: impl FnOnce(&mut [Dfa]) -> T) -> T {
-    let mut dfas: Vec<Dfa> = DFAS.with_borrow_mut(|kept| {
-        patterns
-            .iter()
-            .map(|p| kept.remove(*p).unwrap_or_else(|| Dfa::new(&p.0)))
-            .collect()
-    });
+    let mut own: Vec<Option<Dfa>> =
+        DFAS.with_borrow_mut(|kept| patterns.iter().map(|p| kept.remove(*p)).collect());
+    if own.iter().any(Option::is_none) {
+        let shared = shared_dfas().lock().expect("the automata");
+        for (d, p) in own.iter_mut().zip(patterns) {
+            if d.is_none() {
+                *d = shared.get(*p).cloned();
+            }
+        }
+    }
+    let mut dfas: Vec<Dfa> = own
+        .into_iter()
+        .zip(patterns)
+        .map(|(d, p)| d.unwrap_or_else(|| Dfa::new(&p.0)))
+        .collect();
+    let before: Vec<usize> = dfas.iter().map(|d| d.sets.len()).collect();
     let out = f(&mut dfas);
+    if dfas.iter().zip(&before).any(|(d, &n)| d.sets.len() > n) {
+        let mut shared = shared_dfas().lock().expect("the automata");
+        if shared.len() + dfas.len() > KEPT_DFAS {
+            shared.clear();
+        }
+        for ((d, &n), p) in dfas.iter().zip(&before).zip(patterns) {
+            let further = shared.get(*p).is_none_or(|k| k.sets.len() < d.sets.len());
+            if d.sets.len() > n && further {
+                shared.insert((*p).clone(), d.clone());
+            }
+        }
+    }
     DFAS.with_borrow_mut(|kept| {
         if kept.len() + dfas.len() > KEPT_DFAS {
             kept.clear();
@@ -450,7 +483,10 @@ pub type Fx = std::hash::BuildHasherDefault<FxHasher>;
 pub type Regions = BTreeMap<Vec<bool>, String>;
 
 type CacheKey = (Vec<Pattern>, Option<Pattern>, Vec<String>, usize);
-type Cache = Mutex<HashMap<CacheKey, Result<Arc<Regions>, TooLarge>, Fx>>;
+/// A walk's answer, made once: a walk asked on two threads at once is made by the
+/// first, the other waiting for it.
+type Walk = Arc<OnceLock<Result<Arc<Regions>, TooLarge>>>;
+type Cache = Mutex<HashMap<CacheKey, Walk, Fx>>;
 
 /// Walks already made in this process: the same policy is asked several questions (its
 /// identity, resource and network perimeters, the claims), each over the same patterns.
@@ -486,12 +522,14 @@ pub fn regions_within(
         preferred.to_vec(),
         limit,
     );
-    if let Some(r) = cache().lock().expect("the cache").get(&key) {
-        return r.clone();
-    }
-    let r = walk(patterns, within, preferred, limit).map(Arc::new);
-    cache().lock().expect("the cache").insert(key, r.clone());
-    r
+    let slot = cache()
+        .lock()
+        .expect("the cache")
+        .entry(key)
+        .or_default()
+        .clone();
+    slot.get_or_init(|| walk(patterns, within, preferred, limit).map(Arc::new))
+        .clone()
 }
 
 fn walk(

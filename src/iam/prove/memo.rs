@@ -47,7 +47,7 @@
 //! on its text, so the order targets are checked in (on several threads) changes nothing.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value as Json, json};
 
@@ -73,8 +73,12 @@ const POLICY_FIELDS: &[&str] = &[
     "rcps",
 ];
 
-fn store() -> &'static Mutex<HashMap<String, Answer>> {
-    static STORE: OnceLock<Mutex<HashMap<String, Answer>>> = OnceLock::new();
+/// A canonical question's answer, computed once: a question asked on two threads at
+/// once is decided by the first, the other waiting for its answer.
+type Slot = Arc<OnceLock<Answer>>;
+
+fn store() -> &'static Mutex<HashMap<String, Slot>> {
+    static STORE: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
     STORE.get_or_init(Mutex::default)
 }
 
@@ -314,24 +318,22 @@ impl Canon<'_> {
     /// The answer of the canonical question (kept, or computed by `compute` from the
     /// canonical question, without bindings), renamed back.
     pub fn answer(&self, compute: impl FnOnce(&Canonical) -> Answer) -> Answer {
-        let kept = store().lock().expect("the store").get(&self.key).cloned();
-        let answer = match kept {
-            Some(a) => a,
-            None => {
-                let a = match self.canonical() {
-                    Some(c) => compute(&c),
-                    None => Err(InternalError(
-                        "a policy that read once does not read renamed".into(),
-                    )),
-                };
-                let mut s = store().lock().expect("the store");
-                if s.len() >= CAPACITY {
-                    s.clear();
-                }
-                s.insert(self.key.clone(), a.clone());
-                a
+        let slot: Slot = {
+            let mut s = store().lock().expect("the store");
+            if s.len() >= CAPACITY && !s.contains_key(&self.key) {
+                s.clear();
             }
+            s.entry(self.key.clone()).or_default().clone()
         };
+        // Outside the store's lock: other questions are decided meanwhile.
+        let answer = slot
+            .get_or_init(|| match self.canonical() {
+                Some(c) => compute(&c),
+                None => Err(InternalError(
+                    "a policy that read once does not read renamed".into(),
+                )),
+            })
+            .clone();
         let r = |s: &str| self.back(s);
         match answer {
             Ok(Outcome::Holds { requests }) => Ok(Outcome::Holds { requests }),

@@ -34,6 +34,7 @@ mod actions;
 mod domain;
 mod lang;
 mod memo;
+mod par;
 mod perimeter;
 #[cfg(test)]
 mod perimeter_tests;
@@ -48,6 +49,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value as Json, json};
 
 use self::domain::Atoms;
+pub use self::par::par_map;
 pub use self::perimeter::{
     identity_perimeter, only_principals, only_principals_on, only_resources,
     only_through_endpoints, only_through_endpoints_on,

@@ -231,23 +231,52 @@ fn hash(run: &[u8]) -> u64 {
 fn catalog_runs() -> &'static HashSet<u64, super::lang::Fx> {
     static RUNS: OnceLock<HashSet<u64, super::lang::Fx>> = OnceLock::new();
     RUNS.get_or_init(|| {
+        // From digit to digit (a run that holds a letter and a digit holds a digit),
+        // each digit's run read whole: most of the text's 1.2 MB is passed over by a
+        // search for the next digit, eight bytes at a time.
         let text = crate::iam::catalog::text().as_bytes();
         let mut out = HashSet::default();
-        let (mut start, mut digit, mut letter) = (0, false, false);
-        for (i, &b) in text.iter().enumerate() {
-            if b.is_ascii_digit() {
-                digit = true;
-            } else if b.is_ascii_alphabetic() {
-                letter = true;
-            } else {
-                if digit && letter {
-                    out.insert(hash(&text[start..i]));
-                }
-                (start, digit, letter) = (i + 1, false, false);
+        let mut i = 0;
+        while let Some(at) = next_digit(text, i) {
+            let mut start = at;
+            while start > 0 && text[start - 1].is_ascii_alphanumeric() {
+                start -= 1;
             }
+            let mut end = at;
+            while end < text.len() && text[end].is_ascii_alphanumeric() {
+                end += 1;
+            }
+            let run = &text[start..end];
+            if run.iter().any(u8::is_ascii_alphabetic) {
+                out.insert(hash(run));
+            }
+            i = end;
         }
         out
     })
+}
+
+/// Where the first ASCII digit of `text` at or after `from` is, eight bytes tested at
+/// once by the `hasbetween` test of "Bit Twiddling Hacks" (a byte strictly between 0x2F
+/// and 0x3A sets its high bit; bytes of 0x80 and up are masked out), a word it flags
+/// then read byte by byte. (The test of the catalog's runs compares the outcome with a
+/// byte-by-byte scan's.)
+fn next_digit(text: &[u8], from: usize) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= text.len() {
+        let w = u64::from_le_bytes(text[i..i + 8].try_into().expect("eight bytes"));
+        let x = w & (LOW * 0x7F);
+        let flagged = (LOW * (127 + 0x3A)).wrapping_sub(x) & !w & (x + LOW * (127 - 0x2F)) & HIGH;
+        if flagged != 0
+            && let Some(k) = text[i..i + 8].iter().position(u8::is_ascii_digit)
+        {
+            return Some(i + k);
+        }
+        i += 8;
+    }
+    text[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
 }
 
 /// Whether a run (lower case) may be a token or a placeholder.
@@ -311,22 +340,59 @@ impl Tokens {
             .flat_map(|t| runs(t).into_iter().map(move |r| (*t, r)))
             .collect();
         let lower = |(t, (s, e)): (&str, (usize, usize))| t[s..e].to_ascii_lowercase();
+        // Runs that hold a letter and a digit, lower case, in order of first appearance
+        // (a question's text holds thousands of runs, few of them mixed).
         let mut tokens: Vec<String> = Vec::new();
-        for &r in &all {
-            let l = lower(r);
+        let mut seen: HashSet<String, super::lang::Fx> = HashSet::default();
+        for &(t, (s, e)) in &all {
+            let run = &t.as_bytes()[s..e];
             let mixed =
-                l.bytes().any(|c| c.is_ascii_digit()) && l.bytes().any(|c| c.is_ascii_alphabetic());
-            if mixed && !tokens.contains(&l) {
-                tokens.push(l);
+                run.iter().any(u8::is_ascii_digit) && run.iter().any(u8::is_ascii_alphabetic);
+            if mixed {
+                let l = lower((t, (s, e)));
+                if seen.insert(l.clone()) {
+                    tokens.push(l);
+                }
             }
         }
+        if tokens.is_empty() {
+            return None;
+        }
         // Those that name a logical id (a name the bindings bind, pseudo parameters
-        // aside), leading zeros aside.
+        // aside), leading zeros aside: each token found by the hash of its lower case,
+        // each id hashed once (a template binds thousands of names, `Id` and `Id.Attr`
+        // side by side), and a hash's hit confirmed by comparing the strings.
+        let mut by_hash: HashMap<u64, Vec<usize>, super::lang::Fx> = HashMap::default();
+        for (i, t) in tokens.iter().enumerate() {
+            by_hash
+                .entry(hash(t.trim_start_matches('0').as_bytes()))
+                .or_default()
+                .push(i);
+        }
         let mut named = vec![false; tokens.len()];
+        let mut last: &str = "";
         for n in b.names().filter(|n| !n.starts_with("AWS::")) {
-            let id = n.split('.').next().unwrap_or(n);
-            for (t, hit) in tokens.iter().zip(named.iter_mut()) {
-                *hit |= t.trim_start_matches('0').eq_ignore_ascii_case(id);
+            // `Id` sorts just before its `Id.Attr`s: those are skipped unread.
+            if !last.is_empty()
+                && n.len() > last.len()
+                && n.as_bytes()[last.len()] == b'.'
+                && n.starts_with(last)
+            {
+                continue;
+            }
+            let id = n
+                .as_bytes()
+                .iter()
+                .position(|&c| c == b'.')
+                .map_or(n, |i| &n[..i]);
+            if id == last {
+                continue;
+            }
+            last = id;
+            if let Some(hits) = by_hash.get(&hash(id.as_bytes())) {
+                for &i in hits {
+                    named[i] |= tokens[i].trim_start_matches('0').eq_ignore_ascii_case(id);
+                }
             }
         }
         let mut hits = named.into_iter();
@@ -337,10 +403,13 @@ impl Tokens {
         let wild = |t: &str, i: Option<usize>| {
             i.is_some_and(|i| matches!(t.as_bytes().get(i), Some(b'*' | b'?')))
         };
+        // Each run next to a wildcard once (the same few runs recur all over a text).
         let next_to_wildcards: Vec<String> = all
             .iter()
             .filter(|&&(t, (s, e))| wild(t, s.checked_sub(1)) || wild(t, Some(e)))
             .map(|&r| lower(r))
+            .collect::<std::collections::BTreeSet<String>>()
+            .into_iter()
             .collect();
         tokens.retain(|t| allowed(t, &next_to_wildcards));
         if tokens.is_empty() {
@@ -487,6 +556,36 @@ mod tests {
         assert!(Tokens::of(&[t], &b, &[]).is_none());
         assert!(Tokens::of(&["role/FunctionRoleC3 \\t"], &b, &[]).is_none());
         assert!(Tokens::of(&["role/FunctionRoleC3"], &b, &["x:FunctionRoleC3"]).is_none());
+    }
+
+    #[test]
+    fn the_next_digit_is_found_in_any_word_position() {
+        let mut bytes: Vec<u8> = (0u8..=255).filter(|b| !b.is_ascii_digit()).collect();
+        bytes.extend_from_slice("/:é*".as_bytes());
+        for at in 0..40 {
+            for d in b'0'..=b'9' {
+                let mut text: Vec<u8> =
+                    (0..48).map(|i| bytes[(i * 7 + at) % bytes.len()]).collect();
+                text[at] = d;
+                for from in [0, at.saturating_sub(9), at] {
+                    assert_eq!(next_digit(&text, from), Some(at), "{at} {d} {from}");
+                }
+                assert_eq!(next_digit(&text, at + 1), None);
+            }
+        }
+    }
+
+    #[test]
+    fn the_catalogs_mixed_runs_are_every_one_a_byte_scan_finds() {
+        let text = crate::iam::catalog::text().as_bytes();
+        let mut want: HashSet<u64, crate::iam::prove::lang::Fx> = HashSet::default();
+        for run in text.split(|b| !b.is_ascii_alphanumeric()) {
+            if run.iter().any(u8::is_ascii_digit) && run.iter().any(u8::is_ascii_alphabetic) {
+                want.insert(hash(run));
+            }
+        }
+        assert!(want.len() > 100, "{}", want.len());
+        assert_eq!(*catalog_runs(), want);
     }
 
     #[test]

@@ -1,0 +1,68 @@
+//! Questions decided on every core, answers in the order asked: a template's perimeters
+//! are independent questions (the memo's store and the automata are shared between
+//! threads, each canonical question decided once), and the order of the answers, not
+//! of the work, makes the output, so it is the same on any machine.
+//!
+//! (`synth::par_map` is the same loop a layer up, which `check` may not use.)
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// How many threads: the cores there are, at most 8; asked once a process (the answer
+/// reads the cgroup's CPU quota from /sys).
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    })
+}
+
+/// `f` of every item, on up to [`threads`] threads (the calling one among them), in the
+/// order of `items`.
+pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let n = threads().min(items.len());
+    if n <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let u = f(item);
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..n {
+            s.spawn(work);
+        }
+        work();
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was taken by a thread")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn answers_come_in_the_order_asked() {
+        let items: Vec<u64> = (0..100).collect();
+        // Uneven work, so threads finish out of order.
+        let got = super::par_map(&items, |&x| (0..(x % 7) * 1000).fold(x, |a, _| a ^ 1));
+        let want: Vec<u64> = items
+            .iter()
+            .map(|&x| (0..(x % 7) * 1000).fold(x, |a, _| a ^ 1))
+            .collect();
+        assert_eq!(got, want);
+    }
+}
