@@ -12,18 +12,23 @@ use crate::constructs::{ModelId, ModelKind};
 
 static DATA: &str = include_str!("../../../data/bedrock-models.json");
 
+// Strings borrowed from the text compiled in (it has no escapes): the 356 entries' keys,
+// dates and Regions were a thousand allocations at every synth, for the one or two
+// models a blueprint names.
 #[derive(Debug, Deserialize)]
 struct Data {
-    as_of: String,
-    models: BTreeMap<String, Entry>,
-    profiles: BTreeMap<String, Entry>,
+    as_of: &'static str,
+    #[serde(borrow)]
+    models: BTreeMap<&'static str, Entry>,
+    #[serde(borrow)]
+    profiles: BTreeMap<&'static str, Entry>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Entry {
-    end_of_life: Option<String>,
-    #[serde(default)]
-    regions: Option<Vec<String>>,
+    end_of_life: Option<&'static str>,
+    #[serde(default, borrow)]
+    regions: Option<Vec<&'static str>>,
 }
 
 fn data() -> &'static Data {
@@ -89,22 +94,22 @@ pub fn judge(m: &ModelId, region: &str, today: &str) -> Verdict {
             d.as_of
         ));
     };
-    if let Some(eol) = &e.end_of_life
-        && eol.as_str() <= today
+    if let Some(eol) = e.end_of_life
+        && eol <= today
     {
         return Verdict::Refused(format!(
             "{what} {m} reached its end of life on {eol}: every call fails; choose a current model"
         ));
     }
     if let Some(regions) = &e.regions
-        && !regions.iter().any(|r| r == region)
+        && !regions.contains(&region)
     {
         return Verdict::Refused(format!(
             "model {m} is offered in {} only, not {region}; call it through an inference profile (us., eu., apac., global.)",
             regions.join(", ")
         ));
     }
-    match &e.end_of_life {
+    match e.end_of_life {
         Some(eol) => Verdict::Legacy(format!("{what} {m} is legacy: its end of life is {eol}")),
         None => Verdict::Fine,
     }
