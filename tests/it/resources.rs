@@ -162,6 +162,123 @@ fn search(pattern: &str, text: &str) -> Option<bool> {
     perimeter::resources::patterns::search(pattern, text)
 }
 
+/// The schemas' own patterns (the facts' `g`).
+fn schema_patterns() -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    if let (true, Some(p)) = (k == "g", v.as_str()) {
+                        out.insert(p.to_string());
+                    }
+                    walk(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/perimeter-l1/data/schema-facts.jsonl"
+    );
+    let mut out = std::collections::BTreeSet::new();
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        if let Some((_, json)) = line.split_once('\t')
+            && !line.starts_with('#')
+        {
+            walk(&serde_json::from_str(json).unwrap(), &mut out);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn simple_patterns_match_as_the_regex_crate_does() {
+    let patterns = schema_patterns();
+    let simple: Vec<&String> = patterns
+        .iter()
+        .filter(|p| perimeter::resources::patterns::is_simple(p))
+        .collect();
+    // Half the schemas' patterns skip the regex crate's compile.
+    assert!(
+        patterns.len() > 2000 && simple.len() > 1000,
+        "{} of {}",
+        simple.len(),
+        patterns.len()
+    );
+    let fixed = [
+        "",
+        "a",
+        "abc",
+        "ABC-123",
+        "a b",
+        "x\n",
+        "\n",
+        "!@#$%^&*()",
+        "65001",
+        "ipv4",
+        "123456789012",
+        "us-east-1",
+        "sg-0123456789abcdef0",
+        "dxcon-fgs1a2b3",
+        "arn:aws:iam::123456789012:role/x",
+        "bedrock-private-access-prod-vif",
+        "It's",
+        "arn:aws:s3:::bucket/key.txt",
+        "2026-12-06T10:00:00Z",
+        "a/b/c",
+        "ab_cd.ef@gh",
+    ];
+    // Strings of the pattern's own characters and a few others, from a fixed generator.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut compared = 0;
+    for p in &simple {
+        let mut alphabet: Vec<char> = p.chars().filter(char::is_ascii).collect();
+        alphabet.extend("aZ09-_ :/.\n\t".chars());
+        let mut probes: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
+        for _ in 0..24 {
+            let len = next(30);
+            probes.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        for t in &probes {
+            assert_eq!(
+                search(p, t),
+                perimeter::resources::patterns::search_by_regex(p, t),
+                "pattern {p:?} on {t:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 40_000);
+    // Some answer each way, and the forms the matcher declines.
+    assert_eq!(search("^[\\w \\-_,\\/]{1,100}$", "bedrock-vif"), Some(true));
+    assert_eq!(search("^[\\w \\-_,\\/]{1,100}$", "It's"), Some(false));
+    assert_eq!(search("^[1-9][0-9]*$", "65001"), Some(true));
+    assert_eq!(search("^[1-9][0-9]*$", "06500"), Some(false));
+    assert_eq!(search("^[a-z]{2,3}$", "abc\n"), Some(true));
+    assert_eq!(search("[0-9]{3}", "ab1234"), Some(true));
+    for declined in [
+        "^(a|b)$",
+        "^a*?$",
+        "^a{,3}$",
+        "^\\bword$",
+        "^[[a]]$",
+        "^a{2000}$",
+    ] {
+        assert!(
+            !perimeter::resources::patterns::is_simple(declined),
+            "{declined}"
+        );
+    }
+}
+
 #[test]
 fn python_only_syntax_gives_no_verdict() {
     assert_eq!(search("[a--z]", "b"), None);

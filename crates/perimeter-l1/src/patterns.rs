@@ -30,18 +30,58 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
         .entry(pattern.to_string())
         .or_insert_with(|| Compiled {
             rust: translate(pattern),
+            simple: None,
             ascii: None,
             unicode: None,
         });
     let rust = compiled.rust.clone()?;
     // Python's `$` (no MULTILINE) matches at the end and before a final newline.
     let shorter = text.strip_suffix('\n');
+    if text.is_ascii()
+        && let Some(simple) = compiled
+            .simple
+            .get_or_insert_with(|| simple::Simple::parse(&rust))
+    {
+        return Some(
+            simple.is_match(text.as_bytes())
+                || shorter.is_some_and(|s| simple.is_match(s.as_bytes())),
+        );
+    }
+    regex_search(compiled, &rust, text, shorter)
+}
+
+/// What the regex crate answers, without the matcher of simple patterns (for tests that
+/// hold the two equal).
+#[doc(hidden)]
+pub fn search_by_regex(pattern: &str, text: &str) -> Option<bool> {
+    let rust = translate(pattern)?;
+    let mut compiled = Compiled {
+        rust: Some(rust.clone()),
+        simple: None,
+        ascii: None,
+        unicode: None,
+    };
+    regex_search(&mut compiled, &rust, text, text.strip_suffix('\n'))
+}
+
+/// Whether `pattern` is one the matcher of simple patterns reads (for tests).
+#[doc(hidden)]
+pub fn is_simple(pattern: &str) -> bool {
+    translate(pattern).is_some_and(|r| simple::Simple::parse(&r).is_some())
+}
+
+fn regex_search(
+    compiled: &mut Compiled,
+    rust: &str,
+    text: &str,
+    shorter: Option<&str>,
+) -> Option<bool> {
     if text.is_ascii() {
         // On ASCII text a pattern's Unicode classes (\w, \d, [^...]) match exactly what
         // their ASCII forms match, and compile to automata many times smaller: the
         // schemas' `[\w+=,.@-]{1,64}` in Unicode cost most of check's time.
         let ascii = compiled.ascii.get_or_insert_with(|| {
-            regex::bytes::RegexBuilder::new(&rust)
+            regex::bytes::RegexBuilder::new(rust)
                 .unicode(false)
                 .build()
                 .ok()
@@ -54,7 +94,7 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
     }
     let re = compiled
         .unicode
-        .get_or_insert_with(|| Regex::new(&rust).ok())
+        .get_or_insert_with(|| Regex::new(rust).ok())
         .as_ref()?;
     Some(re.is_match(text) || shorter.is_some_and(|s| re.is_match(s)))
 }
@@ -63,6 +103,7 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
 /// ASCII text without Unicode classes, and with them for other text.
 struct Compiled {
     rust: Option<String>,
+    simple: Option<Option<simple::Simple>>,
     ascii: Option<Option<regex::bytes::Regex>>,
     unicode: Option<Option<Regex>>,
 }
@@ -119,4 +160,238 @@ fn translate(pattern: &str) -> Option<String> {
         out.push(c);
     }
     Some(out)
+}
+
+/// Patterns of single-character atoms (literals, `[...]` classes, `.`, `\w`-style
+/// escapes), each with an optional greedy quantifier, between an optional `^` and `$`:
+/// half of the schemas' patterns, matched on ASCII text by one pass per atom over the
+/// text instead of an automaton compiled first (the regex crate's build of
+/// `^[\w \-_,\/]{1,100}$` and three others cost a synth of the shipped blueprint 1.2 M
+/// instructions, more than the rest of a target's validation). It reads the pattern as
+/// the regex crate reads the translated one, and declines (`None`: the regex crate
+/// answers) whatever it is not sure of: groups, alternation, lazy or possessive
+/// quantifiers, `{,n}`, counts over 1,000, anchors inside, `\b`-style escapes, nested
+/// or set-operation classes.
+mod simple {
+    /// One atom: the ASCII characters it matches (the text is ASCII) and how many times.
+    struct Atom {
+        set: u128,
+        min: usize,
+        max: usize,
+    }
+
+    /// A simple pattern, parsed.
+    pub(super) struct Simple {
+        start: bool,
+        end: bool,
+        atoms: Vec<Atom>,
+    }
+
+    const ASCII: u128 = u128::MAX;
+    const MANY: usize = usize::MAX / 2;
+
+    fn bit(c: char) -> u128 {
+        if c.is_ascii() { 1u128 << (c as u32) } else { 0 }
+    }
+
+    fn range(lo: char, hi: char) -> u128 {
+        (lo as u32..=(hi as u32).min(127)).fold(0, |s, c| s | 1u128 << c)
+    }
+
+    fn word() -> u128 {
+        range('0', '9') | range('A', 'Z') | range('a', 'z') | bit('_')
+    }
+
+    fn space() -> u128 {
+        range('\t', '\r') | bit(' ')
+    }
+
+    /// An escape after the backslash at `cs[i]`: its set, the index after it, and the
+    /// character when it is one (a range's end).
+    fn escape(cs: &[char], i: usize) -> Option<(u128, usize, Option<char>)> {
+        let d = *cs.get(i)?;
+        let class = |set: u128| Some((set, i + 1, None));
+        let hex = |n: usize| {
+            let digits: String = cs.get(i + 1..i + 1 + n)?.iter().collect();
+            let c = char::from_u32(u32::from_str_radix(&digits, 16).ok()?)?;
+            (digits.len() == n && digits.chars().all(|c| c.is_ascii_hexdigit())).then_some((
+                bit(c),
+                i + 1 + n,
+                Some(c),
+            ))
+        };
+        let one = |c: char| Some((bit(c), i + 1, Some(c)));
+        match d {
+            'w' => class(word()),
+            'W' => class(ASCII & !word()),
+            'd' => class(range('0', '9')),
+            'D' => class(ASCII & !range('0', '9')),
+            's' => class(space()),
+            'S' => class(ASCII & !space()),
+            'n' => one('\n'),
+            't' => one('\t'),
+            'r' => one('\r'),
+            'f' => one('\x0c'),
+            'v' => one('\x0b'),
+            'x' => hex(2),
+            'u' => hex(4),
+            // `\<` and `\>` are word boundaries to the regex crate.
+            '<' | '>' => None,
+            c if c.is_ascii_punctuation() => one(c),
+            _ => None,
+        }
+    }
+
+    /// A class whose `[` is at `cs[i - 1]`: its set and the index after its `]`.
+    fn class(cs: &[char], mut i: usize) -> Option<(u128, usize)> {
+        let negated = cs.get(i) == Some(&'^');
+        if negated {
+            i += 1;
+        }
+        if cs.get(i) == Some(&']') {
+            return None;
+        }
+        let mut set = 0u128;
+        let mut after_range = false;
+        loop {
+            let c = *cs.get(i)?;
+            let (item, next, single) = match c {
+                ']' => break,
+                '[' => return None,
+                '-' if cs.get(i + 1) == Some(&'-') => return None,
+                '-' if after_range && cs.get(i + 1) != Some(&']') => return None,
+                '\\' => escape(cs, i + 1)?,
+                c => (bit(c), i + 1, Some(c)),
+            };
+            after_range = false;
+            if cs.get(next) == Some(&'-') && cs.get(next + 1).is_some_and(|c| *c != ']') {
+                let lo = single?;
+                let (_, after, hi) = match cs[next + 1] {
+                    '\\' => escape(cs, next + 2)?,
+                    '[' => return None,
+                    c => (bit(c), next + 2, Some(c)),
+                };
+                let hi = hi?;
+                if lo > hi {
+                    return None;
+                }
+                set |= if lo.is_ascii() { range(lo, hi) } else { 0 };
+                i = after;
+                after_range = true;
+            } else {
+                set |= item;
+                i = next;
+            }
+        }
+        Some((if negated { ASCII & !set } else { set }, i + 1))
+    }
+
+    /// The quantifier at `cs[i]`, if any: least, most, and the index after it.
+    fn quantifier(cs: &[char], i: usize) -> Option<(usize, usize, usize)> {
+        let (min, max, next) = match cs.get(i) {
+            Some('?') => (0, 1, i + 1),
+            Some('*') => (0, MANY, i + 1),
+            Some('+') => (1, MANY, i + 1),
+            Some('{') => {
+                let close = i + cs[i..].iter().position(|c| *c == '}')?;
+                let inside: String = cs[i + 1..close].iter().collect();
+                let number = |s: &str| {
+                    (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+                        .then(|| s.parse::<usize>().ok())
+                        .flatten()
+                        .filter(|n| *n <= 1000)
+                };
+                let (min, max) = match inside.split_once(',') {
+                    None => (number(&inside)?, number(&inside)?),
+                    Some((lo, "")) => (number(lo)?, MANY),
+                    Some((lo, hi)) => (number(lo)?, number(hi)?),
+                };
+                if min > max {
+                    return None;
+                }
+                (min, max, close + 1)
+            }
+            _ => return Some((1, 1, i)),
+        };
+        // Lazy and possessive forms, and a quantifier quantified: the regex crate's.
+        if matches!(cs.get(next), Some('?' | '+' | '*' | '{')) {
+            return None;
+        }
+        Some((min, max, next))
+    }
+
+    impl Simple {
+        /// The pattern (in the regex crate's syntax), if it is a simple one.
+        pub(super) fn parse(pattern: &str) -> Option<Simple> {
+            let cs: Vec<char> = pattern.chars().collect();
+            let start = cs.first() == Some(&'^');
+            let mut i = usize::from(start);
+            let mut end = false;
+            let mut atoms = Vec::new();
+            while i < cs.len() {
+                let (set, next) = match cs[i] {
+                    '$' if i + 1 == cs.len() => {
+                        end = true;
+                        break;
+                    }
+                    '.' => (ASCII & !bit('\n'), i + 1),
+                    '[' => class(&cs, i + 1)?,
+                    '\\' => {
+                        let (set, next, _) = escape(&cs, i + 1)?;
+                        (set, next)
+                    }
+                    '^' | '$' | '*' | '+' | '?' | '{' | '}' | ']' | '|' | '(' | ')' => {
+                        return None;
+                    }
+                    c => (bit(c), i + 1),
+                };
+                let (min, max, after) = quantifier(&cs, next)?;
+                atoms.push(Atom { set, min, max });
+                i = after;
+            }
+            Some(Simple { start, end, atoms })
+        }
+
+        /// Whether the pattern matches somewhere in `text` (ASCII).
+        pub(super) fn is_match(&self, text: &[u8]) -> bool {
+            let n = text.len();
+            // The positions the atoms so far can end at.
+            let mut reach = vec![!self.start; n + 1];
+            reach[0] = true;
+            let mut run = vec![0usize; n + 1];
+            let mut diff = vec![0i32; n + 2];
+            for a in &self.atoms {
+                // run[s]: how many characters from s on the atom's set matches.
+                for s in (0..n).rev() {
+                    run[s] = if text[s] < 128 && (a.set >> text[s]) & 1 == 1 {
+                        run[s + 1] + 1
+                    } else {
+                        0
+                    };
+                }
+                diff.fill(0);
+                let mut any = false;
+                for s in 0..=n {
+                    if reach[s] && run[s] >= a.min {
+                        diff[s + a.min] += 1;
+                        diff[s + run[s].min(a.max) + 1] -= 1;
+                        any = true;
+                    }
+                }
+                if !any {
+                    return false;
+                }
+                let mut open = 0;
+                for (r, d) in reach.iter_mut().zip(&diff) {
+                    open += d;
+                    *r = open > 0;
+                }
+            }
+            if self.end {
+                reach[n]
+            } else {
+                reach.contains(&true)
+            }
+        }
+    }
 }
