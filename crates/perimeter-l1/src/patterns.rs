@@ -41,11 +41,11 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
         && let Some(simple) = compiled
             .simple
             .get_or_insert_with(|| simple::Simple::parse(&rust))
+        && let Some(found) = simple.is_match(text.as_bytes())
     {
-        return Some(
-            simple.is_match(text.as_bytes())
-                || shorter.is_some_and(|s| simple.is_match(s.as_bytes())),
-        );
+        // The shorter text is never too long where the whole was not.
+        let again = || shorter.is_some_and(|s| simple.is_match(s.as_bytes()) == Some(true));
+        return Some(found || again());
     }
     regex_search(compiled, &rust, text, shorter)
 }
@@ -54,14 +54,21 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
 /// hold the two equal).
 #[doc(hidden)]
 pub fn search_by_regex(pattern: &str, text: &str) -> Option<bool> {
-    let rust = translate(pattern)?;
-    let mut compiled = Compiled {
-        rust: Some(rust.clone()),
-        simple: None,
-        ascii: None,
-        unicode: None,
-    };
-    regex_search(&mut compiled, &rust, text, text.strip_suffix('\n'))
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let compiled = cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Compiled {
+            rust: translate(pattern),
+            simple: None,
+            ascii: None,
+            unicode: None,
+        });
+    let rust = compiled.rust.clone()?;
+    regex_search(compiled, &rust, text, text.strip_suffix('\n'))
 }
 
 /// Whether `pattern` is one the matcher of simple patterns reads (for tests).
@@ -163,28 +170,38 @@ fn translate(pattern: &str) -> Option<String> {
 }
 
 /// Patterns of single-character atoms (literals, `[...]` classes, `.`, `\w`-style
-/// escapes), each with an optional greedy quantifier, between an optional `^` and `$`:
-/// half of the schemas' patterns, matched on ASCII text by one pass per atom over the
-/// text instead of an automaton compiled first (the regex crate's build of
-/// `^[\w \-_,\/]{1,100}$` and three others cost a synth of the shipped blueprint 1.2 M
-/// instructions, more than the rest of a target's validation). It reads the pattern as
-/// the regex crate reads the translated one, and declines (`None`: the regex crate
-/// answers) whatever it is not sure of: groups, alternation, lazy or possessive
-/// quantifiers, `{,n}`, counts over 1,000, anchors inside, `\b`-style escapes, nested
-/// or set-operation classes.
+/// escapes), groups and alternation, with greedy quantifiers and the `^` and `$` anchors:
+/// nearly all of the schemas' patterns, matched on ASCII text without an automaton
+/// compiled first (the regex crate's build of `^[\w \-_,\/]{1,100}$` and three others
+/// cost a synth of the shipped blueprint 1.2 M instructions, more than the rest of a
+/// target's validation). The matcher carries the set of text positions a match can
+/// have reached, node by node: exact for regular patterns, one pass over the text per
+/// atom. It reads the pattern as the regex crate reads the translated one, and declines
+/// (`None`: the regex crate answers) whatever it is not sure of: lookaround, flags,
+/// backreferences, lazy or possessive quantifiers, `{,n}`, counts over 1,000, `\b`-style
+/// escapes, nested or set-operation classes; and text over 1,024 characters for a
+/// pattern with groups.
 mod simple {
-    /// One atom: the ASCII characters it matches (the text is ASCII) and how many times.
-    struct Atom {
-        set: u128,
-        min: usize,
-        max: usize,
+    /// A node of a pattern, for ASCII text.
+    enum Node {
+        /// One character of a set, `min` to `max` times.
+        Atom { set: u128, min: usize, max: usize },
+        /// One of the alternatives, `min` to `max` times.
+        Group {
+            alternatives: Vec<Vec<Node>>,
+            min: usize,
+            max: usize,
+        },
+        /// `^`: the start of the text.
+        Start,
+        /// `$`: the end of the text.
+        End,
     }
 
     /// A simple pattern, parsed.
     pub(super) struct Simple {
-        start: bool,
-        end: bool,
-        atoms: Vec<Atom>,
+        alternatives: Vec<Vec<Node>>,
+        groups: bool,
     }
 
     const ASCII: u128 = u128::MAX;
@@ -213,12 +230,11 @@ mod simple {
         let class = |set: u128| Some((set, i + 1, None));
         let hex = |n: usize| {
             let digits: String = cs.get(i + 1..i + 1 + n)?.iter().collect();
+            if !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
             let c = char::from_u32(u32::from_str_radix(&digits, 16).ok()?)?;
-            (digits.len() == n && digits.chars().all(|c| c.is_ascii_hexdigit())).then_some((
-                bit(c),
-                i + 1 + n,
-                Some(c),
-            ))
+            Some((bit(c), i + 1 + n, Some(c)))
         };
         let one = |c: char| Some((bit(c), i + 1, Some(c)));
         match d {
@@ -320,78 +336,175 @@ mod simple {
         Some((min, max, next))
     }
 
-    impl Simple {
-        /// The pattern (in the regex crate's syntax), if it is a simple one.
-        pub(super) fn parse(pattern: &str) -> Option<Simple> {
-            let cs: Vec<char> = pattern.chars().collect();
-            let start = cs.first() == Some(&'^');
-            let mut i = usize::from(start);
-            let mut end = false;
-            let mut atoms = Vec::new();
-            while i < cs.len() {
-                let (set, next) = match cs[i] {
-                    '$' if i + 1 == cs.len() => {
-                        end = true;
-                        break;
-                    }
-                    '.' => (ASCII & !bit('\n'), i + 1),
-                    '[' => class(&cs, i + 1)?,
-                    '\\' => {
-                        let (set, next, _) = escape(&cs, i + 1)?;
-                        (set, next)
-                    }
-                    '^' | '$' | '*' | '+' | '?' | '{' | '}' | ']' | '|' | '(' | ')' => {
+    /// Alternatives from `cs[i]` to the `)` closing the group (`depth > 0`) or the end:
+    /// them and the index of the `)` (or the end).
+    fn alternatives(
+        cs: &[char],
+        mut i: usize,
+        depth: usize,
+        groups: &mut bool,
+    ) -> Option<(Vec<Vec<Node>>, usize)> {
+        if depth > 16 {
+            return None;
+        }
+        let mut all = vec![Vec::new()];
+        while i < cs.len() {
+            let node = match cs[i] {
+                ')' if depth > 0 => return Some((all, i)),
+                '|' => {
+                    all.push(Vec::new());
+                    i += 1;
+                    continue;
+                }
+                '^' | '$' => {
+                    let node = if cs[i] == '^' { Node::Start } else { Node::End };
+                    i += 1;
+                    if matches!(cs.get(i), Some('?' | '*' | '+' | '{')) {
                         return None;
                     }
-                    c => (bit(c), i + 1),
-                };
-                let (min, max, after) = quantifier(&cs, next)?;
-                atoms.push(Atom { set, min, max });
-                i = after;
-            }
-            Some(Simple { start, end, atoms })
-        }
-
-        /// Whether the pattern matches somewhere in `text` (ASCII).
-        pub(super) fn is_match(&self, text: &[u8]) -> bool {
-            let n = text.len();
-            // The positions the atoms so far can end at.
-            let mut reach = vec![!self.start; n + 1];
-            reach[0] = true;
-            let mut run = vec![0usize; n + 1];
-            let mut diff = vec![0i32; n + 2];
-            for a in &self.atoms {
-                // run[s]: how many characters from s on the atom's set matches.
-                for s in (0..n).rev() {
-                    run[s] = if text[s] < 128 && (a.set >> text[s]) & 1 == 1 {
-                        run[s + 1] + 1
-                    } else {
-                        0
-                    };
+                    node
                 }
-                diff.fill(0);
-                let mut any = false;
-                for s in 0..=n {
-                    if reach[s] && run[s] >= a.min {
-                        diff[s + a.min] += 1;
-                        diff[s + run[s].min(a.max) + 1] -= 1;
-                        any = true;
+                '(' => {
+                    let mut inner = i + 1;
+                    if cs.get(inner) == Some(&'?') {
+                        // `(?:` only: lookaround, flags and names are the regex crate's.
+                        if cs.get(inner + 1) != Some(&':') {
+                            return None;
+                        }
+                        inner += 2;
+                    }
+                    let (alternatives, close) = alternatives(cs, inner, depth + 1, groups)?;
+                    if cs.get(close) != Some(&')') {
+                        return None;
+                    }
+                    let (min, max, next) = quantifier(cs, close + 1)?;
+                    *groups = true;
+                    i = next;
+                    Node::Group {
+                        alternatives,
+                        min,
+                        max,
                     }
                 }
-                if !any {
-                    return false;
+                c => {
+                    let (set, next) = match c {
+                        '.' => (ASCII & !bit('\n'), i + 1),
+                        '[' => class(cs, i + 1)?,
+                        '\\' => {
+                            let (set, next, _) = escape(cs, i + 1)?;
+                            (set, next)
+                        }
+                        '*' | '+' | '?' | '{' | '}' | ']' | ')' => return None,
+                        c => (bit(c), i + 1),
+                    };
+                    let (min, max, after) = quantifier(cs, next)?;
+                    i = after;
+                    Node::Atom { set, min, max }
+                }
+            };
+            all.last_mut()?.push(node);
+        }
+        (depth == 0).then_some((all, i))
+    }
+
+    /// The positions a match of one of `alternatives` can end at, from those in `from`.
+    fn any_of(alternatives: &[Vec<Node>], from: &[bool], text: &[u8]) -> Vec<bool> {
+        let mut out = vec![false; from.len()];
+        for nodes in alternatives {
+            let mut reach = from.to_vec();
+            for node in nodes {
+                reach = step(node, reach, text);
+            }
+            for (o, r) in out.iter_mut().zip(reach) {
+                *o |= r;
+            }
+        }
+        out
+    }
+
+    /// The positions a match of `node` can end at, from those in `reach`.
+    fn step(node: &Node, mut reach: Vec<bool>, text: &[u8]) -> Vec<bool> {
+        let n = text.len();
+        match node {
+            Node::Start => {
+                reach[1..].fill(false);
+                reach
+            }
+            Node::End => {
+                reach[..n].fill(false);
+                reach
+            }
+            Node::Atom { set, min, max } => {
+                // run[s]: how many characters from s on the set matches.
+                let mut run = vec![0usize; n + 1];
+                for s in (0..n).rev() {
+                    if text[s] < 128 && (set >> text[s]) & 1 == 1 {
+                        run[s] = run[s + 1] + 1;
+                    }
+                }
+                let mut diff = vec![0i32; n + 2];
+                for s in 0..=n {
+                    if reach[s] && run[s] >= *min {
+                        diff[s + min] += 1;
+                        diff[s + run[s].min(*max) + 1] -= 1;
+                    }
                 }
                 let mut open = 0;
                 for (r, d) in reach.iter_mut().zip(&diff) {
                     open += d;
                     *r = open > 0;
                 }
+                reach
             }
-            if self.end {
-                reach[n]
-            } else {
-                reach.contains(&true)
+            Node::Group {
+                alternatives,
+                min,
+                max,
+            } => {
+                for _ in 0..*min {
+                    reach = any_of(alternatives, &reach, text);
+                }
+                // Once more at a time until `max`, or until a pass reaches no position
+                // the earlier ones had not (none after it can: the step is monotone).
+                let mut all = reach.clone();
+                let mut times = *min;
+                while times < *max {
+                    reach = any_of(alternatives, &reach, text);
+                    if reach.iter().zip(&all).all(|(r, a)| !r || *a) {
+                        break;
+                    }
+                    for (a, r) in all.iter_mut().zip(&reach) {
+                        *a |= r;
+                    }
+                    times += 1;
+                }
+                all
             }
+        }
+    }
+
+    impl Simple {
+        /// The pattern (in the regex crate's syntax), if it is a simple one.
+        pub(super) fn parse(pattern: &str) -> Option<Simple> {
+            let cs: Vec<char> = pattern.chars().collect();
+            let mut groups = false;
+            let (alternatives, _) = alternatives(&cs, 0, 0, &mut groups)?;
+            Some(Simple {
+                alternatives,
+                groups,
+            })
+        }
+
+        /// Whether the pattern matches somewhere in `text` (ASCII); `None` for a text
+        /// too long for a pattern with groups (a repeated group is a pass over the text
+        /// per repetition).
+        pub(super) fn is_match(&self, text: &[u8]) -> Option<bool> {
+            if self.groups && text.len() > 1024 {
+                return None;
+            }
+            // A search: a match may start anywhere.
+            let from = vec![true; text.len() + 1];
+            Some(any_of(&self.alternatives, &from, text).contains(&true))
         }
     }
 }
