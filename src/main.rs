@@ -1,9 +1,85 @@
 //! The `perimeter` command line: the app with the built-in solutions (see
 //! [`perimeter::app::App`]; a team's own program is the same with its solutions added).
 
-// Templates are trees of many small, short-lived allocations.
+// Templates are trees of many small, short-lived allocations: mimalloc, but for the short
+// commands (see `alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Chosen = alloc::Chosen;
+
+/// The allocator, chosen once a process before its first allocation. mimalloc saves
+/// instructions on the large commands, but its first allocation sets up a 1 GiB arena
+/// (bitmaps of every size class: 40-odd pages zeroed by the kernel) and it keeps each size
+/// class on pages of its own; a process that allocates a megabyte and exits pays more in
+/// page faults than it saves.
+mod alloc {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+    const UNDECIDED: u8 = 0;
+    const MIMALLOC: u8 = 1;
+    const SYSTEM: u8 = 2;
+    static MODE: AtomicU8 = AtomicU8::new(UNDECIDED);
+
+    /// mimalloc, or the system's allocator if [`use_system`] was called before the first
+    /// allocation. Sound because the choice never changes once anything is allocated:
+    /// the first allocation fixes an undecided mode to mimalloc, and [`use_system`]
+    /// succeeds only while it is undecided, so every block is freed by the allocator
+    /// that made it.
+    pub struct Chosen;
+
+    #[inline]
+    fn system() -> bool {
+        match MODE.load(Relaxed) {
+            MIMALLOC => false,
+            SYSTEM => true,
+            _ => MODE.compare_exchange(UNDECIDED, MIMALLOC, Relaxed, Relaxed) == Err(SYSTEM),
+        }
+    }
+
+    /// The system allocator for the rest of the process; false (nothing changed) if
+    /// anything was allocated already.
+    pub fn use_system() -> bool {
+        MODE.compare_exchange(UNDECIDED, SYSTEM, Relaxed, Relaxed)
+            .is_ok()
+    }
+
+    // SAFETY: each call goes to one of two sound allocators, the same one for every call
+    // of the process (see `Chosen`).
+    unsafe impl GlobalAlloc for Chosen {
+        #[inline]
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            if system() {
+                unsafe { System.alloc(l) }
+            } else {
+                unsafe { mimalloc::MiMalloc.alloc(l) }
+            }
+        }
+        #[inline]
+        unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+            if system() {
+                unsafe { System.alloc_zeroed(l) }
+            } else {
+                unsafe { mimalloc::MiMalloc.alloc_zeroed(l) }
+            }
+        }
+        #[inline]
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            if system() {
+                unsafe { System.dealloc(p, l) }
+            } else {
+                unsafe { mimalloc::MiMalloc.dealloc(p, l) }
+            }
+        }
+        #[inline]
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            if system() {
+                unsafe { System.realloc(p, l, new) }
+            } else {
+                unsafe { mimalloc::MiMalloc.realloc(p, l, new) }
+            }
+        }
+    }
+}
 
 // mimalloc's `mi_option_set` (linked with the allocator; `libmimalloc-sys` declares it
 // only with its `extended` feature) and the index of `mi_option_purge_delay` in
@@ -14,7 +90,7 @@ unsafe extern "C" {
 }
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
-// Transparent huge pages, by command. With them mimalloc's arenas fault in 2 MiB at a
+// Transparent huge pages (and for `--version` the allocator), by command. With them mimalloc's arenas fault in 2 MiB at a
 // time, each page zeroed whole by the kernel: a large check or diff takes a tenth of the
 // page faults and runs faster (diff of two 500-resource templates 15-16 ms against
 // 18-25 ms, check of one 92 ms of CPU against 106 ms), but a short command pays for
@@ -44,8 +120,13 @@ mod thp {
         }
         // SAFETY: glibc passes main's argc and argv to .init_array functions; argv[1]
         // is a NUL-terminated string for argc >= 2. No allocation here.
-        let first = unsafe { std::ffi::CStr::from_ptr(*argv.add(1)) };
-        if short(first.to_bytes()) {
+        let first = unsafe { std::ffi::CStr::from_ptr(*argv.add(1)) }.to_bytes();
+        // `--version` alone allocates a few strings: the system's allocator, without
+        // mimalloc's arena set up (187 to 118 page faults).
+        if argc == 2 && matches!(first, b"--version" | b"-V") {
+            super::alloc::use_system();
+        }
+        if short(first) {
             // SAFETY: a prctl with integer arguments; its failure leaves THP as it was.
             unsafe {
                 prctl(

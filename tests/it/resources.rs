@@ -162,6 +162,155 @@ fn search(pattern: &str, text: &str) -> Option<bool> {
     perimeter::resources::patterns::search(pattern, text)
 }
 
+/// The schemas' own patterns (the facts' `g`).
+fn schema_patterns() -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    if let (true, Some(p)) = (k == "g", v.as_str()) {
+                        out.insert(p.to_string());
+                    }
+                    walk(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/perimeter-l1/data/schema-facts.jsonl"
+    );
+    let mut out = std::collections::BTreeSet::new();
+    for line in std::fs::read_to_string(path).unwrap().lines() {
+        if let Some((_, json)) = line.split_once('\t')
+            && !line.starts_with('#')
+        {
+            walk(&serde_json::from_str(json).unwrap(), &mut out);
+        }
+    }
+    out.into_iter().collect()
+}
+
+#[test]
+fn simple_patterns_match_as_the_regex_crate_does() {
+    let patterns = schema_patterns();
+    let simple: Vec<&String> = patterns
+        .iter()
+        .filter(|p| perimeter::resources::patterns::is_simple(p))
+        .collect();
+    // Most of the schemas' patterns skip the regex crate's compile.
+    assert!(
+        patterns.len() > 2000 && simple.len() > 1800,
+        "{} of {}",
+        simple.len(),
+        patterns.len()
+    );
+    let fixed = [
+        "",
+        "a",
+        "abc",
+        "ABC-123",
+        "a b",
+        "x\n",
+        "\n",
+        "!@#$%^&*()",
+        "65001",
+        "ipv4",
+        "123456789012",
+        "us-east-1",
+        "sg-0123456789abcdef0",
+        "dxcon-fgs1a2b3",
+        "arn:aws:iam::123456789012:role/x",
+        "bedrock-private-access-prod-vif",
+        "It's",
+        "arn:aws:s3:::bucket/key.txt",
+        "2026-12-06T10:00:00Z",
+        "a/b/c",
+        "ab_cd.ef@gh",
+    ];
+    // Strings of the pattern's own characters and a few others, from a fixed generator.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let (mut compared, mut matched) = (0, 0);
+    for p in &simple {
+        let mut alphabet: Vec<char> = p.chars().filter(char::is_ascii).collect();
+        alphabet.extend("aZ09-_ :/.\n\t".chars());
+        let mut probes: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
+        for _ in 0..24 {
+            let len = next(30);
+            probes.push((0..len).map(|_| alphabet[next(alphabet.len())]).collect());
+        }
+        for t in &probes {
+            let found = search(p, t);
+            assert_eq!(
+                found,
+                perimeter::resources::patterns::search_by_regex(p, t),
+                "pattern {p:?} on {t:?}"
+            );
+            compared += 1;
+            matched += usize::from(found == Some(true));
+        }
+    }
+    eprintln!(
+        "{} patterns, {compared} compared, {matched} matched",
+        simple.len()
+    );
+    assert!(
+        compared > 60_000 && matched > 10_000,
+        "{compared} {matched}"
+    );
+    // Some answer each way, and the forms the matcher declines.
+    assert_eq!(search("^[\\w \\-_,\\/]{1,100}$", "bedrock-vif"), Some(true));
+    assert_eq!(search("^[\\w \\-_,\\/]{1,100}$", "It's"), Some(false));
+    assert_eq!(search("^[1-9][0-9]*$", "65001"), Some(true));
+    assert_eq!(search("^[1-9][0-9]*$", "06500"), Some(false));
+    assert_eq!(search("^[a-z]{2,3}$", "abc\n"), Some(true));
+    assert_eq!(search("[0-9]{3}", "ab1234"), Some(true));
+    let ipv = "^(ipv4)|(ipv6)$";
+    assert_eq!(search(ipv, "ipv4x"), Some(true));
+    assert_eq!(search(ipv, "xipv6"), Some(true));
+    assert_eq!(search(ipv, "xipv4"), Some(false));
+    let dx = "^((arn:aws[a-z-]*:directconnect:[a-z0-9-]+:[0-9]{12}:(dxcon/dxcon|dxlag/dxlag))|dx(con|lag))-[a-z0-9A-Z]{8,21}$";
+    assert!(perimeter::resources::patterns::is_simple(dx));
+    assert_eq!(search(dx, "dxcon-fgs1a2b3"), Some(true));
+    assert_eq!(search(dx, "dxlag-fgs1a2b3"), Some(true));
+    assert_eq!(search(dx, "dxcon-fgs1"), Some(false));
+    assert_eq!(
+        search(
+            dx,
+            "arn:aws:directconnect:us-east-1:123456789012:dxcon/dxcon-fgs1a2b3"
+        ),
+        Some(true)
+    );
+    assert_eq!(search("^(ab)*$", "ababab"), Some(true));
+    assert_eq!(search("^(ab)*$", "ababa"), Some(false));
+    assert_eq!(search("^(a|ab)(c|bcd)(d*)$", "abcd"), Some(true));
+    assert_eq!(search("^(?:a{2}){2,3}$", "aaaaaa"), Some(true));
+    assert_eq!(search("^(?:a{2}){2,3}$", "aaaaaaaa"), Some(false));
+    for declined in [
+        "^(?=a)",
+        "^(?i)a$",
+        "(a)\\1",
+        "^a*?$",
+        "^a{,3}$",
+        "^\\bword$",
+        "^[[a]]$",
+        "^a{2000}$",
+    ] {
+        assert!(
+            !perimeter::resources::patterns::is_simple(declined),
+            "{declined}"
+        );
+    }
+}
+
 #[test]
 fn python_only_syntax_gives_no_verdict() {
     assert_eq!(search("[a--z]", "b"), None);

@@ -3,32 +3,58 @@
 //! registry package): whether one is offered in a Region and not at its end of life, and
 //! the Regions a system profile routes to.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
-
 use serde::Deserialize;
 
 use crate::constructs::{ModelId, ModelKind};
 
 static DATA: &str = include_str!("../../../data/bedrock-models.json");
 
-#[derive(Debug, Deserialize)]
-struct Data {
-    as_of: String,
-    models: BTreeMap<String, Entry>,
-    profiles: BTreeMap<String, Entry>,
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 struct Entry {
-    end_of_life: Option<String>,
-    #[serde(default)]
-    regions: Option<Vec<String>>,
+    end_of_life: Option<&'static str>,
+    #[serde(default, borrow)]
+    regions: Option<Vec<&'static str>>,
 }
 
-fn data() -> &'static Data {
-    static D: OnceLock<Data> = OnceLock::new();
-    D.get_or_init(|| serde_json::from_str(DATA).expect("data/bedrock-models.json is valid"))
+// The data is read where a blueprint's models are, not parsed whole: the 356 entries of
+// its 30 KB cost a synth 0.8 M instructions and a thousand allocations, for the one or
+// two models a blueprint names. The file is JSON of one shape (the test below parses it
+// whole and finds every entry both ways).
+
+/// The value of the object key `key` in `DATA[within]`: the first `"key"` followed by a
+/// colon (a string value is followed by a comma or a bracket), parsed up to its end.
+fn value<T: Deserialize<'static>>(within: std::ops::Range<usize>, key: &str) -> Option<T> {
+    let quoted = format!("\"{key}\"");
+    let text = &DATA.as_bytes()[within.clone()];
+    let mut from = 0;
+    // memchr's vectorized search: `str::find` took six times the instructions here.
+    while let Some(i) = memchr::memmem::find(&text[from..], quoted.as_bytes()) {
+        let after = within.start + from + i + quoted.len();
+        let rest = DATA[after..].trim_start();
+        if let Some(rest) = rest.strip_prefix(':') {
+            return serde_json::Deserializer::from_str(rest)
+                .into_iter::<T>()
+                .next()
+                .and_then(Result::ok);
+        }
+        from += i + quoted.len();
+    }
+    None
+}
+
+/// The spans of the text of the top-level `models` and `profiles` objects.
+fn sections() -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let start = |key: &str| {
+        let quoted = format!("\"{key}\":");
+        memchr::memmem::find(DATA.as_bytes(), quoted.as_bytes())
+            .map_or(DATA.len(), |i| i + quoted.len())
+    };
+    let (models, profiles) = (start("models"), start("profiles"));
+    if models < profiles {
+        (models..profiles, profiles..DATA.len())
+    } else {
+        (models..DATA.len(), profiles..models)
+    }
 }
 
 /// The Regions of a system profile's geography: where a profile may be called from and
@@ -69,7 +95,7 @@ pub enum Verdict {
 /// Judges `m` (an application profile is judged by what it copies, `source`) for a
 /// target in `region` on `today` (`YYYY-MM-DD`).
 pub fn judge(m: &ModelId, region: &str, today: &str) -> Verdict {
-    let d = data();
+    let (models, profiles) = sections();
     let (entry, what) = match m.kind() {
         ModelKind::ApplicationProfile => return Verdict::Fine,
         ModelKind::SystemProfile => {
@@ -79,32 +105,32 @@ pub fn judge(m: &ModelId, region: &str, today: &str) -> Verdict {
                     "{m} is a {geo}. inference profile: it is not offered in {region}; use the profile of {region}'s geography"
                 ));
             }
-            (d.profiles.get(m.as_str()), "inference profile")
+            (value::<Entry>(profiles, m.as_str()), "inference profile")
         }
-        ModelKind::Foundation => (d.models.get(m.as_str()), "model"),
+        ModelKind::Foundation => (value::<Entry>(models, m.as_str()), "model"),
     };
     let Some(e) = entry else {
         return Verdict::Refused(format!(
             "{what} {m} is not in data/bedrock-models.json ({}): not offered on Bedrock, or misspelled",
-            d.as_of
+            value::<&str>(0..DATA.len(), "as_of").unwrap_or("undated")
         ));
     };
-    if let Some(eol) = &e.end_of_life
-        && eol.as_str() <= today
+    if let Some(eol) = e.end_of_life
+        && eol <= today
     {
         return Verdict::Refused(format!(
             "{what} {m} reached its end of life on {eol}: every call fails; choose a current model"
         ));
     }
     if let Some(regions) = &e.regions
-        && !regions.iter().any(|r| r == region)
+        && !regions.contains(&region)
     {
         return Verdict::Refused(format!(
             "model {m} is offered in {} only, not {region}; call it through an inference profile (us., eu., apac., global.)",
             regions.join(", ")
         ));
     }
-    match &e.end_of_life {
+    match e.end_of_life {
         Some(eol) => Verdict::Legacy(format!("{what} {m} is legacy: its end of life is {eol}")),
         None => Verdict::Fine,
     }
@@ -116,6 +142,41 @@ mod tests {
 
     fn id(s: &str) -> ModelId {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_entry_is_found_where_a_whole_parse_puts_it() {
+        #[derive(Deserialize)]
+        struct Data {
+            as_of: &'static str,
+            #[serde(borrow)]
+            models: std::collections::BTreeMap<&'static str, Entry>,
+            #[serde(borrow)]
+            profiles: std::collections::BTreeMap<&'static str, Entry>,
+        }
+        let whole: Data = serde_json::from_str(DATA).unwrap();
+        let (models, profiles) = sections();
+        assert!(whole.models.len() > 100 && whole.profiles.len() > 100);
+        for (k, e) in &whole.models {
+            assert_eq!(value::<Entry>(models.clone(), k).as_ref(), Some(e), "{k}");
+        }
+        for (k, e) in &whole.profiles {
+            assert_eq!(value::<Entry>(profiles.clone(), k).as_ref(), Some(e), "{k}");
+        }
+        assert_eq!(value::<&str>(0..DATA.len(), "as_of"), Some(whole.as_of));
+        // A profile is not a model, nor the reverse.
+        let profile = whole
+            .profiles
+            .keys()
+            .find(|k| !whole.models.contains_key(*k))
+            .unwrap();
+        assert_eq!(value::<Entry>(models, profile), None);
+        let model = whole
+            .models
+            .keys()
+            .find(|k| !whole.profiles.contains_key(*k))
+            .unwrap();
+        assert_eq!(value::<Entry>(profiles, model), None);
     }
 
     #[test]
