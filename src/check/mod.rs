@@ -215,15 +215,19 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     // The prover (A703, the most of a check with policies) runs beside the other rules
     // on another core; its findings join after them, and the sort below puts them where
     // they go (only it makes A703 findings, which keep their order).
+    // Without a spare thread (a blueprint's targets already on every core) or when the
+    // system refuses one, it runs after them on this thread.
     let proving = !inv.policies.is_empty() || !ctx.claims.is_empty();
+    let spare = crate::iam::prove::par::Spare::take(usize::from(proving));
     let access = std::thread::scope(|s| {
-        let proofs = proving.then(|| {
-            s.spawn(|| {
-                let mut out = Vec::new();
-                perimeters::check(t, ctx, &inv, &mut out);
-                out
-            })
-        });
+        let prove = || {
+            let mut out = Vec::new();
+            perimeters::check(t, ctx, &inv, &mut out);
+            out
+        };
+        let proofs = (spare.count() > 0)
+            .then(|| std::thread::Builder::new().spawn_scoped(s, prove).ok())
+            .flatten();
         network::check(t, ctx, &inv, &mut findings);
         iam::check(t, &inv, &mut findings);
         validation::check(t, &inv, &mut findings);
@@ -237,11 +241,16 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         identifiers::check(t, &mut findings);
         across::check(t, &mut findings);
         let access = access::simulate(t, ctx, &inv, &mut findings);
-        if let Some(p) = proofs {
-            findings.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        match proofs {
+            Some(p) => {
+                findings.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            None if proving => findings.extend(prove()),
+            None => {}
         }
         access
     });
+    drop(spare);
     sort(&mut findings);
     Report { findings, access }
 }

@@ -34,7 +34,7 @@ mod actions;
 mod domain;
 mod lang;
 mod memo;
-mod par;
+pub(crate) mod par;
 mod perimeter;
 #[cfg(test)]
 mod perimeter_tests;

@@ -19,11 +19,44 @@ fn threads() -> usize {
     })
 }
 
-/// `f` of every item, on up to [`threads`] threads (the calling one among them), in the
-/// order of `items`.
+/// Threads beyond the callers' own that the prover has running, process-wide: at most
+/// [`threads`] less one, however many callers (a blueprint's targets checked on every
+/// core, each template's questions and check's prover thread) ask at once.
+static EXTRA: AtomicUsize = AtomicUsize::new(0);
+
+/// Up to `want` threads of the process's spare ones, given back when dropped.
+pub struct Spare(usize);
+
+impl Spare {
+    /// As many as are free, up to `want` (maybe none).
+    pub fn take(want: usize) -> Spare {
+        let limit = threads().saturating_sub(1);
+        let mut got = 0;
+        let _ = EXTRA.fetch_update(Ordering::AcqRel, Ordering::Acquire, |running| {
+            got = want.min(limit.saturating_sub(running));
+            Some(running + got)
+        });
+        Spare(got)
+    }
+
+    /// How many threads it holds.
+    pub fn count(&self) -> usize {
+        self.0
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        EXTRA.fetch_sub(self.0, Ordering::AcqRel);
+    }
+}
+
+/// `f` of every item, on up to [`threads`] threads (the calling one among them, the others
+/// as many as are spare), in the order of `items`. A thread the system refuses is not
+/// started: the calling thread does its share.
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let n = threads().min(items.len());
-    if n <= 1 {
+    let spare = Spare::take(threads().min(items.len()).saturating_sub(1));
+    if spare.count() == 0 {
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
@@ -37,11 +70,14 @@ pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec
         }
     };
     std::thread::scope(|s| {
-        for _ in 1..n {
-            s.spawn(work);
+        for _ in 0..spare.count() {
+            if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
+                break;
+            }
         }
         work();
     });
+    drop(spare);
     slots
         .into_iter()
         .map(|m| {
