@@ -54,7 +54,9 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     let mut memo: HashMap<(Assumed, Env), bool> = HashMap::new();
     for (id, r) in &t.resources {
         let ty = r.resource_type.as_str();
-        if !r.properties.values().any(has_function) || sam && facts::lookup_sam(ty).is_some() {
+        if !r.properties.values().any(Value::has_intrinsic)
+            || sam && facts::lookup_sam(ty).is_some()
+        {
             continue;
         }
         let Some(f) = facts::lookup(ty) else { continue };
@@ -145,15 +147,6 @@ fn no_echo(p: &crate::template::Parameter) -> bool {
         .as_ref()
         .and_then(Value::scalar_text)
         .is_some_and(|x| x.eq_ignore_ascii_case("true"))
-}
-
-fn has_function(v: &Value) -> bool {
-    match v {
-        Value::Fn(_) => true,
-        Value::List(items) => items.iter().any(has_function),
-        Value::Map(m) => m.values().any(has_function),
-        _ => false,
-    }
 }
 
 /// A value a function may take: where it comes from, and the parameters (pseudo ones
@@ -262,13 +255,13 @@ fn regions() -> impl Iterator<Item = &'static str> {
 
 /// A Region's partition and URL suffix.
 fn partition_of(region: &str) -> (&'static str, &'static str) {
-    if region.starts_with("cn-") {
-        ("aws-cn", "amazonaws.com.cn")
-    } else if region.starts_with("us-gov-") {
-        ("aws-us-gov", "amazonaws.com")
+    let partition = super::partition(region);
+    let suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
     } else {
-        ("aws", "amazonaws.com")
-    }
+        "amazonaws.com"
+    };
+    (partition, suffix)
 }
 
 /// The pseudo parameters a Region fixes.

@@ -206,9 +206,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
 
 /// Whether a value holds an intrinsic anywhere (its result is known only at deploy time).
 pub fn has_intrinsic(v: &Value) -> bool {
-    let mut found = false;
-    v.walk(&mut |x| found |= matches!(x, Value::Fn(_)));
-    found
+    v.has_intrinsic()
 }
 
 /// The logical ids a value refers to through Ref, GetAtt and Sub.

@@ -97,6 +97,17 @@ impl Value {
         Value::Map(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// Whether the value holds an intrinsic function anywhere (its result is known only
+    /// at deploy time).
+    pub fn has_intrinsic(&self) -> bool {
+        match self {
+            Value::Fn(_) => true,
+            Value::List(items) => items.iter().any(Value::has_intrinsic),
+            Value::Map(m) => m.values().any(Value::has_intrinsic),
+            _ => false,
+        }
+    }
+
     /// Visits this value and every value nested in it, intrinsic arguments included.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Value)) {
         f(self);
