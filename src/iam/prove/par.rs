@@ -8,9 +8,10 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// How many threads: the cores there are, at most 8; asked once a process (the answer
-/// reads the cgroup's CPU quota from /sys).
-fn threads() -> usize {
+/// How many threads parallel work uses: the cores there are, at most 8. Asked once a
+/// process: the answer reads the cgroup's CPU quota from /sys (four files), and a run
+/// asks for every chunk of targets.
+pub fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
         std::thread::available_parallelism()
@@ -71,7 +72,14 @@ impl Drop for Spare {
 /// started: the calling thread does its share.
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let spare = Spare::take(threads().min(items.len()).saturating_sub(1));
-    if spare.count() == 0 {
+    map_on(items, spare.count(), f)
+}
+
+/// `f` of every item on the calling thread and up to `extra` more, in the order of
+/// `items` (the loop `synth::par_map` shares). A thread the system refuses is not
+/// started: the calling thread does its share.
+pub fn map_on<T: Sync, U: Send>(items: &[T], extra: usize, f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    if extra == 0 || items.len() <= 1 {
         return items.iter().map(f).collect();
     }
     let next = AtomicUsize::new(0);
@@ -85,14 +93,15 @@ pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec
         }
     };
     std::thread::scope(|s| {
-        for _ in 0..spare.count() {
+        // The calling thread is one of them: a thread fewer to start, and its
+        // allocator heap is already warm.
+        for _ in 0..extra {
             if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
                 break;
             }
         }
         work();
     });
-    drop(spare);
     slots
         .into_iter()
         .map(|m| {
