@@ -225,8 +225,13 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
             perimeters::check(t, ctx, &inv, &mut out);
             out
         };
+        // Its questions are open to this thread once the rules below are done.
         let proofs = (spare.count() > 0)
-            .then(|| std::thread::Builder::new().spawn_scoped(s, prove).ok())
+            .then(|| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || crate::iam::prove::par::helpable(prove))
+                    .ok()
+            })
             .flatten();
         network::check(t, ctx, &inv, &mut findings);
         iam::check(t, &inv, &mut findings);
@@ -243,6 +248,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         let access = access::simulate(t, ctx, &inv, &mut findings);
         match proofs {
             Some(p) => {
+                crate::iam::prove::par::help();
                 findings.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             }
             None if proving => findings.extend(prove()),

@@ -5,8 +5,9 @@
 //!
 //! (`synth::par_map` is the same loop a layer up, which `check` may not use.)
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 /// How many threads parallel work uses: the cores there are, at most 8. Asked once a
 /// process: the answer reads the cgroup's CPU quota from /sys (four files), and a run
@@ -70,9 +71,157 @@ impl Drop for Spare {
 /// `f` of every item, on up to [`threads`] threads (the calling one among them, the others
 /// as many as are spare), in the order of `items`. A thread the system refuses is not
 /// started: the calling thread does its share.
+///
+/// Without a spare thread, on a thread inside [`helpable`], the loop is open to [`help`]:
+/// a thread that finished work of its own takes the items no one has taken yet.
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let spare = Spare::take(threads().min(items.len()).saturating_sub(1));
+    if spare.count() == 0 && items.len() > 1 && HELPABLE.get() {
+        return map_open(items, f);
+    }
     map_on(items, spare.count(), f)
+}
+
+thread_local! {
+    /// Whether this thread's loops are open to [`help`] (see [`helpable`]).
+    static HELPABLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `f` with this thread's parallel loops open to [`help`]. check runs the prover on a
+/// second thread beside its other rules, holding the spare core, so the prover's
+/// questions would run one after another on that thread while the first one, its rules
+/// done, only waits: with the loop open, it takes questions too.
+pub fn helpable<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            HELPABLE.set(self.0);
+        }
+    }
+    let _reset = Reset(HELPABLE.replace(true));
+    f()
+}
+
+/// A loop open to helpers: its items are taken by index, and `run` does one.
+struct Shared<'a> {
+    next: AtomicUsize,
+    len: usize,
+    run: &'a (dyn Fn(usize) + Sync),
+}
+
+impl Shared<'_> {
+    fn work(&self) {
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.len {
+                break;
+            }
+            (self.run)(i);
+        }
+    }
+}
+
+/// The open loop, if any, and how many helpers are inside it.
+struct Open {
+    job: Option<JobPtr>,
+    helpers: usize,
+}
+
+/// A pointer to the owner's [`Shared`], its lifetime erased: valid while it is in
+/// [`OPEN`] and while any helper counted there runs it (the owner waits for them).
+#[derive(Clone, Copy)]
+struct JobPtr(*const Shared<'static>);
+
+// SAFETY: the pointee is `Sync` (atomics and a `Sync` closure), and its lifetime is held
+// by the owner as `map_open` says.
+unsafe impl Send for JobPtr {}
+
+static OPEN: Mutex<Open> = Mutex::new(Open {
+    job: None,
+    helpers: 0,
+});
+/// Signalled when the last helper leaves a loop.
+static LEFT: Condvar = Condvar::new();
+
+fn open() -> MutexGuard<'static, Open> {
+    OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// [`par_map`] on the calling thread, open to [`help`] (one open loop at a time: a
+/// second one runs unopened).
+fn map_open<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let run = |i: usize| {
+        let u = f(&items[i]);
+        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
+    };
+    let shared = Shared {
+        next: AtomicUsize::new(0),
+        len: items.len(),
+        run: &run,
+    };
+    /// Closes the loop when the owner leaves it, unwinding included: no new helper
+    /// enters, and those inside have left before `shared` goes out of scope.
+    struct Close(bool);
+    impl Drop for Close {
+        fn drop(&mut self) {
+            if !self.0 {
+                return;
+            }
+            let mut o = open();
+            o.job = None;
+            while o.helpers > 0 {
+                o = LEFT.wait(o).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+    }
+    let close = {
+        let mut o = open();
+        let free = o.job.is_none();
+        if free {
+            // SAFETY: only the lifetime is erased; `close` (below, dropped before
+            // `shared`) takes the pointer out of OPEN and waits until no helper uses it.
+            o.job = Some(JobPtr(unsafe {
+                std::mem::transmute::<*const Shared<'_>, *const Shared<'static>>(&shared)
+            }));
+        }
+        Close(free)
+    };
+    shared.work();
+    drop(close);
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every item was taken by a thread")
+        })
+        .collect()
+}
+
+/// Takes part in the open loop, if one is open, until its items are all taken; true if
+/// it found one. (check calls it when its own rules are done.)
+pub fn help() -> bool {
+    let job = {
+        let mut o = open();
+        let Some(job) = o.job else { return false };
+        o.helpers += 1;
+        job
+    };
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            let mut o = open();
+            o.helpers -= 1;
+            if o.helpers == 0 {
+                LEFT.notify_all();
+            }
+        }
+    }
+    let _leave = Leave;
+    // SAFETY: the owner keeps the loop alive until this helper has left (`Close`).
+    unsafe { &*job.0 }.work();
+    true
 }
 
 /// `f` of every item on the calling thread and up to `extra` more, in the order of
@@ -114,6 +263,35 @@ pub fn map_on<T: Sync, U: Send>(items: &[T], extra: usize, f: impl Fn(&T) -> U +
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_helper_takes_items_of_an_open_loop_and_the_answers_keep_their_order() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let items: Vec<u64> = (0..200).collect();
+        let started = AtomicBool::new(false);
+        let work = |&x: &u64| {
+            started.store(true, Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_micros(200));
+            (x, std::thread::current().id())
+        };
+        let (got, helped) = std::thread::scope(|s| {
+            let owner = s.spawn(|| super::helpable(|| super::map_open(&items, work)));
+            // Wait until the owner's loop is running, then help it.
+            while !started.load(Ordering::Relaxed) {
+                std::thread::yield_now();
+            }
+            let helped = super::help();
+            (owner.join().unwrap(), helped)
+        });
+        assert_eq!(got.iter().map(|(x, _)| *x).collect::<Vec<_>>(), items);
+        let me = std::thread::current().id();
+        // The helper found the loop open and did some of its items.
+        assert!(helped);
+        assert!(got.iter().any(|(_, t)| *t == me));
+        assert!(got.iter().any(|(_, t)| *t != me));
+        // Once closed, there is nothing to help.
+        assert!(!super::help());
+    }
+
     #[test]
     fn answers_come_in_the_order_asked() {
         let items: Vec<u64> = (0..100).collect();
