@@ -228,9 +228,11 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         // Its questions are open to this thread once the rules below are done.
         let proofs = (spare.count() > 0)
             .then(|| {
+                let (scope, helper) = crate::iam::prove::par::helpable();
                 std::thread::Builder::new()
-                    .spawn_scoped(s, move || crate::iam::prove::par::helpable(prove))
+                    .spawn_scoped(s, move || scope.run(prove))
                     .ok()
+                    .map(|p| (p, helper))
             })
             .flatten();
         network::check(t, ctx, &inv, &mut findings);
@@ -247,8 +249,8 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         across::check(t, &mut findings);
         let access = access::simulate(t, ctx, &inv, &mut findings);
         match proofs {
-            Some(p) => {
-                crate::iam::prove::par::help();
+            Some((p, helper)) => {
+                helper.help();
                 findings.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             }
             None if proving => findings.extend(prove()),

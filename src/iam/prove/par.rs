@@ -6,7 +6,7 @@
 //! (`synth::par_map` is the same loop a layer up, which `check` may not use.)
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 /// How many threads parallel work uses: the cores there are, at most 8. Asked once a
@@ -72,34 +72,108 @@ impl Drop for Spare {
 /// as many as are spare), in the order of `items`. A thread the system refuses is not
 /// started: the calling thread does its share.
 ///
-/// Without a spare thread, on a thread inside [`helpable`], the loop is open to [`help`]:
-/// a thread that finished work of its own takes the items no one has taken yet.
+/// Without a spare thread, on a thread inside a [`Scope`], the loop is open to its
+/// [`Helper`]: a thread that finished work of its own takes the items no one has taken.
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let spare = Spare::take(threads().min(items.len()).saturating_sub(1));
-    if spare.count() == 0 && items.len() > 1 && HELPABLE.get() {
-        return map_open(items, f);
+    if spare.count() == 0
+        && items.len() > 1
+        && let Some(scope) = HELPABLE.get()
+    {
+        return map_open(scope, items, f);
     }
     map_on(items, spare.count(), f)
 }
 
 thread_local! {
-    /// Whether this thread's loops are open to [`help`] (see [`helpable`]).
-    static HELPABLE: Cell<bool> = const { Cell::new(false) };
+    /// The [`Scope`] this thread's loops belong to, if they are open to its [`Helper`].
+    static HELPABLE: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
-/// `f` with this thread's parallel loops open to [`help`]. check runs the prover on a
-/// second thread beside its other rules, holding the spare core, so the prover's
-/// questions would run one after another on that thread while the first one, its rules
-/// done, only waits: with the loop open, it takes questions too.
-pub fn helpable<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            HELPABLE.set(self.0);
+/// A scope whose parallel loops another thread may join, and that thread's handle:
+/// check runs the prover on a second thread beside its other rules, holding the spare
+/// core, so without help the prover's questions would run one after another there while
+/// the first thread, its rules done, only waited. The [`Scope`] goes to the prover's
+/// thread ([`Scope::run`]); the [`Helper`] stays, and [`Helper::help`] takes questions
+/// of that scope's loops until the scope ends.
+pub fn helpable() -> (Scope, Helper) {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    open().live.push(id);
+    (Scope(id), Helper(id))
+}
+
+/// Where loops open to a [`Helper`] run (see [`helpable`]); dropping it (run or not)
+/// ends the scope, and its helper's [`Helper::help`] returns.
+pub struct Scope(u64);
+
+impl Scope {
+    /// `f` on this thread, its loops without a spare thread open to the helper.
+    pub fn run<R>(self, f: impl FnOnce() -> R) -> R {
+        struct Reset(Option<u64>);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                HELPABLE.set(self.0);
+            }
+        }
+        let _reset = Reset(HELPABLE.replace(Some(self.0)));
+        f()
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let mut o = open();
+        o.live.retain(|&id| id != self.0);
+        CHANGED.notify_all();
+    }
+}
+
+/// The thread that helps a [`Scope`]'s loops.
+pub struct Helper(u64);
+
+impl Helper {
+    /// Takes items of the scope's open loops until the scope ends, waiting for a loop
+    /// to open (or the scope to end) between them.
+    pub fn help(&self) {
+        let mut done: Option<u64> = None;
+        loop {
+            let (seq, ptr) = {
+                let mut o = open();
+                loop {
+                    let scope = self.0;
+                    if let Some(j) = o
+                        .jobs
+                        .iter_mut()
+                        .find(|j| j.scope == scope && !j.closing && Some(j.seq) != done)
+                    {
+                        j.helpers += 1;
+                        break (j.seq, j.ptr);
+                    }
+                    if !o.live.contains(&scope) {
+                        return;
+                    }
+                    o = CHANGED.wait(o).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            /// Leaves the loop, unwinding included (its owner waits for that).
+            struct Leave(u64);
+            impl Drop for Leave {
+                fn drop(&mut self) {
+                    let mut o = open();
+                    if let Some(j) = o.jobs.iter_mut().find(|j| j.seq == self.0) {
+                        j.helpers -= 1;
+                    }
+                    CHANGED.notify_all();
+                }
+            }
+            let _leave = Leave(seq);
+            // SAFETY: the loop's owner keeps it alive until this helper has left
+            // (`Close` in `map_open`).
+            unsafe { &*ptr.0 }.work();
+            done = Some(seq);
         }
     }
-    let _reset = Reset(HELPABLE.replace(true));
-    f()
 }
 
 /// A loop open to helpers: its items are taken by index, and `run` does one.
@@ -121,14 +195,24 @@ impl Shared<'_> {
     }
 }
 
-/// The open loop, if any, and how many helpers are inside it.
-struct Open {
-    job: Option<JobPtr>,
+/// An open loop: its scope, its own number, the owner's [`Shared`], the helpers inside
+/// it, and whether its owner is closing it (no helper enters then).
+struct Job {
+    scope: u64,
+    seq: u64,
+    ptr: JobPtr,
     helpers: usize,
+    closing: bool,
 }
 
-/// A pointer to the owner's [`Shared`], its lifetime erased: valid while it is in
-/// [`OPEN`] and while any helper counted there runs it (the owner waits for them).
+/// The open loops and the scopes still running.
+struct Open {
+    jobs: Vec<Job>,
+    live: Vec<u64>,
+}
+
+/// A pointer to the owner's [`Shared`], its lifetime erased: valid while its [`Job`] is
+/// in [`OPEN`] (the owner takes it out only once no helper is inside).
 #[derive(Clone, Copy)]
 struct JobPtr(*const Shared<'static>);
 
@@ -137,19 +221,20 @@ struct JobPtr(*const Shared<'static>);
 unsafe impl Send for JobPtr {}
 
 static OPEN: Mutex<Open> = Mutex::new(Open {
-    job: None,
-    helpers: 0,
+    jobs: Vec::new(),
+    live: Vec::new(),
 });
-/// Signalled when the last helper leaves a loop.
-static LEFT: Condvar = Condvar::new();
+/// Signalled when a loop opens, a helper leaves one, or a scope ends.
+static CHANGED: Condvar = Condvar::new();
 
 fn open() -> MutexGuard<'static, Open> {
     OPEN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// [`par_map`] on the calling thread, open to [`help`] (one open loop at a time: a
-/// second one runs unopened).
-fn map_open<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+/// [`par_map`] on the calling thread, open to the helper of its [`Scope`] (a loop
+/// started inside one of its own items runs unopened).
+fn map_open<T: Sync, U: Send>(scope: u64, items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
     let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
     let run = |i: usize| {
         let u = f(&items[i]);
@@ -160,32 +245,46 @@ fn map_open<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U>
         len: items.len(),
         run: &run,
     };
-    /// Closes the loop when the owner leaves it, unwinding included: no new helper
-    /// enters, and those inside have left before `shared` goes out of scope.
-    struct Close(bool);
+    /// Closes the loop when the owner leaves it, unwinding included: no helper enters
+    /// any more, and those inside have left before `shared` goes out of scope.
+    struct Close(Option<u64>);
     impl Drop for Close {
         fn drop(&mut self) {
-            if !self.0 {
-                return;
-            }
+            let Some(seq) = self.0 else { return };
             let mut o = open();
-            o.job = None;
-            while o.helpers > 0 {
-                o = LEFT.wait(o).unwrap_or_else(|e| e.into_inner());
+            loop {
+                let at = o.jobs.iter().position(|j| j.seq == seq);
+                let Some(at) = at else { return };
+                o.jobs[at].closing = true;
+                if o.jobs[at].helpers == 0 {
+                    o.jobs.remove(at);
+                    return;
+                }
+                o = CHANGED.wait(o).unwrap_or_else(|e| e.into_inner());
             }
         }
     }
     let close = {
         let mut o = open();
-        let free = o.job.is_none();
-        if free {
-            // SAFETY: only the lifetime is erased; `close` (below, dropped before
-            // `shared`) takes the pointer out of OPEN and waits until no helper uses it.
-            o.job = Some(JobPtr(unsafe {
+        if o.jobs.iter().any(|j| j.scope == scope) {
+            Close(None)
+        } else {
+            let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+            // SAFETY: only the lifetime is erased; `close` (dropped before `shared`)
+            // takes the job out of OPEN once no helper uses it.
+            let ptr = JobPtr(unsafe {
                 std::mem::transmute::<*const Shared<'_>, *const Shared<'static>>(&shared)
-            }));
+            });
+            o.jobs.push(Job {
+                scope,
+                seq,
+                ptr,
+                helpers: 0,
+                closing: false,
+            });
+            CHANGED.notify_all();
+            Close(Some(seq))
         }
-        Close(free)
     };
     shared.work();
     drop(close);
@@ -194,34 +293,9 @@ fn map_open<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U>
         .map(|m| {
             m.into_inner()
                 .unwrap_or_else(|e| e.into_inner())
-                .expect("every item was taken by a thread")
+                .expect("every item done (an item's work panicked on another thread)")
         })
         .collect()
-}
-
-/// Takes part in the open loop, if one is open, until its items are all taken; true if
-/// it found one. (check calls it when its own rules are done.)
-pub fn help() -> bool {
-    let job = {
-        let mut o = open();
-        let Some(job) = o.job else { return false };
-        o.helpers += 1;
-        job
-    };
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            let mut o = open();
-            o.helpers -= 1;
-            if o.helpers == 0 {
-                LEFT.notify_all();
-            }
-        }
-    }
-    let _leave = Leave;
-    // SAFETY: the owner keeps the loop alive until this helper has left (`Close`).
-    unsafe { &*job.0 }.work();
-    true
 }
 
 /// `f` of every item on the calling thread and up to `extra` more, in the order of
@@ -264,32 +338,47 @@ pub fn map_on<T: Sync, U: Send>(items: &[T], extra: usize, f: impl Fn(&T) -> U +
 #[cfg(test)]
 mod tests {
     #[test]
-    fn a_helper_takes_items_of_an_open_loop_and_the_answers_keep_their_order() {
-        use std::sync::atomic::{AtomicBool, Ordering};
+    fn a_helper_takes_items_of_its_scopes_loops_and_the_answers_keep_their_order() {
         let items: Vec<u64> = (0..200).collect();
-        let started = AtomicBool::new(false);
         let work = |&x: &u64| {
-            started.store(true, Ordering::Relaxed);
             std::thread::sleep(std::time::Duration::from_micros(200));
             (x, std::thread::current().id())
         };
-        let (got, helped) = std::thread::scope(|s| {
-            let owner = s.spawn(|| super::helpable(|| super::map_open(&items, work)));
-            // Wait until the owner's loop is running, then help it.
-            while !started.load(Ordering::Relaxed) {
-                std::thread::yield_now();
-            }
-            let helped = super::help();
-            (owner.join().unwrap(), helped)
+        // A scope whose thread runs two loops one after the other, helped by this
+        // thread; and a loop of another scope, run beside, that this helper never takes.
+        // Every spare thread held, as check holds the one it runs the prover on.
+        let _held = super::Spare::take(usize::MAX);
+        let (scope, helper) = super::helpable();
+        let (other, _other_helper) = super::helpable();
+        let (got, again, theirs) = std::thread::scope(|s| {
+            let owner = s.spawn(|| {
+                scope.run(|| {
+                    let a = super::par_map(&items, work);
+                    let b = super::par_map(&items, work);
+                    (a, b)
+                })
+            });
+            let stranger = s.spawn(|| other.run(|| super::par_map(&items, work)));
+            helper.help();
+            let (a, b) = owner.join().unwrap();
+            (a, b, stranger.join().unwrap())
         });
-        assert_eq!(got.iter().map(|(x, _)| *x).collect::<Vec<_>>(), items);
         let me = std::thread::current().id();
-        // The helper found the loop open and did some of its items.
-        assert!(helped);
-        assert!(got.iter().any(|(_, t)| *t == me));
-        assert!(got.iter().any(|(_, t)| *t != me));
-        // Once closed, there is nothing to help.
-        assert!(!super::help());
+        for answers in [&got, &again, &theirs] {
+            assert_eq!(answers.iter().map(|(x, _)| *x).collect::<Vec<_>>(), items);
+        }
+        // Both of its scope's loops were helped (the helper waited for the second), and
+        // the other scope's loop was not.
+        assert!(got.iter().any(|(_, t)| *t == me) && got.iter().any(|(_, t)| *t != me));
+        assert!(again.iter().any(|(_, t)| *t == me));
+        assert!(theirs.iter().all(|(_, t)| *t != me));
+    }
+
+    #[test]
+    fn a_helper_returns_when_its_scope_ends_unrun() {
+        let (scope, helper) = super::helpable();
+        drop(scope);
+        helper.help();
     }
 
     #[test]
