@@ -7,8 +7,9 @@
 //! parameter, an `Fn::If` whose branches disagree) is unknown until deployment, and an
 //! unknown never becomes a finding.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -83,15 +84,26 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
         let Some(rules_here) = index.get(r.resource_type.as_str()) else {
             continue;
         };
-        let props = Value::Map(r.properties.clone());
+        // The whole object as a value, made only for the rules that judge it whole.
+        let mut whole: Option<Value> = None;
         for (rule, below) in rules_here {
             let mut places = Vec::new();
-            select(&props, below, "Properties".to_string(), &mut places);
+            match below.split_first() {
+                None => {
+                    let props = whole.get_or_insert_with(|| Value::Map(r.properties.clone()));
+                    places.push(("Properties".to_string(), &*props));
+                }
+                Some((first, rest)) => {
+                    if let Some(next) = r.properties.get(*first) {
+                        select(next, rest, format!("Properties.{first}"), &mut places);
+                    }
+                }
+            }
             for (path, value) in places {
                 let ev = Eval { root: &rule.schema };
                 let mut verdict = None;
                 for (when, value) in scenarios(t, value) {
-                    let value = lowered(&value, &rule.lowercase);
+                    let value = lowered(value, &rule.lowercase);
                     if let Verdict::Fail(why) = ev.eval(&rule.schema, &value, &path) {
                         verdict = Some(format!("{why}{when}"));
                         break;
@@ -122,8 +134,10 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
 /// holds in one deployment fails in another), so each is an object of its own: the
 /// branches taken, `AWS::NoValue` removing the property. Otherwise the object as
 /// written, whose conditional values the evaluation leaves unknown.
-fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
-    let as_is = || vec![(String::new(), v.clone())];
+fn scenarios<'a>(t: &Template, v: &'a Value) -> Vec<(String, Cow<'a, Value>)> {
+    // Borrowed: most objects have no condition, and copying each (a resource's whole
+    // properties for rules on them) cost this rule more than its judging.
+    let as_is = || vec![(String::new(), Cow::Borrowed(v))];
     let Value::Map(m) = v else { return as_is() };
     let mut condition = None;
     for x in m.values() {
@@ -158,7 +172,7 @@ fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
                     Some(x) => resolved.insert(key.clone(), x.clone()),
                     None => resolved.remove(key.as_str()),
                 };
-                (when, Value::Map(resolved))
+                (when, Cow::Owned(Value::Map(resolved)))
             })
             .collect();
     }
@@ -187,7 +201,7 @@ fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
             }
             (
                 format!(" when condition {condition} is {holds}"),
-                Value::Map(resolved),
+                Cow::Owned(Value::Map(resolved)),
             )
         })
         .collect()
@@ -266,8 +280,18 @@ fn select<'a>(v: &'a Value, below: &[&str], path: String, out: &mut Vec<(String,
     }
 }
 
-fn lowered(v: &Value, names: &[String]) -> Value {
-    let mut v = v.clone();
+/// The object with the named properties' strings in lower case; copied only when it has
+/// one.
+fn lowered<'a>(v: Cow<'a, Value>, names: &[String]) -> Cow<'a, Value> {
+    let has = |m: &BTreeMap<String, Value>| {
+        names
+            .iter()
+            .any(|n| matches!(m.get(n.as_str()), Some(Value::String(_))))
+    };
+    if !matches!(&*v, Value::Map(m) if has(m)) {
+        return v;
+    }
+    let mut v = v.into_owned();
     if let Value::Map(m) = &mut v {
         for n in names {
             if let Some(Value::String(s)) = m.get_mut(n) {
@@ -275,7 +299,7 @@ fn lowered(v: &Value, names: &[String]) -> Value {
             }
         }
     }
-    v
+    Cow::Owned(v)
 }
 
 /// The outcome of a schema on a value.
