@@ -76,24 +76,36 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 .flat_map(|(c, _)| conditions::parameters(t, c))
                 .collect();
             let mut seen = BTreeSet::new();
-            values(t, v)
+            let known = values(t, v);
+            if known.is_empty() {
+                return Vec::new();
+            }
+            let mut possible = |env: Vec<(String, String)>| {
+                *memo
+                    .entry((assumed.clone(), env.clone()))
+                    .or_insert_with(|| {
+                        let a: Vec<(&str, bool)> =
+                            assumed.iter().map(|(c, h)| (c.as_str(), *h)).collect();
+                        let fixed: BTreeMap<&str, &str> =
+                            env.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+                        conditions::possible_with(t, &a, &fixed) == Some(true)
+                    })
+            };
+            // Conditions that read no parameter fix none: one answer for every value.
+            let everywhere = read.is_empty().then(|| possible(Vec::new()));
+            known
                 .into_iter()
                 .filter(|x| {
+                    if let Some(answer) = everywhere {
+                        return answer;
+                    }
                     let env: Vec<(String, String)> = x
                         .env
                         .iter()
                         .filter(|(p, _)| read.contains(p.as_str()))
                         .cloned()
                         .collect();
-                    *memo
-                        .entry((assumed.clone(), env.clone()))
-                        .or_insert_with(|| {
-                            let a: Vec<(&str, bool)> =
-                                assumed.iter().map(|(c, h)| (c.as_str(), *h)).collect();
-                            let fixed: BTreeMap<&str, &str> =
-                                env.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
-                            conditions::possible_with(t, &a, &fixed) == Some(true)
-                        })
+                    possible(env)
                 })
                 // Two routes to one value are one value.
                 .filter(|x| seen.insert(x.value.scalar_text()))
@@ -361,7 +373,15 @@ fn substituted(
     template: &str,
     variables: Option<&BTreeMap<String, Value>>,
 ) -> Vec<Known> {
-    let mut names: Vec<&str> = sub::sub_vars(template).collect();
+    // Read once, substituted for each combination.
+    let parts = sub::sub_parts(template);
+    let mut names: Vec<&str> = parts
+        .iter()
+        .filter_map(|p| match p {
+            sub::SubPart::Var(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
     names.sort_unstable();
     names.dedup();
     let source = |name: &str| -> Option<Source> {
@@ -461,7 +481,7 @@ fn substituted(
                 }
             })
         };
-        let Some(text) = sub::substitute(template, pick) else {
+        let Some(text) = sub::substitute_parts(&parts, template.len(), pick) else {
             continue;
         };
         let mut env: Vec<(String, String)> = Vec::new();
