@@ -76,7 +76,9 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 .flat_map(|(c, _)| conditions::parameters(t, c))
                 .collect();
             let mut seen = BTreeSet::new();
-            let known = values(t, v);
+            // The parameters each value is given by matter only to conditions that read
+            // parameters.
+            let known = values(t, v, !read.is_empty());
             if known.is_empty() {
                 return Vec::new();
             }
@@ -166,11 +168,14 @@ fn no_echo(p: &crate::template::Parameter) -> bool {
 struct Known {
     from: String,
     value: Value,
+    /// Empty for an `Fn::Sub`'s value when not asked for (see [`values`]).
     env: Vec<(String, String)>,
 }
 
 /// The values a function may take; none when they cannot be known before deployment.
-fn values(t: &Template, v: &Value) -> Vec<Known> {
+/// An `Fn::Sub`'s values say which parameters give them only when `env` is asked for
+/// (each Region's pseudo parameters are six strings for each value).
+fn values(t: &Template, v: &Value, env: bool) -> Vec<Known> {
     match v.as_fn() {
         Some(Intrinsic::Ref(name)) => parameter(t, name)
             .into_iter()
@@ -189,7 +194,7 @@ fn values(t: &Template, v: &Value) -> Vec<Known> {
         Some(Intrinsic::Sub {
             template,
             variables,
-        }) => substituted(t, template, variables.as_ref()),
+        }) => substituted(t, template, variables.as_ref(), env),
         _ => Vec::new(),
     }
 }
@@ -372,6 +377,7 @@ fn substituted(
     t: &Template,
     template: &str,
     variables: Option<&BTreeMap<String, Value>>,
+    need_env: bool,
 ) -> Vec<Known> {
     // Read once, substituted for each combination.
     let parts = sub::sub_parts(template);
@@ -485,13 +491,15 @@ fn substituted(
             continue;
         };
         let mut env: Vec<(String, String)> = Vec::new();
-        let mut from: Vec<String> = Vec::new();
+        let mut from: Vec<&str> = Vec::new();
         for ((p, o), i) in dims.iter().zip(&combo) {
             let (said, x) = &o[*i];
-            from.push(said.clone());
-            match p {
-                Some(p) => env.push((p.clone(), x.clone())),
-                None => env.extend(region_env(x)),
+            from.push(said);
+            if need_env {
+                match p {
+                    Some(p) => env.push((p.clone(), x.clone())),
+                    None => env.extend(region_env(x)),
+                }
             }
         }
         let from = if from.is_empty() {
