@@ -100,7 +100,10 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 }
             }
             for (path, value) in places {
-                let ev = Eval { root: &rule.schema };
+                let ev = Eval {
+                    root: &rule.schema,
+                    quiet: false,
+                };
                 let mut verdict = None;
                 for (when, value) in scenarios(t, value) {
                     let value = lowered(value, &rule.lowercase);
@@ -316,6 +319,8 @@ use Verdict::{Fail, Pass, Unknown};
 
 struct Eval<'a> {
     root: &'a Json,
+    /// Whether failures' reasons are dropped unread (see [`Eval::quiet`]).
+    quiet: bool,
 }
 
 /// A value as it is known before deployment: an intrinsic function is not.
@@ -342,6 +347,22 @@ fn no_value(v: &Value) -> bool {
 }
 
 impl Eval<'_> {
+    /// The evaluator for a schema whose failure is only tested, never told (an `if`'s
+    /// condition, a `not`'s argument): it words no reasons. Enum and pattern failures
+    /// inside conditions are most of what service rules evaluate, and their reasons
+    /// (an enum's options listed) cost more than the judging.
+    fn quiet(&self) -> Eval<'_> {
+        Eval {
+            root: self.root,
+            quiet: true,
+        }
+    }
+
+    /// A failure, its reason worded only when it may be told.
+    fn fail(&self, why: impl FnOnce() -> String) -> Verdict {
+        Fail(if self.quiet { String::new() } else { why() })
+    }
+
     fn eval(&self, schema: &Json, v: &Value, path: &str) -> Verdict {
         // A value chosen by a condition is judged on each branch: it fails only if both do.
         if let Some([a, b]) = branches(v) {
@@ -353,7 +374,7 @@ impl Eval<'_> {
         }
         let Json::Object(s) = schema else {
             return match schema {
-                Json::Bool(false) => Fail(format!("{path} is not allowed")),
+                Json::Bool(false) => self.fail(|| format!("{path} is not allowed")),
                 _ => Pass,
             };
         };
@@ -367,8 +388,8 @@ impl Eval<'_> {
                 "allOf" => self.all_of(arg, v, path),
                 "anyOf" => self.any_of(arg, v, path),
                 "oneOf" => self.one_of(arg, v, path),
-                "not" => match self.eval(arg, v, path) {
-                    Pass => Fail(describe_not(arg, path)),
+                "not" => match self.quiet().eval(arg, v, path) {
+                    Pass => self.fail(|| describe_not(arg, path)),
                     Fail(_) => Pass,
                     Unknown => Unknown,
                 },
@@ -421,10 +442,12 @@ impl Eval<'_> {
         }
         match (unknown, first) {
             (true, _) => Unknown,
-            (false, Some(_)) if required_sets(arg).is_some() => Fail(format!(
-                "{path} needs one of: {}",
-                show_sets(&required_sets(arg).unwrap_or_default())
-            )),
+            (false, Some(_)) if required_sets(arg).is_some() => self.fail(|| {
+                format!(
+                    "{path} needs one of: {}",
+                    show_sets(&required_sets(arg).unwrap_or_default())
+                )
+            }),
             (false, Some(why)) => Fail(why),
             (false, None) => Pass,
         }
@@ -443,7 +466,7 @@ impl Eval<'_> {
         let sets = required_sets(arg);
         match (passes, sets) {
             (1, _) => Pass,
-            (0, Some(sets)) => Fail(format!("{path} needs one of: {}", show_sets(&sets))),
+            (0, Some(sets)) => self.fail(|| format!("{path} needs one of: {}", show_sets(&sets))),
             (0, None) => Fail(first.unwrap_or_else(|| format!("{path} matches none of the forms"))),
             // `oneOf: [{}, {required: [A, B]}]`: the empty form always holds, so A and B
             // may not be set together.
@@ -453,16 +476,12 @@ impl Eval<'_> {
                     .filter(|s| !s.is_empty() && all_present(s, v))
                     .map(|s| s.join(" and "))
                     .collect();
-                Fail(format!(
-                    "{path}: {} cannot be set together",
-                    held.join("; ")
-                ))
+                self.fail(|| format!("{path}: {} cannot be set together", held.join("; ")))
             }
-            (_, Some(sets)) => Fail(format!(
-                "{path}: only one of {} may be set",
-                show_sets(&sets)
-            )),
-            _ => Fail(format!("{path} matches more than one of the forms")),
+            (_, Some(sets)) => {
+                self.fail(|| format!("{path}: only one of {} may be set", show_sets(&sets)))
+            }
+            _ => self.fail(|| format!("{path} matches more than one of the forms")),
         }
     }
 
@@ -476,9 +495,9 @@ impl Eval<'_> {
         let then = s.get("then");
         let otherwise = s.get("else");
         let run = |branch: Option<&Json>| branch.map_or(Pass, |b| self.eval(b, v, path));
-        match self.eval(cond, v, path) {
+        match self.quiet().eval(cond, v, path) {
             Pass => match run(then) {
-                Fail(why) => Fail(format!("when {}: {why}", describe_if(cond, v))),
+                Fail(why) => self.fail(|| format!("when {}: {why}", describe_if(cond, v))),
                 other => other,
             },
             Fail(_) => run(otherwise),
@@ -504,12 +523,12 @@ impl Eval<'_> {
                 if types.iter().any(|t| is_type(v, t)) {
                     Pass
                 } else {
-                    Fail(format!("{path} must be of type {}", types.join(" or ")))
+                    self.fail(|| format!("{path} must be of type {}", types.join(" or ")))
                 }
             }
             "const" => match equal(v, arg) {
                 Some(true) => Pass,
-                Some(false) => Fail(format!("{path} must be {arg}, not {}", show(v))),
+                Some(false) => self.fail(|| format!("{path} must be {arg}, not {}", show(v))),
                 None => Unknown,
             },
             "enum" => {
@@ -525,11 +544,7 @@ impl Eval<'_> {
                 if unknown {
                     Unknown
                 } else {
-                    Fail(format!(
-                        "{path} is {}, not one of {}",
-                        show(v),
-                        list(options)
-                    ))
+                    self.fail(|| format!("{path} is {}, not one of {}", show(v), list(options)))
                 }
             }
             "required" => {
@@ -542,9 +557,9 @@ impl Eval<'_> {
                     .filter_map(Json::as_str)
                 {
                     match m.get(name) {
-                        None => return Fail(format!("{path}.{name} is required")),
+                        None => return self.fail(|| format!("{path}.{name} is required")),
                         Some(x) if no_value(x) => {
-                            return Fail(format!("{path}.{name} is required"));
+                            return self.fail(|| format!("{path}.{name} is required"));
                         }
                         Some(x) if branches(x).is_some_and(|b| b.iter().any(|y| no_value(y))) => {
                             unknown = true
@@ -587,10 +602,11 @@ impl Eval<'_> {
                     {
                         let present = m.contains_key(other);
                         if key == "dependentRequired" && !present {
-                            return Fail(format!("{path}.{name} requires {other}"));
+                            return self.fail(|| format!("{path}.{name} requires {other}"));
                         }
                         if key == "dependentExcluded" && present {
-                            return Fail(format!("{path}.{name} and {other} cannot both be set"));
+                            return self
+                                .fail(|| format!("{path}.{name} and {other} cannot both be set"));
                         }
                     }
                 }
@@ -622,7 +638,7 @@ impl Eval<'_> {
                 if ok {
                     Pass
                 } else {
-                    Fail(format!("{path} is {x}; it must be {word} {bound}"))
+                    self.fail(|| format!("{path} is {x}; it must be {word} {bound}"))
                 }
             }
             "minLength" | "maxLength" => {
@@ -632,9 +648,11 @@ impl Eval<'_> {
                 let len = s.chars().count() as u64;
                 match key {
                     "minLength" if len < n => {
-                        Fail(format!("{path} is shorter than {n} characters"))
+                        self.fail(|| format!("{path} is shorter than {n} characters"))
                     }
-                    "maxLength" if len > n => Fail(format!("{path} is longer than {n} characters")),
+                    "maxLength" if len > n => {
+                        self.fail(|| format!("{path} is longer than {n} characters"))
+                    }
                     _ => Pass,
                 }
             }
@@ -644,7 +662,9 @@ impl Eval<'_> {
                 };
                 match matches(p, &s) {
                     Some(true) => Pass,
-                    Some(false) => Fail(format!("{path} is {}, which does not match {p}", show(v))),
+                    Some(false) => {
+                        self.fail(|| format!("{path} is {}, which does not match {p}", show(v)))
+                    }
                     None => Unknown,
                 }
             }
@@ -663,7 +683,7 @@ impl Eval<'_> {
                 if ok {
                     Pass
                 } else {
-                    Fail(format!("{path} is {s:?}, not a valid {f}"))
+                    self.fail(|| format!("{path} is {s:?}, not a valid {f}"))
                 }
             }
             _ => Pass,
@@ -722,7 +742,7 @@ impl Eval<'_> {
                     } else if patterned.into_iter().any(|m| m.is_none()) {
                         Unknown
                     } else if arg == &Json::Bool(false) {
-                        Fail(format!("{path}.{name} is not allowed here"))
+                        self.fail(|| format!("{path}.{name} is not allowed here"))
                     } else {
                         self.eval(arg, x, &format!("{path}.{name}"))
                     }
@@ -763,7 +783,7 @@ impl Eval<'_> {
                 if unknown {
                     Unknown
                 } else {
-                    Fail(format!("{path} has no item of the form required"))
+                    self.fail(|| format!("{path} has no item of the form required"))
                 }
             }
             _ => {
@@ -775,10 +795,10 @@ impl Eval<'_> {
                 }
                 match key {
                     "minItems" if items.len() < n => {
-                        Fail(format!("{path} needs at least {n} items"))
+                        self.fail(|| format!("{path} needs at least {n} items"))
                     }
                     "maxItems" if items.len() > n => {
-                        Fail(format!("{path} takes at most {n} items"))
+                        self.fail(|| format!("{path} takes at most {n} items"))
                     }
                     _ => Pass,
                 }
