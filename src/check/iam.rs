@@ -8,6 +8,9 @@ use crate::template::{Template, Value};
 
 pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
     let eps = &inv.endpoints;
+    // The services the template's endpoints serve depend on the endpoints alone: worked
+    // out once, when an identity policy first asks (not once a statement).
+    let mut served = None;
     for p in &inv.policies {
         let doc = match &p.parsed {
             Ok(d) => d,
@@ -46,7 +49,8 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
                 wildcard(s, p, &at, &label, out);
             }
             if p.usage == PolicyUse::Identity {
-                outside_endpoint(t, eps, s, doc, p, &at, &label, out);
+                let served = served.get_or_insert_with(|| served_prefixes(eps));
+                outside_endpoint(t, eps, served, s, doc, p, &at, &label, out);
             }
         }
     }
@@ -210,6 +214,16 @@ fn grants_of(s: &Statement, prefix: &str) -> Option<String> {
     (!hits.is_empty()).then(|| hits.join(", "))
 }
 
+/// The services whose grants I502 holds to the template's endpoints: Bedrock's always
+/// (the built-in solution's perimeter: without an endpoint for it there is no private
+/// path at all); any other service's when the template has an endpoint for it.
+fn served_prefixes(eps: &[Endpoint<'_>]) -> std::collections::BTreeSet<String> {
+    eps.iter()
+        .filter_map(|e| e.service.as_deref().map(prefix_served))
+        .chain(["bedrock".to_string()])
+        .collect()
+}
+
 /// The IAM prefix of the service an endpoint serves: `bedrock-runtime` and
 /// `bedrock-agent-runtime` are Bedrock's, `ecr.api` ECR's, `sagemaker.runtime`
 /// SageMaker's.
@@ -369,6 +383,7 @@ fn perimeter_gap(
 fn outside_endpoint(
     t: &Template,
     eps: &[Endpoint<'_>],
+    served: &std::collections::BTreeSet<String>,
     s: &Statement,
     doc: &PolicyDocument,
     p: &PolicyAt<'_>,
@@ -379,15 +394,7 @@ fn outside_endpoint(
     if s.effect != Effect::Allow {
         return;
     }
-    // Bedrock's grants always (the built-in solution's perimeter: without an endpoint
-    // for it there is no private path at all); any other service's when the template
-    // has an endpoint for it.
-    let served: std::collections::BTreeSet<String> = eps
-        .iter()
-        .filter_map(|e| e.service.as_deref().map(prefix_served))
-        .chain(["bedrock".to_string()])
-        .collect();
-    for prefix in &served {
+    for prefix in served {
         let Some(actions) = grants_of(s, prefix) else {
             continue;
         };

@@ -197,12 +197,17 @@ struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// Checks the references in `v` (at `base`); resources that `owner` refers to
     /// become edges of the dependency graph. Paths are written out only for findings.
-    fn visit(&mut self, owner: Option<&'a str>, v: &'a Value, base: &str, out: &mut Vec<Finding>) {
+    fn visit(
+        &mut self,
+        owner: Option<&'a str>,
+        v: &'a Value,
+        path: &mut String,
+        out: &mut Vec<Finding>,
+    ) {
         let t = self.t;
         let unseen = &self.unseen;
         let graph = &mut self.graph;
-        let mut path = base.to_string();
-        each_reference(v, &mut path, &mut |r, path| {
+        each_reference(v, path, &mut |r, path| {
             let finding =
                 |rule, message: String| Finding::new(rule, owner, path.to_string(), message);
             let is_resource = |n: &str| t.resources.contains_key(n);
@@ -272,17 +277,28 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
         unseen: Unseen::of(t),
         graph: BTreeMap::new(),
     };
+    // One buffer for every value's path, written out only for a finding.
+    let mut path = String::new();
     for (id, r) in &t.resources {
-        let base = format!("Resources.{id}");
+        path.clear();
+        path.push_str("Resources.");
+        path.push_str(id.as_str());
+        let base = path.len();
         for (k, v) in &r.properties {
-            scope.visit(Some(id.as_str()), v, &format!("{base}.Properties.{k}"), out);
+            path.truncate(base);
+            path.push_str(".Properties.");
+            path.push_str(k);
+            scope.visit(Some(id.as_str()), v, &mut path, out);
         }
         for (name, v) in [
             ("CreationPolicy", &r.creation_policy),
             ("UpdatePolicy", &r.update_policy),
         ] {
             if let Some(v) = v {
-                scope.visit(Some(id.as_str()), v, &format!("{base}.{name}"), out);
+                path.truncate(base);
+                path.push('.');
+                path.push_str(name);
+                scope.visit(Some(id.as_str()), v, &mut path, out);
             }
         }
         for d in &r.depends_on {
@@ -333,9 +349,9 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
     }
     for (name, o) in &t.outputs {
         let base = format!("Outputs.{name}");
-        scope.visit(None, &o.value, &format!("{base}.Value"), out);
+        scope.visit(None, &o.value, &mut format!("{base}.Value"), out);
         if let Some(e) = &o.export_name {
-            scope.visit(None, e, &format!("{base}.Export.Name"), out);
+            scope.visit(None, e, &mut format!("{base}.Export.Name"), out);
         }
         if let Some(c) = &o.condition
             && !t.conditions.contains_key(c)

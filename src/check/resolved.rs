@@ -76,24 +76,38 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
                 .flat_map(|(c, _)| conditions::parameters(t, c))
                 .collect();
             let mut seen = BTreeSet::new();
-            values(t, v)
+            // The parameters each value is given by matter only to conditions that read
+            // parameters.
+            let known = values(t, v, !read.is_empty());
+            if known.is_empty() {
+                return Vec::new();
+            }
+            let mut possible = |env: Vec<(String, String)>| {
+                *memo
+                    .entry((assumed.clone(), env.clone()))
+                    .or_insert_with(|| {
+                        let a: Vec<(&str, bool)> =
+                            assumed.iter().map(|(c, h)| (c.as_str(), *h)).collect();
+                        let fixed: BTreeMap<&str, &str> =
+                            env.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
+                        conditions::possible_with(t, &a, &fixed) == Some(true)
+                    })
+            };
+            // Conditions that read no parameter fix none: one answer for every value.
+            let everywhere = read.is_empty().then(|| possible(Vec::new()));
+            known
                 .into_iter()
                 .filter(|x| {
+                    if let Some(answer) = everywhere {
+                        return answer;
+                    }
                     let env: Vec<(String, String)> = x
                         .env
                         .iter()
                         .filter(|(p, _)| read.contains(p.as_str()))
                         .cloned()
                         .collect();
-                    *memo
-                        .entry((assumed.clone(), env.clone()))
-                        .or_insert_with(|| {
-                            let a: Vec<(&str, bool)> =
-                                assumed.iter().map(|(c, h)| (c.as_str(), *h)).collect();
-                            let fixed: BTreeMap<&str, &str> =
-                                env.iter().map(|(p, v)| (p.as_str(), v.as_str())).collect();
-                            conditions::possible_with(t, &a, &fixed) == Some(true)
-                        })
+                    possible(env)
                 })
                 // Two routes to one value are one value.
                 .filter(|x| seen.insert(x.value.scalar_text()))
@@ -154,11 +168,14 @@ fn no_echo(p: &crate::template::Parameter) -> bool {
 struct Known {
     from: String,
     value: Value,
+    /// Empty for an `Fn::Sub`'s value when not asked for (see [`values`]).
     env: Vec<(String, String)>,
 }
 
 /// The values a function may take; none when they cannot be known before deployment.
-fn values(t: &Template, v: &Value) -> Vec<Known> {
+/// An `Fn::Sub`'s values say which parameters give them only when `env` is asked for
+/// (each Region's pseudo parameters are six strings for each value).
+fn values(t: &Template, v: &Value, env: bool) -> Vec<Known> {
     match v.as_fn() {
         Some(Intrinsic::Ref(name)) => parameter(t, name)
             .into_iter()
@@ -177,7 +194,7 @@ fn values(t: &Template, v: &Value) -> Vec<Known> {
         Some(Intrinsic::Sub {
             template,
             variables,
-        }) => substituted(t, template, variables.as_ref()),
+        }) => substituted(t, template, variables.as_ref(), env),
         _ => Vec::new(),
     }
 }
@@ -360,8 +377,17 @@ fn substituted(
     t: &Template,
     template: &str,
     variables: Option<&BTreeMap<String, Value>>,
+    need_env: bool,
 ) -> Vec<Known> {
-    let mut names: Vec<&str> = sub::sub_vars(template).collect();
+    // Read once, substituted for each combination.
+    let parts = sub::sub_parts(template);
+    let mut names: Vec<&str> = parts
+        .iter()
+        .filter_map(|p| match p {
+            sub::SubPart::Var(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
     names.sort_unstable();
     names.dedup();
     let source = |name: &str| -> Option<Source> {
@@ -461,17 +487,19 @@ fn substituted(
                 }
             })
         };
-        let Some(text) = sub::substitute(template, pick) else {
+        let Some(text) = sub::substitute_parts(&parts, template.len(), pick) else {
             continue;
         };
         let mut env: Vec<(String, String)> = Vec::new();
-        let mut from: Vec<String> = Vec::new();
+        let mut from: Vec<&str> = Vec::new();
         for ((p, o), i) in dims.iter().zip(&combo) {
             let (said, x) = &o[*i];
-            from.push(said.clone());
-            match p {
-                Some(p) => env.push((p.clone(), x.clone())),
-                None => env.extend(region_env(x)),
+            from.push(said);
+            if need_env {
+                match p {
+                    Some(p) => env.push((p.clone(), x.clone())),
+                    None => env.extend(region_env(x)),
+                }
             }
         }
         let from = if from.is_empty() {

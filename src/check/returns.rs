@@ -100,11 +100,7 @@ impl Walk<'_, '_> {
     /// The resource a reference names, with its facts (none for custom, SAM, module and
     /// registry types, whose values this cannot know).
     fn target(&self, name: &str) -> Option<(&Resource, std::sync::Arc<TypeFacts>)> {
-        let (_, r) = self
-            .t
-            .resources
-            .iter()
-            .find(|(id, _)| id.as_str() == name)?;
+        let r = self.t.resources.get(name)?;
         let ty = r.resource_type.as_str();
         if ty.starts_with("Custom::") || OPEN_ATTRIBUTES.contains(&ty) {
             return None;

@@ -7,8 +7,9 @@
 //! parameter, an `Fn::If` whose branches disagree) is unknown until deployment, and an
 //! unknown never becomes a finding.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -83,15 +84,29 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
         let Some(rules_here) = index.get(r.resource_type.as_str()) else {
             continue;
         };
-        let props = Value::Map(r.properties.clone());
+        // The whole object as a value, made only for the rules that judge it whole.
+        let mut whole: Option<Value> = None;
         for (rule, below) in rules_here {
             let mut places = Vec::new();
-            select(&props, below, "Properties".to_string(), &mut places);
+            match below.split_first() {
+                None => {
+                    let props = whole.get_or_insert_with(|| Value::Map(r.properties.clone()));
+                    places.push(("Properties".to_string(), &*props));
+                }
+                Some((first, rest)) => {
+                    if let Some(next) = r.properties.get(*first) {
+                        select(next, rest, format!("Properties.{first}"), &mut places);
+                    }
+                }
+            }
             for (path, value) in places {
-                let ev = Eval { root: &rule.schema };
+                let ev = Eval {
+                    root: &rule.schema,
+                    quiet: false,
+                };
                 let mut verdict = None;
                 for (when, value) in scenarios(t, value) {
-                    let value = lowered(&value, &rule.lowercase);
+                    let value = lowered(value, &rule.lowercase);
                     if let Verdict::Fail(why) = ev.eval(&rule.schema, &value, &path) {
                         verdict = Some(format!("{why}{when}"));
                         break;
@@ -122,8 +137,10 @@ pub fn check(t: &Template, out: &mut Vec<Finding>) {
 /// holds in one deployment fails in another), so each is an object of its own: the
 /// branches taken, `AWS::NoValue` removing the property. Otherwise the object as
 /// written, whose conditional values the evaluation leaves unknown.
-fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
-    let as_is = || vec![(String::new(), v.clone())];
+fn scenarios<'a>(t: &Template, v: &'a Value) -> Vec<(String, Cow<'a, Value>)> {
+    // Borrowed: most objects have no condition, and copying each (a resource's whole
+    // properties for rules on them) cost this rule more than its judging.
+    let as_is = || vec![(String::new(), Cow::Borrowed(v))];
     let Value::Map(m) = v else { return as_is() };
     let mut condition = None;
     for x in m.values() {
@@ -158,7 +175,7 @@ fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
                     Some(x) => resolved.insert(key.clone(), x.clone()),
                     None => resolved.remove(key.as_str()),
                 };
-                (when, Value::Map(resolved))
+                (when, Cow::Owned(Value::Map(resolved)))
             })
             .collect();
     }
@@ -187,7 +204,7 @@ fn scenarios(t: &Template, v: &Value) -> Vec<(String, Value)> {
             }
             (
                 format!(" when condition {condition} is {holds}"),
-                Value::Map(resolved),
+                Cow::Owned(Value::Map(resolved)),
             )
         })
         .collect()
@@ -266,8 +283,18 @@ fn select<'a>(v: &'a Value, below: &[&str], path: String, out: &mut Vec<(String,
     }
 }
 
-fn lowered(v: &Value, names: &[String]) -> Value {
-    let mut v = v.clone();
+/// The object with the named properties' strings in lower case; copied only when it has
+/// one.
+fn lowered<'a>(v: Cow<'a, Value>, names: &[String]) -> Cow<'a, Value> {
+    let has = |m: &BTreeMap<String, Value>| {
+        names
+            .iter()
+            .any(|n| matches!(m.get(n.as_str()), Some(Value::String(_))))
+    };
+    if !matches!(&*v, Value::Map(m) if has(m)) {
+        return v;
+    }
+    let mut v = v.into_owned();
     if let Value::Map(m) = &mut v {
         for n in names {
             if let Some(Value::String(s)) = m.get_mut(n) {
@@ -275,7 +302,7 @@ fn lowered(v: &Value, names: &[String]) -> Value {
             }
         }
     }
-    v
+    Cow::Owned(v)
 }
 
 /// The outcome of a schema on a value.
@@ -292,6 +319,8 @@ use Verdict::{Fail, Pass, Unknown};
 
 struct Eval<'a> {
     root: &'a Json,
+    /// Whether failures' reasons are dropped unread (see [`Eval::quiet`]).
+    quiet: bool,
 }
 
 /// A value as it is known before deployment: an intrinsic function is not.
@@ -318,6 +347,22 @@ fn no_value(v: &Value) -> bool {
 }
 
 impl Eval<'_> {
+    /// The evaluator for a schema whose failure is only tested, never told (an `if`'s
+    /// condition, a `not`'s argument): it words no reasons. Enum and pattern failures
+    /// inside conditions are most of what service rules evaluate, and their reasons
+    /// (an enum's options listed) cost more than the judging.
+    fn quiet(&self) -> Eval<'_> {
+        Eval {
+            root: self.root,
+            quiet: true,
+        }
+    }
+
+    /// A failure, its reason worded only when it may be told.
+    fn fail(&self, why: impl FnOnce() -> String) -> Verdict {
+        Fail(if self.quiet { String::new() } else { why() })
+    }
+
     fn eval(&self, schema: &Json, v: &Value, path: &str) -> Verdict {
         // A value chosen by a condition is judged on each branch: it fails only if both do.
         if let Some([a, b]) = branches(v) {
@@ -329,7 +374,7 @@ impl Eval<'_> {
         }
         let Json::Object(s) = schema else {
             return match schema {
-                Json::Bool(false) => Fail(format!("{path} is not allowed")),
+                Json::Bool(false) => self.fail(|| format!("{path} is not allowed")),
                 _ => Pass,
             };
         };
@@ -343,8 +388,8 @@ impl Eval<'_> {
                 "allOf" => self.all_of(arg, v, path),
                 "anyOf" => self.any_of(arg, v, path),
                 "oneOf" => self.one_of(arg, v, path),
-                "not" => match self.eval(arg, v, path) {
-                    Pass => Fail(describe_not(arg, path)),
+                "not" => match self.quiet().eval(arg, v, path) {
+                    Pass => self.fail(|| describe_not(arg, path)),
                     Fail(_) => Pass,
                     Unknown => Unknown,
                 },
@@ -397,10 +442,12 @@ impl Eval<'_> {
         }
         match (unknown, first) {
             (true, _) => Unknown,
-            (false, Some(_)) if required_sets(arg).is_some() => Fail(format!(
-                "{path} needs one of: {}",
-                show_sets(&required_sets(arg).unwrap_or_default())
-            )),
+            (false, Some(_)) if required_sets(arg).is_some() => self.fail(|| {
+                format!(
+                    "{path} needs one of: {}",
+                    show_sets(&required_sets(arg).unwrap_or_default())
+                )
+            }),
             (false, Some(why)) => Fail(why),
             (false, None) => Pass,
         }
@@ -419,7 +466,7 @@ impl Eval<'_> {
         let sets = required_sets(arg);
         match (passes, sets) {
             (1, _) => Pass,
-            (0, Some(sets)) => Fail(format!("{path} needs one of: {}", show_sets(&sets))),
+            (0, Some(sets)) => self.fail(|| format!("{path} needs one of: {}", show_sets(&sets))),
             (0, None) => Fail(first.unwrap_or_else(|| format!("{path} matches none of the forms"))),
             // `oneOf: [{}, {required: [A, B]}]`: the empty form always holds, so A and B
             // may not be set together.
@@ -429,16 +476,12 @@ impl Eval<'_> {
                     .filter(|s| !s.is_empty() && all_present(s, v))
                     .map(|s| s.join(" and "))
                     .collect();
-                Fail(format!(
-                    "{path}: {} cannot be set together",
-                    held.join("; ")
-                ))
+                self.fail(|| format!("{path}: {} cannot be set together", held.join("; ")))
             }
-            (_, Some(sets)) => Fail(format!(
-                "{path}: only one of {} may be set",
-                show_sets(&sets)
-            )),
-            _ => Fail(format!("{path} matches more than one of the forms")),
+            (_, Some(sets)) => {
+                self.fail(|| format!("{path}: only one of {} may be set", show_sets(&sets)))
+            }
+            _ => self.fail(|| format!("{path} matches more than one of the forms")),
         }
     }
 
@@ -452,9 +495,9 @@ impl Eval<'_> {
         let then = s.get("then");
         let otherwise = s.get("else");
         let run = |branch: Option<&Json>| branch.map_or(Pass, |b| self.eval(b, v, path));
-        match self.eval(cond, v, path) {
+        match self.quiet().eval(cond, v, path) {
             Pass => match run(then) {
-                Fail(why) => Fail(format!("when {}: {why}", describe_if(cond, v))),
+                Fail(why) => self.fail(|| format!("when {}: {why}", describe_if(cond, v))),
                 other => other,
             },
             Fail(_) => run(otherwise),
@@ -480,12 +523,12 @@ impl Eval<'_> {
                 if types.iter().any(|t| is_type(v, t)) {
                     Pass
                 } else {
-                    Fail(format!("{path} must be of type {}", types.join(" or ")))
+                    self.fail(|| format!("{path} must be of type {}", types.join(" or ")))
                 }
             }
             "const" => match equal(v, arg) {
                 Some(true) => Pass,
-                Some(false) => Fail(format!("{path} must be {arg}, not {}", show(v))),
+                Some(false) => self.fail(|| format!("{path} must be {arg}, not {}", show(v))),
                 None => Unknown,
             },
             "enum" => {
@@ -501,11 +544,7 @@ impl Eval<'_> {
                 if unknown {
                     Unknown
                 } else {
-                    Fail(format!(
-                        "{path} is {}, not one of {}",
-                        show(v),
-                        list(options)
-                    ))
+                    self.fail(|| format!("{path} is {}, not one of {}", show(v), list(options)))
                 }
             }
             "required" => {
@@ -518,9 +557,9 @@ impl Eval<'_> {
                     .filter_map(Json::as_str)
                 {
                     match m.get(name) {
-                        None => return Fail(format!("{path}.{name} is required")),
+                        None => return self.fail(|| format!("{path}.{name} is required")),
                         Some(x) if no_value(x) => {
-                            return Fail(format!("{path}.{name} is required"));
+                            return self.fail(|| format!("{path}.{name} is required"));
                         }
                         Some(x) if branches(x).is_some_and(|b| b.iter().any(|y| no_value(y))) => {
                             unknown = true
@@ -563,10 +602,11 @@ impl Eval<'_> {
                     {
                         let present = m.contains_key(other);
                         if key == "dependentRequired" && !present {
-                            return Fail(format!("{path}.{name} requires {other}"));
+                            return self.fail(|| format!("{path}.{name} requires {other}"));
                         }
                         if key == "dependentExcluded" && present {
-                            return Fail(format!("{path}.{name} and {other} cannot both be set"));
+                            return self
+                                .fail(|| format!("{path}.{name} and {other} cannot both be set"));
                         }
                     }
                 }
@@ -598,7 +638,7 @@ impl Eval<'_> {
                 if ok {
                     Pass
                 } else {
-                    Fail(format!("{path} is {x}; it must be {word} {bound}"))
+                    self.fail(|| format!("{path} is {x}; it must be {word} {bound}"))
                 }
             }
             "minLength" | "maxLength" => {
@@ -608,9 +648,11 @@ impl Eval<'_> {
                 let len = s.chars().count() as u64;
                 match key {
                     "minLength" if len < n => {
-                        Fail(format!("{path} is shorter than {n} characters"))
+                        self.fail(|| format!("{path} is shorter than {n} characters"))
                     }
-                    "maxLength" if len > n => Fail(format!("{path} is longer than {n} characters")),
+                    "maxLength" if len > n => {
+                        self.fail(|| format!("{path} is longer than {n} characters"))
+                    }
                     _ => Pass,
                 }
             }
@@ -620,7 +662,9 @@ impl Eval<'_> {
                 };
                 match matches(p, &s) {
                     Some(true) => Pass,
-                    Some(false) => Fail(format!("{path} is {}, which does not match {p}", show(v))),
+                    Some(false) => {
+                        self.fail(|| format!("{path} is {}, which does not match {p}", show(v)))
+                    }
                     None => Unknown,
                 }
             }
@@ -639,7 +683,7 @@ impl Eval<'_> {
                 if ok {
                     Pass
                 } else {
-                    Fail(format!("{path} is {s:?}, not a valid {f}"))
+                    self.fail(|| format!("{path} is {s:?}, not a valid {f}"))
                 }
             }
             _ => Pass,
@@ -698,7 +742,7 @@ impl Eval<'_> {
                     } else if patterned.into_iter().any(|m| m.is_none()) {
                         Unknown
                     } else if arg == &Json::Bool(false) {
-                        Fail(format!("{path}.{name} is not allowed here"))
+                        self.fail(|| format!("{path}.{name} is not allowed here"))
                     } else {
                         self.eval(arg, x, &format!("{path}.{name}"))
                     }
@@ -739,7 +783,7 @@ impl Eval<'_> {
                 if unknown {
                     Unknown
                 } else {
-                    Fail(format!("{path} has no item of the form required"))
+                    self.fail(|| format!("{path} has no item of the form required"))
                 }
             }
             _ => {
@@ -751,10 +795,10 @@ impl Eval<'_> {
                 }
                 match key {
                     "minItems" if items.len() < n => {
-                        Fail(format!("{path} needs at least {n} items"))
+                        self.fail(|| format!("{path} needs at least {n} items"))
                     }
                     "maxItems" if items.len() > n => {
-                        Fail(format!("{path} takes at most {n} items"))
+                        self.fail(|| format!("{path} takes at most {n} items"))
                     }
                     _ => Pass,
                 }

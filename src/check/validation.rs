@@ -3,6 +3,8 @@
 //! go together, set operators on single-valued keys, what VPC endpoint policies must and
 //! must not hold, and grants wider or more tangled than they look.
 
+use std::collections::HashMap;
+
 use super::iam::{label, statement_path};
 use super::inventory::{EndpointKind, Inventory, PolicyAt, PolicyUse, type_of};
 use super::{Finding, rules};
@@ -13,6 +15,7 @@ use crate::iam::{
 use crate::template::{Intrinsic, Template, Value};
 
 pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
+    let mut fits = Fits::default();
     for p in &inv.policies {
         let Ok(doc) = &p.parsed else { continue };
         let gateway = p.usage == PolicyUse::Endpoint
@@ -26,7 +29,7 @@ pub fn check(t: &Template, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
             let label = label(p, i, s);
             let acts = actions(s, p, &at, &label, out);
             if p.usage != PolicyUse::Trust {
-                resources(t, s, &acts, p, &at, &label, out);
+                resources(t, s, &acts, p, &at, &label, &mut fits, out);
             }
             keys(s, &acts, p, &at, &label, out);
             if p.usage == PolicyUse::Endpoint {
@@ -170,7 +173,25 @@ fn any_variable(format: &str) -> String {
     out
 }
 
+/// Whether an ARN pattern fits one of a set of ARN formats (sorted, each once), as asked
+/// already: a template's policies repeat their statements (one role's policy in each
+/// copy of a stack part, the same grant on many queues), and matching a pattern against
+/// every format, part by part, cost I507 more than the rest of policy validation.
+#[derive(Default)]
+struct Fits(HashMap<Vec<&'static str>, HashMap<String, bool>>);
+
+impl Fits {
+    /// The answers known for a set of formats (looked up once a statement).
+    fn of(&mut self, formats: &[&'static str]) -> &mut HashMap<String, bool> {
+        if !self.0.contains_key(formats) {
+            self.0.insert(formats.to_vec(), HashMap::new());
+        }
+        self.0.get_mut(formats).expect("inserted above")
+    }
+}
+
 /// I507: every resource fits a resource type of one of the statement's actions.
+#[allow(clippy::too_many_arguments)]
 fn resources(
     t: &Template,
     s: &Statement,
@@ -178,6 +199,7 @@ fn resources(
     p: &PolicyAt<'_>,
     at: &str,
     label: &str,
+    fits: &mut Fits,
     out: &mut Vec<Finding>,
 ) {
     let (Some(acts), Some(Negatable::Is(entries))) = (acts, &s.resource) else {
@@ -187,7 +209,7 @@ fn resources(
         return;
     }
     // Each format once: the actions of a statement share most of theirs.
-    let mut formats: Vec<&str> = acts
+    let mut formats: Vec<&'static str> = acts
         .iter()
         .flat_map(|a| a.resource_types())
         .map(|r| r.arn.as_str())
@@ -195,9 +217,21 @@ fn resources(
     formats.sort_unstable();
     formats.dedup();
     let split: Vec<[&str; 6]> = formats.iter().filter_map(|f| six_parts(f)).collect();
+    let known = fits.of(&formats);
     for e in entries {
         let Some(arn) = pattern(t, e) else { continue };
-        if arn == "*" || six_parts(&arn).is_some_and(|a| split.iter().any(|f| parts_fit(f, &a))) {
+        if arn == "*" {
+            continue;
+        }
+        let fit = match known.get(&arn) {
+            Some(&fit) => fit,
+            None => {
+                let fit = six_parts(&arn).is_some_and(|a| split.iter().any(|f| parts_fit(f, &a)));
+                known.insert(arn.clone(), fit);
+                fit
+            }
+        };
+        if fit {
             continue;
         }
         let star_only = formats.is_empty();

@@ -26,14 +26,38 @@ pub fn search(pattern: &str, text: &str) -> Option<bool> {
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let compiled = cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| Compiled {
-            rust: translate(pattern),
-            simple: None,
-            ascii: None,
-            unicode: None,
-        });
+    // Looked up by the borrowed pattern: the key is copied only the first time.
+    if !cache.contains_key(pattern) {
+        cache.insert(
+            pattern.to_string(),
+            Compiled {
+                rust: translate(pattern),
+                simple: None,
+                ascii: None,
+                unicode: None,
+                answers: HashMap::new(),
+            },
+        );
+    }
+    let compiled = cache.get_mut(pattern).expect("inserted above");
+    // A template repeats its values (one tag, name or description on many resources):
+    // each text is matched once a pattern.
+    if let Some(&found) = compiled.answers.get(text) {
+        return found;
+    }
+    let found = search_compiled(compiled, text);
+    if text.len() <= MAX_REMEMBERED_TEXT && compiled.answers.len() < MAX_REMEMBERED {
+        compiled.answers.insert(text.to_string(), found);
+    }
+    found
+}
+
+/// The longest text whose answer is kept, and how many answers a pattern keeps: bounds
+/// on the memory of a process that checks many templates.
+const MAX_REMEMBERED_TEXT: usize = 1024;
+const MAX_REMEMBERED: usize = 4096;
+
+fn search_compiled(compiled: &mut Compiled, text: &str) -> Option<bool> {
     let rust = compiled.rust.clone()?;
     // Python's `$` (no MULTILINE) matches at the end and before a final newline.
     let shorter = text.strip_suffix('\n');
@@ -66,6 +90,7 @@ pub fn search_by_regex(pattern: &str, text: &str) -> Option<bool> {
             simple: None,
             ascii: None,
             unicode: None,
+            answers: HashMap::new(),
         });
     let rust = compiled.rust.clone()?;
     regex_search(compiled, &rust, text, text.strip_suffix('\n'))
@@ -113,6 +138,8 @@ struct Compiled {
     simple: Option<Option<simple::Simple>>,
     ascii: Option<Option<regex::bytes::Regex>>,
     unicode: Option<Option<Regex>>,
+    /// Texts already matched, and the answer (see [`search`]).
+    answers: HashMap<String, Option<bool>>,
 }
 
 /// The pattern in Rust's syntax, or `None` where the engines differ: `\Z` is Rust's `\z`;

@@ -105,12 +105,57 @@ impl Template {
         }
     }
 
+    /// As [`Template::parse_recovering`], and the text's [`Locator`] (what
+    /// [`Locator::new`] gives) made from the same reading: a large text is parsed once
+    /// for both. The locator is of the first reading that parses, as `Locator::new`'s
+    /// is (JSON, else YAML), whichever reading the template comes from.
+    ///
+    /// ```
+    /// use perimeter_template::{Locator, Template};
+    /// let text = "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n";
+    /// let (t, issues, l) = Template::parse_recovering_located(text).unwrap();
+    /// assert!(issues.is_empty() && t.resources.contains_key("Vpc"));
+    /// let path = "Resources.Vpc.Type";
+    /// assert_eq!(l.unwrap().find(path), Locator::new(text).unwrap().find(path));
+    /// ```
+    #[allow(clippy::type_complexity)]
+    pub fn parse_recovering_located(
+        text: &str,
+    ) -> Result<(Template, Vec<Issue>, Option<Locator>), ParseError> {
+        let mut located = None;
+        let mut read = |format| {
+            let mut d = decode::Decoder::recovering();
+            let mut seen = |node: &node::Node| {
+                if located.is_none() {
+                    located = Some(Locator::of(node));
+                }
+            };
+            Template::decode_seen(text, format, &mut d, &mut seen).map(|t| (t, d.issues))
+        };
+        let read = match Format::detect(text) {
+            Format::Json => read(Format::Json).or_else(|e| read(Format::Yaml).map_err(|_| e)),
+            Format::Yaml => read(Format::Yaml),
+        };
+        read.map(|(t, issues)| (t, issues, located))
+    }
+
     fn decode(text: &str, format: Format, d: &mut decode::Decoder) -> Result<Template, ParseError> {
+        Template::decode_seen(text, format, d, &mut |_| {})
+    }
+
+    /// Decodes the text; `seen` is shown the parsed tree before it is decoded.
+    fn decode_seen(
+        text: &str,
+        format: Format,
+        d: &mut decode::Decoder,
+        seen: &mut dyn FnMut(&node::Node),
+    ) -> Result<Template, ParseError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let node = match format {
             Format::Json => parse_json::parse(text)?,
             Format::Yaml => parse_yaml::parse(text)?,
         };
+        seen(&node);
         // Most templates have no loop: a text search spares walking their tree.
         let node = if text.contains("Fn::ForEach::") {
             foreach::expand(node)?

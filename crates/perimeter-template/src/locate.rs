@@ -68,6 +68,11 @@ impl Locator {
                 .or_else(|| parse_yaml::parse(text).ok())?,
             Format::Yaml => parse_yaml::parse(text).ok()?,
         };
+        Some(Locator::of(&root))
+    }
+
+    /// The locator of a text already parsed (its root node, as the parser left it).
+    pub(crate) fn of(root: &Node) -> Locator {
         let mut entries = vec![Entry {
             key: 0,
             first: 0,
@@ -76,7 +81,7 @@ impl Locator {
             pos: root.pos,
         }];
         // Iterative, children placed side by side: (entry index, node).
-        let mut stack: Vec<(usize, &Node)> = vec![(0, &root)];
+        let mut stack: Vec<(usize, &Node)> = vec![(0, root)];
         while let Some((at, mut node)) = stack.pop() {
             while let NodeKind::Tagged(_, inner) = &node.kind {
                 node = inner;
@@ -124,7 +129,7 @@ impl Locator {
             }
             entries[at].first = first as u32;
         }
-        Some(Locator { entries })
+        Locator { entries }
     }
 
     /// The position of the value at `path`, or of the deepest part of it that exists.
@@ -166,5 +171,40 @@ mod tests {
         assert_eq!(l.find("Metadata.Owner").line, 2);
         assert_eq!(l.find("Metadata.Team").line, 3);
         assert_eq!(l.find("Metadata.Note").line, 4);
+    }
+
+    /// The locator made from the template's own reading places every path where a
+    /// second reading of the text does: JSON, YAML, flow YAML that is no JSON (read as
+    /// JSON first, then as YAML), a byte-order mark, a JSON text whose template the
+    /// recovering read decodes from YAML, and a loop the template expands.
+    #[test]
+    fn the_located_read_places_paths_as_a_second_reading_does() {
+        let texts = [
+            "{\n  \"Resources\": {\n    \"Vpc\": {\"Type\": \"AWS::EC2::VPC\",\n      \"Properties\": {\"CidrBlock\": \"10.0.0.0/16\", \"Tags\": [{\"Key\": \"a\", \"Value\": \"b\"}]}}\n  }\n}\n",
+            "Resources:\n  Vpc:\n    Type: AWS::EC2::VPC\n    Properties:\n      CidrBlock: 10.0.0.0/16\n      Tags:\n        - Key: a\n          Value: !Sub '${AWS::Region}'\n",
+            "{Resources: {Vpc: {Type: AWS::EC2::VPC,\n  Properties: {CidrBlock: 10.0.0.0/16, Tags: [{Key: a, Value: b}]}}}}\n",
+            "\u{feff}{\"Resources\": {\"Vpc\": {\"Type\": \"AWS::EC2::VPC\", \"Properties\": {\"CidrBlock\": \"10.0.0.0/16\"}}}}",
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::Vpcs:\n    - Name\n    - [A, B]\n    - Vpc${Name}:\n        Type: AWS::EC2::VPC\n        Properties:\n          CidrBlock: 10.0.0.0/16\n",
+        ];
+        let paths = [
+            "Resources",
+            "Resources.Vpc",
+            "Resources.Vpc.Type",
+            "Resources.Vpc.Properties.CidrBlock",
+            "Resources.Vpc.Properties.Tags[0].Value",
+            "Resources.Vpc.Properties.Tags[3]",
+            "Resources.VpcA.Properties.CidrBlock",
+            "Resources.Fn::ForEach::Vpcs[2]",
+            "Outputs.None",
+        ];
+        for text in texts {
+            let (_, _, located) = crate::Template::parse_recovering_located(text)
+                .unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+            let located = located.expect("a text that parses has a locator");
+            let again = Locator::new(text).expect("parses");
+            for path in paths {
+                assert_eq!(located.find(path), again.find(path), "{text:?} at {path}");
+            }
+        }
     }
 }

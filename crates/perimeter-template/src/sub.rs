@@ -61,9 +61,19 @@ pub fn sub_vars(template: &str) -> impl Iterator<Item = &str> {
 /// let v = substitute("${A}-${!B}", |name| (name == "A").then(|| "x".to_string()));
 /// assert_eq!(v.as_deref(), Some("x-${B}"));
 /// ```
-pub fn substitute(template: &str, mut var: impl FnMut(&str) -> Option<String>) -> Option<String> {
-    let mut out = String::with_capacity(template.len());
-    for part in sub_parts(template) {
+pub fn substitute(template: &str, var: impl FnMut(&str) -> Option<String>) -> Option<String> {
+    substitute_parts(&sub_parts(template), template.len(), var)
+}
+
+/// [`substitute`] on a string's parts already read (for one string substituted many
+/// times); `len` is the string's length, the text's likely size.
+pub fn substitute_parts(
+    parts: &[SubPart<'_>],
+    len: usize,
+    mut var: impl FnMut(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::with_capacity(len);
+    for &part in parts {
         match part {
             SubPart::Text(t) => out.push_str(t),
             SubPart::Escaped(e) => {
