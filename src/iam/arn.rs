@@ -37,8 +37,15 @@ impl Arn {
 
     /// The six colon-separated parts; the resource part keeps its own colons.
     fn parts(s: &str) -> Option<[&str; 6]> {
-        let v: Vec<&str> = s.splitn(6, ':').collect();
-        (v.len() == 6).then(|| [v[0], v[1], v[2], v[3], v[4], v[5]])
+        let mut it = s.splitn(6, ':');
+        Some([
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+            it.next()?,
+        ])
     }
 
     /// The account field (empty for AWS-owned resources such as foundation models).

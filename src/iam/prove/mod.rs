@@ -56,8 +56,8 @@ pub use self::perimeter::{
 };
 use self::search::{Found, search};
 use super::{
-    Action, Arn, Bindings, Caller, Decision, Effect, NamedPolicy, PolicyDocument, PolicyKind,
-    PolicySet, Request, applies, arn_like,
+    Action, Arn, Bindings, Caller, Decision, Effect, Matcher, NamedPolicy, PolicyDocument,
+    PolicyKind, PolicySet, Request, arn_like,
 };
 use crate::template::typed::ToValue;
 
@@ -76,12 +76,13 @@ impl Policies {
     /// Whether the policies allow the request: the concrete evaluator's answer.
     pub fn allows(&self, req: &Request, b: &Bindings) -> bool {
         match self {
-            Policies::Set(s) => s.evaluate(req, b).decision == Decision::Allow,
+            Policies::Set(s) => s.decision(req, b) == Decision::Allow,
             Policies::Resource(kind, _, doc) => {
+                let m = Matcher::new(req, b);
                 let any = |e: Effect| {
                     doc.statements
                         .iter()
-                        .any(|s| s.effect == e && applies(*kind, s, req, b))
+                        .any(|s| s.effect == e && m.applies(*kind, s))
                 };
                 any(Effect::Allow) && !any(Effect::Deny)
             }
@@ -393,8 +394,9 @@ fn decide(
     let guards: Vec<_> = policies.iter().flat_map(|p| p.guards()).collect();
     let relevant = |req: &Request| -> Vec<bool> {
         let mut hit: BTreeSet<&str> = keys.iter().copied().collect();
+        let m = Matcher::new(req, b);
         for (kind, s, ks) in &guards {
-            if ks.iter().any(|k| !hit.contains(k.as_str())) && applies(*kind, s, req, b) {
+            if ks.iter().any(|k| !hit.contains(k.as_str())) && m.applies(*kind, s) {
                 hit.extend(ks.iter().map(String::as_str));
             }
         }
