@@ -19,6 +19,7 @@
 //!    caller or its account) and the caller's own policies.
 //! 7. Otherwise: implicit deny.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -242,6 +243,19 @@ impl PolicySet {
         e.explain = false;
         e.run(self).decision
     }
+
+    /// [`PolicySet::decision`] with the principal read already: `caller` must be
+    /// `Caller::parse(&req.principal)` (a search asks of a few principals many times).
+    pub fn decision_as(
+        &self,
+        req: &Request,
+        caller: Option<&Caller>,
+        bindings: &Bindings,
+    ) -> Decision {
+        let mut e = Eval::parsed(req, caller, bindings, self.boundary.is_some());
+        e.explain = false;
+        e.run(self).decision
+    }
 }
 
 /// The services whose resources RCPs govern (AWS Organizations User Guide, "Resource
@@ -263,7 +277,7 @@ pub(crate) const RCP_SERVICES: &[&str] = &[
 struct Eval<'a> {
     req: &'a Request,
     b: &'a Bindings,
-    caller: Caller,
+    caller: Cow<'a, Caller>,
     /// Whether the principal is one IAM can read (else it is treated as anonymous).
     known: bool,
     /// The full context, made when a condition or variable first reads it: many
@@ -286,7 +300,29 @@ impl<'a> Eval<'a> {
     fn new(req: &'a Request, b: &'a Bindings, has_boundary: bool) -> Self {
         let parsed = Caller::parse(&req.principal);
         let known = parsed.is_some();
-        let caller = parsed.unwrap_or(Caller::Anonymous);
+        let caller = Cow::Owned(parsed.unwrap_or(Caller::Anonymous));
+        Eval {
+            req,
+            b,
+            caller,
+            known,
+            ctx: OnceCell::new(),
+            has_boundary,
+            explain: true,
+        }
+    }
+
+    /// [`Eval::new`] with the principal read already: `parsed` is
+    /// `Caller::parse(&req.principal)` (checked in debug builds).
+    fn parsed(
+        req: &'a Request,
+        parsed: Option<&'a Caller>,
+        b: &'a Bindings,
+        has_boundary: bool,
+    ) -> Self {
+        debug_assert_eq!(Caller::parse(&req.principal).as_ref(), parsed);
+        let known = parsed.is_some();
+        let caller = parsed.map_or(Cow::Owned(Caller::Anonymous), Cow::Borrowed);
         Eval {
             req,
             b,
@@ -463,7 +499,7 @@ impl<'a> Eval<'a> {
 
     fn run(&self, set: &PolicySet) -> Verdict {
         let req = self.req;
-        let caller = &self.caller;
+        let caller: &Caller = &self.caller;
         let mut why = Why {
             on: self.explain,
             lines: Vec::new(),
@@ -997,6 +1033,12 @@ pub struct Matcher<'a>(Eval<'a>);
 impl<'a> Matcher<'a> {
     pub fn new(req: &'a Request, b: &'a Bindings) -> Self {
         Matcher(Eval::new(req, b, false))
+    }
+
+    /// [`Matcher::new`] with the principal read already: `caller` must be
+    /// `Caller::parse(&req.principal)`.
+    pub fn with_caller(req: &'a Request, caller: Option<&'a Caller>, b: &'a Bindings) -> Self {
+        Matcher(Eval::parsed(req, caller, b, false))
     }
 
     /// Whether `s` matches the request in every element, as [`applies`] says.
