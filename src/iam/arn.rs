@@ -70,10 +70,22 @@ impl Arn {
 
 /// `ArnLike` semantics on two strings.
 pub fn arn_like(pattern: &str, arn: &str) -> bool {
+    arn_like_split(pattern, Arn::parts(arn).as_ref())
+}
+
+/// The six parts of an ARN (the resource part keeps its own colons), as [`arn_like`]
+/// reads them; `None` for a string of fewer.
+pub(crate) fn split(arn: &str) -> Option<[&str; 6]> {
+    Arn::parts(arn)
+}
+
+/// [`arn_like`] against an ARN split already ([`split`]): the evaluator splits a
+/// request's resource once for every pattern of every statement.
+pub(crate) fn arn_like_split(pattern: &str, arn: Option<&[&str; 6]>) -> bool {
     if pattern == "*" {
         return true;
     }
-    match (Arn::parts(pattern), Arn::parts(arn)) {
+    match (Arn::parts(pattern), arn) {
         (Some(p), Some(a)) => p
             .iter()
             .zip(a.iter())

@@ -283,6 +283,8 @@ struct Eval<'a> {
     /// The full context, made when a condition or variable first reads it: many
     /// statements are decided by their action or resource before any condition is read.
     ctx: OnceCell<BTreeMap<String, Vec<String>>>,
+    /// The request's resource in its six parts ([`arn::split`]), split on first use.
+    resource: OnceCell<Option<[&'a str; 6]>>,
     has_boundary: bool,
     /// Whether the verdict's explanation is written ([`PolicySet::decision`] needs the
     /// decision only; every branch taken is the same either way).
@@ -307,6 +309,7 @@ impl<'a> Eval<'a> {
             caller,
             known,
             ctx: OnceCell::new(),
+            resource: OnceCell::new(),
             has_boundary,
             explain: true,
         }
@@ -329,6 +332,7 @@ impl<'a> Eval<'a> {
             caller,
             known,
             ctx: OnceCell::new(),
+            resource: OnceCell::new(),
             has_boundary,
             explain: true,
         }
@@ -373,11 +377,15 @@ impl<'a> Eval<'a> {
     /// matches the request's resource. A pattern without `${` is read as written, as
     /// `substitute_variables` gives it back.
     fn resource_hit(&self, raw: &str, vars: bool) -> bool {
+        let resource = self
+            .resource
+            .get_or_init(|| arn::split(&self.req.resource))
+            .as_ref();
         if vars && raw.contains("${") {
             substitute_variables(raw, &|k| self.lookup(k))
-                .is_some_and(|p| arn::arn_like(&p, &self.req.resource))
+                .is_some_and(|p| arn::arn_like_split(&p, resource))
         } else {
-            arn::arn_like(raw, &self.req.resource)
+            arn::arn_like_split(raw, resource)
         }
     }
 
