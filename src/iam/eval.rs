@@ -19,6 +19,8 @@
 //!    caller or its account) and the caller's own policies.
 //! 7. Otherwise: implicit deny.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -232,6 +234,28 @@ impl PolicySet {
     pub fn evaluate(&self, req: &Request, bindings: &Bindings) -> Verdict {
         Eval::new(req, bindings, self.boundary.is_some()).run(self)
     }
+
+    /// [`PolicySet::evaluate`]'s decision, without writing the explanation (the
+    /// prover's search asks for many requests' decisions and reads no explanation).
+    /// The same evaluation: only the explanation's lines are left unwritten.
+    pub fn decision(&self, req: &Request, bindings: &Bindings) -> Decision {
+        let mut e = Eval::new(req, bindings, self.boundary.is_some());
+        e.explain = false;
+        e.run(self).decision
+    }
+
+    /// [`PolicySet::decision`] with the principal read already: `caller` must be
+    /// `Caller::parse(&req.principal)` (a search asks of a few principals many times).
+    pub fn decision_as(
+        &self,
+        req: &Request,
+        caller: Option<&Caller>,
+        bindings: &Bindings,
+    ) -> Decision {
+        let mut e = Eval::parsed(req, caller, bindings, self.boundary.is_some());
+        e.explain = false;
+        e.run(self).decision
+    }
 }
 
 /// The services whose resources RCPs govern (AWS Organizations User Guide, "Resource
@@ -253,11 +277,18 @@ pub(crate) const RCP_SERVICES: &[&str] = &[
 struct Eval<'a> {
     req: &'a Request,
     b: &'a Bindings,
-    caller: Caller,
+    caller: Cow<'a, Caller>,
     /// Whether the principal is one IAM can read (else it is treated as anonymous).
     known: bool,
-    ctx: BTreeMap<String, Vec<String>>,
+    /// The full context, made when a condition or variable first reads it: many
+    /// statements are decided by their action or resource before any condition is read.
+    ctx: OnceCell<BTreeMap<String, Vec<String>>>,
+    /// The request's resource in its six parts ([`arn::split`]), split on first use.
+    resource: OnceCell<Option<[&'a str; 6]>>,
     has_boundary: bool,
+    /// Whether the verdict's explanation is written ([`PolicySet::decision`] needs the
+    /// decision only; every branch taken is the same either way).
+    explain: bool,
 }
 
 /// How a statement matched: which statement, and how it names the caller.
@@ -271,30 +302,91 @@ impl<'a> Eval<'a> {
     fn new(req: &'a Request, b: &'a Bindings, has_boundary: bool) -> Self {
         let parsed = Caller::parse(&req.principal);
         let known = parsed.is_some();
-        let caller = parsed.unwrap_or(Caller::Anonymous);
-        let mut ctx: BTreeMap<String, Vec<String>> = caller
-            .context()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), vec![v]))
-            .collect();
-        if let Some(a) = resource_account(req, &caller) {
-            ctx.insert("aws:resourceaccount".into(), vec![a]);
-        }
-        for (k, v) in &req.context {
-            ctx.insert(k.to_ascii_lowercase(), v.clone());
-        }
+        let caller = Cow::Owned(parsed.unwrap_or(Caller::Anonymous));
         Eval {
             req,
             b,
             caller,
             known,
-            ctx,
+            ctx: OnceCell::new(),
+            resource: OnceCell::new(),
             has_boundary,
+            explain: true,
         }
     }
 
+    /// [`Eval::new`] with the principal read already: `parsed` is
+    /// `Caller::parse(&req.principal)` (checked in debug builds).
+    fn parsed(
+        req: &'a Request,
+        parsed: Option<&'a Caller>,
+        b: &'a Bindings,
+        has_boundary: bool,
+    ) -> Self {
+        debug_assert_eq!(Caller::parse(&req.principal).as_ref(), parsed);
+        let known = parsed.is_some();
+        let caller = parsed.map_or(Cow::Owned(Caller::Anonymous), Cow::Borrowed);
+        Eval {
+            req,
+            b,
+            caller,
+            known,
+            ctx: OnceCell::new(),
+            resource: OnceCell::new(),
+            has_boundary,
+            explain: true,
+        }
+    }
+
+    /// The request's context with the keys AWS derives from the caller and the
+    /// resource (the request's own values override them).
+    fn ctx(&self) -> &BTreeMap<String, Vec<String>> {
+        self.ctx.get_or_init(|| {
+            let mut ctx: BTreeMap<String, Vec<String>> = self
+                .caller
+                .context()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), vec![v]))
+                .collect();
+            if let Some(a) = resource_account(self.req, &self.caller) {
+                ctx.insert("aws:resourceaccount".into(), vec![a]);
+            }
+            for (k, v) in &self.req.context {
+                ctx.insert(k.to_ascii_lowercase(), v.clone());
+            }
+            ctx
+        })
+    }
+
     fn lookup(&self, key: &str) -> Option<Vec<String>> {
-        self.ctx.get(key).cloned()
+        self.ctx().get(key).cloned()
+    }
+
+    /// A condition key's values (keys are compared without ASCII case).
+    fn values(&self, key: &str) -> Option<&[String]> {
+        let ctx = self.ctx();
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            ctx.get(&key.to_ascii_lowercase())
+        } else {
+            ctx.get(key)
+        }
+        .map(Vec::as_slice)
+    }
+
+    /// Whether the resource pattern `raw` (policy variables replaced when `vars`)
+    /// matches the request's resource. A pattern without `${` is read as written, as
+    /// `substitute_variables` gives it back.
+    fn resource_hit(&self, raw: &str, vars: bool) -> bool {
+        let resource = self
+            .resource
+            .get_or_init(|| arn::split(&self.req.resource))
+            .as_ref();
+        if vars && raw.contains("${") {
+            substitute_variables(raw, &|k| self.lookup(k))
+                .is_some_and(|p| arn::arn_like_split(&p, resource))
+        } else {
+            arn::arn_like_split(raw, resource)
+        }
     }
 
     /// How `s` matches the request, if it does.
@@ -312,13 +404,12 @@ impl<'a> Eval<'a> {
             }
         };
         if let Some(r) = &s.resource {
-            let hit = r.inner().iter().any(|e| {
-                let raw = match e {
-                    ResourceEntry::Arn(a) => Some(a.as_str().to_string()),
-                    ResourceEntry::Expr(v) => self.b.resolve(v),
-                };
-                raw.and_then(&text)
-                    .is_some_and(|p| arn::arn_like(&p, &self.req.resource))
+            let hit = r.inner().iter().any(|e| match e {
+                ResourceEntry::Arn(a) => self.resource_hit(a.as_str(), vars),
+                ResourceEntry::Expr(v) => self
+                    .b
+                    .resolve(v)
+                    .is_some_and(|raw| self.resource_hit(&raw, vars)),
             });
             if hit == r.is_negated() {
                 return None;
@@ -379,16 +470,9 @@ impl<'a> Eval<'a> {
                 if policy.is_empty() && !vals.is_empty() {
                     // No value could be made concrete: a positive test fails closed, a
                     // negated one holds.
-                    return op.op.is_negated()
-                        && op.evaluate(
-                            self.ctx.get(&key.to_ascii_lowercase()).map(Vec::as_slice),
-                            &[],
-                        );
+                    return op.op.is_negated() && op.evaluate(self.values(key), &[]);
                 }
-                op.evaluate(
-                    self.ctx.get(&key.to_ascii_lowercase()).map(Vec::as_slice),
-                    &policy,
-                )
+                op.evaluate(self.values(key), &policy)
             })
         });
         ok.then_some(named)
@@ -423,16 +507,23 @@ impl<'a> Eval<'a> {
 
     fn run(&self, set: &PolicySet) -> Verdict {
         let req = self.req;
-        let caller = &self.caller;
-        let mut why: Vec<String> = Vec::new();
+        let caller: &Caller = &self.caller;
+        let mut why = Why {
+            on: self.explain,
+            lines: Vec::new(),
+        };
         if !self.known {
-            why.push(format!(
-                "the principal {:?} is no ARN IAM knows: evaluated as an anonymous caller",
-                req.principal
-            ));
+            why.say(|| {
+                format!(
+                    "the principal {:?} is no ARN IAM knows: evaluated as an anonymous caller",
+                    req.principal
+                )
+            });
         }
         if req.action.eq_ignore_ascii_case("sts:GetCallerIdentity") && caller.is_iam() {
-            why.push("sts:GetCallerIdentity needs no permission and no policy can deny it".into());
+            why.say(|| {
+                "sts:GetCallerIdentity needs no permission and no policy can deny it".into()
+            });
             return verdict(
                 Decision::Allow,
                 vec![],
@@ -457,53 +548,53 @@ impl<'a> Eval<'a> {
         let identity_side = caller.is_iam();
 
         // Every policy that applies, in the order the explanation tells them.
-        let mut applicable: Vec<(PolicyKind, &NamedPolicy, String)> = Vec::new();
+        let mut applicable: Vec<(PolicyKind, &NamedPolicy)> = Vec::new();
         if !set.rcps.is_empty() {
             if rcps_apply {
-                for (i, level) in set.rcps.iter().enumerate() {
+                for level in &set.rcps {
                     for p in level {
-                        applicable.push((PolicyKind::Rcp, p, level_name("RCP", i, &p.0)));
+                        applicable.push((PolicyKind::Rcp, p));
                     }
                 }
             } else {
-                why.push(format!(
-                    "RCPs: do not apply ({})",
-                    if caller.is_service_linked() {
-                        "a service-linked role is not restricted by RCPs".to_string()
-                    } else if !RCP_SERVICES.contains(&service.as_str()) {
-                        format!("RCPs do not cover {service}")
-                    } else {
-                        "the resource is in the management account".to_string()
-                    }
-                ));
+                why.say(|| {
+                    format!(
+                        "RCPs: do not apply ({})",
+                        if caller.is_service_linked() {
+                            "a service-linked role is not restricted by RCPs".to_string()
+                        } else if !RCP_SERVICES.contains(&service.as_str()) {
+                            format!("RCPs do not cover {service}")
+                        } else {
+                            "the resource is in the management account".to_string()
+                        }
+                    )
+                });
             }
         }
         if !set.scps.is_empty() {
             if scps_apply {
-                for (i, level) in set.scps.iter().enumerate() {
+                for level in &set.scps {
                     for p in level {
-                        applicable.push((PolicyKind::Scp, p, level_name("SCP", i, &p.0)));
+                        applicable.push((PolicyKind::Scp, p));
                     }
                 }
             } else {
-                why.push(format!(
-                    "SCPs: do not apply ({})",
-                    if caller.is_service_linked() {
-                        "a service-linked role is not restricted by SCPs"
-                    } else if !caller.is_iam() {
-                        "the caller is no IAM principal of a member account"
-                    } else {
-                        "the caller is in the management account"
-                    }
-                ));
+                why.say(|| {
+                    format!(
+                        "SCPs: do not apply ({})",
+                        if caller.is_service_linked() {
+                            "a service-linked role is not restricted by SCPs"
+                        } else if !caller.is_iam() {
+                            "the caller is no IAM principal of a member account"
+                        } else {
+                            "the caller is in the management account"
+                        }
+                    )
+                });
             }
         }
         for p in &set.vpc_endpoint {
-            applicable.push((
-                PolicyKind::VpcEndpoint,
-                p,
-                format!("VPC endpoint policy {}", p.0),
-            ));
+            applicable.push((PolicyKind::VpcEndpoint, p));
         }
         for (kind, p) in [
             (PolicyKind::PermissionsBoundary, set.boundary.as_ref()),
@@ -511,55 +602,46 @@ impl<'a> Eval<'a> {
         ] {
             if let Some(p) = p {
                 if identity_side {
-                    applicable.push((kind, p, format!("{} {}", kind.words(), p.0)));
+                    applicable.push((kind, p));
                 } else {
-                    why.push(format!(
-                        "{} {}: does not apply to this caller",
-                        kind.words(),
-                        p.0
-                    ));
+                    why.say(|| format!("{} {}: does not apply to this caller", kind.words(), p.0));
                 }
             }
         }
         if let Some(p) = &set.resource {
-            applicable.push((
-                PolicyKind::Resource,
-                p,
-                format!("resource-based policy {}", p.0),
-            ));
+            applicable.push((PolicyKind::Resource, p));
         }
         for p in &set.identity {
             if identity_side {
-                applicable.push((PolicyKind::Identity, p, format!("identity policy {}", p.0)));
+                applicable.push((PolicyKind::Identity, p));
             } else {
-                why.push(format!(
-                    "identity policy {}: does not apply to this caller",
-                    p.0
-                ));
+                why.say(|| format!("identity policy {}: does not apply to this caller", p.0));
             }
         }
 
         // 1. Explicit denies, everywhere.
         let denies: Vec<Decider> = applicable
             .iter()
-            .flat_map(|(k, p, _)| self.hits(*k, p, Effect::Deny))
+            .flat_map(|(k, p)| self.hits(*k, p, Effect::Deny))
             .map(|h| h.d)
             .collect();
         if !denies.is_empty() {
             for d in &denies {
-                why.push(format!(
-                    "{} {}: statement {} denies explicitly",
-                    d.kind.words(),
-                    d.policy,
-                    stmt_name(d)
-                ));
+                why.say(|| {
+                    format!(
+                        "{} {}: statement {} denies explicitly",
+                        d.kind.words(),
+                        d.policy,
+                        stmt_name(d)
+                    )
+                });
             }
             let reason = format!("explicitly denied by {}", denies[0]);
             return verdict(Decision::ExplicitDeny, denies, reason, why);
         }
 
         if let Some(why_not) = immutable(&req.action, &req.resource) {
-            why.push(why_not.to_string());
+            why.say(|| why_not.to_string());
             return verdict(Decision::ImplicitDeny, vec![], why_not.to_string(), why);
         }
         let mut decisive = Vec::new();
@@ -576,18 +658,22 @@ impl<'a> Eval<'a> {
                 let what = format!("{} level {}", kind.words(), i + 1);
                 match hit {
                     Some(h) => {
-                        why.push(format!(
-                            "{what}: {} statement {} allows",
-                            h.d.policy,
-                            stmt_name(&h.d)
-                        ));
+                        why.say(|| {
+                            format!(
+                                "{what}: {} statement {} allows",
+                                h.d.policy,
+                                stmt_name(&h.d)
+                            )
+                        });
                         decisive.push(h.d);
                     }
                     None => {
-                        why.push(if level.is_empty() {
-                            format!("{what}: holds no policy, so it allows nothing")
-                        } else {
-                            format!("{what}: no statement allows the request")
+                        why.say(|| {
+                            if level.is_empty() {
+                                format!("{what}: holds no policy, so it allows nothing")
+                            } else {
+                                format!("{what}: no statement allows the request")
+                            }
                         });
                         return verdict(
                             Decision::ImplicitDeny,
@@ -603,18 +689,22 @@ impl<'a> Eval<'a> {
         for p in &set.vpc_endpoint {
             match self.allow(PolicyKind::VpcEndpoint, p) {
                 Some(h) => {
-                    why.push(format!(
-                        "VPC endpoint policy {}: statement {} allows",
-                        p.0,
-                        stmt_name(&h.d)
-                    ));
+                    why.say(|| {
+                        format!(
+                            "VPC endpoint policy {}: statement {} allows",
+                            p.0,
+                            stmt_name(&h.d)
+                        )
+                    });
                     decisive.push(h.d);
                 }
                 None => {
-                    why.push(format!(
-                        "VPC endpoint policy {}: no statement allows the request",
-                        p.0
-                    ));
+                    why.say(|| {
+                        format!(
+                            "VPC endpoint policy {}: no statement allows the request",
+                            p.0
+                        )
+                    });
                     return verdict(
                         Decision::ImplicitDeny,
                         vec![],
@@ -661,14 +751,14 @@ impl<'a> Eval<'a> {
             (PolicyKind::Session, &set.session, &session),
         ] {
             if let (Some(p), Some(r)) = (p, r) {
-                why.push(match r {
+                why.say(|| match r {
                     Some(h) => format!("{} {}: statement {} allows", kind.words(), p.0, stmt_name(&h.d)),
                     None => format!("{} {}: no statement allows the request (it limits what identity policies and role grants give)", kind.words(), p.0),
                 });
             }
         }
         if let Some(p) = &set.resource {
-            why.push(match &resource_allow {
+            why.say(|| match &resource_allow {
                 Some(h) => format!(
                     "resource-based policy {}: statement {} allows, naming {}",
                     p.0,
@@ -691,9 +781,9 @@ impl<'a> Eval<'a> {
         }
         if identity_side {
             if root_self && identity_allow.is_none() {
-                why.push("the account's root user holds every permission of its account".into());
+                why.say(|| "the account's root user holds every permission of its account".into());
             } else if !set.identity.is_empty() || identity_allow.is_some() {
-                why.push(match &identity_allow {
+                why.say(|| match &identity_allow {
                     Some(h) => format!(
                         "identity policy {}: statement {} allows",
                         h.d.policy,
@@ -715,7 +805,7 @@ impl<'a> Eval<'a> {
         let required = resource_policy_required(&req.action, &req.resource);
         let same_account = caller.is_iam() && res_account.as_deref() == caller.account();
 
-        let mut allow = |mut ds: Vec<Decider>, reason: String, why: Vec<String>| {
+        let mut allow = |mut ds: Vec<Decider>, reason: String, why: Why| {
             decisive.append(&mut ds);
             verdict(Decision::Allow, std::mem::take(&mut decisive), reason, why)
         };
@@ -750,10 +840,12 @@ impl<'a> Eval<'a> {
                 _ => {}
             }
             let reason = if required && own_ok {
-                why.push(format!(
-                    "{} must itself allow the caller or its account; it does not",
-                    what_required(&req.action)
-                ));
+                why.say(|| {
+                    format!(
+                        "{} must itself allow the caller or its account; it does not",
+                        what_required(&req.action)
+                    )
+                });
                 format!("{} does not allow the request", what_required(&req.action))
             } else if granted_somewhere && !boundary_ok {
                 "the permissions boundary does not allow the request".to_string()
@@ -780,7 +872,7 @@ impl<'a> Eval<'a> {
             };
         }
         // Across accounts: both sides.
-        why.push(format!(
+        why.say(|| format!(
             "the resource is in account {}, the caller in {}: both the resource-based policy and the caller's own policies must allow",
             res_account.as_deref().unwrap_or("?"),
             caller.account().unwrap_or("?")
@@ -822,18 +914,27 @@ fn describe_own(identity: &Option<Hit>) -> String {
     }
 }
 
-fn verdict(
-    decision: Decision,
-    decisive: Vec<Decider>,
-    reason: String,
-    explanation: Vec<String>,
-) -> Verdict {
+/// The lines of a verdict's explanation, written only when it is asked for.
+struct Why {
+    on: bool,
+    lines: Vec<String>,
+}
+
+impl Why {
+    fn say(&mut self, line: impl FnOnce() -> String) {
+        if self.on {
+            self.lines.push(line());
+        }
+    }
+}
+
+fn verdict(decision: Decision, decisive: Vec<Decider>, reason: String, why: Why) -> Verdict {
     Verdict {
         decision,
         decided_by: decisive.first().cloned(),
         decisive,
         reason,
-        explanation,
+        explanation: why.lines,
     }
 }
 
@@ -842,10 +943,6 @@ fn stmt_name(d: &Decider) -> String {
         Some(s) => format!("{} ({s})", d.index),
         None => d.index.to_string(),
     }
-}
-
-fn level_name(kind: &str, i: usize, name: &str) -> String {
-    format!("{kind} level {} {name}", i + 1)
 }
 
 /// The account owning the resource: as the request says, else from its ARN, else (for
@@ -934,9 +1031,28 @@ fn what_required(action: &str) -> &'static str {
 /// Whether a statement matches the request in every element (policy variables of
 /// version 2012-10-17 replaced).
 pub fn applies(kind: PolicyKind, s: &Statement, req: &Request, b: &Bindings) -> bool {
-    Eval::new(req, b, false)
-        .matches(kind, "2012-10-17", s)
-        .is_some()
+    Matcher::new(req, b).applies(kind, s)
+}
+
+/// [`applies`] for many statements and one request: the caller is read and the
+/// context made once, not once a statement.
+pub struct Matcher<'a>(Eval<'a>);
+
+impl<'a> Matcher<'a> {
+    pub fn new(req: &'a Request, b: &'a Bindings) -> Self {
+        Matcher(Eval::new(req, b, false))
+    }
+
+    /// [`Matcher::new`] with the principal read already: `caller` must be
+    /// `Caller::parse(&req.principal)`.
+    pub fn with_caller(req: &'a Request, caller: Option<&'a Caller>, b: &'a Bindings) -> Self {
+        Matcher(Eval::parsed(req, caller, b, false))
+    }
+
+    /// Whether `s` matches the request in every element, as [`applies`] says.
+    pub fn applies(&self, kind: PolicyKind, s: &Statement) -> bool {
+        self.0.matches(kind, "2012-10-17", s).is_some()
+    }
 }
 
 /// Convenience: evaluates a request against one policy used as its only identity policy.

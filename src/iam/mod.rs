@@ -20,7 +20,7 @@ pub use arn::{Arn, PARTITIONS, arn_like};
 pub use caller::{Caller, Named};
 pub use condition::{ConditionOperator, Op, SetQualifier};
 pub use eval::{
-    Decider, Decision, NamedPolicy, PolicyKind, PolicySet, Request, Verdict, applies,
+    Decider, Decision, Matcher, NamedPolicy, PolicyKind, PolicySet, Request, Verdict, applies,
     evaluate_identity,
 };
 pub use policy::{

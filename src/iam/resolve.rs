@@ -2,7 +2,8 @@
 //! concrete strings a deployed stack would hold, so policies can be evaluated before
 //! deployment.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 use crate::template::{Intrinsic, Value};
 
@@ -18,6 +19,8 @@ use crate::template::{Intrinsic, Value};
 pub struct Bindings {
     /// `Name` for Ref targets, `Name.Attribute` for GetAtt.
     values: BTreeMap<String, String>,
+    /// [`Bindings::ids_lower`], made on first use (and made again after a bind).
+    ids: OnceLock<HashSet<String>>,
 }
 
 impl Bindings {
@@ -28,7 +31,21 @@ impl Bindings {
     /// Binds `Name` (a Ref) or `Name.Attribute` (a GetAtt) to a value.
     pub fn bind(mut self, name: &str, value: &str) -> Self {
         self.values.insert(name.to_string(), value.to_string());
+        self.ids = OnceLock::new();
         self
+    }
+
+    /// The logical ids bound (each name's part before its first `.`, pseudo parameters
+    /// `AWS::...` aside), in ASCII lower case. Made once: the prover asks it of every
+    /// question of a template, whose bindings hold thousands of names.
+    pub fn ids_lower(&self) -> &HashSet<String> {
+        self.ids.get_or_init(|| {
+            self.values
+                .keys()
+                .filter(|n| !n.starts_with("AWS::"))
+                .map(|n| n.split('.').next().unwrap_or(n).to_ascii_lowercase())
+                .collect()
+        })
     }
 
     /// The names bound: `Name` of a Ref target, `Name.Attribute` of a GetAtt, pseudo

@@ -298,3 +298,238 @@ fn malformed_policies_name_the_element() {
     );
     assert_eq!(PolicyDocument::from_value(&s).unwrap().statements.len(), 1);
 }
+
+/// A small deterministic generator (xorshift) for the differential tests below.
+struct Gen(u64);
+
+impl Gen {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
+
+const GEN_PRINCIPALS: &[&str] = &[
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:sts::111122223333:assumed-role/app/s1",
+    "arn:aws:iam::111122223333:user/ana",
+    "arn:aws:iam::444455556666:root",
+    "arn:aws:iam::444455556666:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX",
+    "arn:aws:sts::444455556666:federated-user/bob",
+    "lambda.amazonaws.com",
+    "*",
+    "not-a-principal",
+];
+const GEN_ACTIONS: &[&str] = &[
+    "s3:GetObject",
+    "s3:PutObject",
+    "S3:getobject",
+    "kms:Decrypt",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+    "iam:PassRole",
+    "iam:DeletePolicy",
+    "sqs:SendMessage",
+];
+const GEN_RESOURCES: &[&str] = &[
+    "arn:aws:s3:::logs/a/b",
+    "arn:aws:s3:::ana/home/x",
+    "arn:aws:kms:us-east-1:111122223333:key/k1",
+    "arn:aws:iam::111122223333:role/app",
+    "arn:aws:iam::aws:policy/AdministratorAccess",
+    "arn:aws:sqs:us-east-1:444455556666:q",
+    "arn:aws:sqs:us-east-1:444455556666:q:with:colons",
+    "*",
+];
+const GEN_ACTION_PATTERNS: &[&str] = &[
+    "*",
+    "s3:*",
+    "s3:Get*",
+    "s3:?etObject",
+    "kms:*",
+    "sts:Assume*",
+    "iam:*",
+    "sqs:Send*",
+];
+const GEN_RESOURCE_PATTERNS: &[&str] = &[
+    "*",
+    "arn:aws:s3:::logs/*",
+    "arn:aws:s3:::${aws:username}/*",
+    "arn:aws:s3:::${aws:PrincipalTag/team, 'ana'}/*",
+    "arn:aws:kms:*:111122223333:key/*",
+    "arn:aws:iam::*:role/*",
+    "arn:*:sqs:*:444455556666:*",
+    "arn:aws:sqs:us-east-1:*:q",
+];
+const GEN_PRINCIPAL_ELEMENTS: &[&str] = &[
+    r#""*""#,
+    r#"{"AWS":"111122223333"}"#,
+    r#"{"AWS":"arn:aws:iam::111122223333:role/app"}"#,
+    r#"{"AWS":["arn:aws:iam::444455556666:root","*"]}"#,
+    r#"{"Service":"lambda.amazonaws.com"}"#,
+];
+const GEN_CONDITIONS: &[&str] = &[
+    r#""StringEquals":{"aws:PrincipalAccount":"111122223333"}"#,
+    r#""StringNotEquals":{"aws:SourceVpce":"vpce-1"}"#,
+    r#""StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/*"}"#,
+    r#""StringEqualsIfExists":{"aws:SourceAccount":["111122223333","444455556666"]}"#,
+    r#""ForAnyValue:StringEquals":{"aws:TagKeys":["owner","team"]}"#,
+    r#""ForAllValues:StringLike":{"aws:TagKeys":"o*"}"#,
+    r#""Null":{"aws:SourceVpce":"true"}"#,
+    r#""Bool":{"aws:SecureTransport":"true"}"#,
+    r#""ArnLike":{"aws:SourceArn":"arn:aws:sqs:*:444455556666:*"}"#,
+    r#""StringEquals":{"aws:ResourceAccount":"${aws:PrincipalAccount}"}"#,
+    r#""NumericLessThan":{"s3:max-keys":"10"}"#,
+    r#""StringEqualsIgnoreCase":{"aws:username":"ANA"}"#,
+];
+const GEN_CONTEXT: &[(&str, &str)] = &[
+    ("aws:SourceVpce", "vpce-1"),
+    ("aws:sourcevpce", "vpce-2"),
+    ("aws:SecureTransport", "true"),
+    ("aws:TagKeys", "owner"),
+    ("aws:TagKeys", "cost"),
+    ("aws:SourceAccount", "444455556666"),
+    ("aws:SourceArn", "arn:aws:sqs:us-east-1:444455556666:q"),
+    ("s3:max-keys", "5"),
+    ("aws:PrincipalTag/team", "logs"),
+    ("aws:username", "ana"),
+];
+
+/// A generated statement (a principal when `principal`).
+fn gen_statement(g: &mut Gen, principal: bool) -> String {
+    let effect = if g.below(3) == 0 { "Deny" } else { "Allow" };
+    let action = if g.below(5) == 0 {
+        "NotAction"
+    } else {
+        "Action"
+    };
+    let resource = if g.below(6) == 0 {
+        "NotResource"
+    } else {
+        "Resource"
+    };
+    let mut s = format!(
+        r#"{{"Effect":"{effect}","{action}":["{}","{}"],"{resource}":"{}""#,
+        g.pick(GEN_ACTION_PATTERNS),
+        g.pick(GEN_ACTION_PATTERNS),
+        g.pick(GEN_RESOURCE_PATTERNS)
+    );
+    if principal && g.below(5) != 0 {
+        let which = if effect == "Deny" && g.below(4) == 0 {
+            "NotPrincipal"
+        } else {
+            "Principal"
+        };
+        s.push_str(&format!(r#","{which}":{}"#, g.pick(GEN_PRINCIPAL_ELEMENTS)));
+    }
+    if g.below(2) == 0 {
+        let c = g.pick(GEN_CONDITIONS);
+        s.push_str(&format!(r#","Condition":{{{c}}}"#));
+    }
+    s.push('}');
+    s
+}
+
+fn gen_policy(g: &mut Gen, principal: bool) -> PolicyDocument {
+    let n = 1 + g.below(3);
+    let statements: Vec<String> = (0..n).map(|_| gen_statement(g, principal)).collect();
+    doc(&format!(
+        r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+        statements.join(",")
+    ))
+}
+
+fn gen_request(g: &mut Gen) -> Request {
+    let mut r = Request::new(
+        g.pick(GEN_PRINCIPALS),
+        g.pick(GEN_ACTIONS),
+        g.pick(GEN_RESOURCES),
+    );
+    for _ in 0..g.below(4) {
+        let (k, v) = GEN_CONTEXT[g.below(GEN_CONTEXT.len())];
+        r = r.with(k, v);
+    }
+    if g.below(8) == 0 {
+        r = r.resource_account("111122223333");
+    }
+    if g.below(8) == 0 {
+        r = r.management_account("444455556666");
+    }
+    r
+}
+
+/// `PolicySet::decision` (no explanation written) decides every generated request as
+/// `evaluate` does, over policy sets of every kind.
+#[test]
+fn decision_without_explanation_is_the_verdicts_decision() {
+    let mut g = Gen(0x9E37_79B9_7F4A_7C15);
+    let b = Bindings::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..3000 {
+        let mut set = PolicySet::default();
+        for i in 0..1 + g.below(2) {
+            set = set.identity(&format!("id{i}"), gen_policy(&mut g, false));
+        }
+        if g.below(2) == 0 {
+            set = set.resource_policy("res", gen_policy(&mut g, true));
+        }
+        if g.below(4) == 0 {
+            set = set.vpc_endpoint("vpce", gen_policy(&mut g, true));
+        }
+        if g.below(4) == 0 {
+            set = set.boundary("boundary", gen_policy(&mut g, false));
+        }
+        if g.below(5) == 0 {
+            set = set.session("session", gen_policy(&mut g, false));
+        }
+        if g.below(4) == 0 {
+            set = set.scp("scp", gen_policy(&mut g, false));
+        }
+        if g.below(5) == 0 {
+            set = set.rcp_level(vec![("rcp".into(), gen_policy(&mut g, true))]);
+        }
+        for _ in 0..8 {
+            let req = gen_request(&mut g);
+            let full = set.evaluate(&req, &b).decision;
+            assert_eq!(set.decision(&req, &b), full, "{req:?}\n{set:?}");
+            seen.insert(full.key());
+        }
+    }
+    assert_eq!(seen.len(), 3, "every decision generated: {seen:?}");
+}
+
+/// One `Matcher` asked of many statements answers as a fresh one asked of each (the
+/// context it makes on first use is the request's, whichever statement asked).
+#[test]
+fn one_matcher_for_many_statements_answers_as_one_each() {
+    let mut g = Gen(0x2545_F491_4F6C_DD1D);
+    let b = Bindings::new();
+    let kinds = [
+        PolicyKind::Identity,
+        PolicyKind::Resource,
+        PolicyKind::VpcEndpoint,
+        PolicyKind::Rcp,
+    ];
+    let (mut yes, mut no) = (0, 0);
+    for _ in 0..3000 {
+        let kind = kinds[g.below(kinds.len())];
+        let p = gen_policy(&mut g, kind != PolicyKind::Identity);
+        let req = gen_request(&mut g);
+        let shared = Matcher::new(&req, &b);
+        for s in &p.statements {
+            let alone = Matcher::new(&req, &b).applies(kind, s);
+            assert_eq!(shared.applies(kind, s), alone, "{req:?}\n{s:?}");
+            if alone {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+    }
+    assert!(yes > 200 && no > 200, "{yes} matched, {no} not");
+}

@@ -231,6 +231,8 @@ struct Dfa {
     distinct: Vec<Elem>,
     /// Each class's signature over `distinct`, and a character of it.
     classes: Vec<(Vec<bool>, char)>,
+    /// The class of each character asked of before: every walk asks for its alphabet's.
+    by_char: HashMap<char, usize, Fx>,
     words: usize,
     /// Positions from here on are all `*` (colon included).
     tail: usize,
@@ -266,6 +268,7 @@ impl Dfa {
             elems: elems.to_vec(),
             distinct,
             classes: Vec::new(),
+            by_char: HashMap::default(),
             words,
             tail,
             sets: Vec::new(),
@@ -312,11 +315,16 @@ impl Dfa {
     /// The pattern's class of `c`: two characters of one class lead from every state to
     /// the same state. A class not met before widens the table.
     fn class_of(&mut self, c: char) -> usize {
+        if let Some(&k) = self.by_char.get(&c) {
+            return k;
+        }
         let sig: Vec<bool> = self.distinct.iter().map(|e| e.accepts(c)).collect();
         if let Some(k) = self.classes.iter().position(|(s, _)| *s == sig) {
+            self.by_char.insert(c, k);
             return k;
         }
         let old = self.classes.len();
+        self.by_char.insert(c, old);
         self.classes.push((sig, c));
         if !self.sets.is_empty() {
             let mut trans = Vec::with_capacity(self.sets.len() * (old + 1));

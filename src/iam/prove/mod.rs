@@ -44,7 +44,7 @@ mod tests;
 mod tokens;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value as Json, json};
 
@@ -56,8 +56,8 @@ pub use self::perimeter::{
 };
 use self::search::{Found, search};
 use super::{
-    Action, Arn, Bindings, Caller, Decision, Effect, NamedPolicy, PolicyDocument, PolicyKind,
-    PolicySet, Request, applies, arn_like,
+    Action, Arn, Bindings, Caller, Decision, Effect, Matcher, NamedPolicy, PolicyDocument,
+    PolicyKind, PolicySet, Request, arn_like,
 };
 use crate::template::typed::ToValue;
 
@@ -76,12 +76,30 @@ impl Policies {
     /// Whether the policies allow the request: the concrete evaluator's answer.
     pub fn allows(&self, req: &Request, b: &Bindings) -> bool {
         match self {
-            Policies::Set(s) => s.evaluate(req, b).decision == Decision::Allow,
+            Policies::Set(s) => s.decision(req, b) == Decision::Allow,
             Policies::Resource(kind, _, doc) => {
+                let m = Matcher::new(req, b);
                 let any = |e: Effect| {
                     doc.statements
                         .iter()
-                        .any(|s| s.effect == e && applies(*kind, s, req, b))
+                        .any(|s| s.effect == e && m.applies(*kind, s))
+                };
+                any(Effect::Allow) && !any(Effect::Deny)
+            }
+        }
+    }
+
+    /// [`Policies::allows`] with the principal read already: `caller` must be
+    /// `Caller::parse(&req.principal)` (the search asks of a few principals many times).
+    fn allows_as(&self, req: &Request, caller: Option<&Caller>, b: &Bindings) -> bool {
+        match self {
+            Policies::Set(s) => s.decision_as(req, caller, b) == Decision::Allow,
+            Policies::Resource(kind, _, doc) => {
+                let m = Matcher::with_caller(req, caller, b);
+                let any = |e: Effect| {
+                    doc.statements
+                        .iter()
+                        .any(|s| s.effect == e && m.applies(*kind, s))
                 };
                 any(Effect::Allow) && !any(Effect::Deny)
             }
@@ -318,6 +336,8 @@ const TRUSTING: &str = "resource_policy";
 struct Asked<'a> {
     p: &'a Policies,
     trusting: RefCell<BTreeMap<String, Policies>>,
+    /// Each principal asked of, read once.
+    callers: RefCell<HashMap<String, Option<Caller>>>,
 }
 
 impl<'a> Asked<'a> {
@@ -325,6 +345,7 @@ impl<'a> Asked<'a> {
         Asked {
             p,
             trusting: RefCell::default(),
+            callers: RefCell::default(),
         }
     }
 
@@ -338,13 +359,26 @@ impl<'a> Asked<'a> {
         }
     }
 
+    /// Whether the policies allow `r`, as asked ([`Asked::trust_account`] and
+    /// [`Policies::allows`], the principal read once for every request of it).
     fn allows(&self, r: &Request, b: &Bindings) -> bool {
-        let (Policies::Set(s), Some(a)) = (self.p, self.trust_account(r)) else {
-            return self.p.allows(r, b);
+        let mut callers = self.callers.borrow_mut();
+        if !callers.contains_key(&r.principal) {
+            callers.insert(r.principal.clone(), Caller::parse(&r.principal));
+        }
+        let caller = callers[&r.principal].as_ref();
+        let account = match self.p {
+            Policies::Set(s) if s.resource.is_none() => caller.and_then(Caller::account),
+            _ => None,
+        };
+        let (Policies::Set(s), Some(a)) = (self.p, account) else {
+            return self.p.allows_as(r, caller, b);
         };
         let mut cache = self.trusting.borrow_mut();
-        let p = cache.entry(a).or_insert_with_key(|a| trusting(s, a));
-        p.allows(r, b)
+        if !cache.contains_key(a) {
+            cache.insert(a.to_string(), trusting(s, a));
+        }
+        cache[a].allows_as(r, caller, b)
     }
 
     /// The policies the witness of `r` shows.
@@ -391,10 +425,24 @@ fn decide(
         Err(why) => return Ok(Outcome::Unknown(why)),
     };
     let guards: Vec<_> = policies.iter().flat_map(|p| p.guards()).collect();
+    let callers: HashMap<&str, Option<Caller>> = space
+        .principal
+        .iter()
+        .map(|p| (p.as_str(), Caller::parse(p)))
+        .collect();
     let relevant = |req: &Request| -> Vec<bool> {
         let mut hit: BTreeSet<&str> = keys.iter().copied().collect();
+        let owned;
+        let caller = match callers.get(req.principal.as_str()) {
+            Some(c) => c.as_ref(),
+            None => {
+                owned = Caller::parse(&req.principal);
+                owned.as_ref()
+            }
+        };
+        let m = Matcher::with_caller(req, caller, b);
         for (kind, s, ks) in &guards {
-            if ks.iter().any(|k| !hit.contains(k.as_str())) && applies(*kind, s, req, b) {
+            if ks.iter().any(|k| !hit.contains(k.as_str())) && m.applies(*kind, s) {
                 hit.extend(ks.iter().map(String::as_str));
             }
         }

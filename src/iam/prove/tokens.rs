@@ -359,42 +359,13 @@ impl Tokens {
             return None;
         }
         // Those that name a logical id (a name the bindings bind, pseudo parameters
-        // aside), leading zeros aside: each token found by the hash of its lower case,
-        // each id hashed once (a template binds thousands of names, `Id` and `Id.Attr`
-        // side by side), and a hash's hit confirmed by comparing the strings.
-        let mut by_hash: HashMap<u64, Vec<usize>, super::lang::Fx> = HashMap::default();
-        for (i, t) in tokens.iter().enumerate() {
-            by_hash
-                .entry(hash(t.trim_start_matches('0').as_bytes()))
-                .or_default()
-                .push(i);
-        }
-        let mut named = vec![false; tokens.len()];
-        let mut last: &str = "";
-        for n in b.names().filter(|n| !n.starts_with("AWS::")) {
-            // `Id` sorts just before its `Id.Attr`s: those are skipped unread.
-            if !last.is_empty()
-                && n.len() > last.len()
-                && n.as_bytes()[last.len()] == b'.'
-                && n.starts_with(last)
-            {
-                continue;
-            }
-            let id = n
-                .as_bytes()
-                .iter()
-                .position(|&c| c == b'.')
-                .map_or(n, |i| &n[..i]);
-            if id == last {
-                continue;
-            }
-            last = id;
-            if let Some(hits) = by_hash.get(&hash(id.as_bytes())) {
-                for &i in hits {
-                    named[i] |= tokens[i].trim_start_matches('0').eq_ignore_ascii_case(id);
-                }
-            }
-        }
+        // aside), leading zeros aside, ASCII case aside (tokens are lower case already):
+        // the bindings' ids in lower case are made once for every question of them.
+        let ids = b.ids_lower();
+        let named: Vec<bool> = tokens
+            .iter()
+            .map(|t| ids.contains(t.trim_start_matches('0')))
+            .collect();
         let mut hits = named.into_iter();
         tokens.retain(|_| hits.next().unwrap_or(false));
         if tokens.is_empty() {
