@@ -126,7 +126,7 @@ impl<'a> Walk<'a, '_> {
                 } = &**i
                 {
                     for b in [then, otherwise] {
-                        if !is_no_value(b) {
+                        if !b.is_no_value() {
                             self.value(node, b, path);
                         }
                     }
@@ -208,11 +208,6 @@ impl<'a> Walk<'a, '_> {
             ));
         }
     }
-}
-
-/// `Ref: AWS::NoValue`.
-fn is_no_value(v: &Value) -> bool {
-    matches!(v.as_fn(), Some(Intrinsic::Ref(n)) if n == "AWS::NoValue")
 }
 
 /// A value, briefly, for a message.
@@ -316,7 +311,7 @@ fn fits(f: &TypeFacts, alt: &serde_json::Value, v: &Value, depth: usize) -> Opti
         if let Some(props) = props {
             for (k, child) in props {
                 if let Some(x) = m.get(k)
-                    && !is_no_value(x)
+                    && !x.is_no_value()
                     && !matches!(x, Value::Null)
                 {
                     and(fits(f, child, x, depth + 1));
@@ -366,7 +361,7 @@ fn fits_definition(node: &PropNode, v: &Value) -> Option<bool> {
 fn present(m: &BTreeMap<String, Value>, k: &str) -> Option<bool> {
     match m.get(k) {
         None | Some(Value::Null) => Some(false),
-        Some(x) if is_no_value(x) => Some(false),
+        Some(x) if x.is_no_value() => Some(false),
         Some(x) if may_vanish(x) => None,
         Some(_) => Some(true),
     }
@@ -378,7 +373,7 @@ fn may_vanish(v: &Value) -> bool {
             then, otherwise, ..
         }) => [then, otherwise]
             .into_iter()
-            .any(|b| is_no_value(b) || may_vanish(b)),
+            .any(|b| b.is_no_value() || may_vanish(b)),
         _ => false,
     }
 }

@@ -211,7 +211,7 @@ impl<'a> Walk<'a> {
             let present = |k: &str| {
                 m.get(k)
                     .and_then(|v| chosen(v, &holds))
-                    .is_some_and(|v| !is_no_value(v) && !matches!(v, Value::Null))
+                    .is_some_and(|v| !v.is_no_value() && !matches!(v, Value::Null))
             };
             let violations = group_violations(x, present);
             if violations.is_empty() {
@@ -235,11 +235,6 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// `Ref: AWS::NoValue`: the property is removed.
-fn is_no_value(v: &Value) -> bool {
-    matches!(v.as_fn(), Some(Intrinsic::Ref(n)) if n == "AWS::NoValue")
-}
-
 /// Whether a value is an `Fn::If` one of whose outcomes removes it.
 fn holds_removal(v: &Value) -> bool {
     match v.as_fn() {
@@ -247,7 +242,7 @@ fn holds_removal(v: &Value) -> bool {
             then, otherwise, ..
         }) => [then, otherwise]
             .into_iter()
-            .any(|b| is_no_value(b) || holds_removal(b)),
+            .any(|b| b.is_no_value() || holds_removal(b)),
         _ => false,
     }
 }
@@ -262,8 +257,8 @@ fn removes_somewhere(v: &Value) -> bool {
             Intrinsic::If {
                 then, otherwise, ..
             } => {
-                is_no_value(then)
-                    || is_no_value(otherwise)
+                then.is_no_value()
+                    || otherwise.is_no_value()
                     || removes_somewhere(then)
                     || removes_somewhere(otherwise)
             }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::conditions::{alternatives, describe};
 use super::{Finding, rules};
-use crate::template::{Intrinsic, Template, Value};
+use crate::template::{Template, Value};
 
 const STACK: &str = "AWS::CloudFormation::Stack";
 
@@ -111,7 +111,7 @@ fn compare(id: &str, url: &str, given: Option<&Value>, child: &Template, out: &m
                 // Given, but removed under some conditions (Fn::If with AWS::NoValue).
                 Some(v) => {
                     for (absent, x) in alternatives(v) {
-                        if is_no_value(x) && !absent.is_empty() {
+                        if x.is_no_value() && !absent.is_empty() {
                             let absent: Vec<(&str, bool)> =
                                 chosen.iter().chain(&absent).copied().collect();
                             out.push(Finding::on(
@@ -127,10 +127,6 @@ fn compare(id: &str, url: &str, given: Option<&Value>, child: &Template, out: &m
             }
         }
     }
-}
-
-fn is_no_value(v: &Value) -> bool {
-    matches!(v.as_fn(), Some(Intrinsic::Ref(n)) if n == "AWS::NoValue")
 }
 
 #[cfg(test)]

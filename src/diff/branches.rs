@@ -21,10 +21,6 @@ pub fn join(a: &str, b: &str) -> Label {
     }
 }
 
-fn is_no_value(v: &Value) -> bool {
-    matches!(v, Value::Fn(f) if matches!(&**f, Intrinsic::Ref(r) if r == "AWS::NoValue"))
-}
-
 /// Every value `v` can take, with the conditions that choose it; an `AWS::NoValue`
 /// branch is no value. A value without `Fn::If` is one branch with an empty label.
 ///
@@ -48,7 +44,7 @@ fn collect<'a>(v: &'a Value, label: Label, out: &mut Vec<(Label, &'a Value)>) {
                 collect(then, join(&label, &format!("if {condition}")), out);
                 collect(otherwise, join(&label, &format!("unless {condition}")), out);
             }
-            _ if is_no_value(v) => {}
+            _ if v.is_no_value() => {}
             _ => out.push((label, v)),
         },
         _ => out.push((label, v)),

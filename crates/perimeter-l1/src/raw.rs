@@ -326,11 +326,6 @@ impl Problems {
     }
 }
 
-/// `Ref: AWS::NoValue` removes a property: it counts as absent.
-fn is_no_value(v: &Value) -> bool {
-    matches!(v, Value::Fn(i) if matches!(&**i, Intrinsic::Ref(n) if n == "AWS::NoValue"))
-}
-
 fn check_object(
     f: &TypeFacts,
     shape: &Shape<'_>,
@@ -359,7 +354,7 @@ fn check_object(
             within(path, k, |p| check(f, vnode, v, p, out));
         }
     }
-    let present = |k: &str| m.get(k).is_some_and(|v| !is_no_value(v));
+    let present = |k: &str| m.get(k).is_some_and(|v| !v.is_no_value());
     for r in shape.required {
         if !present(r) {
             within(path, r, |p| {
@@ -375,9 +370,9 @@ fn check_object(
                 then,
                 otherwise,
             } = &**i
-            && (is_no_value(then) || is_no_value(otherwise))
+            && (then.is_no_value() || otherwise.is_no_value())
         {
-            let when = if is_no_value(then) { "true" } else { "false" };
+            let when = if then.is_no_value() { "true" } else { "false" };
             within(path, r, |p| {
                 out.push(
                     ProblemKind::Missing,
@@ -404,7 +399,7 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
                     then, otherwise, ..
                 } => [then, otherwise]
                     .into_iter()
-                    .any(|b| is_no_value(b) || may_vanish(b)),
+                    .any(|b| b.is_no_value() || may_vanish(b)),
                 _ => false,
             },
             _ => false,
@@ -417,7 +412,7 @@ fn exclusivity(x: &serde_json::Value, m: &BTreeMap<String, Value>, path: &str, o
     // A property left empty (YAML null) is not set either: CloudFormation drops it.
     let present = |k: &str| {
         m.get(k)
-            .is_some_and(|v| !is_no_value(v) && !matches!(v, Value::Null))
+            .is_some_and(|v| !v.is_no_value() && !matches!(v, Value::Null))
     };
     let at = if path.is_empty() { "" } else { path };
     for message in group_violations(x, present) {
@@ -517,7 +512,7 @@ fn check(f: &TypeFacts, node: &PropNode, v: &Value, path: &mut String, out: &mut
         } = &**i
         {
             for b in [then, otherwise] {
-                if !is_no_value(b) {
+                if !b.is_no_value() {
                     check(f, node, b, path, out);
                 }
             }
@@ -744,7 +739,7 @@ fn constraints(node: &PropNode, v: &Value, path: &str, out: &mut Problems) {
             // together (their condition holds or not for both) with the same value, so
             // they collide whenever they are there; two different ones are compared not
             // at all (their conditions may exclude each other).
-            if is_no_value(item) {
+            if item.is_no_value() {
                 continue;
             }
             let Some(key) = item_key(item) else {
@@ -777,8 +772,8 @@ fn item_key(v: &Value) -> Option<String> {
             if let Intrinsic::If {
                 then, otherwise, ..
             } = &**f
-                && is_no_value(then)
-                && is_no_value(otherwise)
+                && then.is_no_value()
+                && otherwise.is_no_value()
             {
                 return None;
             }

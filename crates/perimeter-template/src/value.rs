@@ -108,6 +108,12 @@ impl Value {
         }
     }
 
+    /// Whether the value is `{"Ref": "AWS::NoValue"}`: the property it stands for is
+    /// removed (an `Fn::If` branch that takes it away).
+    pub fn is_no_value(&self) -> bool {
+        matches!(self.as_fn(), Some(Intrinsic::Ref(n)) if n == "AWS::NoValue")
+    }
+
     /// Visits this value and every value nested in it, intrinsic arguments included.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Value)) {
         f(self);
