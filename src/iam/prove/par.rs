@@ -176,14 +176,23 @@ impl Helper {
     }
 }
 
-/// A loop open to helpers: its items are taken by index, and `run` does one.
+/// A loop's items, taken by index by every thread that works on it; `run` does one.
 struct Shared<'a> {
     next: AtomicUsize,
     len: usize,
     run: &'a (dyn Fn(usize) + Sync),
 }
 
-impl Shared<'_> {
+impl<'a> Shared<'a> {
+    fn new(len: usize, run: &'a (dyn Fn(usize) + Sync)) -> Self {
+        Shared {
+            next: AtomicUsize::new(0),
+            len,
+            run,
+        }
+    }
+
+    /// Does items no thread has taken until none is left.
     fn work(&self) {
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
@@ -235,16 +244,9 @@ fn open() -> MutexGuard<'static, Open> {
 /// started inside one of its own items runs unopened).
 fn map_open<T: Sync, U: Send>(scope: u64, items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
-    let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let run = |i: usize| {
-        let u = f(&items[i]);
-        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
-    };
-    let shared = Shared {
-        next: AtomicUsize::new(0),
-        len: items.len(),
-        run: &run,
-    };
+    let answers = Answers::new(items.len());
+    let run = |i: usize| answers.set(i, f(&items[i]));
+    let shared = Shared::new(items.len(), &run);
     /// Closes the loop when the owner leaves it, unwinding included: no helper enters
     /// any more, and those inside have left before `shared` goes out of scope.
     struct Close(Option<u64>);
@@ -288,14 +290,7 @@ fn map_open<T: Sync, U: Send>(scope: u64, items: &[T], f: impl Fn(&T) -> U + Syn
     };
     shared.work();
     drop(close);
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every item done (an item's work panicked on another thread)")
-        })
-        .collect()
+    answers.into_vec()
 }
 
 /// `f` of every item on the calling thread and up to `extra` more, in the order of
@@ -305,34 +300,48 @@ pub fn map_on<T: Sync, U: Send>(items: &[T], extra: usize, f: impl Fn(&T) -> U +
     if extra == 0 || items.len() <= 1 {
         return items.iter().map(f).collect();
     }
-    let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let work = || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else { break };
-            let u = f(item);
-            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
-        }
-    };
+    let answers = Answers::new(items.len());
+    let run = |i: usize| answers.set(i, f(&items[i]));
+    let shared = Shared::new(items.len(), &run);
     std::thread::scope(|s| {
         // The calling thread is one of them: a thread fewer to start, and its
         // allocator heap is already warm.
         for _ in 0..extra {
-            if std::thread::Builder::new().spawn_scoped(s, work).is_err() {
+            if std::thread::Builder::new()
+                .spawn_scoped(s, || shared.work())
+                .is_err()
+            {
                 break;
             }
         }
-        work();
+        shared.work();
     });
-    slots
-        .into_iter()
-        .map(|m| {
-            m.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every item was taken by a thread")
-        })
-        .collect()
+    answers.into_vec()
+}
+
+/// Each item's answer, written by whichever thread did the item.
+struct Answers<U>(Vec<Mutex<Option<U>>>);
+
+impl<U> Answers<U> {
+    fn new(n: usize) -> Self {
+        Answers((0..n).map(|_| Mutex::new(None)).collect())
+    }
+
+    fn set(&self, i: usize, u: U) {
+        *self.0[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
+    }
+
+    /// The answers in item order, once every thread is done.
+    fn into_vec(self) -> Vec<U> {
+        self.0
+            .into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .expect("every item done (an item's work panicked on another thread)")
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
