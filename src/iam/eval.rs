@@ -239,9 +239,8 @@ impl PolicySet {
     /// prover's search asks for many requests' decisions and reads no explanation).
     /// The same evaluation: only the explanation's lines are left unwritten.
     pub fn decision(&self, req: &Request, bindings: &Bindings) -> Decision {
-        let mut e = Eval::new(req, bindings, self.boundary.is_some());
-        e.explain = false;
-        e.run(self).decision
+        let caller = Caller::parse(&req.principal);
+        self.decision_as(req, caller.as_ref(), bindings)
     }
 
     /// [`PolicySet::decision`] with the principal read already: `caller` must be
