@@ -14,6 +14,7 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    catalog_mixed_runs();
     println!("cargo:rerun-if-env-changed=PERIMETER_PIE");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
@@ -34,4 +35,29 @@ fn main() {
         // A symbol of the list the binary no longer has is not an error.
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
+}
+
+/// The runs of the IAM catalog's text (maximal runs of ASCII letters and digits) that
+/// hold a letter and a digit, in lower case, sorted: no identifier token of the prover's
+/// memo is one (src/iam/prove/tokens.rs). Found here once rather than by a scan of the
+/// catalog's 1.2 MB in every process that renames a token.
+fn catalog_mixed_runs() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iam-catalog.json");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = std::fs::read(&path).expect("data/iam-catalog.json");
+    let mut runs: Vec<String> = text
+        .split(|b| !b.is_ascii_alphanumeric())
+        .filter(|r| r.iter().any(u8::is_ascii_digit) && r.iter().any(u8::is_ascii_alphabetic))
+        .map(|r| String::from_utf8_lossy(r).to_ascii_lowercase())
+        .collect();
+    runs.sort();
+    runs.dedup();
+    let mut out = String::from("&[\n");
+    for r in &runs {
+        out.push_str(&format!("    {r:?},\n"));
+    }
+    out.push(']');
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR"))
+        .join("catalog_mixed_runs.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
 }

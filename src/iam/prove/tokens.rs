@@ -8,14 +8,16 @@
 //! A run is a maximal run of ASCII letters and digits of a string. A token is a run that
 //! holds a letter and a digit and whose lower case, leading zeros aside, is the lower
 //! case of a name the question's bindings bind (a logical id), except the words listed
-//! below. The renaming φ maps each token's run to a placeholder of the same shape (the
-//! same length, letters where it has letters, digits where it has digits, each letter in
-//! the case the run has it in), and each placeholder met in the question to a token, so
-//! φ is a bijection on runs; π applies φ to every run of a string and keeps every other
-//! character where it is. So π is a bijection on strings that keeps the length, every
-//! character that is no ASCII letter or digit and its position, and at every position
-//! whether it holds a digit, a lower-case letter or an upper-case letter; and it commutes
-//! with ASCII case folding.
+//! below. The renaming φ maps each token's run to a placeholder of the same shape (its
+//! letters and its runs of digits in the same order, each run of digits one digit long,
+//! each letter in the case the run has its letter in that place), and each placeholder
+//! met in the question to a token, so φ is a bijection on runs; π applies φ to every run
+//! of a string and keeps every other character, in order. So π is a bijection on strings
+//! that keeps every character that is no ASCII letter or digit, in order, and commutes
+//! with ASCII case folding. (`FunctionRoleC3` and `FunctionRoleC13` both become
+//! `ZzzzzzzzZzzzA0`.) Where a `?` is written anywhere in the question, which counts
+//! characters, the shape keeps every digit instead: then π also keeps the length, and at
+//! every position whether it holds a digit, a lower-case or an upper-case letter.
 //!
 //! Why this is sound. As for accounts (see the memo), the claim is that a request r is
 //! allowed (and outside) in the asked question iff π(r) is in the canonical one, so
@@ -31,10 +33,12 @@
 //!   folding aside), so L = ρ up to case and φ(L) meets φ(ρ). If a wildcard meets ρ or
 //!   touches L, L is a literal run next to a wildcard, which is refused when it is part
 //!   of (a substring of, case aside) any token or placeholder: so ρ, holding L, is
-//!   neither, and φ fixes ρ and L. What wildcards meet keeps its length, its
-//!   non-alphanumeric characters (the only ones a wildcard excludes: `:` and `/`) and
-//!   its digits' places (`Elem::Digit`, an account's digits). So the same alignment
-//!   matches π(pattern) against π(string), and π⁻¹ gives the converse. Unicode case
+//!   neither, and φ fixes ρ and L. What wildcards meet keeps its non-alphanumeric
+//!   characters (the only ones a wildcard excludes: `:` and `/`); a `*` meets a string of
+//!   any length, and where a `?` is written the length is kept too. So the same
+//!   alignment matches π(pattern) against π(string), and π⁻¹ gives the converse. The
+//!   evaluator tests no other length or digit place of a run that is a token: an
+//!   account is a whole field of twelve digits, and a token holds a letter. Unicode case
 //!   folding (`StringEqualsIgnoreCase`, where the Kelvin sign folds to `k`) is refused;
 //!   numbers, dates, IP ranges and binary values are refused by the memo already.
 //! - Equality of strings: π is a bijection. Splitting on `:` or `/` and reading a field
@@ -51,9 +55,7 @@
 //!   conditions are checked on its own input; the composition is one.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
 
-use super::lang::FxHasher;
 use crate::iam::Bindings;
 
 /// Runs of the evaluator's and the prover's own strings, lower case: partitions and
@@ -211,88 +213,35 @@ fn runs(s: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// The hash of a run in lower case: ASCII letters and digits are lowered by setting
-/// bit 5 (`A` to `a`; a digit has it already), eight at a time.
-fn hash(run: &[u8]) -> u64 {
-    use std::hash::Hasher;
-    let mut h = FxHasher::default();
-    for chunk in run.chunks(8) {
-        let mut b = [0u8; 8];
-        b[..chunk.len()].copy_from_slice(chunk);
-        let bit5 = 0x2020_2020_2020_2020u64 >> (8 * (8 - chunk.len()));
-        h.write_u64(u64::from_le_bytes(b) | bit5);
-    }
-    h.write_usize(run.len());
-    h.finish()
-}
-
-/// The hashes of the catalog's runs that hold a letter and a digit, as every token and
-/// placeholder does (a hash that collides only keeps a token out: the safe side).
-fn catalog_runs() -> &'static HashSet<u64, super::lang::Fx> {
-    static RUNS: OnceLock<HashSet<u64, super::lang::Fx>> = OnceLock::new();
-    RUNS.get_or_init(|| {
-        // From digit to digit (a run that holds a letter and a digit holds a digit),
-        // each digit's run read whole: most of the text's 1.2 MB is passed over by a
-        // search for the next digit, eight bytes at a time.
-        let text = crate::iam::catalog::text().as_bytes();
-        let mut out = HashSet::default();
-        let mut i = 0;
-        while let Some(at) = next_digit(text, i) {
-            let mut start = at;
-            while start > 0 && text[start - 1].is_ascii_alphanumeric() {
-                start -= 1;
-            }
-            let mut end = at;
-            while end < text.len() && text[end].is_ascii_alphanumeric() {
-                end += 1;
-            }
-            let run = &text[start..end];
-            if run.iter().any(u8::is_ascii_alphabetic) {
-                out.insert(hash(run));
-            }
-            i = end;
-        }
-        out
-    })
-}
-
-/// Where the first ASCII digit of `text` at or after `from` is, eight bytes tested at
-/// once by the `hasbetween` test of "Bit Twiddling Hacks" (a byte strictly between 0x2F
-/// and 0x3A sets its high bit; bytes of 0x80 and up are masked out), a word it flags
-/// then read byte by byte. (The test of the catalog's runs compares the outcome with a
-/// byte-by-byte scan's.)
-fn next_digit(text: &[u8], from: usize) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = from;
-    while i + 8 <= text.len() {
-        let w = u64::from_le_bytes(text[i..i + 8].try_into().expect("eight bytes"));
-        let x = w & (LOW * 0x7F);
-        let flagged = (LOW * (127 + 0x3A)).wrapping_sub(x) & !w & (x + LOW * (127 - 0x2F)) & HIGH;
-        if flagged != 0
-            && let Some(k) = text[i..i + 8].iter().position(u8::is_ascii_digit)
-        {
-            return Some(i + k);
-        }
-        i += 8;
-    }
-    text[i..].iter().position(u8::is_ascii_digit).map(|k| i + k)
-}
+/// The catalog's runs that hold a letter and a digit, as every token and placeholder
+/// does, in lower case and sorted (found by build.rs).
+const CATALOG_RUNS: &[&str] = include!(concat!(env!("OUT_DIR"), "/catalog_mixed_runs.rs"));
 
 /// Whether a run (lower case) may be a token or a placeholder.
 fn allowed(lower: &str, next_to_wildcards: &[String]) -> bool {
+    // Runs are short: a plain scan finds a part sooner than a searcher is set up.
+    let holds = |part: &str| {
+        let (l, p) = (lower.as_bytes(), part.as_bytes());
+        p.is_empty() || l.windows(p.len()).any(|w| w == p)
+    };
     !WORDS.contains(&lower)
-        && !catalog_runs().contains(&hash(lower.as_bytes()))
-        && !GLOB_RUNS.iter().any(|g| lower.contains(g))
-        && !next_to_wildcards.iter().any(|g| lower.contains(g.as_str()))
+        && CATALOG_RUNS.binary_search(&lower).is_err()
+        && !GLOB_RUNS.iter().any(|g| holds(g))
+        && !next_to_wildcards.iter().any(|g| holds(g))
 }
 
-/// A run's shape: `a` for a letter, `0` for a digit.
-fn shape(lower: &str) -> String {
-    lower
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '0' } else { 'a' })
-        .collect()
+/// A run's shape: `a` for a letter, `0` for a digit; with `collapse`, one `0` for each
+/// run of digits (`functionrolec3` and `functionrolec13` have one shape).
+fn shape(lower: &str, collapse: bool) -> String {
+    let mut out = String::with_capacity(lower.len());
+    for c in lower.chars() {
+        if !c.is_ascii_digit() {
+            out.push('a');
+        } else if !collapse || !out.ends_with('0') {
+            out.push('0');
+        }
+    }
+    out
 }
 
 /// The placeholder of the `i`-th token of a shape: `z` in each letter's place and `0`
@@ -314,11 +263,14 @@ fn placeholder(shape: &str, mut i: usize) -> Option<String> {
     (i == 0).then(|| String::from_utf8(out).expect("ASCII"))
 }
 
+/// Runs to runs, lower case.
+type Renaming = HashMap<String, String, super::lang::Fx>;
+
 /// The renaming of a question's tokens (lower case, both ways).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tokens {
-    forth: HashMap<String, String>,
-    back: HashMap<String, String>,
+    forth: Renaming,
+    back: Renaming,
 }
 
 impl Tokens {
@@ -386,12 +338,17 @@ impl Tokens {
         if tokens.is_empty() {
             return None;
         }
-        // Placeholders by shape, in order of first appearance.
+        // Placeholders by shape, in order of first appearance. A `?` counts characters:
+        // where one is written anywhere, a placeholder keeps its token's length.
+        let collapse = !texts.iter().chain(fixed).any(|t| t.contains('?'));
         let mut by_shape: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for t in &tokens {
-            by_shape.entry(shape(t)).or_default().push(t.clone());
+            by_shape
+                .entry(shape(t, collapse))
+                .or_default()
+                .push(t.clone());
         }
-        let mut forth = HashMap::new();
+        let mut forth = Renaming::default();
         for (sh, ts) in &by_shape {
             let ps: Vec<String> = (0..ts.len())
                 .map(|i| placeholder(sh, i))
@@ -428,8 +385,9 @@ impl Tokens {
     }
 }
 
-/// `s` with each run whose lower case `map` names replaced, in the run's case.
-fn rename(s: &str, map: &HashMap<String, String>) -> String {
+/// `s` with each run whose lower case `map` names replaced, each letter in the case of
+/// the run's letter in its place (a run and its image have as many letters).
+fn rename(s: &str, map: &Renaming) -> String {
     if map.is_empty() {
         return s.to_string();
     }
@@ -437,15 +395,26 @@ fn rename(s: &str, map: &HashMap<String, String>) -> String {
     let mut last = 0;
     for (start, end) in runs(s) {
         let run = &s[start..end];
+        // Every token and placeholder holds a letter and a digit: other runs are kept
+        // without a look-up.
+        let b = run.as_bytes();
+        if !(b.iter().any(u8::is_ascii_digit) && b.iter().any(u8::is_ascii_alphabetic)) {
+            continue;
+        }
         if let Some(to) = map.get(&run.to_ascii_lowercase()) {
             out.push_str(&s[last..start]);
-            out.extend(run.chars().zip(to.chars()).map(|(a, b)| {
-                if a.is_ascii_uppercase() {
+            let mut upper = run
+                .bytes()
+                .filter(u8::is_ascii_alphabetic)
+                .map(|a| a.is_ascii_uppercase());
+            out.extend(to.chars().map(|b| {
+                if b.is_ascii_alphabetic() && upper.next() == Some(true) {
                     b.to_ascii_uppercase()
                 } else {
                     b
                 }
             }));
+            debug_assert!(upper.next().is_none(), "{run} and {to}: as many letters");
             last = end;
         }
     }
@@ -478,10 +447,20 @@ mod tests {
         );
         // Back to each asker's own.
         assert_eq!(k4.back(&k3.forth(t3)), t4);
-        // Another length is another shape.
+        // A longer number is the same shape: one digit for each run of digits.
         let t12 = "role/FunctionRoleC12 vpce-0endpointc12 s3:GetObject";
         let k12 = Tokens::of(&[t12], &b12, &[]).unwrap();
-        assert_ne!(k12.forth(t12), k3.forth(t3));
+        assert_eq!(k12.forth(t12), k3.forth(t3));
+        assert_eq!(k12.back(&k3.forth(t3)), t12);
+        // Unless a `?` is written, which counts characters: then every length is its own
+        // shape (`role/FunctionRoleC?` matches the one and not the other).
+        let q3 = format!("{t3} role/Other?");
+        let q12 = format!("{t12} role/Other?");
+        let k3 = Tokens::of(&[&q3], &bindings(&["FunctionRoleC3", "EndpointC3"]), &[]).unwrap();
+        let k12 = Tokens::of(&[&q12], &b12, &[]).unwrap();
+        assert_ne!(k12.forth(&q12), k3.forth(&q3));
+        assert_eq!(k12.forth(&q12).len(), q12.len());
+        assert_eq!(k12.back(&k12.forth(&q12)), q12);
     }
 
     #[test]
@@ -530,39 +509,49 @@ mod tests {
     }
 
     #[test]
-    fn the_next_digit_is_found_in_any_word_position() {
-        let mut bytes: Vec<u8> = (0u8..=255).filter(|b| !b.is_ascii_digit()).collect();
-        bytes.extend_from_slice("/:é*".as_bytes());
-        for at in 0..40 {
-            for d in b'0'..=b'9' {
-                let mut text: Vec<u8> =
-                    (0..48).map(|i| bytes[(i * 7 + at) % bytes.len()]).collect();
-                text[at] = d;
-                for from in [0, at.saturating_sub(9), at] {
-                    assert_eq!(next_digit(&text, from), Some(at), "{at} {d} {from}");
-                }
-                assert_eq!(next_digit(&text, at + 1), None);
-            }
-        }
-    }
-
-    #[test]
-    fn the_catalogs_mixed_runs_are_every_one_a_byte_scan_finds() {
-        let text = crate::iam::catalog::text().as_bytes();
-        let mut want: HashSet<u64, crate::iam::prove::lang::Fx> = HashSet::default();
-        for run in text.split(|b| !b.is_ascii_alphanumeric()) {
-            if run.iter().any(u8::is_ascii_digit) && run.iter().any(u8::is_ascii_alphabetic) {
-                want.insert(hash(run));
-            }
-        }
+    fn the_catalogs_mixed_runs_are_every_one_a_scan_finds() {
+        let text = crate::iam::catalog::text();
+        let mut want: Vec<String> = text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|r| r.bytes().any(|b| b.is_ascii_digit()))
+            .filter(|r| r.bytes().any(|b| b.is_ascii_alphabetic()))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        want.sort();
+        want.dedup();
         assert!(want.len() > 100, "{}", want.len());
-        assert_eq!(*catalog_runs(), want);
+        assert_eq!(CATALOG_RUNS, want);
+        assert!(!allowed("ec2", &[]) && !allowed("route53", &[]) && allowed("route54", &[]));
     }
 
     #[test]
     fn renaming_is_a_bijection_on_runs() {
-        let b = bindings(&["AbC1", "Zz9"]);
-        let t = "AbC1:abc1/ABC1-Zz9 zz0 aaa0 q";
+        // Without a `?`: each run keeps its letters' cases in order, and its digits'
+        // runs (one digit each); every other character is kept in order.
+        let b = bindings(&["AbC1", "Zz9", "Qq10X2"]);
+        let t = "AbC1:abc1/ABC1-Zz9 zz0 aaa0 q QQ10x2 qq7x3 zz0z0";
+        let k = Tokens::of(&[t], &b, &[]).unwrap();
+        let f = k.forth(t);
+        assert_eq!(k.back(&f), t);
+        let kinds = |s: &str| -> Vec<char> {
+            let mut out: Vec<char> = Vec::new();
+            for c in s.chars() {
+                let k = match c {
+                    c if c.is_ascii_digit() => '0',
+                    c if c.is_ascii_uppercase() => 'A',
+                    c if c.is_ascii_lowercase() => 'a',
+                    c => c,
+                };
+                if k != '0' || out.last() != Some(&'0') {
+                    out.push(k);
+                }
+            }
+            out
+        };
+        assert_eq!(kinds(&f), kinds(t), "{f}");
+        assert_ne!(f, t);
+        // With a `?`: the length too, and every character's kind in its place.
+        let t = "AbC1:abc1/ABC1-Zz9 zz0 aaa0 q QQ10x2 qq7x3 zz0z0 x?";
         let k = Tokens::of(&[t], &b, &[]).unwrap();
         let f = k.forth(t);
         assert_eq!(k.back(&f), t);
