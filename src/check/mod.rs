@@ -203,18 +203,11 @@ pub struct Report {
 /// Checks a template; `body` is its text as deployed (for the size quotas).
 pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     let mut findings = Vec::new();
-    schema::check(t, &mut findings);
-    groups::check(t, &mut findings);
-    alternatives::check(t, &mut findings);
-    structure::check(t, &mut findings);
-    references::check(t, &mut findings);
-    functions::check(t, &mut findings);
-    returns::check(t, &mut findings);
-    quotas::check(t, body, &mut findings);
     let inv = inventory::Inventory::of(t);
     // The prover (A703, the most of a check with policies) runs beside the other rules
-    // on another core; its findings join after them, and the sort below puts them where
-    // they go (only it makes A703 findings, which keep their order).
+    // on another core, started before them all; its findings join after them, and the
+    // sort below puts them where they go (only it makes A703 findings, which keep their
+    // order).
     // Without a spare thread (a blueprint's targets already on every core) or when the
     // system refuses one, it runs after them on this thread.
     let proving = !inv.policies.is_empty() || !ctx.claims.is_empty();
@@ -235,6 +228,14 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
                     .map(|p| (p, helper))
             })
             .flatten();
+        schema::check(t, &mut findings);
+        groups::check(t, &mut findings);
+        alternatives::check(t, &mut findings);
+        structure::check(t, &mut findings);
+        references::check(t, &mut findings);
+        functions::check(t, &mut findings);
+        returns::check(t, &mut findings);
+        quotas::check(t, body, &mut findings);
         network::check(t, ctx, &inv, &mut findings);
         iam::check(t, &inv, &mut findings);
         validation::check(t, &inv, &mut findings);
