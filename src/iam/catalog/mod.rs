@@ -19,7 +19,7 @@
 mod cfn;
 mod pattern;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -118,7 +118,8 @@ pub struct ConditionKey {
 /// One action of a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ActionData {
-    name: String,
+    /// Borrowed from the catalog's text (the distiller writes no escapes).
+    name: &'static str,
     level: AccessLevel,
     resources: Vec<u16>,
     keys: Vec<u16>,
@@ -133,8 +134,8 @@ pub struct Service {
     keys: Vec<ConditionKey>,
     /// By name, as the reference spells it.
     actions: Vec<ActionData>,
-    /// Lower-case name → index in `actions`.
-    by_name: HashMap<String, usize>,
+    /// The actions' indices in ASCII-case-insensitive order of their names.
+    by_name: Vec<u16>,
 }
 
 impl Service {
@@ -158,8 +159,14 @@ impl Service {
     }
     /// An action by name, without regard to case.
     pub fn action(&self, name: &str) -> Option<ActionRef<'_>> {
-        let i = *self.by_name.get(&name.to_ascii_lowercase())?;
-        Some(ActionRef { service: self, i })
+        let at = self
+            .by_name
+            .binary_search_by(|&i| ignoring_case(self.actions[usize::from(i)].name, name))
+            .ok()?;
+        Some(ActionRef {
+            service: self,
+            i: usize::from(self.by_name[at]),
+        })
     }
 }
 
@@ -179,7 +186,7 @@ impl<'a> ActionRef<'a> {
     }
     /// The name without its prefix, as the reference spells it (`GetObject`).
     pub fn name(&self) -> &'a str {
-        &self.data().name
+        self.data().name
     }
     /// `s3:GetObject`.
     pub fn full_name(&self) -> String {
@@ -225,11 +232,49 @@ struct Header {
 }
 
 #[derive(Deserialize)]
-struct RawService {
+struct RawService<'a> {
     name: String,
     resources: Vec<(String, String)>,
     keys: Vec<(String, KeyType)>,
-    actions: BTreeMap<String, (String, Vec<u16>, Vec<u16>)>,
+    #[serde(borrow)]
+    actions: RawActions<'a>,
+}
+
+/// A service's actions as the file has them, an object of name to (access level,
+/// resource types, keys), read in the file's order (the distiller's, by name) into a
+/// list: no owned names, no map.
+struct RawActions<'a>(Vec<(&'a str, RawAction<'a>)>);
+
+/// An action's access level letter, resource types and keys (indices into the
+/// service's lists).
+type RawAction<'a> = (&'a str, Vec<u16>, Vec<u16>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawActions<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = RawActions<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of actions")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<RawActions<'a>, A::Error> {
+                let mut out = Vec::with_capacity(m.size_hint().unwrap_or(0));
+                while let Some(entry) = m.next_entry()? {
+                    out.push(entry);
+                }
+                Ok(RawActions(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// `a` against `b`, ASCII case aside.
+fn ignoring_case(a: &str, b: &str) -> std::cmp::Ordering {
+    (a.bytes().map(|c| c.to_ascii_lowercase())).cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 /// The catalog: the header parsed, the services found (each parsed on first use).
@@ -238,7 +283,7 @@ pub struct Catalog {
     updated: String,
     global_keys: Vec<ConditionKey>,
     /// Lower-case prefix → the service's line in the file, and the service once parsed.
-    services: Vec<(String, &'static str, OnceLock<Service>)>,
+    services: Vec<(&'static str, &'static str, OnceLock<Service>)>,
 }
 
 /// The text of the catalog file as built in (every name in it, parsed or not).
@@ -249,31 +294,24 @@ pub fn text() -> &'static str {
 /// The catalog of the build (`data/iam-catalog.json`).
 pub fn catalog() -> &'static Catalog {
     static C: OnceLock<Catalog> = OnceLock::new();
-    C.get_or_init(|| Catalog::parse(DATA).expect("data/iam-catalog.json is the distiller's"))
+    C.get_or_init(|| Catalog::parse().expect("data/iam-catalog.json is the distiller's"))
 }
 
 impl Catalog {
-    fn parse(text: &'static str) -> Result<Catalog, String> {
-        let mut lines = text.lines();
-        let first = lines.next().ok_or("empty catalog")?;
+    fn parse() -> Result<Catalog, String> {
+        let text = DATA;
+        let first = text.lines().next().ok_or("empty catalog")?;
         let head = first
             .strip_suffix("\"services\":{")
             .ok_or("the first line does not end with the services")?;
         let header: Header = serde_json::from_str(&format!("{head}\"services\":null}}"))
             .map_err(|e| e.to_string())?;
-        let mut services = Vec::new();
-        for line in lines {
-            let line = line.strip_suffix(',').unwrap_or(line);
-            if line == "}}" {
-                break;
-            }
-            let (prefix, _) = line
-                .split_once("\":")
-                .and_then(|(p, rest)| Some((p.strip_prefix('"')?, rest)))
-                .ok_or_else(|| format!("a service line without its prefix: {:.40}", line))?;
-            services.push((prefix.to_ascii_lowercase(), line, OnceLock::new()));
-        }
-        services.sort_by(|a, b| a.0.cmp(&b.0));
+        // Each service's line, found by build.rs in the same file.
+        const INDEX: &[(&str, usize, usize)] =
+            include!(concat!(env!("OUT_DIR"), "/catalog_index.rs"));
+        let services = (INDEX.iter())
+            .map(|&(prefix, start, end)| (prefix, &text[start..end], OnceLock::new()))
+            .collect();
         Ok(Catalog {
             source: header.source,
             updated: header.updated,
@@ -298,15 +336,15 @@ impl Catalog {
 
     /// Every service prefix, in order.
     pub fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.services.iter().map(|(p, _, _)| p.as_str())
+        self.services.iter().map(|(p, _, _)| *p)
     }
 
     /// A service by prefix, without regard to case.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let lower = prefix.to_ascii_lowercase();
+        // The prefixes are lower case.
         let i = self
             .services
-            .binary_search_by(|(p, _, _)| p.as_str().cmp(&lower))
+            .binary_search_by(|(p, _, _)| ignoring_case(p, prefix))
             .ok()?;
         let (p, line, cell) = &self.services[i];
         Some(cell.get_or_init(|| parse_service(p, line)))
@@ -382,27 +420,33 @@ impl Catalog {
     }
 }
 
-fn parse_service(prefix: &str, line: &str) -> Service {
+fn parse_service(prefix: &str, line: &'static str) -> Service {
     let (_, body) = line
         .split_once("\":")
         .expect("checked when the file was indexed");
-    let raw: RawService =
+    let raw: RawService<'static> =
         serde_json::from_str(body).expect("data/iam-catalog.json is the distiller's");
-    let actions: Vec<ActionData> = raw
-        .actions
-        .into_iter()
+    let mut actions: Vec<ActionData> = (raw.actions.0.into_iter())
         .map(|(name, (level, resources, keys))| ActionData {
             name,
-            level: AccessLevel::from_letter(&level).expect("an access level letter"),
+            level: AccessLevel::from_letter(level).expect("an access level letter"),
             resources,
             keys,
         })
         .collect();
-    let by_name = actions
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.name.to_ascii_lowercase(), i))
+    // By name, as a map of the names would hold them (the file has them so already).
+    if !actions.is_sorted_by(|a, b| a.name < b.name) {
+        // A name given twice: the last one, as a map keeps it.
+        actions.reverse();
+        actions.sort_by(|a, b| a.name.cmp(b.name));
+        actions.dedup_by(|a, b| a.name == b.name);
+    }
+    let mut by_name: Vec<u16> = (0..actions.len())
+        .map(|i| u16::try_from(i).expect("fewer than 65,536 actions a service"))
         .collect();
+    by_name.sort_by(|&i, &j| {
+        ignoring_case(actions[usize::from(i)].name, actions[usize::from(j)].name)
+    });
     Service {
         prefix: prefix.to_string(),
         name: raw.name,
