@@ -38,7 +38,11 @@
 //!   any length, and where a `?` is written the length is kept too. So the same
 //!   alignment matches π(pattern) against π(string), and π⁻¹ gives the converse. The
 //!   evaluator tests no other length or digit place of a run that is a token: an
-//!   account is a whole field of twelve digits, and a token holds a letter. Unicode case
+//!   account is a whole field of twelve digits, and a token holds a letter. (The
+//!   prover's own shapes of callers count characters only as "at least one", `[^/]`
+//!   before a star, and "not `/` at the end", which π keeps; `Elem::Digit` only in an
+//!   account's field. A pattern the prover made that counted characters of a name, a
+//!   fixed-width id, would need the length kept, as a `?` has it.) Unicode case
 //!   folding (`StringEqualsIgnoreCase`, where the Kelvin sign folds to `k`) is refused;
 //!   numbers, dates, IP ranges and binary values are refused by the memo already.
 //! - Equality of strings: π is a bijection. Splitting on `:` or `/` and reading a field
