@@ -58,7 +58,7 @@
 //! - Accounts are renamed first (12-digit runs) and tokens after, each a bijection whose
 //!   conditions are checked on its own input; the composition is one.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::iam::Bindings;
 
@@ -291,53 +291,40 @@ impl Tokens {
         {
             return None;
         }
-        let all: Vec<(&str, (usize, usize))> = texts
-            .iter()
-            .flat_map(|t| runs(t).into_iter().map(move |r| (*t, r)))
-            .collect();
-        let lower = |(t, (s, e)): (&str, (usize, usize))| t[s..e].to_ascii_lowercase();
-        // Runs that hold a letter and a digit, lower case, in order of first appearance
-        // (a question's text holds thousands of runs, few of them mixed).
-        let mut tokens: Vec<String> = Vec::new();
-        let mut seen: HashSet<String, super::lang::Fx> = HashSet::default();
-        for &(t, (s, e)) in &all {
-            let run = &t.as_bytes()[s..e];
-            let mixed =
-                run.iter().any(u8::is_ascii_digit) && run.iter().any(u8::is_ascii_alphabetic);
-            if mixed {
-                let l = lower((t, (s, e)));
-                if seen.insert(l.clone()) {
-                    tokens.push(l);
+        // One pass over each text's runs: those that hold a letter and a digit, lower
+        // case, in order of first appearance (a question's text holds thousands of runs,
+        // few of them mixed, and fewer distinct), and those next to a wildcard.
+        let mut mixed: Vec<String> = Vec::new();
+        let mut next_to_wildcards: Vec<String> = Vec::new();
+        for t in texts {
+            let bytes = t.as_bytes();
+            let wild = |i: usize| matches!(bytes.get(i), Some(b'*' | b'?'));
+            for (s, e) in runs(t) {
+                let run = &t[s..e];
+                if (s > 0 && wild(s - 1)) || wild(e) {
+                    next_to_wildcards.push(run.to_ascii_lowercase());
+                }
+                let b = run.as_bytes();
+                if b.iter().any(u8::is_ascii_digit)
+                    && b.iter().any(u8::is_ascii_alphabetic)
+                    && !mixed.iter().any(|m| m.eq_ignore_ascii_case(run))
+                {
+                    mixed.push(run.to_ascii_lowercase());
                 }
             }
         }
-        if tokens.is_empty() {
-            return None;
-        }
         // Those that name a logical id (a name the bindings bind, pseudo parameters
-        // aside), leading zeros aside, ASCII case aside (tokens are lower case already):
+        // aside), leading zeros aside, ASCII case aside (they are lower case already):
         // the bindings' ids in lower case are made once for every question of them.
         let ids = b.ids_lower();
-        let named: Vec<bool> = tokens
-            .iter()
-            .map(|t| ids.contains(t.trim_start_matches('0')))
-            .collect();
-        let mut hits = named.into_iter();
-        tokens.retain(|_| hits.next().unwrap_or(false));
+        let mut tokens = mixed;
+        tokens.retain(|t| ids.contains(t.trim_start_matches('0')));
         if tokens.is_empty() {
             return None;
         }
-        let wild = |t: &str, i: Option<usize>| {
-            i.is_some_and(|i| matches!(t.as_bytes().get(i), Some(b'*' | b'?')))
-        };
         // Each run next to a wildcard once (the same few runs recur all over a text).
-        let next_to_wildcards: Vec<String> = all
-            .iter()
-            .filter(|&&(t, (s, e))| wild(t, s.checked_sub(1)) || wild(t, Some(e)))
-            .map(|&r| lower(r))
-            .collect::<std::collections::BTreeSet<String>>()
-            .into_iter()
-            .collect();
+        next_to_wildcards.sort_unstable();
+        next_to_wildcards.dedup();
         tokens.retain(|t| allowed(t, &next_to_wildcards));
         if tokens.is_empty() {
             return None;
