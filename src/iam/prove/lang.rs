@@ -306,6 +306,14 @@ struct Dfa {
     /// States at a run of `*` (colon included) ending the pattern: every continuation
     /// matches.
     full: Vec<bool>,
+    /// The state with no position, once made.
+    dead: u32,
+    /// `after[i]`: the state of the positions from `i` on that a star lets the walk skip
+    /// to (position `i` closed), once made: where a state of one position `i - 1` goes
+    /// on a character its element accepts. Most states of a walk are such (a literal's
+    /// characters one by one), and their steps are found here without a set made and
+    /// looked up.
+    after: Vec<u32>,
 }
 
 const UNSET: u32 = u32::MAX;
@@ -336,6 +344,8 @@ impl Dfa {
             accepting: Vec::new(),
             empty: Vec::new(),
             full: Vec::new(),
+            dead: UNSET,
+            after: vec![UNSET; elems.len() + 1],
         };
         // The classes a walk meets, known before the first state is made (so the table
         // is rarely laid out again): the characters the pattern names, `:`, and one
@@ -433,6 +443,21 @@ impl Dfa {
     #[cold]
     fn step_new(&mut self, s: u32, class: usize) -> u32 {
         let c = self.classes[class].1;
+        // A state of one position: the next position (closed), or none.
+        let set = &self.sets[s as usize];
+        if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
+            let i = Self::next(set, 0).expect("one position");
+            let known = match self.elems.get(i) {
+                Some(e) if e.is_star() => UNSET,
+                Some(e) if e.accepts(c) => self.after[i + 1],
+                _ => self.dead,
+            };
+            if known != UNSET {
+                let stride = self.classes.len();
+                self.trans[s as usize * stride + class] = known;
+                return known;
+            }
+        }
         let mut out = vec![0u64; self.words];
         {
             let set = &self.sets[s as usize];
@@ -450,6 +475,16 @@ impl Dfa {
         let t = self.intern(out);
         let stride = self.classes.len();
         self.trans[s as usize * stride + class] = t;
+        // Remember what the fast path above would ask for.
+        let set = &self.sets[s as usize];
+        if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
+            let i = Self::next(set, 0).expect("one position");
+            match self.elems.get(i) {
+                Some(e) if e.is_star() => {}
+                Some(e) if e.accepts(c) => self.after[i + 1] = t,
+                _ => self.dead = t,
+            }
+        }
         t
     }
 }
@@ -1062,6 +1097,43 @@ mod tests {
             }
         }
         assert!(pruned > 10, "{pruned}");
+    }
+
+    #[test]
+    fn the_automata_accept_what_the_patterns_match() {
+        // Each pattern's DFA (its one-position states stepped by the shortcut, the others
+        // by their sets) against the pattern run directly, on every string of up to five
+        // characters over an alphabet of the patterns' own characters and others; the
+        // same DFA kept from string to string, as walks keep it.
+        let mut ps: Vec<Pattern> = ["ab*c", "a?c", "*", "abc", "a*b*", "ab", "*ab?"]
+            .iter()
+            .map(|g| Pattern::glob(g, Fold::None))
+            .collect();
+        ps.extend(Pattern::arn("a:b:*:?:c:d*"));
+        ps.extend(Pattern::field(2, "ab"));
+        ps.push(Pattern::glob("AB*", Fold::Ascii));
+        ps.push(Pattern::glob("k?", Fold::Lower));
+        let alphabet = ['a', 'b', 'c', 'A', ':', 'k', KELVIN, 'z', '1'];
+        let mut strings = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = (strings.iter())
+                .filter(|s| s.chars().count() == strings.last().unwrap().chars().count())
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            strings.extend(longer);
+        }
+        assert!(strings.len() > 60_000, "{}", strings.len());
+        for p in &ps {
+            let mut d = Dfa::new(&p.0);
+            for s in &strings {
+                let mut at = 0;
+                for c in s.chars() {
+                    let k = d.class_of(c);
+                    at = d.step(at, k);
+                }
+                assert_eq!(d.accepting[at as usize], p.matches(s), "{p:?} {s:?}");
+            }
+        }
     }
 
     #[test]
