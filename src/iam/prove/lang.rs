@@ -827,6 +827,9 @@ impl StateTable {
     }
 }
 
+/// The successors of a state the walk compares a step with before it asks the table.
+const MET: usize = 4;
+
 /// From this many preferred strings on, the walk keeps the product's moves.
 const RECORD_FROM: usize = 64;
 
@@ -892,6 +895,8 @@ fn product(
     let mut vector: Vec<bool> = Vec::new();
     let mut moves: Vec<u32> = Vec::new();
     let mut vectors: Vec<Option<Vec<bool>>> = Vec::new();
+    let mut seen: Vec<u32> = Vec::new();
+    let mut met: Vec<(usize, usize, usize)> = Vec::new();
     let mut at = 0;
     while at < parents.len() {
         state.clear();
@@ -909,6 +914,11 @@ fn product(
             moves.resize(moves.len() + alphabet.len(), UNSET);
         }
         if !shape || shaped.is_some() {
+            // Most characters lead from a state to one of a few states: each state met
+            // from this one is kept here (where it starts in `seen`, its index), and a
+            // character that leads to one of them is not looked up in the table.
+            seen.clear();
+            met.clear();
             for (class, &c) in alphabet.iter().enumerate() {
                 next.clear();
                 for pair in state.chunks(2) {
@@ -925,13 +935,27 @@ fn product(
                         next.extend([k, t]);
                     }
                 }
-                let (to, added) = states.insert(&next);
-                if added {
-                    if parents.len() >= limit {
-                        return Err(TooLarge(limit));
+                // (The first few only: a state with many successors asks the table.)
+                let known = (met.iter().take(MET))
+                    .find(|&&(from, to, _)| seen[from..to] == next[..])
+                    .map(|&(_, _, i)| i);
+                let to = match known {
+                    Some(i) => i,
+                    None => {
+                        let (to, added) = states.insert(&next);
+                        if added {
+                            if parents.len() >= limit {
+                                return Err(TooLarge(limit));
+                            }
+                            parents.push((at, c));
+                        }
+                        if met.len() < MET {
+                            met.push((seen.len(), seen.len() + next.len(), to));
+                            seen.extend_from_slice(&next);
+                        }
+                        to
                     }
-                    parents.push((at, c));
-                }
+                };
                 if record {
                     moves[at * alphabet.len() + class] = to as u32;
                 }
