@@ -14,8 +14,11 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    catalog_mixed_runs();
-    catalog_index();
+    let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iam-catalog.json");
+    println!("cargo:rerun-if-changed={}", catalog.display());
+    let catalog = std::fs::read_to_string(&catalog).expect("data/iam-catalog.json");
+    catalog_mixed_runs(&catalog);
+    catalog_index(&catalog);
     println!("cargo:rerun-if-env-changed=PERIMETER_PIE");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
@@ -42,34 +45,26 @@ fn main() {
 /// hold a letter and a digit, in lower case, sorted: no identifier token of the prover's
 /// memo is one (src/iam/prove/tokens.rs). Found here once rather than by a scan of the
 /// catalog's 1.2 MB in every process that renames a token.
-fn catalog_mixed_runs() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iam-catalog.json");
-    println!("cargo:rerun-if-changed={}", path.display());
-    let text = std::fs::read(&path).expect("data/iam-catalog.json");
+fn catalog_mixed_runs(text: &str) {
     let mut runs: Vec<String> = text
-        .split(|b| !b.is_ascii_alphanumeric())
-        .filter(|r| r.iter().any(u8::is_ascii_digit) && r.iter().any(u8::is_ascii_alphabetic))
-        .map(|r| String::from_utf8_lossy(r).to_ascii_lowercase())
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|r| r.bytes().any(|b| b.is_ascii_digit()))
+        .filter(|r| r.bytes().any(|b| b.is_ascii_alphabetic()))
+        .map(str::to_ascii_lowercase)
         .collect();
     runs.sort();
     runs.dedup();
-    let mut out = String::from("&[\n");
-    for r in &runs {
-        out.push_str(&format!("    {r:?},\n"));
-    }
-    out.push(']');
-    let dest = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR"))
-        .join("catalog_mixed_runs.rs");
-    std::fs::write(dest, out).expect("OUT_DIR is writable");
+    write_out(
+        "catalog_mixed_runs.rs",
+        runs.iter().map(|r| format!("{r:?}")),
+    );
 }
 
 /// Where each service's line is in the IAM catalog (one service a line after the
 /// header): lower-case prefix, start and end (the trailing comma left out), sorted by
 /// prefix. The catalog parses a service's line the first time it is asked for; finding
 /// the lines here spares every process a pass over the file's 1.2 MB.
-fn catalog_index() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/iam-catalog.json");
-    let text = std::fs::read_to_string(&path).expect("data/iam-catalog.json");
+fn catalog_index(text: &str) {
     let mut out: Vec<(String, usize, usize)> = Vec::new();
     let mut at = 0;
     for (n, line) in text.split_inclusive('\n').enumerate() {
@@ -91,12 +86,19 @@ fn catalog_index() {
         out.push((prefix.to_ascii_lowercase(), start, start + line.len()));
     }
     out.sort();
+    write_out(
+        "catalog_index.rs",
+        out.iter().map(|(p, s, e)| format!("({p:?}, {s}, {e})")),
+    );
+}
+
+/// Writes `OUT_DIR/name`: a slice expression of `items`, for `include!`.
+fn write_out(name: &str, items: impl Iterator<Item = String>) {
     let mut rs = String::from("&[\n");
-    for (p, s, e) in &out {
-        rs.push_str(&format!("    ({p:?}, {s}, {e}),\n"));
+    for item in items {
+        rs.push_str(&format!("    {item},\n"));
     }
     rs.push(']');
-    let dest =
-        std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("catalog_index.rs");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join(name);
     std::fs::write(dest, rs).expect("OUT_DIR is writable");
 }

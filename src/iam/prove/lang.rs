@@ -443,20 +443,22 @@ impl Dfa {
     #[cold]
     fn step_new(&mut self, s: u32, class: usize) -> u32 {
         let c = self.classes[class].1;
-        // A state of one position: the next position (closed), or none.
+        let stride = self.classes.len();
+        // A state of one position, no star at it: the next position's state (closed) if
+        // its element accepts `c`, else the dead state; each made once, then found here.
         let set = &self.sets[s as usize];
-        if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
-            let i = Self::next(set, 0).expect("one position");
-            let known = match self.elems.get(i) {
-                Some(e) if e.is_star() => UNSET,
-                Some(e) if e.accepts(c) => self.after[i + 1],
-                _ => self.dead,
-            };
-            if known != UNSET {
-                let stride = self.classes.len();
-                self.trans[s as usize * stride + class] = known;
-                return known;
-            }
+        let one = (set.iter().map(|w| w.count_ones()).sum::<u32>() == 1)
+            .then(|| Self::next(set, 0).expect("one position"))
+            .filter(|&i| !self.elems.get(i).is_some_and(|e| e.is_star()))
+            .map(|i| (i, self.elems.get(i).is_some_and(|e| e.accepts(c))));
+        let known = match one {
+            Some((i, true)) => self.after[i + 1],
+            Some((_, false)) => self.dead,
+            None => UNSET,
+        };
+        if known != UNSET {
+            self.trans[s as usize * stride + class] = known;
+            return known;
         }
         let mut out = vec![0u64; self.words];
         {
@@ -473,17 +475,11 @@ impl Dfa {
         }
         self.close(&mut out);
         let t = self.intern(out);
-        let stride = self.classes.len();
         self.trans[s as usize * stride + class] = t;
-        // Remember what the fast path above would ask for.
-        let set = &self.sets[s as usize];
-        if set.iter().map(|w| w.count_ones()).sum::<u32>() == 1 {
-            let i = Self::next(set, 0).expect("one position");
-            match self.elems.get(i) {
-                Some(e) if e.is_star() => {}
-                Some(e) if e.accepts(c) => self.after[i + 1] = t,
-                _ => self.dead = t,
-            }
+        match one {
+            Some((i, true)) => self.after[i + 1] = t,
+            Some((_, false)) => self.dead = t,
+            None => {}
         }
         t
     }
@@ -625,18 +621,20 @@ pub fn regions_within(
         // each vector given its place back; the same `false`s inserted keep the
         // vectors' order. A preferred string outside the shape is never chosen.
         let live: Vec<bool> = patterns.iter().map(|p| !p.disjoint(w)).collect();
-        let outside = |s: &String| Pattern::literal(s, Fold::None).disjoint(w);
+        // (Many preferred strings, the catalog's actions, are kept as they are.)
         let few = preferred.len() <= RECORD_FROM;
-        if live.contains(&false) || (few && preferred.iter().any(outside)) {
+        let inside: Vec<bool> = (preferred.iter())
+            .map(|s| !few || !Pattern::literal(s, Fold::None).disjoint(w))
+            .collect();
+        if live.contains(&false) || inside.contains(&false) {
             let kept: Vec<Pattern> = (patterns.iter().zip(&live))
                 .filter(|(_, l)| **l)
                 .map(|(p, _)| p.clone())
                 .collect();
-            let inside: Vec<String> = if few {
-                preferred.iter().filter(|s| !outside(s)).cloned().collect()
-            } else {
-                preferred.to_vec()
-            };
+            let inside: Vec<String> = (preferred.iter().zip(&inside))
+                .filter(|(_, i)| **i)
+                .map(|(s, _)| s.clone())
+                .collect();
             let walked = regions_within_all(&kept, within, &inside, limit)?;
             if kept.len() == patterns.len() {
                 return Ok(walked);

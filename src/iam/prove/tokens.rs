@@ -217,6 +217,12 @@ fn runs(s: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether a run holds a letter and a digit, as every token and placeholder does.
+fn holds_letter_and_digit(run: &str) -> bool {
+    let b = run.as_bytes();
+    b.iter().any(u8::is_ascii_digit) && b.iter().any(u8::is_ascii_alphabetic)
+}
+
 /// The catalog's runs that hold a letter and a digit, as every token and placeholder
 /// does, in lower case and sorted (found by build.rs).
 const CATALOG_RUNS: &[&str] = include!(concat!(env!("OUT_DIR"), "/catalog_mixed_runs.rs"));
@@ -304,10 +310,7 @@ impl Tokens {
                 if (s > 0 && wild(s - 1)) || wild(e) {
                     next_to_wildcards.push(run.to_ascii_lowercase());
                 }
-                let b = run.as_bytes();
-                if b.iter().any(u8::is_ascii_digit)
-                    && b.iter().any(u8::is_ascii_alphabetic)
-                    && !mixed.iter().any(|m| m.eq_ignore_ascii_case(run))
+                if holds_letter_and_digit(run) && !mixed.iter().any(|m| m.eq_ignore_ascii_case(run))
                 {
                     mixed.push(run.to_ascii_lowercase());
                 }
@@ -388,8 +391,7 @@ fn rename(s: &str, map: &Renaming) -> String {
         let run = &s[start..end];
         // Every token and placeholder holds a letter and a digit: other runs are kept
         // without a look-up.
-        let b = run.as_bytes();
-        if !(b.iter().any(u8::is_ascii_digit) && b.iter().any(u8::is_ascii_alphabetic)) {
+        if !holds_letter_and_digit(run) {
             continue;
         }
         if let Some(to) = map.get(&run.to_ascii_lowercase()) {
