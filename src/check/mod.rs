@@ -222,8 +222,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         let proofs = (spare.count() > 0)
             .then(|| {
                 let (scope, helper) = crate::iam::prove::par::helpable();
-                std::thread::Builder::new()
-                    .spawn_scoped(s, move || scope.run(prove))
+                crate::iam::prove::par::spawn_beside(s, move || scope.run(prove))
                     .ok()
                     .map(|p| (p, helper))
             })

@@ -59,6 +59,17 @@ fn name_of(id: &str, r: &Resource, variable: Option<&str>) -> String {
     })
 }
 
+/// A made-up id in a UUID's shape that AWS would generate for resource `id` (a key's id,
+/// the uuid in a managed secret's name): the logical id whole, case kept, as its last
+/// group, so two resources never share one (a prefix of the id, as this once took, made
+/// `EncryptionKeyOne` and `EncryptionKeyTwo` one key to the simulation), and nothing
+/// else of the id in it (copies of a resource under longer ids differ only in the id,
+/// which the prover's memo renames, so they share one answer).
+fn made_up_uuid(id: &str) -> String {
+    let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("00000000-1a2b-4c3d-8e4f-{id:0>12}")
+}
+
 /// The variables of an ARN format other than partition, region and account.
 fn variables(format: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -98,15 +109,7 @@ pub fn bind(
     let vars = format.map(|f| variables(&f.arn)).unwrap_or_default();
     let variable = (vars.len() == 1).then(|| vars[0]);
     let name = match REF_IS_ID.iter().find(|(t, _)| *t == ty) {
-        Some(("AWS::KMS::Key", _)) => format!(
-            "0000{:0>4}-1a2b-4c3d-8e4f-{:0>12}",
-            id.len(),
-            id.to_ascii_lowercase()
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .take(12)
-                .collect::<String>()
-        ),
+        Some(("AWS::KMS::Key", _)) => made_up_uuid(id),
         Some((_, prefix)) => format!("{prefix}-0{}", id.to_ascii_lowercase()),
         None => name_of(id, r, variable),
     };
@@ -150,17 +153,11 @@ pub fn bind(
         _ => None,
     };
     if let Some(kind) = managed {
-        let tail: String = id
-            .to_ascii_lowercase()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(12)
-            .collect();
         b = b.bind(
             &format!("{id}.MasterUserSecret.SecretArn"),
             &format!(
-                "arn:{partition}:secretsmanager:{region}:{account}:secret:rds!{kind}-0000{:0>4}-1a2b-4c3d-8e4f-{tail:0>12}-AbCdEf",
-                id.len()
+                "arn:{partition}:secretsmanager:{region}:{account}:secret:rds!{kind}-{}-AbCdEf",
+                made_up_uuid(id)
             ),
         );
     }
@@ -253,6 +250,55 @@ mod tests {
         assert!(
             secret.starts_with("arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-"),
             "{secret}"
+        );
+    }
+
+    /// `id`'s value of `what` (`Ref` or an attribute) as a `ty` resource.
+    fn made_up(ty: &str, id: &str, what: &str) -> String {
+        let props = match ty {
+            "AWS::RDS::DBInstance" => "{ManageMasterUserPassword: true}",
+            _ => "{}",
+        };
+        let b = bind(
+            Bindings::new(),
+            id,
+            &resource(ty, props),
+            "aws",
+            "eu-west-1",
+            "111122223333",
+        );
+        let v = match what {
+            "" => Value::Fn(Box::new(Intrinsic::Ref(id.into()))),
+            a => Value::Fn(Box::new(Intrinsic::GetAtt {
+                resource: id.into(),
+                attribute: Value::from(a),
+            })),
+        };
+        b.resolve(&v).expect("bound")
+    }
+
+    #[test]
+    fn made_up_ids_are_each_resources_own_and_hold_no_other_trace_of_the_id() {
+        // Ids alike in their first twelve characters and in length are two keys (a
+        // prefix of the id once made them one key to the simulation).
+        let one = made_up("AWS::KMS::Key", "EncryptionKeyOne", "");
+        let two = made_up("AWS::KMS::Key", "EncryptionKeyTwo", "");
+        assert_ne!(one, two);
+        assert_eq!(one, "00000000-1a2b-4c3d-8e4f-EncryptionKeyOne");
+        assert_eq!(
+            made_up("AWS::KMS::Key", "Key", ""),
+            "00000000-1a2b-4c3d-8e4f-000000000Key"
+        );
+        // Copies of a database under ids of other lengths differ in the id alone (no
+        // count of its characters), which the prover's memo renames.
+        let secret = |id: &str| made_up("AWS::RDS::DBInstance", id, "MasterUserSecret.SecretArn");
+        assert_eq!(
+            secret("DatabaseC3"),
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-00000000-1a2b-4c3d-8e4f-00DatabaseC3-AbCdEf"
+        );
+        assert_eq!(
+            secret("DatabaseC13").replace("0DatabaseC13", "DatabaseC3"),
+            secret("DatabaseC3").replace("00DatabaseC3", "DatabaseC3")
         );
     }
 }

@@ -248,9 +248,14 @@ fn report(a: &Args, app: &crate::app::App) -> Result<Report, i32> {
         // Two independent files: read and parse them on both cores, each thread also
         // loading the schema facts its resource types need.
         let (old, new) = std::thread::scope(|s| {
-            let old = s.spawn(|| read_warm(&a.templates[0]));
+            let old = crate::iam::prove::par::spawn_beside(s, || read_warm(&a.templates[0]));
             let new = read_warm(&a.templates[1]);
-            (old.join().unwrap_or(Err(EXIT_ERROR)), new)
+            let old = match old {
+                Ok(h) => h.join().unwrap_or(Err(EXIT_ERROR)),
+                // No thread to be had: this one reads it too.
+                Err(_) => read_warm(&a.templates[0]),
+            };
+            (old, new)
         });
         let (old, new) = (old?, new?);
         let new_label = if inputs::is_stdin(n) {

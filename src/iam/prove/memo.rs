@@ -47,10 +47,12 @@
 //! on its text, so the order targets are checked in (on several threads) changes nothing.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Value as Json, json};
 
+use super::par;
 use super::tokens::Tokens;
 use super::{Asked, InternalError, Outcome, Policies, Witness, read_request};
 use crate::iam::{Bindings, Op, PolicyDocument, Request};
@@ -74,8 +76,16 @@ const POLICY_FIELDS: &[&str] = &[
 ];
 
 /// A canonical question's answer, computed once: a question asked on two threads at
-/// once is decided by the first, the other waiting for its answer.
-type Slot = Arc<OnceLock<Answer>>;
+/// once is decided by the first; the other puts its question off when it may
+/// ([`par::may_defer`]), else waits for the answer.
+type Slot = Arc<Decided>;
+
+/// A canonical question's answer, and whether a thread has started on it.
+#[derive(Default)]
+struct Decided {
+    started: AtomicBool,
+    answer: OnceLock<Answer>,
+}
 
 fn store() -> &'static Mutex<HashMap<String, Slot>> {
     static STORE: OnceLock<Mutex<HashMap<String, Slot>>> = OnceLock::new();
@@ -326,12 +336,26 @@ impl Canon<'_> {
             s.entry(self.key.clone()).or_default().clone()
         };
         // Outside the store's lock: other questions are decided meanwhile.
+        if slot.answer.get().is_none()
+            && slot.started.swap(true, Ordering::AcqRel)
+            && par::may_defer()
+            && slot.answer.get().is_none()
+        {
+            // Another thread is deciding it: this question is asked again later (what
+            // is returned here is dropped).
+            par::defer();
+            return Err(InternalError("put off".into()));
+        }
         let answer = slot
-            .get_or_init(|| match self.canonical() {
-                Some(c) => compute(&c),
-                None => Err(InternalError(
-                    "a policy that read once does not read renamed".into(),
-                )),
+            .answer
+            .get_or_init(|| {
+                // Its own loops' items are never put off: the answer is kept.
+                par::undeferred(|| match self.canonical() {
+                    Some(c) => compute(&c),
+                    None => Err(InternalError(
+                        "a policy that read once does not read renamed".into(),
+                    )),
+                })
             })
             .clone();
         let r = |s: &str| self.back(s);

@@ -21,6 +21,78 @@ pub fn threads() -> usize {
     })
 }
 
+/// Starts `f` on a new thread of the scope `s`, on another core than the calling
+/// thread's where it has one to go to.
+///
+/// Why: a kernel may keep a new thread on its starter's core for a while (Linux packs
+/// short tasks onto few cores of a virtual machine, `sched_vcpu_pack`): on this project's
+/// two-core machines a thread started beside a busy one often ran only once its starter
+/// waited, up to 2 ms later, so the work meant to run beside ran after. A thread takes
+/// the cores its starter may use when it is made, so the starter asks for the others
+/// (the kernel moves it there), makes the thread, and asks for its own core and then its
+/// own set again (and is moved back): the new thread ran within 0.2 ms, for 0.1 ms of
+/// the starter's time. The thread keeps its set: it is short-lived (one loop).
+pub fn spawn_beside<'scope, T: Send + 'scope>(
+    s: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, T>> {
+    #[cfg(target_os = "linux")]
+    let _back = cores::elsewhere();
+    std::thread::Builder::new().spawn_scoped(s, f)
+}
+
+/// The calling thread's cores (`sched_setaffinity`), for [`spawn_beside`].
+#[cfg(target_os = "linux")]
+mod cores {
+    use std::mem::{size_of, zeroed};
+
+    /// The calling thread's own core and set of cores, put back when dropped.
+    pub struct Back {
+        here: libc::cpu_set_t,
+        set: libc::cpu_set_t,
+    }
+
+    impl Drop for Back {
+        fn drop(&mut self) {
+            // Its own core first, so that it is moved back to it and not to the new
+            // thread's; then everything it had.
+            set(&self.here);
+            set(&self.set);
+        }
+    }
+
+    fn set(cores: &libc::cpu_set_t) -> bool {
+        // SAFETY: a valid set of the size given, for the calling thread (0).
+        unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), cores) == 0 }
+    }
+
+    /// Moves the calling thread to the cores it may use but the one it runs on, when
+    /// there are such; `None` (nothing changed) otherwise.
+    pub fn elsewhere() -> Option<Back> {
+        // SAFETY: plain data, zeroed and then filled in by the kernel.
+        let mut all: libc::cpu_set_t = unsafe { zeroed() };
+        if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut all) } != 0 {
+            return None;
+        }
+        let here = usize::try_from(unsafe { libc::sched_getcpu() }).ok()?;
+        if here >= 8 * size_of::<libc::cpu_set_t>() || !unsafe { libc::CPU_ISSET(here, &all) } {
+            return None;
+        }
+        let (mut others, mut own): (libc::cpu_set_t, libc::cpu_set_t) = unsafe { (all, zeroed()) };
+        unsafe {
+            libc::CPU_CLR(here, &mut others);
+            libc::CPU_SET(here, &mut own);
+        }
+        if unsafe { libc::CPU_COUNT(&others) } == 0 || !set(&others) {
+            return None;
+        }
+        Some(Back {
+            here: own,
+            set: all,
+        })
+    }
+}
+
 /// Threads beyond the callers' own that the prover has running, process-wide: at most
 /// [`threads`] less one, however many callers (a blueprint's targets checked on every
 /// core, each template's questions and check's prover thread) ask at once.
@@ -74,6 +146,7 @@ impl Drop for Spare {
 ///
 /// Without a spare thread, on a thread inside a [`Scope`], the loop is open to its
 /// [`Helper`]: a thread that finished work of its own takes the items no one has taken.
+/// An item that would wait for another thread is put off once ([`may_defer`]).
 pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let spare = Spare::take(threads().min(items.len()).saturating_sub(1));
     if spare.count() == 0
@@ -82,7 +155,7 @@ pub fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec
     {
         return map_open(scope, items, f);
     }
-    map_on(items, spare.count(), f)
+    map_threads(items, spare.count(), true, f)
 }
 
 thread_local! {
@@ -176,32 +249,103 @@ impl Helper {
     }
 }
 
-/// A loop's items, taken by index by every thread that works on it; `run` does one.
+/// A loop's items, taken by index by every thread that works on it; `run` does one
+/// and says whether it was put off ([`defer`]).
 struct Shared<'a> {
     next: AtomicUsize,
     len: usize,
-    run: &'a (dyn Fn(usize) + Sync),
+    run: &'a (dyn Fn(usize) -> bool + Sync),
+    /// Whether its items may be put off (the prover's loops; not `synth::par_map`'s,
+    /// whose items, a target's whole check, are too large to do twice).
+    deferrable: bool,
+    /// Items put off, done once every item has been taken.
+    later: Mutex<Vec<usize>>,
 }
 
 impl<'a> Shared<'a> {
-    fn new(len: usize, run: &'a (dyn Fn(usize) + Sync)) -> Self {
+    fn new(len: usize, deferrable: bool, run: &'a (dyn Fn(usize) -> bool + Sync)) -> Self {
         Shared {
             next: AtomicUsize::new(0),
             len,
             run,
+            deferrable,
+            later: Mutex::new(Vec::new()),
         }
     }
 
-    /// Does items no thread has taken until none is left.
+    /// Does items no thread has taken until none is left, each one that may be put off
+    /// once; then those put off, which wait now if they must (nothing else is left).
     fn work(&self) {
         loop {
             let i = self.next.fetch_add(1, Ordering::Relaxed);
             if i >= self.len {
                 break;
             }
-            (self.run)(i);
+            if self.item(i, self.deferrable) {
+                self.later.lock().unwrap_or_else(|e| e.into_inner()).push(i);
+            }
+        }
+        self.finish();
+    }
+
+    /// Does the items put off that no thread has taken yet; the loop's owner calls it
+    /// again once every other thread has left, for those put off after they looked.
+    fn finish(&self) {
+        loop {
+            let next = self.later.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let Some(i) = next else { break };
+            self.item(i, false);
         }
     }
+
+    /// Runs item `i`, which may be put off when `may` is: whether it was. The thread's
+    /// own state (an item of an outer loop it is inside of) is put back after.
+    fn item(&self, i: usize, may: bool) -> bool {
+        let _outer = Outer(MAY_DEFER.replace(may), DEFERRED.replace(false));
+        (self.run)(i)
+    }
+}
+
+thread_local! {
+    /// Whether the item this thread runs may be put off ([`may_defer`]).
+    static MAY_DEFER: Cell<bool> = const { Cell::new(false) };
+    /// Set by [`defer`]: the item this thread runs is put off.
+    static DEFERRED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The flags of the item a thread was running, put back when dropped (unwinding
+/// included).
+struct Outer(bool, bool);
+
+impl Drop for Outer {
+    fn drop(&mut self) {
+        MAY_DEFER.set(self.0);
+        DEFERRED.set(self.1);
+    }
+}
+
+/// Whether the item this thread runs may be put off: an item of one of the prover's
+/// parallel loops, run the first time, outside any [`undeferred`] part. An item that
+/// needs what another thread is working out (a canonical question the memo decides on
+/// another thread) is put off rather than waited for: two threads that take two copies
+/// of one question side by side would otherwise decide it on one while the other only
+/// waits.
+pub fn may_defer() -> bool {
+    MAY_DEFER.get()
+}
+
+/// Puts off the item this thread runs (only when [`may_defer`]): whatever it returns is
+/// dropped, and it runs again once every item of its loop has been taken.
+pub fn defer() {
+    debug_assert!(may_defer(), "only an item that may be put off is");
+    DEFERRED.set(true);
+}
+
+/// `f` as a part of an item that is never put off: work whose result is kept for others
+/// (a canonical question the memo decides) is never left half done.
+pub fn undeferred<R>(f: impl FnOnce() -> R) -> R {
+    let _outer = Outer(MAY_DEFER.replace(false), DEFERRED.get());
+    f()
 }
 
 /// An open loop: its scope, its own number, the owner's [`Shared`], the helpers inside
@@ -245,8 +389,8 @@ fn open() -> MutexGuard<'static, Open> {
 fn map_open<T: Sync, U: Send>(scope: u64, items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     static SEQ: AtomicU64 = AtomicU64::new(0);
     let answers = Answers::new(items.len());
-    let run = |i: usize| answers.set(i, f(&items[i]));
-    let shared = Shared::new(items.len(), &run);
+    let run = |i: usize| answers.offer(i, f(&items[i]));
+    let shared = Shared::new(items.len(), true, &run);
     /// Closes the loop when the owner leaves it, unwinding included: no helper enters
     /// any more, and those inside have left before `shared` goes out of scope.
     struct Close(Option<u64>);
@@ -290,32 +434,43 @@ fn map_open<T: Sync, U: Send>(scope: u64, items: &[T], f: impl Fn(&T) -> U + Syn
     };
     shared.work();
     drop(close);
+    // Items put off after the helper last looked.
+    shared.finish();
     answers.into_vec()
 }
 
 /// `f` of every item on the calling thread and up to `extra` more, in the order of
-/// `items` (the loop `synth::par_map` shares). A thread the system refuses is not
-/// started: the calling thread does its share.
+/// `items` (the loop `synth::par_map` shares; its items are never put off). A thread the
+/// system refuses is not started: the calling thread does its share.
 pub fn map_on<T: Sync, U: Send>(items: &[T], extra: usize, f: impl Fn(&T) -> U + Sync) -> Vec<U> {
+    map_threads(items, extra, false, f)
+}
+
+/// [`map_on`], its items put off as [`may_defer`] says when `deferrable`.
+fn map_threads<T: Sync, U: Send>(
+    items: &[T],
+    extra: usize,
+    deferrable: bool,
+    f: impl Fn(&T) -> U + Sync,
+) -> Vec<U> {
     if extra == 0 || items.len() <= 1 {
         return items.iter().map(f).collect();
     }
     let answers = Answers::new(items.len());
-    let run = |i: usize| answers.set(i, f(&items[i]));
-    let shared = Shared::new(items.len(), &run);
+    let run = |i: usize| answers.offer(i, f(&items[i]));
+    let shared = Shared::new(items.len(), deferrable, &run);
     std::thread::scope(|s| {
         // The calling thread is one of them: a thread fewer to start, and its
         // allocator heap is already warm.
         for _ in 0..extra {
-            if std::thread::Builder::new()
-                .spawn_scoped(s, || shared.work())
-                .is_err()
-            {
+            if spawn_beside(s, || shared.work()).is_err() {
                 break;
             }
         }
         shared.work();
     });
+    // Items put off after the other threads last looked.
+    shared.finish();
     answers.into_vec()
 }
 
@@ -327,8 +482,13 @@ impl<U> Answers<U> {
         Answers((0..n).map(|_| Mutex::new(None)).collect())
     }
 
-    fn set(&self, i: usize, u: U) {
+    /// Keeps `u` as item `i`'s answer unless the item was put off: whether it was.
+    fn offer(&self, i: usize, u: U) -> bool {
+        if DEFERRED.replace(false) {
+            return true;
+        }
         *self.0[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(u);
+        false
     }
 
     /// The answers in item order, once every thread is done.
@@ -381,6 +541,80 @@ mod tests {
         assert!(got.iter().any(|(_, t)| *t == me) && got.iter().any(|(_, t)| *t != me));
         assert!(again.iter().any(|(_, t)| *t == me));
         assert!(theirs.iter().all(|(_, t)| *t != me));
+    }
+
+    #[test]
+    fn an_item_waiting_for_another_thread_is_put_off_and_done_after_the_rest() {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        // Items 0 and 1 need one slow value, which the first to ask works out (as the
+        // memo decides a canonical question); the others are quick.
+        let started = AtomicBool::new(false);
+        let asked = AtomicUsize::new(0);
+        let value: OnceLock<u64> = OnceLock::new();
+        let quick_before = AtomicUsize::new(0);
+        let runs = AtomicUsize::new(0);
+        let items: Vec<u64> = (0..40).collect();
+        let got = super::map_threads(&items, 1, true, |&x| {
+            runs.fetch_add(1, Ordering::Relaxed);
+            if x >= 2 {
+                std::thread::sleep(std::time::Duration::from_micros(300));
+                if value.get().is_none() {
+                    quick_before.fetch_add(1, Ordering::Relaxed);
+                }
+                return x;
+            }
+            if value.get().is_none() {
+                asked.fetch_add(1, Ordering::AcqRel);
+                let first = !started.swap(true, Ordering::AcqRel);
+                if !first && super::may_defer() && value.get().is_none() {
+                    super::defer();
+                    return u64::MAX; // dropped
+                }
+            }
+            *value.get_or_init(|| {
+                // What an item keeps for others is never put off.
+                assert!(super::undeferred(|| !super::may_defer()));
+                // Until the other item is asked too (the other thread has started).
+                for _ in 0..10_000 {
+                    if asked.load(Ordering::Acquire) == 2 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(40));
+                7
+            }) + x
+        });
+        let want: Vec<u64> = items
+            .iter()
+            .map(|&x| if x < 2 { 7 + x } else { x })
+            .collect();
+        assert_eq!(got, want, "every answer, in order, none dropped");
+        // Both threads took items 0 and 1 at once: the one that did not work the value
+        // out put its item off (run again later: one run more) and did quick items
+        // meanwhile, instead of waiting 40 ms for the value with the rest undone.
+        assert_eq!(runs.load(Ordering::Relaxed), items.len() + 1);
+        assert!(
+            quick_before.load(Ordering::Relaxed) >= 20,
+            "{quick_before:?}"
+        );
+    }
+
+    #[test]
+    fn synths_loop_and_top_level_work_are_never_put_off() {
+        assert!(!super::may_defer());
+        let items: Vec<u64> = (0..8).collect();
+        let got = super::map_on(&items, 1, |&x| (x, super::may_defer()));
+        assert!(got.iter().all(|(_, may)| !may), "{got:?}");
+        let got = super::map_threads(&items, 1, true, |&x| {
+            // A loop inside an item: its own items may be put off; the item's flag is
+            // back after it.
+            let inner = super::map_threads(&items, 0, true, |_| super::may_defer());
+            (x, super::may_defer(), inner)
+        });
+        assert!(got.iter().all(|(_, may, _)| *may), "{got:?}");
+        assert!(!super::may_defer());
     }
 
     #[test]
