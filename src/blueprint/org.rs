@@ -13,8 +13,9 @@ use std::sync::Arc;
 use super::load::BlueprintFile;
 use super::merge::merge;
 use super::types::{AccountId, Name, OuId, Region, RoleArn, StackName};
+use crate::constructs::Intent;
 use crate::solution::{AnySolution, Resolved, TargetInfo};
-use crate::template::Format;
+use crate::template::{Format, Template};
 
 /// A target that is organizational units rather than one account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -364,11 +365,22 @@ pub struct OrgResolved {
     pub resolved: Arc<dyn Resolved>,
     /// The template's parameters, by name: whether each has a default.
     pub parameters: BTreeMap<String, bool>,
+    /// The template built from `resolved`, tagged, as synth writes it: built here once
+    /// (to hold it the same in every Region), and not again.
+    pub built: OrgBuilt,
 }
 
-/// The first Region's build: its name, template text, resolution and parameters (with
-/// whether each has a default).
-type FirstRegion = (String, String, Arc<dyn Resolved>, BTreeMap<String, bool>);
+/// An organizational-unit target's template, built and tagged: what its grants mean,
+/// and its JSON text.
+#[derive(Debug, Clone)]
+pub struct OrgBuilt {
+    pub template: Template,
+    pub intent: Intent,
+    pub json: String,
+}
+
+/// The first Region's build: its name, resolution and template.
+type FirstRegion = (String, Arc<dyn Resolved>, OrgBuilt);
 
 /// Resolves and builds every organizational-unit target of a blueprint for each of its
 /// Regions, and holds what one template for many accounts needs: settings the solution
@@ -456,8 +468,8 @@ pub(super) fn resolve_all(
             for (k, v) in t.all_tags(spec) {
                 stack.tag(&k, &v);
             }
+            let intent = stack.intent().clone();
             let (template, assets) = stack.into_parts();
-            let body = template.emit(Format::Json);
             if let Some(a) = assets.first() {
                 bad(
                     here.clone(),
@@ -468,23 +480,28 @@ pub(super) fn resolve_all(
                 );
                 break;
             }
-            if body.contains(NO_ACCOUNT) {
-                bad(
-                    here.clone(),
-                    "the template names the account it is deployed to literally; a StackSet deploys one template to every account: the solution must write ${AWS::AccountId}".into(),
-                );
-                break;
-            }
             match &first {
                 None => {
-                    let params = template
-                        .parameters
-                        .iter()
-                        .map(|(k, p)| (k.clone(), p.default.is_some()))
-                        .collect();
-                    first = Some((region.clone(), body, resolved, params));
+                    let json = template.emit(Format::Json);
+                    if json.contains(NO_ACCOUNT) {
+                        bad(
+                            here.clone(),
+                            "the template names the account it is deployed to literally; a StackSet deploys one template to every account: the solution must write ${AWS::AccountId}".into(),
+                        );
+                        break;
+                    }
+                    let built = OrgBuilt {
+                        template,
+                        intent,
+                        json,
+                    };
+                    first = Some((region.clone(), resolved, built));
                 }
-                Some((r0, b0, _, _)) if *b0 != body => {
+                // The same template is the same text (and names no account, as the
+                // first does not); the text is only made to tell when they differ.
+                Some((r0, _, b0))
+                    if b0.template != template && b0.json != template.emit(Format::Json) =>
+                {
                     bad(
                         format!("{here}.regions"),
                         format!(
@@ -496,9 +513,15 @@ pub(super) fn resolve_all(
                 Some(_) => {}
             }
         }
-        let Some((_, _, resolved, parameters)) = first else {
+        let Some((_, resolved, built)) = first else {
             continue;
         };
+        let parameters: BTreeMap<String, bool> = built
+            .template
+            .parameters
+            .iter()
+            .map(|(k, p)| (k.clone(), p.default.is_some()))
+            .collect();
         let mut unknown = |path: String, k: &str| {
             if !parameters.contains_key(k) {
                 let known: Vec<&str> = parameters.keys().map(String::as_str).collect();
@@ -535,6 +558,7 @@ pub(super) fn resolve_all(
             target: t.clone(),
             resolved,
             parameters,
+            built,
         });
     }
     out

@@ -169,18 +169,13 @@ fn map_in<R: Send>(
             if !opts.targets.is_empty() && !opts.targets.iter().any(|n| n == t.name.as_str()) {
                 continue;
             }
-            let build_err = |source: ConstructError| SynthError::Build {
-                blueprint: b.file.clone(),
-                target: t.name.to_string(),
-                source,
+            // Built and tagged when the blueprint was read ([`OrgBuilt`]).
+            let template = o.built.template.clone();
+            let intent = o.built.intent.clone();
+            let body = match opts.format {
+                Format::Json => o.built.json.clone(),
+                _ => template.emit(opts.format),
             };
-            let mut stack = o.resolved.build().map_err(build_err)?;
-            for (k, v) in t.all_tags(&b.spec) {
-                stack.tag(&k, &v);
-            }
-            let intent = stack.intent().clone();
-            let (template, assets) = stack.into_parts();
-            let body = template.emit(opts.format);
             let mut found = Vec::new();
             quotas::check(&template, &body, &mut found);
             let over: Vec<String> = found
@@ -209,7 +204,7 @@ fn map_in<R: Send>(
             let ext = opts.format.extension();
             let management = t
                 .management_template
-                .then(|| stack_set::stack_set_resource(b.name.as_str(), &b.spec, t, &template));
+                .then(|| stack_set::stack_set_resource(b.name.as_str(), &b.spec, t, &o.built.json));
             sink(work(Artifact {
                 entry: entry(
                     format!("{}/{}.template.{ext}", b.name, t.name),
@@ -218,7 +213,8 @@ fn map_in<R: Send>(
                 ),
                 body,
                 template,
-                assets,
+                // None: a StackSet's template names no asset (refused when read).
+                assets: Vec::new(),
                 intent,
             }))?;
             if let Some(m) = management {

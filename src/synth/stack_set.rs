@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::blueprint::{BlueprintFile, OrgTarget};
 use crate::check::quotas::MAX_DIRECT_BODY_BYTES;
-use crate::template::{Format, Template};
+use crate::template::Template;
 
 /// Instances that take the same parameter values: some Regions of the target's units
 /// (or, with `accounts`, of only those accounts).
@@ -119,20 +119,20 @@ pub fn operation_preferences(t: &OrgTarget) -> Value {
 
 /// The administrator account's template declaring the target's StackSet (service-managed
 /// permissions, its units and Regions, automatic deployment, operation preferences), the
-/// instance template inline. Refused when the template is over the 51,200 bytes
+/// instance template (`json`, its JSON text) inline. Refused when the template is over the 51,200 bytes
 /// `TemplateBody` takes, or when a parameter override names accounts (a group of some
 /// accounts of a unit would overlap the unit's own group).
 pub fn stack_set_resource(
     blueprint: &str,
     spec: &BlueprintFile,
     t: &OrgTarget,
-    template: &Template,
+    json: &str,
 ) -> Result<Template, String> {
     if t.parameter_overrides.iter().any(|p| !p.accounts.is_empty()) {
         return Err("management_template: an AWS::CloudFormation::StackSet resource cannot give some accounts of a unit their own parameter values (its instance groups would overlap); deploy this target with perimeter deploy, or give the values by Region".into());
     }
-    let body: Value = serde_json::from_str(&template.emit(Format::Json))
-        .map_err(|e| format!("the template does not read back: {e}"))?;
+    let body: Value =
+        serde_json::from_str(json).map_err(|e| format!("the template does not read back: {e}"))?;
     let body = body.to_string();
     if body.len() > MAX_DIRECT_BODY_BYTES {
         return Err(format!(
