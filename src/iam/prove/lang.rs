@@ -622,7 +622,7 @@ pub fn regions_within(
         // vectors' order. A preferred string outside the shape is never chosen.
         let live: Vec<bool> = patterns.iter().map(|p| !p.disjoint(w)).collect();
         // (Many preferred strings, the catalog's actions, are kept as they are.)
-        let few = preferred.len() <= RECORD_FROM;
+        let few = preferred.len() <= FEW_PREFERRED;
         let inside: Vec<bool> = (preferred.iter())
             .map(|s| !few || !Pattern::literal(s, Fold::None).disjoint(w))
             .collect();
@@ -676,12 +676,80 @@ fn regions_within_all(
         .clone()
 }
 
+/// One string per realizable vector of `patterns` (within `within`): the product's
+/// walk, made once for the patterns whatever strings are preferred, and the preferred
+/// strings read off it.
 fn walk(
     patterns: &[Pattern],
     within: Option<&Pattern>,
     preferred: &[String],
     limit: usize,
 ) -> Result<Regions, TooLarge> {
+    let product = product_of(patterns, within, limit)?;
+    Ok(choose(&product, preferred))
+}
+
+type ProductKey = (Vec<Pattern>, Option<Pattern>, usize);
+type ProductSlot = Arc<OnceLock<Result<Arc<Product>, TooLarge>>>;
+
+/// At most this many products are kept (then they start again): each keeps its moves.
+const KEPT_PRODUCTS: usize = 1024;
+
+/// The product of `patterns` (and `within`), made once a process: questions of one
+/// policy walk the same patterns with different preferred strings (the policy's own
+/// names, or with the catalog's actions), which change only which string stands for a
+/// vector, not the walk.
+fn product_of(
+    patterns: &[Pattern],
+    within: Option<&Pattern>,
+    limit: usize,
+) -> Result<Arc<Product>, TooLarge> {
+    static PRODUCTS: OnceLock<Mutex<HashMap<ProductKey, ProductSlot, Fx>>> = OnceLock::new();
+    let slot = {
+        let mut kept = PRODUCTS
+            .get_or_init(Mutex::default)
+            .lock()
+            .expect("the products");
+        let key = (patterns.to_vec(), within.cloned(), limit);
+        if kept.len() >= KEPT_PRODUCTS && !kept.contains_key(&key) {
+            kept.clear();
+        }
+        kept.entry(key).or_default().clone()
+    };
+    slot.get_or_init(|| make_product(patterns, within, limit).map(Arc::new))
+        .clone()
+}
+
+/// The walk of a product, and how a character is walked.
+struct Product {
+    walked: Walked,
+    /// Each character's class (see [`Product::class`]).
+    class_of: HashMap<char, usize, Fx>,
+    /// The character that stands for those no pattern names.
+    fresh: char,
+    /// The digit that stands for the digits no pattern names, when a pattern has digits.
+    other_digit: Option<char>,
+}
+
+impl Product {
+    /// The class of the alphabet a character is walked as: its own, or the class of
+    /// the character that stands for it.
+    fn class(&self, c: char) -> usize {
+        self.class_of.get(&c).copied().unwrap_or_else(|| {
+            let stand = match self.other_digit {
+                Some(d) if c.is_ascii_digit() => d,
+                _ => self.fresh,
+            };
+            self.class_of[&stand]
+        })
+    }
+}
+
+fn make_product(
+    patterns: &[Pattern],
+    within: Option<&Pattern>,
+    limit: usize,
+) -> Result<Product, TooLarge> {
     let mut alphabet = BTreeSet::from([':']);
     for p in patterns.iter().chain(within) {
         p.chars(&mut alphabet);
@@ -731,27 +799,20 @@ fn walk(
             (*c, alphabet.binary_search(&rep).expect("a class"))
         })
         .collect();
-    let class = |c: char| -> usize {
-        class_of.get(&c).copied().unwrap_or_else(|| {
-            let stand = match other_digit {
-                Some(d) if c.is_ascii_digit() => d,
-                _ => fresh,
-            };
-            class_of[&stand]
-        })
-    };
     let n = patterns.len();
-    with_dfas(&all, |dfas| {
+    let walked = with_dfas(&all, |dfas| {
         // Each walk class as each pattern's own class.
         let own: Vec<Vec<usize>> = dfas
             .iter_mut()
             .map(|d| alphabet.iter().map(|&c| d.class_of(c)).collect())
             .collect();
-        // Many preferred strings (the catalog's actions) are classified by the product's
-        // own moves, one step a character, rather than each pattern's.
-        let record = preferred.len() > RECORD_FROM;
-        product(dfas, &own, n, within.is_some(), &alphabet, limit, record)
-            .map(|w| choose(dfas, &own, n, within.is_some(), w, preferred, &class))
+        product(dfas, &own, n, within.is_some(), &alphabet, limit)
+    })?;
+    Ok(Product {
+        walked,
+        class_of,
+        fresh,
+        other_digit,
     })
 }
 
@@ -828,8 +889,8 @@ impl StateTable {
 /// The successors of a state the walk compares a step with before it asks the table.
 const MET: usize = 4;
 
-/// From this many preferred strings on, the walk keeps the product's moves.
-const RECORD_FROM: usize = 64;
+/// Up to this many preferred strings are each tested against the shape before a walk.
+const FEW_PREFERRED: usize = 64;
 
 /// A pattern matched for good, in a product state.
 const FULL: u32 = u32::MAX;
@@ -858,12 +919,18 @@ fn accepts(state: &[u32], dfas: &[Dfa], n: usize, out: &mut Vec<bool>) {
 struct Walked {
     first: BTreeMap<Vec<bool>, usize>,
     parents: Vec<(usize, char)>,
-    /// When asked for: `moves[state * classes + class]`, the state a character of
-    /// `class` leads to (`UNSET` from a state outside the shape for good, which the
-    /// walk does not go on from); each state's vector of matches, when inside the shape.
+    /// `moves[state * classes + class]`, the state a character of `class` leads to
+    /// (`UNSET` from a state outside the shape for good, which the walk does not go on
+    /// from); each state's vector of matches (an index into `vectors`), `NONE` outside
+    /// the shape.
     moves: Vec<u32>,
-    vectors: Vec<Option<Vec<bool>>>,
+    classes: usize,
+    vector_of: Vec<u32>,
+    vectors: Vec<Vec<bool>>,
 }
+
+/// A state outside the shape has no vector.
+const NONE: u32 = u32::MAX;
 
 fn product(
     dfas: &mut [Dfa],
@@ -872,7 +939,6 @@ fn product(
     shape: bool,
     alphabet: &[char],
     limit: usize,
-    record: bool,
 ) -> Result<Walked, TooLarge> {
     // The shape's own part of a state: gone (dead) or accepting.
     let shape_state = |state: &[u32]| -> Option<u32> {
@@ -887,12 +953,15 @@ fn product(
     let mut states = StateTable::new();
     states.insert(&start);
     let mut parents: Vec<(usize, char)> = vec![(usize::MAX, '\0')];
-    let mut first: BTreeMap<Vec<bool>, usize> = BTreeMap::new();
+    // Each vector met, its index in `vectors` and the first state that has it.
+    let mut ids: HashMap<Vec<bool>, u32, Fx> = HashMap::default();
+    let mut vectors: Vec<Vec<bool>> = Vec::new();
+    let mut firsts: Vec<usize> = Vec::new();
+    let mut vector_of: Vec<u32> = Vec::new();
     let mut state: Vec<u32> = Vec::new();
     let mut next: Vec<u32> = Vec::new();
     let mut vector: Vec<bool> = Vec::new();
     let mut moves: Vec<u32> = Vec::new();
-    let mut vectors: Vec<Option<Vec<bool>>> = Vec::new();
     let mut seen: Vec<u32> = Vec::new();
     let mut met: Vec<(usize, usize, usize)> = Vec::new();
     let mut at = 0;
@@ -903,14 +972,21 @@ fn product(
         let inside = !shape || shaped.is_some_and(|s| s == FULL || dfas[n].accepting[s as usize]);
         if inside {
             accepts(&state, dfas, n, &mut vector);
-            if !first.contains_key(&vector) {
-                first.insert(vector.clone(), at);
-            }
+            let id = match ids.get(&vector) {
+                Some(&id) => id,
+                None => {
+                    let id = vectors.len() as u32;
+                    ids.insert(vector.clone(), id);
+                    vectors.push(vector.clone());
+                    firsts.push(at);
+                    id
+                }
+            };
+            vector_of.push(id);
+        } else {
+            vector_of.push(NONE);
         }
-        if record {
-            vectors.push(inside.then(|| vector.clone()));
-            moves.resize(moves.len() + alphabet.len(), UNSET);
-        }
+        moves.resize(moves.len() + alphabet.len(), UNSET);
         if !shape || shaped.is_some() {
             // Most characters lead from a state to one of a few states: each state met
             // from this one is kept here (where it starts in `seen`, its index), and a
@@ -954,94 +1030,63 @@ fn product(
                         to
                     }
                 };
-                if record {
-                    moves[at * alphabet.len() + class] = to as u32;
-                }
+                moves[at * alphabet.len() + class] = to as u32;
             }
         }
         at += 1;
     }
+    let first = (vectors.iter().cloned()).zip(firsts).collect();
     Ok(Walked {
         first,
         parents,
         moves,
+        classes: alphabet.len(),
+        vector_of,
         vectors,
     })
 }
 
 /// One string per realizable vector: the walk's shortest, or the first `preferred`
-/// string that realizes the same vector (its vector read off the product's moves when
-/// the walk kept them, else off the automata).
-fn choose(
-    dfas: &mut [Dfa],
-    own: &[Vec<usize>],
-    n: usize,
-    shape: bool,
-    walked: Walked,
-    preferred: &[String],
-    class: &dyn Fn(char) -> usize,
-) -> Regions {
-    let Walked {
-        first,
-        parents,
-        moves,
-        vectors,
-    } = walked;
+/// string that realizes the same vector (its vector read off the product's moves).
+fn choose(product: &Product, preferred: &[String]) -> Regions {
+    let w = &product.walked;
     let text = |mut i: usize| -> String {
         let mut cs = Vec::new();
-        while parents[i].0 != usize::MAX {
-            cs.push(parents[i].1);
-            i = parents[i].0;
+        while w.parents[i].0 != usize::MAX {
+            cs.push(w.parents[i].1);
+            i = w.parents[i].0;
         }
         cs.into_iter().rev().collect()
     };
-    let mut out: Regions = first.into_iter().map(|(v, i)| (v, text(i))).collect();
-    let mut taken = BTreeSet::new();
-    let mut at: Vec<u32> = vec![0; dfas.len()];
-    let mut v: Vec<bool> = Vec::with_capacity(n);
-    let classes = moves.len() / vectors.len().max(1);
+    let mut out: Regions = w.first.iter().map(|(v, &i)| (v.clone(), text(i))).collect();
+    // Whether each vector has its preferred string yet.
+    let mut taken = vec![false; w.vectors.len()];
+    let mut left = w.vectors.len();
     for p in preferred {
         // Every class has its preferred string: the rest (the catalog's actions after
         // the policies' own) can change nothing.
-        if taken.len() == out.len() {
+        if left == 0 {
             break;
         }
-        if !vectors.is_empty() {
-            // The product's moves: a string that leaves the shape for good is no
-            // string of it.
-            let mut s = 0usize;
-            for c in p.chars() {
-                match moves[s * classes + class(c)] {
-                    UNSET => {
-                        s = usize::MAX;
-                        break;
-                    }
-                    t => s = t as usize,
+        // The product's moves: a string that leaves the shape for good is no string of
+        // it.
+        let mut s = 0usize;
+        for c in p.chars() {
+            match w.moves[s * w.classes + product.class(c)] {
+                UNSET => {
+                    s = usize::MAX;
+                    break;
                 }
+                t => s = t as usize,
             }
-            let Some(Some(vector)) = vectors.get(s) else {
-                continue;
-            };
-            v.clone_from(vector);
-        } else {
-            at.fill(0);
-            for c in p.chars() {
-                let k = class(c);
-                for (j, (s, d)) in at.iter_mut().zip(dfas.iter_mut()).enumerate() {
-                    *s = d.step(*s, own[j][k]);
-                }
-            }
-            if shape && !dfas[n].accepting[at[n] as usize] {
-                continue;
-            }
-            v.clear();
-            v.extend((0..n).map(|k| dfas[k].accepting[at[k] as usize]));
         }
-        if !taken.contains(&v)
-            && let Some(slot) = out.get_mut(&v)
-        {
-            *slot = p.clone();
-            taken.insert(v.clone());
+        let Some(&id) = w.vector_of.get(s) else {
+            continue;
+        };
+        if id != NONE && !taken[id as usize] {
+            taken[id as usize] = true;
+            left -= 1;
+            out.insert(w.vectors[id as usize].clone(), p.clone());
         }
     }
     out
@@ -1050,6 +1095,46 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_walk_serves_every_list_of_preferred_strings() {
+        let ps: Vec<Pattern> = ["arn:aws:s3:::a*", "arn:aws:s3:::b*", "arn:aws:s3:::*x"]
+            .iter()
+            .map(|g| Pattern::glob(g, Fold::None))
+            .collect();
+        let strings = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        // The same patterns asked with other preferred strings (a limit of their own
+        // keeps these walks apart from other tests' in the process's caches).
+        let limit = 100_003;
+        let plain = regions(&ps, &[], limit).unwrap();
+        let first = regions(&ps, &strings(&["arn:aws:s3:::apple"]), limit).unwrap();
+        let second = regions(
+            &ps,
+            &strings(&[
+                "arn:aws:s3:::zzz",
+                "arn:aws:s3:::avocado",
+                "arn:aws:s3:::box",
+            ]),
+            limit,
+        )
+        .unwrap();
+        let keys = |r: &Regions| r.keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&plain), keys(&first));
+        assert_eq!(keys(&plain), keys(&second));
+        let a = vec![true, false, false];
+        let b_x = vec![false, true, true];
+        let none = vec![false, false, false];
+        assert_eq!(first[&a], "arn:aws:s3:::apple");
+        assert_eq!(second[&a], "arn:aws:s3:::avocado");
+        assert_eq!(second[&b_x], "arn:aws:s3:::box");
+        assert_eq!(second[&none], "arn:aws:s3:::zzz");
+        // Vectors no preferred string realizes keep the walk's own shortest string.
+        assert_eq!(first[&b_x], plain[&b_x]);
+        for (r, v) in [(&plain, &a), (&first, &b_x), (&second, &none)] {
+            let got: Vec<bool> = ps.iter().map(|p| p.matches(&r[v])).collect();
+            assert_eq!(&got, v, "{}", r[v]);
+        }
+    }
 
     #[test]
     fn patterns_outside_the_shape_are_left_out_of_the_walk_and_change_nothing() {
