@@ -39,16 +39,31 @@ impl Arn {
     fn parts(s: &str) -> Option<[&str; 6]> {
         // As `splitn(6, ':')` with six parts, by a scan of the bytes (the evaluator
         // splits an ARN and a pattern for every resource it matches).
-        let bytes = s.as_bytes();
-        let mut out = [""; 6];
-        let mut start = 0;
-        for slot in out.iter_mut().take(5) {
-            let end = start + bytes[start..].iter().position(|&c| c == b':')?;
-            *slot = &s[start..end];
-            start = end + 1;
+        // One pass, the five colons' places first (the slices after: `:` is ASCII, so
+        // every place is a character boundary).
+        let mut colons = [0usize; 5];
+        let mut k = 0;
+        for (i, &c) in s.as_bytes().iter().enumerate() {
+            if c == b':' {
+                colons[k] = i;
+                k += 1;
+                if k == 5 {
+                    break;
+                }
+            }
         }
-        out[5] = &s[start..];
-        Some(out)
+        if k < 5 {
+            return None;
+        }
+        let [a, b, c, d, e] = colons;
+        Some([
+            &s[..a],
+            &s[a + 1..b],
+            &s[b + 1..c],
+            &s[c + 1..d],
+            &s[d + 1..e],
+            &s[e + 1..],
+        ])
     }
 
     /// The account field (empty for AWS-owned resources such as foundation models).
@@ -91,6 +106,34 @@ pub(crate) fn arn_like_split(pattern: &str, arn: Option<&[&str; 6]>) -> bool {
             .zip(a.iter())
             .all(|(p, a)| glob::matches(p, a, false)),
         _ => false,
+    }
+}
+
+/// ARN patterns split once, to test many ARNs against (`ArnLike`, as [`arn_like`]):
+/// the prover tests every request of its search against the same few patterns, and
+/// splitting both sides for each pair was a tenth of its instructions.
+///
+/// ```
+/// use perimeter::iam::ArnPatterns;
+/// let ps = ArnPatterns::new(["arn:aws:s3:::logs-*", "arn:aws:sqs:*:111122223333:jobs"]);
+/// assert!(ps.any_matches("arn:aws:s3:::logs-2026"));
+/// assert!(!ps.any_matches("arn:aws:s3:::other"));
+/// ```
+pub struct ArnPatterns<'a>(Vec<(&'a str, Option<[&'a str; 6]>)>);
+
+impl<'a> ArnPatterns<'a> {
+    pub fn new(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+        ArnPatterns(patterns.into_iter().map(|p| (p, Arn::parts(p))).collect())
+    }
+
+    /// Whether some pattern matches `arn` ([`arn_like`] of each).
+    pub fn any_matches(&self, arn: &str) -> bool {
+        let a = Arn::parts(arn);
+        self.0.iter().any(|(p, parts)| {
+            *p == "*"
+                || matches!((parts, &a), (Some(p), Some(a))
+                    if p.iter().zip(a.iter()).all(|(p, a)| glob::matches(p, a, false)))
+        })
     }
 }
 

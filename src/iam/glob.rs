@@ -2,6 +2,16 @@
 
 /// Whether `text` matches `pattern`; `fold` compares ASCII case-insensitively (actions).
 pub fn matches(pattern: &str, text: &str, fold: bool) -> bool {
+    // An ASCII pattern without a wildcard (most parts of an ARN) matches exactly the
+    // strings equal to it, ASCII case aside when folding: a text that is not ASCII
+    // cannot be, as no non-ASCII character equals an ASCII one.
+    if pattern.is_ascii() && !pattern.bytes().any(|b| b == b'*' || b == b'?') {
+        return if fold {
+            pattern.eq_ignore_ascii_case(text)
+        } else {
+            pattern == text
+        };
+    }
     // ASCII text (nearly every action, ARN and value) is matched as bytes, without
     // collecting characters: the prover's search calls this millions of times.
     if pattern.is_ascii() && text.is_ascii() {
@@ -70,5 +80,23 @@ mod tests {
         assert!(matches("*", "", false));
         assert!(matches("a*b*c", "aXXbYYc", false));
         assert!(!matches("a*b*c", "aXXbYY", false));
+    }
+
+    #[test]
+    fn a_pattern_without_wildcards_is_the_string_itself() {
+        assert!(matches("s3:GetObject", "s3:GetObject", false));
+        assert!(!matches("s3:GetObject", "s3:getobject", false));
+        assert!(matches("s3:GetObject", "s3:getobject", true));
+        assert!(!matches("s3:GetObject", "s3:GetObjectAcl", true));
+        assert!(!matches("abc", "ab", false));
+        assert!(matches("", "", false));
+        assert!(!matches("", "a", false));
+        // Text beyond ASCII never equals an ASCII pattern, folded or not; the Kelvin sign
+        // is no `k` to ASCII folding.
+        assert!(!matches("k", "\u{212A}", true));
+        assert!(!matches("caf", "caf\u{e9}", true));
+        // A pattern beyond ASCII is matched by characters, as before.
+        assert!(matches("caf\u{e9}", "caf\u{e9}", false));
+        assert!(matches("caf?", "caf\u{e9}", false));
     }
 }

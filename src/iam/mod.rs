@@ -16,7 +16,7 @@ pub mod simulate;
 mod variables;
 
 pub use action::Action;
-pub use arn::{Arn, PARTITIONS, arn_like};
+pub use arn::{Arn, ArnPatterns, PARTITIONS, arn_like};
 pub use caller::{Caller, Named};
 pub use condition::{ConditionOperator, Op, SetQualifier};
 pub use eval::{

@@ -57,7 +57,7 @@ pub use self::perimeter::{
 use self::search::{Found, search};
 use super::{
     Action, Arn, Bindings, Caller, Decision, Effect, Matcher, NamedPolicy, PolicyDocument,
-    PolicyKind, PolicySet, Request, arn_like,
+    PolicyKind, PolicySet, Request,
 };
 use crate::template::typed::ToValue;
 
@@ -787,12 +787,13 @@ fn resource_perimeter_now(
         known.borrow_mut().insert(action.to_string(), k);
         k
     };
+    let named_patterns = crate::iam::ArnPatterns::new(named.iter().map(String::as_str));
     let outside = |r: &Request| {
         let account = r.resource.split(':').nth(4).unwrap_or("");
         if !names_a_resource(&r.action) {
             false
         } else if account.is_empty() {
-            !named.iter().any(|n| arn_like(n, &r.resource))
+            !named_patterns.any_matches(&r.resource)
         } else {
             !accounts.iter().any(|a| a == account)
         }

@@ -6,7 +6,9 @@
 
 use super::domain::Atoms;
 use super::{Asked, InternalError, Outcome, Policies, decide, memo};
-use crate::iam::{Action, Bindings, Caller, ConditionOperator, Op, PolicyKind, Request, arn_like};
+use crate::iam::{
+    Action, ArnPatterns, Bindings, Caller, ConditionOperator, Op, PolicyKind, Request, arn_like,
+};
 
 const VPCE_KEY: &str = "aws:sourcevpce";
 const VPC_KEY: &str = "aws:sourcevpc";
@@ -42,9 +44,10 @@ fn allowed_outside(
     for r in on {
         atoms.resource_pattern(r);
     }
+    let on_patterns = ArnPatterns::new(on.iter().map(String::as_str));
     let asked = |r: &Request| {
         actions.iter().any(|a| a.matches(&r.action))
-            && (on.is_empty() || on.iter().any(|x| arn_like(x, &r.resource)))
+            && (on.is_empty() || on_patterns.any_matches(&r.resource))
             && outside(r)
     };
     let q = Asked::new(p);
@@ -249,6 +252,7 @@ fn only_resources_now(
     resources: &[String],
     b: &Bindings,
 ) -> Result<Outcome, InternalError> {
+    let allowed = ArnPatterns::new(resources.iter().map(String::as_str));
     allowed_outside(
         p,
         actions,
@@ -260,7 +264,7 @@ fn only_resources_now(
             }
             Ok(())
         },
-        |r| !resources.iter().any(|x| arn_like(x, &r.resource)),
+        |r| !allowed.any_matches(&r.resource),
     )
 }
 
@@ -375,6 +379,7 @@ fn admits_outside_now(
     {
         return Ok(Outcome::Unknown(why));
     }
+    let aws_owned_patterns = ArnPatterns::new(aws_owned.iter().map(String::as_str));
     let outside = |r: &Request| {
         let from_outside = match Caller::parse(&r.principal) {
             Some(Caller::Service(_)) => {
@@ -408,7 +413,7 @@ fn admits_outside_now(
         from_outside
             && none_of(r, VPCE_KEY, &trusted.vpces)
             && arn_like(shape, &r.resource)
-            && !aws_owned.iter().any(|n| arn_like(n, &r.resource))
+            && !aws_owned_patterns.any_matches(&r.resource)
     };
     let q = Asked::new(p);
     decide(
