@@ -193,7 +193,7 @@ pub enum ScenarioCaller {
 /// What the simulation runs against: the roles and endpoints of the template.
 struct World<'a> {
     ctx: &'a Context,
-    bindings: Bindings,
+    bindings: &'a Bindings,
     /// Identity policies by role.
     identity: BTreeMap<&'a str, Vec<(String, PolicyDocument)>>,
     /// Endpoint id → (service, policy).
@@ -299,6 +299,7 @@ pub fn simulate(
     t: &Template,
     ctx: &Context,
     inv: &Inventory<'_>,
+    bindings: &Bindings,
     out: &mut Vec<Finding>,
 ) -> Vec<AccessRow> {
     let mut identity: BTreeMap<&str, Vec<(String, PolicyDocument)>> = BTreeMap::new();
@@ -320,13 +321,12 @@ pub fn simulate(
         .iter()
         .filter_map(|e| Some((e.id, e.service.clone()?, inv.endpoint_policy(e.id).cloned())))
         .collect();
-    let bindings = bindings(t, ctx);
     let endpoint_vpcs = inv
         .endpoints
         .iter()
         .filter_map(|e| Some((e.id, bindings.resolve(&ref_to(e.vpc?))?)))
         .collect();
-    let resource_policies = governed(t, inv, &bindings);
+    let resource_policies = governed(t, inv, bindings);
     let world = World {
         ctx,
         bindings,
@@ -636,7 +636,7 @@ fn run(w: &World<'_>, c: Call<'_>) -> AccessRow {
     for (name, doc) in &own {
         set = set.resource_policy(name, (*doc).clone());
     }
-    let v = set.evaluate(&req, &w.bindings);
+    let v = set.evaluate(&req, w.bindings);
     let decision = v.decision;
     let endpoint_policy = match c.via {
         Via::Endpoint => endpoint.and_then(|(_, _, p)| p.as_ref()),

@@ -49,6 +49,8 @@ mod template_suppress;
 mod text;
 mod validation;
 
+use std::sync::OnceLock;
+
 use serde::Serialize;
 
 pub use access::{AccessRow, Expectation, Outcome, Scenario, ScenarioCaller, Via};
@@ -212,10 +214,14 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
     // system refuses one, it runs after them on this thread.
     let proving = !inv.policies.is_empty() || !ctx.claims.is_empty();
     let spare = crate::iam::prove::par::Spare::take(usize::from(proving));
+    // The made-up values of the template's resources, made once for the prover (which
+    // starts first and makes them) and the access simulation (at the end of the rules).
+    let bound: OnceLock<crate::iam::Bindings> = OnceLock::new();
+    let bindings = || bound.get_or_init(|| access::bindings(t, ctx));
     let access = std::thread::scope(|s| {
         let prove = || {
             let mut out = Vec::new();
-            perimeters::check(t, ctx, &inv, &mut out);
+            perimeters::check(t, ctx, &inv, bindings(), &mut out);
             out
         };
         // Its questions are open to this thread once the rules below are done.
@@ -247,7 +253,7 @@ pub fn check(t: &Template, body: &str, ctx: &Context) -> Report {
         interface::check(t, &mut findings);
         identifiers::check(t, &mut findings);
         across::check(t, &mut findings);
-        let access = access::simulate(t, ctx, &inv, &mut findings);
+        let access = access::simulate(t, ctx, &inv, bindings(), &mut findings);
         match proofs {
             Some((p, helper)) => {
                 helper.help();

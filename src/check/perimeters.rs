@@ -240,7 +240,18 @@ pub fn prove(
     inv: &Inventory<'_>,
     inside: &Inside,
 ) -> Result<Vec<Proof>, InternalError> {
-    let b = bindings(t, ctx);
+    prove_bound(t, ctx, inv, inside, &bindings(t, ctx))
+}
+
+/// [`prove`] with the template's made-up values bound already ([`bindings`] of `t`
+/// and `ctx`): check makes them once for the prover and the access simulation.
+pub fn prove_bound(
+    t: &Template,
+    ctx: &Context,
+    inv: &Inventory<'_>,
+    inside: &Inside,
+    b: &Bindings,
+) -> Result<Vec<Proof>, InternalError> {
     let mut accounts = vec![ctx.account.clone()];
     for a in &inside.accounts {
         if !accounts.contains(a) {
@@ -824,8 +835,14 @@ fn claim<'a>(
 /// The perimeters and claims as findings (A703): each refuted one an error carrying its
 /// witness. A question the prover cannot decide is no finding here (`perimeter prove`
 /// shows it, and exits 1): check reports what is shown wrong, not what is unproven.
-pub fn check(t: &Template, ctx: &Context, inv: &Inventory<'_>, out: &mut Vec<Finding>) {
-    let proofs = match prove(t, ctx, inv, &Inside::of(ctx)) {
+pub fn check(
+    t: &Template,
+    ctx: &Context,
+    inv: &Inventory<'_>,
+    b: &Bindings,
+    out: &mut Vec<Finding>,
+) {
+    let proofs = match prove_bound(t, ctx, inv, &Inside::of(ctx), b) {
         Ok(p) => p,
         Err(e) => {
             out.push(Finding::new(
