@@ -356,6 +356,9 @@ fn dupes<T: PartialEq + std::fmt::Display>(
 /// for every account cannot.
 pub const NO_ACCOUNT: &str = "000000000000";
 
+/// The problem of a StackSet's template that names [`NO_ACCOUNT`].
+const NAMES_ACCOUNT: &str = "the template names the account it is deployed to literally; a StackSet deploys one template to every account: the solution must write ${AWS::AccountId}";
+
 /// An organizational-unit target, resolved: it builds the one template of its StackSet.
 #[derive(Debug, Clone)]
 pub struct OrgResolved {
@@ -484,10 +487,7 @@ pub(super) fn resolve_all(
                 None => {
                     let json = template.emit(Format::Json);
                     if json.contains(NO_ACCOUNT) {
-                        bad(
-                            here.clone(),
-                            "the template names the account it is deployed to literally; a StackSet deploys one template to every account: the solution must write ${AWS::AccountId}".into(),
-                        );
+                        bad(here.clone(), NAMES_ACCOUNT.into());
                         break;
                     }
                     let built = OrgBuilt {
@@ -498,17 +498,22 @@ pub(super) fn resolve_all(
                     first = Some((region.clone(), resolved, built));
                 }
                 // The same template is the same text (and names no account, as the
-                // first does not); the text is only made to tell when they differ.
-                Some((r0, _, b0))
-                    if b0.template != template && b0.json != template.emit(Format::Json) =>
-                {
-                    bad(
-                        format!("{here}.regions"),
-                        format!(
-                            "the template for {region} differs from the one for {r0} (a setting resolves differently by Region, e.g. a model offered in one geography): a StackSet deploys one template to all its Regions; give each set of Regions its own target"
-                        ),
-                    );
-                    break;
+                // first does not); the text is only made when they differ in form.
+                Some((r0, _, b0)) if b0.template != template => {
+                    let json = template.emit(Format::Json);
+                    if json.contains(NO_ACCOUNT) {
+                        bad(here.clone(), NAMES_ACCOUNT.into());
+                        break;
+                    }
+                    if json != b0.json {
+                        bad(
+                            format!("{here}.regions"),
+                            format!(
+                                "the template for {region} differs from the one for {r0} (a setting resolves differently by Region, e.g. a model offered in one geography): a StackSet deploys one template to all its Regions; give each set of Regions its own target"
+                            ),
+                        );
+                        break;
+                    }
                 }
                 Some(_) => {}
             }

@@ -60,14 +60,15 @@ fn name_of(id: &str, r: &Resource, variable: Option<&str>) -> String {
 }
 
 /// A made-up id in a UUID's shape that AWS would generate for resource `id` (a key's id,
-/// the uuid in a managed secret's name): the logical id whole, case kept, as its last
-/// group, so two resources never share one (a prefix of the id, as this once took, made
-/// `EncryptionKeyOne` and `EncryptionKeyTwo` one key to the simulation), and nothing
-/// else of the id in it (copies of a resource under longer ids differ only in the id,
-/// which the prover's memo renames, so they share one answer).
+/// the uuid in a managed secret's name): the logical id whole, case kept and unpadded,
+/// as its last group, so two resources never share one (a prefix of the id, as this
+/// once took, made `EncryptionKeyOne` and `EncryptionKeyTwo` one key to the simulation;
+/// zeros padded before it would make `Key` and `0Key` one), and nothing else of the id
+/// in it (copies of a resource under longer ids differ only in the id, which the
+/// prover's memo renames, so they share one answer).
 fn made_up_uuid(id: &str) -> String {
     let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("00000000-1a2b-4c3d-8e4f-{id:0>12}")
+    format!("00000000-1a2b-4c3d-8e4f-{id}")
 }
 
 /// The variables of an ARN format other than partition, region and account.
@@ -285,20 +286,26 @@ mod tests {
         let two = made_up("AWS::KMS::Key", "EncryptionKeyTwo", "");
         assert_ne!(one, two);
         assert_eq!(one, "00000000-1a2b-4c3d-8e4f-EncryptionKeyOne");
+        // A logical id may start with a digit: `Key` and `0Key` are two keys.
         assert_eq!(
             made_up("AWS::KMS::Key", "Key", ""),
-            "00000000-1a2b-4c3d-8e4f-000000000Key"
+            "00000000-1a2b-4c3d-8e4f-Key"
+        );
+        assert_ne!(
+            made_up("AWS::KMS::Key", "Key", ""),
+            made_up("AWS::KMS::Key", "0Key", "")
         );
         // Copies of a database under ids of other lengths differ in the id alone (no
         // count of its characters), which the prover's memo renames.
         let secret = |id: &str| made_up("AWS::RDS::DBInstance", id, "MasterUserSecret.SecretArn");
         assert_eq!(
             secret("DatabaseC3"),
-            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-00000000-1a2b-4c3d-8e4f-00DatabaseC3-AbCdEf"
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-00000000-1a2b-4c3d-8e4f-DatabaseC3-AbCdEf"
         );
         assert_eq!(
-            secret("DatabaseC13").replace("0DatabaseC13", "DatabaseC3"),
-            secret("DatabaseC3").replace("00DatabaseC3", "DatabaseC3")
+            secret("DatabaseC13").replace("DatabaseC13", "DatabaseC3"),
+            secret("DatabaseC3")
         );
+        assert_ne!(secret("Db1"), secret("0Db1"));
     }
 }

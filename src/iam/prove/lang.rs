@@ -9,6 +9,7 @@
 //! meets every combination any string can produce: the answer is complete, not sampled.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// How a literal character compares with a request's character.
@@ -692,8 +693,11 @@ fn walk(
 type ProductKey = (Vec<Pattern>, Option<Pattern>, usize);
 type ProductSlot = Arc<OnceLock<Result<Arc<Product>, TooLarge>>>;
 
-/// At most this many products are kept (then they start again): each keeps its moves.
+/// At most this many products are kept, and at most this many of their moves in all
+/// (then they start again): a product keeps a move for each state and character class,
+/// and a walk may reach its limit of states.
 const KEPT_PRODUCTS: usize = 1024;
+const KEPT_MOVES: usize = 16 << 20;
 
 /// The product of `patterns` (and `within`), made once a process: questions of one
 /// policy walk the same patterns with different preferred strings (the policy's own
@@ -705,19 +709,27 @@ fn product_of(
     limit: usize,
 ) -> Result<Arc<Product>, TooLarge> {
     static PRODUCTS: OnceLock<Mutex<HashMap<ProductKey, ProductSlot, Fx>>> = OnceLock::new();
+    // The moves the kept products hold (counted when each is made).
+    static MOVES: AtomicUsize = AtomicUsize::new(0);
     let slot = {
         let mut kept = PRODUCTS
             .get_or_init(Mutex::default)
             .lock()
             .expect("the products");
         let key = (patterns.to_vec(), within.cloned(), limit);
-        if kept.len() >= KEPT_PRODUCTS && !kept.contains_key(&key) {
+        let full = kept.len() >= KEPT_PRODUCTS || MOVES.load(Ordering::Relaxed) > KEPT_MOVES;
+        if full && !kept.contains_key(&key) {
             kept.clear();
+            MOVES.store(0, Ordering::Relaxed);
         }
         kept.entry(key).or_default().clone()
     };
-    slot.get_or_init(|| make_product(patterns, within, limit).map(Arc::new))
-        .clone()
+    slot.get_or_init(|| {
+        let made = make_product(patterns, within, limit)?;
+        MOVES.fetch_add(made.walked.moves.len(), Ordering::Relaxed);
+        Ok(Arc::new(made))
+    })
+    .clone()
 }
 
 /// The walk of a product, and how a character is walked.

@@ -31,13 +31,24 @@ pub fn threads() -> usize {
 /// the cores its starter may use when it is made, so the starter asks for the others
 /// (the kernel moves it there), makes the thread, and asks for its own core and then its
 /// own set again (and is moved back): the new thread ran within 0.2 ms, for 0.1 ms of
-/// the starter's time. The thread keeps its set: it is short-lived (one loop).
+/// the starter's time. Once running, the new thread takes its starter's whole set back,
+/// so that it may move, and the threads it starts may be started elsewhere in turn.
 pub fn spawn_beside<'scope, T: Send + 'scope>(
     s: &'scope std::thread::Scope<'scope, '_>,
     f: impl FnOnce() -> T + Send + 'scope,
 ) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, T>> {
     #[cfg(target_os = "linux")]
-    let _back = cores::elsewhere();
+    {
+        let back = cores::elsewhere();
+        let whole = back.as_ref().map(cores::Back::whole);
+        std::thread::Builder::new().spawn_scoped(s, move || {
+            if let Some(whole) = whole {
+                cores::take(&whole);
+            }
+            f()
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
     std::thread::Builder::new().spawn_scoped(s, f)
 }
 
@@ -52,6 +63,13 @@ mod cores {
         set: libc::cpu_set_t,
     }
 
+    impl Back {
+        /// The set the thread had before it was moved.
+        pub fn whole(&self) -> Cores {
+            Cores(self.set)
+        }
+    }
+
     impl Drop for Back {
         fn drop(&mut self) {
             // Its own core first, so that it is moved back to it and not to the new
@@ -59,6 +77,15 @@ mod cores {
             set(&self.here);
             set(&self.set);
         }
+    }
+
+    /// A set of cores, sent to a new thread.
+    #[derive(Clone, Copy)]
+    pub struct Cores(libc::cpu_set_t);
+
+    /// The calling thread takes `cores` as its set (where it runs now is in it).
+    pub fn take(cores: &Cores) {
+        set(&cores.0);
     }
 
     fn set(cores: &libc::cpu_set_t) -> bool {
@@ -454,7 +481,13 @@ fn map_threads<T: Sync, U: Send>(
     f: impl Fn(&T) -> U + Sync,
 ) -> Vec<U> {
     if extra == 0 || items.len() <= 1 {
-        return items.iter().map(f).collect();
+        // On this thread, as part of the caller's work: an item of a loop that may not
+        // be put off is not, whatever the caller's; one that may puts off the caller's.
+        return if deferrable {
+            items.iter().map(f).collect()
+        } else {
+            undeferred(|| items.iter().map(f).collect())
+        };
     }
     let answers = Answers::new(items.len());
     let run = |i: usize| answers.offer(i, f(&items[i]));
@@ -560,7 +593,7 @@ mod tests {
             if x >= 2 {
                 std::thread::sleep(std::time::Duration::from_micros(300));
                 if value.get().is_none() {
-                    quick_before.fetch_add(1, Ordering::Relaxed);
+                    quick_before.fetch_add(1, Ordering::AcqRel);
                 }
                 return x;
             }
@@ -575,14 +608,22 @@ mod tests {
             *value.get_or_init(|| {
                 // What an item keeps for others is never put off.
                 assert!(super::undeferred(|| !super::may_defer()));
-                // Until the other item is asked too (the other thread has started).
+                // Until the other item is asked too (the other thread has started), and
+                // then until the other thread has done 20 quick items: it does them only
+                // if it put its item off (waiting, it would do none, and this gives up
+                // after ten seconds).
                 for _ in 0..10_000 {
                     if asked.load(Ordering::Acquire) == 2 {
                         break;
                     }
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
-                std::thread::sleep(std::time::Duration::from_millis(40));
+                for _ in 0..10_000 {
+                    if quick_before.load(Ordering::Acquire) >= 20 {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
                 7
             }) + x
         });
@@ -593,7 +634,7 @@ mod tests {
         assert_eq!(got, want, "every answer, in order, none dropped");
         // Both threads took items 0 and 1 at once: the one that did not work the value
         // out put its item off (run again later: one run more) and did quick items
-        // meanwhile, instead of waiting 40 ms for the value with the rest undone.
+        // meanwhile, instead of waiting for the value with the rest undone.
         assert_eq!(runs.load(Ordering::Relaxed), items.len() + 1);
         assert!(
             quick_before.load(Ordering::Relaxed) >= 20,
