@@ -39,6 +39,9 @@ pub fn spawn_beside<'scope, T: Send + 'scope>(
 ) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, T>> {
     #[cfg(target_os = "linux")]
     {
+        // The number of cores is read from this thread's set, once a process: read it
+        // before the set is narrowed for a moment.
+        threads();
         let back = cores::elsewhere();
         let whole = back.as_ref().map(cores::Back::whole);
         std::thread::Builder::new().spawn_scoped(s, move || {
