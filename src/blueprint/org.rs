@@ -366,8 +366,6 @@ pub struct OrgResolved {
     /// The settings resolved for the first of its Regions (the template is the same for
     /// every Region: [`resolve_all`] holds it so).
     pub resolved: Arc<dyn Resolved>,
-    /// The template's parameters, by name: whether each has a default.
-    pub parameters: BTreeMap<String, bool>,
     /// The template built from `resolved`, tagged, as synth writes it: built here once
     /// (to hold it the same in every Region), and not again.
     pub built: OrgBuilt,
@@ -562,7 +560,6 @@ pub(super) fn resolve_all(
         out.push(OrgResolved {
             target: t.clone(),
             resolved,
-            parameters,
             built,
         });
     }

@@ -97,10 +97,13 @@ pub(crate) fn split(arn: &str) -> Option<[&str; 6]> {
 /// [`arn_like`] against an ARN split already ([`split`]): the evaluator splits a
 /// request's resource once for every pattern of every statement.
 pub(crate) fn arn_like_split(pattern: &str, arn: Option<&[&str; 6]>) -> bool {
-    if pattern == "*" {
-        return true;
-    }
-    match (Arn::parts(pattern), arn) {
+    pattern == "*" || parts_like(Arn::parts(pattern).as_ref(), arn)
+}
+
+/// `ArnLike` of a pattern and an ARN split already (a pattern other than `*`): each
+/// part against its part.
+fn parts_like(pattern: Option<&[&str; 6]>, arn: Option<&[&str; 6]>) -> bool {
+    match (pattern, arn) {
         (Some(p), Some(a)) => p
             .iter()
             .zip(a.iter())
@@ -129,11 +132,7 @@ impl<'a> ArnPatterns<'a> {
     /// Whether some pattern matches `arn` ([`arn_like`] of each).
     pub fn any_matches(&self, arn: &str) -> bool {
         let a = Arn::parts(arn);
-        self.0.iter().any(|(p, parts)| {
-            *p == "*"
-                || matches!((parts, &a), (Some(p), Some(a))
-                    if p.iter().zip(a.iter()).all(|(p, a)| glob::matches(p, a, false)))
-        })
+        (self.0.iter()).any(|(p, parts)| *p == "*" || parts_like(parts.as_ref(), a.as_ref()))
     }
 }
 

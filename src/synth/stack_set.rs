@@ -119,9 +119,9 @@ pub fn operation_preferences(t: &OrgTarget) -> Value {
 
 /// The administrator account's template declaring the target's StackSet (service-managed
 /// permissions, its units and Regions, automatic deployment, operation preferences), the
-/// instance template (`json`, its JSON text) inline. Refused when the template is over the 51,200 bytes
-/// `TemplateBody` takes, or when a parameter override names accounts (a group of some
-/// accounts of a unit would overlap the unit's own group).
+/// instance template (`json`, its JSON text) inline. Refused when the template is over
+/// the 51,200 bytes `TemplateBody` takes, or when a parameter override names accounts (a
+/// group of some accounts of a unit would overlap the unit's own group).
 pub fn stack_set_resource(
     blueprint: &str,
     spec: &BlueprintFile,
