@@ -6,44 +6,53 @@
 //! UpdateReplacePolicy, Metadata, Version. Everything else (logical ids, property names, keys of
 //! nested maps) in byte order of the key.
 
-use super::intrinsic::Intrinsic;
+use std::borrow::Cow;
+
+use super::intrinsic::{Intrinsic, LongArg};
 use super::model::{Output, Parameter, Resource, Template};
 use super::value::Value;
 
-/// A value with its map keys in emission order.
-pub(crate) enum Doc {
+/// A value with its map keys in emission order, borrowing the template's strings: a
+/// writer's walk allocates the lists of entries and little else (copying every string
+/// and key was a third of a synth's emission).
+pub(crate) enum Doc<'a> {
     Null,
     Bool(bool),
-    Number(serde_json::Number),
-    Str(String),
-    List(Vec<Doc>),
-    Map(Vec<(String, Doc)>),
-    /// An intrinsic: long name, short tag, argument, and `Res.Attr` for a plain GetAtt.
+    Number(&'a serde_json::Number),
+    Str(Cow<'a, str>),
+    List(Vec<Doc<'a>>),
+    Map(Vec<(&'a str, Doc<'a>)>),
+    /// An intrinsic: long name, short tag, argument, and the resource and attribute of a
+    /// plain GetAtt (`Res.Attr`).
     Fn {
-        long: String,
-        short: String,
-        arg: Box<Doc>,
-        dotted: Option<String>,
+        long: &'a str,
+        short: &'a str,
+        arg: Box<Doc<'a>>,
+        dotted: Option<(&'a str, &'a str)>,
     },
 }
 
-fn entry(out: &mut Vec<(String, Doc)>, key: &str, v: Option<Doc>) {
+fn entry<'a>(out: &mut Vec<(&'a str, Doc<'a>)>, key: &'a str, v: Option<Doc<'a>>) {
     if let Some(v) = v {
-        out.push((key.to_string(), v));
+        out.push((key, v));
     }
 }
 
-fn section<T>(
-    map: &std::collections::BTreeMap<impl ToString, T>,
-    f: impl Fn(&T) -> Doc,
-) -> Option<Doc> {
-    (!map.is_empty()).then(|| Doc::Map(map.iter().map(|(k, v)| (k.to_string(), f(v))).collect()))
+fn section<'a, K: std::borrow::Borrow<str>, T>(
+    map: &'a std::collections::BTreeMap<K, T>,
+    f: impl Fn(&'a T) -> Doc<'a>,
+) -> Option<Doc<'a>> {
+    (!map.is_empty()).then(|| Doc::Map(map.iter().map(|(k, v)| (k.borrow(), f(v))).collect()))
 }
 
-impl Doc {
-    pub(crate) fn template(t: &Template) -> Doc {
+fn str(s: &str) -> Doc<'_> {
+    Doc::Str(Cow::Borrowed(s))
+}
+
+impl<'a> Doc<'a> {
+    pub(crate) fn template(t: &'a Template) -> Doc<'a> {
         let mut m = Vec::new();
-        let s = |x: &Option<String>| x.as_ref().map(|v| Doc::Str(v.clone()));
+        let s = |x: &'a Option<String>| x.as_deref().map(str);
         entry(&mut m, "AWSTemplateFormatVersion", s(&t.format_version));
         entry(&mut m, "Description", s(&t.description));
         entry(&mut m, "Transform", t.transform.as_ref().map(Doc::value));
@@ -63,22 +72,16 @@ impl Doc {
         Doc::Map(m)
     }
 
-    fn resource(r: &Resource) -> Doc {
+    fn resource(r: &'a Resource) -> Doc<'a> {
         let mut m = Vec::new();
-        let v = |x: &Option<Value>| x.as_ref().map(Doc::value);
-        entry(&mut m, "Type", Some(Doc::Str(r.resource_type.to_string())));
-        entry(&mut m, "Condition", r.condition.clone().map(Doc::Str));
+        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::value);
+        entry(&mut m, "Type", Some(str(r.resource_type.as_str())));
+        entry(&mut m, "Condition", r.condition.as_deref().map(str));
         entry(
             &mut m,
             "DependsOn",
-            (!r.depends_on.is_empty()).then(|| {
-                Doc::List(
-                    r.depends_on
-                        .iter()
-                        .map(|d| Doc::Str(d.to_string()))
-                        .collect(),
-                )
-            }),
+            (!r.depends_on.is_empty())
+                .then(|| Doc::List(r.depends_on.iter().map(|d| str(d.as_str())).collect())),
         );
         entry(&mut m, "Properties", section(&r.properties, Doc::value));
         entry(&mut m, "CreationPolicy", v(&r.creation_policy));
@@ -93,11 +96,15 @@ impl Doc {
         Doc::Map(m)
     }
 
-    fn parameter(p: &Parameter) -> Doc {
+    fn parameter(p: &'a Parameter) -> Doc<'a> {
         let mut m = Vec::new();
-        let v = |x: &Option<Value>| x.as_ref().map(Doc::value);
-        let s = |x: &Option<String>| x.as_ref().map(|v| Doc::Str(v.clone()));
-        entry(&mut m, "Type", Some(Doc::Str(p.parameter_type.to_string())));
+        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::value);
+        let s = |x: &'a Option<String>| x.as_deref().map(str);
+        entry(
+            &mut m,
+            "Type",
+            Some(Doc::Str(Cow::Owned(p.parameter_type.to_string()))),
+        );
         entry(&mut m, "Description", s(&p.description));
         entry(&mut m, "Default", v(&p.default));
         entry(
@@ -121,48 +128,61 @@ impl Doc {
         Doc::Map(m)
     }
 
-    fn output(o: &Output) -> Doc {
+    fn output(o: &'a Output) -> Doc<'a> {
         let mut m = Vec::new();
         entry(
             &mut m,
             "Description",
             o.description.as_ref().map(Doc::value),
         );
-        entry(&mut m, "Condition", o.condition.clone().map(Doc::Str));
+        entry(&mut m, "Condition", o.condition.as_deref().map(str));
         entry(&mut m, "Value", Some(Doc::value(&o.value)));
         entry(
             &mut m,
             "Export",
             o.export_name
                 .as_ref()
-                .map(|n| Doc::Map(vec![("Name".into(), Doc::value(n))])),
+                .map(|n| Doc::Map(vec![("Name", Doc::value(n))])),
         );
         Doc::Map(m)
     }
 
-    pub(crate) fn value(v: &Value) -> Doc {
+    pub(crate) fn value(v: &'a Value) -> Doc<'a> {
         match v {
             Value::Null => Doc::Null,
             Value::Bool(b) => Doc::Bool(*b),
-            Value::Number(n) => Doc::Number(n.clone()),
-            Value::String(s) => Doc::Str(s.clone()),
+            Value::Number(n) => Doc::Number(n),
+            Value::String(s) => str(s),
             Value::List(l) => Doc::List(l.iter().map(Doc::value).collect()),
-            Value::Map(m) => Doc::Map(m.iter().map(|(k, v)| (k.clone(), Doc::value(v))).collect()),
+            Value::Map(m) => Doc::Map(m.iter().map(|(k, v)| (k.as_str(), Doc::value(v))).collect()),
             Value::Fn(i) => {
                 let dotted = match &**i {
                     Intrinsic::GetAtt {
                         resource,
                         attribute: Value::String(a),
-                    } => Some(format!("{resource}.{a}")),
+                    } => Some((resource.as_str(), a.as_str())),
                     _ => None,
                 };
                 Doc::Fn {
-                    long: i.name().to_string(),
-                    short: i.short_tag().to_string(),
-                    arg: Box::new(Doc::value(&i.long_args())),
+                    long: i.name(),
+                    short: i.short_tag(),
+                    arg: Box::new(Doc::long(i.long_arg())),
                     dotted,
                 }
             }
+        }
+    }
+
+    fn long(a: LongArg<'a>) -> Doc<'a> {
+        match a {
+            LongArg::Value(v) => Doc::value(v),
+            LongArg::Str(s) => str(s),
+            LongArg::Values(v) => Doc::List(v.iter().map(Doc::value).collect()),
+            LongArg::Map(m) => {
+                Doc::Map(m.iter().map(|(k, v)| (k.as_str(), Doc::value(v))).collect())
+            }
+            LongArg::Entry(k, v) => Doc::Map(vec![(k, Doc::value(v))]),
+            LongArg::List(parts) => Doc::List(parts.into_iter().map(Doc::long).collect()),
         }
     }
 }

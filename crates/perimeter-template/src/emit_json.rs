@@ -7,7 +7,9 @@ use super::value::Value;
 
 /// The template as pretty JSON.
 pub fn to_json(t: &Template) -> String {
-    let mut out = String::with_capacity(16 * 1024);
+    // Templates run to 600-800 bytes a resource: room for them up front, so the text is
+    // not copied as it grows (pages never written are never faulted in).
+    let mut out = String::with_capacity(4096 + 1024 * t.resources.len());
     write(&mut out, &Doc::template(t), 0);
     out.push('\n');
     out

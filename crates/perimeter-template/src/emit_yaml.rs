@@ -54,44 +54,47 @@ fn inline(out: &mut String, d: &Doc, indent: usize) {
     }
 }
 
+/// A tag's name, its argument, and the resource and attribute of a plain GetAtt.
+type Tagged<'d, 'a> = (&'a str, &'d Doc<'a>, Option<(&'a str, &'a str)>);
+
 /// A tag needs its own node: a tagged argument (`!Base64 !Sub`) is not valid YAML, so
 /// the outer call is written in long form.
-fn tag_form(d: &Doc) -> Option<(&str, &Doc, Option<&str>)> {
+fn tag_form<'d, 'a>(d: &'d Doc<'a>) -> Option<Tagged<'d, 'a>> {
     match d {
         Doc::Fn {
             short, arg, dotted, ..
-        } if !matches!(**arg, Doc::Fn { .. }) => Some((short.as_str(), arg, dotted.as_deref())),
+        } if !matches!(**arg, Doc::Fn { .. }) => Some((short, arg, *dotted)),
         _ => None,
     }
 }
 
-fn long_form(d: &Doc) -> Option<Doc> {
+fn long_form<'a>(d: &Doc<'a>) -> Option<Doc<'a>> {
     match d {
         Doc::Fn { long, arg, .. } if matches!(**arg, Doc::Fn { .. }) => {
-            Some(Doc::Map(vec![(long.clone(), clone_doc(arg))]))
+            Some(Doc::Map(vec![(long, clone_doc(arg))]))
         }
         _ => None,
     }
 }
 
-fn clone_doc(d: &Doc) -> Doc {
+fn clone_doc<'a>(d: &Doc<'a>) -> Doc<'a> {
     match d {
         Doc::Null => Doc::Null,
         Doc::Bool(b) => Doc::Bool(*b),
-        Doc::Number(n) => Doc::Number(n.clone()),
+        Doc::Number(n) => Doc::Number(n),
         Doc::Str(s) => Doc::Str(s.clone()),
         Doc::List(l) => Doc::List(l.iter().map(clone_doc).collect()),
-        Doc::Map(m) => Doc::Map(m.iter().map(|(k, v)| (k.clone(), clone_doc(v))).collect()),
+        Doc::Map(m) => Doc::Map(m.iter().map(|(k, v)| (*k, clone_doc(v))).collect()),
         Doc::Fn {
             long,
             short,
             arg,
             dotted,
         } => Doc::Fn {
-            long: long.clone(),
-            short: short.clone(),
+            long,
+            short,
             arg: Box::new(clone_doc(arg)),
-            dotted: dotted.clone(),
+            dotted: *dotted,
         },
     }
 }
@@ -118,10 +121,10 @@ fn after_key(out: &mut String, d: &Doc, indent: usize) {
 }
 
 /// The argument of a tag written just before; block content goes at `indent`.
-fn tagged_arg(out: &mut String, arg: &Doc, dotted: Option<&str>, indent: usize) {
-    if let Some(d) = dotted {
+fn tagged_arg(out: &mut String, arg: &Doc, dotted: Option<(&str, &str)>, indent: usize) {
+    if let Some((resource, attribute)) = dotted {
         out.push(' ');
-        scalar(out, d, indent, true);
+        scalar(out, &format!("{resource}.{attribute}"), indent, true);
         out.push('\n');
     } else if is_scalar(arg) {
         out.push(' ');

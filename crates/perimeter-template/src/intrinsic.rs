@@ -74,6 +74,38 @@ pub enum Intrinsic {
     },
 }
 
+/// The argument of an intrinsic's long form, borrowed from the call
+/// ([`Intrinsic::long_arg`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LongArg<'a> {
+    /// A value of the call as it is.
+    Value(&'a Value),
+    /// A name or string of the call, as a string value.
+    Str(&'a str),
+    /// A list of the call's values (`Fn::And`, `Fn::Or`).
+    Values(&'a [Value]),
+    /// A map of the call's values (`Fn::Sub`'s variables).
+    Map(&'a BTreeMap<String, Value>),
+    /// A one-key map (`Fn::FindInMap`'s `{"DefaultValue": ...}`).
+    Entry(&'static str, &'a Value),
+    /// A list of parts.
+    List(Vec<LongArg<'a>>),
+}
+
+impl LongArg<'_> {
+    /// The argument as a value of its own.
+    pub fn to_value(&self) -> Value {
+        match self {
+            LongArg::Value(v) => (*v).clone(),
+            LongArg::Str(s) => Value::String(s.to_string()),
+            LongArg::Values(v) => Value::List(v.to_vec()),
+            LongArg::Map(m) => Value::Map((*m).clone()),
+            LongArg::Entry(k, v) => Value::map([(*k, (*v).clone())]),
+            LongArg::List(parts) => Value::List(parts.iter().map(LongArg::to_value).collect()),
+        }
+    }
+}
+
 /// Every function name the parser accepts, long form, for error messages.
 pub const FUNCTION_NAMES: &[&str] = &[
     "Ref",
@@ -135,59 +167,61 @@ impl Intrinsic {
 
     /// The argument as the long form writes it (`{"Fn::Join": <this>}`).
     pub fn long_args(&self) -> Value {
-        let s = |x: &String| Value::String(x.clone());
+        self.long_arg().to_value()
+    }
+
+    /// The argument of the long form, borrowed from the call: what [`Intrinsic::long_args`]
+    /// copies into a value (a writer reads it without copying the call's tree).
+    pub fn long_arg(&self) -> LongArg<'_> {
+        use LongArg::{List, Str, Value as V};
         match self {
-            Intrinsic::Ref(r) | Intrinsic::Condition(r) => s(r),
+            Intrinsic::Ref(r) | Intrinsic::Condition(r) => Str(r),
             Intrinsic::GetAtt {
                 resource,
                 attribute,
-            } => Value::List(vec![s(resource), attribute.clone()]),
+            } => List(vec![Str(resource), V(attribute)]),
             Intrinsic::Sub {
                 template,
                 variables: None,
-            } => s(template),
+            } => Str(template),
             Intrinsic::Sub {
                 template,
                 variables: Some(v),
-            } => Value::List(vec![s(template), Value::Map(v.clone())]),
-            Intrinsic::Join { delimiter, values } => {
-                Value::List(vec![s(delimiter), values.clone()])
-            }
-            Intrinsic::Select { index, list } => Value::List(vec![index.clone(), list.clone()]),
-            Intrinsic::Split { delimiter, source } => {
-                Value::List(vec![s(delimiter), source.clone()])
-            }
+            } => List(vec![Str(template), LongArg::Map(v)]),
+            Intrinsic::Join { delimiter, values } => List(vec![Str(delimiter), V(values)]),
+            Intrinsic::Select { index, list } => List(vec![V(index), V(list)]),
+            Intrinsic::Split { delimiter, source } => List(vec![Str(delimiter), V(source)]),
             Intrinsic::If {
                 condition,
                 then,
                 otherwise,
-            } => Value::List(vec![s(condition), then.clone(), otherwise.clone()]),
-            Intrinsic::Equals(a, b) => Value::List(vec![a.clone(), b.clone()]),
-            Intrinsic::And(v) | Intrinsic::Or(v) => Value::List(v.clone()),
-            Intrinsic::Not(v) => Value::List(vec![v.clone()]),
+            } => List(vec![Str(condition), V(then), V(otherwise)]),
+            Intrinsic::Equals(a, b) => List(vec![V(a), V(b)]),
+            Intrinsic::And(v) | Intrinsic::Or(v) => LongArg::Values(v),
+            Intrinsic::Not(v) => List(vec![V(v)]),
             Intrinsic::GetAZs(v)
             | Intrinsic::ImportValue(v)
             | Intrinsic::Base64(v)
             | Intrinsic::Transform(v)
             | Intrinsic::Length(v)
             | Intrinsic::ToJsonString(v)
-            | Intrinsic::Other { args: v, .. } => v.clone(),
+            | Intrinsic::Other { args: v, .. } => V(v),
             Intrinsic::Cidr {
                 ip_block,
                 count,
                 cidr_bits,
-            } => Value::List(vec![ip_block.clone(), count.clone(), cidr_bits.clone()]),
+            } => List(vec![V(ip_block), V(count), V(cidr_bits)]),
             Intrinsic::FindInMap {
                 map,
                 top_key,
                 second_key,
                 default,
             } => {
-                let mut v = vec![map.clone(), top_key.clone(), second_key.clone()];
+                let mut v = vec![V(map), V(top_key), V(second_key)];
                 if let Some(d) = default {
-                    v.push(Value::map([("DefaultValue", d.clone())]));
+                    v.push(LongArg::Entry("DefaultValue", d));
                 }
-                Value::List(v)
+                List(v)
             }
         }
     }
