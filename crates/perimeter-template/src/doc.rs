@@ -30,6 +30,9 @@ pub(crate) enum Doc<'a> {
         arg: Box<Doc<'a>>,
         dotted: Option<(&'a str, &'a str)>,
     },
+    /// A value of the template, not yet turned into a `Doc` ([`Doc::value`] does): the
+    /// JSON writer writes it as it is, the YAML writer expands it where it meets it.
+    Value(&'a Value),
 }
 
 fn entry<'a>(out: &mut Vec<(&'a str, Doc<'a>)>, key: &'a str, v: Option<Doc<'a>>) {
@@ -55,26 +58,26 @@ impl<'a> Doc<'a> {
         let s = |x: &'a Option<String>| x.as_deref().map(str);
         entry(&mut m, "AWSTemplateFormatVersion", s(&t.format_version));
         entry(&mut m, "Description", s(&t.description));
-        entry(&mut m, "Transform", t.transform.as_ref().map(Doc::value));
-        entry(&mut m, "Metadata", section(&t.metadata, Doc::value));
+        entry(&mut m, "Transform", t.transform.as_ref().map(Doc::Value));
+        entry(&mut m, "Metadata", section(&t.metadata, Doc::Value));
         entry(&mut m, "Parameters", section(&t.parameters, Doc::parameter));
-        entry(&mut m, "Rules", section(&t.rules, Doc::value));
-        entry(&mut m, "Mappings", section(&t.mappings, Doc::value));
-        entry(&mut m, "Conditions", section(&t.conditions, Doc::value));
+        entry(&mut m, "Rules", section(&t.rules, Doc::Value));
+        entry(&mut m, "Mappings", section(&t.mappings, Doc::Value));
+        entry(&mut m, "Conditions", section(&t.conditions, Doc::Value));
         entry(
             &mut m,
             "Resources",
             Some(section(&t.resources, Doc::resource).unwrap_or(Doc::Map(vec![]))),
         );
         entry(&mut m, "Outputs", section(&t.outputs, Doc::output));
-        entry(&mut m, "Hooks", section(&t.hooks, Doc::value));
-        entry(&mut m, "Globals", section(&t.globals, Doc::value));
+        entry(&mut m, "Hooks", section(&t.hooks, Doc::Value));
+        entry(&mut m, "Globals", section(&t.globals, Doc::Value));
         Doc::Map(m)
     }
 
     fn resource(r: &'a Resource) -> Doc<'a> {
         let mut m = Vec::new();
-        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::value);
+        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::Value);
         entry(&mut m, "Type", Some(str(r.resource_type.as_str())));
         entry(&mut m, "Condition", r.condition.as_deref().map(str));
         entry(
@@ -83,7 +86,7 @@ impl<'a> Doc<'a> {
             (!r.depends_on.is_empty())
                 .then(|| Doc::List(r.depends_on.iter().map(|d| str(d.as_str())).collect())),
         );
-        entry(&mut m, "Properties", section(&r.properties, Doc::value));
+        entry(&mut m, "Properties", section(&r.properties, Doc::Value));
         entry(&mut m, "CreationPolicy", v(&r.creation_policy));
         entry(&mut m, "UpdatePolicy", v(&r.update_policy));
         entry(&mut m, "DeletionPolicy", v(&r.deletion_policy));
@@ -91,14 +94,14 @@ impl<'a> Doc<'a> {
         entry(&mut m, "Metadata", v(&r.metadata));
         entry(&mut m, "Version", v(&r.version));
         for (k, x) in &r.other {
-            entry(&mut m, k, Some(Doc::value(x)));
+            entry(&mut m, k, Some(Doc::Value(x)));
         }
         Doc::Map(m)
     }
 
     fn parameter(p: &'a Parameter) -> Doc<'a> {
         let mut m = Vec::new();
-        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::value);
+        let v = |x: &'a Option<Value>| x.as_ref().map(Doc::Value);
         let s = |x: &'a Option<String>| x.as_deref().map(str);
         entry(
             &mut m,
@@ -112,7 +115,7 @@ impl<'a> Doc<'a> {
             "AllowedValues",
             p.allowed_values
                 .as_ref()
-                .map(|a| Doc::List(a.iter().map(Doc::value).collect())),
+                .map(|a| Doc::List(a.iter().map(Doc::Value).collect())),
         );
         entry(&mut m, "AllowedPattern", s(&p.allowed_pattern));
         entry(
@@ -133,20 +136,21 @@ impl<'a> Doc<'a> {
         entry(
             &mut m,
             "Description",
-            o.description.as_ref().map(Doc::value),
+            o.description.as_ref().map(Doc::Value),
         );
         entry(&mut m, "Condition", o.condition.as_deref().map(str));
-        entry(&mut m, "Value", Some(Doc::value(&o.value)));
+        entry(&mut m, "Value", Some(Doc::Value(&o.value)));
         entry(
             &mut m,
             "Export",
             o.export_name
                 .as_ref()
-                .map(|n| Doc::Map(vec![("Name", Doc::value(n))])),
+                .map(|n| Doc::Map(vec![("Name", Doc::Value(n))])),
         );
         Doc::Map(m)
     }
 
+    /// A value as a tree of `Doc`s, expanded all the way down (no `Doc::Value` inside).
     pub(crate) fn value(v: &'a Value) -> Doc<'a> {
         match v {
             Value::Null => Doc::Null,

@@ -50,7 +50,9 @@ fn inline(out: &mut String, d: &Doc, indent: usize) {
         Doc::Str(s) => scalar(out, s, indent, true),
         Doc::List(_) => out.push_str("[]"),
         Doc::Map(_) => out.push_str("{}"),
-        Doc::Fn { .. } => unreachable!("intrinsics are written by after_key/after_dash"),
+        Doc::Fn { .. } | Doc::Value(_) => {
+            unreachable!("intrinsics and values are written by after_key/after_dash")
+        }
     }
 }
 
@@ -96,12 +98,16 @@ fn clone_doc<'a>(d: &Doc<'a>) -> Doc<'a> {
             arg: Box::new(clone_doc(arg)),
             dotted: *dotted,
         },
+        Doc::Value(v) => Doc::Value(v),
     }
 }
 
 /// Writes the value of a mapping entry; the cursor stands right after `key:`.
 /// Nested blocks go at `indent + 2`.
 fn after_key(out: &mut String, d: &Doc, indent: usize) {
+    if let Doc::Value(v) = d {
+        return after_key(out, &Doc::value(v), indent);
+    }
     if let Some(l) = long_form(d) {
         return after_key(out, &l, indent);
     }
@@ -139,6 +145,9 @@ fn tagged_arg(out: &mut String, arg: &Doc, dotted: Option<(&str, &str)>, indent:
 /// Writes a list item's value; the cursor stands right after `- ` and the item's
 /// content column is `col`.
 fn after_dash(out: &mut String, d: &Doc, col: usize) {
+    if let Doc::Value(v) = d {
+        return after_dash(out, &Doc::value(v), col);
+    }
     if let Some(l) = long_form(d) {
         return after_dash(out, &l, col);
     }
@@ -176,6 +185,7 @@ fn after_dash(out: &mut String, d: &Doc, col: usize) {
 /// Writes a non-empty map or list as a block at `indent`.
 fn block(out: &mut String, d: &Doc, indent: usize) {
     match d {
+        Doc::Value(v) => block(out, &Doc::value(v), indent),
         Doc::Map(entries) => {
             for (k, v) in entries {
                 pad(out, indent);
