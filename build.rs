@@ -31,15 +31,21 @@ fn main() {
     // (lld prefers an object's definition to a shared library's, and links libgcc_s
     // only as needed), no process loads libgcc_s or runs its constructor, which asks the
     // CPU for its features. A hello world: 0.58-0.72 ms of CPU to 0.49-0.54 ms, 70 page
-    // faults to 62. `PERIMETER_SHARED_LIBGCC=1` keeps libgcc_s.
+    // faults to 62. x86_64 only, where rustc links with lld: GNU ld (aarch64) decides
+    // `--as-needed` as it reads libgcc_s, before the archive, and would keep both. Not
+    // with `crt-static`, where std links libgcc_eh itself. The unwinder of GCC 12 and later
+    // asks glibc 2.35's `_dl_find_object`, the floor the release archives already have
+    // (scripts/release checks it). `PERIMETER_SHARED_LIBGCC=1` keeps libgcc_s.
     println!("cargo:rerun-if-env-changed=PERIMETER_SHARED_LIBGCC");
     let shared_libgcc = std::env::var("PERIMETER_SHARED_LIBGCC").is_ok_and(|v| v == "1");
-    if os == "linux" && env == "gnu" && !shared_libgcc {
+    let crt_static = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|f| f.split(',').any(|x| x == "crt-static"));
+    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if os == "linux" && env == "gnu" && arch == "x86_64" && !crt_static && !shared_libgcc {
         println!("cargo:rustc-link-arg-bins=-Wl,--whole-archive,-lgcc_eh,--no-whole-archive");
     }
     println!("cargo:rerun-if-changed=link/startup-order.txt");
     println!("cargo:rerun-if-env-changed=PERIMETER_NO_ORDER");
-    let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let order = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("link/startup-order.txt");
     let no_order = std::env::var("PERIMETER_NO_ORDER").is_ok_and(|v| v == "1");
     if os == "linux" && env == "gnu" && arch == "x86_64" && !no_order && order.is_file() {

@@ -19,6 +19,7 @@ pub(crate) enum Doc<'a> {
     Null,
     Bool(bool),
     Number(&'a serde_json::Number),
+    /// Borrowed, but for a parameter's type, which is written from its parts.
     Str(Cow<'a, str>),
     List(Vec<Doc<'a>>),
     Map(Vec<(&'a str, Doc<'a>)>),

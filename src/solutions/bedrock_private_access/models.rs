@@ -46,17 +46,21 @@ fn value<T: Deserialize<'static>>(within: std::ops::Range<usize>, key: &str) -> 
 /// features (std's detection, seven CPUID instructions), and on this project's VM each one
 /// traps to the hypervisor (6-7 µs): 2% of a synth. SSE2 is in every x86-64 CPU, so its
 /// searcher needs no asking.
+#[cfg(target_arch = "x86_64")]
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use memchr::arch::x86_64::sse2::packedpair::Finder;
-        if let Some(f) = Finder::new(needle)
-            && hay.len() >= f.min_haystack_len()
-        {
-            return f.find(hay, needle);
-        }
+    use memchr::arch::x86_64::sse2::packedpair::Finder;
+    match Finder::new(needle) {
+        // Exact matches (each candidate pair is compared whole); below its minimum length
+        // the packed-pair search panics, and a needle under two bytes has no pair.
+        Some(f) if hay.len() >= f.min_haystack_len() => f.find(hay, needle),
+        _ => memchr::arch::all::twoway::Finder::new(needle).find(hay, needle),
     }
-    memchr::arch::all::twoway::Finder::new(needle).find(hay, needle)
+}
+
+/// Elsewhere memchr's searcher asks no CPU (aarch64's NEON is in every such CPU).
+#[cfg(not(target_arch = "x86_64"))]
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
 }
 
 /// The spans of the text of the top-level `models` and `profiles` objects.
