@@ -13,12 +13,23 @@ fn text(b: &[u8]) -> String {
 }
 
 fn run(program: &Path, dir: &Path, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
+    // The binary was just copied: while another test's thread forks, its child holds
+    // the copy's write descriptor until it execs, and exec of the copy fails with
+    // ETXTBSY (seen under `cargo test`, whose tests share a process). It passes.
+    for _ in 0..50 {
+        match Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
+    panic!("{} stayed busy for a second", program.display())
 }
 
 /// A workspace with the shipped blueprint synthesized into out/, and the perimeter
