@@ -95,13 +95,14 @@ const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const MI_OPTION_ARENA_RESERVE: std::ffi::c_int = 23;
 
-// Transparent huge pages (and for `--version` the allocator), by command. With them mimalloc's arenas fault in 2 MiB at a
-// time, each page zeroed whole by the kernel: a large check or diff takes a tenth of the
-// page faults and runs faster (diff of two 500-resource templates 15-16 ms against
-// 18-25 ms, check of one 92 ms of CPU against 106 ms), but a short command pays for
-// memory it never uses (`--version` 1.2-1.5 ms of CPU against 1.7-2.3 ms; synth of the
-// shipped blueprint 4.4-6.2 ms against 5.8-8.5 ms). So `--version` and `synth` turn them
-// off for the process, before the first allocation: glibc calls the functions of
+// Transparent huge pages by command (and, chosen in the same place before the first
+// allocation, the allocator for `--version` and the first arena's size for `synth`).
+// With them mimalloc's arenas fault in 2 MiB at a time, each page zeroed whole by the
+// kernel: a large check or diff takes a tenth of the page faults and runs faster (diff
+// of two 500-resource templates 15-16 ms against 18-25 ms, check of one 92 ms of CPU
+// against 106 ms), but a short command pays for memory it never uses (`--version`
+// 1.2-1.5 ms of CPU against 1.7-2.3 ms; synth of the shipped blueprint 4.4-6.2 ms against
+// 5.8-8.5 ms). So `--version` and `synth` turn them off for the process, before the first allocation: glibc calls the functions of
 // `.init_array` with argc and argv before `main`, and `PR_SET_THP_DISABLE` holds for
 // every later page fault, memory already advised for huge pages included.
 // glibc only: musl calls `.init_array` functions without arguments.

@@ -481,13 +481,19 @@ pub(super) fn resolve_all(
                 );
                 break;
             }
-            match &first {
-                None => {
-                    let json = template.emit(Format::Json);
-                    if json.contains(NO_ACCOUNT) {
-                        bad(here.clone(), NAMES_ACCOUNT.into());
-                        break;
-                    }
+            // The text is made for the first Region, and for a later one only when its
+            // template differs in form from the first's: the same template is the same
+            // text, and names no account, as the first's does not.
+            let json = match &first {
+                Some((_, _, b0)) if b0.template == template => None,
+                _ => Some(template.emit(Format::Json)),
+            };
+            if json.as_ref().is_some_and(|j| j.contains(NO_ACCOUNT)) {
+                bad(here.clone(), NAMES_ACCOUNT.into());
+                break;
+            }
+            match (&first, json) {
+                (None, Some(json)) => {
                     let built = OrgBuilt {
                         template,
                         intent,
@@ -495,25 +501,16 @@ pub(super) fn resolve_all(
                     };
                     first = Some((region.clone(), resolved, built));
                 }
-                // The same template is the same text (and names no account, as the
-                // first does not); the text is only made when they differ in form.
-                Some((r0, _, b0)) if b0.template != template => {
-                    let json = template.emit(Format::Json);
-                    if json.contains(NO_ACCOUNT) {
-                        bad(here.clone(), NAMES_ACCOUNT.into());
-                        break;
-                    }
-                    if json != b0.json {
-                        bad(
-                            format!("{here}.regions"),
-                            format!(
-                                "the template for {region} differs from the one for {r0} (a setting resolves differently by Region, e.g. a model offered in one geography): a StackSet deploys one template to all its Regions; give each set of Regions its own target"
-                            ),
-                        );
-                        break;
-                    }
+                (Some((r0, _, b0)), Some(json)) if json != b0.json => {
+                    bad(
+                        format!("{here}.regions"),
+                        format!(
+                            "the template for {region} differs from the one for {r0} (a setting resolves differently by Region, e.g. a model offered in one geography): a StackSet deploys one template to all its Regions; give each set of Regions its own target"
+                        ),
+                    );
+                    break;
                 }
-                Some(_) => {}
+                _ => {}
             }
         }
         let Some((_, resolved, built)) = first else {

@@ -929,7 +929,8 @@ fn accepts(state: &[u32], dfas: &[Dfa], n: usize, out: &mut Vec<bool>) {
 /// in pattern order; `FULL` marks a pattern matched for good. Pattern `n`, when `shape`,
 /// is the shape the strings must stay within.
 struct Walked {
-    first: BTreeMap<Vec<bool>, usize>,
+    /// The first state met with each vector of `vectors`.
+    firsts: Vec<usize>,
     parents: Vec<(usize, char)>,
     /// `moves[state * classes + class]`, the state a character of `class` leads to
     /// (`UNSET` from a state outside the shape for good, which the walk does not go on
@@ -1047,9 +1048,8 @@ fn product(
         }
         at += 1;
     }
-    let first = (vectors.iter().cloned()).zip(firsts).collect();
     Ok(Walked {
-        first,
+        firsts,
         parents,
         moves,
         classes: alphabet.len(),
@@ -1070,7 +1070,9 @@ fn choose(product: &Product, preferred: &[String]) -> Regions {
         }
         cs.into_iter().rev().collect()
     };
-    let mut out: Regions = w.first.iter().map(|(v, &i)| (v.clone(), text(i))).collect();
+    let mut out: Regions = (w.vectors.iter().zip(&w.firsts))
+        .map(|(v, &i)| (v.clone(), text(i)))
+        .collect();
     // Whether each vector has its preferred string yet.
     let mut taken = vec![false; w.vectors.len()];
     let mut left = w.vectors.len();
